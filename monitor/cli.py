@@ -1,0 +1,53 @@
+"""`monitor` command line. Each command lives in monitor/commands/<name>.py and registers itself;
+those modules import only argparse at top level so that `monitor --help` stays fast.
+
+Exit status: 0 success, 1 failure (one line on stderr for expected failures), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from monitor import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import monitor.commands as pkg
+
+    parser = argparse.ArgumentParser(
+        prog="monitor",
+        description="Compliance monitor for the family-separation reports Congress requires "
+                    "from DHS and HHS: fetch, archive, parse, evaluate, alert.",
+    )
+    parser.add_argument("--version", action="version", version=f"monitor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"monitor.commands.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    from monitor.context import Context
+    from monitor.errors import MonitorError
+    from scrapers.registry import UnknownSource
+
+    try:
+        ctx = Context.from_environment()
+        return int(args.handler(args, ctx) or 0)
+    except (MonitorError, UnknownSource) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""What a command needs, built lazily: settings now, the database and archive on first use."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Iterator
+
+from monitor.config import Settings, load_settings
+
+
+class Context:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @classmethod
+    def from_environment(cls) -> "Context":
+        from monitor.log import setup_logging
+
+        settings = load_settings()
+        setup_logging(settings.log_level, settings.log_format, settings.secrets())
+        return cls(settings)
+
+    @cached_property
+    def engine(self):
+        """The configured database, migrated to head on first use."""
+        from monitor.db import ensure_migrated, make_engine
+
+        engine = make_engine(self.settings.database_url)
+        ensure_migrated(engine)
+        return engine
+
+    @cached_property
+    def archive(self):
+        from scrapers.archive import Archive
+
+        return Archive(self.settings.archive_dir)
+
+    @contextmanager
+    def session(self) -> Iterator:
+        from monitor.db import session_scope
+
+        with session_scope(self.engine) as session:
+            yield session
+
+    @staticmethod
+    def now() -> datetime:
+        """The only clock the shell reads; everything below takes `now` as an argument."""
+        return datetime.now(timezone.utc)

@@ -1,0 +1,105 @@
+"""Reports and what was read from them. Observations are append-only: re-parsing or a revised
+report adds rows tagged with their snapshot and parser version; nothing is updated in place."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from monitor.models.base import Base
+
+
+class Report(Base):
+    """A published report, identified by its URL within a source. Metadata is the latest read."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    issued: Mapped[date | None] = mapped_column(Date)
+    issued_precision: Mapped[str | None] = mapped_column(String(10))  # day | month | year
+    fiscal_year: Mapped[int | None]
+    authorities: Mapped[list]
+    page_count: Mapped[int | None]
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+    listed_on: Mapped[str | None] = mapped_column(Text)  # listing page that linked it
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))  # latest read
+
+
+class Parse(Base):
+    """One application of one parser version to one snapshot. Unique, so re-running is a no-op."""
+
+    __tablename__ = "parses"
+    __table_args__ = (UniqueConstraint("snapshot_id", "parser_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    parser_version: Mapped[str] = mapped_column(String(40))
+    parsed_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(30))  # ok | layout_changed | empty | parse_error
+    reports: Mapped[int]
+    counts: Mapped[int]
+    links: Mapped[list]  # links a listing page yielded: [{"url", "title", "description"}]
+
+
+class ParseProblem(Base):
+    __tablename__ = "parse_problems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parse_id: Mapped[int] = mapped_column(ForeignKey("parses.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None]
+
+
+class CountObservation(Base):
+    """One number as printed in one snapshot, read by one parser version."""
+
+    __tablename__ = "count_observations"
+    __table_args__ = (
+        Index("ix_count_observations_report_measure", "report_id", "measure", "dimension"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    parse_id: Mapped[int] = mapped_column(ForeignKey("parses.id"), index=True)
+    parser_version: Mapped[str] = mapped_column(String(40))
+    measure: Mapped[str] = mapped_column(String(60))
+    dimension: Mapped[str] = mapped_column(String(60))
+    category: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    page: Mapped[int | None]
+    observed_at: Mapped[datetime]
+
+
+class Statement(Base):
+    """A required statement as found (or not) in one snapshot, e.g. the foreign-government basis."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    parse_id: Mapped[int] = mapped_column(ForeignKey("parses.id"), index=True)
+    parser_version: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(30))
+    value: Mapped[float | None] = mapped_column(Float)
+    quote: Mapped[str | None] = mapped_column(Text)
+    page: Mapped[int | None]
+    observed_at: Mapped[datetime]

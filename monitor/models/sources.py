@@ -1,0 +1,70 @@
+"""Sources, fetch runs and snapshots: the evidence trail of every request the monitor makes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from monitor.models.base import Base
+
+# The typed outcome of one fetch. Kept here (not an Enum type) so adding one is a code change,
+# not a schema change; a CHECK would make every new outcome a migration.
+FETCH_OUTCOMES = (
+    "ok", "not_modified", "unchanged", "http_error", "network_error", "blocked",
+    "too_large", "wrong_type", "layout_changed", "empty", "parse_error",
+)
+
+
+class SourceRow(Base):
+    """A source as first registered; its declaration lives in scrapers/sources/<id>.py."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class Snapshot(Base):
+    """One body as archived: bytes live in the archive under their sha256, never overwritten.
+
+    A snapshot is the first capture of a given body at a given URL; later fetches of the same
+    bytes point their fetch run at it (outcome ``unchanged``).
+    """
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_url_sha256", "url", "sha256", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    headers: Mapped[dict]
+    fetched_at: Mapped[datetime]
+    storage: Mapped[str] = mapped_column(Text)  # archive-relative path of the body
+
+
+class FetchRun(Base):
+    """Exactly one row per fetch attempt, whatever happened."""
+
+    __tablename__ = "fetch_runs"
+    __table_args__ = (Index("ix_fetch_runs_source_started", "source_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    url: Mapped[str] = mapped_column(Text)
+    requested_url: Mapped[str | None] = mapped_column(Text)  # where the request went, if rewritten
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    duration_ms: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(30))
+    http_status: Mapped[int | None]
+    bytes: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    cycle: Mapped[str | None] = mapped_column(String(40))  # groups the runs of one `run --once`

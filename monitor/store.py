@@ -1,0 +1,191 @@
+"""Storing what was fetched and read. The single path from an archived body to database rows,
+used by fetch, ingest and reparse alike.
+
+Rules kept here: a snapshot is written once per (URL, sha256); a parse is written once per
+(snapshot, parser version), so repeating work writes nothing; observations are only ever
+inserted; a report's metadata is updated from newer reads but a field is never blanked by a
+parse that could not read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.models import (
+    CountObservation, Parse, ParseProblem, Report, Snapshot, SourceRow, Statement,
+)
+from scrapers.archive import Archive
+from scrapers.records import Link, ParseResult
+from scrapers.source import Source
+
+# Headers worth keeping with a snapshot (others are noise or could carry cookies).
+KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date", "server",
+                "cache-control", "content-disposition", "location", "x-cache", "via")
+
+# Parse outcomes under which report metadata may be written (the document was readable).
+_METADATA_OUTCOMES = ("ok", "layout_changed")
+
+
+def ensure_source(session: Session, source: Source, now: datetime) -> SourceRow:
+    row = session.get(SourceRow, source.id)
+    if row is None:
+        row = SourceRow(id=source.id, agency=source.agency, title=source.title, created_at=now)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def kept_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    if not headers:
+        return {}
+    lower = {k.lower(): v for k, v in headers.items()}
+    return {k: lower[k] for k in KEPT_HEADERS if k in lower}
+
+
+def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: str, body: bytes,
+                   fetched_at: datetime, content_type: str | None = None,
+                   headers: dict[str, str] | None = None, http_status: int | None = None,
+                   requested_url: str | None = None) -> tuple[Snapshot, bool]:
+    """Archive ``body`` and return its snapshot row for ``url``, and whether that row is new.
+
+    The body is archived (with a capture record) even when the snapshot row already exists, so
+    the archive shows every time the same bytes were seen.
+    """
+    headers = kept_headers(headers)
+    stored = archive.put(body, capture={
+        "url": url, "requested_url": requested_url, "fetched_at": fetched_at.isoformat(),
+        "http_status": http_status, "headers": headers, "source": source_id,
+    }, fetched_at=fetched_at)
+    existing = session.scalar(select(Snapshot).where(Snapshot.url == url,
+                                                     Snapshot.sha256 == stored.sha256))
+    if existing is not None:
+        return existing, False
+    snap = Snapshot(source_id=source_id, url=url, sha256=stored.sha256, size=stored.size,
+                    content_type=content_type, headers=headers, fetched_at=fetched_at,
+                    storage=stored.storage)
+    session.add(snap)
+    session.flush()
+    return snap, True
+
+
+def latest_snapshot(session: Session, url: str) -> Snapshot | None:
+    return session.scalar(select(Snapshot).where(Snapshot.url == url)
+                          .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc()).limit(1))
+
+
+@dataclass
+class StoredParse:
+    parse: Parse | None  # None when this snapshot was already parsed by this parser version
+    new_reports: list[Report]
+    counts: int
+    statements: int
+
+
+def _upsert_report(session: Session, source_id: str, record, snapshot: Snapshot | None,
+                   now: datetime, listed_on: str | None, created: list[Report],
+                   fill_only: bool = False) -> Report:
+    """Create or update the report at ``record.url``. With ``fill_only`` (a link's text), only
+    fields still empty are set: the document's own reading outranks a listing's link text."""
+    report = session.scalar(select(Report).where(Report.source_id == source_id,
+                                                 Report.url == record.url))
+    if report is None:
+        report = Report(source_id=source_id, url=record.url, authorities=[], first_seen=now,
+                        last_seen=now, listed_on=listed_on)
+        session.add(report)
+        created.append(report)
+    fields = ("title", "period_start", "period_end", "issued", "issued_precision",
+              "fiscal_year", "page_count")
+    for name in fields:
+        value = getattr(record, name, None)
+        if value is not None and not (fill_only and getattr(report, name) is not None):
+            setattr(report, name, value)
+    if getattr(record, "authorities", None):
+        report.authorities = list(record.authorities)
+    if now > report.last_seen:
+        report.last_seen = now
+    if report.removed_at is not None:
+        report.removed_at = None  # it is back
+    if snapshot is not None:
+        report.snapshot_id = snapshot.id
+    if listed_on and not report.listed_on:
+        report.listed_on = listed_on
+    session.flush()
+    return report
+
+
+def record_parse(session: Session, source: Source, snapshot: Snapshot, result: ParseResult,
+                 outcome: str, now: datetime) -> StoredParse:
+    """Write one validated parse of one snapshot. Idempotent per (snapshot, parser version)."""
+    done = session.scalar(select(Parse).where(Parse.snapshot_id == snapshot.id,
+                                              Parse.parser_version == result.parser_version))
+    if done is not None:
+        return StoredParse(None, [], 0, 0)
+    parse = Parse(snapshot_id=snapshot.id, source_id=source.id,
+                  parser_version=result.parser_version, parsed_at=now, outcome=outcome,
+                  reports=len(result.reports), counts=len(result.counts),
+                  links=[_link_json(link) for link in result.links])
+    session.add(parse)
+    session.flush()
+
+    created: list[Report] = []
+    report_ids: list[int | None] = []
+    if outcome in _METADATA_OUTCOMES:
+        for record in result.reports:
+            report_ids.append(_upsert_report(session, source.id, record, snapshot, now, None,
+                                             created).id)
+    n_counts = n_statements = 0
+    if outcome == "ok":
+        for c in result.counts:
+            session.add(CountObservation(
+                report_id=report_ids[c.report], snapshot_id=snapshot.id, parse_id=parse.id,
+                parser_version=result.parser_version, measure=c.measure, dimension=c.dimension,
+                category=c.category, label=c.label, period_start=c.period_start,
+                period_end=c.period_end, value=float(c.value), page=c.page, observed_at=now))
+            n_counts += 1
+    if outcome in _METADATA_OUTCOMES:
+        # Statements are read from the text even when tables were not found; the rules decide
+        # what a statement from a layout_changed parse is worth (see rules/engine.py).
+        for s in result.statements:
+            session.add(Statement(
+                report_id=report_ids[s.report], snapshot_id=snapshot.id, parse_id=parse.id,
+                parser_version=result.parser_version, key=s.key, status=s.status,
+                value=s.value, quote=s.quote, page=s.page, observed_at=now))
+            n_statements += 1
+    for p in result.problems:
+        rid = report_ids[p.report] if p.report is not None and p.report < len(report_ids) else None
+        session.add(ParseProblem(parse_id=parse.id, report_id=rid, kind=p.kind,
+                                 detail=p.detail[:2000], page=p.page))
+    session.flush()
+    return StoredParse(parse, created, n_counts, n_statements)
+
+
+def _link_json(link: Link) -> dict[str, Any]:
+    return {"url": link.url, "title": link.title, "description": link.description}
+
+
+def record_listing(session: Session, source: Source, listing_url: str, links: list[Link],
+                   now: datetime) -> tuple[list[Report], list[Report]]:
+    """A listing page was read successfully: every link is a report seen now; reports this page
+    listed before and no longer lists are marked removed. Returns (new reports, removed)."""
+    from scrapers.records import ReportRecord
+
+    created: list[Report] = []
+    seen = set()
+    for link in links:
+        seen.add(link.url)
+        _upsert_report(session, source.id, ReportRecord(title=link.title, url=link.url), None,
+                       now, listing_url, created, fill_only=True)
+    removed = []
+    for report in session.scalars(select(Report).where(Report.source_id == source.id,
+                                                       Report.listed_on == listing_url,
+                                                       Report.removed_at.is_(None))):
+        if report.url not in seen:
+            report.removed_at = now
+            removed.append(report)
+    session.flush()
+    return created, removed

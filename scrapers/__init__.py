@@ -1,0 +1,1 @@
+"""Fetching, the evidence archive, and one pure parser per source. No database here."""

@@ -1,0 +1,126 @@
+"""What a parser yields. Plain data: no database, no clock, no I/O.
+
+A parser returns one :class:`ParseResult` per document. Counts and statements point at the
+report they come from by index into ``reports``. Links are what a listing page points to; the
+pipeline follows them. Problems are typed so that the pipeline can turn them into fetch outcomes
+(``layout_changed``, ``empty``) and review findings (``unmapped_label``, ``inconsistent_total``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+# Problem kinds a parser may raise.
+PROBLEM_KINDS = (
+    "layout_changed",      # the expected tables/markers were not found where the document has them
+    "empty",               # the document holds nothing to read (0 bytes, no text, no rows)
+    "parse_error",         # the document could not be read at all (corrupt, encrypted PDF)
+    "inconsistent_total",  # parts do not add up to a printed total
+    "unmapped_label",      # a label that the taxonomy does not know; kept as category 'unmapped'
+    "invalid_record",      # a record failed validation (bad date, negative count...) and was dropped
+    "non_numeric",         # a table cell where a number was expected holds something else
+)
+
+# Statuses of a required statement (DOMAIN.md: the foreign-government basis).
+STATEMENT_STATUSES = ("stated", "ambiguous", "not_stated", "not_required")
+
+FOREIGN_BASIS = "foreign_government_basis"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A fetched or saved body. ``url`` is the canonical URL (never a mirror or demo address)."""
+
+    body: bytes
+    url: str
+    content_type: str | None = None
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.body[:1024].lstrip().startswith(b"%PDF")
+
+
+@dataclass
+class ReportRecord:
+    title: str | None
+    url: str
+    period_start: date | None = None
+    period_end: date | None = None
+    issued: date | None = None
+    issued_precision: str | None = None  # "day" | "month" | "year"
+    fiscal_year: int | None = None
+    authorities: list[str] = field(default_factory=list)
+    page_count: int | None = None
+
+
+@dataclass
+class CountRecord:
+    report: int  # index into ParseResult.reports
+    measure: str  # e.g. "separations", "reunifications", "separation_length_days"
+    dimension: str  # "total" | "cause" | "sector" | "age_group" | "month" | "length" ...
+    category: str  # canonical category (taxonomy) or the normalised name; "unmapped" if unknown
+    label: str  # exactly as printed
+    value: float
+    period_start: date | None = None
+    period_end: date | None = None
+    page: int | None = None
+
+
+@dataclass
+class StatementRecord:
+    report: int
+    key: str  # e.g. FOREIGN_BASIS
+    status: str  # one of STATEMENT_STATUSES
+    value: float | None = None
+    quote: str | None = None
+    page: int | None = None
+
+
+@dataclass
+class Link:
+    url: str
+    title: str | None = None
+    description: str | None = None
+
+
+@dataclass
+class Problem:
+    kind: str
+    detail: str
+    report: int | None = None
+    page: int | None = None
+
+
+@dataclass
+class ParseResult:
+    parser_version: str
+    reports: list[ReportRecord] = field(default_factory=list)
+    counts: list[CountRecord] = field(default_factory=list)
+    statements: list[StatementRecord] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def yielded_anything(self) -> bool:
+        return bool(self.reports or self.counts or self.statements or self.links)
+
+    def problem_kinds(self) -> set[str]:
+        return {p.kind for p in self.problems}
+
+    def to_json(self, source: str) -> dict[str, Any]:
+        """The documented shape of `monitor parse --json` (dates as ISO 8601)."""
+
+        def plain(obj) -> dict[str, Any]:
+            return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(obj).items()}
+
+        return {
+            "source": source,
+            "parser_version": self.parser_version,
+            "reports": [plain(r) for r in self.reports],
+            "counts": [plain(c) for c in self.counts],
+            "statements": [plain(s) for s in self.statements],
+            "links": [plain(link) for link in self.links],
+            "problems": [plain(p) for p in self.problems],
+        }

@@ -1,0 +1,54 @@
+"""Finds sources by file name: every ``scrapers/sources/<id>.py`` with a ``SOURCE`` and a
+``parse``. Adding a source is adding one file."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable
+
+from scrapers.records import Document, ParseResult
+from scrapers.source import Source
+
+
+class UnknownSource(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class RegisteredSource:
+    source: Source
+    parse: Callable[[Document], ParseResult]
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+
+def _module_names() -> list[str]:
+    import scrapers.sources as pkg
+
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+
+
+def load_source(source_id: str) -> RegisteredSource:
+    if source_id not in _module_names():
+        raise UnknownSource(f"unknown source {source_id!r}; known: {', '.join(_module_names()) or 'none'}")
+    module = importlib.import_module(f"scrapers.sources.{source_id}")
+    source = getattr(module, "SOURCE", None)
+    parse = getattr(module, "parse", None)
+    if not isinstance(source, Source) or not callable(parse):
+        raise UnknownSource(f"scrapers/sources/{source_id}.py must define SOURCE = Source(...) and parse()")
+    if source.id != source_id:
+        raise UnknownSource(f"scrapers/sources/{source_id}.py declares id {source.id!r}; "
+                            "the id must be the file name")
+    return RegisteredSource(source, parse)
+
+
+def all_sources() -> list[RegisteredSource]:
+    return [load_source(name) for name in _module_names()]
+
+
+def source_ids() -> list[str]:
+    return _module_names()

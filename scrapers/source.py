@@ -1,0 +1,42 @@
+"""The declaration every source module makes: ``SOURCE = Source(...)`` beside ``parse(doc)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a successful parse must yield; less is a ``layout_changed`` (or ``empty``) outcome.
+
+    ``min_items`` counts links and reports together, because one URL can serve either: the HHS
+    index page once carried a report body instead of a list of months. ``min_counts`` is a
+    second line of defence behind the parser's own table checks. ``allow_empty`` lets a source
+    legitimately yield nothing (a listing that may be empty yet).
+    """
+
+    min_items: int = 1
+    min_counts: int = 0
+    allow_empty: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    agency: str  # "DHS" | "HHS" | ...
+    title: str
+    start_urls: tuple[str, ...]  # listing pages polled on schedule (canonical URLs)
+    allowed_hosts: tuple[str, ...]  # hosts a request or redirect may reach
+    content_types: tuple[str, ...] = ("text/html", "application/pdf")
+    poll_every: timedelta = timedelta(days=1)
+    parser_version: str = "1"
+    listing_shape: Shape = field(default_factory=Shape)
+    report_shape: Shape = field(default_factory=Shape)
+    follow_links: bool = True  # fetch the reports a listing page links to
+
+    def allows_host(self, host: str | None) -> bool:
+        if not host:
+            return False
+        host = host.lower()
+        return any(host == h or host.endswith("." + h) for h in self.allowed_hosts)
