@@ -1,0 +1,240 @@
+"""Is this response the document we asked for, or a page standing in for it?
+
+Government CDNs answer clients they distrust with denial pages (Akamai, Cloudflare, F5, Imperva)
+that are often served with status 200, sometimes by redirecting to an "unblock" host; content
+management systems answer a vanished page with a friendly "Page not found" and status 200; and a
+link to a PDF may return an HTML page. If any of these were parsed, the monitor would conclude
+that an agency stopped publishing. Everything here is pure: status, headers and the first bytes
+of a body in, a :class:`Verdict` (or ``None`` for "looks genuine") out.
+
+Signatures are data so a new CDN's page is one line. Specific fingerprints (Akamai's reference
+number, F5's support id) are searched in the whole head of the page; generic phrases ("Access
+Denied", "Too Many Requests", "Page not found") only count in the title and headings, or when
+the page has almost no text, so a report that quotes such a phrase is not mistaken for one.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# How much of a body the classifier reads: denial and error pages are small.
+HEAD_BYTES = 64 * 1024
+# Below this many characters of visible text a page is "almost empty" and generic phrases count.
+SHORT_TEXT = 2000
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str  # blocked | http_error | wrong_type
+    reason: str
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE | re.DOTALL)
+
+
+# (vendor, pattern) searched anywhere in the (entity-decoded) head of the page.
+FINGERPRINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Akamai", _rx(r"reference\s*#\s*\d+\.[0-9a-f]+\.\d+\.[0-9a-f]+")),
+    ("Akamai", _rx(r"errors\.edgesuite\.net")),
+    ("Cloudflare", _rx(r"attention required!?\s*\|\s*cloudflare")),
+    ("Cloudflare", _rx(r"cf-error-details|/cdn-cgi/challenge-platform/|cf-chl-(?:bypass|opt|widget)")),
+    ("Cloudflare", _rx(r"sorry, you have been blocked")),
+    ("Cloudflare", _rx(r"checking (?:if the site connection is secure|your browser before accessing)")),
+    ("F5 BIG-IP", _rx(r"the requested url was rejected\.\s*please consult with your administrator")),
+    ("F5 BIG-IP", _rx(r"your support id is:?\s*\d{6,}")),
+    ("Imperva Incapsula", _rx(r"incapsula incident id|_incapsula_resource")),
+    ("Imperva", _rx(r"pardon our interruption")),
+    ("Sucuri", _rx(r"sucuri website firewall")),
+    ("CloudFront", _rx(r"the request could not be satisfied.{0,2000}cloudfront")),
+    ("PerimeterX", _rx(r"press (?:&amp;|&|and) hold to confirm you are|px-captcha")),
+    ("DataDome", _rx(r"captcha-delivery\.com")),
+)
+
+# Generic phrases: only in the title/headings, or on a page with almost no text.
+DENIAL_PHRASES = _rx(
+    r"\b(?:access denied|access to this page has been denied|request (?:rejected|blocked)|"
+    r"403 forbidden|^forbidden$|you have been blocked|just a moment\.*|attention required|"
+    r"are you a (?:human|robot)|verify (?:that )?you are (?:a )?human|security check|"
+    r"unusual traffic from your (?:computer )?network|bot (?:detection|protection))"
+)
+RATE_LIMIT_PHRASES = _rx(
+    r"\b(?:too many requests|rate limit(?:ed| exceeded)?|request rate (?:is )?too high|"
+    r"you have (?:exceeded|reached) (?:the|your) (?:request |rate )*limit|"
+    r"temporarily (?:blocked|limited) (?:due to|for) (?:excessive|too many))"
+)
+NOT_FOUND_PHRASES = _rx(
+    r"(?:\b(?:page|file|document|content|resource|url)s?\s+(?:was\s+|could\s+)?not\s+(?:be\s+)?found\b|"
+    r"^\s*(?:error\s*)?404\b|\b404\b.{0,40}\bnot found|^\s*not found\s*$|"
+    r"\b(?:cannot|can ?not|can't|could not|couldn't|unable to) (?:be )?(?:find|found|locate)\b|"
+    r"\b(?:page|file|document) (?:does not|doesn't|no longer) exists?\b|"
+    r"\bno longer (?:available|exists)\b)"
+)
+
+# Where a denial redirect goes: "unblock"-style hosts and paths, and the known challenge hosts.
+BLOCK_HOST = _rx(r"(?:^|[.-])(?:unblock|blocked|block|captcha|challenge|denied|waf|botdefense)(?:[.-]|$)")
+BLOCK_PATH = _rx(r"/(?:unblock|blocked|captcha|challenge|access-?denied|bot-?check|"
+                 r"distil_r_captcha|_incapsula_resource)(?:/|\.s?html?|\.aspx?|\.php|$)")
+CHALLENGE_HOSTS = ("validate.perfdrive.com", "captcha-delivery.com", "errors.edgesuite.net")
+NOT_FOUND_PATH = _rx(r"(?:^|/)(?:404|not-?found|page-?not-?found|pagenotfound|error-?404)"
+                     r"(?:\.s?html?|\.aspx?|\.php)?/?$")
+
+_TAGS = re.compile(r"<[^>]*>")
+_SCRIPT = _rx(r"<(script|style|noscript)\b.*?</\1\s*>")
+_TITLE = _rx(r"<title[^>]*>(.*?)</title\s*>")
+_HEADING = _rx(r"<h[12][^>]*>(.*?)</h[12]\s*>")
+_SPACE = re.compile(r"\s+")
+
+
+def media_type(content_type: str | None) -> str | None:
+    """``text/html; charset=utf-8`` -> ``text/html``."""
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def is_pdf(head: bytes) -> bool:
+    return head[:1024].lstrip().startswith(b"%PDF")
+
+
+def looks_like_html(head: bytes) -> bool:
+    start = head[:2048].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<title")) \
+        or b"<html" in head[:4096].lower()
+
+
+def sniffed_type(content_type: str | None, head: bytes) -> str:
+    """The type the body really is: a PDF signature beats the header, HTML beats a vague one."""
+    if is_pdf(head):
+        return "application/pdf"
+    declared = media_type(content_type)
+    if declared == "application/xhtml+xml":
+        return "text/html"
+    if declared in (None, "application/pdf", "application/octet-stream", "binary/octet-stream",
+                    "text/plain") and looks_like_html(head):
+        return "text/html"
+    return declared or "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The parts of an HTML-ish page the classifier looks at, entity-decoded and squeezed."""
+
+    prominent: list[str]  # title and h1/h2 texts
+    text: str  # visible text of the head of the page
+    raw: str  # decoded markup (fingerprints may sit in attributes or scripts)
+
+    @property
+    def short(self) -> bool:
+        return len(self.text) < SHORT_TEXT
+
+
+def _clean(fragment: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", fragment))).strip()
+
+
+def page_text(head: bytes) -> PageText:
+    raw = head[:HEAD_BYTES].decode("utf-8", errors="replace")
+    prominent = [_clean(m) for m in _TITLE.findall(raw)] + [_clean(m) for m in _HEADING.findall(raw)]
+    text = _clean(_SCRIPT.sub(" ", raw))
+    return PageText([p for p in prominent if p], text, html.unescape(raw))
+
+
+def _phrase_in(page: PageText, pattern: re.Pattern[str]) -> str | None:
+    for part in page.prominent:
+        m = pattern.search(part)
+        if m:
+            return part[:120]
+    if page.short:
+        m = pattern.search(page.text)
+        if m:
+            return m.group(0)[:120]
+    return None
+
+
+def denial(status: int, headers: dict[str, str], head: bytes) -> Verdict | None:
+    """A firewall/CDN denial or a rate-limit answer, whatever the status code."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    if status == 429:
+        return Verdict("blocked", "rate limited (HTTP 429)")
+    if "challenge" in lower.get("cf-mitigated", "").lower():
+        return Verdict("blocked", f"Cloudflare challenge (HTTP {status})")
+    if lower.get("x-amzn-waf-action", "").lower() in ("block", "captcha", "challenge"):
+        return Verdict("blocked", f"AWS WAF {lower['x-amzn-waf-action']} (HTTP {status})")
+    if is_pdf(head):
+        return None
+    page = page_text(head)
+    for vendor, pattern in FINGERPRINTS:
+        m = pattern.search(page.raw)
+        if m:
+            return Verdict("blocked", f"{vendor} denial page (HTTP {status}): {_SPACE.sub(' ', m.group(0))[:100]}")
+    phrase = _phrase_in(page, RATE_LIMIT_PHRASES)
+    if phrase:
+        return Verdict("blocked", f"rate-limit page (HTTP {status}): {phrase}")
+    phrase = _phrase_in(page, DENIAL_PHRASES)
+    if phrase:
+        return Verdict("blocked", f"denial page (HTTP {status}): {phrase}")
+    return None
+
+
+def blocked_redirect(location: str) -> Verdict | None:
+    """A redirect to an "unblock"/captcha host or path is a denial, even on an allowed host."""
+    parts = urlsplit(location)
+    host = (parts.hostname or "").lower()
+    if any(host == h or host.endswith("." + h) for h in CHALLENGE_HOSTS) or BLOCK_HOST.search(host):
+        return Verdict("blocked", f"redirected to a denial host: {host}")
+    if BLOCK_PATH.search(parts.path or ""):
+        return Verdict("blocked", f"redirected to a denial page: {host}{parts.path}")
+    return None
+
+
+def soft_404(head: bytes, final_url: str) -> Verdict | None:
+    """A 2xx page that says the page does not exist (or a redirect that landed on /404)."""
+    if NOT_FOUND_PATH.search(urlsplit(final_url).path or ""):
+        return Verdict("http_error", f"soft 404: redirected to {urlsplit(final_url).path}")
+    if is_pdf(head) or not looks_like_html(head):
+        return None
+    phrase = _phrase_in(page_text(head), NOT_FOUND_PHRASES)
+    if phrase:
+        return Verdict("http_error", f"soft 404 (HTTP 200 page says: {phrase})")
+    return None
+
+
+def expected_types(url: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """A link that names a PDF must return a PDF; anything else may be any allowed type."""
+    if (urlsplit(url).path or "").lower().endswith(".pdf"):
+        return ("application/pdf",)
+    return tuple(t.lower() for t in allowed)
+
+
+def wrong_type(url: str, content_type: str | None, head: bytes,
+               allowed: tuple[str, ...]) -> Verdict | None:
+    expected = expected_types(url, allowed)
+    actual = sniffed_type(content_type, head)
+    if expected and actual not in expected:
+        declared = media_type(content_type)
+        shown = actual if declared in (None, actual) else f"{actual} (declared {declared})"
+        return Verdict("wrong_type", f"expected {' or '.join(expected)}, got {shown}")
+    return None
+
+
+def classify(status: int, headers: dict[str, str], head: bytes, *, url: str, final_url: str,
+             allowed_types: tuple[str, ...]) -> Verdict | None:
+    """The verdict on a final (non-redirect, non-304) response; ``None`` means genuine.
+
+    Order matters: a denial page at a PDF URL is ``blocked`` (not ``wrong_type``), and a soft 404
+    is an ``http_error`` before its HTML is held against the expected type.
+    """
+    verdict = denial(status, headers, head)
+    if verdict:
+        return verdict
+    if not 200 <= status < 300:
+        return Verdict("http_error", f"HTTP {status}")
+    lower = {k.lower(): v for k, v in headers.items()}
+    return soft_404(head, final_url) or wrong_type(url, lower.get("content-type"), head,
+                                                   allowed_types)
