@@ -1,0 +1,323 @@
+"""Polling a source: fetch its listing pages and the reports they link to, archive what came back,
+hand it to the source's parser, and write one fetch-run row per request.
+
+What a poll guarantees:
+
+* Every request writes exactly one ``fetch_runs`` row with a typed outcome, the HTTP status,
+  bytes, timings, a redacted error text and the snapshot it produced or confirmed, grouped by a
+  ``cycle`` id shared by the runs of one poll (or one ``run --once``).
+* "Changed" is the body's sha256 against the URL's current snapshot (``unchanged``), never the
+  headers. A 304 (``not_modified``) is only possible when the archive still holds the body the
+  validators belong to, so it always points at a real snapshot.
+* A ``blocked``, ``http_error`` (soft 404 included), ``wrong_type``, ``too_large`` or
+  ``network_error`` fetch stores nothing but its run row: no snapshot, report or observation.
+* A body that did not change but still cannot be read keeps its parse outcome
+  (``layout_changed``...), so a broken listing does not look healthy the day after.
+* A poll fails when any fetch failed, or a listing page could not be read; consecutive failed
+  polls make the source ``failing`` then ``broken`` (:mod:`monitor.health`). A report document
+  that cannot be parsed does not fail the poll: the rules engine treats that report as unreadable.
+
+Transactions: :func:`poll_source` flushes and never commits; the caller commits (the CLI commits
+once per source). The archive is written as bodies arrive, so a rolled-back poll leaves bodies
+(and capture files) without rows, never rows without bodies.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.health import health_of, record_poll
+from monitor.intake import Intake, parse_snapshot, take_in
+from monitor.models import FetchRun, HttpValidator, Parse, ParseProblem, Snapshot
+from monitor.store import ensure_source, latest_snapshot
+from scrapers.archive import Archive, ArchiveError
+from scrapers.http import Fetcher, FetchResult, Validators, host_of
+from scrapers.registry import RegisteredSource
+
+FETCH_FAILURES = ("http_error", "network_error", "blocked", "too_large", "wrong_type")
+PARSE_FAILURES = ("layout_changed", "empty", "parse_error")
+SUCCESSES = ("ok", "not_modified", "unchanged")
+
+
+@dataclass
+class RunSummary:
+    """One request of a poll, as reported by `monitor fetch --json`."""
+
+    source: str
+    url: str
+    outcome: str
+    http_status: int | None
+    sha256: str | None
+    bytes: int | None
+    listing: bool
+    requested_url: str | None = None
+    duration_ms: int | None = None
+    error: str | None = None
+    snapshot_id: int | None = None
+    run_id: int | None = None
+    cycle: str | None = None
+    started_at: datetime | None = None
+    new_reports: list[str] = field(default_factory=list)
+    removed_reports: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome in SUCCESSES
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PollResult:
+    source: str
+    cycle: str
+    explicit: bool
+    runs: list[RunSummary]
+    health_before: str | None  # None: never polled before
+    health_after: str | None
+    failed: bool
+    consecutive_failures: int = 0
+    skipped_links: list[str] = field(default_factory=list)  # off the source's hosts
+
+    @property
+    def succeeded(self) -> bool:
+        return all(r.succeeded for r in self.runs)
+
+
+def new_cycle(now: datetime) -> str:
+    """A cycle id that sorts by time and is unique across machines."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def current_snapshot(session: Session, url: str) -> Snapshot | None:
+    """The snapshot a URL served last: the latest fetch run's, unless an ingest came later.
+
+    Snapshots are unique per (URL, body), so a page that goes back to an earlier body reuses
+    the earlier snapshot; the newest run tells which body is current.
+    """
+    run = session.execute(select(FetchRun.started_at, FetchRun.snapshot_id)
+                          .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
+                          .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
+                          .limit(1)).first()
+    latest = latest_snapshot(session, url)
+    if run is not None and (latest is None or run.started_at >= latest.fetched_at):
+        return session.get(Snapshot, run.snapshot_id)
+    return latest
+
+
+def last_retrieved(session: Session, url: str) -> datetime | None:
+    """When a body of ``url`` was last obtained (fetched, confirmed by 304, or ingested)."""
+    times = []
+    run_at = session.scalar(select(FetchRun.started_at)
+                            .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
+                            .order_by(FetchRun.started_at.desc()).limit(1))
+    if run_at is not None:
+        times.append(run_at)
+    latest = latest_snapshot(session, url)
+    if latest is not None:
+        times.append(latest.fetched_at)
+    return max(times) if times else None
+
+
+def _validators_for(session: Session, archive: Archive,
+                    url: str) -> tuple[Snapshot | None, Validators | None]:
+    """Validators are sent only when the body they describe is still in the archive."""
+    row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
+    if row is None or not (row.etag or row.last_modified) or not row.sha256:
+        return None, None
+    snap = session.scalar(select(Snapshot).where(Snapshot.url == url,
+                                                 Snapshot.sha256 == row.sha256))
+    if snap is None or not archive.path(snap.sha256).is_file():
+        return None, None
+    return snap, Validators(row.etag, row.last_modified)
+
+
+def _save_validators(session: Session, url: str, result: FetchResult, sha256: str,
+                     now: datetime) -> None:
+    row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
+    if row is None:
+        row = HttpValidator(url=url)
+        session.add(row)
+    row.etag = result.etag
+    row.last_modified = result.last_modified
+    row.sha256 = sha256
+    row.updated_at = now
+
+
+def _forget_validators(session: Session, url: str) -> None:
+    row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
+    if row is not None:
+        session.delete(row)
+
+
+def _run_outcome(fetch_outcome: str, parse_outcome: str) -> str:
+    return parse_outcome if parse_outcome in PARSE_FAILURES else fetch_outcome
+
+
+def _problem_text(session: Session, snapshot_id: int, parser_version: str, kind: str) -> str:
+    details = session.scalars(
+        select(ParseProblem.detail).join(Parse, Parse.id == ParseProblem.parse_id)
+        .where(Parse.snapshot_id == snapshot_id, Parse.parser_version == parser_version,
+               ParseProblem.kind == kind).limit(3)).all()
+    return f"{kind}: " + ("; ".join(details) if details else "the parser found nothing to read")
+
+
+class _Poll:
+    """The state of one poll: the source, the clock offset and the runs so far."""
+
+    def __init__(self, session: Session, archive: Archive, fetcher: Fetcher,
+                 registered: RegisteredSource, now: datetime, cycle: str,
+                 extra_host: str | None, progress: Callable[[str], None] | None) -> None:
+        self.session, self.archive, self.fetcher = session, archive, fetcher
+        self.registered, self.source = registered, registered.source
+        self.now, self.cycle, self.extra_host, self.progress = now, cycle, extra_host, progress
+        self.clock0 = fetcher.clock()
+        self.runs: list[RunSummary] = []
+
+    def at(self) -> datetime:
+        """Wall time now, derived from the poll's `now` and the fetcher's (injectable) clock."""
+        return self.now + timedelta(seconds=max(0.0, self.fetcher.clock() - self.clock0))
+
+    def allowed(self, host: str) -> bool:
+        return self.source.allows_host(host) or (self.extra_host is not None
+                                                 and host == self.extra_host)
+
+    def fetch(self, url: str, *, listing: bool) -> tuple[RunSummary, Intake | None]:
+        if self.progress:
+            self.progress(f"{self.source.id}: {url}")
+        session, registered = self.session, self.registered
+        started = self.at()
+        sent_snapshot, validators = _validators_for(session, self.archive, url)
+        current = current_snapshot(session, url)
+        result = self.fetcher.fetch(url, allowed=self.allowed, validators=validators,
+                                    content_types=self.source.content_types)
+        finished = started + timedelta(seconds=result.elapsed)
+        run = FetchRun(source_id=self.source.id, url=url,
+                       requested_url=result.requested_url if result.requested_url != url else None,
+                       started_at=started, finished_at=finished,
+                       duration_ms=int(round(result.elapsed * 1000)), outcome=result.outcome,
+                       http_status=result.status, bytes=result.bytes_read, error=result.error,
+                       cycle=self.cycle)
+        intake = None
+        try:
+            if result.outcome == "not_modified":
+                intake = parse_snapshot(session, self.archive, registered, sent_snapshot,
+                                        is_listing=listing, now=finished)
+                run.outcome = _run_outcome("not_modified", intake.outcome)
+            elif result.outcome == "ok":
+                intake = take_in(session, self.archive, registered, url=url, body=result.body,
+                                 fetched_at=finished, is_listing=listing,
+                                 content_type=result.content_type, headers=result.headers,
+                                 http_status=result.status, requested_url=run.requested_url)
+                changed = current is None or current.sha256 != intake.snapshot.sha256
+                run.outcome = _run_outcome("ok" if changed else "unchanged", intake.outcome)
+                _save_validators(session, url, result, intake.snapshot.sha256, finished)
+        except ArchiveError as exc:  # the body behind a 304 vanished or rotted
+            _forget_validators(session, url)
+            run.outcome, run.error, intake = "parse_error", f"archive: {exc}", None
+        if intake is not None:
+            run.snapshot_id = intake.snapshot.id
+            if run.outcome in PARSE_FAILURES:
+                run.error = _problem_text(session, intake.snapshot.id,
+                                          self.source.parser_version, run.outcome)[:2000]
+        session.add(run)
+        session.flush()
+        summary = RunSummary(
+            source=self.source.id, url=url, outcome=run.outcome, http_status=run.http_status,
+            sha256=intake.snapshot.sha256 if intake else None, bytes=run.bytes, listing=listing,
+            requested_url=run.requested_url, duration_ms=run.duration_ms, error=run.error,
+            snapshot_id=run.snapshot_id, run_id=run.id, cycle=self.cycle, started_at=started,
+            new_reports=[r.url for r in intake.new_reports] if intake else [],
+            removed_reports=[r.url for r in intake.removed_reports] if intake else [])
+        self.runs.append(summary)
+        return summary, intake
+
+
+def _due(session: Session, url: str, now: datetime, recheck_days: int) -> bool:
+    last = last_retrieved(session, url)
+    return last is None or now - last >= timedelta(days=recheck_days)
+
+
+def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
+                registered: RegisteredSource, *, now: datetime, cycle: str,
+                urls: Sequence[str] | None = None, explicit: bool = False,
+                listing: bool | None = None, recheck_days: int = 7, broken_after: int = 3,
+                progress: Callable[[str], None] | None = None) -> PollResult:
+    """Poll one source (or, with ``urls``, those URLs as that source). Flushes, never commits.
+
+    A normal poll fetches each start URL as a listing, then (if the source follows links) every
+    linked report that has never been retrieved or was last retrieved ``recheck_days`` ago or
+    more, and folds the result into the source's health (``broken_after`` failed polls in a row
+    make it broken). Pass ``settings.recheck_days`` and ``settings.broken_after``.
+
+    ``explicit=True`` is a manual check of ``urls``: the URL's own host (loopback included) and
+    redirects on it are allowed, no links are followed and health is left alone. ``listing``
+    forces the shape a URL is read with; by default a URL is a listing iff it is a start URL.
+    """
+    source = registered.source
+    ensure_source(session, source, now)
+    targets = list(urls) if urls is not None else list(source.start_urls)
+    extra_host = host_of(targets[0]) if explicit and targets else None
+    if explicit and len({host_of(u) for u in targets}) > 1:
+        raise ValueError("an explicit fetch names URLs on one host")
+    poll = _Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress)
+    before = health_of(session, source.id)
+    health_before = before.state if before is not None else None
+
+    links: list[str] = []
+    for url in targets:
+        is_listing = listing if listing is not None else url in source.start_urls
+        summary, intake = poll.fetch(url, listing=is_listing)
+        if intake is not None and is_listing and intake.outcome == "ok" \
+                and summary.outcome not in FETCH_FAILURES:
+            links.extend(link.url for link in intake.links)
+
+    skipped: list[str] = []
+    if source.follow_links and not explicit:
+        seen = set(targets)
+        for url in links:
+            if url in seen:
+                continue
+            seen.add(url)
+            if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(host_of(url)):
+                skipped.append(url)
+                continue
+            if _due(session, url, poll.at(), recheck_days):
+                poll.fetch(url, listing=False)
+
+    failing = [r for r in poll.runs
+               if r.outcome in FETCH_FAILURES or (r.listing and r.outcome in PARSE_FAILURES)]
+    result = PollResult(source=source.id, cycle=cycle, explicit=explicit, runs=poll.runs,
+                        health_before=health_before, health_after=health_before,
+                        failed=bool(failing), skipped_links=skipped,
+                        consecutive_failures=before.consecutive_failures if before else 0)
+    if not explicit and poll.runs:
+        change = record_poll(session, source.id, failed=bool(failing),
+                             outcome=failing[0].outcome if failing else "ok",
+                             error=(f"{failing[0].url}: {failing[0].error}" if failing else None),
+                             now=poll.at(), broken_after=broken_after)
+        result.health_after = change.after
+        result.consecutive_failures = change.consecutive_failures
+    return result
+
+
+def sources_due(session: Session, registered_sources: Iterable[RegisteredSource],
+                now: datetime) -> list[RegisteredSource]:
+    """Sources whose last poll of a start URL began at least ``poll_every`` before ``now``."""
+    due = []
+    for reg in registered_sources:
+        last = session.scalar(select(FetchRun.started_at)
+                              .where(FetchRun.source_id == reg.id,
+                                     FetchRun.url.in_(reg.source.start_urls))
+                              .order_by(FetchRun.started_at.desc()).limit(1))
+        if last is None or last + reg.source.poll_every <= now:
+            due.append(reg)
+    return due
