@@ -1,0 +1,151 @@
+"""The shape of an obligation's own test cases (the ``cases:`` list in its YAML file).
+
+A case is a small world: an evaluation time, the state of the sources, the reports present (with
+what was read from them), manual evidence, and the findings expected. Defaults keep cases short:
+an obligation source the case does not mention is healthy and has been read since 2000; a report
+without ``reads`` was read once, successfully, when first seen.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator,
+)
+
+from rules.findings import KINDS
+from rules.periods import parse_period
+
+OUTCOMES = ("ok", "layout_changed", "empty", "parse_error")
+STATUSES = ("stated", "ambiguous", "not_stated", "not_required")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_period(value: str | None) -> str | None:
+    if value is not None:
+        parse_period(value)  # raises PeriodError (a ValueError) with a readable message
+    return value
+
+
+def _as_text(value: object) -> object:
+    """YAML reads 2022-05-14 as a date; a period is kept as its text form."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# A period in its text form (see rules/periods.py); a bare YAML date is accepted.
+PeriodText = Annotated[str, BeforeValidator(_as_text)]
+
+
+class CaseSource(_Strict):
+    state: Literal["healthy", "failing", "broken", "never_read"] = "healthy"
+    implemented: bool = True
+    first_success_at: AwareDatetime | None = None
+    last_success_at: AwareDatetime | None = None
+    state_since: AwareDatetime | None = None
+
+
+class CaseCount(_Strict):
+    measure: str = "separations"
+    dimension: str
+    category: str
+    label: str
+    value: float
+    period: PeriodText | None = None
+    page: int | None = None
+
+    _period = field_validator("period")(_check_period)
+
+
+class CaseStatement(_Strict):
+    key: str = "foreign_government_basis"
+    status: Literal["stated", "ambiguous", "not_stated", "not_required"]
+    value: float | None = None
+    quote: str | None = None
+    page: int | None = None
+
+
+class CaseProblem(_Strict):
+    kind: str
+    detail: str = ""
+    page: int | None = None
+
+
+class CaseRead(_Strict):
+    fetched_at: AwareDatetime | None = None  # default: the report's first_seen
+    parsed_at: AwareDatetime | None = None
+    sha256: str | None = None  # default: derived from the URL and fetch time
+    parser_version: str = "1"
+    outcome: Literal["ok", "layout_changed", "empty", "parse_error"] = "ok"
+    counts: tuple[CaseCount, ...] = ()
+    statements: tuple[CaseStatement, ...] = ()
+    problems: tuple[CaseProblem, ...] = ()
+
+
+class CaseReport(_Strict):
+    url: str
+    source: str | None = None  # default: the obligation's first source
+    title: str | None = None
+    period: PeriodText | None = None  # the DATA period: 2019-12 or 2019-10-01..2020-01-31
+    issued: date | None = None
+    issued_precision: Literal["day", "month", "year"] = "day"
+    first_seen: AwareDatetime
+    absent_at: AwareDatetime | None = None
+    removed_at: AwareDatetime | None = None
+    reads: tuple[CaseRead, ...] | None = None  # None: one read built from the fields below
+    outcome: Literal["ok", "layout_changed", "empty", "parse_error"] | None = None
+    counts: tuple[CaseCount, ...] = ()
+    statements: tuple[CaseStatement, ...] = ()
+    problems: tuple[CaseProblem, ...] = ()
+
+    _period = field_validator("period")(_check_period)
+
+    @model_validator(mode="after")
+    def _one_way_to_give_reads(self) -> "CaseReport":
+        if self.reads is not None and (self.outcome or self.counts or self.statements
+                                       or self.problems):
+            raise ValueError("give either `reads` or outcome/counts/statements/problems, not both")
+        return self
+
+
+class CaseEvidence(_Strict):
+    period: PeriodText | None = None
+    date: date
+    note: str = "manual evidence"
+    by: str = "analyst"
+    recorded_at: AwareDatetime | None = None  # default: the end of `date` in Washington
+
+    _period = field_validator("period")(_check_period)
+
+
+class CaseExpect(_Strict):
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    period: PeriodText | None = None  # the finding's period (start is compared; a month or a range)
+    subject: str | None = None
+    days_late: int | None = None
+
+    _period = field_validator("period")(_check_period)
+
+
+class CaseScope(_Strict):
+    """Compare only findings whose period starts inside [from, until] (months or dates)."""
+
+    from_: PeriodText | None = Field(None, alias="from")
+    until: PeriodText | None = None
+
+    _check = field_validator("from_", "until")(_check_period)
+
+
+class Case(_Strict):
+    name: str = Field(min_length=1)
+    as_of: AwareDatetime | date  # a date means the end of that day in Washington
+    sources: dict[str, CaseSource] = {}
+    reports: tuple[CaseReport, ...] = ()
+    evidence: tuple[CaseEvidence, ...] = ()
+    tolerance: float = Field(0.10, ge=0)
+    scope: CaseScope | None = None
+    expect: tuple[CaseExpect, ...] = ()

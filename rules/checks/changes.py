@@ -1,0 +1,112 @@
+"""What happened to a report after it was published: its figures changed, or it disappeared.
+
+``revised``: two successive snapshots of the same report, read by the same parser version, give
+different figures (a new parser version reading the same bytes differently is a re-parse, not a
+revision). ``removed``: a listing that used to link the report no longer does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterator
+
+from rules.evaluation import Evaluation
+from rules.facts import ReadFact, ReportFact
+from rules.findings import Finding
+from rules.obligations import Obligation
+
+MAX_CHANGES_SHOWN = 20
+
+
+def _cells(read: ReadFact) -> dict[tuple, Counter]:
+    cells: dict[tuple, Counter] = {}
+    for c in read.counts:
+        cells.setdefault(c.cell, Counter())[c.value] += 1
+    return cells
+
+
+def _changes(before: ReadFact, after: ReadFact) -> list[dict]:
+    a, b = _cells(before), _cells(after)
+    out = []
+    for cell in sorted(set(a) | set(b), key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        if a.get(cell) != b.get(cell):
+            measure, dimension, category, label, start, end = cell
+            out.append({"measure": measure, "dimension": dimension, "category": category,
+                        "label": label, "period_start": start, "period_end": end,
+                        "before": sorted(a[cell].elements()) if cell in a else None,
+                        "after": sorted(b[cell].elements()) if cell in b else None})
+    return out
+
+
+def revisions(report: ReportFact, reads: tuple[ReadFact, ...]) -> list[tuple[ReadFact, ReadFact, list]]:
+    """(earlier reading, later reading, changed cells) for each revision, oldest first."""
+    by_version: dict[str, list[ReadFact]] = {}
+    for read in reads:
+        if read.readable:
+            by_version.setdefault(read.parser_version, []).append(read)
+    found = []
+    for version_reads in by_version.values():
+        version_reads.sort(key=lambda r: (r.fetched_at, r.snapshot_sha256))
+        for before, after in zip(version_reads, version_reads[1:]):
+            if before.snapshot_sha256 == after.snapshot_sha256:
+                continue
+            changed = _changes(before, after)
+            if changed:
+                found.append((before, after, changed))
+    found.sort(key=lambda t: t[1].fetched_at)
+    return found
+
+
+def _reports(ob: Obligation, ev: Evaluation) -> Iterator[ReportFact]:
+    for source_id in ob.sources:
+        for report in ev.reports(source_id):
+            period = report.period
+            if period is None or ob.applies_to(period):
+                yield report
+
+
+def revised(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
+    for report in _reports(ob, ev):
+        if len(report.reads) < 2:
+            continue
+        found = revisions(report, report.reads_as_of(ev.as_of))
+        if not found:
+            continue
+        before, after, changed = found[-1]
+        period = report.period
+        evidence = ev.base_evidence(ob)
+        evidence["reports"] = [ev.report_ref(report, after)]
+        evidence["revision"] = {
+            "from_snapshot_sha256": before.snapshot_sha256, "from_fetched_at": before.fetched_at,
+            "to_snapshot_sha256": after.snapshot_sha256, "to_fetched_at": after.fetched_at,
+            "parser_version": after.parser_version, "revisions_seen": len(found),
+            "changed_cells": len(changed), "changes": changed[:MAX_CHANGES_SHOWN]}
+        if period:
+            evidence["period"] = {"start": period.start, "end": period.end, "label": period.label}
+        yield Finding(
+            obligation=ob.id, kind="revised", family="revision",
+            severity=ob.severity_for("revised"),
+            summary=f"{ob.title}: figures of {report.url} changed on "
+                    f"{after.fetched_at.date()} ({len(changed)} cell(s))",
+            period_start=period.start if period else None,
+            period_end=period.end if period else None, subject=report.url, evidence=evidence)
+
+
+def removed(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
+    for report in _reports(ob, ev):
+        if not ev.removed(report):
+            continue
+        period = report.period
+        evidence = ev.base_evidence(ob)
+        evidence["reports"] = [ev.report_ref(report)]
+        evidence["removal"] = {"removed_at": report.removed_at, "first_seen": report.first_seen,
+                               "note": "the archived copy is kept under its snapshot sha256"}
+        if period:
+            evidence["period"] = {"start": period.start, "end": period.end, "label": period.label}
+        yield Finding(
+            obligation=ob.id, kind="removed", family="removal",
+            severity=ob.severity_for("removed"),
+            summary=f"{ob.title}: {report.url} is no longer listed (since "
+                    f"{report.removed_at.date()})",
+            period_start=period.start if period else None,
+            period_end=period.end if period else None, subject=report.url, evidence=evidence)

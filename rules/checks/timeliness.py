@@ -1,0 +1,118 @@
+"""Was each period's report published, and on time?
+
+For every period whose deadline has passed:
+
+- a matching report (or manual evidence) exists: ``late`` when its earliest provable publication
+  day is after the deadline day (days late counted from the due date), nothing otherwise; when
+  one candidate's publication day cannot be proven, lateness is not claimed;
+- nothing matches and absence is observable: ``missing``;
+- nothing matches and absence is NOT observable (no source implemented, a source never read or
+  broken, documents not yet read that could be this period): ``unknown``. This replaces
+  ``missing``: a broken scraper is not a non-compliant agency;
+- nothing matches, the source works, but it has not been read since the deadline: nothing yet.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rules.evaluation import Evaluation
+from rules.facts import EvidenceFact
+from rules.findings import Finding
+from rules.obligations import Obligation
+from rules.schedule import Due
+
+
+def _observability(ob: Obligation, ev: Evaluation) -> tuple[str | None, list[dict]]:
+    """(reason absence cannot be observed or None, the sources' states for the evidence)."""
+    states = []
+    for source_id in ob.sources:
+        src = ev.source(source_id)
+        states.append({"source": source_id, "implemented": src.implemented,
+                       "state": src.state if src.first_success_at else "never_read",
+                       "state_since": src.state_since.isoformat() if src.state_since and
+                       src.state == "broken" else None})
+    if not any(s["implemented"] for s in states):
+        return ("no source observes this yet; record manual evidence "
+                f"(monitor evidence {ob.id} ...)"), states
+    if any(ev.source(s).readable for s in ob.sources):
+        return None, states
+    broken = [s["source"] for s in states if s["state"] == "broken"]
+    if broken:
+        return (f"source {', '.join(broken)} is broken: absence of a report proves nothing "
+                "until it is read again"), states
+    return "the monitor has not read the source successfully yet", states
+
+
+def _checked_since(ob: Obligation, ev: Evaluation, due: Due) -> bool:
+    return any(ev.source(s).readable and ev.source(s).last_success_at is not None
+               and ev.source(s).last_success_at > due.deadline for s in ob.sources)
+
+
+def _evidence_for(entries: tuple[EvidenceFact, ...], ob: Obligation, due: Due) -> list[EvidenceFact]:
+    if ob.cadence.kind == "one_time":
+        return list(entries)
+    return [e for e in entries if e.period_start == due.period.start]
+
+
+def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
+    unobservable, states = _observability(ob, ev)
+    entries = ev.evidence_entries(ob)
+    for due in ev.schedule(ob):
+        if due.deadline >= ev.as_of:
+            continue
+        reports = ev.matching(ob, due.period)
+        manual = _evidence_for(entries, ob, due)
+        if reports or manual:
+            finding = _late(ob, ev, due, reports, manual)
+            if finding is not None:
+                yield finding
+            continue
+        reason = unobservable
+        if reason is None and ev.unplaced(ob):
+            n = len(ev.unplaced(ob))
+            reason = (f"{n} document{'s' if n > 1 else ''} of the source could not be placed in a "
+                      "period yet (not read, or unreadable): absence is not proven")
+        if reason is not None:
+            yield _finding(ob, ev, due, "unknown", f"cannot tell whether it was published: {reason}",
+                           {"reason": reason, "sources": states})
+        elif _checked_since(ob, ev, due):
+            yield _finding(ob, ev, due, "missing", "not published",
+                           {"reason": f"no report whose data period covers {due.period.label} "
+                                      "was found on the source after the deadline passed",
+                            "sources": states})
+
+
+def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding | None:
+    candidates = []
+    for report in reports:
+        pub = ev.publication(report)
+        if pub is None:
+            return None  # one candidate's publication day is unknown: lateness is unproven
+        candidates.append((pub[0], pub[1], ev.report_ref(report)))
+    for entry in manual:
+        candidates.append((entry.date, f"manual evidence recorded by {entry.by} on "
+                                       f"{entry.recorded_at.isoformat()}: {entry.note}", None))
+    day, basis, ref = min(candidates, key=lambda c: c[0])
+    if day <= due.deadline_date:
+        return None
+    days_late = (day - due.due).days
+    extra = {"publication": {"earliest_possible": day, "basis": basis},
+             "days_late": days_late,
+             "reports": [c[2] for c in candidates if c[2] is not None]}
+    return _finding(ob, ev, due, "late", f"published {days_late} day{'s' if days_late != 1 else ''}"
+                                         f" late (not before {day})", extra)
+
+
+def _finding(ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str,
+             extra: dict) -> Finding:
+    evidence = ev.base_evidence(ob, due.citation)
+    evidence["period"] = {"start": due.period.start, "end": due.period.end,
+                          "label": due.period.label}
+    evidence.update(due.evidence(ob.grace_days))
+    evidence.update(extra)
+    return Finding(
+        obligation=ob.id, kind=kind, family="timeliness", severity=ob.severity_for(kind),
+        summary=f"{ob.title} for {due.period.label}: {what} (due {due.due})",
+        period_start=due.period.start, period_end=due.period.end, due=due.due,
+        deadline=due.deadline, evidence=evidence)

@@ -1,0 +1,138 @@
+"""One evaluation: the facts seen from one instant, with the indexes and caches the checks share.
+
+Checks ask this object, never the raw facts, so that "as of" is applied in one place (a report
+first seen after ``as_of`` does not exist; a reading parsed after it was not yet made) and so that
+work done for one obligation (which reports cover which month, a report's latest reading, its
+earliest provable publication) is reused by every other obligation on the same source.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rules.calendar import eastern_date
+from rules.facts import EvidenceFact, Facts, ReadFact, ReportFact, SourceFact
+from rules.obligations import Obligation
+from rules.periods import Period, month_from_index, month_index
+from rules.schedule import Due, schedule
+
+
+class Evaluation:
+    def __init__(self, facts: Facts, as_of: datetime, tolerance: float) -> None:
+        self.facts = facts
+        self.as_of = as_of
+        self.as_of_date = eastern_date(as_of)
+        self.tolerance = tolerance
+        self._reports: dict[str, tuple[ReportFact, ...]] = {}
+        self._month_index: dict[tuple[str, str], dict[int, list[ReportFact]]] = {}
+        self._latest: dict[int, ReadFact | None] = {}
+        self._publication: dict[int, tuple | None] = {}
+        self._base: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self.memo: dict[Any, Any] = {}  # for checks: results shared across obligations
+
+    # -- sources and reports --------------------------------------------------------------
+
+    def source(self, source_id: str) -> SourceFact:
+        return self.facts.source(source_id)
+
+    def reports(self, source_id: str) -> tuple[ReportFact, ...]:
+        found = self._reports.get(source_id)
+        if found is None:
+            found = self._reports[source_id] = self.facts.reports(source_id, self.as_of)
+        return found
+
+    def latest_read(self, report: ReportFact) -> ReadFact | None:
+        key = id(report)
+        if key not in self._latest:
+            self._latest[key] = report.latest_read(self.as_of)
+        return self._latest[key]
+
+    def publication(self, report: ReportFact) -> tuple | None:
+        key = id(report)
+        if key not in self._publication:
+            self._publication[key] = report.earliest_publication()
+        return self._publication[key]
+
+    def removed(self, report: ReportFact) -> bool:
+        return report.removed_at is not None and report.removed_at <= self.as_of
+
+    def _months(self, source_id: str, rule: str) -> dict[int, list[ReportFact]]:
+        key = (source_id, rule)
+        index = self._month_index.get(key)
+        if index is None:
+            index = {}
+            for report in self.reports(source_id):
+                period = report.period
+                if period is None:
+                    continue
+                for i in range(month_index(period.start), month_index(period.end) + 1):
+                    if rule == "overlaps" or period.contains(month_from_index(i)):
+                        index.setdefault(i, []).append(report)
+            self._month_index[key] = index
+        return index
+
+    def matching(self, ob: Obligation, period: Period) -> list[ReportFact]:
+        """Reports of ``ob``'s sources whose DATA period fulfils ``period``."""
+        rule = ob.matching.rule
+        out: list[ReportFact] = []
+        for source_id in ob.sources:
+            if ob.cadence.kind == "one_time":
+                out.extend(self.reports(source_id))  # a dedicated source: any document counts
+            elif period.is_month:
+                out.extend(self._months(source_id, rule).get(month_index(period.start), ()))
+            else:
+                for report in self.reports(source_id):
+                    rp = report.period
+                    if rp is not None and (rp.contains(period) if rule == "covers"
+                                           else rp.overlaps(period)):
+                        out.append(report)
+        return out
+
+    def unplaced(self, ob: Obligation) -> list[ReportFact]:
+        """Reports that could be any period: no data period known yet, and not (successfully)
+        read yet. While they exist, absence of a period's report is not proven."""
+        key = ("unplaced", tuple(ob.sources))
+        if key not in self.memo:
+            out = []
+            for source_id in ob.sources:
+                for report in self.reports(source_id):
+                    if report.period is None:
+                        read = self.latest_read(report)
+                        if read is None or not read.readable:
+                            out.append(report)
+            self.memo[key] = out
+        return self.memo[key]
+
+    def evidence_entries(self, ob: Obligation) -> tuple[EvidenceFact, ...]:
+        return tuple(e for e in self.facts.evidence(ob.id, self.as_of)
+                     if e.date <= self.as_of_date)
+
+    def schedule(self, ob: Obligation) -> tuple[Due, ...]:
+        return schedule(ob, self.as_of_date)
+
+    # -- evidence -------------------------------------------------------------------------
+
+    def base_evidence(self, ob: Obligation, citation_id: str | None = None) -> dict[str, Any]:
+        """What every finding of ``ob`` carries: the obligation, the citation it rests on and the
+        assumptions made where the law's words do not fix a value. A fresh dict each call."""
+        key = (ob.id, citation_id)
+        base = self._base.get(key)
+        if base is None:
+            base = {"obligation": {"id": ob.id, "title": ob.title, "agency": ob.agency},
+                    "citation": ob.citation(citation_id).summary()}
+            if ob.assumptions:
+                base["assumptions"] = [{"field": a.field, "text": a.text}
+                                       for a in ob.assumptions]
+            self._base[key] = base
+        return dict(base)
+
+    def report_ref(self, report: ReportFact, read: ReadFact | None = None) -> dict[str, Any]:
+        read = read if read is not None else self.latest_read(report)
+        period = report.period
+        return {"url": report.url, "title": report.title,
+                "data_period": period.label if period else None,
+                "snapshot_sha256": read.snapshot_sha256 if read else None,
+                "fetched_at": read.fetched_at.isoformat() if read else None,
+                "parser_version": read.parser_version if read else None,
+                "parse_outcome": read.outcome if read else None}

@@ -1,0 +1,215 @@
+"""What the engine knows about the world: plain, immutable records built by the shell from the
+database (monitor/facts.py) or by hand in tests and rule cases (rules/cases.py).
+
+Every fact carries its own time (first_seen, fetched_at, recorded_at...), and the engine ignores
+what happened after the evaluation time, so evaluating "as of" a past date never uses the future.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Iterable
+
+from rules.calendar import eastern_date
+from rules.periods import Period
+
+# Source health states (monitor/models/health.py); None means "never read successfully".
+SOURCE_STATES = ("healthy", "failing", "broken")
+# Parse outcomes under which a document's tables could be read.
+READABLE = ("ok",)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFact:
+    id: str
+    implemented: bool = True  # a parser module exists for it (scrapers/sources/<id>.py)
+    state: str | None = None  # as of the evaluation time
+    state_since: datetime | None = None
+    first_success_at: datetime | None = None
+    last_success_at: datetime | None = None
+
+    @property
+    def readable(self) -> bool:
+        """Whether absence on this source can be observed at all."""
+        return self.implemented and self.state in ("healthy", "failing") \
+            and self.first_success_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CountFact:
+    measure: str
+    dimension: str
+    category: str
+    label: str
+    value: float
+    period_start: date | None = None
+    period_end: date | None = None
+    page: int | None = None
+
+    @property
+    def cell(self) -> tuple:
+        return (self.measure, self.dimension, self.category, self.label, self.period_start,
+                self.period_end)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFact:
+    key: str
+    status: str  # stated | ambiguous | not_stated | not_required
+    value: float | None = None
+    quote: str | None = None
+    page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemFact:
+    kind: str
+    detail: str
+    page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFact:
+    """One parse (by one parser version) of one archived snapshot of a report."""
+
+    snapshot_sha256: str
+    fetched_at: datetime
+    parser_version: str
+    outcome: str  # ok | layout_changed | empty | parse_error
+    counts: tuple[CountFact, ...] = ()
+    statements: tuple[StatementFact, ...] = ()
+    problems: tuple[ProblemFact, ...] = ()
+    parsed_at: datetime | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.outcome in READABLE
+
+    @property
+    def seen_at(self) -> datetime:
+        """When this reading existed: a re-parse of an old snapshot exists from its parse time."""
+        return self.parsed_at if self.parsed_at and self.parsed_at > self.fetched_at \
+            else self.fetched_at
+
+
+@dataclass(frozen=True)
+class ReportFact:
+    source_id: str
+    url: str
+    first_seen: datetime
+    title: str | None = None
+    period_start: date | None = None  # the DATA period, as read from the document
+    period_end: date | None = None
+    issued: date | None = None
+    issued_precision: str | None = None  # day | month | year
+    # The last time the monitor looked at the source's listing and this report was not there:
+    # a provable lower bound of its publication. None when the monitor never saw the listing
+    # without it (it was already there on the first look).
+    absent_at: datetime | None = None
+    removed_at: datetime | None = None
+    reads: tuple[ReadFact, ...] = ()  # chronological
+    report_id: int | None = None
+
+    @property
+    def period(self) -> Period | None:
+        if self.period_start is None or self.period_end is None:
+            return None
+        return Period(self.period_start, self.period_end)
+
+    def reads_as_of(self, as_of: datetime) -> tuple[ReadFact, ...]:
+        return tuple(r for r in self.reads if r.seen_at <= as_of)
+
+    def latest_read(self, as_of: datetime) -> ReadFact | None:
+        """The newest parse of the newest snapshot known at ``as_of``."""
+        best = None
+        for read in self.reads:
+            if read.seen_at > as_of:
+                continue
+            if best is None or (read.fetched_at, read.seen_at) >= (best.fetched_at, best.seen_at):
+                best = read
+        return best
+
+    def earliest_publication(self) -> tuple[date, str] | None:
+        """The earliest day this report can be proven to have been published, and why.
+
+        Two lower bounds, the later of which wins: the issue date printed on it (the first day of
+        its precision: "June 2020" -> 2020-06-01), and the day of the monitor's last look at the
+        listing that did not show it. None when neither is known: then lateness cannot be
+        proven and is never claimed.
+        """
+        candidates: list[tuple[date, str]] = []
+        if self.issued is not None:
+            precision = self.issued_precision or "day"
+            if precision == "year":
+                day = date(self.issued.year, 1, 1)
+            elif precision == "month":
+                day = date(self.issued.year, self.issued.month, 1)
+            else:
+                day = self.issued
+            candidates.append((day, f"issued {self.issued.isoformat()} ({precision} precision): "
+                                    f"not published before {day.isoformat()}"))
+        if self.absent_at is not None:
+            day = eastern_date(self.absent_at)
+            candidates.append((day, f"the monitor read the source at {self.absent_at.isoformat()} "
+                                    f"and this report was not there: not published before "
+                                    f"{day.isoformat()}"))
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: c[0])
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFact:
+    """Manual evidence an analyst recorded (`monitor evidence`)."""
+
+    obligation: str
+    date: date  # the day the evidenced event happened (publication, notice, review)
+    note: str
+    by: str
+    recorded_at: datetime
+    period_start: date | None = None
+    period_end: date | None = None
+    id: int | None = None
+
+
+@dataclass
+class Facts:
+    sources: dict[str, SourceFact] = field(default_factory=dict)
+    reports_by_source: dict[str, tuple[ReportFact, ...]] = field(default_factory=dict)
+    evidence_by_obligation: dict[str, tuple[EvidenceFact, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, sources: Iterable[SourceFact] = (), reports: Iterable[ReportFact] = (),
+              evidence: Iterable[EvidenceFact] = ()) -> "Facts":
+        by_source: dict[str, list[ReportFact]] = {}
+        for report in reports:
+            by_source.setdefault(report.source_id, []).append(report)
+        by_obligation: dict[str, list[EvidenceFact]] = {}
+        for entry in evidence:
+            by_obligation.setdefault(entry.obligation, []).append(entry)
+        return cls({s.id: s for s in sources},
+                   {k: tuple(sorted(v, key=lambda r: (r.first_seen, r.url)))
+                    for k, v in by_source.items()},
+                   {k: tuple(v) for k, v in by_obligation.items()})
+
+    def source(self, source_id: str) -> SourceFact:
+        return self.sources.get(source_id) or SourceFact(source_id, implemented=False)
+
+    def reports(self, source_id: str, as_of: datetime) -> tuple[ReportFact, ...]:
+        """Reports of a source that existed at ``as_of`` (sorted by first_seen)."""
+        reports = self.reports_by_source.get(source_id, ())
+        cut = bisect_right([r.first_seen for r in reports], as_of)
+        return reports[:cut]
+
+    def evidence(self, obligation_id: str, as_of: datetime) -> tuple[EvidenceFact, ...]:
+        return tuple(e for e in self.evidence_by_obligation.get(obligation_id, ())
+                     if e.recorded_at <= as_of)
+
+    def with_report(self, report: ReportFact) -> "Facts":
+        """A copy with one more report (the incremental case: one new report arrived)."""
+        reports = dict(self.reports_by_source)
+        reports[report.source_id] = tuple(sorted(
+            reports.get(report.source_id, ()) + (report,), key=lambda r: (r.first_seen, r.url)))
+        return Facts(dict(self.sources), reports, dict(self.evidence_by_obligation))

@@ -1,0 +1,121 @@
+"""Loading rule files: every problem is an ObligationError naming the file and the field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import yaml
+from rulekit import data
+
+from rules.obligations import (
+    BUNDLED_DIR, ObligationError, load_obligation_file, load_obligations, parse_obligation,
+)
+
+
+def _write(tmp_path, name: str, content) -> object:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else yaml.safe_dump(content),
+                    encoding="utf-8")
+    return path
+
+
+def _error(tmp_path, content, name="test_monthly.yaml") -> ObligationError:
+    with pytest.raises(ObligationError) as info:
+        load_obligation_file(_write(tmp_path, name, content))
+    return info.value
+
+
+def test_a_valid_file_loads(tmp_path):
+    ob = load_obligation_file(_write(tmp_path, "test_monthly.yaml", data()))
+    assert ob.id == "test_monthly" and ob.cadence.segments[0].due.days == 14
+
+
+@pytest.mark.parametrize("changes,field,words", [
+    ({"severity": "urgent"}, "severity", "high"),
+    ({"grace_days": -1}, "grace_days", "greater than or equal"),
+    ({"dueday": 3}, "dueday", "Extra inputs"),  # a misspelt key is an error, not ignored
+    ({"checks": ["timeliness", "telepathy"]}, "checks[1]", "unknown check 'telepathy'"),
+    ({"effective_from": "someday"}, "effective_from", "date"),
+    ({"cadence": {"segments": [{"citation": "act", "first_period": "2019-12",
+                                "due": {"rule": "monthly_after_enactment", "citation": "nope",
+                                        "days": 14}}]}},
+     "cadence.segments[0].due.citation", "no citation with id 'nope'"),
+    ({"cadence": {"segments": [{"citation": "act", "first_period": "2019-12",
+                                "due": {"rule": "monthly_after_enactment", "citation": "act"}}]}},
+     "cadence.segments[0].due.days", "required"),
+    ({"cadence": {"segments": [{"citation": "act", "first_period": "2019-13",
+                                "due": {"rule": "after_period_end", "days": 3}}]}},
+     "cadence.segments[0].first_period", "not a valid period"),
+    ({"cadence": {"segments": [{"citation": "act", "first_period": "2019-10",
+                                "due": {"rule": "monthly_after_enactment", "citation": "act",
+                                        "days": 14}}]}},
+     "cadence.segments[0].first_period", "covers 2019-12"),
+    ({"checks": ["timeliness", "cross_agency_totals"]}, "cross_agency", "required"),
+    ({"checks": ["content"]}, "content", "at least one requirement"),
+    ({"sources": []}, "sources", "names the source"),
+    ({"citations": [{"id": "act", "law": "x", "enactment_verified": True,
+                     "text_verified": True}]}, "citations[0].verification_note", "required"),
+    ({"cases": [{"name": "x", "as_of": date(2020, 1, 1),
+                 "expect": [{"kind": "tardy"}]}]}, "cases[0].expect[0].kind", "missing"),
+    ({"cases": [{"name": "x", "as_of": date(2020, 1, 1),
+                 "reports": [{"url": "u", "first_seen": "2020-01-01T00:00:00"}]}]},
+     "cases[0].reports[0].first_seen", "timezone"),
+])
+def test_errors_name_the_file_and_the_field(tmp_path, changes, field, words):
+    err = _error(tmp_path, data(**changes))
+    assert err.file == "test_monthly.yaml"
+    assert err.field == field, str(err)
+    assert words in err.message
+    assert str(err).startswith(f"test_monthly.yaml: {field}: ")
+    assert "\n" not in str(err)
+
+
+def test_the_id_must_be_the_file_name(tmp_path):
+    err = _error(tmp_path, data(), name="other_name.yaml")
+    assert err.field == "id" and "other_name" in err.message
+
+
+def test_yaml_syntax_errors_name_the_line(tmp_path):
+    err = _error(tmp_path, "id: x\ncadence: [unclosed\n")
+    assert err.field == "(yaml)" and "line" in err.message
+
+
+def test_a_file_that_is_not_a_mapping(tmp_path):
+    assert _error(tmp_path, "- just\n- a list\n").field == "(file)"
+
+
+def test_an_empty_directory_is_an_error(tmp_path):
+    with pytest.raises(ObligationError, match="no \\*.yaml"):
+        load_obligations(tmp_path)
+
+
+def test_parse_obligation_refuses_non_mappings():
+    with pytest.raises(ObligationError):
+        parse_obligation(["not", "a", "mapping"])
+
+
+def test_bundled_rules_carry_citations_with_verification_notes():
+    obligations = load_obligations()
+    assert len(obligations) == len(list(BUNDLED_DIR.glob("*.yaml"))) == 5
+    for ob in obligations:
+        for citation in ob.citations:
+            assert citation.verification_note.strip()
+        due_citations = {s.due.citation for s in ob.cadence.segments}
+        if ob.cadence.due is not None:
+            due_citations.add(ob.cadence.due.citation)
+        for cid in due_citations - {None}:
+            assert ob.citation(cid).enacted is not None
+
+
+def test_enactment_dates_match_the_public_laws():
+    """The enactment dates the lead engineer and GovInfo records agree on (see DOMAIN.md)."""
+    expected = {"P.L. 116-94": date(2019, 12, 20), "P.L. 116-93": date(2019, 12, 20),
+                "P.L. 116-260": date(2020, 12, 27), "P.L. 117-103": date(2022, 3, 15),
+                "P.L. 117-328": date(2022, 12, 29), "P.L. 116-26": date(2019, 7, 1)}
+    seen = {}
+    for ob in load_obligations():
+        for c in ob.citations:
+            if c.public_law in expected:
+                seen[c.public_law] = c.enacted
+    assert seen == expected
