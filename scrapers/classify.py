@@ -77,7 +77,7 @@ NOT_FOUND_PHRASES = _rx(
 )
 
 # Where a denial redirect goes: "unblock"-style hosts and paths, and the known challenge hosts.
-BLOCK_HOST = _rx(r"(?:^|[.-])(?:unblock|blocked|block|captcha|challenge|denied|waf|botdefense)(?:[.-]|$)")
+BLOCK_HOST = _rx(r"(?:^|[.-])(?:unblock|blocked|captcha|challenge|denied|waf|botdefense)(?:[.-]|$)")
 BLOCK_PATH = _rx(r"/(?:unblock|blocked|captcha|challenge|access-?denied|bot-?check|"
                  r"distil_r_captcha|_incapsula_resource)(?:/|\.s?html?|\.aspx?|\.php|$)")
 CHALLENGE_HOSTS = ("validate.perfdrive.com", "captcha-delivery.com", "errors.edgesuite.net")

@@ -184,6 +184,10 @@ class _Failure(Exception):
 
 
 class Fetcher:
+    """One per process or cycle. An injected ``session`` gets this fetcher's retrying adapters,
+    User-Agent and Accept headers mounted on it; ``clock`` (monotonic seconds) and ``sleep``
+    drive the host interval, retries and deadlines."""
+
     def __init__(self, config: HttpConfig, *, rewrite: Callable[[str], str] | None = None,
                  session: requests.Session | None = None,
                  clock: Callable[[], float] = time.monotonic,

@@ -8,8 +8,7 @@ import json
 import pytest
 import responses
 
-from fetch_fakes import LISTING, R1, Site, good_site, pdf, registered
-from test_fetch_hostile import AKAMAI
+from fetch_fakes import AKAMAI, LISTING, R1, Site, good_site, pdf, registered
 
 
 @pytest.fixture

@@ -13,40 +13,14 @@ import responses
 from sqlalchemy import select
 
 from fetch_fakes import (
-    LISTING, R1, R2, Site, good_site, make_fetcher, registered, stored_state,
+    AKAMAI, CLOUDFLARE, F5, INCAPSULA, LISTING, PARDON, R1, R2, RATE_PAGE, SOFT_404, Site,
+    good_site, make_fetcher, registered, stored_state,
 )
 from monitor.fetching import new_cycle, poll_source
 from monitor.models import FetchRun, SourceHealth
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 T1 = T0 + timedelta(days=1)
-
-AKAMAI = b"""<HTML><HEAD>
-<TITLE>Access Denied</TITLE>
-</HEAD><BODY>
-<H1>Access Denied</H1>
-You don't have permission to access "http&#58;&#47;&#47;www&#46;agency&#46;gov&#47;reports" on this server.<P>
-Reference&#32;&#35;18&#46;3c6c2217&#46;1732600000&#46;5a1b2c3
-</BODY>
-</HTML>"""
-CLOUDFLARE = (b'<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>'
-              b'<body><div id="cf-wrapper"><div id="cf-error-details"><h1>Sorry, you have been '
-              b'blocked</h1><p>Cloudflare Ray ID: 8a1b2c3d4e5f6789</p></div></div></body></html>')
-F5 = (b"<html><head><title>Request Rejected</title></head><body>The requested URL was rejected. "
-      b"Please consult with your administrator.<br><br>Your support ID is: 1234567890123456789"
-      b"<br><br><a href='javascript:history.back();'>[Go Back]</a></body></html>")
-INCAPSULA = (b'<html style="height:100%"><head><META NAME="ROBOTS" CONTENT="NOINDEX, NOFOLLOW">'
-             b'</head><body style="margin:0px;height:100%"><iframe id="main-iframe" '
-             b'src="/_Incapsula_Resource?CWUDNSAI=24&xinfo=8-1234&incident_id=1-2-3" '
-             b'frameborder=0>Request unsuccessful. Incapsula incident ID: 123000-456</iframe>'
-             b'</body></html>')
-PARDON = (b"<!DOCTYPE html><html><head><title>Pardon Our Interruption</title></head><body>"
-          b"<h1>Pardon Our Interruption</h1><p>As you were browsing something about your "
-          b"browser made us think you were a bot.</p></body></html>")
-RATE_PAGE = (b"<html><head><title>Too Many Requests</title></head><body><h1>Too Many Requests"
-             b"</h1><p>Please slow down.</p></body></html>")
-SOFT_404 = (b"<!DOCTYPE html><html><head><title>Page Not Found | Agency</title></head><body>"
-            b"<h1>Page Not Found</h1><p>The page you requested may have moved.</p></body></html>")
 
 # name -> (page keyword arguments for the listing URL, expected outcome)
 HOSTILE_LISTINGS = {

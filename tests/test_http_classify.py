@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from fetch_fakes import AKAMAI, CLOUDFLARE, F5, INCAPSULA, PARDON, RATE_PAGE, SOFT_404
 from scrapers import classify
-from test_fetch_hostile import AKAMAI, CLOUDFLARE, F5, INCAPSULA, PARDON, RATE_PAGE, SOFT_404
 
 HTML = {"content-type": "text/html"}
 REPORT_PAGE = ("<html><head><title>Report to Congress on Separated Children - May 2019</title>"
@@ -46,7 +46,7 @@ def test_a_genuine_report_quoting_the_phrases_is_not_flagged():
                                    "Sorry, we can't find that page", "Not Found",
                                    "This page no longer exists"])
 def test_soft_404_pages_are_http_errors(title):
-    body = f"<html><head><title>{title}</title></head><body><p>Try search.</p></body></html>"
+    body = f"<html><head><title>{title}</title></head><body><p>Try the home page.</p></body></html>"
     found = verdict(body.encode())
     assert found.outcome == "http_error" and "soft 404" in found.reason
 
