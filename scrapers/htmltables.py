@@ -1,0 +1,173 @@
+"""HTML pages to text, tables and links, through lxml.
+
+Tables are recognised by what they say, not by CSS classes (which change with every site
+redesign): a table's title is its <caption> or the heading just before it; its header is the
+<thead>, the rows made only of <th>, or the leading rows without a number in them. Footnote
+markers (<sup>) are dropped from labels and cells.
+
+Text is rebuilt with a line break after each block element so that sentences and cover-like
+lines ("June 2022") survive; plain text saved from a mirror is read as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scrapers.tables import Row, Table, is_value_like, table_title
+
+BLOCKS = {"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "br",
+          "section", "article", "header", "footer", "main", "nav", "dt", "dd", "caption",
+          "blockquote", "title", "hr", "thead", "tbody"}
+_LOOKS_HTML = re.compile(rb"<\s*(?:!doctype|html|head|body|div|p|table|h[1-6]|a|ul|section)\b", re.I)
+
+
+@dataclass
+class HtmlText:
+    root: object | None  # lxml root element (None for plain text)
+    text: str
+    tables: list[Table]
+    title: str | None  # first <h1>, else <title>
+
+
+def looks_like_html(body: bytes) -> bool:
+    return bool(_LOOKS_HTML.search(body[:4096]))
+
+
+def _decode(body: bytes) -> str:
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return body.decode("latin-1")
+
+
+def _text(el) -> str:
+    """Text of an element without <sup> footnote markers, whitespace collapsed."""
+    parts: list[str] = []
+
+    def walk(node, top: bool) -> None:
+        skip = not isinstance(node.tag, str) or node.tag in ("sup", "script", "style")
+        if not skip:
+            if node.text:
+                parts.append(node.text)
+            for child in node:
+                walk(child, False)
+        if not top and node.tail:
+            parts.append(node.tail)
+
+    walk(el, True)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def page_text(root) -> str:
+    """Visible text with a line break after every block element."""
+    out: list[str] = []
+
+    def walk(el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in ("script", "style", "noscript", "template"):
+            if el.tail:
+                out.append(el.tail)
+            return
+        if el.text and tag:
+            out.append(el.text)
+        for child in el:
+            walk(child)
+        if tag in BLOCKS:
+            out.append("\n")
+        elif tag in ("td", "th"):
+            out.append("  ")
+        if el.tail:
+            out.append(el.tail)
+
+    walk(root)
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in "".join(out).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _rows(table) -> list[tuple[list[str], bool]]:
+    """(cells, is_header) per row, colspans repeated so columns line up."""
+    rows = []
+    for tr in table.iter("tr"):
+        if tr.getparent() is not None and any(a.tag == "table" and a is not table
+                                              for a in tr.iterancestors()):
+            continue  # a row of a nested table
+        cells, header = [], tr.getparent() is not None and tr.getparent().tag == "thead"
+        tds = [c for c in tr if c.tag in ("td", "th")]
+        for c in tds:
+            try:
+                span = max(1, min(int(c.get("colspan", "1")), 20))
+            except ValueError:
+                span = 1
+            cells.extend([_text(c)] * span)
+        if tds and all(c.tag == "th" for c in tds) and len(tds) > 1:
+            header = True
+        if cells:
+            rows.append((cells, header))
+    return rows
+
+
+def _title(table) -> str:
+    caption = table.find("caption")
+    if caption is not None:
+        return _text(caption)
+    for prev in table.itersiblings(preceding=True):
+        if not isinstance(prev.tag, str):
+            continue
+        text = _text(prev)
+        if text and (prev.tag in ("h1", "h2", "h3", "h4", "h5", "h6") or table_title(text)
+                     or len(text) <= 160):
+            return text
+        if text:
+            break
+    parent = table.getparent()
+    return _title(parent) if parent is not None and parent.tag == "div" and \
+        len([c for c in parent if isinstance(c.tag, str)]) == 1 else ""
+
+
+def read_tables(root) -> list[Table]:
+    tables = []
+    for el in root.iter("table"):
+        if el.find(".//table") is not None:
+            continue  # a layout table around other tables
+        rows = _rows(el)
+        header_rows = []
+        while rows and (rows[0][1] or not any(is_value_like(c) for c in rows[0][0][1:])):
+            header_rows.append(rows.pop(0)[0])
+            if len(header_rows) == 3:
+                break
+        width = max((len(c) for c, _h in rows), default=0)
+        if not rows or width < 2:
+            continue
+        header = [" ".join(dict.fromkeys(h[i] for h in header_rows if i < len(h) and h[i]))
+                  for i in range(width)]
+        title = _title(el)
+        numbered = table_title(title)
+        tables.append(Table(
+            title=numbered[1] if numbered else title,
+            label_header=header[0] if header else "",
+            columns=header[1:],
+            rows=[Row(cells[0], [c if c != "" else None for c in cells[1:width]] +
+                      [None] * (width - len(cells)), None)
+                  for cells, _h in rows if cells and cells[0].strip()],
+            page=None,
+            number=numbered[0] if numbered else None))
+    return tables
+
+
+def read_html(body: bytes) -> HtmlText:
+    """Parse HTML (or plain text) into text, tables and the root used for links."""
+    if not looks_like_html(body):
+        text = _decode(body).replace("\r\n", "\n")
+        lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines())
+        return HtmlText(None, "\n".join(line for line in lines if line), [], None)
+    import lxml.html
+
+    root = lxml.html.document_fromstring(body)
+    h1 = root.find(".//h1")
+    title_el = root.find(".//title")
+    title = _text(h1) if h1 is not None else (_text(title_el) if title_el is not None else None)
+    return HtmlText(root, page_text(root.find("body") if root.find("body") is not None else root),
+                    read_tables(root), title or None)
