@@ -9,6 +9,9 @@ from monitor.models.health import (
 from monitor.models.reports import (
     CountObservation, Parse, ParseProblem, Report, Statement,
 )
+from monitor.models.findings import (  # noqa: F401 - registers the findings tables
+    FINDING_STATES, AuditEntry, FindingRow, FindingTransition, ManualEvidence,
+)
 
 __all__ = [
     "Base", "utcnow", "FETCH_OUTCOMES", "FetchRun", "Snapshot", "SourceRow",

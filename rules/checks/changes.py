@@ -28,7 +28,10 @@ def _cells(read: ReadFact) -> dict[tuple, Counter]:
 def _changes(before: ReadFact, after: ReadFact) -> list[dict]:
     a, b = _cells(before), _cells(after)
     out = []
-    for cell in sorted(set(a) | set(b), key=lambda k: tuple("" if v is None else str(v) for v in k)):
+    def text(cell: tuple) -> tuple:
+        return tuple("" if v is None else str(v) for v in cell)
+
+    for cell in sorted(set(a) | set(b), key=text):
         if a.get(cell) != b.get(cell):
             measure, dimension, category, label, start, end = cell
             out.append({"measure": measure, "dimension": dimension, "category": category,
@@ -38,7 +41,8 @@ def _changes(before: ReadFact, after: ReadFact) -> list[dict]:
     return out
 
 
-def revisions(report: ReportFact, reads: tuple[ReadFact, ...]) -> list[tuple[ReadFact, ReadFact, list]]:
+def revisions(report: ReportFact,
+              reads: tuple[ReadFact, ...]) -> list[tuple[ReadFact, ReadFact, list]]:
     """(earlier reading, later reading, changed cells) for each revision, oldest first."""
     by_version: dict[str, list[ReadFact]] = {}
     for read in reads:

@@ -49,7 +49,8 @@ def _checked_since(ob: Obligation, ev: Evaluation, due: Due) -> bool:
                and ev.source(s).last_success_at > due.deadline for s in ob.sources)
 
 
-def _evidence_for(entries: tuple[EvidenceFact, ...], ob: Obligation, due: Due) -> list[EvidenceFact]:
+def _evidence_for(entries: tuple[EvidenceFact, ...], ob: Obligation,
+                  due: Due) -> list[EvidenceFact]:
     if ob.cadence.kind == "one_time":
         return list(entries)
     return [e for e in entries if e.period_start == due.period.start]
@@ -74,7 +75,8 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             reason = (f"{n} document{'s' if n > 1 else ''} of the source could not be placed in a "
                       "period yet (not read, or unreadable): absence is not proven")
         if reason is not None:
-            yield _finding(ob, ev, due, "unknown", f"cannot tell whether it was published: {reason}",
+            yield _finding(ob, ev, due, "unknown",
+                           f"cannot tell whether it was published: {reason}",
                            {"reason": reason, "sources": states})
         elif _checked_since(ob, ev, due):
             yield _finding(ob, ev, due, "missing", "not published",
@@ -111,8 +113,10 @@ def _finding(ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str,
                           "label": due.period.label}
     evidence.update(due.evidence(ob.grace_days))
     evidence.update(extra)
+    label = due.period.label if ob.cadence.kind != "one_time" else \
+        f"the one-time requirement of {due.period.start}"
     return Finding(
         obligation=ob.id, kind=kind, family="timeliness", severity=ob.severity_for(kind),
-        summary=f"{ob.title} for {due.period.label}: {what} (due {due.due})",
+        summary=f"{ob.title} for {label}: {what} (due {due.due})",
         period_start=due.period.start, period_end=due.period.end, due=due.due,
         deadline=due.deadline, evidence=evidence)

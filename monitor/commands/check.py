@@ -1,0 +1,33 @@
+"""monitor check: validate every rule file (and run its cases) and every registered source."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "check", help="Validate all obligations and sources (exit 1 on error).",
+        description="Loads every rules/obligations/*.yaml (file and field named on error), runs "
+                    "each rule's own cases, and loads every scrapers/sources/<id>.py. Warnings "
+                    "(not errors): a rule watching a source that is not implemented yet, a "
+                    "deadline computed from a citation whose text was not verified.")
+    p.add_argument("--json", action="store_true", help="Machine-readable output.")
+    p.set_defaults(handler=run)
+
+
+def run(args, ctx) -> int:
+    from monitor.checking import check_all
+
+    report = check_all()
+    if args.json:
+        from monitor.output import print_json
+
+        print_json(report)
+    else:
+        for line in report["errors"]:
+            print(f"error: {line}")
+        for line in report["warnings"]:
+            print(f"warning: {line}")
+        print(f"{len(report['obligations'])} obligation(s), {report['cases_passed']} case(s) "
+              f"passed, {len(report['sources'])} source(s): "
+              f"{'FAILED' if report['errors'] else 'ok'}")
+    return 1 if report["errors"] else 0

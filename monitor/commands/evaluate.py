@@ -1,0 +1,50 @@
+"""monitor evaluate: check every obligation against what was published, and record findings."""
+
+from __future__ import annotations
+
+from monitor.commands._args import day_or_instant
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "evaluate", help="Evaluate the obligations and update the findings.",
+        description="Gathers what the database knows as of --as-of (default: now), runs every "
+                    "rule in rules/obligations/ and syncs the findings: new ones open, changed "
+                    "ones get a transition, vanished ones resolve. Running it again on the same "
+                    "facts writes nothing. Prints the findings the rules report.")
+    p.add_argument("--as-of", type=day_or_instant, metavar="DATE",
+                   help="Evaluate as of this date (end of that day in Washington) or ISO "
+                        "datetime; only facts known then are used. Default: now.")
+    p.add_argument("--obligation", action="append", metavar="ID",
+                   help="Evaluate only this obligation (repeatable).")
+    p.add_argument("--dry-run", action="store_true",
+                   help="Print the findings without writing anything.")
+    p.add_argument("--json", action="store_true", help="Machine-readable output.")
+    p.set_defaults(handler=run)
+
+
+def run(args, ctx) -> int:
+    from monitor.errors import NotFound
+    from monitor.findings_sync import evaluate_and_sync, load_rules
+    from monitor.findings_view import order, print_findings
+
+    now = ctx.now()
+    as_of = args.as_of or now
+    obligations = load_rules()
+    if args.obligation:
+        unknown = sorted(set(args.obligation) - {ob.id for ob in obligations})
+        if unknown:
+            raise NotFound(f"no obligation {', '.join(unknown)}; known: "
+                           f"{', '.join(ob.id for ob in obligations)}")
+    with ctx.session() as session:
+        result = evaluate_and_sync(session, ctx.settings, as_of, now, only=args.obligation,
+                                   obligations=obligations)
+        rows = order(result.findings)
+        print_findings(rows, args.json)
+        if args.dry_run:
+            session.rollback()
+        if not args.json:
+            what = "would open" if args.dry_run else "opened"
+            print(f"{len(rows)} finding(s); {what} {len(result.opened)}, changed "
+                  f"{len(result.changed)}, resolved {len(result.resolved)}")
+    return 0

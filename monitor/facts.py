@@ -1,0 +1,193 @@
+"""From the database to the facts the rules engine consumes (rules/facts.py), as of an instant.
+
+Everything is read as it stood at ``as_of``: reports first seen later are left out, snapshots
+fetched and parses made later are left out, a source's health is its last recorded state change
+before ``as_of``. The queries are set-based (a handful per evaluation, not one per report).
+
+Publication evidence: a report's ``absent_at`` is the start of the last successful fetch of the
+listing it appears on whose body did NOT link it, before it was first seen. That, not
+``first_seen`` itself, is the provable lower bound of its publication: a poll that found it only
+says it was published before that poll.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from monitor.models import (
+    CountObservation, FetchRun, ManualEvidence, Parse, ParseProblem, Report, Snapshot,
+    SourceHealth, SourceHealthEvent, Statement,
+)
+from rules.facts import (
+    CountFact, EvidenceFact, Facts, ProblemFact, ReadFact, ReportFact, SourceFact, StatementFact,
+)
+
+# Fetch outcomes that mean "the monitor read the page as it is".
+SUCCESS_OUTCOMES = ("ok", "not_modified", "unchanged")
+
+
+def _registered() -> dict[str, tuple[str, ...]]:
+    """Implemented sources and their start (listing) URLs."""
+    from scrapers.registry import UnknownSource, load_source, source_ids
+
+    out = {}
+    for source_id in source_ids():
+        try:
+            out[source_id] = tuple(load_source(source_id).source.start_urls)
+        except (UnknownSource, ImportError, SyntaxError):
+            continue  # a broken module is not an implemented source (`monitor check` says why)
+    return out
+
+
+def _source_fact(session: Session, source_id: str, implemented: bool,
+                 as_of: datetime) -> SourceFact:
+    event = session.scalar(select(SourceHealthEvent)
+                           .where(SourceHealthEvent.source_id == source_id,
+                                  SourceHealthEvent.at <= as_of)
+                           .order_by(SourceHealthEvent.at.desc(), SourceHealthEvent.id.desc())
+                           .limit(1))
+    health = session.get(SourceHealth, source_id)
+    state = since = None
+    if event is not None:
+        state, since = event.to_state, event.at
+    elif health is not None and health.changed_at <= as_of:
+        state, since = health.state, health.changed_at
+    first, last = session.execute(
+        select(func.min(FetchRun.started_at), func.max(FetchRun.started_at))
+        .where(FetchRun.source_id == source_id, FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+               FetchRun.started_at <= as_of)).one()
+    if health is not None and health.first_success_at and health.first_success_at <= as_of:
+        first = min(first, health.first_success_at) if first else health.first_success_at
+    if state is None and first is not None:
+        state = "healthy"  # read successfully, no failure recorded
+    return SourceFact(source_id, implemented, state, since, first, last)
+
+
+def _reads(session: Session, reports: list[Report], as_of: datetime) -> dict[int, list[ReadFact]]:
+    report_ids = [r.id for r in reports]
+    if not report_ids:
+        return {}
+    parse_ids: dict[int, set[int]] = defaultdict(set)
+    # the report's own URL, snapshot by snapshot
+    rows = session.execute(
+        select(Report.id, Parse.id)
+        .join(Snapshot, and_(Snapshot.url == Report.url, Snapshot.source_id == Report.source_id))
+        .join(Parse, Parse.snapshot_id == Snapshot.id)
+        .where(Report.id.in_(report_ids), Snapshot.fetched_at <= as_of, Parse.parsed_at <= as_of))
+    for rid, pid in rows:
+        parse_ids[rid].add(pid)
+    # ... and any document whose parse attributed observations to it (a listing carrying a body)
+    for model in (CountObservation, Statement, ParseProblem):
+        rows = session.execute(select(model.report_id, model.parse_id).distinct()
+                               .join(Parse, Parse.id == model.parse_id)
+                               .where(model.report_id.in_(report_ids), Parse.parsed_at <= as_of))
+        for rid, pid in rows:
+            parse_ids[rid].add(pid)
+    all_parses = {pid for pids in parse_ids.values() for pid in pids}
+    if not all_parses:
+        return {}
+    parses = {p.id: (p, s) for p, s in session.execute(
+        select(Parse, Snapshot).join(Snapshot, Snapshot.id == Parse.snapshot_id)
+        .where(Parse.id.in_(all_parses), Snapshot.fetched_at <= as_of))}
+    counts: dict[tuple[int, int], list[CountFact]] = defaultdict(list)
+    for c in session.scalars(select(CountObservation).where(
+            CountObservation.parse_id.in_(all_parses), CountObservation.report_id.in_(report_ids))
+            .order_by(CountObservation.id)):
+        counts[(c.report_id, c.parse_id)].append(CountFact(
+            c.measure, c.dimension, c.category, c.label, c.value, c.period_start, c.period_end,
+            c.page))
+    statements: dict[tuple[int, int], list[StatementFact]] = defaultdict(list)
+    for s in session.scalars(select(Statement).where(
+            Statement.parse_id.in_(all_parses), Statement.report_id.in_(report_ids))
+            .order_by(Statement.id)):
+        statements[(s.report_id, s.parse_id)].append(StatementFact(
+            s.key, s.status, s.value, s.quote, s.page))
+    problems: dict[tuple[int | None, int], list[ProblemFact]] = defaultdict(list)
+    for p in session.scalars(select(ParseProblem).where(ParseProblem.parse_id.in_(all_parses))
+                             .order_by(ParseProblem.id)):
+        problems[(p.report_id, p.parse_id)].append(ProblemFact(p.kind, p.detail, p.page))
+    out: dict[int, list[ReadFact]] = {}
+    for rid, pids in parse_ids.items():
+        reads = []
+        for pid in pids:
+            if pid not in parses:
+                continue
+            parse, snap = parses[pid]
+            reads.append(ReadFact(
+                snap.sha256, snap.fetched_at, parse.parser_version, parse.outcome,
+                tuple(counts[(rid, pid)]), tuple(statements[(rid, pid)]),
+                tuple(problems[(rid, pid)] + problems[(None, pid)]), parse.parsed_at))
+        out[rid] = sorted(reads, key=lambda r: (r.fetched_at, r.seen_at, r.parser_version))
+    return out
+
+
+def _absent_at(session: Session, reports: list[Report], start_urls: dict[str, tuple[str, ...]],
+               as_of: datetime) -> dict[int, datetime]:
+    """Per report, the last successful listing fetch before first_seen whose body lacked it."""
+    wanted: dict[int, set[str]] = {}
+    for r in reports:
+        wanted[r.id] = {r.listed_on} if r.listed_on else set(start_urls.get(r.source_id, ()))
+    urls = set().union(*wanted.values()) if wanted else set()
+    if not urls:
+        return {}
+    runs = session.execute(
+        select(FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id)
+        .where(FetchRun.url.in_(urls), FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+               FetchRun.started_at <= as_of)
+        .order_by(FetchRun.url, FetchRun.started_at)).all()
+    snapshot_ids = {snap for _u, _t, snap in runs if snap is not None}
+    links: dict[int, set[str]] = defaultdict(set)
+    if snapshot_ids:
+        for snap_id, parse_links in session.execute(
+                select(Parse.snapshot_id, Parse.links).where(Parse.snapshot_id.in_(snapshot_ids),
+                                                             Parse.parsed_at <= as_of)):
+            links[snap_id].update(link.get("url") for link in (parse_links or []))
+    # a run without a snapshot (304) saw the same body as the previous run of that URL
+    timeline: dict[str, list[tuple[datetime, int | None]]] = defaultdict(list)
+    last_snapshot: dict[str, int | None] = {}
+    for url, started, snap in runs:
+        snap = snap if snap is not None else last_snapshot.get(url)
+        last_snapshot[url] = snap
+        timeline[url].append((started, snap))
+    out = {}
+    for r in reports:
+        best = None
+        for url in wanted[r.id]:
+            for started, snap in timeline.get(url, ()):
+                if started >= r.first_seen or snap is None or r.url in links.get(snap, ()):
+                    continue
+                best = started if best is None or started > best else best
+        if best is not None:
+            out[r.id] = best
+    return out
+
+
+def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
+                 obligation_ids: Iterable[str] = ()) -> Facts:
+    """Facts about ``source_ids`` and the manual evidence for ``obligation_ids`` at ``as_of``."""
+    registered = _registered()
+    ids = sorted(set(source_ids))
+    sources = [_source_fact(session, s, s in registered, as_of) for s in ids]
+    reports = list(session.scalars(select(Report).where(Report.source_id.in_(ids),
+                                                        Report.first_seen <= as_of)
+                                   .order_by(Report.id))) if ids else []
+    reads = _reads(session, reports, as_of)
+    absent = _absent_at(session, reports, registered, as_of)
+    report_facts = [ReportFact(
+        source_id=r.source_id, url=r.url, first_seen=r.first_seen, title=r.title,
+        period_start=r.period_start, period_end=r.period_end, issued=r.issued,
+        issued_precision=r.issued_precision, absent_at=absent.get(r.id),
+        removed_at=r.removed_at if r.removed_at and r.removed_at <= as_of else None,
+        reads=tuple(reads.get(r.id, ())), report_id=r.id) for r in reports]
+    wanted = list(set(obligation_ids))
+    evidence = [EvidenceFact(e.obligation_id, e.evidence_date, e.note, e.recorded_by,
+                             e.recorded_at, e.period_start, e.period_end, e.id)
+                for e in session.scalars(select(ManualEvidence).where(
+                    ManualEvidence.obligation_id.in_(wanted), ManualEvidence.recorded_at <= as_of)
+                    .order_by(ManualEvidence.id))] if wanted else []
+    return Facts.build(sources, report_facts, evidence)

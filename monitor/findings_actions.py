@@ -1,0 +1,138 @@
+"""What people do with findings (acknowledge, snooze, waive) and the manual evidence they record.
+
+Each action is checked against the finding's state, written as a transition (so delivery can
+announce it) and kept in the audit log with who, when and why. Mistakes are one-line errors:
+an unknown finding or obligation, a snooze date in the past, an empty reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from monitor.errors import MonitorError, NotFound
+from monitor.findings_sync import SyncResult, record_transition
+from monitor.models import AuditEntry, FindingRow, ManualEvidence
+from rules.calendar import eastern_date
+
+
+class InvalidAction(MonitorError):
+    """The action does not apply to the finding in its current state, or its input is wrong."""
+
+
+# state -> actions allowed from it
+ALLOWED = {
+    "open": {"acknowledge", "snooze", "waive"},
+    "acknowledged": {"snooze", "waive"},
+    "snoozed": {"acknowledge", "snooze", "waive"},
+    "waived": set(),
+    "resolved": set(),
+}
+
+
+def _who(by: str) -> str:
+    by = (by or "").strip()
+    if not by:
+        raise InvalidAction("--by NAME is required: every decision is recorded with who made it")
+    return by
+
+
+def _finding(session: Session, finding_id: int, action: str) -> FindingRow:
+    row = session.get(FindingRow, finding_id)
+    if row is None:
+        raise NotFound(f"no finding with id {finding_id} (see `monitor findings`)")
+    if action not in ALLOWED[row.state]:
+        done = {"acknowledge": "acknowledged", "snooze": "snoozed", "waive": "waived"}[action]
+        if done == row.state:
+            raise InvalidAction(f"finding {finding_id} is already {row.state}")
+        raise InvalidAction(f"finding {finding_id} is {row.state}: it cannot be {done}")
+    return row
+
+
+def _audit(session: Session, now: datetime, by: str, action: str, target: str,
+           note: str | None, details: dict) -> None:
+    session.add(AuditEntry(at=now, actor=by, action=action, target=target, note=note,
+                           details=details))
+
+
+def acknowledge(session: Session, finding_id: int, *, by: str, now: datetime,
+                note: str | None = None) -> FindingRow:
+    by = _who(by)
+    row = _finding(session, finding_id, "acknowledge")
+    old = row.state
+    row.state, row.snoozed_until = "acknowledged", None
+    record_transition(session, SyncResult(), row, "acknowledged", now, from_state=old,
+                      from_kind=row.kind, actor=by, note=note)
+    _audit(session, now, by, "acknowledge", f"finding:{row.id}", note,
+           {"from_state": old, "kind": row.kind, "key": row.key})
+    session.flush()
+    return row
+
+
+def snooze(session: Session, finding_id: int, *, until: date, by: str, now: datetime,
+           note: str | None = None) -> FindingRow:
+    by = _who(by)
+    if until <= eastern_date(now):
+        raise InvalidAction(f"--until {until} is not in the future")
+    row = _finding(session, finding_id, "snooze")
+    old = row.state
+    row.state, row.snoozed_until = "snoozed", until
+    record_transition(session, SyncResult(), row, "snoozed", now, from_state=old,
+                      from_kind=row.kind, actor=by, note=note or f"until {until}")
+    _audit(session, now, by, "snooze", f"finding:{row.id}", note,
+           {"from_state": old, "until": until.isoformat(), "kind": row.kind, "key": row.key})
+    session.flush()
+    return row
+
+
+def waive(session: Session, finding_id: int, *, reason: str, by: str, now: datetime) -> FindingRow:
+    by = _who(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidAction("--reason TEXT is required to waive a finding")
+    row = _finding(session, finding_id, "waive")
+    old = row.state
+    row.state, row.waived_reason, row.snoozed_until = "waived", reason, None
+    record_transition(session, SyncResult(), row, "waived", now, from_state=old,
+                      from_kind=row.kind, actor=by, note=reason)
+    _audit(session, now, by, "waive", f"finding:{row.id}", reason,
+           {"from_state": old, "kind": row.kind, "key": row.key})
+    session.flush()
+    return row
+
+
+def record_evidence(session: Session, obligations, obligation_id: str, *, by: str, on: date,
+                    note: str, now: datetime, period: str | None = None) -> ManualEvidence:
+    """Manual evidence for ``obligation_id``: something happened on ``on`` (a publication, a
+    notice, a review). ``period`` (2020-01, FY2021, a range) ties it to one period of a periodic
+    obligation; without it, it applies to one-time and reviewed obligations."""
+    from rules.periods import PeriodError, parse_period
+
+    by = _who(by)
+    note = (note or "").strip()
+    if not note:
+        raise InvalidAction("--note TEXT is required: say what the evidence is and where it is")
+    known = {ob.id: ob for ob in obligations}
+    if obligation_id not in known:
+        raise NotFound(f"no obligation {obligation_id!r}; known: {', '.join(sorted(known))}")
+    if on > eastern_date(now):
+        raise InvalidAction(f"--date {on} is in the future")
+    start = end = None
+    if period is not None:
+        try:
+            p = parse_period(period)
+        except PeriodError as exc:
+            raise InvalidAction(f"--period: {exc}") from None
+        start, end = p.start, p.end
+    elif known[obligation_id].cadence.kind in ("monthly", "fiscal_year"):
+        raise InvalidAction(f"{obligation_id} is periodic: say which period with --period "
+                            "(e.g. 2020-01)")
+    row = ManualEvidence(obligation_id=obligation_id, period_start=start, period_end=end,
+                         evidence_date=on, note=note, recorded_by=by, recorded_at=now)
+    session.add(row)
+    session.flush()
+    _audit(session, now, by, "evidence", f"obligation:{obligation_id}", note,
+           {"evidence_id": row.id, "date": on.isoformat(), "period": period})
+    session.flush()
+    return row

@@ -1,0 +1,179 @@
+"""Findings as a state machine in the database, driven by the engine's output.
+
+States: open -> acknowledged | snoozed (until a date) | waived (with a reason) -> resolved.
+The monitor opens a finding the first time the engine reports it, changes its kind when the
+engine does (unknown -> missing is an escalation; missing -> late is a change), updates its
+evidence when the facts behind it change, resolves it when the engine stops reporting it, and
+reopens it if it comes back. People's states persist across evaluations: an acknowledged finding
+stays acknowledged, a waived one stays waived, a snoozed one returns to open when its date comes.
+
+Every change is one ``finding_transitions`` row, dated when detected and, where it applies, at
+the deadline it rests on. Nothing changed means nothing written: re-running an evaluation on the
+same facts performs no INSERT and no UPDATE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.errors import ConfigError
+from monitor.models import FindingRow, FindingTransition
+from rules.calendar import as_instant, eastern_date
+from rules.findings import KIND_RANK, Finding, plain
+
+HUMAN_STATES = ("acknowledged", "snoozed", "waived")
+
+
+@dataclass
+class SyncResult:
+    opened: list[FindingRow] = field(default_factory=list)  # new, or reopened after resolution
+    changed: list[FindingRow] = field(default_factory=list)  # kind or evidence changed, snooze over
+    resolved: list[FindingRow] = field(default_factory=list)
+    findings: list[FindingRow] = field(default_factory=list)  # every finding the engine reported
+    transitions: list[FindingTransition] = field(default_factory=list)
+
+    @property
+    def wrote_anything(self) -> bool:
+        return bool(self.transitions)
+
+
+def record_transition(session: Session, result: SyncResult, row: FindingRow, change: str,
+                      now: datetime, *, from_state: str | None, from_kind: str | None,
+                      effective_at: datetime | None = None, actor: str | None = None,
+                      note: str | None = None) -> FindingTransition:
+    """Write one transition row for ``row``'s current state and kind (and date the change)."""
+    transition = FindingTransition(
+        finding_id=row.id, change=change, from_state=from_state, to_state=row.state,
+        from_kind=from_kind, to_kind=row.kind, detected_at=now, effective_at=effective_at,
+        actor=actor, note=note, evidence=row.evidence)
+    session.add(transition)
+    row.changed_at = now
+    result.transitions.append(transition)
+    return transition
+
+
+def _fields(f: Finding) -> dict:
+    return {"obligation_id": f.obligation, "family": f.family, "kind": f.kind,
+            "severity": f.severity, "subject": f.subject, "period_start": f.period_start,
+            "period_end": f.period_end, "due": f.due, "deadline_at": f.deadline,
+            "summary": f.summary, "evidence": plain(f.evidence)}
+
+
+def _differs(row: FindingRow, values: dict) -> bool:
+    return any(getattr(row, name) != value for name, value in values.items() if name != "kind")
+
+
+def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, *,
+                  scope: Iterable[str] | None = None) -> SyncResult:
+    """Bring the findings table in line with ``findings``.
+
+    ``scope``: the obligation ids that were evaluated (None: all). Only findings of evaluated
+    obligations can be resolved, so an incremental evaluation leaves the others alone.
+    """
+    result = SyncResult()
+    current = {f.key: f for f in findings}
+    query = select(FindingRow)
+    if scope is not None:
+        query = query.where(FindingRow.obligation_id.in_(list(scope)))
+    rows = {row.key: row for row in session.scalars(query)}
+    missing_rows = [k for k in current if k not in rows]
+    if missing_rows:  # resolved-and-out-of-scope rows with the same key (scope changed)
+        for row in session.scalars(select(FindingRow).where(FindingRow.key.in_(missing_rows))):
+            rows[row.key] = row
+    today = eastern_date(now)
+
+    for key, f in current.items():
+        row = rows.get(key)
+        values = _fields(f)
+        if row is None:
+            row = FindingRow(key=key, key_text=f.key_text, state="open", first_detected_at=now,
+                             changed_at=now, **values)
+            session.add(row)
+            session.flush()
+            record_transition(session, result, row, "opened", now, from_state=None,
+                              from_kind=None, effective_at=f.deadline)
+            result.opened.append(row)
+        elif row.state == "resolved":
+            old_kind = row.kind
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.state, row.resolved_at = "open", None
+            row.snoozed_until = row.waived_reason = None
+            record_transition(session, result, row, "reopened", now, from_state="resolved",
+                              from_kind=old_kind, effective_at=f.deadline)
+            result.opened.append(row)
+        else:
+            changed = False
+            if row.state == "snoozed" and row.snoozed_until is not None \
+                    and today >= row.snoozed_until:
+                row.state, row.snoozed_until = "open", None
+                record_transition(session, result, row, "snooze_expired", now,
+                                  from_state="snoozed", from_kind=row.kind)
+                changed = True
+            if row.kind != f.kind:
+                old_kind = row.kind
+                for name, value in values.items():
+                    setattr(row, name, value)
+                escalated = KIND_RANK.get(f.kind, 0) > KIND_RANK.get(old_kind, 0)
+                record_transition(session, result, row, "escalated" if escalated else "changed",
+                                  now, from_state=row.state, from_kind=old_kind,
+                                  effective_at=f.deadline)
+                changed = True
+            elif _differs(row, values):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                record_transition(session, result, row, "updated", now, from_state=row.state,
+                                  from_kind=row.kind, effective_at=f.deadline)
+                changed = True
+            if changed:
+                result.changed.append(row)
+        result.findings.append(row)
+
+    for key, row in rows.items():
+        if key in current or row.state == "resolved":
+            continue
+        if scope is not None and row.obligation_id not in set(scope):
+            continue
+        old_state = row.state
+        row.state, row.resolved_at = "resolved", now
+        row.snoozed_until = None
+        record_transition(session, result, row, "resolved", now, from_state=old_state,
+                          from_kind=row.kind)
+        result.resolved.append(row)
+    session.flush()
+    return result
+
+
+def load_rules(directory=None):
+    """The obligations, with a rule-file error turned into a one-line CLI error."""
+    from rules.obligations import ObligationError, load_obligations
+
+    try:
+        return load_obligations(directory)
+    except ObligationError as exc:
+        raise ConfigError(f"rule file {exc}") from None
+
+
+def evaluate_and_sync(session: Session, settings, as_of: date | datetime, now: datetime, *,
+                      only: Iterable[str] | None = None, obligations=None) -> SyncResult:
+    """Gather facts as of ``as_of``, evaluate the obligations and sync the findings table.
+
+    The end-to-end entry point (pipeline and `monitor evaluate`). ``now`` dates the transitions;
+    ``only`` restricts evaluation (and resolution) to these obligation ids.
+    """
+    from monitor.facts import gather_facts
+    from rules.engine import evaluate
+
+    obligations = obligations if obligations is not None else load_rules()
+    selected = [ob for ob in obligations if only is None or ob.id in set(only)]
+    instant = as_instant(as_of)
+    sources = set().union(*(ob.watched_sources() for ob in selected)) if selected else set()
+    facts = gather_facts(session, instant, sources, [ob.id for ob in selected])
+    findings = evaluate(selected, facts, instant, tolerance=settings.anomaly_tolerance)
+    scope = None if only is None else [ob.id for ob in selected]
+    return sync_findings(session, findings, now, scope=scope)

@@ -1,0 +1,96 @@
+"""Facts gathered from the database as of an instant (both databases): nothing from the future,
+publication lower bounds from the monitor's own listing reads, health from its history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from findings_kit import SRC, at, health, listing, publish, register
+from sqlalchemy import select
+
+from monitor.facts import gather_facts
+from monitor.findings_actions import record_evidence
+from monitor.models import Snapshot
+from monitor.store import record_parse
+from rulekit import obligation
+from scrapers.records import CountRecord, ParseResult, ReportRecord
+
+JAN = (date(2020, 1, 1), date(2020, 1, 31))
+URL = "https://e.gov/jan"
+
+
+def _report(facts):
+    (report,) = facts.reports_by_source.get("src", ())
+    return report
+
+
+def test_absent_at_is_the_last_listing_read_that_did_not_link_the_report(session, archive,
+                                                                         monkeypatch):
+    register(monkeypatch)
+    listing(session, archive, at(2020, 1, 5), [])
+    listing(session, archive, at(2020, 2, 10), [])  # same body: an `unchanged` read
+    listing(session, archive, at(2020, 2, 15), [URL])
+    publish(session, archive, at(2020, 2, 15, 13), URL, JAN, issued=date(2020, 2, 1))
+    report = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
+    assert report.first_seen == at(2020, 2, 15)
+    assert report.absent_at == at(2020, 2, 10)
+    assert report.earliest_publication()[0] == date(2020, 2, 10)
+
+
+def test_without_an_earlier_look_there_is_no_absence_bound(session, archive, monkeypatch):
+    register(monkeypatch)
+    listing(session, archive, at(2020, 2, 15), [URL])  # the first look already shows it
+    publish(session, archive, at(2020, 2, 15, 13), URL, JAN, issued=date(2020, 2, 1))
+    report = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
+    assert report.absent_at is None
+    assert report.earliest_publication()[0] == date(2020, 2, 1)
+
+
+def test_nothing_from_after_as_of_is_used(session, archive, monkeypatch):
+    register(monkeypatch)
+    publish(session, archive, at(2020, 2, 15), URL, JAN, value=3)
+    publish(session, archive, at(2020, 3, 15), URL, JAN, value=4, body=b"second")
+    first = session.scalars(select(Snapshot).order_by(Snapshot.fetched_at)).first()
+    # a new parser version re-reads the first snapshot on April 1st
+    record_parse(session, SRC, first, ParseResult("2", reports=[ReportRecord(
+        title="Jan", url=URL, period_start=JAN[0], period_end=JAN[1])], counts=[
+        CountRecord(0, "separations", "cause", "criminal_history", "criminal history", 30)]),
+        "ok", at(2020, 4, 1))
+    assert gather_facts(session, at(2020, 2, 1), ["src"]).reports_by_source == {}
+    early = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
+    assert [(r.parser_version, r.counts[0].value) for r in early.reads] == [("1", 3.0)]
+    middle = _report(gather_facts(session, at(2020, 3, 20), ["src"]))
+    assert [r.counts[0].value for r in middle.reads] == [3.0, 4.0]
+    late = _report(gather_facts(session, at(2020, 4, 2), ["src"]))
+    assert sorted((r.parser_version, r.counts[0].value) for r in late.reads) == [
+        ("1", 3.0), ("1", 4.0), ("2", 30.0)]
+    assert late.latest_read(at(2020, 4, 2)).counts[0].value == 4.0  # newest snapshot wins
+
+
+def test_source_health_and_evidence_as_of(session, archive, monkeypatch):
+    register(monkeypatch)
+    health(session, "healthy", at(2020, 1, 1), at(2020, 1, 1))
+    listing(session, archive, at(2020, 1, 1), [])
+    health(session, "broken", at(2020, 2, 20), at(2020, 1, 1))
+    health(session, "healthy", at(2020, 3, 1), at(2020, 1, 1))
+    ob = obligation()
+    record_evidence(session, [ob], ob.id, by="ana", on=date(2020, 2, 1), note="emailed",
+                    now=at(2020, 2, 25), period="2020-01")
+
+    facts = gather_facts(session, at(2020, 2, 25), ["src", "unbuilt"], [ob.id])
+    assert facts.source("src").state == "broken" and facts.source("src").readable is False
+    assert facts.source("src").state_since == at(2020, 2, 20)
+    assert facts.source("unbuilt").implemented is False
+    assert len(facts.evidence(ob.id, at(2020, 2, 25))) == 1
+    later = gather_facts(session, at(2020, 3, 5), ["src"], [ob.id])
+    assert later.source("src").state == "healthy"
+    assert gather_facts(session, at(2020, 2, 24), ["src"], [ob.id]).evidence_by_obligation == {}
+    before = gather_facts(session, at(2019, 12, 1), ["src"])
+    assert before.source("src").state is None and before.source("src").first_success_at is None
+
+
+def test_a_listed_report_not_read_yet_has_no_period_and_no_reads(session, archive, monkeypatch):
+    register(monkeypatch)
+    listing(session, archive, at(2020, 2, 15), [URL])
+    report = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
+    assert report.url == URL and report.period is None and report.reads == ()
