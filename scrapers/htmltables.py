@@ -91,8 +91,7 @@ def _rows(table) -> list[tuple[list[str], bool]]:
     """(cells, is_header) per row, colspans repeated so columns line up."""
     rows = []
     for tr in table.iter("tr"):
-        if tr.getparent() is not None and any(a.tag == "table" and a is not table
-                                              for a in tr.iterancestors()):
+        if next((a for a in tr.iterancestors() if a.tag == "table"), None) is not table:
             continue  # a row of a nested table
         cells, header = [], tr.getparent() is not None and tr.getparent().tag == "thead"
         tds = [c for c in tr if c.tag in ("td", "th")]

@@ -165,11 +165,18 @@ class _Builder:
         if len(line.segs) == 1 and not self.cols:
             self.title = f"{self.title} {line.text}".strip()  # a subtitle or wrapped title
             return
+        if len(line.segs) == 1 and len(self.cols) > 1 and line.segs[0].x1 < self.cols[1].x0:
+            self.pending.append(line.text)  # header wrap or a first label: the first row decides
+            return
         self.cols = _merge([self.cols, line.segs])
 
     def _start_data(self, line: Line) -> None:
         self.label_x0 = line.segs[0].x0
         values = line.segs[1:]
+        first = line.segs[0].text
+        if self.pending and not (first[:1].islower() or first.startswith("(")):
+            self.cols[0].text = " ".join([self.cols[0].text] + self.pending)  # a wrapped header
+            self.pending = []
         if self.cols and self.cols[0].x0 <= self.label_x0 + 12 and self.cols[0].mid < values[0].x0:
             self.label_header = self.cols.pop(0).text
         if not self.cols:  # no header: the first row's cells define the columns
