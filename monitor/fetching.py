@@ -196,7 +196,6 @@ class _Poll:
         session, registered = self.session, self.registered
         started = self.at()
         sent_snapshot, validators = _validators_for(session, self.archive, url)
-        current = current_snapshot(session, url)
         result = self.fetcher.fetch(url, allowed=self.allowed, validators=validators,
                                     content_types=self.source.content_types)
         finished = started + timedelta(seconds=result.elapsed)
@@ -213,6 +212,7 @@ class _Poll:
                                         is_listing=listing, now=finished)
                 run.outcome = _run_outcome("not_modified", intake.outcome)
             elif result.outcome == "ok":
+                current = current_snapshot(session, url)  # before this body is stored
                 intake = take_in(session, self.archive, registered, url=url, body=result.body,
                                  fetched_at=finished, is_listing=listing,
                                  content_type=result.content_type, headers=result.headers,
