@@ -111,12 +111,14 @@ class ReportFact:
     removed_at: datetime | None = None
     reads: tuple[ReadFact, ...] = ()  # chronological
     report_id: int | None = None
+    period: Period | None = field(init=False, compare=False, repr=False)  # the data period
 
-    @property
-    def period(self) -> Period | None:
-        if self.period_start is None or self.period_end is None:
-            return None
-        return Period(self.period_start, self.period_end)
+    def __post_init__(self) -> None:
+        period = None
+        if self.period_start is not None and self.period_end is not None \
+                and self.period_end >= self.period_start:
+            period = Period(self.period_start, self.period_end)
+        object.__setattr__(self, "period", period)
 
     def reads_as_of(self, as_of: datetime) -> tuple[ReadFact, ...]:
         return tuple(r for r in self.reads if r.seen_at <= as_of)

@@ -8,7 +8,7 @@ Text forms: ``2019-06`` (a month), ``FY2020`` (fiscal year 2020 = 2019-10-01..20
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator
 
@@ -23,27 +23,18 @@ class PeriodError(ValueError):
 class Period:
     start: date
     end: date
+    # Derived once: periods are compared and labelled hundreds of thousands of times.
+    is_month: bool = field(init=False, compare=False, repr=False)
+    label: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise PeriodError(f"period ends {self.end} before it starts {self.start}")
-
-    @property
-    def is_month(self) -> bool:
-        return (self.start.day == 1 and self.end.year == self.start.year
-                and self.end.month == self.start.month
-                and self.end.day == last_day_of_month(self.end.year, self.end.month))
-
-    @property
-    def label(self) -> str:
-        if self.is_month:
-            return f"{self.start.year:04d}-{self.start.month:02d}"
-        fy = fiscal_year_of(self.end)
-        if self.start == date(fy - 1, 10, 1) and self.end == date(fy, 9, 30):
-            return f"FY{fy}"
-        if self.start == self.end:
-            return self.start.isoformat()
-        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+        start, end = self.start, self.end
+        is_month = (start.day == 1 and end.year == start.year and end.month == start.month
+                    and end.day == last_day_of_month(end.year, end.month))
+        object.__setattr__(self, "is_month", is_month)
+        object.__setattr__(self, "label", _label(start, end, is_month))
 
     def contains(self, other: "Period") -> bool:
         return self.start <= other.start and other.end <= self.end
@@ -53,6 +44,17 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def _label(start: date, end: date, is_month: bool) -> str:
+    if is_month:
+        return f"{start.year:04d}-{start.month:02d}"
+    fy = fiscal_year_of(end)
+    if start == date(fy - 1, 10, 1) and end == date(fy, 9, 30):
+        return f"FY{fy}"
+    if start == end:
+        return start.isoformat()
+    return f"{start.isoformat()}..{end.isoformat()}"
 
 
 def month(year: int, month_number: int) -> Period:

@@ -10,7 +10,7 @@ benchmark; yearly copies of one requirement) compute it once.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from rules.calendar import add_months, end_of_day, last_day_of_month, next_business_day
@@ -28,16 +28,11 @@ class Due:
     deadline_date: date  # due + grace days
     deadline: datetime  # end of deadline_date in America/New_York (aware, UTC)
     citation: str
+    evidence: dict = field(compare=False, repr=False)  # what a finding on this period cites
 
     @property
     def rolled(self) -> bool:
         return self.due != self.statutory_due
-
-    def evidence(self, grace_days: int) -> dict:
-        return {"due": self.due, "statutory_due": self.statutory_due,
-                "rolled_to_business_day": self.rolled, "grace_days": grace_days,
-                "deadline": self.deadline.isoformat(),
-                "deadline_rule": "end of the day in America/New_York"}
 
 
 def statutory_due(rule: DueRule, period: Period, enacted: date | None) -> date:
@@ -60,7 +55,11 @@ def _make_due(ob: Obligation, rule: DueRule, period: Period, citation: str) -> D
     words = statutory_due(rule, period, enacted)
     due = next_business_day(words) if ob.cadence.roll == "next_business_day" else words
     deadline_date = due + timedelta(days=ob.grace_days)
-    return Due(period, words, due, deadline_date, end_of_day(deadline_date), citation)
+    deadline = end_of_day(deadline_date)
+    evidence = {"due": due, "statutory_due": words, "rolled_to_business_day": due != words,
+                "grace_days": ob.grace_days, "deadline": deadline.isoformat(),
+                "deadline_rule": "end of the day in America/New_York"}
+    return Due(period, words, due, deadline_date, deadline, citation, evidence)
 
 
 def _compute(ob: Obligation, through: date) -> tuple[Due, ...]:

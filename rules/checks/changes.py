@@ -61,18 +61,25 @@ def revisions(report: ReportFact,
     return found
 
 
-def _reports(ob: Obligation, ev: Evaluation) -> Iterator[ReportFact]:
+def _reports(ob: Obligation, ev: Evaluation, kind: str) -> Iterator[ReportFact]:
+    """Reports of ``ob``'s sources that could carry a ``kind`` finding (memoised per source:
+    most reports are read once and never removed)."""
     for source_id in ob.sources:
-        for report in ev.reports(source_id):
-            period = report.period
-            if period is None or ob.applies_to(period):
+        key = (kind, source_id)
+        candidates = ev.memo.get(key)
+        if candidates is None:
+            if kind == "revised":
+                candidates = [r for r in ev.reports(source_id) if len(r.reads) > 1]
+            else:
+                candidates = [r for r in ev.reports(source_id) if ev.removed(r)]
+            ev.memo[key] = candidates
+        for report in candidates:
+            if report.period is None or ob.applies_to(report.period):
                 yield report
 
 
 def revised(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
-    for report in _reports(ob, ev):
-        if len(report.reads) < 2:
-            continue
+    for report in _reports(ob, ev, "revised"):
         found = revisions(report, report.reads_as_of(ev.as_of))
         if not found:
             continue
@@ -97,9 +104,7 @@ def revised(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
 
 
 def removed(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
-    for report in _reports(ob, ev):
-        if not ev.removed(report):
-            continue
+    for report in _reports(ob, ev, "removed"):
         period = report.period
         evidence = ev.base_evidence(ob)
         evidence["reports"] = [ev.report_ref(report)]

@@ -87,22 +87,31 @@ def judge(read: ReadFact, content: Content, effective_from) -> tuple[str, list[d
     return "ok", []
 
 
-def content(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
-    content_key = ("content", ob.content.model_dump_json(), ob.effective_from)
-    for source_id in ob.sources:
+def _verdicts(ev: Evaluation, source_id: str, ob: Obligation) -> list[tuple]:
+    """(report, reading, status, items) for every report of the source whose latest reading
+    falls short of ``ob``'s content rule. Shared by obligations with the same rule."""
+    key = ("content", source_id, ob.content.model_dump_json(), ob.effective_from)
+    found = ev.memo.get(key)
+    if found is None:
+        found = []
         for report in ev.reports(source_id):
-            period = report.period
-            if period is None or not ob.applies_to(period):
+            if report.period is None:
                 continue
             read = ev.latest_read(report)
             if read is None:
                 continue  # listed but not read yet: nothing to judge
-            memo_key = (content_key, id(read))
-            verdict = ev.memo.get(memo_key)
-            if verdict is None:
-                verdict = ev.memo[memo_key] = judge(read, ob.content, ob.effective_from)
-            status, items = verdict
-            if status == "ok":
+            status, items = judge(read, ob.content, ob.effective_from)
+            if status != "ok":
+                found.append((report, read, status, items))
+        ev.memo[key] = found
+    return found
+
+
+def content(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
+    for source_id in ob.sources:
+        for report, read, status, items in _verdicts(ev, source_id, ob):
+            period = report.period
+            if not ob.applies_to(period):
                 continue
             evidence = ev.base_evidence(ob, items[0]["citation"])
             evidence["period"] = {"start": period.start, "end": period.end, "label": period.label}

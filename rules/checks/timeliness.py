@@ -63,7 +63,7 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
         if due.deadline >= ev.as_of:
             continue
         reports = ev.matching(ob, due.period)
-        manual = _evidence_for(entries, ob, due)
+        manual = _evidence_for(entries, ob, due) if entries else ()
         if reports or manual:
             finding = _late(ob, ev, due, reports, manual)
             if finding is not None:
@@ -86,22 +86,24 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
 
 
 def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding | None:
-    candidates = []
+    best = None  # (day, basis, report or None)
     for report in reports:
         pub = ev.publication(report)
         if pub is None:
             return None  # one candidate's publication day is unknown: lateness is unproven
-        candidates.append((pub[0], pub[1], ev.report_ref(report)))
+        if best is None or pub[0] < best[0]:
+            best = (pub[0], pub[1], report)
     for entry in manual:
-        candidates.append((entry.date, f"manual evidence recorded by {entry.by} on "
-                                       f"{entry.recorded_at.isoformat()}: {entry.note}", None))
-    day, basis, ref = min(candidates, key=lambda c: c[0])
+        if best is None or entry.date < best[0]:
+            best = (entry.date, f"manual evidence recorded by {entry.by} on "
+                                f"{entry.recorded_at.isoformat()}: {entry.note}", None)
+    day, basis, _ = best
     if day <= due.deadline_date:
         return None
     days_late = (day - due.due).days
     extra = {"publication": {"earliest_possible": day, "basis": basis},
              "days_late": days_late,
-             "reports": [c[2] for c in candidates if c[2] is not None]}
+             "reports": [ev.report_ref(r) for r in reports]}
     return _finding(ob, ev, due, "late", f"published {days_late} day{'s' if days_late != 1 else ''}"
                                          f" late (not before {day})", extra)
 
@@ -111,7 +113,7 @@ def _finding(ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str,
     evidence = ev.base_evidence(ob, due.citation)
     evidence["period"] = {"start": due.period.start, "end": due.period.end,
                           "label": due.period.label}
-    evidence.update(due.evidence(ob.grace_days))
+    evidence.update(due.evidence)
     evidence.update(extra)
     label = due.period.label if ob.cadence.kind != "one_time" else \
         f"the one-time requirement of {due.period.start}"
