@@ -45,7 +45,7 @@ def load(doc: Document) -> Loaded | Problem:
     from scrapers.htmltables import looks_like_html, read_html
 
     try:
-        html = read_html(body)
+        html = read_html(body, doc.content_type)
     except Exception as exc:  # noqa: BLE001 - lxml rejects some bodies outright
         return Problem("parse_error", f"the page could not be parsed as HTML "
                                       f"({type(exc).__name__}: {exc})")

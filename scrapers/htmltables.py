@@ -34,13 +34,28 @@ def looks_like_html(body: bytes) -> bool:
     return bool(_LOOKS_HTML.search(body[:4096]))
 
 
-def _decode(body: bytes) -> str:
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return body.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return body.decode("latin-1")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+
+
+def encoding_of(body: bytes, content_type: str | None = None) -> str:
+    """The HTTP header's charset, else the page's <meta> charset, else UTF-8 when the bytes
+    decode as UTF-8, else cp1252 (what Windows-saved copies use). lxml alone would guess
+    Latin-1 for a page without a declaration and garble every dash and quote."""
+    for found in (re.search(r"charset=([\w-]+)", content_type or "", re.I),
+                  _META_CHARSET.search(body[:4096])):
+        if found:
+            name = found.group(1)
+            name = name.decode("ascii", "replace") if isinstance(name, bytes) else name
+            try:
+                "".encode(name)
+                return name
+            except LookupError:
+                continue
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
 
 
 def _text(el) -> str:
@@ -156,15 +171,16 @@ def read_tables(root) -> list[Table]:
     return tables
 
 
-def read_html(body: bytes) -> HtmlText:
+def read_html(body: bytes, content_type: str | None = None) -> HtmlText:
     """Parse HTML (or plain text) into text, tables and the root used for links."""
+    encoding = encoding_of(body, content_type)
     if not looks_like_html(body):
-        text = _decode(body).replace("\r\n", "\n")
+        text = body.decode(encoding, errors="replace").replace("\r\n", "\n")
         lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines())
         return HtmlText(None, "\n".join(line for line in lines if line), [], None)
     import lxml.html
 
-    root = lxml.html.document_fromstring(body)
+    root = lxml.html.document_fromstring(body, parser=lxml.html.HTMLParser(encoding=encoding))
     h1 = root.find(".//h1")
     title_el = root.find(".//title")
     title = _text(h1) if h1 is not None else (_text(title_el) if title_el is not None else None)

@@ -31,7 +31,7 @@ class Table:
     number: str | None = None  # "3" for "Table 3."; joins the parts of a split table
 
 
-_TITLE = re.compile(r"^\s*table\s+(\d{1,2}[a-z]?)\s*[.:\-\u2013\u2014]?\s*(.*)$", re.I)
+_TITLE = re.compile(r"^\s*table\s+(\d{1,3}[a-z]?)\b\s*[.:\-\u2013\u2014]?\s*(.*)$", re.I)
 _LEADERS = re.compile(r"\s*(?:\.{3,}|\u2026+)\s*\d*\s*$")
 
 
@@ -74,4 +74,4 @@ def is_value_like(cell: str | None) -> bool:
         return False
     raw = re.sub(r"\s+", " ", cell).strip()  # raw: "*" is a placeholder, not a footnote marker
     return raw.lower() in PLACEHOLDERS or read_number(raw) is not None or \
-        bool(re.match(r"^<\s*\d+$", raw))
+        bool(re.match(r"^(?:<\s*\d+|\d+(?:\.\d+)?\s*%)$", raw))
