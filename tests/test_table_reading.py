@@ -125,3 +125,24 @@ def test_html_tables_with_spanning_headers_footnotes_and_layout_wrappers():
     assert (table.number, table.title, table.label_header) == ("3", "Documented cause of separation",
                                                                "Children separated, June 2022 Cause")
     assert _rows(table) == [("Criminal history", ["9"]), ("Other", ["1"])]
+
+
+def test_html_saved_without_a_charset_keeps_its_dashes_and_quotes():
+    page = "<html><body><h1>Report \u2013 June 2022</h1><p>\u201cHHS\u201d</p></body></html>"
+    assert read_html(page.encode("utf-8")).title == "Report \u2013 June 2022"
+    assert read_html(page.encode("cp1252")).title == "Report \u2013 June 2022"
+    latin = "<html><body><p>Unaccompanied ni\u00f1os</p></body></html>"
+    assert read_html(latin.encode("latin-1"), "text/html; charset=ISO-8859-1").text.endswith("ni\u00f1os")
+
+
+def test_three_digit_table_numbers_and_percentage_columns():
+    body = _pdf(Paragraph("Table 102. Separations by Reason", BODY),
+                RLTable([["Reason", "Separations", "Percent"], ["Criminal history", "6", "60%"],
+                         ["Other", "4", "40%"], ["Total", "10", "100%"]],
+                        colWidths=[150, 90, 70], hAlign="LEFT"))
+    (table,) = read_pdf(body).tables
+    assert table.number == "102" and table.title == "Separations by Reason"
+    reading = read_tables([table], 0, (None, None), load())
+    assert [(c.category, c.value) for c in reading.counts] == [
+        ("criminal_history", 6), ("other", 4), ("total", 10)]  # the percent column is not stored
+    assert reading.problems == []
