@@ -119,3 +119,17 @@ def test_check_fails_naming_the_file_and_field(cli, tmp_path, monkeypatch):
     rc, out, _ = cli("check")
     assert rc == 1
     assert "error: rule file broken_rule.yaml: agency: Field required" in out
+
+
+def test_evaluate_with_a_broken_rule_file_is_a_one_line_error(cli_db, tmp_path, monkeypatch):
+    (tmp_path / "broken_rule.yaml").write_text("id: broken_rule\nseverity: [\n", encoding="utf-8")
+    monkeypatch.setattr("rules.obligations.BUNDLED_DIR", tmp_path)
+    rc, out, err = cli_db("evaluate")
+    assert rc == 1 and out == ""
+    assert err.startswith("error: rule file broken_rule.yaml: (yaml): line ")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_obligation_for_evaluate(cli_db):
+    rc, _out, err = cli_db("evaluate", "--obligation", "nope")
+    assert rc == 1 and "no obligation nope" in err
