@@ -77,14 +77,11 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
     """
     result = SyncResult()
     current = {f.key: f for f in findings}
+    scope = set(scope) if scope is not None else None
     query = select(FindingRow)
     if scope is not None:
-        query = query.where(FindingRow.obligation_id.in_(list(scope)))
+        query = query.where(FindingRow.obligation_id.in_(sorted(scope)))
     rows = {row.key: row for row in session.scalars(query)}
-    missing_rows = [k for k in current if k not in rows]
-    if missing_rows:  # resolved-and-out-of-scope rows with the same key (scope changed)
-        for row in session.scalars(select(FindingRow).where(FindingRow.key.in_(missing_rows))):
-            rows[row.key] = row
     today = eastern_date(now)
 
     for key, f in current.items():
@@ -136,8 +133,6 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
 
     for key, row in rows.items():
         if key in current or row.state == "resolved":
-            continue
-        if scope is not None and row.obligation_id not in set(scope):
             continue
         old_state = row.state
         row.state, row.resolved_at = "resolved", now
