@@ -111,3 +111,28 @@ def test_random_and_mangled_bodies_never_raise():
             assert {p.kind for p in result.problems} <= set(PROBLEM_KINDS), sid
             assert result.yielded_anything or result.problems, sid
             assert all(c.value == c.value and c.value >= 0 for c in result.counts)
+
+
+def test_an_hhs_index_page_carrying_a_report_also_yields_its_month_links():
+    from scrapers.sources import hhs_separated_children
+
+    body = ("<html><body><h1>Report to Congress on Separated Children \u2013 May 2019</h1><p>HHS "
+            "submits this report to Congress pursuant to the following language.</p><ul>"
+            "<li><a href='april-2019/index.html'>April 2019</a></li></ul></body></html>").encode()
+    url = ("https://www.hhs.gov/programs/social-services/unaccompanied-alien-children/"
+           "report-to-congress-on-separated-children/index.html")
+    result = validate(hhs_separated_children.parse(Document(body, url)))
+    assert result.reports[0].title.endswith("May 2019")
+    assert [link.url for link in result.links] == [url.replace("index.html", "april-2019/index.html")]
+    assert "layout_changed" in result.problem_kinds()  # the report itself has no tables
+
+
+def test_a_dhs_page_linking_report_pdfs_is_a_listing_whatever_its_text_says():
+    from scrapers.sources import dhs_family_unit_actions
+
+    body = ("<html><body><h1>Family Unit Actions Report</h1><p>Fiscal Year 2021 Report to Congress, "
+            "October 1, 2020\u2013September 30, 2021.</p><a href='/sites/default/files/2022-03/"
+            "fuar_fy21.pdf'>Family Unit Actions Report (PDF)</a></body></html>").encode()
+    result = validate(dhs_family_unit_actions.parse(Document(body, "https://www.dhs.gov/fuar")))
+    assert result.reports == [] and result.problems == []
+    assert [link.url for link in result.links] == ["https://www.dhs.gov/sites/default/files/2022-03/fuar_fy21.pdf"]

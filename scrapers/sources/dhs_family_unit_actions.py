@@ -69,9 +69,10 @@ def parse(doc: Document) -> ParseResult:
     loaded = load(doc)
     if isinstance(loaded, Problem):
         return ParseResult(SOURCE.parser_version, problems=[loaded])
-    if loaded.kind == "pdf" or _is_report(loaded):
+    if loaded.kind == "pdf":
         return _report(doc, loaded)
-    return _listing(doc, loaded)
+    listing = _listing(doc, loaded)  # a page that links reports is a listing, whatever it says
+    return _report(doc, loaded) if not listing.links and _is_report(loaded) else listing
 
 
 def _is_report(loaded: Loaded) -> bool:

@@ -68,8 +68,10 @@ def parse(doc: Document) -> ParseResult:
         return ParseResult(SOURCE.parser_version, problems=[loaded])
     title = _title(loaded)
     if loaded.kind == "pdf" or (title and _SUBMITS.search(loaded.text)):
-        return read_report(loaded, version=SOURCE.parser_version, url=doc.url, title=title,
-                           expected_tables=_EXPECTED, only_positive_statement=True)
+        result = read_report(loaded, version=SOURCE.parser_version, url=doc.url, title=title,
+                             expected_tables=_EXPECTED, only_positive_statement=True)
+        result.links = _listing(doc, loaded).links  # an index page carrying a report may list months
+        return result
     return _listing(doc, loaded)
 
 
