@@ -71,6 +71,14 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
     return convert
 
 
+def _iso_date(raw: Any):
+    from datetime import date
+
+    if isinstance(raw, date):
+        return raw
+    return date.fromisoformat(str(raw).strip())
+
+
 def _text(raw: Any) -> str:
     return str(raw).strip()
 
@@ -105,18 +113,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host_min_interval", 1.0, _non_negative_float,
             "Least seconds between two requests to the same host."),
     Setting("broken_after", 3, _positive_int,
-            "Consecutive failed fetches after which a source is marked broken."),
+            "Consecutive failed polls after which a source is marked broken."),
     Setting("recheck_days", 7, _positive_int,
             "Days between re-fetches of a report already archived (revisions, removals)."),
     Setting("anomaly_tolerance", 0.10, _non_negative_float,
             "Relative gap between DHS and HHS counts for one month that raises an anomaly."),
+    Setting("watch_from", None, _iso_date,
+            "ISO date; periods that end before it are not evaluated. Default: every period "
+            "since each obligation took effect."),
     Setting("log_level", "INFO", _choice("debug", "info", "warning", "error"), "Log level."),
     Setting("log_format", "auto", _choice("auto", "json", "text"),
             "auto: JSON lines when stderr is not a terminal, text otherwise."),
-    Setting("slack_token", None, _text, "Slack bot token (secret).", secret=True),
-    Setting("smtp_password", None, _text, "SMTP password (secret).", secret=True),
-    Setting("govinfo_api_key", None, _text, "GovInfo API key (secret).", secret=True),
-    Setting("congress_api_key", None, _text, "Congress.gov API key (secret).", secret=True),
+    Setting("slack_token", None, _text, "Slack bot token (secret; for the Slack alerts still to come).", secret=True),
+    Setting("smtp_password", None, _text, "SMTP password (secret; for the weekly digest still to come).", secret=True),
+    Setting("govinfo_api_key", None, _text, "GovInfo API key (secret; for the official-records sources still to come).", secret=True),
+    Setting("congress_api_key", None, _text, "Congress.gov API key (secret; for the official-records sources still to come).", secret=True),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -137,6 +148,7 @@ class Settings:
     broken_after: int
     recheck_days: int
     anomaly_tolerance: float
+    watch_from: Any
     log_level: str
     log_format: str
     slack_token: Secret | None

@@ -44,8 +44,28 @@ def _registered() -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _source_fact(session: Session, source_id: str, implemented: bool,
+def _listing_reads(session: Session, start_urls: tuple[str, ...],
+                   as_of: datetime) -> tuple[dict, ...]:
+    """Per listing page, the body the newest successful read by ``as_of`` saw, and when that
+    body was first captured: what an absence rests on. Stable while the page does not change,
+    so re-evaluating after a poll that found nothing new does not rewrite the evidence."""
+    out = []
+    for url in start_urls:
+        row = session.execute(
+            select(Snapshot.sha256, Snapshot.fetched_at)
+            .join(FetchRun, FetchRun.snapshot_id == Snapshot.id)
+            .where(FetchRun.url == url, FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+                   FetchRun.started_at <= as_of)
+            .order_by(FetchRun.started_at.desc(), FetchRun.id.desc()).limit(1)).first()
+        if row is not None:
+            out.append({"url": url, "sha256": row.sha256,
+                        "first_captured_at": row.fetched_at.isoformat()})
+    return tuple(out)
+
+
+def _source_fact(session: Session, source_id: str, start_urls: tuple[str, ...] | None,
                  as_of: datetime) -> SourceFact:
+    implemented = start_urls is not None
     event = session.scalar(select(SourceHealthEvent)
                            .where(SourceHealthEvent.source_id == source_id,
                                   SourceHealthEvent.at <= as_of)
@@ -65,7 +85,8 @@ def _source_fact(session: Session, source_id: str, implemented: bool,
         first = min(first, health.first_success_at) if first else health.first_success_at
     if state is None and first is not None:
         state = "healthy"  # read successfully, no failure recorded
-    return SourceFact(source_id, implemented, state, since, first, last)
+    reads = _listing_reads(session, start_urls, as_of) if start_urls else ()
+    return SourceFact(source_id, implemented, state, since, first, last, reads)
 
 
 def _reads(session: Session, reports: list[Report], as_of: datetime) -> dict[int, list[ReadFact]]:
@@ -172,7 +193,7 @@ def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
     """Facts about ``source_ids`` and the manual evidence for ``obligation_ids`` at ``as_of``."""
     registered = _registered()
     ids = sorted(set(source_ids))
-    sources = [_source_fact(session, s, s in registered, as_of) for s in ids]
+    sources = [_source_fact(session, s, registered.get(s), as_of) for s in ids]
     reports = list(session.scalars(select(Report).where(Report.source_id.in_(ids),
                                                         Report.first_seen <= as_of)
                                    .order_by(Report.id))) if ids else []

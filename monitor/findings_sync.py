@@ -169,6 +169,7 @@ def evaluate_and_sync(session: Session, settings, as_of: date | datetime, now: d
     instant = as_instant(as_of)
     sources = set().union(*(ob.watched_sources() for ob in selected)) if selected else set()
     facts = gather_facts(session, instant, sources, [ob.id for ob in selected])
-    findings = evaluate(selected, facts, instant, tolerance=settings.anomaly_tolerance)
+    findings = evaluate(selected, facts, instant, tolerance=settings.anomaly_tolerance,
+                        periods_from=getattr(settings, "watch_from", None))
     scope = None if only is None else [ob.id for ob in selected]
     return sync_findings(session, findings, now, scope=scope)

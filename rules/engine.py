@@ -23,12 +23,16 @@ DEFAULT_TOLERANCE = 0.10
 
 def evaluate(obligations: Iterable[Obligation], facts: Facts, as_of: date | datetime, *,
              tolerance: float = DEFAULT_TOLERANCE,
-             only: Iterable[str] | None = None) -> list[Finding]:
+             only: Iterable[str] | None = None,
+             periods_from: date | None = None) -> list[Finding]:
     """Findings for ``obligations`` (or the subset whose ids are in ``only``) at ``as_of``.
 
     ``as_of`` is an aware datetime, or a date meaning the end of that day in Washington.
     ``tolerance`` is the relative gap above which DHS and HHS totals for one month are an
-    anomaly (settings.anomaly_tolerance). Findings come sorted by obligation, period, kind.
+    anomaly (settings.anomaly_tolerance). ``periods_from``: findings about periods that end
+    before this date are left out (settings.watch_from, history the operator chose not to
+    judge); findings without a period are always kept. Findings come sorted by obligation,
+    period, kind.
     """
     if tolerance < 0:
         raise ValueError("tolerance must be 0 or more")
@@ -39,7 +43,9 @@ def evaluate(obligations: Iterable[Obligation], facts: Facts, as_of: date | date
         if wanted is not None and ob.id not in wanted:
             continue
         for name in ob.checks:
-            out.extend(CHECKS[name](ob, ev))
+            out.extend(f for f in CHECKS[name](ob, ev)
+                       if periods_from is None or f.period_end is None
+                       or f.period_end >= periods_from)
     out.sort(key=_order)
     return out
 

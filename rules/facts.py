@@ -29,6 +29,9 @@ class SourceFact:
     state_since: datetime | None = None
     first_success_at: datetime | None = None
     last_success_at: datetime | None = None
+    # Per listing page, the body its newest successful read saw: what an absence rests on.
+    # Each: {"url", "sha256", "first_captured_at"} (ISO 8601).
+    listing_reads: tuple[dict, ...] = ()
 
     @property
     def readable(self) -> bool:

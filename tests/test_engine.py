@@ -225,3 +225,19 @@ def test_only_evaluates_the_named_obligations_and_affected_finds_them():
     assert {f.obligation for f in findings} <= affected
     everything = evaluate(obligations, facts, date(2022, 9, 30))
     assert [f for f in everything if f.obligation in affected] == findings
+
+
+def test_periods_before_watch_from_are_not_judged_and_missing_cites_the_listing_read():
+    ob = obligation()
+    src = SourceFact("src", True, "healthy", None, datetime(2000, 1, 1, tzinfo=UTC),
+                     datetime(2020, 6, 1, tzinfo=UTC),
+                     ({"url": "https://e.gov/list", "sha256": "ab" * 32,
+                       "first_captured_at": "2020-05-01T00:00:00+00:00"},))
+    facts = _facts(sources=[src])
+    everything = evaluate([ob], facts, date(2020, 5, 20))
+    assert ("missing", "2020-01-01") in _kinds(everything)
+    missing = [f for f in everything if f.kind == "missing"][0]
+    assert missing.evidence["listing_reads"][0]["sha256"] == "ab" * 32
+    later = evaluate([ob], facts, date(2020, 5, 20), periods_from=date(2020, 3, 1))
+    assert later and all(f.period_end >= date(2020, 3, 1) for f in later)
+    assert ("missing", "2020-01-01") not in _kinds(later)

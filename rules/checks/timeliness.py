@@ -79,10 +79,11 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
                            f"cannot tell whether it was published: {reason}",
                            {"reason": reason, "sources": states})
         elif _checked_since(ob, ev, due):
+            reads = [read for s in ob.sources for read in ev.source(s).listing_reads]
             yield _finding(ob, ev, due, "missing", "not published",
                            {"reason": f"no report whose data period covers {due.period.label} "
                                       "was found on the source after the deadline passed",
-                            "sources": states})
+                            "sources": states, "listing_reads": reads})
 
 
 def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding | None:
