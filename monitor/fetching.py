@@ -311,13 +311,18 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
 
 def sources_due(session: Session, registered_sources: Iterable[RegisteredSource],
                 now: datetime) -> list[RegisteredSource]:
-    """Sources whose last poll of a start URL began at least ``poll_every`` before ``now``."""
+    """Sources whose last poll of a start URL began at least ``poll_every`` before ``now``.
+
+    A slack of a tenth of the interval (at most an hour) absorbs timing jitter: a daily cron
+    job that fires at 06:00 must find yesterday's poll, which began at 06:00:02, due again.
+    """
     due = []
     for reg in registered_sources:
         last = session.scalar(select(FetchRun.started_at)
                               .where(FetchRun.source_id == reg.id,
                                      FetchRun.url.in_(reg.source.start_urls))
                               .order_by(FetchRun.started_at.desc()).limit(1))
-        if last is None or last + reg.source.poll_every <= now:
+        slack = min(reg.source.poll_every / 10, timedelta(hours=1))
+        if last is None or last + reg.source.poll_every - slack <= now:
             due.append(reg)
     return due

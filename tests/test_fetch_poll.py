@@ -218,7 +218,10 @@ def test_sources_due_uses_poll_every_and_the_last_listing_run(session, archive, 
     fetcher, _ = make_fetcher()
     poll(session, archive, fetcher, T0, reg=daily)
     poll(session, archive, fetcher, T0, reg=weekly)
-    assert sources_due(session, [daily, weekly], T0 + timedelta(hours=23)) == []
+    assert sources_due(session, [daily, weekly], T0 + timedelta(hours=22)) == []
+    # a daily cron job firing a little early still finds yesterday's poll due
+    assert [r.id for r in sources_due(session, [daily, weekly],
+                                      T0 + timedelta(hours=23, minutes=30))] == ["fake_agency"]
     assert [r.id for r in sources_due(session, [daily, weekly], T0 + timedelta(days=1))] \
         == ["fake_agency"]
     assert len(sources_due(session, [daily, weekly], T0 + timedelta(days=7))) == 2
