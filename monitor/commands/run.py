@@ -1,0 +1,45 @@
+"""monitor run --once: the main job (poll due sources, store, evaluate, summarise)."""
+
+from __future__ import annotations
+
+from monitor.commands._args import day_or_instant
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "run", help="The main job: poll due sources, archive, parse, evaluate, summarise.",
+        description="Fetch every source that is due (or all with --all), follow listing pages "
+                    "to the reports they link, archive and parse them, store the records, "
+                    "evaluate every obligation and print what changed: per source the outcome "
+                    "and what was new; findings opened, changed and resolved, each with its "
+                    "obligation, period, due date and evidence. Exit 0 when every source was "
+                    "fetched and parsed, 1 when any failed (findings are not failures).")
+    p.add_argument("--once", action="store_true", required=True,
+                   help="Run one cycle and exit (the scheduler service comes later).")
+    p.add_argument("--all", action="store_true", help="Poll every source, due or not.")
+    p.add_argument("--as-of", type=day_or_instant, metavar="DATE",
+                   help="Evaluate as of this date or ISO datetime (default: now). Reports first "
+                        "seen after it are ignored by the evaluation.")
+    p.add_argument("--json", action="store_true", help="Machine-readable summary.")
+    p.set_defaults(handler=run)
+
+
+def run(args, ctx) -> int:
+    import sys
+
+    from monitor.output import print_json, progress, progress_done
+    from monitor.pipeline import report_json, run_once
+    from monitor.run_summary import print_report
+
+    if not ctx.settings.contact:
+        print("warning: no contact address is configured (MONITOR_CONTACT): government CDNs "
+              "often block clients whose User-Agent names no contact", file=sys.stderr)
+    try:
+        report = run_once(ctx, as_of=args.as_of, every_source=args.all, progress=progress)
+    finally:
+        progress_done()
+    if args.json:
+        print_json(report_json(report))
+    else:
+        print_report(report)
+    return 0 if report.ok else 1

@@ -1,0 +1,115 @@
+"""The readable summary `monitor run --once` and `monitor demo` print: per source what was
+fetched and what was new, then the findings that opened, changed or resolved, with evidence."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from monitor.pipeline import RunReport
+
+
+def _evidence_line(evidence: dict[str, Any]) -> str:
+    """The one line of evidence an analyst checks first: the report and snapshot, or the law."""
+    parts = []
+    report = evidence.get("report") or (evidence.get("reports") or [None])[0]
+    if isinstance(report, dict) and report.get("url"):
+        sha = (report.get("snapshot_sha256") or "")[:12]
+        parts.append(f"report {report['url']}" + (f" (sha256 {sha})" if sha else ""))
+    for read in evidence.get("listing_reads") or []:
+        parts.append(f"listing {read['url']} (sha256 {read['sha256'][:12]}) lists no such report")
+    if evidence.get("quote"):
+        parts.append(f"quote: \"{str(evidence['quote'])[:100]}\"")
+    citation = evidence.get("citation")
+    if isinstance(citation, dict):
+        cite = " ".join(str(citation[k]) for k in ("public_law", "section") if citation.get(k))
+        parts.append("rests on " + (cite or str(citation.get("law", ""))[:80]))
+    return "; ".join(p for p in parts if p)
+
+
+def _when(value) -> str:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return f"the end of {value} (Washington time)"
+
+
+def _period(row) -> str:
+    if row.period_start is None:
+        return "-"
+    from rules.periods import Period
+
+    return Period(row.period_start, row.period_end or row.period_start).label
+
+
+def print_report(report: RunReport, out=print) -> None:
+    out(f"Run {report.cycle}, evaluated as of {_when(report.as_of)}")
+    out("")
+    out("Sources")
+    if not report.polls:
+        out("  none due (use --all to poll every source now)")
+    for poll in report.polls:
+        status = "ok" if poll.succeeded else "FAILED"
+        health = poll.health_after if poll.health_before == poll.health_after \
+            else f"{poll.health_before or 'new'} -> {poll.health_after}"
+        out(f"  {poll.source:<28} {status:<7} health: {health}")
+        for kind, runs in (("listing", [r for r in poll.runs if r.listing]),
+                           ("report", [r for r in poll.runs if not r.listing])):
+            if not runs:
+                continue
+            counts = Counter(r.outcome for r in runs)
+            out(f"    {len(runs)} {kind} fetch(es): "
+                + ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
+            for r in runs:
+                if not r.succeeded:
+                    out(f"      {r.outcome}: {r.url}" + (f" ({r.error[:120]})" if r.error else ""))
+        new = [u for r in poll.runs for u in r.new_reports]
+        removed = [u for r in poll.runs for u in r.removed_reports]
+        for label, urls in (("new report", new), ("removed from listing", removed)):
+            for url in urls:
+                out(f"    {label}: {url}")
+    if report.not_due:
+        out(f"  not due this run: {', '.join(report.not_due)}")
+    sync = report.sync
+    if sync is None:
+        return
+    out("")
+    out(f"Findings: {len(sync.opened)} opened, {len(sync.changed)} changed, "
+        f"{len(sync.resolved)} resolved ({len(sync.findings)} current)")
+    for label, rows in (("opened", sync.opened), ("changed", sync.changed),
+                        ("resolved", sync.resolved)):
+        rows = sorted(rows, key=lambda r: (r.obligation_id, str(r.period_start), r.id))
+        for group in _runs_of_same_reason(rows):
+            if len(group) > GROUP_AFTER:
+                first, last = group[0], group[-1]
+                out(f"  {label:<8} {len(group)} x {first.kind:<8} {first.obligation_id}  "
+                    f"{_period(first)} .. {_period(last)}  (#{first.id}..#{last.id})")
+                out(f"           {first.evidence.get('reason', '')[:160]}")
+                continue
+            for row in group:
+                due = f"due {row.due}" if row.due else ""
+                out(f"  {label:<8} #{row.id:<4} {row.kind:<8} {row.obligation_id}  "
+                    f"{_period(row)}  {due}")
+                out(f"           {row.summary}")
+                line = _evidence_line(row.evidence or {})
+                if line:
+                    out(f"           evidence: {line[:240]}")
+
+
+# Consecutive findings of one obligation and kind resting on the same reason (a source that
+# has never been read leaves every month since 2019 unknown) print as one line beyond this.
+GROUP_AFTER = 3
+
+
+def _runs_of_same_reason(rows):
+    group: list = []
+    for row in rows:
+        key = (row.obligation_id, row.kind, (row.evidence or {}).get("reason"))
+        if group and (key[2] is None or key != (group[-1].obligation_id, group[-1].kind,
+                                                 (group[-1].evidence or {}).get("reason"))):
+            yield group
+            group = []
+        group.append(row)
+    if group:
+        yield group

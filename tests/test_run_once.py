@@ -1,0 +1,84 @@
+"""`monitor run --once`: the main job. Without network every source is a network_error, the
+affected obligations are unknown (never missing), the exit status is 1 and nothing stored is
+lost. With the sources answering, a second run finds nothing new and writes no findings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+from sqlalchemy import create_engine, func, select
+
+from monitor.config import load_settings
+from monitor.context import Context
+from monitor.demo_server import DemoServer, load_manifests
+from monitor.models import CountObservation, FindingTransition, Report, Snapshot
+from monitor.pipeline import run_once
+
+
+def _counts(db_url):
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        out = {m.__name__: conn.scalar(select(func.count()).select_from(m))
+               for m in (Report, Snapshot, CountObservation, FindingTransition)}
+    engine.dispose()
+    return out
+
+
+@pytest.fixture
+def ctx(db_url, tmp_path):
+    settings = load_settings({"MONITOR_HOME": str(tmp_path / "home"), "MONITOR_DATABASE_URL": db_url,
+                              "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
+                              "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost"})
+    context = Context(settings)
+    yield context
+    context.engine.dispose()
+
+
+def test_unreachable_sources_give_unknown_findings_and_exit_1(cli_db, db_url, monkeypatch):
+    monkeypatch.setenv("MONITOR_HTTP_RETRIES", "0")
+    with responses.RequestsMock(assert_all_requests_are_fired=False):  # no URL answers: offline
+        rc, out, err = cli_db("run", "--once", "--json")
+    assert rc == 1
+    assert "Traceback" not in err
+    data = json.loads(out)
+    outcomes = {r["outcome"] for s in data["sources"] for r in s["runs"]}
+    assert outcomes == {"network_error"}
+    assert {s["source"] for s in data["sources"]} == {"dhs_family_unit_actions",
+                                                      "hhs_separated_children"}
+    opened = data["findings"]["opened"]
+    monthly = [f for f in opened if f["obligation"] in ("dhs_family_unit_actions_monthly",
+                                                        "hhs_separated_children_monthly")]
+    assert monthly and {f["kind"] for f in monthly} == {"unknown"}
+    assert not [f for f in opened if f["kind"] == "missing"]
+
+
+def test_an_outage_after_good_runs_loses_nothing(ctx, db_url):
+    with DemoServer(load_manifests()) as server:
+        first = run_once(ctx, every_source=True, rewrite=server.rewrite)
+    assert first.ok, first.failed_sources
+    before = _counts(db_url)
+    assert before["Report"] > 0 and before["CountObservation"] > 0
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        outage = run_once(ctx, every_source=True)
+    assert not outage.ok
+    after = _counts(db_url)
+    assert {k: after[k] for k in ("Report", "Snapshot", "CountObservation")} == \
+        {k: before[k] for k in ("Report", "Snapshot", "CountObservation")}
+
+
+def test_second_run_with_nothing_new_polls_nothing_and_writes_no_findings(ctx, db_url):
+    with DemoServer(load_manifests()) as server:
+        first = run_once(ctx, rewrite=server.rewrite)
+        assert len(first.polls) == 2 and first.sync.opened
+        before = _counts(db_url)
+        second = run_once(ctx, rewrite=server.rewrite)  # same day: no source is due
+        assert second.polls == [] and sorted(second.not_due) == ["dhs_family_unit_actions",
+                                                                  "hhs_separated_children"]
+        assert not (second.sync.opened or second.sync.changed or second.sync.resolved)
+        third = run_once(ctx, rewrite=server.rewrite, every_source=True)  # polled, unchanged
+        assert third.ok
+        assert {r.outcome for p in third.polls for r in p.runs} <= {"not_modified", "unchanged"}
+        assert not (third.sync.opened or third.sync.changed or third.sync.resolved)
+    assert _counts(db_url) == before
