@@ -1,0 +1,121 @@
+"""A loopback web server that stands in for dhs.gov and hhs.gov in the offline demo.
+
+It serves the project's bundled documents (every source's fixtures, listed in
+tests/fixtures/<source>/manifest.yaml) at paths that mirror their canonical URLs:
+``https://www.dhs.gov/a/b.pdf`` is served at ``http://127.0.0.1:PORT/www.dhs.gov/a/b.pdf``.
+URLs named in ``deny`` get a CDN-style denial page, the way government CDNs answer clients
+they do not like, so the demo can show a source going ``broken``. It binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+import yaml
+
+from monitor.db import REPO_ROOT
+from scrapers.http import mirror_rewrite
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+
+# Modelled on an Akamai edge denial, which dhs.gov's CDN serves with status 403.
+DENIAL_PAGE = b"""<HTML><HEAD>
+<TITLE>Access Denied</TITLE>
+</HEAD><BODY>
+<H1>Access Denied</H1>
+You don't have permission to access this page on this server.<P>
+Reference&#32;&#35;18&#46;5c2a1402&#46;1732600000&#46;1a2b3c4d
+</BODY>
+</HTML>
+"""
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str  # canonical URL
+    path: Path
+    content_type: str
+    reconstructed: bool
+
+
+def mirror_path(url: str) -> str:
+    """The path under which the demo server serves a canonical URL (scrapers.http's layout)."""
+    return mirror_rewrite("")(url)
+
+
+def load_manifests(root: Path = FIXTURES) -> list[Served]:
+    """Every fixture that has a canonical URL, from every source's manifest."""
+    served = []
+    for manifest in sorted(root.glob("*/manifest.yaml")):
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+        entries = data.get("fixtures", data) if isinstance(data, dict) else data
+        for entry in entries:
+            if not entry.get("url") or entry.get("role") == "bad":
+                continue
+            served.append(Served(entry["url"], manifest.parent / entry["file"],
+                                 entry.get("content_type") or "application/octet-stream",
+                                 bool(entry.get("reconstructed"))))
+    return served
+
+
+class DemoServer:
+    def __init__(self, documents: list[Served], deny: set[str] = frozenset()) -> None:
+        self.routes = {mirror_path(d.url): d for d in documents}
+        self.deny = {mirror_path(u) for u in deny}
+        self.requests: list[str] = []
+        handler = self._handler()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def rewrite(self):
+        """Canonical URL -> the URL on this server (what the fetcher requests)."""
+        return mirror_rewrite(self.base)
+
+    def __enter__(self) -> "DemoServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                server.requests.append(self.path)
+                if self.path in server.deny:
+                    return self._send(403, "text/html", DENIAL_PAGE)
+                doc = server.routes.get(self.path)
+                if doc is None:
+                    return self._send(404, "text/html", b"<html><title>Page Not Found</title></html>")
+                body = doc.path.read_bytes()
+                etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    return self._send(304, doc.content_type, b"", etag)
+                return self._send(200, doc.content_type, body, etag)
+
+            def _send(self, status: int, ctype: str, body: bytes, etag: str | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                if etag:
+                    self.send_header("ETag", etag)
+                self.end_headers()
+                if body:
+                    self.wfile.write(body)
+
+            def log_message(self, *args) -> None:  # keep the demo's output readable
+                pass
+
+        return Handler
