@@ -90,3 +90,16 @@ def test_help_starts_without_loading_the_database_stack():
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(monitor_env):
+    """`monitor config | head -1`: the pipe closes before the output is written."""
+    import os
+
+    proc = subprocess.Popen([sys.executable, "-c", "from monitor.cli import main; "
+                             "import sys; sys.exit(main(['config']))"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    proc.stdout.close()  # before the child has started writing
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
