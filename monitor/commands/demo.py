@@ -9,7 +9,8 @@ def register(sub) -> None:
         description="Serves the project's bundled DHS and HHS documents (real openings and "
                     "reconstructed tables) on 127.0.0.1, polls them on three simulated days "
                     "ending 2022-09-30, evaluates every obligation and prints what the monitor "
-                    "found. Uses a temporary SQLite database unless --database is given. "
+                    "found. Uses a temporary SQLite database unless --database names one "
+                    "(give it an empty database: the demo's findings would mix with real ones). "
                     "Never reaches beyond 127.0.0.1.")
     p.add_argument("--database", metavar="URL",
                    help="Database URL to use instead of a temporary SQLite file.")
@@ -24,6 +25,7 @@ def run(args, ctx) -> int:
 
     from monitor.config import redact_url
     from monitor.demo import DENIED, WATCH_FROM, run_demo
+    from monitor.demo_server import FIXTURES
     from monitor.output import print_json
     from monitor.pipeline import report_json
     from monitor.run_summary import print_report
@@ -51,6 +53,9 @@ What you are looking at
   so DHS is broken and its months without a report are 'unknown', not 'missing'.
   Periods before {WATCH_FROM} are not judged in the demo (MONITOR_WATCH_FROM).
 
+Database: {db}
+Archive:  {result.archive_dir}  (every body by sha256, with a capture record per fetch)
+
 Go on exploring (same database and archive):
   export MONITOR_HOME={result.home}
   export MONITOR_DATABASE_URL={db}
@@ -58,5 +63,5 @@ Go on exploring (same database and archive):
   monitor findings                      # every finding with its state
   monitor runs                          # every request, with its typed outcome
   monitor evaluate --as-of 2022-09-30 --dry-run
-  monitor parse dhs_family_unit_actions tests/fixtures/dhs_family_unit_actions/fuar_may2022_reconstructed.pdf --json""")
+  monitor parse dhs_family_unit_actions {FIXTURES / "dhs_family_unit_actions" / "fuar_may2022_reconstructed.pdf"} --json""")
     return 0
