@@ -56,50 +56,47 @@ def _audit(session: Session, now: datetime, by: str, action: str, target: str,
                            details=details))
 
 
-def acknowledge(session: Session, finding_id: int, *, by: str, now: datetime,
-                note: str | None = None) -> FindingRow:
+def _decide(session: Session, finding_id: int, action: str, *, by: str, now: datetime,
+            state: str, change: str, note: str | None, details: dict | None = None,
+            transition_note: str | None = None, **fields) -> FindingRow:
+    """A person's decision: set the state, then write its transition and its audit entry
+    together, so neither can exist without the other. The audit keeps the person's own note;
+    the transition may carry a fuller one (``transition_note``)."""
     by = _who(by)
-    row = _finding(session, finding_id, "acknowledge")
+    row = _finding(session, finding_id, action)
     old = row.state
-    row.state, row.snoozed_until = "acknowledged", None
-    record_transition(session, SyncResult(), row, "acknowledged", now, from_state=old,
-                      from_kind=row.kind, actor=by, note=note)
-    _audit(session, now, by, "acknowledge", f"finding:{row.id}", note,
-           {"from_state": old, "kind": row.kind, "key": row.key})
+    row.state = state
+    for name, value in fields.items():
+        setattr(row, name, value)
+    record_transition(session, SyncResult(), row, change, now, from_state=old,
+                      from_kind=row.kind, actor=by, note=transition_note or note)
+    _audit(session, now, by, action, f"finding:{row.id}", note,
+           {"from_state": old, "kind": row.kind, "key": row.key, **(details or {})})
     session.flush()
     return row
+
+
+def acknowledge(session: Session, finding_id: int, *, by: str, now: datetime,
+                note: str | None = None) -> FindingRow:
+    return _decide(session, finding_id, "acknowledge", by=by, now=now, state="acknowledged",
+                   change="acknowledged", note=note, snoozed_until=None)
 
 
 def snooze(session: Session, finding_id: int, *, until: date, by: str, now: datetime,
            note: str | None = None) -> FindingRow:
-    by = _who(by)
     if until <= eastern_date(now):
         raise InvalidAction(f"--until {until} is not in the future")
-    row = _finding(session, finding_id, "snooze")
-    old = row.state
-    row.state, row.snoozed_until = "snoozed", until
-    record_transition(session, SyncResult(), row, "snoozed", now, from_state=old,
-                      from_kind=row.kind, actor=by, note=note or f"until {until}")
-    _audit(session, now, by, "snooze", f"finding:{row.id}", note,
-           {"from_state": old, "until": until.isoformat(), "kind": row.kind, "key": row.key})
-    session.flush()
-    return row
+    return _decide(session, finding_id, "snooze", by=by, now=now, state="snoozed",
+                   change="snoozed", note=note, transition_note=note or f"until {until}",
+                   details={"until": until.isoformat()}, snoozed_until=until)
 
 
 def waive(session: Session, finding_id: int, *, reason: str, by: str, now: datetime) -> FindingRow:
-    by = _who(by)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidAction("--reason TEXT is required to waive a finding")
-    row = _finding(session, finding_id, "waive")
-    old = row.state
-    row.state, row.waived_reason, row.snoozed_until = "waived", reason, None
-    record_transition(session, SyncResult(), row, "waived", now, from_state=old,
-                      from_kind=row.kind, actor=by, note=reason)
-    _audit(session, now, by, "waive", f"finding:{row.id}", reason,
-           {"from_state": old, "kind": row.kind, "key": row.key})
-    session.flush()
-    return row
+    return _decide(session, finding_id, "waive", by=by, now=now, state="waived",
+                   change="waived", note=reason, waived_reason=reason, snoozed_until=None)
 
 
 def record_evidence(session: Session, obligations, obligation_id: str, *, by: str, on: date,
