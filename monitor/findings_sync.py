@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from monitor.errors import ConfigError
 from monitor.models import FindingRow, FindingTransition
 from rules.calendar import as_instant, eastern_date
-from rules.findings import KIND_RANK, Finding, plain
+from rules.findings import FAMILIES, KIND_RANK, Finding, plain
 
 HUMAN_STATES = ("acknowledged", "snoozed", "waived")
 
@@ -73,12 +73,13 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
     """Bring the findings table in line with ``findings``.
 
     ``scope``: the obligation ids that were evaluated (None: all). Only findings of evaluated
-    obligations can be resolved, so an incremental evaluation leaves the others alone.
+    obligations can be resolved, so an incremental evaluation leaves the others alone. Findings
+    the shell raises about its own operation (monitor/operator_findings.py) are never touched.
     """
     result = SyncResult()
     current = {f.key: f for f in findings}
     scope = set(scope) if scope is not None else None
-    query = select(FindingRow)
+    query = select(FindingRow).where(FindingRow.family.in_(FAMILIES))
     if scope is not None:
         query = query.where(FindingRow.obligation_id.in_(sorted(scope)))
     rows = {row.key: row for row in session.scalars(query)}

@@ -20,6 +20,9 @@ from typing import Any, Mapping
 # not be judged (absence while a source is broken; content of an unreadable document; an
 # obligation no public source can show).
 KINDS = ("missing", "late", "incomplete", "unknown", "revised", "removed", "anomaly")
+# The kind of findings the shell raises about its own operation (monitor/operator_findings.py):
+# not the engine's, so not in KINDS; their families are not in FAMILIES either.
+OPERATOR_KIND = "review"
 FAMILIES = ("timeliness", "content", "revision", "removal", "anomaly", "review")
 FAMILY_KINDS = {
     "timeliness": ("missing", "late", "unknown"),
@@ -33,7 +36,7 @@ SEVERITIES = ("high", "medium", "low")
 
 # Order used to tell an escalation from a de-escalation when a finding changes kind.
 KIND_RANK = {"unknown": 0, "revised": 1, "anomaly": 1, "removed": 2, "incomplete": 2,
-             "late": 3, "missing": 4}
+             "late": 3, "missing": 4, OPERATOR_KIND: 0}
 
 
 @dataclass(frozen=True, slots=True)
