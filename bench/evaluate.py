@@ -13,6 +13,10 @@ Goal: full evaluation at most 5 s, incremental at most 50 ms. Prints figures, as
 about time.
 
     python bench/evaluate.py [--obligations 5000] [--per-source 10] [--years 10] [--repeat 3]
+                             [--json] [--quick]
+
+``--json`` prints the figures for bench/report.py; ``--quick`` runs on a tiny world (a smoke run
+whose figures mean nothing).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _figures import at_most, context, holds, print_json  # noqa: E402
 from rules.engine import affected_obligations, evaluate  # noqa: E402
 from rules.facts import CountFact, Facts, ReadFact, ReportFact, SourceFact  # noqa: E402
 from rules.obligations import parse_obligation  # noqa: E402
@@ -105,13 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-source", type=int, default=10)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3, help="Runs per figure; the best is shown.")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--quick", action="store_true",
+                        help="A tiny world: checks the benchmark runs, measures nothing.")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.obligations, args.per_source, args.years, args.repeat = 20, 10, 1, 1
+    say = (lambda *_a: None) if args.json else print
 
     obligations, facts, load_s, n_reports = build(args.obligations, args.per_source, args.years)
     as_of = datetime(2024, 12, 31, 23, tzinfo=UTC)
     periods = args.obligations * 12 * args.years
-    print(f"{len(obligations)} obligations, {len(facts.sources)} sources, {n_reports} reports, "
-          f"{periods} obligation-periods; rule validation took {load_s:.2f} s")
+    say(f"{len(obligations)} obligations, {len(facts.sources)} sources, {n_reports} reports, "
+        f"{periods} obligation-periods; rule validation took {load_s:.2f} s")
 
     full_times = []
     for _ in range(args.repeat):
@@ -121,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     kinds: dict[str, int] = {}
     for f in findings:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
-    print(f"full evaluation: {min(full_times):.3f} s (best of {args.repeat}; goal <= 5 s); "
-          f"{len(findings)} findings {dict(sorted(kinds.items()))}")
+    say(f"full evaluation: {min(full_times):.3f} s (best of {args.repeat}; goal <= 5 s); "
+        f"{len(findings)} findings {dict(sorted(kinds.items()))}")
 
     # One new report arrives: the December 2024 report of one source that lacked it, or any.
     source = "src_0000"
@@ -140,14 +151,21 @@ def main(argv: list[str] | None = None) -> int:
         affected = affected_obligations(obligations, [source])
         partial = evaluate(obligations, updated, as_of, only=affected)
         inc_times.append(time.perf_counter() - t0)
-    print(f"incremental re-evaluation after one new report: {min(inc_times) * 1000:.1f} ms "
-          f"(best of {args.repeat}; goal <= 50 ms); {len(affected)} obligations re-evaluated, "
-          f"{len(partial)} findings for them")
+    say(f"incremental re-evaluation after one new report: {min(inc_times) * 1000:.1f} ms "
+        f"(best of {args.repeat}; goal <= 50 ms); {len(affected)} obligations re-evaluated, "
+        f"{len(partial)} findings for them")
     full_after = [f for f in evaluate(obligations, updated, as_of) if f.obligation in affected]
     same = [f.to_json() for f in full_after] == [f.to_json() for f in partial]
-    print(f"incremental findings equal a full re-evaluation's for those obligations: {same}")
+    say(f"incremental findings equal a full re-evaluation's for those obligations: {same}")
+    if args.json:
+        print_json("evaluate", [
+            at_most(f"full evaluation, {periods:,} obligation-periods", min(full_times), 5, "s"),
+            at_most("re-evaluation after one new report", min(inc_times) * 1000, 50, "ms"),
+            holds("incremental findings equal a full re-evaluation's", same),
+            context("findings", len(findings)),
+        ], {"obligations": len(obligations), "reports": n_reports, "kinds": kinds,
+            "repeat": args.repeat})
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

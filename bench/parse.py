@@ -12,7 +12,10 @@ of HHS-like monthly report pages (HTML, five tables each). Then times:
 Goal: our PDF overhead at most 30% over raw extraction. Prints pages per second and the
 overhead; asserts nothing about time.
 
-    python bench/parse.py [--pages 100] [--html-pages 50] [--repeat 3]
+    python bench/parse.py [--pages 100] [--html-pages 50] [--repeat 3] [--json] [--quick]
+
+``--json`` prints the figures for bench/report.py; ``--quick`` reads a 4-page PDF and two pages
+(a smoke run whose figures mean nothing).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from reportlab.lib.pagesizes import letter  # noqa: E402
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet  # noqa: E402
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
 
+from _figures import at_most, context, print_json  # noqa: E402
 from scrapers.records import Document  # noqa: E402
 from scrapers.sources import dhs_family_unit_actions, hhs_separated_children  # noqa: E402
 
@@ -120,12 +124,17 @@ def best(fn, repeat: int) -> float:
     return min(times)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", type=int, default=100)
     ap.add_argument("--html-pages", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
+    ap.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    ap.add_argument("--quick", action="store_true",
+                    help="Tiny inputs: checks the benchmark runs, measures nothing.")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.pages, args.html_pages, args.repeat = 4, 2, 1
     with tempfile.TemporaryDirectory() as tmp:
         pdf_path = Path(tmp) / "fuar_100_pages.pdf"
         pdf_path.write_bytes(build_pdf(args.pages))
@@ -140,15 +149,25 @@ def main() -> None:
         html_counts = statistics.mean(len(hhs_separated_children.parse(d).counts) for d in docs)
         ours_html = best(lambda: [hhs_separated_children.parse(d) for d in docs], args.repeat)
         raw_html_t = best(lambda: [raw_html(b) for b in html], args.repeat)
+    overhead = 100 * (ours / raw - 1)
+    if args.json:
+        print_json("parse", [
+            at_most("PDF parser overhead over raw pdfplumber extraction", overhead, 30, "%"),
+            context("PDF pages per second, parser", pages / ours, "pages/s"),
+            context("PDF pages per second, raw extraction", pages / raw, "pages/s"),
+            context("HTML report pages per second, parser", len(html) / ours_html, "pages/s"),
+        ], {"pdf_pages": pages, "pdf_counts": len(result.counts), "html_pages": len(html),
+            "repeat": args.repeat})
+        return 0
     print(f"PDF: {pages} pages, {len(body) / 1024:.0f} KiB; ours read {len(result.counts)} counts, "
           f"{len(result.problems)} problems")
     print(f"  ours  {pages / ours:8.1f} pages/s  ({ours:.2f} s)")
     print(f"  raw   {pages / raw:8.1f} pages/s  ({raw:.2f} s)  pdfplumber extract_text + extract_tables")
-    print(f"  overhead of ours over raw: {100 * (ours / raw - 1):+.0f}%  (goal: at most +30%)")
+    print(f"  overhead of ours over raw: {overhead:+.0f}%  (goal: at most +30%)")
     print(f"HTML: {len(html)} report pages, {html_counts:.0f} counts each")
     print(f"  ours  {len(html) / ours_html:8.1f} pages/s")
     print(f"  raw   {len(html) / raw_html_t:8.1f} pages/s  lxml parse + text + table cells")
-
+    return 0
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -15,6 +15,10 @@ time. The per-host minimum interval is set to 0 here, since all N sites share on
 host; in production it spaces requests to each agency host.
 
     python bench/poll_cycle.py [--sources 200] [--report-kb 200] [--database-url URL]
+                               [--json] [--quick]
+
+``--json`` prints the figures for bench/report.py; ``--quick`` polls three small sites (a smoke
+run whose figures mean nothing).
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import at_most, context, print_json  # noqa: E402
 
 from scrapers.http import Fetcher, HttpConfig, mirror_rewrite
 from scrapers.records import CountRecord, Link, ParseResult, ReportRecord
@@ -241,7 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", type=int, default=200)
     parser.add_argument("--report-kb", type=int, default=200)
     parser.add_argument("--database-url", help="Default: a SQLite file in a temporary directory.")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--quick", action="store_true",
+                        help="Three small sites: checks the benchmark runs, measures nothing.")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.sources, args.report_kb = 3, 4
 
     stats = Stats()
     server = serve(make_site(args.sources, args.report_kb), stats)
@@ -255,6 +267,21 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.shutdown()
 
+    full, none = timed
+    byte_share = none.bytes / full.bytes if full.bytes else 0.0
+    time_share = none.seconds / full.seconds if full.seconds else 0.0
+    if args.json:
+        print_json("poll_cycle", [
+            at_most("no-change cycle's bytes, share of a full cycle's", 100 * byte_share, 5, "%"),
+            at_most("no-change cycle's wall time, share of a full cycle's", 100 * time_share,
+                    50, "%"),
+            context("full cycle wall time", full.seconds, "s"),
+            context("full cycle peak memory", traced[0].peak_bytes / 2**20, "MiB"),
+            context("failed requests", sum(f.failures for f in timed)),
+        ], {"sources": args.sources, "report_kb": args.report_kb,
+            "requests": [full.requests, none.requests],
+            "naive_no_change_bytes": naive_timed[1].bytes})
+        return 0
     print(f"{args.sources} sources on {base}, one listing + one {args.report_kb} KiB report each")
     print(f"{'fetcher':<9}{'cycle':<16}{'requests':>9}{'bytes sent':>14}{'wall s':>9}"
           f"{'peak MiB':>10}{'failed':>8}")
@@ -263,15 +290,11 @@ def main(argv: list[str] | None = None) -> int:
         for label, t, m in zip(("1 full", "2 no change"), by_time, by_memory):
             print(f"{name:<9}{label:<16}{t.requests:>9}{t.bytes:>14,}{t.seconds:>9.2f}"
                   f"{m.peak_bytes / 2**20:>10.1f}{t.failures:>8}")
-    full, none = timed
-    byte_share = none.bytes / full.bytes if full.bytes else 0.0
-    time_share = none.seconds / full.seconds if full.seconds else 0.0
     print(f"monitor no-change cycle vs full: {byte_share:.2%} of the bytes (goal <= 5%), "
           f"{time_share:.0%} of the time (goal <= 50%)")
     print(f"naive no-change cycle vs monitor's: {naive_timed[1].bytes / max(1, none.bytes):.0f}x "
           f"the bytes, {naive_timed[1].requests} requests against {none.requests}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

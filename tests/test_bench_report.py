@@ -1,0 +1,46 @@
+"""bench/report.py runs every benchmark in bench/ and puts their figures in one table. Run here
+with --quick (tiny inputs): what is checked is that every benchmark runs and reports figures
+with goals in the shared form, never how fast anything is."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+sys.path.insert(0, str(BENCH))
+
+import report  # noqa: E402  (bench/report.py)
+
+
+def test_every_benchmark_reports_figures_with_goals():
+    proc = subprocess.run([sys.executable, str(BENCH / "report.py"), "--quick", "--json"],
+                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    expected = sorted(p.stem for p in BENCH.glob("*.py")
+                      if not p.name.startswith("_") and p.name != "report.py")
+    assert sorted(b["benchmark"] for b in data["benchmarks"]) == expected
+    assert data["not_run"] == []
+    for bench in data["benchmarks"]:
+        assert bench["figures"], bench["benchmark"]
+        for figure in bench["figures"]:
+            assert set(figure) == {"figure", "value", "unit", "goal", "met"}
+            assert (figure["goal"] is None) == (figure["met"] is None), figure
+        assert any(f["goal"] for f in bench["figures"]), f"{bench['benchmark']}: no goal"
+
+
+def test_a_benchmark_that_fails_or_prints_no_figures_is_a_row_saying_so(tmp_path):
+    crash = tmp_path / "crash.py"
+    crash.write_text("raise SystemExit('cannot reach the database')\n")
+    silent = tmp_path / "silent.py"
+    silent.write_text("print('3 pages/s')\n")
+    crashed, quiet = report.run_one(crash, quick=True), report.run_one(silent, quick=True)
+    assert "cannot reach the database" in crashed["error"]
+    assert "no figures" in quiet["error"]
+    table = report.rows([crashed, quiet, {"benchmark": "ok", "figures": [
+        {"figure": "speed", "value": 7.0, "unit": "s", "goal": "<= 5 s", "met": False}]}])
+    assert [r[-1].split(":")[0] for r in table] == ["NOT RUN", "NOT RUN", "NOT MET"]
