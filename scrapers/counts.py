@@ -139,7 +139,8 @@ def _read_table(table: Table, kind: str, report: int, period: tuple[date | None,
                 if record.category == UNMAPPED and label not in unmapped_seen:
                     unmapped_seen.add(label)
                     out.problems.append(Problem("unmapped_label", f"{name}: cause label {label!r} "
-                                                "is not in the taxonomy (scrapers/data/causes.yaml)",
+                                                f"{taxonomy.why_unmapped(label)} "
+                                                "(scrapers/data/causes.yaml)",
                                                 report=report, page=row.page))
             out.counts.append(record)
             if record.category not in ("average", "median", "foreign_government_basis"):
