@@ -170,8 +170,11 @@ class CountRequirement(_Strict):
 class StatementRequirement(_Strict):
     key: str
     accept: tuple[Literal["stated", "not_required"], ...] = ("stated",)
-    # Printed labels that make silence ambiguous (matched case-insensitively inside the label).
-    ambiguous_labels: tuple[str, ...] = ()
+    # Printed labels that make silence ambiguous. "taxonomy": the cause labels whose wording
+    # leaves open where the information came from, as the cause taxonomy decides
+    # (ambiguous_origin_markers in scrapers/data/causes.yaml: the one list, which the parser
+    # uses too). Unset: no label is held against silence.
+    ambiguous_labels: Literal["taxonomy"] | None = None
     citation: str
     why: str
 

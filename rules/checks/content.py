@@ -19,15 +19,15 @@ from rules.evaluation import Evaluation
 from rules.facts import ReadFact, StatementFact
 from rules.findings import Finding
 from rules.obligations import Content, Obligation, StatementRequirement
+from scrapers.taxonomy import load as load_taxonomy
 
 
 def _ambiguous_label(read: ReadFact, req: StatementRequirement) -> dict | None:
-    needles = [n.lower() for n in req.ambiguous_labels]
-    if not needles:
+    if req.ambiguous_labels != "taxonomy":
         return None
+    taxonomy = load_taxonomy()
     for count in read.counts:
-        label = " ".join(count.label.split()).lower()
-        if any(n in label for n in needles):
+        if taxonomy.origin_is_ambiguous(count.label):
             return {"quote": count.label, "page": count.page,
                     "table": f"{count.measure} by {count.dimension}"}
     return None
