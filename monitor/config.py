@@ -47,6 +47,13 @@ def _positive_int(raw: Any) -> int:
     return value
 
 
+def _non_negative_int(raw: Any) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _positive_float(raw: Any) -> float:
     value = float(raw)
     if value <= 0:
@@ -121,6 +128,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("watch_from", None, _iso_date,
             "ISO date; periods that end before it are not evaluated. Default: every period "
             "since each obligation took effect."),
+    Setting("ack_survives_days", 30, _non_negative_int,
+            "An acknowledgement survives a finding's reopen that comes less than this many "
+            "days after it was resolved (0: never)."),
     Setting("log_level", "INFO", _choice("debug", "info", "warning", "error"), "Log level."),
     Setting("log_format", "auto", _choice("auto", "json", "text"),
             "auto: JSON lines when stderr is not a terminal, text otherwise."),
@@ -149,6 +159,7 @@ class Settings:
     recheck_days: int
     anomaly_tolerance: float
     watch_from: Any
+    ack_survives_days: int
     log_level: str
     log_format: str
     slack_token: Secret | None

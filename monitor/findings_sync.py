@@ -7,6 +7,14 @@ evidence when the facts behind it change, resolves it when the engine stops repo
 reopens it if it comes back. People's states persist across evaluations: an acknowledged finding
 stays acknowledged, a waived one stays waived, a snoozed one returns to open when its date comes.
 
+People's decisions are never erased by the engine, not even by a resolve and a reopen (see
+:func:`reopen`): a waiver covers its finding until its kind changes (a waived finding whose kind
+changes returns to open, and a reopened one stays waived only with the kind it was waived for);
+an acknowledgement survives a reopen within ``ack_survives_days`` of the resolution; a snooze
+survives a reopen while its date has not come. A resolved finding keeps the waiver reason and
+snooze date it had, so that a reopen can restore them; what was kept or dropped is written in the
+``reopened`` transition's note.
+
 Every change is one ``finding_transitions`` row, dated when detected and, where it applies, at
 the deadline it rests on. Nothing changed means nothing written: re-running an evaluation on the
 same facts performs no INSERT and no UPDATE.
@@ -15,7 +23,7 @@ same facts performs no INSERT and no UPDATE.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import select
@@ -27,6 +35,9 @@ from rules.calendar import as_instant, eastern_date
 from rules.findings import FAMILIES, KIND_RANK, Finding, plain
 
 HUMAN_STATES = ("acknowledged", "snoozed", "waived")
+# Default of the ``ack_survives_days`` setting: an acknowledgement survives a reopen that comes
+# less than this many days after the finding was resolved.
+ACK_SURVIVES_DAYS = 30
 
 
 @dataclass
@@ -57,6 +68,70 @@ def record_transition(session: Session, result: SyncResult, row: FindingRow, cha
     return transition
 
 
+def _state_at_resolution(session: Session, row: FindingRow) -> str:
+    """The state ``row`` was in when it was last resolved (its last ``resolved`` transition)."""
+    with session.no_autoflush:
+        state = session.scalar(
+            select(FindingTransition.from_state)
+            .where(FindingTransition.finding_id == row.id,
+                   FindingTransition.change == "resolved")
+            .order_by(FindingTransition.id.desc()).limit(1))
+    return state or "open"
+
+
+def reopen(session: Session, result: SyncResult, row: FindingRow, now: datetime, *,
+           values: dict | None = None, effective_at: datetime | None = None,
+           ack_survives_days: int = ACK_SURVIVES_DAYS) -> FindingTransition:
+    """Reopen a resolved finding (with the engine's new ``values``, if any), keeping the people's
+    decision it had when it was resolved where that decision still applies:
+
+    * a waiver, if the finding comes back with the kind it was waived for;
+    * an acknowledgement, if it comes back less than ``ack_survives_days`` days after it was
+      resolved (0: never);
+    * a snooze, if its date has not come yet.
+
+    The ``reopened`` transition's ``to_state`` is the state kept, and its note says what was
+    kept or dropped and why. The one place a finding reopens (engine and operator findings)."""
+    before = _state_at_resolution(session, row)
+    old_kind, resolved_at = row.kind, row.resolved_at
+    for name, value in (values or {}).items():
+        setattr(row, name, value)
+    state, note = "open", None
+    if before == "waived":
+        if row.kind == old_kind:
+            state = "waived"
+            note = f"waiver kept (kind {row.kind} unchanged): {row.waived_reason}"
+        else:
+            note = (f"waiver not kept: it was given for kind {old_kind}, the finding is now "
+                    f"{row.kind} (reason was: {row.waived_reason})")
+    elif before == "acknowledged":
+        gap = now - resolved_at if resolved_at is not None else timedelta(0)
+        days = gap.total_seconds() / 86400
+        if gap < timedelta(days=ack_survives_days):
+            state = "acknowledged"
+            note = (f"acknowledgement kept: reopened {days:.1f} day(s) after it was resolved "
+                    f"(ack_survives_days={ack_survives_days})")
+        else:
+            note = (f"acknowledgement not kept: reopened {days:.1f} day(s) after it was "
+                    f"resolved (ack_survives_days={ack_survives_days})")
+    elif before == "snoozed" and row.snoozed_until is not None:
+        if eastern_date(now) < row.snoozed_until:
+            state = "snoozed"
+            note = f"snooze kept: until {row.snoozed_until}"
+        else:
+            note = f"snooze not kept: its date {row.snoozed_until} has come"
+    row.state, row.resolved_at = state, None
+    if state != "waived":
+        row.waived_reason = None
+    if state != "snoozed":
+        row.snoozed_until = None
+    transition = record_transition(session, result, row, "reopened", now,
+                                   from_state="resolved", from_kind=old_kind,
+                                   effective_at=effective_at, note=note)
+    result.opened.append(row)
+    return transition
+
+
 def _fields(f: Finding) -> dict:
     return {"obligation_id": f.obligation, "family": f.family, "kind": f.kind,
             "severity": f.severity, "subject": f.subject, "period_start": f.period_start,
@@ -69,12 +144,14 @@ def _differs(row: FindingRow, values: dict) -> bool:
 
 
 def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, *,
-                  scope: Iterable[str] | None = None) -> SyncResult:
+                  scope: Iterable[str] | None = None,
+                  ack_survives_days: int = ACK_SURVIVES_DAYS) -> SyncResult:
     """Bring the findings table in line with ``findings``.
 
     ``scope``: the obligation ids that were evaluated (None: all). Only findings of evaluated
     obligations can be resolved, so an incremental evaluation leaves the others alone. Findings
     the shell raises about its own operation (monitor/operator_findings.py) are never touched.
+    ``ack_survives_days``: see :func:`reopen`.
     """
     result = SyncResult()
     current = {f.key: f for f in findings}
@@ -97,14 +174,8 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
                               from_kind=None, effective_at=f.deadline)
             result.opened.append(row)
         elif row.state == "resolved":
-            old_kind = row.kind
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.state, row.resolved_at = "open", None
-            row.snoozed_until = row.waived_reason = None
-            record_transition(session, result, row, "reopened", now, from_state="resolved",
-                              from_kind=old_kind, effective_at=f.deadline)
-            result.opened.append(row)
+            reopen(session, result, row, now, values=values, effective_at=f.deadline,
+                   ack_survives_days=ack_survives_days)
         else:
             changed = False
             if row.state == "snoozed" and row.snoozed_until is not None \
@@ -114,13 +185,17 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
                                   from_state="snoozed", from_kind=row.kind)
                 changed = True
             if row.kind != f.kind:
-                old_kind = row.kind
+                old_kind, old_state, note = row.kind, row.state, None
                 for name, value in values.items():
                     setattr(row, name, value)
+                if old_state == "waived":  # a waiver covers the kind it was given for
+                    note = (f"waiver not kept: it was given for kind {old_kind}, the finding is "
+                            f"now {row.kind} (reason was: {row.waived_reason})")
+                    row.state, row.waived_reason = "open", None
                 escalated = KIND_RANK.get(f.kind, 0) > KIND_RANK.get(old_kind, 0)
                 record_transition(session, result, row, "escalated" if escalated else "changed",
-                                  now, from_state=row.state, from_kind=old_kind,
-                                  effective_at=f.deadline)
+                                  now, from_state=old_state, from_kind=old_kind,
+                                  effective_at=f.deadline, note=note)
                 changed = True
             elif _differs(row, values):
                 for name, value in values.items():
@@ -136,8 +211,8 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
         if key in current or row.state == "resolved":
             continue
         old_state = row.state
+        # waived_reason and snoozed_until stay: a reopen may restore them (see reopen)
         row.state, row.resolved_at = "resolved", now
-        row.snoozed_until = None
         record_transition(session, result, row, "resolved", now, from_state=old_state,
                           from_kind=row.kind)
         result.resolved.append(row)
@@ -173,4 +248,6 @@ def evaluate_and_sync(session: Session, settings, as_of: date | datetime, now: d
     findings = evaluate(selected, facts, instant, tolerance=settings.anomaly_tolerance,
                         periods_from=getattr(settings, "watch_from", None))
     scope = None if only is None else [ob.id for ob in selected]
-    return sync_findings(session, findings, now, scope=scope)
+    return sync_findings(session, findings, now, scope=scope,
+                         ack_survives_days=getattr(settings, "ack_survives_days",
+                                                   ACK_SURVIVES_DAYS))

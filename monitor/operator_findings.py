@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.findings_sync import SyncResult, record_transition
+from monitor.findings_sync import ACK_SURVIVES_DAYS, SyncResult, record_transition, reopen
 from monitor.models import FindingRow
 from rules.findings import OPERATOR_KIND, plain
 
@@ -51,9 +51,11 @@ def _check_family(family: str) -> None:
 
 def raise_operator_finding(session: Session, *, family: str, subject: str, summary: str,
                            evidence: Mapping[str, Any], now: datetime, severity: str = "medium",
-                           result: SyncResult | None = None) -> FindingRow:
+                           result: SyncResult | None = None,
+                           ack_survives_days: int = ACK_SURVIVES_DAYS) -> FindingRow:
     """Open the operator finding (family, subject), or reopen or update it. Writes a transition
-    only when something changed; people's states (acknowledged, snoozed, waived) are kept."""
+    only when something changed; people's states (acknowledged, snoozed, waived) are kept, across
+    a resolve and a reopen too (:func:`monitor.findings_sync.reopen`)."""
     _check_family(family)
     result = result if result is not None else SyncResult()
     key = _key(family, subject)
@@ -68,12 +70,10 @@ def raise_operator_finding(session: Session, *, family: str, subject: str, summa
         session.flush()
         record_transition(session, result, row, "opened", now, from_state=None, from_kind=None)
         result.opened.append(row)
-    elif row.state == "resolved":
-        row.state, row.resolved_at = "open", None
-        row.summary, row.evidence, row.severity = summary, evidence, severity
-        record_transition(session, result, row, "reopened", now, from_state="resolved",
-                          from_kind=row.kind)
-        result.opened.append(row)
+    elif row.state == "resolved":  # people's decisions that still apply are kept
+        reopen(session, result, row, now,
+               values={"summary": summary, "evidence": evidence, "severity": severity},
+               ack_survives_days=ack_survives_days)
     elif (row.summary, row.evidence, row.severity) != (summary, evidence, severity):
         row.summary, row.evidence, row.severity = summary, evidence, severity
         record_transition(session, result, row, "updated", now, from_state=row.state,
@@ -94,7 +94,7 @@ def resolve_operator_finding(session: Session, *, family: str, subject: str, now
     if row is None or row.state == "resolved":
         return None
     old = row.state
-    row.state, row.resolved_at, row.snoozed_until = "resolved", now, None
+    row.state, row.resolved_at = "resolved", now  # the snooze date stays for a reopen
     record_transition(session, result, row, "resolved", now, from_state=old, from_kind=row.kind,
                       note=note)
     result.resolved.append(row)
