@@ -147,3 +147,52 @@ def month_of_label(label: str, period: tuple[date | None, date | None] = (None, 
     candidates = [y for y in range(start.year, end.year + 1) if start <= date(y, month, 1) <= end
                   or date(y, month, 1) <= start <= month_bounds(y, month)[1]]
     return (candidates[0], month) if len(candidates) == 1 else None
+
+
+_FY = r"(?:FY|Fiscal\s+Year)\s*'?(\d{4}|\d{2})"
+# Month headers of cross-tabulated tables: "Oct 2021", "October", "Oct-21", "Oct. '21",
+# "2021-10", "10/2021", "FY22 Oct", "FY 2022 October", "Oct FY22", "Fiscal Year 2022 October".
+_HEADER_ISO = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})\s*$")
+_HEADER_US = re.compile(r"^\s*(\d{1,2})/(\d{4})\s*$")
+_HEADER_FY_MONTH = re.compile(r"^\s*" + _FY + r"[\s,:-]*" + _MONTH + r"\s*$", re.I)
+_HEADER_MONTH_FY = re.compile(r"^\s*" + _MONTH + r"[\s,:-]*" + _FY + r"\s*$", re.I)
+_HEADER_FY = re.compile(r"^\s*" + _FY + r"\s*$", re.I)
+_HEADER_MONTH = re.compile(r"^\s*" + _MONTH + r"(?:[\s,'\u2019.-]+(\d{4}|\d{2}))?\s*$", re.I)
+
+
+def _full_year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def month_of_header(text: str, period: tuple[date | None, date | None] = (None, None)
+                    ) -> tuple[int, int] | None:
+    """(year, month) a column header or row label names, in any of the ways tables print a
+    month; a month without a year takes it from the report period (None when that cannot tell).
+    Fiscal years run October to September: "FY22 Oct" is October 2021."""
+    text = normalise_space(text)
+    m = _HEADER_ISO.match(text)
+    if m and 1 <= int(m.group(2)) <= 12 and 1900 < int(m.group(1)) < 2200:
+        return int(m.group(1)), int(m.group(2))
+    m = _HEADER_US.match(text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return int(m.group(2)), int(m.group(1))
+    for pattern, fy_group, month_group in ((_HEADER_FY_MONTH, 1, 2), (_HEADER_MONTH_FY, 2, 1)):
+        m = pattern.match(text)
+        if m and month_number(m.group(month_group)):
+            month = month_number(m.group(month_group))
+            fy = _full_year(m.group(fy_group))
+            return (fy - 1 if month >= 10 else fy), month
+    m = _HEADER_MONTH.match(text)
+    if m and month_number(m.group(1)):
+        return month_of_label(f"{m.group(1)} {m.group(2)}" if m.group(2) else m.group(1), period)
+    return None
+
+
+def fiscal_year_of_header(text: str) -> tuple[date, date] | None:
+    """(October 1, September 30) of "FY2022", "FY 22", "Fiscal Year 2022"; else None."""
+    m = _HEADER_FY.match(normalise_space(text))
+    if not m:
+        return None
+    fy = _full_year(m.group(1))
+    return date(fy - 1, 10, 1), date(fy, 9, 30)

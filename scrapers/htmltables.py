@@ -102,20 +102,37 @@ def page_text(root) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _span(cell, name: str) -> int:
+    try:
+        return max(1, min(int(cell.get(name, "1")), 20))
+    except ValueError:
+        return 1
+
+
 def _rows(table) -> list[tuple[list[str], bool]]:
-    """(cells, is_header) per row, colspans repeated so columns line up."""
+    """(cells, is_header) per row, colspans and rowspans repeated so columns line up (a header
+    cell spanning two header rows, "Reason" beside "FY 2022" over "Oct | Nov")."""
     rows = []
+    below: dict[int, tuple[int, str]] = {}  # column -> (rows still covered, text) of a rowspan
     for tr in table.iter("tr"):
         if next((a for a in tr.iterancestors() if a.tag == "table"), None) is not table:
             continue  # a row of a nested table
         cells, header = [], tr.getparent() is not None and tr.getparent().tag == "thead"
         tds = [c for c in tr if c.tag in ("td", "th")]
-        for c in tds:
-            try:
-                span = max(1, min(int(c.get("colspan", "1")), 20))
-            except ValueError:
-                span = 1
-            cells.extend([_text(c)] * span)
+        queue = list(tds)
+        while queue or len(cells) in below:
+            if len(cells) in below:
+                left, text = below.pop(len(cells))
+                if left > 1:
+                    below[len(cells)] = (left - 1, text)
+                cells.append(text)
+                continue
+            c = queue.pop(0)
+            text, down = _text(c), _span(c, "rowspan")
+            for _ in range(_span(c, "colspan")):
+                if down > 1:
+                    below[len(cells)] = (down - 1, text)
+                cells.append(text)
         if tds and all(c.tag == "th" for c in tds) and len(tds) > 1:
             header = True
         if cells:

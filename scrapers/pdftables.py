@@ -6,7 +6,8 @@ label and whose other cells sit under those column names. Working from words, no
 lines, reads ruled and unruled tables the same way; where a table is ruled, its horizontal rules
 are used to keep the lines of a wrapped cell in one row. A table that runs onto the next page
 (under a "Table 3 (continued)" title, or with its rows simply carrying on at the top of the
-page) is joined to its first part.
+page) is joined to its first part; a part printed under other column headings (the next months
+of a wide table) is left for ``scrapers.crosstab`` to join column-wise.
 
 Pages are read once: each page's words give both the page text (for titles, periods,
 authorities and statements) and its tables, which keeps parsing close to the cost of raw
@@ -313,7 +314,10 @@ def _join(builders: list[_Builder]) -> list[Table]:
             continue
         prev = tables[-1] if tables else None
         if prev and t.number and t.number == prev.number and len(t.columns) == len(prev.columns) \
-                and (is_continuation_title(t.title) or t.page == (prev.rows[-1].page or 0) + 1):
+                and (is_continuation_title(t.title) or t.page == (prev.rows[-1].page or 0) + 1) \
+                and (t.columns == prev.columns or not any(t.columns)):
+            # (a part under other column headings carries the next columns of a wide table:
+            # scrapers.crosstab.merge_column_parts joins it)
             prev.rows.extend(t.rows)
             continue
         tables.append(t)

@@ -66,6 +66,16 @@ class CountRecord:
     period_start: date | None = None
     period_end: date | None = None
     page: int | None = None
+    # A cell of a cross-tabulated table where neither dimension is a period (age group by
+    # sector): the other dimension, its category and its header as printed. None otherwise
+    # (a month crossed with a cause is the cause's count with the month as its period).
+    dimension2: str | None = None
+    category2: str | None = None
+    label2: str | None = None
+
+
+# CountRecord fields left out of the JSON shape while empty (one-dimensional readings).
+_CROSS_FIELDS = ("dimension2", "category2", "label2")
 
 
 @dataclass
@@ -119,7 +129,8 @@ class ParseResult:
             "source": source,
             "parser_version": self.parser_version,
             "reports": [plain(r) for r in self.reports],
-            "counts": [plain(c) for c in self.counts],
+            "counts": [{k: v for k, v in plain(c).items() if k not in _CROSS_FIELDS or v is not None}
+                       for c in self.counts],
             "statements": [plain(s) for s in self.statements],
             "links": [plain(link) for link in self.links],
             "problems": [plain(p) for p in self.problems],
