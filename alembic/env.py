@@ -20,6 +20,10 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table as _alembic_tmp_<name> and renames it back; without
+            # this, SQLite refuses the rename while a view (the analyst views) names the table.
+            connection.exec_driver_sql("PRAGMA legacy_alter_table=ON")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.figures import refresh_reports
 from monitor.models import (
     CountObservation, Parse, ParseProblem, Report, Snapshot, SourceRow, Statement,
 )
@@ -145,7 +146,8 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
                 report_id=report_ids[c.report], snapshot_id=snapshot.id, parse_id=parse.id,
                 parser_version=result.parser_version, measure=c.measure, dimension=c.dimension,
                 category=c.category, label=c.label, period_start=c.period_start,
-                period_end=c.period_end, value=float(c.value), page=c.page, observed_at=now))
+                period_end=c.period_end, value=float(c.value), page=c.page, observed_at=now,
+                dimension2=c.dimension2, category2=c.category2, label2=c.label2))
             n_counts += 1
     if outcome in _METADATA_OUTCOMES:
         # Statements are read from the text even when tables were not found; the rules decide
@@ -161,6 +163,10 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
         session.add(ParseProblem(parse_id=parse.id, report_id=rid, kind=p.kind,
                                  detail=p.detail[:2000], page=p.page))
     session.flush()
+    if outcome in _METADATA_OUTCOMES:
+        # the analyst views' current figures and revisions (a new reading, or a report's
+        # metadata that ranks it among the others)
+        refresh_reports(session, [rid for rid in report_ids if rid is not None])
     return StoredParse(parse, created, n_counts, n_statements)
 
 

@@ -68,3 +68,34 @@ def test_hhs_june_and_july_2022(session, archive):
         .where(Report.period_start >= date(2022, 6, 1), Report.period_end <= date(2022, 7, 31),
                CountObservation.category == "gang_affiliation")))
     assert labels == {"Parent cartel/gang affiliation"}  # as printed, footnote marker removed
+
+
+def _view_totals(session, sql: str, **params) -> dict[str, int]:
+    from sqlalchemy import text
+
+    return {category: value for category, value in session.execute(text(sql), params)}
+
+
+def test_the_published_aggregates_reproduce_from_the_analyst_views(session, archive):
+    """The same figures, asked the way an analyst would (docs/data-dictionary.md): DHS causes
+    are given per report period, HHS causes per month."""
+    _take_in_reports(session, archive, "dhs_family_unit_actions")
+    _take_in_reports(session, archive, "hhs_separated_children")
+    dhs = _view_totals(session, """
+        SELECT category, SUM(value) FROM separations_by_report_period
+        WHERE agency = 'DHS' AND measure = 'separations' AND dimension = 'cause'
+          AND dimension2 IS NULL AND period_start >= :start AND period_end <= :end
+        GROUP BY category""", start=_day(session, date(2020, 10, 1)),
+        end=_day(session, date(2022, 5, 31)))
+    assert (dhs["criminal_history"], dhs["gang_affiliation"]) == (107, 26)
+    assert all(type(v) is int for v in dhs.values())
+    hhs = _view_totals(session, """
+        SELECT category, SUM(value) FROM separations_monthly
+        WHERE agency = 'HHS' AND measure = 'separations' AND dimension = 'cause'
+          AND month IN ('2022-06', '2022-07')
+        GROUP BY category""")
+    assert (hhs["criminal_history"], hhs["gang_affiliation"]) == (16, 5)
+
+
+def _day(session, day: date):
+    return day.isoformat() if session.get_bind().dialect.name == "sqlite" else day

@@ -9,6 +9,7 @@ from monitor.models.health import (
 from monitor.models.reports import (
     CountObservation, Parse, ParseProblem, Report, Statement,
 )
+from monitor.models.figures import FigureVersion
 from monitor.models.findings import (  # noqa: F401 - registers the findings tables
     FINDING_STATES, AuditEntry, FindingRow, FindingTransition, ManualEvidence,
 )
@@ -16,5 +17,5 @@ from monitor.models.findings import (  # noqa: F401 - registers the findings tab
 __all__ = [
     "Base", "utcnow", "FETCH_OUTCOMES", "FetchRun", "Snapshot", "SourceRow",
     "HEALTH_STATES", "HttpValidator", "SourceHealth", "SourceHealthEvent",
-    "CountObservation", "Parse", "ParseProblem", "Report", "Statement",
+    "CountObservation", "Parse", "ParseProblem", "Report", "Statement", "FigureVersion",
 ]

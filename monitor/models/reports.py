@@ -85,6 +85,11 @@ class CountObservation(Base):
     value: Mapped[float] = mapped_column(Float)
     page: Mapped[int | None]
     observed_at: Mapped[datetime]
+    # A cell of a cross-tabulated table where neither dimension is a period (age by sector):
+    # the second dimension, its category and its header as printed; NULL otherwise.
+    dimension2: Mapped[str | None] = mapped_column(String(60))
+    category2: Mapped[str | None] = mapped_column(String(120))
+    label2: Mapped[str | None] = mapped_column(Text)
 
 
 class Statement(Base):
