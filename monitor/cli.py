@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context.from_environment()
         return int(args.handler(args, ctx) or 0)
     except (MonitorError, UnknownSource) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            print(f"error: {line}", file=sys.stderr)  # one line per problem (bad settings)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,176 +1,178 @@
 """Effective configuration: defaults, overlaid by a TOML file, overlaid by MONITOR_* variables.
 
-Every setting has one name. In the TOML file (path from MONITOR_CONFIG) it is a top-level key;
-in the environment it is ``MONITOR_`` + the name in upper case. The environment wins over the
-file, the file over the default. Secrets are wrapped in :class:`Secret` so that printing the
-settings, logging them or putting them in an exception never shows the value.
+Every setting is one field of :class:`Settings` (a pydantic-settings model): its name is the
+TOML key (top level of the file named by ``MONITOR_CONFIG``) and ``MONITOR_`` + the name in
+upper case is its environment variable. The environment wins over the file, the file over the
+default; an empty variable counts as unset. Secrets are ``SecretStr``: printing the settings,
+logging them or putting them in an exception never shows the value.
+
+Adding a setting is one field with a default and a ``description`` (the README table is checked
+against :data:`SETTINGS`, and the bad-value test against the same list). A bad value, file or
+directory is a :class:`ConfigError` with one line per bad setting, in the monitor's own words
+("MONITOR_BROKEN_AFTER must be a whole number, got 'abc'"), never pydantic's.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
-from monitor.errors import ConfigError
-
-
-class Secret:
-    """A value that never shows itself in repr/str; ``reveal()`` is the only way out."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
-def _positive_int(raw: Any) -> int:
-    value = int(raw)
-    if value < 1:
-        raise ValueError("must be at least 1")
-    return value
-
-
-def _non_negative_int(raw: Any) -> int:
-    value = int(raw)
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
-
-
-def _positive_float(raw: Any) -> float:
-    value = float(raw)
-    if value <= 0:
-        raise ValueError("must be greater than 0")
-    return value
-
-
-def _non_negative_float(raw: Any) -> float:
-    value = float(raw)
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
-
-
-def _choice(*allowed: str) -> Callable[[Any], str]:
-    def convert(raw: Any) -> str:
-        value = str(raw).strip().lower()
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}")
-        return value
-
-    return convert
-
-
-def _iso_date(raw: Any):
-    from datetime import date
-
-    if isinstance(raw, date):
-        return raw
-    return date.fromisoformat(str(raw).strip())
-
-
-def _text(raw: Any) -> str:
-    return str(raw).strip()
-
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: Any
-    convert: Callable[[Any], Any]
-    help: str
-    secret: bool = False
-
-    @property
-    def env(self) -> str:
-        return "MONITOR_" + self.name.upper()
-
-
-# The one list of settings. README's configuration table is checked against it by a test.
-SETTINGS: tuple[Setting, ...] = (
-    Setting("home", ".monitor", _text, "Data directory: SQLite database and evidence archive."),
-    Setting("database_url", None, _text,
-            "SQLAlchemy URL; default sqlite:///<home>/monitor.db. "
-            "PostgreSQL: postgresql+psycopg://user@host/db."),
-    Setting("archive_dir", None, _text, "Where fetched bodies are kept; default <home>/archive."),
-    Setting("contact", None, _text,
-            "Contact address put in the User-Agent (government CDNs block anonymous clients)."),
-    Setting("http_connect_timeout", 10.0, _positive_float, "Seconds to wait for a connection."),
-    Setting("http_read_timeout", 30.0, _positive_float, "Seconds to wait between bytes of a response."),
-    Setting("http_retries", 3, int, "Retries on connection errors, 429 and 5xx."),
-    Setting("http_backoff", 1.0, _non_negative_float, "Backoff factor between retries, in seconds."),
-    Setting("http_max_bytes", 50 * 1024 * 1024, _positive_int, "Largest body accepted, in bytes."),
-    Setting("host_min_interval", 1.0, _non_negative_float,
-            "Least seconds between two requests to the same host."),
-    Setting("broken_after", 3, _positive_int,
-            "Consecutive failed polls after which a source is marked broken."),
-    Setting("recheck_days", 7, _positive_int,
-            "Days between re-fetches of a report already archived (revisions, removals)."),
-    Setting("anomaly_tolerance", 0.10, _non_negative_float,
-            "Relative gap between DHS and HHS counts for one month that raises an anomaly."),
-    Setting("watch_from", None, _iso_date,
-            "ISO date; periods that end before it are not evaluated. Default: every period "
-            "since each obligation took effect."),
-    Setting("ack_survives_days", 30, _non_negative_int,
-            "An acknowledgement survives a finding's reopen that comes less than this many "
-            "days after it was resolved (0: never)."),
-    Setting("log_level", "INFO", _choice("debug", "info", "warning", "error"), "Log level."),
-    Setting("log_format", "auto", _choice("auto", "json", "text"),
-            "auto: JSON lines when stderr is not a terminal, text otherwise."),
-    Setting("slack_token", None, _text, "Slack bot token (secret; for the Slack alerts still to come).", secret=True),
-    Setting("smtp_password", None, _text, "SMTP password (secret; for the weekly digest still to come).", secret=True),
-    Setting("govinfo_api_key", None, _text, "GovInfo API key (secret; for the official-records sources still to come).", secret=True),
-    Setting("congress_api_key", None, _text, "Congress.gov API key (secret; for the official-records sources still to come).", secret=True),
+from pydantic import BeforeValidator, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
+    TomlConfigSettingsSource,
 )
 
-_BY_NAME = {s.name: s for s in SETTINGS}
+from monitor.config_checks import (  # noqa: F401 - redact_url is imported from here
+    Number, Secret, Text, Whole, check_database_url, describe, directory_problem, iso_date,
+    lower, one_line, redact_url,
+)
+from monitor.errors import ConfigError
+
+PREFIX = "MONITOR_"
+CONFIG_VAR = "MONITOR_CONFIG"
 
 
-@dataclass(frozen=True)
-class Settings:
-    home: Path
-    database_url: str
-    archive_dir: Path
-    contact: str | None
-    http_connect_timeout: float
-    http_read_timeout: float
-    http_retries: int
-    http_backoff: float
-    http_max_bytes: int
-    host_min_interval: float
-    broken_after: int
-    recheck_days: int
-    anomaly_tolerance: float
-    watch_from: Any
-    ack_survives_days: int
-    log_level: str
-    log_format: str
-    slack_token: Secret | None
-    smtp_password: Secret | None
-    govinfo_api_key: Secret | None
-    congress_api_key: Secret | None
-    config_file: Path | None = None
+# --- sources: the environment mapping and the TOML file named by MONITOR_CONFIG ----------------
 
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.redacted().items())
-        return f"Settings({shown})"
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("monitor_environ", default=None)
+
+
+def _environ() -> Mapping[str, str]:
+    env = _ENVIRON.get()
+    return os.environ if env is None else env
+
+
+class _Environment(EnvSettingsSource):
+    """MONITOR_* variables of the mapping given to :func:`load_settings` (default os.environ),
+    matched case-sensitively as documented; an empty value counts as unset."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in _environ().items() if k.startswith(PREFIX) and v != ""}
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """The file named by MONITOR_CONFIG, its problems reported as one line each."""
+
+    def _read_file(self, file_path: Path) -> dict[str, Any]:
+        try:
+            with open(file_path, "rb") as fh:
+                return tomllib.load(fh)
+        except UnicodeDecodeError:
+            raise ConfigError(f"{CONFIG_VAR} {file_path} is not a TOML file (it is not UTF-8 "
+                              "text)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{CONFIG_VAR} {file_path} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{CONFIG_VAR} {file_path} cannot be read: "
+                              f"{exc.strerror or exc}") from None
+
+
+def config_path(environ: Mapping[str, str]) -> Path | None:
+    """The TOML file MONITOR_CONFIG names, checked to be a readable file (ConfigError if not)."""
+    raw = environ.get(CONFIG_VAR)
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.exists():
+        raise ConfigError(f"{CONFIG_VAR} {path} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"{CONFIG_VAR} {path} is a directory, not a TOML file")
+    if not path.is_file():
+        raise ConfigError(f"{CONFIG_VAR} {path} is not a regular file")
+    return path
+
+
+# --- the settings -------------------------------------------------------------------------------
+
+class Settings(BaseSettings):
+    """Every setting of the monitor. Field order is the order of `monitor config`."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid", frozen=True,
+                                      validate_default=False)
+
+    home: Path = Field(Path(".monitor"), description=(
+        "Data directory: SQLite database and evidence archive (created on first use)."))
+    database_url: Text = Field(None, description=(
+        "SQLAlchemy URL; default sqlite:///<home>/monitor.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db."))
+    archive_dir: Path | None = Field(None, description=(
+        "Where fetched bodies are kept; default <home>/archive."))
+    contact: Text = Field(None, description=(
+        "Contact address put in the User-Agent (government CDNs block anonymous clients)."))
+    http_connect_timeout: Number = Field(10.0, gt=0, description="Seconds to wait for a connection.")
+    http_read_timeout: Number = Field(30.0, gt=0, description=(
+        "Seconds to wait between bytes of a response."))
+    http_retries: Whole = Field(3, ge=0, description="Retries on connection errors, 429 and 5xx.")
+    http_backoff: Number = Field(1.0, ge=0, description=(
+        "Backoff factor between retries, in seconds."))
+    http_max_bytes: Whole = Field(50 * 1024 * 1024, ge=1, description=(
+        "Largest body accepted, in bytes."))
+    host_min_interval: Number = Field(1.0, ge=0, description=(
+        "Least seconds between two requests to the same host."))
+    broken_after: Whole = Field(3, ge=1, description=(
+        "Consecutive failed polls after which a source is marked broken."))
+    recheck_days: Whole = Field(7, ge=1, description=(
+        "Days between re-fetches of a report already archived (revisions, removals)."))
+    anomaly_tolerance: Number = Field(0.10, ge=0, description=(
+        "Relative gap between DHS and HHS counts for one month that raises an anomaly."))
+    watch_from: Annotated[date | None, BeforeValidator(iso_date)] = Field(None, description=(
+        "ISO date; periods that end before it are not evaluated. Default: every period since "
+        "each obligation took effect."))
+    ack_survives_days: Whole = Field(30, ge=0, description=(
+        "An acknowledgement survives a finding's reopen that comes less than this many days "
+        "after it was resolved (0: never)."))
+    log_level: Annotated[Literal["debug", "info", "warning", "error"],
+                         BeforeValidator(lower)] = Field("info", description="Log level.")
+    log_format: Annotated[Literal["auto", "json", "text"], BeforeValidator(lower)] = Field(
+        "auto", description="auto: JSON lines when stderr is not a terminal, text otherwise.")
+    slack_token: Secret = Field(None, description=(
+        "Slack bot token (secret; for the Slack alerts still to come)."))
+    smtp_password: Secret = Field(None, description=(
+        "SMTP password (secret; for the weekly digest still to come)."))
+    govinfo_api_key: Secret = Field(None, description=(
+        "GovInfo API key (secret; for the official-records sources still to come)."))
+    congress_api_key: Secret = Field(None, description=(
+        "Congress.gov API key (secret; for the official-records sources still to come)."))
+
+    _config_file: Path | None = PrivateAttr(None)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest first: explicit arguments, then the environment, then the TOML file.
+        return (init_settings, _Environment(settings_cls),
+                _TomlFile(settings_cls, toml_file=config_path(_environ())))
+
+    @field_validator("home", "archive_dir", mode="before")
+    @classmethod
+    def _path(cls, value: Any) -> Any:
+        value = one_line(value)
+        return Path(value).expanduser() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_database_url(value)
+        return value
+
+    def model_post_init(self, _context: Any) -> None:
+        # Derived defaults live under home (the model is frozen once built).
+        if self.archive_dir is None:
+            object.__setattr__(self, "archive_dir", self.home / "archive")
+        if self.database_url is None:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'monitor.db'}")
+
+    @property
+    def config_file(self) -> Path | None:
+        return self._config_file
 
     @property
     def user_agent(self) -> str:
@@ -179,81 +181,110 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Revealed secret values, for the log redaction filter."""
-        out = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, Secret) and value.reveal():
-                out.append(value.reveal())
-        return out
+        return [value.get_secret_value() for name in type(self).model_fields
+                if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()]
 
     def redacted(self) -> dict[str, Any]:
         """Settings as plain data with secrets replaced by '***' (or None when unset)."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, Secret):
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
                 value = "***"
             elif isinstance(value, Path):
                 value = str(value)
-            out[f.name] = value
+            out[name] = value
         out["database_url"] = redact_url(self.database_url)
+        out["config_file"] = str(self.config_file) if self.config_file else None
         out["user_agent"] = self.user_agent
         return out
 
-
-def redact_url(url: str) -> str:
-    """Hide a password embedded in a database URL."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    def __repr_args__(self):
+        return list(self.redacted().items())
 
 
-def _read_file(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} (MONITOR_CONFIG) does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - set(_BY_NAME))
-    if unknown:
-        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
-    return data
+# --- the registry: one entry per field, read by the README test and the bad-value test ----------
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(name, field.default, field.description or "", "SecretStr" in str(field.annotation))
+    for name, field in Settings.model_fields.items())
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+# --- messages ------------------------------------------------------------------------
+
+def _origin(name: str, environ: Mapping[str, str], path: Path | None) -> str:
+    setting = _BY_NAME.get(name)
+    if setting is not None and environ.get(setting.env):
+        return setting.env
+    return f"{name} in {path} ({CONFIG_VAR})" if path else (setting.env if setting else name)
+
+
+def _lines(exc: ValidationError, environ: Mapping[str, str], path: Path | None) -> list[str]:
+    lines, seen = [], set()
+    for error in exc.errors(include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else ""
+        if name in seen:
+            continue
+        seen.add(name)
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{path} ({CONFIG_VAR}): unknown setting {name!r}; known: "
+                         f"{', '.join(_BY_NAME)}")
+            continue
+        shown, origin = error.get("input"), _origin(name, environ, path)
+        setting = _BY_NAME.get(name)
+        if name == "database_url" and isinstance(shown, str) and error["type"] == "value_error":
+            lines.append(f"{origin} {redact_url(shown)!r} {describe(error)}")
+        elif setting is not None and setting.secret:
+            lines.append(f"{origin} {describe(error)} (the value is a secret and not shown)")
+        else:
+            lines.append(f"{origin} {describe(error)}, got {shown!r}")
+    return lines
+
+
+def _directory_lines(settings: Settings, environ: Mapping[str, str], path: Path | None,
+                     given: set[str]) -> list[str]:
+    lines = []
+    home_used = "archive_dir" not in given or "database_url" not in given
+    if home_used or "home" in given:
+        problem = directory_problem(settings.home)
+        if problem:
+            lines.append(f"{_origin('home', environ, path)}: {problem}")
+    if not lines or "archive_dir" in given:
+        problem = directory_problem(settings.archive_dir)
+        if problem:
+            name = "archive_dir" if "archive_dir" in given else "home"
+            lines.append(f"{_origin(name, environ, path)}: archive directory {problem}")
+    return lines
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build the effective settings. Raises ConfigError naming the bad setting."""
+    """Build the effective settings from ``environ`` (default: os.environ) and the file it
+    names. Raises ConfigError with one line per bad setting."""
     env = os.environ if environ is None else environ
-    config_path = Path(env["MONITOR_CONFIG"]) if env.get("MONITOR_CONFIG") else None
-    file_values = _read_file(config_path) if config_path else {}
-
-    values: dict[str, Any] = {}
-    for setting in SETTINGS:
-        if setting.env in env and env[setting.env] != "":
-            raw, origin = env[setting.env], setting.env
-        elif setting.name in file_values:
-            raw, origin = file_values[setting.name], f"{config_path}: {setting.name}"
-        else:
-            values[setting.name] = setting.default
-            continue
+    token = _ENVIRON.set(env)
+    try:
+        path = config_path(env)
         try:
-            value = setting.convert(raw)
-        except (TypeError, ValueError) as exc:
-            shown = "***" if setting.secret else repr(raw)
-            raise ConfigError(f"{origin}: invalid value {shown}: {exc}") from None
-        values[setting.name] = Secret(value) if setting.secret and value else value
-        if setting.secret and not value:
-            values[setting.name] = None
-
-    home = Path(values["home"]).expanduser()
-    values["home"] = home
-    values["archive_dir"] = Path(values["archive_dir"]).expanduser() if values["archive_dir"] \
-        else home / "archive"
-    if not values["database_url"]:
-        values["database_url"] = f"sqlite:///{home / 'monitor.db'}"
-    return Settings(**values, config_file=config_path)
+            settings = Settings()
+        except ValidationError as exc:
+            raise ConfigError("\n".join(_lines(exc, env, path))) from None
+    finally:
+        _ENVIRON.reset(token)
+    object.__setattr__(settings, "_config_file", path)  # private, not a setting
+    lines = _directory_lines(settings, env, path, settings.model_fields_set)
+    if lines:
+        raise ConfigError("\n".join(lines))
+    return settings

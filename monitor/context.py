@@ -25,8 +25,11 @@ class Context:
     @cached_property
     def engine(self):
         """The configured database, migrated to head on first use."""
-        from monitor.db import ensure_migrated, make_engine
+        from monitor.config_checks import ensure_directory
+        from monitor.db import ensure_migrated, make_engine, sqlite_directory
 
+        if sqlite_directory(self.settings.database_url) == self.settings.home.absolute():
+            ensure_directory(self.settings.home, "MONITOR_HOME")  # the monitor's own directory
         engine = make_engine(self.settings.database_url)
         ensure_migrated(engine)
         return engine

@@ -28,12 +28,27 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def sqlite_directory(url: str) -> Path | None:
+    """The directory a file-based SQLite URL puts its database in; None for other URLs."""
+    if not url.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().absolute().parent
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite create the parent directory and turn foreign keys on."""
+    """Create an engine; for SQLite turn foreign keys on. A SQLite database whose directory does
+    not exist is an error, not a directory created silently (`monitor db upgrade` creates it)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        directory = sqlite_directory(url)
+        if directory is not None and not directory.is_dir():
+            raise DatabaseError(f"the directory {directory} of the SQLite database "
+                                f"{redact_url(url)} does not exist: create it, or run "
+                                "`monitor db upgrade`, which creates it")
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import SETTINGS, Secret, load_settings
+from pydantic import SecretStr
+
+from monitor.config import SETTINGS, load_settings
 from monitor.errors import ConfigError
 
 
@@ -61,9 +63,9 @@ def test_secrets_never_show_in_repr_or_redacted_view(tmp_path):
     cfg.write_text('smtp_password = "hunter2-file"\n')
     s = load_settings({"MONITOR_CONFIG": str(cfg), "MONITOR_SLACK_TOKEN": "xoxb-very-secret",
                        "MONITOR_DATABASE_URL": "postgresql+psycopg://u:pgpass@db/x"})
-    assert isinstance(s.slack_token, Secret)
-    assert s.slack_token.reveal() == "xoxb-very-secret"
-    assert s.smtp_password.reveal() == "hunter2-file"
+    assert isinstance(s.slack_token, SecretStr)
+    assert s.slack_token.get_secret_value() == "xoxb-very-secret"
+    assert s.smtp_password.get_secret_value() == "hunter2-file"
     shown = repr(s) + str(s.redacted())
     for secret in ("xoxb-very-secret", "hunter2-file", "pgpass"):
         assert secret not in shown

@@ -30,6 +30,13 @@ def upgrade(args: argparse.Namespace, ctx) -> int:
     from monitor.config import redact_url
     from monitor.db import current_revision, upgrade as do_upgrade
 
+    from monitor.config_checks import ensure_directory
+    from monitor.db import sqlite_directory
+
+    directory = sqlite_directory(ctx.settings.database_url)
+    if directory is not None and not directory.is_dir():
+        ensure_directory(directory, "MONITOR_DATABASE_URL")
+        print(f"created directory {directory} for the SQLite database")
     engine = _engine(ctx)
     do_upgrade(engine, args.revision)
     print(f"{redact_url(ctx.settings.database_url)} is at revision {current_revision(engine)}")
