@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from scrapers import htmltext, sniff
+
 # How much of a body the classifier reads: denial and error pages are small.
 HEAD_BYTES = 64 * 1024
 # Below this many characters of visible text a page is "almost empty" and generic phrases count.
@@ -84,41 +86,18 @@ CHALLENGE_HOSTS = ("validate.perfdrive.com", "captcha-delivery.com", "errors.edg
 NOT_FOUND_PATH = _rx(r"(?:^|/)(?:404|not-?found|page-?not-?found|pagenotfound|error-?404)"
                      r"(?:\.s?html?|\.aspx?|\.php)?/?$")
 
-_TAGS = re.compile(r"<[^>]*>")
-_SCRIPT = _rx(r"<(script|style|noscript)\b.*?</\1\s*>")
-_TITLE = _rx(r"<title[^>]*>(.*?)</title\s*>")
-_HEADING = _rx(r"<h[12][^>]*>(.*?)</h[12]\s*>")
 _SPACE = re.compile(r"\s+")
 
 
 def media_type(content_type: str | None) -> str | None:
     """``text/html; charset=utf-8`` -> ``text/html``."""
-    if not content_type:
-        return None
-    return content_type.split(";", 1)[0].strip().lower() or None
-
-
-def is_pdf(head: bytes) -> bool:
-    return head[:1024].lstrip().startswith(b"%PDF")
-
-
-def looks_like_html(head: bytes) -> bool:
-    start = head[:2048].lstrip().lower()
-    return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<title")) \
-        or b"<html" in head[:4096].lower()
+    return sniff.media_type(content_type)
 
 
 def sniffed_type(content_type: str | None, head: bytes) -> str:
-    """The type the body really is: a PDF signature beats the header, HTML beats a vague one."""
-    if is_pdf(head):
-        return "application/pdf"
-    declared = media_type(content_type)
-    if declared == "application/xhtml+xml":
-        return "text/html"
-    if declared in (None, "application/pdf", "application/octet-stream", "binary/octet-stream",
-                    "text/plain") and looks_like_html(head):
-        return "text/html"
-    return declared or "application/octet-stream"
+    """The type the body really is (``scrapers/sniff.py``): a recognised signature beats the
+    header, HTML beats a vague one."""
+    return sniff.effective_type(content_type, head)
 
 
 @dataclass(frozen=True)
@@ -134,14 +113,27 @@ class PageText:
         return len(self.text) < SHORT_TEXT
 
 
-def _clean(fragment: str) -> str:
-    return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", fragment))).strip()
+def _squeeze(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
 
 
 def page_text(head: bytes) -> PageText:
-    raw = head[:HEAD_BYTES].decode("utf-8", errors="replace")
-    prominent = [_clean(m) for m in _TITLE.findall(raw)] + [_clean(m) for m in _HEADING.findall(raw)]
-    text = _clean(_SCRIPT.sub(" ", raw))
+    """Title, headings and visible text of the head of a page, read by ``scrapers/htmltext.py``."""
+    head = head[:HEAD_BYTES]
+    raw = head.decode("utf-8", errors="replace")
+    prominent: list[str] = []
+    text = ""
+    if sniff.looks_like_html(head):
+        try:
+            root = htmltext.parse_html(head)
+        except ValueError:  # lxml: nothing to parse
+            root = None
+        if root is not None:
+            for tags in (("title",), ("h1", "h2")):
+                prominent += [_squeeze(htmltext.visible_text(el)) for el in root.iter(*tags)]
+            text = _squeeze(htmltext.visible_text(root))
+    else:
+        text = _squeeze(htmltext.plain_text(head))
     return PageText([p for p in prominent if p], text, html.unescape(raw))
 
 
@@ -166,7 +158,7 @@ def denial(status: int, headers: dict[str, str], head: bytes) -> Verdict | None:
         return Verdict("blocked", f"Cloudflare challenge (HTTP {status})")
     if lower.get("x-amzn-waf-action", "").lower() in ("block", "captcha", "challenge"):
         return Verdict("blocked", f"AWS WAF {lower['x-amzn-waf-action']} (HTTP {status})")
-    if is_pdf(head):
+    if sniff.is_pdf(head):
         return None
     page = page_text(head)
     for vendor, pattern in FINGERPRINTS:
@@ -197,7 +189,7 @@ def soft_404(head: bytes, final_url: str) -> Verdict | None:
     """A 2xx page that says the page does not exist (or a redirect that landed on /404)."""
     if NOT_FOUND_PATH.search(urlsplit(final_url).path or ""):
         return Verdict("http_error", f"soft 404: redirected to {urlsplit(final_url).path}")
-    if is_pdf(head) or not looks_like_html(head):
+    if sniff.is_pdf(head) or not sniff.looks_like_html(head):
         return None
     phrase = _phrase_in(page_text(head), NOT_FOUND_PHRASES)
     if phrase:

@@ -5,8 +5,8 @@ redesign): a table's title is its <caption> or the heading just before it; its h
 <thead>, the rows made only of <th>, or the leading rows without a number in them. Footnote
 markers (<sup>) are dropped from labels and cells.
 
-Text is rebuilt with a line break after each block element so that sentences and cover-like
-lines ("June 2022") survive; plain text saved from a mirror is read as it is.
+A page's text comes from ``scrapers/htmltext.py`` (the one HTML-to-text); plain text saved from
+a mirror is read as it is.
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scrapers.htmltext import parse_html, plain_text, visible_text
+from scrapers.sniff import looks_like_html
 from scrapers.tables import Row, Table, is_value_like, table_title
-
-BLOCKS = {"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "br",
-          "section", "article", "header", "footer", "main", "nav", "dt", "dd", "caption",
-          "blockquote", "title", "hr", "thead", "tbody"}
-_LOOKS_HTML = re.compile(rb"<\s*(?:!doctype|html|head|body|div|p|table|h[1-6]|a|ul|section)\b", re.I)
 
 
 @dataclass
@@ -28,34 +25,6 @@ class HtmlText:
     text: str
     tables: list[Table]
     title: str | None  # first <h1>, else <title>
-
-
-def looks_like_html(body: bytes) -> bool:
-    return bool(_LOOKS_HTML.search(body[:4096]))
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
-
-
-def encoding_of(body: bytes, content_type: str | None = None) -> str:
-    """The HTTP header's charset, else the page's <meta> charset, else UTF-8 when the bytes
-    decode as UTF-8, else cp1252 (what Windows-saved copies use). lxml alone would guess
-    Latin-1 for a page without a declaration and garble every dash and quote."""
-    for found in (re.search(r"charset=([\w-]+)", content_type or "", re.I),
-                  _META_CHARSET.search(body[:4096])):
-        if found:
-            name = found.group(1)
-            name = name.decode("ascii", "replace") if isinstance(name, bytes) else name
-            try:
-                "".encode(name)
-                return name
-            except LookupError:
-                continue
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
 
 
 def _text(el) -> str:
@@ -74,32 +43,6 @@ def _text(el) -> str:
 
     walk(el, True)
     return re.sub(r"\s+", " ", "".join(parts)).strip()
-
-
-def page_text(root) -> str:
-    """Visible text with a line break after every block element."""
-    out: list[str] = []
-
-    def walk(el) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in ("script", "style", "noscript", "template"):
-            if el.tail:
-                out.append(el.tail)
-            return
-        if el.text and tag:
-            out.append(el.text)
-        for child in el:
-            walk(child)
-        if tag in BLOCKS:
-            out.append("\n")
-        elif tag in ("td", "th"):
-            out.append("  ")
-        if el.tail:
-            out.append(el.tail)
-
-    walk(root)
-    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in "".join(out).splitlines())
-    return "\n".join(line for line in lines if line)
 
 
 def _span(cell, name: str) -> int:
@@ -190,16 +133,11 @@ def read_tables(root) -> list[Table]:
 
 def read_html(body: bytes, content_type: str | None = None) -> HtmlText:
     """Parse HTML (or plain text) into text, tables and the root used for links."""
-    encoding = encoding_of(body, content_type)
     if not looks_like_html(body):
-        text = body.decode(encoding, errors="replace").replace("\r\n", "\n")
-        lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines())
-        return HtmlText(None, "\n".join(line for line in lines if line), [], None)
-    import lxml.html
-
-    root = lxml.html.document_fromstring(body, parser=lxml.html.HTMLParser(encoding=encoding))
+        return HtmlText(None, plain_text(body, content_type), [], None)
+    root = parse_html(body, content_type)
     h1 = root.find(".//h1")
     title_el = root.find(".//title")
     title = _text(h1) if h1 is not None else (_text(title_el) if title_el is not None else None)
-    return HtmlText(root, page_text(root.find("body") if root.find("body") is not None else root),
+    return HtmlText(root, visible_text(root.find("body") if root.find("body") is not None else root),
                     read_tables(root), title or None)

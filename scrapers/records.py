@@ -12,11 +12,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from scrapers.sniff import is_pdf as _is_pdf
+
 # Problem kinds a parser may raise.
 PROBLEM_KINDS = (
     "layout_changed",      # the expected tables/markers were not found where the document has them
     "empty",               # the document holds nothing to read (0 bytes, no text, no rows)
     "parse_error",         # the document could not be read at all (corrupt, encrypted PDF)
+    "wrong_type",          # the bytes are not a type the source reads (PNG, ZIP, binary, HTML given as PDF)
     "inconsistent_total",  # parts do not add up to a printed total
     "unmapped_label",      # a label that the taxonomy does not know; kept as category 'unmapped'
     "invalid_record",      # a record failed validation (bad date, negative count...) and was dropped
@@ -39,7 +42,8 @@ class Document:
 
     @property
     def is_pdf(self) -> bool:
-        return self.body[:1024].lstrip().startswith(b"%PDF")
+        """The body is a PDF by its bytes (``scrapers/sniff.py``), whatever it was served as."""
+        return _is_pdf(self.body)
 
 
 @dataclass

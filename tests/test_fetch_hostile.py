@@ -45,6 +45,13 @@ HOSTILE_LISTINGS = {
     "json_instead_of_html": (dict(body=b'{"error": "maintenance"}', etag=False,
                                   content_type="application/json"), "wrong_type"),
     "too_large": (dict(body=b"<html>" + b"x" * 200_000 + b"</html>", etag=False), "too_large"),
+    # junk whatever its header says: the magic bytes decide (scrapers/sniff.py)
+    "png_served_as_html": (dict(body=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+                                etag=False), "wrong_type"),
+    "random_bytes_served_as_html": (dict(body=bytes((i * 7919) % 251 for i in range(3000)),
+                                         etag=False), "wrong_type"),
+    "gzip_served_as_html": (dict(body=b"\x1f\x8b\x08\x00" + bytes(range(64)), etag=False),
+                            "wrong_type"),
     "connection_refused": (dict(error=requests.exceptions.ConnectionError("refused")),
                            "network_error"),
 }
@@ -99,6 +106,21 @@ def test_pdf_link_that_returns_html_is_wrong_type_and_changes_nothing(session, a
     # the listing's 304 legitimately refreshes last_seen; nothing else moved
     assert stored_state(session, archive, with_last_seen=False) == before
     assert result.failed and result.health_after == "failing"
+
+
+def test_pdf_link_that_returns_a_png_declared_pdf_is_wrong_type(session, archive, site):
+    good_site(site)
+    fetcher, _ = make_fetcher()
+    poll(session, archive, fetcher, T0)
+    before = stored_state(session, archive, with_last_seen=False)
+    site.page(R1, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), etag=False,
+              content_type="application/pdf")
+    result = poll(session, archive, fetcher, T0 + timedelta(days=8))
+    assert [(r.url, r.outcome) for r in result.runs] == [
+        (LISTING, "not_modified"), (R1, "wrong_type"), (R2, "not_modified")]
+    assert "expected application/pdf, got image/png (declared application/pdf)" in \
+        result.runs[1].error
+    assert stored_state(session, archive, with_last_seen=False) == before
 
 
 def test_pdf_link_that_returns_a_denial_page_is_blocked_not_wrong_type(session, archive, site):
