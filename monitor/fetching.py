@@ -42,7 +42,7 @@ from scrapers.http import Fetcher, FetchResult, Validators, host_of
 from scrapers.registry import RegisteredSource
 
 FETCH_FAILURES = ("http_error", "network_error", "blocked", "too_large", "wrong_type")
-PARSE_FAILURES = ("layout_changed", "empty", "parse_error")
+PARSE_FAILURES = ("layout_changed", "empty", "parse_error", "wrong_type")
 SUCCESSES = ("ok", "not_modified", "unchanged")
 
 

@@ -18,13 +18,16 @@ from sqlalchemy.orm import Session
 from monitor.errors import MonitorError, NotFound
 from monitor.intake import Intake, run_parser, take_in
 from monitor.models import FetchRun
+from scrapers import sniff
 from scrapers.archive import Archive
 from scrapers.records import Document, ParseResult
 from scrapers.registry import RegisteredSource
 from scrapers.validate import outcome
 
 INGEST_CYCLE = "ingest"
-FAILED = ("parse_error", "empty")  # outcomes under which nothing of the document was stored
+# Outcomes under which nothing of the document was stored but the evidence (archived body,
+# snapshot, parse problems and the fetch run).
+FAILED = ("parse_error", "empty", "wrong_type")
 
 
 @dataclass
@@ -48,13 +51,17 @@ def read_saved(path: str | Path, url: str | None = None) -> SavedFile:
     return SavedFile(body, url or path.resolve().as_uri(), url is None, content_type_of(path, body))
 
 
+# What a saved file's name says it is: the counterpart of a server's Content-Type header.
+DECLARED_BY_SUFFIX = {".pdf": sniff.PDF, ".html": sniff.HTML, ".htm": sniff.HTML,
+                      ".xhtml": sniff.HTML, ".txt": sniff.TEXT}
+
+
 def content_type_of(path: Path, body: bytes) -> str:
-    """What the bytes are (the parsers sniff PDFs themselves; this is recorded with the snapshot)."""
-    if body[:1024].lstrip().startswith(b"%PDF"):
-        return "application/pdf"
-    if path.suffix.lower() in (".html", ".htm") or b"<html" in body[:2048].lower():
-        return "text/html"
-    return "text/plain" if path.suffix.lower() == ".txt" else "application/octet-stream"
+    """The type a saved file was handed over as, recorded with its snapshot as a fetch records
+    the server's Content-Type: its name's (``report.pdf``), else what its bytes are
+    (``scrapers/sniff.py``). The reader goes by the bytes either way; a page or text named
+    ``.pdf`` is ``wrong_type``, as a fetch of it from a PDF address would be."""
+    return DECLARED_BY_SUFFIX.get(path.suffix.lower()) or sniff.sniff(body).media_type
 
 
 def parse_when(text: str) -> datetime:
@@ -86,7 +93,7 @@ def ingest_file(session: Session, archive: Archive, registered: RegisteredSource
     error = None
     if intake.outcome != "ok" and intake.result is not None:
         error = "; ".join(f"{p.kind}: {p.detail}" for p in intake.result.problems
-                          if p.kind in ("parse_error", "empty", "layout_changed"))[:2000] or None
+                          if p.kind in (*FAILED, "layout_changed"))[:2000] or None
     # as a fetch records it: a body already stored at this URL is "unchanged" when it reads fine
     run_outcome = intake.outcome if intake.outcome != "ok" or intake.snapshot_new else "unchanged"
     run = FetchRun(source_id=registered.id, url=saved.url, requested_url=None,

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 class Intake:
     snapshot: Snapshot
     snapshot_new: bool
-    outcome: str  # ok | layout_changed | empty | parse_error
+    outcome: str  # ok | layout_changed | empty | parse_error | wrong_type
     result: ParseResult | None  # None when this snapshot had been parsed by this version before
     stored: StoredParse | None
     links: list[Link] = field(default_factory=list)

@@ -1,14 +1,24 @@
-"""One entry point from a body to readable pages: PDF (sniffed by its magic bytes, whatever the
-server's content type says), HTML, or plain text saved from a mirror.
+"""One entry point from a body to readable pages. The bytes decide the reader
+(``scrapers/sniff.py``), whatever the server's content type says: a PDF goes to the PDF reader,
+an HTML page to the HTML reader, plain text saved from a mirror is read as it is.
 
-Bad bodies become a typed :class:`~scrapers.records.Problem`, never an exception: 0 bytes or no
-text is ``empty``; a truncated, encrypted or corrupt PDF is ``parse_error``.
+Bad bodies become a typed :class:`~scrapers.records.Problem`, never an exception:
+
+- ``empty``: 0 bytes, only whitespace, or no visible text;
+- ``wrong_type``: bytes of a type no reader here reads (a PNG, a JPEG, a ZIP or Office file, a
+  gzip archive, binary data of no known type), or an HTML page / text given as a PDF (declared
+  ``application/pdf`` by the server, or by a saved file's ``.pdf`` name). Decided by the first
+  bytes, before any reader runs, so such a body is never taken for a listing whose layout
+  changed;
+- ``parse_error``: bytes of the right type that cannot be read: a truncated, encrypted or
+  corrupt PDF, markup the HTML parser rejects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scrapers import sniff
 from scrapers.records import Document, Problem
 from scrapers.tables import Table
 
@@ -30,11 +40,27 @@ class Loaded:
         return self.pages[0][1] if self.pages else ""
 
 
+def wrong_type(doc: Document, found: sniff.Sniffed) -> Problem | None:
+    """A body no reader here reads, or a page or text given as a PDF."""
+    if found.is_pdf:
+        return None
+    if not found.is_text:
+        return Problem("wrong_type", f"the document is {found.description}, not a PDF, an HTML "
+                                     "page or text: there is no reader for it")
+    if sniff.media_type(doc.content_type) == sniff.PDF:
+        return Problem("wrong_type", f"the document was given as a PDF but is {found.description}")
+    return None
+
+
 def load(doc: Document) -> Loaded | Problem:
     body = doc.body or b""
     if not body.strip():
         return Problem("empty", f"the document is empty ({len(body)} bytes)")
-    if doc.is_pdf:
+    found = sniff.sniff(body)
+    problem = wrong_type(doc, found)
+    if problem is not None:
+        return problem
+    if found.is_pdf:
         from scrapers.pdftables import PdfUnreadable, read_pdf
 
         try:
@@ -42,7 +68,7 @@ def load(doc: Document) -> Loaded | Problem:
         except PdfUnreadable as exc:
             return Problem(exc.kind, exc.detail)
         return Loaded("pdf", list(pdf.pages), pdf.tables, pdf.page_count)
-    from scrapers.htmltables import looks_like_html, read_html
+    from scrapers.htmltables import read_html
 
     try:
         html = read_html(body, doc.content_type)
@@ -51,5 +77,5 @@ def load(doc: Document) -> Loaded | Problem:
                                       f"({type(exc).__name__}: {exc})")
     if not html.text.strip():
         return Problem("empty", "the page has no visible text")
-    kind = "html" if looks_like_html(body) else "text"
+    kind = "html" if html.root is not None else "text"
     return Loaded(kind, [(None, html.text)], html.tables, None, html.root, html.title)

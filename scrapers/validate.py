@@ -84,7 +84,7 @@ def validate(result: ParseResult) -> ParseResult:
 def outcome(result: ParseResult, shape: Shape | None = None) -> str:
     """Typed outcome of a validated parse against the shape the source expects."""
     kinds = result.problem_kinds()
-    for worst in ("parse_error", "layout_changed", "empty"):
+    for worst in ("wrong_type", "parse_error", "layout_changed", "empty"):
         if worst in kinds:
             return worst
     if shape is None:

@@ -8,8 +8,9 @@ def register(sub) -> None:
         "ingest", help="Store a saved document (archive, parse, store) as if fetched.",
         description="Take FILE through the same archive, parse and store path as a fetch, as if "
                     "fetched from --url at --fetched-at, and record one fetch run with cycle "
-                    "'ingest'. Exit 1 when nothing could be read (parse_error, empty); a "
-                    "layout_changed document keeps its metadata and exits 0 with a warning.")
+                    "'ingest'. Exit 1 when nothing could be read (wrong_type, parse_error, "
+                    "empty): only the evidence is stored (archived body, snapshot, fetch run); "
+                    "a layout_changed document keeps its metadata and exits 0 with a warning.")
     p.add_argument("source", help="Source id, e.g. hhs_separated_children (see `monitor sources`).")
     p.add_argument("file", help="The saved document.")
     p.add_argument("--url", help="Canonical URL the document was published at. Without it the "

@@ -10,8 +10,8 @@ def register(sub) -> None:
                     "result, as the pipeline would, without storing anything. Exit 0 when the "
                     "document yielded what a document of its kind must (counts for a report, "
                     "links for a listing: outcome ok); 1 when it yielded only problems or fell "
-                    "short (parse_error, empty, layout_changed). Whatever was read is printed "
-                    "either way.")
+                    "short (wrong_type, parse_error, empty, layout_changed). Whatever was read "
+                    "is printed either way.")
     p.add_argument("source", help="Source id, e.g. dhs_family_unit_actions (see `monitor sources`).")
     p.add_argument("file", help="The saved document.")
     p.add_argument("--url", help="Canonical URL the document was published at: becomes the report's "
