@@ -67,17 +67,11 @@ Secret = Annotated[SecretStr | None, BeforeValidator(one_line)]
 
 
 def redact_url(url: str) -> str:
-    """Hide a password embedded in a database URL (also in text that does not parse)."""
-    from urllib.parse import urlsplit, urlunsplit
+    """Hide a password embedded in a database URL, keeping the user name (also in text that does
+    not parse): the one URL redaction of scrapers/redact.py."""
+    from scrapers.redact import redact_url as redact
 
-    try:
-        parts = urlsplit(url)
-        if parts.password:
-            netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-            return urlunsplit(parts._replace(netloc=netloc))
-    except ValueError:
-        pass
-    return re.sub(r"(//[^/:@]*):[^/@]*@", r"\1:***@", url)
+    return redact(url, keep_user=True)
 
 
 def check_database_url(url: str) -> None:

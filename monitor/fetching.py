@@ -13,6 +13,10 @@ What a poll guarantees:
   ``network_error`` fetch stores nothing but its run row: no snapshot, report or observation.
 * A body that did not change but still cannot be read keeps its parse outcome
   (``layout_changed``...), so a broken listing does not look healthy the day after.
+* URLs are stored and reported redacted (:func:`scrapers.redact.redact_url`: no credentials, no
+  ``api_key=``/``token=`` values); the request itself uses the real URL, and a listing whose stored
+  links were redacted is re-read from the archive to follow them. A source's API keys go in the
+  headers it declares (:func:`source_headers`), never in a URL.
 * A poll fails when any fetch failed, or a listing page could not be read; consecutive failed
   polls make the source ``failing`` then ``broken`` (:mod:`monitor.health`). A report document
   that cannot be parsed does not fail the poll: the rules engine treats that report as unreadable.
@@ -39,7 +43,9 @@ from monitor.models import FetchRun, HttpValidator, Parse, ParseProblem, Snapsho
 from monitor.store import ensure_source, latest_snapshot
 from scrapers.archive import Archive, ArchiveError
 from scrapers.http import Fetcher, FetchResult, Validators, host_of
+from scrapers.redact import redact_url
 from scrapers.registry import RegisteredSource
+from scrapers.source import Source
 
 FETCH_FAILURES = ("http_error", "network_error", "blocked", "too_large", "wrong_type")
 PARSE_FAILURES = ("layout_changed", "empty", "parse_error", "wrong_type")
@@ -103,6 +109,7 @@ def current_snapshot(session: Session, url: str) -> Snapshot | None:
     Snapshots are unique per (URL, body), so a page that goes back to an earlier body reuses
     the earlier snapshot; the newest run tells which body is current.
     """
+    url = redact_url(url)
     run = session.execute(select(FetchRun.started_at, FetchRun.snapshot_id)
                           .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
                           .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
@@ -115,6 +122,7 @@ def current_snapshot(session: Session, url: str) -> Snapshot | None:
 
 def last_retrieved(session: Session, url: str) -> datetime | None:
     """When a body of ``url`` was last obtained (fetched, confirmed by 304, or ingested)."""
+    url = redact_url(url)
     times = []
     run_at = session.scalar(select(FetchRun.started_at)
                             .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
@@ -158,6 +166,35 @@ def _forget_validators(session: Session, url: str) -> None:
         session.delete(row)
 
 
+def source_headers(session: Session, source: Source, settings: Any, *,
+                   now: datetime) -> dict[str, str]:
+    """The headers carrying ``source``'s API keys (``Source.secret_headers``), valued from
+    ``settings``. A key that is not configured is an ``access`` operator finding naming the
+    setting (the request goes without it, and the API will say no); configuring it resolves it."""
+    from monitor.operator_findings import raise_operator_finding, resolve_operator_finding
+
+    headers: dict[str, str] = {}
+    for header, name in source.secret_headers:
+        if not hasattr(settings, name):
+            raise ValueError(f"source {source.id}: header {header} names no setting {name!r}")
+        value = getattr(settings, name)
+        subject = f"{source.id}|{name}"
+        if value is None or value == "":
+            env = "MONITOR_" + name.upper()
+            raise_operator_finding(
+                session, family="access", subject=subject, now=now, severity="high",
+                summary=f"{source.id} needs an API key in its {header} header: set {name} "
+                        f"({env}); until then its requests go without it",
+                evidence={"source": source.id, "header": header, "setting": name,
+                          "environment_variable": env})
+            continue
+        reveal = getattr(value, "reveal", None) or getattr(value, "get_secret_value", None)
+        headers[header] = reveal() if reveal else str(value)
+        resolve_operator_finding(session, family="access", subject=subject, now=now,
+                                 note=f"{name} is configured")
+    return headers
+
+
 def _run_outcome(fetch_outcome: str, parse_outcome: str) -> str:
     return parse_outcome if parse_outcome in PARSE_FAILURES else fetch_outcome
 
@@ -175,10 +212,12 @@ class _Poll:
 
     def __init__(self, session: Session, archive: Archive, fetcher: Fetcher,
                  registered: RegisteredSource, now: datetime, cycle: str,
-                 extra_host: str | None, progress: Callable[[str], None] | None) -> None:
+                 extra_host: str | None, progress: Callable[[str], None] | None,
+                 headers: dict[str, str] | None = None) -> None:
         self.session, self.archive, self.fetcher = session, archive, fetcher
         self.registered, self.source = registered, registered.source
         self.now, self.cycle, self.extra_host, self.progress = now, cycle, extra_host, progress
+        self.headers = dict(headers or {})
         self.clock0 = fetcher.clock()
         self.runs: list[RunSummary] = []
 
@@ -191,16 +230,20 @@ class _Poll:
                                                  and host == self.extra_host)
 
     def fetch(self, url: str, *, listing: bool) -> tuple[RunSummary, Intake | None]:
+        """Request ``url`` (the real one); everything stored or reported names it redacted."""
+        shown = redact_url(url)
         if self.progress:
-            self.progress(f"{self.source.id}: {url}")
+            self.progress(f"{self.source.id}: {shown}")
         session, registered = self.session, self.registered
         started = self.at()
-        sent_snapshot, validators = _validators_for(session, self.archive, url)
+        sent_snapshot, validators = _validators_for(session, self.archive, shown)
         result = self.fetcher.fetch(url, allowed=self.allowed, validators=validators,
-                                    content_types=self.source.content_types)
+                                    content_types=self.source.content_types,
+                                    headers=self.headers)
         finished = started + timedelta(seconds=result.elapsed)
-        run = FetchRun(source_id=self.source.id, url=url,
-                       requested_url=result.requested_url if result.requested_url != url else None,
+        requested = redact_url(result.requested_url)
+        run = FetchRun(source_id=self.source.id, url=shown,
+                       requested_url=requested if requested != shown else None,
                        started_at=started, finished_at=finished,
                        duration_ms=int(round(result.elapsed * 1000)), outcome=result.outcome,
                        http_status=result.status, bytes=result.bytes_read, error=result.error,
@@ -209,19 +252,20 @@ class _Poll:
         try:
             if result.outcome == "not_modified":
                 intake = parse_snapshot(session, self.archive, registered, sent_snapshot,
-                                        is_listing=listing, now=finished)
+                                        is_listing=listing, now=finished, doc_url=url)
                 run.outcome = _run_outcome("not_modified", intake.outcome)
             elif result.outcome == "ok":
-                current = current_snapshot(session, url)  # before this body is stored
-                intake = take_in(session, self.archive, registered, url=url, body=result.body,
+                current = current_snapshot(session, shown)  # before this body is stored
+                intake = take_in(session, self.archive, registered, url=shown, body=result.body,
                                  fetched_at=finished, is_listing=listing,
                                  content_type=result.content_type, headers=result.headers,
-                                 http_status=result.status, requested_url=run.requested_url)
+                                 http_status=result.status, requested_url=run.requested_url,
+                                 doc_url=url)
                 changed = current is None or current.sha256 != intake.snapshot.sha256
                 run.outcome = _run_outcome("ok" if changed else "unchanged", intake.outcome)
-                _save_validators(session, url, result, intake.snapshot.sha256, finished)
+                _save_validators(session, shown, result, intake.snapshot.sha256, finished)
         except ArchiveError as exc:  # the body behind a 304 vanished or rotted
-            _forget_validators(session, url)
+            _forget_validators(session, shown)
             run.outcome, run.error, intake = "parse_error", f"archive: {exc}", None
         if intake is not None:
             run.snapshot_id = intake.snapshot.id
@@ -231,7 +275,7 @@ class _Poll:
         session.add(run)
         session.flush()
         summary = RunSummary(
-            source=self.source.id, url=url, outcome=run.outcome, http_status=run.http_status,
+            source=self.source.id, url=shown, outcome=run.outcome, http_status=run.http_status,
             sha256=intake.snapshot.sha256 if intake else None, bytes=run.bytes, listing=listing,
             requested_url=run.requested_url, duration_ms=run.duration_ms, error=run.error,
             snapshot_id=run.snapshot_id, run_id=run.id, cycle=self.cycle, started_at=started,
@@ -250,7 +294,8 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
                 registered: RegisteredSource, *, now: datetime, cycle: str,
                 urls: Sequence[str] | None = None, explicit: bool = False,
                 listing: bool | None = None, recheck_days: int = 7, broken_after: int = 3,
-                progress: Callable[[str], None] | None = None) -> PollResult:
+                progress: Callable[[str], None] | None = None,
+                headers: dict[str, str] | None = None) -> PollResult:
     """Poll one source (or, with ``urls``, those URLs as that source). Flushes, never commits.
 
     A normal poll fetches each start URL as a listing, then (if the source follows links) every
@@ -261,6 +306,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     ``explicit=True`` is a manual check of ``urls``: the URL's own host (loopback included) and
     redirects on it are allowed, no links are followed and health is left alone. ``listing``
     forces the shape a URL is read with; by default a URL is a listing iff it is a start URL.
+    ``headers`` go with every request (the source's API keys: :func:`source_headers`).
     """
     source = registered.source
     ensure_source(session, source, now)
@@ -268,7 +314,8 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     extra_host = host_of(targets[0]) if explicit and targets else None
     if explicit and len({host_of(u) for u in targets}) > 1:
         raise ValueError("an explicit fetch names URLs on one host")
-    poll = _Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress)
+    poll = _Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress,
+                 headers)
     before = health_of(session, source.id)
     health_before = before.state if before is not None else None
 
@@ -288,7 +335,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
                 continue
             seen.add(url)
             if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(host_of(url)):
-                skipped.append(url)
+                skipped.append(redact_url(url))
                 continue
             if _due(session, url, poll.at(), recheck_days):
                 poll.fetch(url, listing=False)
@@ -320,7 +367,8 @@ def sources_due(session: Session, registered_sources: Iterable[RegisteredSource]
     for reg in registered_sources:
         last = session.scalar(select(FetchRun.started_at)
                               .where(FetchRun.source_id == reg.id,
-                                     FetchRun.url.in_(reg.source.start_urls))
+                                     FetchRun.url.in_([redact_url(u) for u in
+                                                       reg.source.start_urls]))
                               .order_by(FetchRun.started_at.desc()).limit(1))
         slack = min(reg.source.poll_every / 10, timedelta(hours=1))
         if last is None or last + reg.source.poll_every - slack <= now:

@@ -96,7 +96,7 @@ def ingest_file(session: Session, archive: Archive, registered: RegisteredSource
                           if p.kind in (*FAILED, "layout_changed"))[:2000] or None
     # as a fetch records it: a body already stored at this URL is "unchanged" when it reads fine
     run_outcome = intake.outcome if intake.outcome != "ok" or intake.snapshot_new else "unchanged"
-    run = FetchRun(source_id=registered.id, url=saved.url, requested_url=None,
+    run = FetchRun(source_id=registered.id, url=intake.snapshot.url, requested_url=None,
                    started_at=fetched_at, finished_at=fetched_at, duration_ms=0,
                    outcome=run_outcome, http_status=None, bytes=len(saved.body), error=error,
                    snapshot_id=intake.snapshot.id, cycle=INGEST_CYCLE)

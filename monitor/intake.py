@@ -20,6 +20,7 @@ from monitor.store import (
 )
 from scrapers.archive import Archive
 from scrapers.records import Document, Link, ParseResult, Problem
+from scrapers.redact import REDACTED
 from scrapers.registry import RegisteredSource
 from scrapers.validate import outcome as parse_outcome
 from scrapers.validate import validate
@@ -51,17 +52,28 @@ def run_parser(registered: RegisteredSource, doc: Document) -> ParseResult:
 
 
 def parse_snapshot(session: Session, archive: Archive, registered: RegisteredSource,
-                   snapshot: Snapshot, *, is_listing: bool, now: datetime) -> Intake:
-    """Parse an archived snapshot with the current parser and store what it yields."""
+                   snapshot: Snapshot, *, is_listing: bool, now: datetime,
+                   doc_url: str | None = None) -> Intake:
+    """Parse an archived snapshot with the current parser and store what it yields.
+
+    ``doc_url`` is the URL as requested, secrets included (the snapshot keeps it redacted): the
+    parser resolves links against it, so the links handed back can be followed. Stored links
+    are redacted; when they were, the body is read again to hand back the real ones.
+    """
     source = registered.source
+    doc_url = doc_url or snapshot.url
     existing = session.scalar(select(Parse).where(Parse.snapshot_id == snapshot.id,
                                                   Parse.parser_version == source.parser_version))
     if existing is not None:
-        intake = Intake(snapshot, False, existing.outcome, None, None,
-                        links=[Link(**link) for link in existing.links])
+        links = [Link(**link) for link in existing.links]
+        if any(REDACTED in link.url for link in links):
+            body = archive.get(snapshot.sha256)
+            links = list(run_parser(registered, Document(body, doc_url,
+                                                         snapshot.content_type)).links)
+        intake = Intake(snapshot, False, existing.outcome, None, None, links=links)
     else:
         body = archive.get(snapshot.sha256)
-        result = run_parser(registered, Document(body, snapshot.url, snapshot.content_type))
+        result = run_parser(registered, Document(body, doc_url, snapshot.content_type))
         shape = source.listing_shape if is_listing else source.report_shape
         outcome = parse_outcome(result, shape)
         stored = record_parse(session, source, snapshot, result, outcome, now)
@@ -77,14 +89,16 @@ def parse_snapshot(session: Session, archive: Archive, registered: RegisteredSou
 def take_in(session: Session, archive: Archive, registered: RegisteredSource, *, url: str,
             body: bytes, fetched_at: datetime, is_listing: bool, content_type: str | None = None,
             headers: dict[str, str] | None = None, http_status: int | None = None,
-            requested_url: str | None = None) -> Intake:
-    """Archive ``body`` as fetched from canonical ``url`` at ``fetched_at``, then parse and store."""
+            requested_url: str | None = None, doc_url: str | None = None) -> Intake:
+    """Archive ``body`` as fetched from canonical ``url`` at ``fetched_at``, then parse and store.
+    ``url`` is stored redacted; ``doc_url`` (default ``url``) is what the parser reads links
+    against."""
     ensure_source(session, registered.source, fetched_at)
     snapshot, new = store_snapshot(session, archive, source_id=registered.id, url=url, body=body,
                                    fetched_at=fetched_at, content_type=content_type,
                                    headers=headers, http_status=http_status,
                                    requested_url=requested_url)
     intake = parse_snapshot(session, archive, registered, snapshot, is_listing=is_listing,
-                            now=fetched_at)
+                            now=fetched_at, doc_url=doc_url or url)
     intake.snapshot_new = new
     return intake

@@ -1,21 +1,22 @@
 """Structured logging: JSON lines when stderr is not a terminal, short text when it is.
 
-A filter replaces every configured secret value (and ``api_key=...``/``token=...`` query
-parameters) with ``***`` in the message and in extra fields, so a secret cannot leak through a
-log line even when code logs a URL or an exception that contains it.
+A filter replaces every configured secret value, URL credentials and secret-looking parameters
+(``api_key=...``, ``token=...``: :func:`scrapers.redact.redact_text`, the redaction used for
+everything stored and printed) with ``***`` in the message and in extra fields, so a secret
+cannot leak through a log line even when code logs a URL or an exception that contains it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from datetime import datetime, timezone
 from typing import Iterable
 
+from scrapers.redact import redact_text
+
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
-_QUERY_SECRET = re.compile(r"(?i)((?:api_key|apikey|token|password|secret)=)[^&\s'\"]+")
 
 
 class RedactingFilter(logging.Filter):
@@ -24,9 +25,7 @@ class RedactingFilter(logging.Filter):
         self.secrets = [s for s in secrets if s]
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return _QUERY_SECRET.sub(r"\1***", text)
+        return redact_text(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redact(record.getMessage())

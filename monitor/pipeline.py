@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
-from monitor.fetching import PollResult, new_cycle, poll_source, sources_due
+from monitor.fetching import PollResult, new_cycle, poll_source, source_headers, sources_due
 from monitor.findings_sync import SyncResult, evaluate_and_sync
 from scrapers.http import Fetcher
 from scrapers.registry import RegisteredSource, all_sources
@@ -64,7 +64,8 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
                 report.polls.append(poll_source(
                     session, ctx.archive, fetcher, reg, now=now, cycle=report.cycle,
                     recheck_days=ctx.settings.recheck_days,
-                    broken_after=ctx.settings.broken_after, progress=progress))
+                    broken_after=ctx.settings.broken_after, progress=progress,
+                    headers=source_headers(session, reg.source, ctx.settings, now=now)))
     finally:
         fetcher.close()
 

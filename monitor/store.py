@@ -4,7 +4,7 @@ used by fetch, ingest and reparse alike.
 Rules kept here: a snapshot is written once per (URL, sha256); a parse is written once per
 (snapshot, parser version), so repeating work writes nothing; observations are only ever
 inserted; a report's metadata is updated from newer reads but a field is never blanked by a
-parse that could not read it.
+parse that could not read it; every URL is stored redacted (:func:`scrapers.redact.redact_url`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,15 @@ from monitor.models import (
 )
 from scrapers.archive import Archive
 from scrapers.records import Link, ParseResult
+from scrapers.redact import redact_text, redact_url
 from scrapers.source import Source
 
 # Headers worth keeping with a snapshot (others are noise or could carry cookies).
 KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date", "server",
                 "cache-control", "content-disposition", "location", "x-cache", "via")
+
+# Headers whose value is a URL, stored redacted like every URL.
+_URL_HEADERS = ("location",)
 
 # Parse outcomes under which report metadata may be written (the document was readable).
 _METADATA_OUTCOMES = ("ok", "layout_changed")
@@ -45,7 +49,8 @@ def kept_headers(headers: dict[str, str] | None) -> dict[str, str]:
     if not headers:
         return {}
     lower = {k.lower(): v for k, v in headers.items()}
-    return {k: lower[k] for k in KEPT_HEADERS if k in lower}
+    return {k: redact_url(lower[k]) if k in _URL_HEADERS else lower[k]
+            for k in KEPT_HEADERS if k in lower}
 
 
 def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: str, body: bytes,
@@ -57,6 +62,8 @@ def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: s
     The body is archived (with a capture record) even when the snapshot row already exists, so
     the archive shows every time the same bytes were seen.
     """
+    url = redact_url(url)
+    requested_url = redact_url(requested_url) if requested_url else None
     headers = kept_headers(headers)
     stored = archive.put(body, capture={
         "url": url, "requested_url": requested_url, "fetched_at": fetched_at.isoformat(),
@@ -90,12 +97,15 @@ class StoredParse:
 def _upsert_report(session: Session, source_id: str, record, snapshot: Snapshot | None,
                    now: datetime, listed_on: str | None, created: list[Report],
                    fill_only: bool = False) -> Report:
-    """Create or update the report at ``record.url``. With ``fill_only`` (a link's text), only
-    fields still empty are set: the document's own reading outranks a listing's link text."""
+    """Create or update the report at ``record.url`` (stored redacted). With ``fill_only`` (a
+    link's text), only fields still empty are set: the document's own reading outranks a
+    listing's link text."""
+    url = redact_url(record.url)
+    listed_on = redact_url(listed_on) if listed_on else None
     report = session.scalar(select(Report).where(Report.source_id == source_id,
-                                                 Report.url == record.url))
+                                                 Report.url == url))
     if report is None:
-        report = Report(source_id=source_id, url=record.url, authorities=[], first_seen=now,
+        report = Report(source_id=source_id, url=url, authorities=[], first_seen=now,
                         last_seen=now, listed_on=listed_on)
         session.add(report)
         created.append(report)
@@ -161,7 +171,7 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
     for p in result.problems:
         rid = report_ids[p.report] if p.report is not None and p.report < len(report_ids) else None
         session.add(ParseProblem(parse_id=parse.id, report_id=rid, kind=p.kind,
-                                 detail=p.detail[:2000], page=p.page))
+                                 detail=redact_text(p.detail)[:2000], page=p.page))
     session.flush()
     if outcome in _METADATA_OUTCOMES:
         # the analyst views' current figures and revisions (a new reading, or a report's
@@ -171,7 +181,7 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
 
 
 def _link_json(link: Link) -> dict[str, Any]:
-    return {"url": link.url, "title": link.title, "description": link.description}
+    return {"url": redact_url(link.url), "title": link.title, "description": link.description}
 
 
 def record_listing(session: Session, source: Source, listing_url: str, links: list[Link],
@@ -180,10 +190,11 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
     listed before and no longer lists are marked removed. Returns (new reports, removed)."""
     from scrapers.records import ReportRecord
 
+    listing_url = redact_url(listing_url)
     created: list[Report] = []
     seen = set()
     for link in links:
-        seen.add(link.url)
+        seen.add(redact_url(link.url))
         _upsert_report(session, source.id, ReportRecord(title=link.title, url=link.url), None,
                        now, listing_url, created, fill_only=True)
     removed = []

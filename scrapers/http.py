@@ -19,7 +19,6 @@ Clock and sleep are injectable so tests and benchmarks never wait for real.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -32,14 +31,12 @@ from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from scrapers import classify
+from scrapers.redact import redact_text
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"
 CHUNK = 64 * 1024
 
-# Query parameters whose values must never reach a log, an error text or the database.
-_SECRET_PARAMS = re.compile(r"([?&](?:api_?key|key|token|access_token|password|secret)=)[^&#\s'\"]+",
-                            re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -232,23 +229,23 @@ class Fetcher:
         return self.rewrite(url) if self.rewrite else url
 
     def redact(self, text: str) -> str:
-        text = _SECRET_PARAMS.sub(r"\1***", text)
-        for secret in self.config.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return redact_text(text, self.config.secrets)
 
     def fetch(self, url: str, *, allowed: Callable[[str], bool] | Iterable[str],
               validators: Validators | None = None,
-              content_types: tuple[str, ...] = ("text/html", "application/pdf")) -> FetchResult:
+              content_types: tuple[str, ...] = ("text/html", "application/pdf"),
+              headers: dict[str, str] | None = None) -> FetchResult:
         """GET canonical ``url`` (rewritten if a rewrite is set); never raises for network or
         server behaviour. ``allowed`` says which hosts redirects may reach (a predicate or a list
-        of hosts); the rewritten URL's own host is always allowed."""
+        of hosts); the rewritten URL's own host is always allowed. ``headers`` are sent with
+        every hop (an API key in ``X-Api-Key``: put its value in ``HttpConfig.secrets`` too, so
+        that no error text can show it)."""
         requested = self.requested_url(url)
         allow = _allow_predicate(allowed, extra=host_of(requested) if self.rewrite else None)
         result = FetchResult(url=url, requested_url=requested, outcome="network_error")
         start = self.clock()
-        sent = validators.headers() if validators else {}
+        sent = dict(headers or {})
+        sent.update(validators.headers() if validators else {})
         try:
             self._fetch(result, requested, allow, sent, content_types, start)
         except _Failure as failure:

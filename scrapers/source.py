@@ -34,6 +34,11 @@ class Source:
     listing_shape: Shape = field(default_factory=Shape)
     report_shape: Shape = field(default_factory=Shape)
     follow_links: bool = True  # fetch the reports a listing page links to
+    # API keys sent as headers, never in the URL: (header, secret setting), e.g.
+    # (("X-Api-Key", "govinfo_api_key"),) for api.govinfo.gov or api.congress.gov. The monitor
+    # reads the setting and sends its value with every request of this source; a setting that is
+    # not configured is an `access` operator finding (see monitor.fetching.source_headers).
+    secret_headers: tuple[tuple[str, str], ...] = ()
 
     def allows_host(self, host: str | None) -> bool:
         if not host:

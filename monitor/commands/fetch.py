@@ -40,14 +40,16 @@ def _check_args(args: argparse.Namespace) -> None:
         raise MonitorError("--url needs one SOURCE, not --all")
     if args.listing and not args.url:
         raise MonitorError("--listing applies to --url")
+    from scrapers.redact import redact_url
+
     for url in args.url or []:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise MonitorError(f"--url must be an http(s) URL, not {url!r}")
+            raise MonitorError(f"--url must be an http(s) URL, not {redact_url(url)!r}")
     if args.url and len({urlsplit(u).hostname for u in args.url}) > 1:
         raise MonitorError("--url: name URLs on one host per command")
     if args.mirror and urlsplit(args.mirror).scheme not in ("http", "https"):
-        raise MonitorError(f"--mirror must be an http(s) URL, not {args.mirror!r}")
+        raise MonitorError(f"--mirror must be an http(s) URL, not {redact_url(args.mirror)!r}")
 
 
 def _is_loopback(host: str) -> bool:
@@ -76,7 +78,7 @@ def _warn_without_contact(ctx, fetcher, registered, urls) -> None:
 
 def run(args: argparse.Namespace, ctx) -> int:
     _check_args(args)
-    from monitor.fetching import new_cycle, poll_source
+    from monitor.fetching import new_cycle, poll_source, source_headers
     from monitor.output import print_json, progress, progress_done
     from scrapers.http import Fetcher, mirror_rewrite
     from scrapers.registry import all_sources, load_source
@@ -90,12 +92,14 @@ def run(args: argparse.Namespace, ctx) -> int:
     try:
         for reg in registered:
             with ctx.session() as session:
+                now = ctx.now()
                 polls.append(poll_source(
-                    session, ctx.archive, fetcher, reg, now=ctx.now(), cycle=cycle,
+                    session, ctx.archive, fetcher, reg, now=now, cycle=cycle,
                     urls=args.url, explicit=bool(args.url),
                     listing=True if args.listing else None,
                     recheck_days=ctx.settings.recheck_days,
-                    broken_after=ctx.settings.broken_after, progress=progress))
+                    broken_after=ctx.settings.broken_after, progress=progress,
+                    headers=source_headers(session, reg.source, ctx.settings, now=now)))
     finally:
         progress_done()
         fetcher.close()

@@ -40,7 +40,7 @@ def run(args, ctx) -> int:
         intake, fetch_run = ingest_file(session, ctx.archive, registered, saved,
                                         fetched_at=fetched_at, is_listing=args.listing)
         summary = {
-            "source": registered.id, "url": saved.url, "outcome": intake.outcome,
+            "source": registered.id, "url": intake.snapshot.url, "outcome": intake.outcome,
             "fetch_run": fetch_run.id, "snapshot": intake.snapshot.id,
             "sha256": intake.snapshot.sha256, "new_snapshot": intake.snapshot_new,
             "fetched_at": fetched_at,

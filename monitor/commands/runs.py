@@ -31,6 +31,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     from monitor.errors import MonitorError
     from monitor.models import FETCH_OUTCOMES, FetchRun, Snapshot
     from monitor.output import print_json, print_table
+    from scrapers.redact import redact_text, redact_url
 
     if args.outcome and args.outcome not in FETCH_OUTCOMES:
         raise MonitorError(f"unknown outcome {args.outcome!r}; one of {', '.join(FETCH_OUTCOMES)}")
@@ -41,10 +42,13 @@ def run(args: argparse.Namespace, ctx) -> int:
     if args.outcome:
         query = query.where(FetchRun.outcome == args.outcome)
     with ctx.session() as session:
-        rows = [{"id": r.id, "source": r.source_id, "url": r.url, "requested_url": r.requested_url,
+        # Runs are stored redacted; redacting again on the way out covers rows stored before.
+        rows = [{"id": r.id, "source": r.source_id, "url": redact_url(r.url),
+                 "requested_url": redact_url(r.requested_url) if r.requested_url else None,
                  "started_at": r.started_at, "duration_ms": r.duration_ms, "outcome": r.outcome,
                  "http_status": r.http_status, "bytes": r.bytes, "sha256": sha,
-                 "snapshot_id": r.snapshot_id, "error": r.error, "cycle": r.cycle}
+                 "snapshot_id": r.snapshot_id, "error": redact_text(r.error) if r.error else None,
+                 "cycle": r.cycle}
                 for r, sha in session.execute(query)]
     if args.json:
         print_json(rows)
