@@ -6,8 +6,8 @@ A URL that identifies its row (snapshots, reports, validators) is left alone whe
 form is already taken by another row, since merging rows is not a migration's call; the next
 fetch of that URL stores it redacted anyway. There is no way back: downgrade changes nothing.
 
-Revision ID: 0004_redact_stored_urls
-Revises: 0003
+Revision ID: 0005_redact_stored_urls
+Revises: 0004_analyst_views
 """
 from alembic import op
 import sqlalchemy as sa
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from scrapers.redact import redact_text, redact_url
 
 
-revision = "0004_redact_stored_urls"
-down_revision = "0003"
+revision = "0005_redact_stored_urls"
+down_revision = "0004_analyst_views"
 branch_labels = None
 depends_on = None
 
