@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from monitor.fetching import PollResult, new_cycle, poll_source, source_headers, sources_due
 from monitor.findings_sync import SyncResult, evaluate_and_sync
+from monitor.parse_problems import problem_groups
 from scrapers.http import Fetcher
 from scrapers.registry import RegisteredSource, all_sources
 
@@ -29,6 +30,7 @@ class RunReport:
     polls: list[PollResult] = field(default_factory=list)
     not_due: list[str] = field(default_factory=list)
     sync: SyncResult | None = None
+    problems: list = field(default_factory=list)  # parse_problems.ProblemGroup, after the polls
 
     @property
     def failed_sources(self) -> list[str]:
@@ -69,6 +71,8 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     finally:
         fetcher.close()
 
+    with ctx.session() as session:
+        report.problems = problem_groups(session)
     if evaluate:
         evaluated_at = ctx.now()  # after the polls: what they wrote is known by now
         report.as_of = report.as_of or evaluated_at
@@ -101,6 +105,7 @@ def report_json(report: RunReport) -> dict[str, Any]:
     return {
         "cycle": report.cycle, "now": report.now, "as_of": report.as_of, "ok": report.ok,
         "sources": sources, "not_due": report.not_due,
+        "parse_problems": [g.to_json() for g in report.problems],
         "findings": None if sync is None else {
             "opened": [_finding_brief(r) for r in sync.opened],
             "changed": [_finding_brief(r) for r in sync.changed],

@@ -88,9 +88,8 @@ def reparse_source(session: Session, archive: Archive, registered: RegisteredSou
         result = run_parser(registered, Document(body, snap.url, snap.content_type))
         item.outcome = parse_outcome(result, source.listing_shape if is_listing
                                      else source.report_shape)
-        stored = record_parse(session, source, snap, result, item.outcome, snap.fetched_at)
-        if stored.parse is not None:
-            stored.parse.parsed_at = now
+        stored = record_parse(session, source, snap, result, item.outcome, snap.fetched_at,
+                              parsed_at=now)
         item.counts, item.statements = stored.counts, stored.statements
         item.new_reports = len(stored.new_reports)
         if is_listing and item.outcome == "ok":

@@ -71,6 +71,7 @@ def print_report(report: RunReport, out=print) -> None:
                 out(f"    {label}: {url}")
     if report.not_due:
         out(f"  not due this run: {', '.join(report.not_due)}")
+    print_problems(report.problems, out)
     sync = report.sync
     if sync is None:
         return
@@ -113,3 +114,17 @@ def _runs_of_same_reason(rows):
         group.append(row)
     if group:
         yield group
+
+
+# Problem groups shown in a run's summary; `monitor problems` lists them all.
+PROBLEMS_SHOWN = 20
+
+
+def print_problems(groups, out=print) -> None:
+    """Parse problems of every document's latest reading, grouped (label, document, count)."""
+    from monitor.parse_problems import problem_lines, problems_headline
+
+    out("")
+    out(f"Parse problems: {problems_headline(groups)}")
+    for line in problem_lines(groups, limit=PROBLEMS_SHOWN):
+        out(f"  {line}")

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.figures import refresh_reports
+from monitor.parse_problems import sync_parsing_findings
 from monitor.models import (
     CountObservation, Parse, ParseProblem, Report, Snapshot, SourceRow, Statement,
 )
@@ -130,14 +131,19 @@ def _upsert_report(session: Session, source_id: str, record, snapshot: Snapshot 
 
 
 def record_parse(session: Session, source: Source, snapshot: Snapshot, result: ParseResult,
-                 outcome: str, now: datetime) -> StoredParse:
-    """Write one validated parse of one snapshot. Idempotent per (snapshot, parser version)."""
+                 outcome: str, now: datetime, *, parsed_at: datetime | None = None) -> StoredParse:
+    """Write one validated parse of one snapshot. Idempotent per (snapshot, parser version).
+
+    ``now`` dates what the parse derives (a reparse passes the snapshot's time); ``parsed_at``
+    is when the parse happened (default ``now``). The source's parsing operator findings (its
+    unmapped labels) are brought in step, dated ``parsed_at``."""
     done = session.scalar(select(Parse).where(Parse.snapshot_id == snapshot.id,
                                               Parse.parser_version == result.parser_version))
     if done is not None:
         return StoredParse(None, [], 0, 0)
     parse = Parse(snapshot_id=snapshot.id, source_id=source.id,
-                  parser_version=result.parser_version, parsed_at=now, outcome=outcome,
+                  parser_version=result.parser_version, parsed_at=parsed_at or now,
+                  outcome=outcome,
                   reports=len(result.reports), counts=len(result.counts),
                   links=[_link_json(link) for link in result.links])
     session.add(parse)
@@ -177,6 +183,8 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
         # the analyst views' current figures and revisions (a new reading, or a report's
         # metadata that ranks it among the others)
         refresh_reports(session, [rid for rid in report_ids if rid is not None])
+    sync_parsing_findings(session, source.id, parse.parsed_at,
+                          new_unmapped="unmapped_label" in result.problem_kinds())
     return StoredParse(parse, created, n_counts, n_statements)
 
 

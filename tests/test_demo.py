@@ -5,6 +5,7 @@ denial page) and never reach beyond 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -47,6 +48,18 @@ def test_demo_produces_the_findings_it_promises(demo):
     assert all(f.state == "open" for f in found)
     # periods ending before the demo's watch_from (2022-01-01) are not judged
     assert all(f.period_end is None or f.period_end >= date(2022, 1, 1) for f in found)
+    # parse problems are listed, and each distinct unmapped label is one operator finding
+    groups = result.reports[-1].problems
+    unmapped = [g for g in groups if g.kind == "unmapped_label"]
+    assert unmapped and {g.kind for g in groups} >= {"unmapped_label", "inconsistent_total"}
+    with engine.connect() as conn:
+        rows = conn.execute(select(FindingRow.id, FindingRow.subject, FindingRow.kind,
+                                   FindingRow.state)
+                            .where(FindingRow.obligation_id == "operator",
+                                   FindingRow.family == "parsing")).all()
+    assert sorted((r.id, r.subject) for r in rows) == \
+        sorted((g.finding, f"{g.source}|{g.label}") for g in unmapped)
+    assert {(r.kind, r.state) for r in rows} == {("review", "open")}
 
 
 def test_demo_source_health_and_requests_stay_on_loopback(demo):
@@ -73,5 +86,9 @@ def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path):
     assert "missing  hhs_separated_children_monthly  2022-04" in out
     assert "dhs_family_unit_actions      FAILED  health: failing -> broken" in out
     assert f"MONITOR_HOME={tmp_path / 'kept'}" in out
+    # parse problems are in the summary, each unmapped label with its operator finding
+    problems = out[out.index("\nParse problems: "):out.index("\nFindings: ")]
+    assert "unmapped_label" in problems.splitlines()[1]
+    assert re.search(r"unmapped_label +'[^']+'  \(finding #\d+\)", problems)
     assert (tmp_path / "kept" / "monitor.db").is_file()
     assert "Traceback" not in err

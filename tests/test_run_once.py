@@ -14,7 +14,7 @@ from monitor.config import load_settings
 from monitor.context import Context
 from monitor.demo_server import DemoServer, load_manifests
 from monitor.models import CountObservation, FindingTransition, Report, Snapshot
-from monitor.pipeline import run_once
+from monitor.pipeline import report_json, run_once
 
 
 def _counts(db_url):
@@ -58,6 +58,11 @@ def test_an_outage_after_good_runs_loses_nothing(ctx, db_url):
     with DemoServer(load_manifests()) as server:
         first = run_once(ctx, every_source=True, rewrite=server.rewrite)
     assert first.ok, first.failed_sources
+    # the summary lists the parse problems of what was read (JSON: parse_problems)
+    listed = report_json(first)["parse_problems"]
+    assert listed == [g.to_json() for g in first.problems]
+    assert {"unmapped_label", "inconsistent_total"} <= {g["kind"] for g in listed}
+    assert all(g["finding"] for g in listed if g["kind"] == "unmapped_label")
     before = _counts(db_url)
     assert before["Report"] > 0 and before["CountObservation"] > 0
     with responses.RequestsMock(assert_all_requests_are_fired=False):
