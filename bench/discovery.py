@@ -6,7 +6,10 @@ or hours, the topics and the agency are right; and how fast a long document is r
 A paragraph counts as found when discovery returns at least one candidate for it. Goal on the
 labelled set: recall 1.0, precision at least 0.9. Prints figures; asserts nothing.
 
-    python bench/discovery.py [--json] [--verbose] [--size-mb 2] [--only labelled|held_out]
+    python bench/discovery.py [--json] [--quick] [--verbose] [--size-mb 2] [--only labelled|held_out]
+
+``--json`` prints the figures for bench/report.py (the full scores under "details");
+``--quick`` runs the speed test on a tiny text.
 
 Speed is measured on two texts in the GPO layout: "typical", where one paragraph in twenty is a
 labelled one and the rest are funding paragraphs and duties on other subjects, and "dense",
@@ -16,7 +19,6 @@ made of labelled paragraphs only (the worst case: every paragraph is on the moni
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -25,6 +27,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+sys.path.insert(0, str(REPO / "bench"))
+
+from _figures import at_least, context, holds, print_json  # noqa: E402
 
 from scrapers.discovery import DocumentContext, discover  # noqa: E402
 
@@ -158,6 +164,26 @@ def _wrap(text: str, width: int = 70) -> list[str]:
     return lines + ([line] if line else [])
 
 
+def _figures(result: dict) -> list:
+    figures = []
+    for name, label in (("labelled", "labelled paragraphs"), ("held_out", "held-out paragraphs")):
+        r = result.get(name)
+        if not r:
+            continue
+        if name == "labelled":
+            figures += [at_least(f"precision on {label}", r["precision"] or 0.0, 0.9),
+                        at_least(f"recall on {label}", r["recall"] or 0.0, 1.0),
+                        holds(f"no must-not negative found in {label}", not r["must_not_broken"])]
+        else:
+            figures += [context(f"precision on {label}", r["precision"] or 0.0),
+                        context(f"recall on {label}", r["recall"] or 0.0)]
+        if "cadence" in r["field_accuracy"]:
+            figures.append(context(f"cadence right, {label}", r["field_accuracy"]["cadence"]))
+    for label, s in result.get("speed", {}).items():
+        figures.append(context(f"speed, {label} text", s["mb_per_second"], "MB/s"))
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object")
@@ -165,14 +191,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=float, default=2.0, help="size of the speed test text")
     parser.add_argument("--repeat", type=int, default=3, help="speed runs; the best counts")
     parser.add_argument("--only", choices=sorted(SETS), help="score one set only")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny speed test: checks the benchmark runs (speed means nothing)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.size_mb, args.repeat = min(args.size_mb, 0.05), 1
     sets = {k: v for k, v in SETS.items() if not args.only or k == args.only}
     result = {name: score(load(path)) for name, path in sets.items()}
     if args.size_mb > 0:
         result["speed"] = {"typical": throughput(args.size_mb, 20, args.repeat),
                            "dense": throughput(args.size_mb, 1, args.repeat)}
     if args.json:
-        print(json.dumps(result, indent=2))
+        print_json("discovery", _figures(result), result)
         return 0
     for name in sets:
         r = result[name]
