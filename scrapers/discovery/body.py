@@ -1,18 +1,23 @@
 """A GovInfo rendition (HTML, text or PDF bytes) as pages of text, keeping the layout that
 paragraph boundaries are read from.
 
-GovInfo's HTML is the GPO text inside a <pre>: it is taken as it is, indentation and all. Other
-HTML (congress.gov, committee sites) is rebuilt with a blank line after every block element.
-PDFs give one entry per page, numbered from 1. What cannot be read is a typed
-:class:`~scrapers.records.Problem` (``empty``, ``parse_error``), never an exception.
+The bytes decide the reader (``scrapers/sniff.py``). GovInfo's HTML is the GPO text inside a
+<pre>: it is taken as it is, indentation and all. Other HTML (congress.gov, committee sites) is
+rebuilt with a blank line after every block element: ``scrapers/htmltext.visible_text`` keeps
+one line per block and no blank lines, which is right for a report page's cover lines but
+loses the paragraph breaks discovery needs. PDFs give one entry per page, numbered from 1.
+What cannot be read is a typed :class:`~scrapers.records.Problem` (``empty``, ``wrong_type``,
+``parse_error``), never an exception.
 """
 
 from __future__ import annotations
 
 import io
 
-from scrapers.htmltables import encoding_of, looks_like_html
-from scrapers.records import Problem
+from scrapers import sniff
+from scrapers.documents import wrong_type
+from scrapers.htmltext import encoding_of, parse_html
+from scrapers.records import Document, Problem
 
 Pages = list[tuple[str | None, str]]
 _BLOCKS = {"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -23,15 +28,16 @@ _BLOCKS = {"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", 
 def pages_of(body: bytes, content_type: str | None = None) -> Pages | Problem:
     if not (body or b"").strip():
         return Problem("empty", f"the document is empty ({len(body or b'')} bytes)")
-    if body[:1024].lstrip().startswith(b"%PDF"):
+    found = sniff.sniff(body)
+    problem = wrong_type(Document(body, "", content_type), found)
+    if problem is not None:
+        return problem
+    if found.is_pdf:
         return _pdf_pages(body)
-    encoding = encoding_of(body, content_type)
-    if not looks_like_html(body):
-        return [(None, body.decode(encoding, errors="replace"))]
+    if not sniff.looks_like_html(body):
+        return [(None, body.decode(encoding_of(body, content_type), errors="replace"))]
     try:
-        import lxml.html
-
-        root = lxml.html.document_fromstring(body, parser=lxml.html.HTMLParser(encoding=encoding))
+        root = parse_html(body, content_type)
     except Exception as exc:  # noqa: BLE001 - lxml rejects some bodies outright
         return Problem("parse_error", f"the page could not be parsed as HTML ({type(exc).__name__})")
     pres = root.findall(".//pre")

@@ -186,7 +186,8 @@ def test_pdf_pages_are_cited_by_number():
 
 @pytest.mark.parametrize("body,kind", [(b"", "empty"), (b"  \n", "empty"),
                                        (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "parse_error"),
-                                       (b"<html><body><p> </p></body></html>", "empty")])
+                                       (b"<html><body><p> </p></body></html>", "empty"),
+                                       (b"\x89PNG\r\n\x1a\n" + bytes(64), "wrong_type")])
 def test_unreadable_documents_are_a_typed_problem(body, kind):
     result = discover_document(body, "PLAW-117publ103")
     assert result.candidates == () and result.problem.kind == kind
