@@ -36,12 +36,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from monitor.context import Context
     from monitor.errors import MonitorError
+    from scrapers.archive import ArchiveError
     from scrapers.registry import UnknownSource
 
     try:
         ctx = Context.from_environment()
         return int(args.handler(args, ctx) or 0)
-    except (MonitorError, UnknownSource) as exc:
+    except (MonitorError, UnknownSource, ArchiveError) as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"error: {line}", file=sys.stderr)  # one line per problem (bad settings)
         return 1
@@ -54,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # The file system said no (a read-only or full disk, a directory that cannot be made):
+        # one line naming what, never a traceback. Anything already committed stays.
+        what = f"cannot use {exc.filename}: " if exc.filename else ""
+        print(f"error: {what}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

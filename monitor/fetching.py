@@ -8,7 +8,12 @@ What a poll guarantees:
   ``cycle`` id shared by the runs of one poll (or one ``run --once``).
 * "Changed" is the body's sha256 against the URL's current snapshot (``unchanged``), never the
   headers. A 304 (``not_modified``) is only possible when the archive still holds the body the
-  validators belong to, so it always points at a real snapshot.
+  validators belong to, intact: the body is hashed before its validators are sent, and a body
+  that is missing or altered gets none (so it is downloaded again, which heals the archive) and
+  an ``archive`` operator finding (:mod:`monitor.archive_check`).
+* The archive is written before the rows: a body or capture record that cannot be written (a full
+  disk, no permission) raises :class:`~scrapers.archive.ArchiveWriteError` out of the poll, so the
+  caller's transaction rolls back and nothing of the poll is stored.
 * A ``blocked``, ``http_error`` (soft 404 included), ``wrong_type``, ``too_large`` or
   ``network_error`` fetch stores nothing but its run row: no snapshot, report or observation.
 * A body that did not change but still cannot be read keeps its parse outcome
@@ -41,7 +46,7 @@ from monitor.health import health_of, record_poll
 from monitor.intake import Intake, parse_snapshot, take_in
 from monitor.models import FetchRun, HttpValidator, Parse, ParseProblem, Snapshot
 from monitor.store import ensure_source, latest_snapshot
-from scrapers.archive import Archive, ArchiveError
+from scrapers.archive import Archive, ArchiveWriteError, BodyUnavailable
 from scrapers.http import Fetcher, FetchResult, Validators, host_of
 from scrapers.redact import redact_url
 from scrapers.registry import RegisteredSource
@@ -135,15 +140,19 @@ def last_retrieved(session: Session, url: str) -> datetime | None:
     return max(times) if times else None
 
 
-def _validators_for(session: Session, archive: Archive,
-                    url: str) -> tuple[Snapshot | None, Validators | None]:
-    """Validators are sent only when the body they describe is still in the archive."""
+def _validators_for(session: Session, archive: Archive, url: str, *,
+                    now: datetime) -> tuple[Snapshot | None, Validators | None]:
+    """Validators are sent only when the body they describe is in the archive and still hashes
+    to its name; a missing or altered body is reported (an ``archive`` operator finding) and
+    gets none, so the server sends it again."""
+    from monitor.archive_check import checked_body
+
     row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
     if row is None or not (row.etag or row.last_modified) or not row.sha256:
         return None, None
     snap = session.scalar(select(Snapshot).where(Snapshot.url == url,
                                                  Snapshot.sha256 == row.sha256))
-    if snap is None or not archive.path(snap.sha256).is_file():
+    if snap is None or checked_body(session, archive, snap.sha256, now=now).state != "ok":
         return None, None
     return snap, Validators(row.etag, row.last_modified)
 
@@ -236,7 +245,7 @@ class _Poll:
             self.progress(f"{self.source.id}: {shown}")
         session, registered = self.session, self.registered
         started = self.at()
-        sent_snapshot, validators = _validators_for(session, self.archive, shown)
+        sent_snapshot, validators = _validators_for(session, self.archive, shown, now=started)
         result = self.fetcher.fetch(url, allowed=self.allowed, validators=validators,
                                     content_types=self.source.content_types,
                                     headers=self.headers)
@@ -264,9 +273,15 @@ class _Poll:
                 changed = current is None or current.sha256 != intake.snapshot.sha256
                 run.outcome = _run_outcome("ok" if changed else "unchanged", intake.outcome)
                 _save_validators(session, shown, result, intake.snapshot.sha256, finished)
-        except ArchiveError as exc:  # the body behind a 304 vanished or rotted
+        except BodyUnavailable as exc:  # the body behind a 304 vanished or rotted meanwhile
+            from monitor.archive_check import report_body
+
             _forget_validators(session, shown)
+            report_body(session, self.archive, self.archive.check(exc.sha256), now=finished)
             run.outcome, run.error, intake = "parse_error", f"archive: {exc}", None
+        except ArchiveWriteError as exc:  # the caller's transaction rolls the whole poll back
+            raise ArchiveWriteError(f"{exc} (storing {shown}); nothing from this poll of "
+                                    f"{self.source.id} was stored") from None
         if intake is not None:
             run.snapshot_id = intake.snapshot.id
             if run.outcome in PARSE_FAILURES:

@@ -19,7 +19,7 @@ from monitor.errors import MonitorError, NotFound
 from monitor.intake import Intake, run_parser, take_in
 from monitor.models import FetchRun
 from scrapers import sniff
-from scrapers.archive import Archive
+from scrapers.archive import Archive, ArchiveWriteError
 from scrapers.records import Document, ParseResult
 from scrapers.registry import RegisteredSource
 from scrapers.validate import outcome
@@ -88,8 +88,12 @@ def parse_file(registered: RegisteredSource, saved: SavedFile) -> tuple[ParseRes
 def ingest_file(session: Session, archive: Archive, registered: RegisteredSource,
                 saved: SavedFile, *, fetched_at: datetime, is_listing: bool) -> tuple[Intake, FetchRun]:
     """Archive, parse and store one saved document; flushes, the caller commits."""
-    intake = take_in(session, archive, registered, url=saved.url, body=saved.body,
-                     fetched_at=fetched_at, is_listing=is_listing, content_type=saved.content_type)
+    try:
+        intake = take_in(session, archive, registered, url=saved.url, body=saved.body,
+                         fetched_at=fetched_at, is_listing=is_listing,
+                         content_type=saved.content_type)
+    except ArchiveWriteError as exc:  # the caller's transaction rolls back
+        raise ArchiveWriteError(f"{exc}; nothing of this document was stored") from None
     error = None
     if intake.outcome != "ok" and intake.result is not None:
         error = "; ".join(f"{p.kind}: {p.detail}" for p in intake.result.problems

@@ -11,6 +11,9 @@ Old evidence must not rewrite the present, so a reparse:
   the moment of the reparse (``parses.parsed_at`` alone records that);
 * processes each URL's snapshots oldest first and, where a report's current reading came from
   a newer snapshot than the ones reparsed, keeps that reading;
+* checks every snapshot's body against its sha256 first, those this version already read
+  included: a body that is missing or altered is reported (``missing``/``altered``, an
+  ``archive`` operator finding) and never parsed;
 * never brings back a report a listing has dropped (``removed_at``), except when the newest
   listing snapshot itself, read by the new parser, lists it; the newest listing snapshot's links
   are applied as the listing now stands.
@@ -25,11 +28,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.archive_check import checked_body, report_body
 from monitor.fetching import current_snapshot
 from monitor.intake import run_parser
 from monitor.models import Parse, Report, Snapshot
 from monitor.store import ensure_source, record_listing, record_parse
-from scrapers.archive import Archive, ArchiveError
+from scrapers.archive import Archive, BodyCheck, BodyUnavailable
 from scrapers.records import Document
 from scrapers.registry import RegisteredSource
 from scrapers.validate import outcome as parse_outcome
@@ -45,7 +49,8 @@ class ReparseItem:
     sha256: str
     fetched_at: datetime
     parser_version: str
-    outcome: str  # a parse outcome, "skipped" (this version read it before) or "missing"
+    outcome: str  # a parse outcome, "skipped" (this version read it before), "missing" or
+    # "altered" (the archived body is gone, or no longer hashes to its sha256: not parsed)
     counts: int = 0
     statements: int = 0
     new_reports: int = 0
@@ -74,15 +79,25 @@ def reparse_source(session: Session, archive: Archive, registered: RegisteredSou
 
     items: list[ReparseItem] = []
     listing_links: dict[int, list] = {}
+    checked: dict[str, BodyCheck] = {}
     for snap in snapshots:
         item = ReparseItem(snap.id, snap.url, snap.sha256, snap.fetched_at, version, "skipped")
         items.append(item)
+        if snap.sha256 not in checked:
+            checked[snap.sha256] = checked_body(session, archive, snap.sha256, now=now)
+        if checked[snap.sha256].state != "ok":
+            item.outcome = checked[snap.sha256].state
+            item.error = (f"archived body {snap.sha256} is missing" if item.outcome == "missing"
+                          else f"archived body {snap.sha256} was altered: it hashes to "
+                               f"{checked[snap.sha256].found_sha256}")
+            continue
         if snap.id in done:
             continue
         try:
             body = archive.get(snap.sha256)
-        except ArchiveError as exc:
-            item.outcome, item.error = "missing", str(exc)
+        except BodyUnavailable as exc:  # changed since it was checked a moment ago
+            report_body(session, archive, archive.check(snap.sha256), now=now)
+            item.outcome, item.error = exc.state, str(exc)
             continue
         is_listing = snap.url in source.start_urls
         result = run_parser(registered, Document(body, snap.url, snap.content_type))

@@ -60,16 +60,26 @@ def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: s
                    requested_url: str | None = None) -> tuple[Snapshot, bool]:
     """Archive ``body`` and return its snapshot row for ``url``, and whether that row is new.
 
-    The body is archived (with a capture record) even when the snapshot row already exists, so
-    the archive shows every time the same bytes were seen.
+    The body is archived even when the snapshot row already exists: an archived copy that went
+    missing or was altered is healed that way (and its ``archive`` finding resolved with a note).
+    The capture is recorded as a new capture record or as one more sighting of the URL's
+    previous one (:mod:`monitor.captures`). Archive writes come first: if one fails, nothing
+    here was written and the caller's transaction must roll back.
     """
+    from monitor.archive_check import note_restored
+    from monitor.captures import record_capture
+
     url = redact_url(url)
     requested_url = redact_url(requested_url) if requested_url else None
     headers = kept_headers(headers)
-    stored = archive.put(body, capture={
-        "url": url, "requested_url": requested_url, "fetched_at": fetched_at.isoformat(),
-        "http_status": http_status, "headers": headers, "source": source_id,
-    }, fetched_at=fetched_at)
+    stored = archive.put(body)
+    restored = stored.healed or (stored.created and session.scalar(
+        select(Snapshot.id).where(Snapshot.sha256 == stored.sha256).limit(1)) is not None)
+    record_capture(session, archive, source_id=source_id, url=url, sha256=stored.sha256,
+                   fetched_at=fetched_at, http_status=http_status, headers=headers,
+                   requested_url=requested_url)
+    if restored:
+        note_restored(session, archive, stored.sha256, quarantined=stored.healed, now=fetched_at)
     existing = session.scalar(select(Snapshot).where(Snapshot.url == url,
                                                      Snapshot.sha256 == stored.sha256))
     if existing is not None:

@@ -54,7 +54,7 @@ What you are looking at
   Periods before {WATCH_FROM} are not judged in the demo (MONITOR_WATCH_FROM).
 
 Database: {db}
-Archive:  {result.archive_dir}  (every body by sha256, with a capture record per fetch)
+Archive:  {result.archive_dir}  (every body by sha256; `monitor archive verify` checks it)
 
 Go on exploring (same database and archive):
   export MONITOR_HOME={result.home}

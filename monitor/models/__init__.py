@@ -10,6 +10,7 @@ from monitor.models.reports import (
     CountObservation, Parse, ParseProblem, Report, Statement,
 )
 from monitor.models.figures import FigureVersion
+from monitor.models.archive import CaptureRow  # noqa: F401 - registers the captures table
 from monitor.models.findings import (  # noqa: F401 - registers the findings tables
     FINDING_STATES, AuditEntry, FindingRow, FindingTransition, ManualEvidence,
 )
