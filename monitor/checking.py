@@ -2,13 +2,14 @@
 
 Errors (exit 1): a rule file that does not validate, a rule whose own cases fail, two rules with
 one id, a source module that cannot be loaded. Warnings: a rule that watches a source not
-implemented yet (it evaluates to `unknown` and takes manual evidence until then), a deadline
-computed from a citation whose enactment date or text was not verified.
+implemented yet (it evaluates to `unknown` and takes manual evidence until then); every citation
+the rule names anywhere (a segment, a due rule, a content requirement...) whose enactment date
+or text was not verified, with what rests on it; a due day that no citation fixes (an assumption).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 
 def check_all(rules_dir=None) -> dict[str, Any]:
@@ -52,18 +53,72 @@ def check_all(rules_dir=None) -> dict[str, Any]:
                 warnings.append(f"{ob.id}: source {source_id} is not implemented yet; the "
                                 "obligation evaluates to unknown until it is (record manual "
                                 f"evidence with `monitor evidence {ob.id} ...`)")
-        anchors = {seg.due.citation for seg in ob.cadence.segments}
-        if ob.cadence.due is not None:
-            anchors.add(ob.cadence.due.citation)
-        for cid in sorted(a for a in anchors if a):
-            citation = ob.citation(cid)
-            unverified = [what for what, ok in (("enactment date", citation.enactment_verified),
-                                                ("text", citation.text_verified)) if not ok]
-            if unverified:
-                warnings.append(f"{ob.id}: deadlines rest on citation {cid} whose "
-                                f"{' and '.join(unverified)} {'is' if len(unverified) == 1 else 'are'}"
-                                " not verified against the public law")
+        warnings.extend(citation_warnings(ob))
 
     return {"ok": not errors, "errors": errors, "warnings": warnings,
             "obligations": [ob.id for ob in obligations], "cases_passed": cases_passed,
             "sources": sources}
+
+
+def citation_references(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(where, citation id) for every ``citation`` field anywhere in a rule (its own test cases
+    and the list of citations excepted), so a field added later is covered too."""
+    from pydantic import BaseModel
+
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            if not path and name in ("cases", "citations"):
+                continue
+            value = getattr(node, name)
+            where = f"{path}.{name}" if path else name
+            if name == "citation" and isinstance(value, str):
+                yield path or name, value
+            else:
+                yield from citation_references(value, where)
+    elif isinstance(node, (tuple, list)):
+        for i, item in enumerate(node):
+            yield from citation_references(item, f"{path}[{i}]")
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from citation_references(item, f"{path}.{key}")
+
+
+def citation_warnings(ob) -> list[str]:
+    """A warning per citation the rule names whose enactment date (when it has one) or text is
+    not verified, saying what rests on it; and one for due days that no citation fixes."""
+    out = []
+    named: dict[str, list[str]] = {}
+    for where, cid in citation_references(ob):
+        if where.endswith("].due"):  # a segment and its due rule are one place
+            where = where.removesuffix(".due")
+        if where not in named.setdefault(cid, []):
+            named[cid].append(where)
+    for cid, places in named.items():
+        citation = ob.citation(cid)
+        unverified = [what for what, ok, applies in (
+            ("enactment date", citation.enactment_verified, citation.enacted is not None),
+            ("text", citation.text_verified, True)) if applies and not ok]
+        if not unverified:
+            continue
+        deadlines = [p for p in places if p.startswith("cadence")]
+        others = [p for p in places if p not in deadlines]
+        uses = " and ".join(f"{label} ({', '.join(group)})" for label, group in
+                            (("deadlines", deadlines), ("requirements", others)) if group)
+        out.append(f"{ob.id}: {uses} rest on citation {cid} whose {' and '.join(unverified)} "
+                   f"{'is' if len(unverified) == 1 else 'are'} not verified against the public law")
+    dues = [(f"cadence.segments[{i}]", seg.due) for i, seg in enumerate(ob.cadence.segments)]
+    if ob.cadence.due is not None:
+        dues.append(("cadence.due", ob.cadence.due))
+    assumed: dict[str, list[str]] = {}
+    for where, due in dues:
+        if due.citation is None:
+            texts = [a.text.strip() for a in ob.assumptions
+                     if where.startswith(a.field) or a.field.startswith(where.split("[")[0])]
+            basis = (": " + texts[0].split(". ")[0].rstrip(".") + ".") if texts \
+                else " that the rule does not state"
+            assumed.setdefault(basis, []).append(f"{where} ({due.rule})")
+    for basis, places in assumed.items():
+        out.append(f"{ob.id}: no citation fixes the due day of {', '.join(places)}, so "
+                   f"{'its' if len(places) == 1 else 'their'} deadlines rest on an "
+                   f"assumption{basis}")
+    return out
