@@ -18,7 +18,7 @@ import os
 import tomllib
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
@@ -31,6 +31,9 @@ from pydantic_settings import (
 from monitor.config_checks import (  # noqa: F401 - redact_url is imported from here
     Number, Secret, Text, Whole, check_database_url, describe, directory_problem, iso_date,
     lower, one_line, redact_url,
+)
+from monitor.config_delivery import (
+    WEEKDAYS, Address, Addresses, ClockTime, BaseUrl, Port, SlackChannel, SlackRoutes, TimeZone,
 )
 from monitor.errors import ConfigError
 
@@ -132,9 +135,32 @@ class Settings(BaseSettings):
     log_format: Annotated[Literal["auto", "json", "text"], BeforeValidator(lower)] = Field(
         "auto", description="auto: JSON lines when stderr is not a terminal, text otherwise.")
     slack_token: Secret = Field(None, description=(
-        "Slack bot token (secret; for the Slack alerts still to come)."))
-    smtp_password: Secret = Field(None, description=(
-        "SMTP password (secret; for the weekly digest still to come)."))
+        "Slack bot token (secret). Scopes: chat:write, channels:history (groups:history for "
+        "private channels)."))
+    slack_channel: SlackChannel = Field(None, description=(
+        "Default Slack channel ID for alerts (e.g. C0123ABCD); unset: no Slack alerts."))
+    slack_routes: SlackRoutes = Field({}, description=(
+        "Channel per severity or obligation id (TOML table; environment: "
+        "high=C0123,obligation_id=C0456); obligation beats severity beats slack_channel."))
+    slack_base_url: BaseUrl = Field("https://slack.com/api/", description=(
+        "Slack Web API base URL (a proxy, or a local stand-in in tests)."))
+    smtp_host: Text = Field(None, description="SMTP server for the weekly digest; unset: no email.")
+    smtp_port: Port = Field(None, description=(
+        "SMTP port; default 587 for starttls, 465 for ssl, 25 for none."))
+    smtp_tls: Annotated[Literal["starttls", "ssl", "none"], BeforeValidator(lower)] = Field(
+        "starttls", description="starttls (upgrade a plain connection), ssl (TLS from the start) "
+                                "or none.")
+    smtp_user: Text = Field(None, description="SMTP login name; unset: no login.")
+    smtp_password: Secret = Field(None, description="SMTP password (secret).")
+    digest_from: Address = Field(None, description="Sender address of the weekly digest.")
+    digest_to: Addresses = Field((), description=(
+        "Recipients of the weekly digest, comma-separated."))
+    digest_day: Annotated[Literal[WEEKDAYS], BeforeValidator(lower)] = Field(
+        "monday", description="Day the scheduler sends the digest of the week before.")
+    digest_time: ClockTime = Field(time(9, 0), description=(
+        "Time of day (HH:MM) the digest is sent."))
+    digest_timezone: TimeZone = Field("America/New_York", description=(
+        "Time zone of digest_day/digest_time and of the ISO weeks the digest covers."))
     govinfo_api_key: Secret = Field(None, description=(
         "GovInfo API key (secret; for the official-records sources still to come)."))
     congress_api_key: Secret = Field(None, description=(
@@ -169,6 +195,9 @@ class Settings(BaseSettings):
             object.__setattr__(self, "archive_dir", self.home / "archive")
         if self.database_url is None:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'monitor.db'}")
+        if self.smtp_port is None:
+            port = {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_tls]
+            object.__setattr__(self, "smtp_port", port)
 
     @property
     def config_file(self) -> Path | None:
@@ -191,10 +220,13 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 value = "***"
-            elif isinstance(value, Path):
-                value = str(value)
+            elif isinstance(value, (Path, time)):
+                value = str(value) if isinstance(value, Path) else value.strftime("%H:%M")
+            elif isinstance(value, (tuple, Mapping)):
+                value = dict(value) if isinstance(value, Mapping) else list(value)
             out[name] = value
         out["database_url"] = redact_url(self.database_url)
+        out["slack_base_url"] = redact_url(self.slack_base_url)
         out["config_file"] = str(self.config_file) if self.config_file else None
         out["user_agent"] = self.user_agent
         return out

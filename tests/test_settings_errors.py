@@ -48,6 +48,29 @@ BAD = {
                                       f"characters {SECRET}"),
     "smtp_password": ("hunter2\x1b", f"MONITOR_SMTP_PASSWORD must be one line without control "
                                      f"characters {SECRET}"),
+    "slack_channel": ("#alerts", "MONITOR_SLACK_CHANNEL must be a Slack channel ID such as "
+                                 "C0123ABCD (not a #name: the monitor reads the channel's history "
+                                 "by ID), got '#alerts'"),
+    "slack_routes": ("high=#alerts", "MONITOR_SLACK_ROUTES must map to Slack channel IDs such as "
+                                     "C0123ABCD ('#alerts' is not one), got 'high=#alerts'"),
+    "slack_base_url": ("slack.com/api", "MONITOR_SLACK_BASE_URL must be an http:// or https:// "
+                                        "URL, got 'slack.com/api'"),
+    "smtp_host": ("mail\nRCPT TO: x", "MONITOR_SMTP_HOST must be one line without control "
+                                      "characters, got 'mail\\nRCPT TO: x'"),
+    "smtp_port": ("70000", "MONITOR_SMTP_PORT must be a TCP port (1-65535), got '70000'"),
+    "smtp_tls": ("tls", "MONITOR_SMTP_TLS must be one of starttls, ssl, none, got 'tls'"),
+    "smtp_user": ("ana\x07", "MONITOR_SMTP_USER must be one line without control characters, "
+                             "got 'ana\\x07'"),
+    "digest_from": ("monitor", "MONITOR_DIGEST_FROM must be an email address, got 'monitor'"),
+    "digest_to": ("a@example.org, policy team",
+                  "MONITOR_DIGEST_TO must be email addresses separated by commas ('policy team' "
+                  "is not one), got 'a@example.org, policy team'"),
+    "digest_day": ("mon", "MONITOR_DIGEST_DAY must be one of monday, tuesday, wednesday, "
+                          "thursday, friday, saturday, sunday, got 'mon'"),
+    "digest_time": ("9am", "MONITOR_DIGEST_TIME must be a time of day HH:MM (24-hour), "
+                           "got '9am'"),
+    "digest_timezone": ("EST5", "MONITOR_DIGEST_TIMEZONE must be an IANA time zone such as "
+                                "America/New_York, got 'EST5'"),
     "govinfo_api_key": ("key\tone", f"MONITOR_GOVINFO_API_KEY must be one line without control "
                                     f"characters {SECRET}"),
     "congress_api_key": ("key\x7f", f"MONITOR_CONGRESS_API_KEY must be one line without control "
