@@ -29,6 +29,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.delivery.outbox import note_transition
 from monitor.errors import ConfigError
 from monitor.models import FindingRow, FindingTransition
 from rules.calendar import as_instant, eastern_date
@@ -65,6 +66,7 @@ def record_transition(session: Session, result: SyncResult, row: FindingRow, cha
     session.add(transition)
     row.changed_at = now
     result.transitions.append(transition)
+    note_transition(session, transition)  # its outbox message is written when this commits
     return transition
 
 
