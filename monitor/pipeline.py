@@ -31,6 +31,7 @@ class RunReport:
     not_due: list[str] = field(default_factory=list)
     sync: SyncResult | None = None
     problems: list = field(default_factory=list)  # parse_problems.ProblemGroup, after the polls
+    delivery: Any = None  # monitor.delivery.slack_sender.DrainReport, when the outbox was drained
 
     @property
     def failed_sources(self) -> list[str]:
@@ -45,12 +46,13 @@ class RunReport:
 def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None = None,
              every_source: bool = False, rewrite: Callable[[str], str] | None = None,
              registered: list[RegisteredSource] | None = None, evaluate: bool = True,
-             progress: Callable[[str], None] | None = None) -> RunReport:
+             notify: bool = True, progress: Callable[[str], None] | None = None) -> RunReport:
     """Poll the due (or all) sources, then evaluate and sync findings as of ``as_of``.
 
     ``ctx`` is a :class:`monitor.context.Context` (settings, engine, archive). ``now`` dates
     everything written (default: the context's clock); ``rewrite`` maps canonical URLs to the
-    URLs actually requested (the offline demo).
+    URLs actually requested (the offline demo). ``notify``: drain the Slack outbox at the end
+    (skipped quietly when Slack is not configured).
     """
     now = now or ctx.now()
     report = RunReport(cycle=new_cycle(now), now=now, as_of=as_of)
@@ -78,6 +80,10 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
         report.as_of = report.as_of or evaluated_at
         with ctx.session() as session:
             report.sync = evaluate_and_sync(session, ctx.settings, report.as_of, evaluated_at)
+    if notify:
+        from monitor.delivery.slack_sender import drain
+
+        report.delivery = drain(ctx.session, ctx.settings, clock=ctx.now)
     log.info("run finished", extra={"cycle": report.cycle, "failed_sources": report.failed_sources,
                                     "opened": len(report.sync.opened) if report.sync else 0})
     return report
@@ -106,6 +112,8 @@ def report_json(report: RunReport) -> dict[str, Any]:
         "cycle": report.cycle, "now": report.now, "as_of": report.as_of, "ok": report.ok,
         "sources": sources, "not_due": report.not_due,
         "parse_problems": [g.to_json() for g in report.problems],
+        "delivery": None if report.delivery is None else {
+            k: v for k, v in vars(report.delivery).items()},
         "findings": None if sync is None else {
             "opened": [_finding_brief(r) for r in sync.opened],
             "changed": [_finding_brief(r) for r in sync.changed],

@@ -12,8 +12,10 @@ def register(sub) -> None:
                     "to the reports they link, archive and parse them, store the records, "
                     "evaluate every obligation and print what changed: per source the outcome "
                     "and what was new; findings opened, changed and resolved, each with its "
-                    "obligation, period, due date and evidence. Exit 0 when every source was "
-                    "fetched and parsed, 1 when any failed (findings are not failures).")
+                    "obligation, period, due date and evidence; finally send the Slack alerts "
+                    "waiting in the outbox (when Slack is configured). Exit 0 when every source "
+                    "was fetched and parsed, 1 when any failed (findings and alerts that could "
+                    "not be delivered are not failures of the run).")
     p.add_argument("--once", action="store_true", required=True,
                    help="Run one cycle and exit (the scheduler service comes later).")
     p.add_argument("--all", action="store_true", help="Poll every source, due or not.")
@@ -42,4 +44,6 @@ def run(args, ctx) -> int:
         print_json(report_json(report))
     else:
         print_report(report)
+        if report.delivery is not None:
+            print("\n" + report.delivery.line())
     return 0 if report.ok else 1

@@ -1,8 +1,8 @@
 """delivery outbox: messages written with the finding transitions, deliveries per channel,
 every attempt
 
-Revision ID: 0004_delivery_outbox
-Revises: 0003
+Revision ID: 0005_delivery_outbox
+Revises: 0004_analyst_views
 Create Date: 2026-11-30 06:15:37.864079
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import monitor.models.base
 
 
-revision = '0004_delivery_outbox'
-down_revision = '0003'
+revision = "0005_delivery_outbox"
+down_revision = "0004_analyst_views"
 branch_labels = None
 depends_on = None
 
