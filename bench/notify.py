@@ -4,15 +4,20 @@ Queues N deliveries (default 10,000: one outbox message each, with a real Block 
 drains them through the real sender (claim with a conditional UPDATE in batches, slack-sdk call,
 one transaction per recorded attempt) against the Slack stand-in of the test suite, served on
 127.0.0.1 by pytest-httpserver (a test dependency: ``pip install -e ".[test]"``). Round trips are
-counted at the DBAPI: every statement executed plus every COMMIT. It asserts nothing.
+counted at the DBAPI: every statement executed (an executemany counts once) plus every COMMIT.
+It asserts nothing.
 
-    python bench/notify.py [--deliveries 10000] [--database-url URL] [--json]
+Goals: at least 50 deliveries per second against the loopback stand-in (the sender's own cost;
+Slack itself allows about one message per second per channel), at most 1 database round trip per
+delivery, and every delivery sent exactly once. ``--json`` prints the figures for
+bench/report.py; ``--quick`` drains 200 (a smoke run whose figures mean little).
+
+    python bench/notify.py [--deliveries 10000] [--database-url URL] [--json] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import tempfile
@@ -24,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the Slack stand-in
+sys.path.insert(0, str(ROOT / "bench"))
 
 from pytest_httpserver import HTTPServer  # noqa: E402
 from sqlalchemy import event, insert  # noqa: E402
@@ -35,6 +41,7 @@ from monitor.delivery.slack_messages import post_message  # noqa: E402
 from monitor.delivery.slack_sender import drain  # noqa: E402
 from monitor.models import Delivery, OutboxMessage  # noqa: E402
 from slack_standin import TOKEN, SlackStandIn  # noqa: E402
+from _figures import at_least, at_most, context, holds, print_json  # noqa: E402
 
 UTC = timezone.utc
 
@@ -83,8 +90,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--quick", action="store_true", help="200 deliveries: a smoke run.")
     args = parser.parse_args()
+    if args.quick:
+        args.deliveries = 200
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-notify-')}/b.db"
@@ -115,22 +125,27 @@ def main() -> int:
     engine.dispose()
 
     delivered = report.sent
-    result = {
-        "deliveries": args.deliveries, "sent": delivered, "seconds": round(elapsed, 2),
-        "deliveries_per_second": round(delivered / elapsed, 1) if elapsed else None,
-        "statements": trips.statements, "commits": trips.commits,
-        "round_trips_per_delivery": round((trips.statements + trips.commits) / max(1, delivered),
-                                          2),
-        "database": url.split(":", 1)[0], "slack_messages": len(standin.posts("C0BENCH")),
-    }
+    rate = delivered / elapsed if elapsed else 0.0
+    per_delivery = (trips.statements + trips.commits) / max(1, delivered)
+    posted = standin.posts("C0BENCH")
+    once = delivered == args.deliveries == len(posted) == \
+        len({m["metadata"]["event_payload"]["idempotency_key"] for m in posted})
     if args.json:
-        print(json.dumps(result, indent=2))
+        print_json("notify", [
+            at_least("deliveries per second (loopback Slack stand-in)", rate, 50, "/s"),
+            at_most("database round trips per delivery", per_delivery, 1),
+            holds("every delivery sent exactly once", once),
+            context("deliveries drained", delivered),
+            context("drain time", elapsed, "s"),
+        ], {"statements": trips.statements, "commits": trips.commits,
+            "database": url.split(":", 1)[0]})
     else:
         print(f"drained {delivered} of {args.deliveries} deliveries in {elapsed:.1f} s: "
-              f"{result['deliveries_per_second']} deliveries/s")
+              f"{rate:.1f} deliveries/s (goal >= 50)")
         print(f"database round trips: {trips.statements} statements + {trips.commits} commits "
-              f"= {result['round_trips_per_delivery']} per delivery ({result['database']})")
-    return 0 if delivered == args.deliveries else 1
+              f"= {per_delivery:.2f} per delivery (goal <= 1; {url.split(':', 1)[0]})")
+        print(f"every delivery sent exactly once: {once}")
+    return 0 if once else 1
 
 
 if __name__ == "__main__":
