@@ -1,8 +1,8 @@
 """delivery outbox: messages written with the finding transitions, deliveries per channel,
 every attempt
 
-Revision ID: 0006_delivery_outbox
-Revises: 0005_redact_stored_urls
+Revision ID: 0007_delivery_outbox
+Revises: 0006_captures
 Create Date: 2026-11-30 06:15:37.864079
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import monitor.models.base
 
 
-revision = "0006_delivery_outbox"
-down_revision = "0005_redact_stored_urls"
+revision = "0007_delivery_outbox"
+down_revision = "0006_captures"
 branch_labels = None
 depends_on = None
 
