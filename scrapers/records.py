@@ -26,7 +26,7 @@ PROBLEM_KINDS = (
     "non_numeric",         # a table cell where a number was expected holds something else
 )
 
-# Statuses of a required statement (DOMAIN.md: the foreign-government basis).
+# Statuses of a required statement (docs/domain.md#foreign-government-basis-statuses).
 STATEMENT_STATUSES = ("stated", "ambiguous", "not_stated", "not_required")
 
 FOREIGN_BASIS = "foreign_government_basis"

@@ -1,5 +1,6 @@
 """Reading prose: periods, issue dates, fiscal years, authorities, labels, categories and the
-foreign-government statement, on the real report wording (corpus files 10, 20, 22)."""
+foreign-government statement, on the real report wording (recovered documents 10, 20, 22:
+docs/domain.md#recovered-documents)."""
 
 from __future__ import annotations
 

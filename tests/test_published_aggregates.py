@@ -1,4 +1,4 @@
-"""The pipeline reproduces the figures published elsewhere (DOMAIN.md, from the policy brief):
+"""The pipeline reproduces the figures published elsewhere (docs/domain.md#published-aggregates):
 
 - DHS, October 2020 through May 2022: 107 separations for "criminal history", 26 for
   "cartel/gang affiliation";

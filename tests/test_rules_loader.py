@@ -109,7 +109,8 @@ def test_bundled_rules_carry_citations_with_verification_notes():
 
 
 def test_enactment_dates_match_the_public_laws():
-    """The enactment dates the lead engineer and GovInfo records agree on (see DOMAIN.md)."""
+    """The enactment dates the lead engineer and GovInfo records agree on (see
+    docs/domain.md#the-reporting-obligations)."""
     expected = {"P.L. 116-94": date(2019, 12, 20), "P.L. 116-93": date(2019, 12, 20),
                 "P.L. 116-260": date(2020, 12, 27), "P.L. 117-103": date(2022, 3, 15),
                 "P.L. 117-328": date(2022, 12, 29), "P.L. 116-26": date(2019, 7, 1)}

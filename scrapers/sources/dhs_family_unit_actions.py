@@ -57,7 +57,8 @@ SOURCE = Source(
 
 _NAME = re.compile(r"famil+y[\s_-]*unit[\s_-]*actions?|\bfuar\b", re.I)
 _TITLE = re.compile(r"Family\s+Unit\s+Actions\s+Report")
-# Stable wording of the entry across the OIS and OHSS designs (corpus files 01-03).
+# Stable wording of the entry across the OIS and OHSS designs (recovered pages 01-03,
+# docs/domain.md#recovered-documents).
 _DESCRIPTION = re.compile(r"ages\s+of\s+all\s+minors\s+being\s+separated\s+from\s+their\s+family\s+"
                           r"units|when\s+and\s+where\s+all\s+family\s+separations\s+occur", re.I)
 _REPORT_MARKERS = re.compile(r"Report\s+to\s+Congress|Message\s+from\s+the|Table\s+of\s+Contents|"
