@@ -11,10 +11,18 @@ linked from the OIS index, so the demo still reads every DHS report.)
 
 Only periods from ``WATCH_FROM`` on are judged: the bundled HHS listing covers 2022 only, and the
 demo would otherwise report every month since 2019 as missing.
+
+Without ``keep`` the database and archive live in a temporary directory that
+:meth:`DemoResult.cleanup` removes. A ``keep`` directory is marked as the demo's (``MARKER``,
+with a hash of each database URL the demo wrote to), so running the demo again over it is
+allowed, but a database that already holds records the demo did not write is refused unless
+``force``: the demo's findings would mix with real ones.
 """
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -24,6 +32,7 @@ from time import monotonic
 from monitor.config import load_settings
 from monitor.context import Context
 from monitor.demo_server import DemoServer, load_manifests
+from monitor.errors import MonitorError
 from monitor.log import setup_logging
 from monitor.pipeline import RunReport, run_once
 
@@ -32,6 +41,7 @@ WATCH_FROM = date(2022, 1, 1)
 POLL_DAYS = 3  # equals the default broken_after: three failed polls make a source broken
 POLL_TIME = time(14, 0, tzinfo=timezone.utc)  # 10:00 in Washington
 DENIED = ("https://www.dhs.gov/immigration-statistics/special-reports/FUAR",)
+MARKER = ".monitor-demo"  # in a --keep directory: the demo's own, and the databases it wrote
 
 
 class SimulatedClockContext(Context):
@@ -56,6 +66,11 @@ class DemoResult:
     archive_dir: Path
     reports: list[RunReport]
     requests: int
+    temporary: bool = False  # home is a temporary directory, removed by cleanup()
+
+    def cleanup(self) -> None:
+        if self.temporary:
+            shutil.rmtree(self.home, ignore_errors=True)
 
 
 def demo_settings(home: Path, database_url: str | None):
@@ -72,11 +87,70 @@ def demo_settings(home: Path, database_url: str | None):
     return load_settings(env)
 
 
-def run_demo(*, database_url: str | None = None, keep: Path | None = None,
-             as_of: date = AS_OF) -> DemoResult:
-    home = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="monitor-demo-"))
+def _url_hash(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _records_in(url: str) -> int:
+    """How many sources the database at ``url`` holds records of (0: new or empty)."""
+    from sqlalchemy import func, inspect, select
+
+    from sqlalchemy.engine import make_url
+
+    from monitor.db import make_engine
+    from monitor.models import SourceRow
+
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if not database or database == ":memory:" or not Path(database).expanduser().exists():
+            return 0  # a new file (its directory may not exist yet either)
+    engine = make_engine(url)
+    try:
+        if "sources" not in inspect(engine).get_table_names():
+            return 0
+        with engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(SourceRow)) or 0
+    except MonitorError:
+        raise
+    except Exception:  # noqa: BLE001 - unreachable: the run itself will say so in one line
+        return 0
+    finally:
+        engine.dispose()
+
+
+def check_home(home: Path, database_url: str, *, force: bool) -> None:
+    """Refuse a database holding records a demo in ``home`` did not write (unless ``force``),
+    then mark ``home`` as the demo's with that database."""
+    if home.exists() and not home.is_dir():
+        raise MonitorError(f"--keep {home} is a file, not a directory")
+    marker = home / MARKER
+    ours = set(marker.read_text(encoding="utf-8").split()) if marker.is_file() else set()
+    if not force and _url_hash(database_url) not in ours and _records_in(database_url):
+        from monitor.config import redact_url
+
+        raise MonitorError(f"{redact_url(database_url)} already holds a database the demo did not "
+                           "write: its findings would mix with the demo's. Use a new directory "
+                           "(or an empty --database), or --force to run the demo on it anyway")
     home.mkdir(parents=True, exist_ok=True)
-    settings = demo_settings(home, database_url)
+    marker.write_text("\n".join(sorted(ours | {_url_hash(database_url)})) + "\n",
+                      encoding="utf-8")
+
+
+def run_demo(*, database_url: str | None = None, keep: Path | None = None, force: bool = False,
+             as_of: date = AS_OF) -> DemoResult:
+    temporary = keep is None
+    home = Path(tempfile.mkdtemp(prefix="monitor-demo-")) if temporary else Path(keep)
+    try:
+        settings = demo_settings(home, database_url)
+        check_home(home, settings.database_url, force=force)
+        return _run(home, settings, as_of, temporary)
+    except BaseException:
+        if temporary:
+            shutil.rmtree(home, ignore_errors=True)
+        raise
+
+
+def _run(home: Path, settings, as_of: date, temporary: bool) -> DemoResult:
     days = [as_of - timedelta(days=POLL_DAYS - 1 - i) for i in range(POLL_DAYS)]
     reports = []
     setup_logging(settings.log_level, settings.log_format, settings.secrets())
@@ -89,4 +163,26 @@ def run_demo(*, database_url: str | None = None, keep: Path | None = None,
                                     evaluate=last))
         ctx.engine.dispose()
         requests = len(server.requests)
-    return DemoResult(home, settings.database_url, settings.archive_dir, reports, requests)
+    return DemoResult(home, settings.database_url, settings.archive_dir, reports, requests,
+                      temporary)
+
+
+def serve(port: int, out=print) -> None:
+    """`monitor demo --serve-only`: the demo's server on its own until interrupted."""
+    import errno
+
+    try:
+        server = DemoServer(load_manifests(), deny=set(DENIED), port=port)
+    except OSError as exc:
+        why = "the port is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or exc)
+        raise MonitorError(f"cannot serve on 127.0.0.1:{port}: {why} (choose another --port)") \
+            from None
+    out(f"Serving the demo's documents at {server.base} (Ctrl-C to stop)")
+    out(f"  {DENIED[0]} answers with a CDN denial page, as in the demo")
+    out(f"  try: monitor fetch --all --mirror {server.base}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        out("stopped")
+    finally:
+        server.close()

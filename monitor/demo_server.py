@@ -62,12 +62,13 @@ def load_manifests(root: Path = FIXTURES) -> list[Served]:
 
 
 class DemoServer:
-    def __init__(self, documents: list[Served], deny: set[str] = frozenset()) -> None:
+    def __init__(self, documents: list[Served], deny: set[str] = frozenset(),
+                 port: int = 0) -> None:
         self.routes = {mirror_path(d.url): d for d in documents}
         self.deny = {mirror_path(u) for u in deny}
         self.requests: list[str] = []
         handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)  # 0: any free port
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -86,6 +87,13 @@ class DemoServer:
 
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (`monitor demo --serve-only`)."""
+        self.httpd.serve_forever()
+
+    def close(self) -> None:
         self.httpd.server_close()
 
     def _handler(self):

@@ -5,14 +5,25 @@ denial page) and never reach beyond 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import os
 import re
-from datetime import date
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select
 
-from monitor.demo import AS_OF, DENIED, run_demo
+from monitor.demo import AS_OF, DENIED, MARKER, check_home, run_demo
 from monitor.models import FetchRun, FindingRow, SourceHealth
+
+UTC = timezone.utc
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture
@@ -80,7 +91,14 @@ def test_demo_source_health_and_requests_stay_on_loopback(demo):
                 assert path.is_file()
 
 
-def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path):
+def _readme_findings_examples() -> list[list[str]]:
+    """The README's examples of people's decisions, which name the demo database's ids."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    return [shlex.split(line, comments=True)[1:] for line in readme.splitlines()
+            if re.match(r"monitor (ack|snooze|waive|findings show) \d+ ", line)]
+
+
+def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path, monkeypatch):
     rc, out, err = cli("demo", "--keep", str(tmp_path / "kept"))
     assert rc == 0, err
     assert "missing  hhs_separated_children_monthly  2022-04" in out
@@ -92,3 +110,105 @@ def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path):
     assert re.search(r"unmapped_label +'[^']+'  \(finding #\d+\)", problems)
     assert (tmp_path / "kept" / "monitor.db").is_file()
     assert "Traceback" not in err
+
+    # the README's examples work against the kept demo database, on the ids they name
+    monkeypatch.setenv("MONITOR_HOME", str(tmp_path / "kept"))
+    monkeypatch.setenv("MONITOR_WATCH_FROM", "2022-01-01")
+    examples = _readme_findings_examples()
+    assert [e[0] for e in examples] == ["findings", "ack", "snooze", "waive"]
+    for argv in examples:
+        rc, _out, err = cli(*argv)
+        assert rc == 0, (argv, err)
+    rc, out, _err = cli("findings", "show", examples[0][2], "--json")
+    story = json.loads(out)
+    assert (story["obligation"], story["kind"], story["period_start"]) == \
+        ("hhs_separated_children_monthly", "missing", "2022-04-01")
+    states = {f["id"]: f["state"] for f in json.loads(cli("findings", "--json")[1])}
+    assert [states[int(e[1])] for e in examples[1:]] == ["acknowledged", "snoozed", "waived"]
+
+
+def test_demo_without_keep_removes_its_directory(cli, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    rc, out, err = cli("demo")
+    assert rc == 0, err
+    assert "missing  hhs_separated_children_monthly  2022-04" in out  # the same findings
+    assert "Database: temporary, removed\nArchive:  temporary, removed\n" in out
+    assert "monitor demo --keep" in out and "export MONITOR_HOME" not in out
+    assert list(scratch.iterdir()) == []
+
+
+def test_keep_refuses_a_database_the_demo_did_not_write(cli, tmp_path, monkeypatch):
+    home = tmp_path / "real"
+    monkeypatch.setenv("MONITOR_HOME", str(home))
+    fixture = FIXTURES / "dhs_family_unit_actions" / "fuar_may2022_reconstructed.pdf"
+    assert cli("ingest", "dhs_family_unit_actions", str(fixture))[0] == 0
+    before = (home / "monitor.db").read_bytes()
+    rc, out, err = cli("demo", "--keep", str(home))
+    assert (rc, out) == (1, "")
+    assert err == (f"error: sqlite:///{home / 'monitor.db'} already holds a database the demo "
+                   "did not write: its findings would mix with the demo's. Use a new directory "
+                   "(or an empty --database), or --force to run the demo on it anyway\n")
+    assert (home / "monitor.db").read_bytes() == before
+    assert not (home / MARKER).exists()
+
+
+def test_a_database_the_demo_wrote_may_be_reused_another_needs_force(db_url, tmp_path):
+    from monitor.db import make_engine, session_scope
+    from monitor.errors import MonitorError
+    from monitor.store import ensure_source
+    from scrapers.registry import load_source
+
+    check_home(tmp_path / "first", db_url, force=False)  # empty: fine, and now the demo's
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        ensure_source(session, load_source("hhs_separated_children").source, datetime.now(UTC))
+    engine.dispose()
+    check_home(tmp_path / "first", db_url, force=False)  # the demo's own: fine again
+    with pytest.raises(MonitorError, match="already holds a database the demo did not write"):
+        check_home(tmp_path / "second", db_url, force=False)
+    assert not (tmp_path / "second").exists()
+    check_home(tmp_path / "second", db_url, force=True)
+    assert (tmp_path / "second" / MARKER).is_file()
+
+
+def test_serve_only_serves_the_documents_until_interrupted(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    from monitor.demo_server import load_manifests, mirror_path
+
+    env = {**os.environ, "MONITOR_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "demo", "--serve-only",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        first = proc.stdout.readline()
+        base = re.match(r"Serving the demo's documents at (http://127\.0\.0\.1:\d+) ", first)
+        assert base, first + proc.stderr.read()
+        doc = next(d for d in load_manifests() if d.url not in DENIED)
+        with urllib.request.urlopen(base.group(1) + mirror_path(doc.url), timeout=10) as resp:
+            assert resp.read() == doc.path.read_bytes()
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(base.group(1) + mirror_path(DENIED[0]), timeout=10)
+        assert denied.value.code == 403
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out.splitlines()[-1] == "stopped" and "Traceback" not in err
+
+
+def test_serve_only_port_in_use_and_usage_errors(cli):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli("demo", "--serve-only", "--port", str(port)) == (
+            1, "", f"error: cannot serve on 127.0.0.1:{port}: the port is in use (choose "
+                   "another --port)\n")
+    assert cli("demo", "--serve-only", "--keep", "x")[0] == 2
+    assert cli("demo", "--port", "9000")[0] == 2
+    assert cli("demo", "--serve-only", "--port", "70000")[0] == 2
