@@ -32,7 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _figures import at_most, context, holds, print_json  # noqa: E402
 from rules.engine import affected_obligations, evaluate  # noqa: E402
-from rules.facts import CountFact, Facts, ReadFact, ReportFact, SourceFact  # noqa: E402
+from rules.facts import (  # noqa: E402
+    CountFact, Facts, ListingRead, ReadFact, ReportFact, SourceFact,
+)
 from rules.obligations import parse_obligation  # noqa: E402
 from rules.periods import month_from_index, month_index  # noqa: E402
 
@@ -92,7 +94,12 @@ def build(n_obligations: int, per_source: int, years: int, seed: int = 7):
     obligations = [parse_obligation(d, f"{d['id']}.yaml") for d in obligations_data]
     load_s = time.perf_counter() - t0
     since = datetime(2014, 12, 1, tzinfo=UTC)
-    source_facts = [SourceFact(s, True, "healthy", since, since, datetime(2025, 1, 1, tzinfo=UTC))
+    # each source's listing read once a month, on the 10th, after the month's deadlines
+    months = [month_from_index(month_index(START) + i) for i in range(12 * years + 1)]
+    source_facts = [SourceFact(s, True, "healthy", since, since, datetime(2025, 1, 1, tzinfo=UTC),
+                               tuple(ListingRead(f"https://{s}.example/list",
+                                                 datetime(m.start.year, m.start.month, 10, 14, tzinfo=UTC),
+                                                 "0" * 64) for m in months))
                     for s in sources]
     reports = []
     first_index = month_index(START)

@@ -18,7 +18,7 @@ import os
 import tomllib
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
@@ -35,6 +35,7 @@ from monitor.config_checks import (  # noqa: F401 - redact_url is imported from 
 from monitor.config_delivery import (
     WEEKDAYS, Address, Addresses, ClockTime, BaseUrl, Port, SlackChannel, SlackRoutes, TimeZone,
 )
+from monitor.durations import duration, format_duration
 from monitor.errors import ConfigError
 
 PREFIX = "MONITOR_"
@@ -122,6 +123,10 @@ class Settings(BaseSettings):
         "Consecutive failed polls after which a source is marked broken."))
     recheck_days: Whole = Field(7, ge=1, description=(
         "Days between re-fetches of a report already archived (revisions, removals)."))
+    stale_after: Annotated[timedelta | None, BeforeValidator(duration)] = Field(None, description=(
+        "How long after a deadline a source may go unread before the period is unknown "
+        "(stale): a duration such as 36h, 2d, 1d12h or P2D. Default: two poll intervals of "
+        "each source (48h for the daily sources)."))
     anomaly_tolerance: Number = Field(0.10, ge=0, description=(
         "Relative gap between DHS and HHS counts for one month that raises an anomaly."))
     watch_from: Annotated[date | None, BeforeValidator(iso_date)] = Field(None, description=(
@@ -222,6 +227,8 @@ class Settings(BaseSettings):
                 value = "***"
             elif isinstance(value, (Path, time)):
                 value = str(value) if isinstance(value, Path) else value.strftime("%H:%M")
+            elif isinstance(value, timedelta):
+                value = format_duration(value)
             elif isinstance(value, (tuple, Mapping)):
                 value = dict(value) if isinstance(value, Mapping) else list(value)
             out[name] = value

@@ -13,7 +13,8 @@ says it was published before that poll.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import and_, func, select
@@ -24,48 +25,60 @@ from monitor.models import (
     SourceHealth, SourceHealthEvent, Statement,
 )
 from rules.facts import (
-    CountFact, EvidenceFact, Facts, ProblemFact, ReadFact, ReportFact, SourceFact, StatementFact,
+    DEFAULT_STALE_AFTER, CountFact, EvidenceFact, Facts, ListingRead, ProblemFact, ReadFact,
+    ReportFact, SourceFact, StatementFact,
 )
 
 # Fetch outcomes that mean "the monitor read the page as it is".
 SUCCESS_OUTCOMES = ("ok", "not_modified", "unchanged")
 
 
-def _registered() -> dict[str, tuple[str, ...]]:
-    """Implemented sources and their start (listing) URLs."""
+@dataclass(frozen=True)
+class Registered:
+    start_urls: tuple[str, ...]
+    poll_every: timedelta
+
+
+def _registered() -> dict[str, Registered]:
+    """Implemented sources: their start (listing) URLs and poll interval."""
+    from scrapers.redact import redact_url
     from scrapers.registry import UnknownSource, load_source, source_ids
 
     out = {}
     for source_id in source_ids():
         try:
-            out[source_id] = tuple(load_source(source_id).source.start_urls)
+            source = load_source(source_id).source
         except (UnknownSource, ImportError, SyntaxError):
             continue  # a broken module is not an implemented source (`monitor check` says why)
+        # as fetch runs store them: redacted (no credentials or keys in a URL)
+        out[source_id] = Registered(tuple(redact_url(u) for u in source.start_urls),
+                                    source.poll_every)
     return out
 
 
-def _listing_reads(session: Session, start_urls: tuple[str, ...],
-                   as_of: datetime) -> tuple[dict, ...]:
-    """Per listing page, the body the newest successful read by ``as_of`` saw, and when that
-    body was first captured: what an absence rests on. Stable while the page does not change,
-    so re-evaluating after a poll that found nothing new does not rewrite the evidence."""
-    out = []
-    for url in start_urls:
-        row = session.execute(
-            select(Snapshot.sha256, Snapshot.fetched_at)
-            .join(FetchRun, FetchRun.snapshot_id == Snapshot.id)
-            .where(FetchRun.url == url, FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-                   FetchRun.started_at <= as_of)
-            .order_by(FetchRun.started_at.desc(), FetchRun.id.desc()).limit(1)).first()
-        if row is not None:
-            out.append({"url": url, "sha256": row.sha256,
-                        "first_captured_at": row.fetched_at.isoformat()})
-    return tuple(out)
+def stale_after_for(setting: timedelta | None, poll_every: timedelta | None) -> timedelta:
+    """The ``stale_after`` setting, or two poll intervals of the source."""
+    if setting is not None:
+        return setting
+    return 2 * poll_every if poll_every else DEFAULT_STALE_AFTER
 
 
-def _source_fact(session: Session, source_id: str, start_urls: tuple[str, ...] | None,
-                 as_of: datetime) -> SourceFact:
-    implemented = start_urls is not None
+def listing_reads(session: Session, source_id: str, as_of: datetime) -> tuple[ListingRead, ...]:
+    """Every successful listing read of the source by ``as_of``, oldest first: a fetch or ingest
+    run read as a listing whose outcome is ok / not_modified / unchanged (a listing that parsed
+    badly has the parse outcome instead), with the body it read."""
+    rows = session.execute(
+        select(FetchRun.url, FetchRun.started_at, Snapshot.sha256)
+        .outerjoin(Snapshot, Snapshot.id == FetchRun.snapshot_id)
+        .where(FetchRun.source_id == source_id, FetchRun.listing.is_(True),
+               FetchRun.outcome.in_(SUCCESS_OUTCOMES), FetchRun.started_at <= as_of)
+        .order_by(FetchRun.started_at, FetchRun.id))
+    return tuple(ListingRead(url, started, sha) for url, started, sha in rows)
+
+
+def _source_fact(session: Session, source_id: str, registered: Registered | None,
+                 as_of: datetime, stale_after: timedelta | None) -> SourceFact:
+    implemented = registered is not None
     event = session.scalar(select(SourceHealthEvent)
                            .where(SourceHealthEvent.source_id == source_id,
                                   SourceHealthEvent.at <= as_of)
@@ -85,8 +98,11 @@ def _source_fact(session: Session, source_id: str, start_urls: tuple[str, ...] |
         first = min(first, health.first_success_at) if first else health.first_success_at
     if state is None and first is not None:
         state = "healthy"  # read successfully, no failure recorded
-    reads = _listing_reads(session, start_urls, as_of) if start_urls else ()
-    return SourceFact(source_id, implemented, state, since, first, last, reads)
+    return SourceFact(
+        source_id, implemented, state, since, first, last,
+        listing_reads=listing_reads(session, source_id, as_of) if implemented else (),
+        listing_urls=registered.start_urls if registered else (),
+        stale_after=stale_after_for(stale_after, registered.poll_every if registered else None))
 
 
 def _reads(session: Session, reports: list[Report], as_of: datetime) -> dict[int, list[ReadFact]]:
@@ -189,16 +205,19 @@ def _absent_at(session: Session, reports: list[Report], start_urls: dict[str, tu
 
 
 def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
-                 obligation_ids: Iterable[str] = ()) -> Facts:
-    """Facts about ``source_ids`` and the manual evidence for ``obligation_ids`` at ``as_of``."""
+                 obligation_ids: Iterable[str] = (), *,
+                 stale_after: timedelta | None = None) -> Facts:
+    """Facts about ``source_ids`` and the manual evidence for ``obligation_ids`` at ``as_of``.
+
+    ``stale_after`` is the setting of that name (None: two poll intervals of each source)."""
     registered = _registered()
     ids = sorted(set(source_ids))
-    sources = [_source_fact(session, s, registered.get(s), as_of) for s in ids]
+    sources = [_source_fact(session, s, registered.get(s), as_of, stale_after) for s in ids]
     reports = list(session.scalars(select(Report).where(Report.source_id.in_(ids),
                                                         Report.first_seen <= as_of)
                                    .order_by(Report.id))) if ids else []
     reads = _reads(session, reports, as_of)
-    absent = _absent_at(session, reports, registered, as_of)
+    absent = _absent_at(session, reports, {k: v.start_urls for k, v in registered.items()}, as_of)
     report_facts = [ReportFact(
         source_id=r.source_id, url=r.url, first_seen=r.first_seen, title=r.title,
         period_start=r.period_start, period_end=r.period_end, issued=r.issued,

@@ -103,7 +103,7 @@ def ingest_file(session: Session, archive: Archive, registered: RegisteredSource
     run = FetchRun(source_id=registered.id, url=intake.snapshot.url, requested_url=None,
                    started_at=fetched_at, finished_at=fetched_at, duration_ms=0,
                    outcome=run_outcome, http_status=None, bytes=len(saved.body), error=error,
-                   snapshot_id=intake.snapshot.id, cycle=INGEST_CYCLE)
+                   snapshot_id=intake.snapshot.id, cycle=INGEST_CYCLE, listing=is_listing)
     session.add(run)
     session.flush()
     return intake, run

@@ -2,13 +2,15 @@
 
 A case is a small world: an evaluation time, the state of the sources, the reports present (with
 what was read from them), manual evidence, and the findings expected. Defaults keep cases short:
-an obligation source the case does not mention is healthy and has been read since 2000; a report
-without ``reads`` was read once, successfully, when first seen.
+an obligation source the case does not mention is healthy and has been read since 2000, up to the
+evaluation time, but none of its listing pages was read (so no absence is observable: a case that
+expects ``missing`` names the listing read it rests on under ``sources.<id>.listing_reads``); a
+report without ``reads`` was read once, successfully, when first seen.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -41,12 +43,23 @@ def _as_text(value: object) -> object:
 PeriodText = Annotated[str, BeforeValidator(_as_text)]
 
 
+class CaseListingRead(_Strict):
+    """A successful read of a listing page: the only kind of read a `missing` can rest on."""
+
+    url: str
+    at: AwareDatetime
+    sha256: str | None = None  # default: derived from the URL and time
+
+
 class CaseSource(_Strict):
     state: Literal["healthy", "failing", "broken", "never_read"] = "healthy"
     implemented: bool = True
     first_success_at: AwareDatetime | None = None
-    last_success_at: AwareDatetime | None = None
+    last_success_at: AwareDatetime | None = None  # default: the case's as_of
     state_since: AwareDatetime | None = None
+    listing_reads: tuple[CaseListingRead, ...] = ()  # default: none (reports only were read)
+    listing_urls: tuple[str, ...] | None = None  # default: the pages of listing_reads
+    stale_after: timedelta | None = None  # default: 2 days (two daily polls)
 
 
 class CaseCount(_Strict):

@@ -14,10 +14,12 @@ from datetime import date, datetime, timezone
 from typing import Iterable
 
 from rules.calendar import as_instant, end_of_day
-from rules.case_models import Case, CaseCount, CaseExpect, CaseRead, CaseReport
+from rules.case_models import (
+    Case, CaseCount, CaseExpect, CaseListingRead, CaseRead, CaseReport,
+)
 from rules.engine import evaluate
 from rules.facts import (
-    CountFact, EvidenceFact, Facts, ProblemFact, ReadFact, ReportFact, SourceFact,
+    DEFAULT_STALE_AFTER, CountFact, ListingRead, EvidenceFact, Facts, ProblemFact, ReadFact, ReportFact, SourceFact,
     StatementFact,
 )
 from rules.findings import Finding
@@ -71,6 +73,11 @@ def _read(report: CaseReport, read: CaseRead) -> ReadFact:
         parsed_at=read.parsed_at)
 
 
+def _listing_read(r: CaseListingRead) -> ListingRead:
+    sha = r.sha256 or hashlib.sha256(f"{r.url}|{r.at.isoformat()}".encode()).hexdigest()
+    return ListingRead(r.url, r.at, sha)
+
+
 def _report(ob: Obligation, r: CaseReport) -> ReportFact:
     reads = r.reads if r.reads is not None else (CaseRead(
         outcome=r.outcome or "ok", counts=r.counts, statements=r.statements,
@@ -96,10 +103,14 @@ def case_facts(ob: Obligation, case: Case) -> Facts:
                                       as_of))
             continue
         never = spec.state == "never_read"
+        reads = tuple(sorted((_listing_read(r) for r in spec.listing_reads), key=lambda r: r.at))
+        urls = spec.listing_urls if spec.listing_urls is not None else \
+            tuple(sorted({r.url for r in reads}))
         sources.append(SourceFact(
             source_id, spec.implemented, None if never else spec.state,
             spec.state_since, None if never else (spec.first_success_at or WATCHED_SINCE),
-            None if never else (spec.last_success_at or as_of)))
+            None if never else (spec.last_success_at or as_of), reads, urls,
+            spec.stale_after or DEFAULT_STALE_AFTER))
     evidence = []
     for e in case.evidence:
         start, end = _period(e.period)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from rules.calendar import eastern_date
-from rules.facts import EvidenceFact, Facts, ReadFact, ReportFact, SourceFact
+from rules.facts import EvidenceFact, Facts, ListingRead, ReadFact, ReportFact, SourceFact
 from rules.obligations import Obligation
 from rules.periods import Period, month_from_index, month_index
 from rules.schedule import Due, schedule
@@ -41,6 +41,26 @@ class Evaluation:
         if found is None:
             found = self._reports[source_id] = self.facts.reports(source_id, self.as_of)
         return found
+
+    def listing_reads(self, source_id: str) -> tuple[ListingRead, ...]:
+        """The source's successful listing reads made by ``as_of``, oldest first."""
+        key = ("listing_reads", source_id)
+        if key not in self.memo:
+            reads = self.source(source_id).listing_reads
+            self.memo[key] = tuple(sorted((r for r in reads if r.at <= self.as_of),
+                                          key=lambda r: (r.at, r.url)))
+        return self.memo[key]
+
+    def listing_reads_by_page(self, source_id: str) -> dict[str, tuple[list, tuple]]:
+        """Per listing page: (read times, reads), oldest first, for bisecting on a deadline."""
+        key = ("listing_pages", source_id)
+        if key not in self.memo:
+            pages: dict[str, list[ListingRead]] = {}
+            for read in self.listing_reads(source_id):
+                pages.setdefault(read.url, []).append(read)
+            self.memo[key] = {url: ([r.at for r in reads], tuple(reads))
+                              for url, reads in pages.items()}
+        return self.memo[key]
 
     def latest_read(self, report: ReportFact) -> ReadFact | None:
         key = id(report)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from rules.calendar import eastern_date
@@ -21,6 +21,24 @@ SOURCE_STATES = ("healthy", "failing", "broken")
 READABLE = ("ok",)
 
 
+# How long after a deadline a source may go unread before its periods are `unknown` (stale),
+# when the shell does not say: two poll intervals of a daily source.
+DEFAULT_STALE_AFTER = timedelta(days=2)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRead:
+    """One successful read of a listing page (fetch outcome ok / not_modified / unchanged and a
+    parse as a listing that found what a listing must hold): what an absence can rest on."""
+
+    url: str
+    at: datetime  # when the request started
+    sha256: str | None = None  # the body read
+
+    def evidence(self) -> dict:
+        return {"url": self.url, "sha256": self.sha256, "read_at": self.at.isoformat()}
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFact:
     id: str
@@ -28,10 +46,14 @@ class SourceFact:
     state: str | None = None  # as of the evaluation time
     state_since: datetime | None = None
     first_success_at: datetime | None = None
-    last_success_at: datetime | None = None
-    # Per listing page, the body its newest successful read saw: what an absence rests on.
-    # Each: {"url", "sha256", "first_captured_at"} (ISO 8601).
-    listing_reads: tuple[dict, ...] = ()
+    last_success_at: datetime | None = None  # the last successful read of any of its documents
+    # Every successful listing read by the evaluation time, oldest first.
+    listing_reads: tuple[ListingRead, ...] = ()
+    # The source's own listing pages (its start URLs). Each one that was ever read must have
+    # been read again after a deadline before that period's absence is observed; listing pages
+    # outside this list (a copy ingested with --listing) count as listing reads too.
+    listing_urls: tuple[str, ...] = ()
+    stale_after: timedelta = DEFAULT_STALE_AFTER
 
     @property
     def readable(self) -> bool:

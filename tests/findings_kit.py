@@ -3,7 +3,7 @@ stored through monitor.store exactly as intake stores them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from rulekit import obligation
@@ -13,6 +13,7 @@ from monitor.models import (
     AuditEntry, FetchRun, FindingRow, FindingTransition, ManualEvidence, SourceHealth,
     SourceHealthEvent,
 )
+from monitor.facts import Registered
 from monitor.store import ensure_source, record_listing, record_parse, store_snapshot
 from scrapers.records import CountRecord, Link, ParseResult, ReportRecord, StatementRecord
 from scrapers.source import Source
@@ -34,13 +35,16 @@ def at(y, m, d, h=12) -> datetime:
 
 def register(monkeypatch) -> None:
     """Make `src` the only implemented source, with LISTING as its start URL."""
-    monkeypatch.setattr("monitor.facts._registered", lambda: {"src": (LISTING,)})
+    monkeypatch.setattr("monitor.facts._registered",
+                        lambda: {"src": Registered((LISTING,), timedelta(days=1))})
 
 
-def run(session, when: datetime, url: str = LISTING, outcome: str = "ok", snapshot=None) -> None:
+def run(session, when: datetime, url: str = LISTING, outcome: str = "ok", snapshot=None,
+        listing: bool | None = None) -> None:
     ensure_source(session, SRC, when)
     session.add(FetchRun(source_id="src", url=url, started_at=when, finished_at=when,
-                         outcome=outcome, snapshot_id=snapshot.id if snapshot else None))
+                         outcome=outcome, snapshot_id=snapshot.id if snapshot else None,
+                         listing=url == LISTING if listing is None else listing))
     session.flush()
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from rules.facts import CountFact, ProblemFact, ReadFact, ReportFact, SourceFact, StatementFact
+from rules.facts import CountFact, ListingRead, ProblemFact, ReadFact, ReportFact, SourceFact, StatementFact
 from rules.obligations import Obligation, parse_obligation
 
 UTC = timezone.utc
@@ -50,9 +50,27 @@ def data(**changes) -> dict:
     return merge(BASE, changes)
 
 
+LISTING = "https://e.gov/list"
+
+
+def listing_read(at: datetime, url: str = LISTING) -> ListingRead:
+    return ListingRead(url, at, hashlib.sha256(f"{url}|{at.isoformat()}".encode()).hexdigest())
+
+
+def daily_listing_reads(start: date = date(2019, 6, 1), end: date = date(2031, 1, 1),
+                        url: str = LISTING) -> tuple[ListingRead, ...]:
+    """The listing page read every day at 14:00 UTC (10:00 in Washington), as a daily poll does."""
+    return tuple(listing_read(datetime(d.year, d.month, d.day, 14, tzinfo=UTC), url)
+                 for d in (start + timedelta(days=i) for i in range((end - start).days)))
+
+
+_DAILY = daily_listing_reads()
+
+
 def healthy(source_id: str = "src", **kw) -> SourceFact:
+    """A source polled daily for years: healthy, its listing page read every day."""
     values = {"implemented": True, "state": "healthy", "first_success_at": SINCE,
-              "last_success_at": datetime(2100, 1, 1, tzinfo=UTC)}
+              "last_success_at": datetime(2100, 1, 1, tzinfo=UTC), "listing_reads": _DAILY}
     values.update(kw)
     return SourceFact(source_id, **values)
 

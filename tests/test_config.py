@@ -40,6 +40,8 @@ def test_home_moves_database_and_archive(tmp_path):
     ({"MONITOR_BROKEN_AFTER": "0"}, "MONITOR_BROKEN_AFTER"),
     ({"MONITOR_HTTP_MAX_BYTES": "lots"}, "MONITOR_HTTP_MAX_BYTES"),
     ({"MONITOR_LOG_FORMAT": "xml"}, "MONITOR_LOG_FORMAT"),
+    ({"MONITOR_STALE_AFTER": "soon"}, "MONITOR_STALE_AFTER must be a duration such as 36h"),
+    ({"MONITOR_STALE_AFTER": "0h"}, "must be longer than zero"),
     ({"MONITOR_CONFIG": "/nonexistent/monitor.toml"}, "does not exist"),
 ])
 def test_bad_values_name_the_setting(env, fragment):
@@ -77,3 +79,14 @@ def test_every_setting_has_help_and_a_distinct_env_name():
     envs = [s.env for s in SETTINGS]
     assert len(envs) == len(set(envs))
     assert all(s.help for s in SETTINGS)
+
+
+def test_stale_after_reads_durations_and_defaults_to_the_sources_interval():
+    from datetime import timedelta
+
+    assert load_settings({}).stale_after is None  # two poll intervals of each source
+    for text, value in (("36h", timedelta(hours=36)), ("1d12h", timedelta(hours=36)),
+                        ("P2D", timedelta(days=2)), ("90m", timedelta(minutes=90))):
+        settings = load_settings({"MONITOR_STALE_AFTER": text})
+        assert settings.stale_after == value
+    assert load_settings({"MONITOR_STALE_AFTER": "PT36H"}).redacted()["stale_after"] == "1d12h"

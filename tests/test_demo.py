@@ -46,6 +46,15 @@ def test_demo_produces_the_findings_it_promises(demo):
     found = _findings(engine)
     kinds = {(f.obligation_id, f.kind, f.period_start) for f in found}
     assert ("hhs_separated_children_monthly", "missing", date(2022, 4, 1)) in kinds
+    # every missing cites the listing read it rests on, taken after the period's deadline
+    with engine.connect() as conn:
+        missing = conn.execute(select(FindingRow.deadline_at, FindingRow.evidence)
+                               .where(FindingRow.kind == "missing")).all()
+    assert missing
+    for deadline, evidence in missing:
+        reads = evidence["listing_reads"]
+        assert reads and all(r["url"] and len(r["sha256"]) == 64 for r in reads)
+        assert all(datetime.fromisoformat(r["read_at"]) > deadline for r in reads)
     late = [f for f in found if f.kind == "late"]
     assert late and all(f.evidence["days_late"] > 0 for f in late)
     assert all(f.evidence["publication"]["basis"] for f in late)

@@ -7,11 +7,13 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from rulekit import cause, healthy, obligation, problem, read, report, statement
+from rulekit import (
+    cause, healthy, listing_read, obligation, problem, read, report, statement,
+)
 
 from rules.calendar import end_of_day
 from rules.engine import affected_obligations, evaluate
-from rules.facts import CountFact, EvidenceFact, Facts, SourceFact
+from rules.facts import CountFact, EvidenceFact, Facts, ListingRead, SourceFact
 from rules.findings import plain
 from rules.obligations import load_obligations
 
@@ -30,13 +32,15 @@ def _facts(*reports, sources=None, evidence=()):
     return Facts.build(sources or [healthy()], reports, evidence)
 
 
-def test_missing_appears_one_microsecond_after_the_deadline():
+def test_missing_appears_with_the_first_listing_read_after_the_deadline():
     ob = obligation()
-    facts = _facts()
-    at_deadline = evaluate([ob], facts, DEADLINE_JAN_2020)
-    after = evaluate([ob], facts, DEADLINE_JAN_2020 + timedelta(microseconds=1))
-    assert ("missing", "2020-01-01") not in _kinds(at_deadline)
-    assert ("missing", "2020-01-01") in _kinds(after)
+    just_after = DEADLINE_JAN_2020 + timedelta(microseconds=1)
+    on_deadline = _facts(sources=[healthy(listing_reads=(listing_read(DEADLINE_JAN_2020),))])
+    after = _facts(sources=[healthy(listing_reads=(listing_read(just_after),))])
+    # a read at the deadline instant is not after it; nothing can be missing at the deadline
+    assert ("missing", "2020-01-01") not in _kinds(evaluate([ob], on_deadline, just_after))
+    assert ("missing", "2020-01-01") not in _kinds(evaluate([ob], after, DEADLINE_JAN_2020))
+    assert ("missing", "2020-01-01") in _kinds(evaluate([ob], after, just_after))
     # the deadline is 23:59:59.999999 in Washington (EST): 04:59:59.999999 UTC the next day
     assert DEADLINE_JAN_2020 == datetime(2020, 2, 4, 4, 59, 59, 999999, UTC)
 
@@ -46,8 +50,8 @@ def test_deadline_on_the_day_clocks_spring_forward():
     ob = obligation(cadence={"roll": "none", "segments": [{
         "citation": "act", "first_period": "2022-02",
         "due": {"rule": "after_period_end", "days": 13}}]}, effective_from=date(2022, 2, 1))
-    facts = _facts()
     edt_midnight = datetime(2022, 3, 14, 4, 0, tzinfo=UTC)  # 00:00 EDT on the 14th
+    facts = _facts(sources=[healthy(listing_reads=(listing_read(edt_midnight),))])
     assert _kinds(evaluate([ob], facts, edt_midnight - timedelta(microseconds=1))) == []
     assert _kinds(evaluate([ob], facts, edt_midnight)) == [("missing", "2022-02-01")]
 
@@ -229,15 +233,16 @@ def test_only_evaluates_the_named_obligations_and_affected_finds_them():
 
 def test_periods_before_watch_from_are_not_judged_and_missing_cites_the_listing_read():
     ob = obligation()
+    read_at = datetime(2020, 5, 1, 14, tzinfo=UTC)
     src = SourceFact("src", True, "healthy", None, datetime(2000, 1, 1, tzinfo=UTC),
                      datetime(2020, 6, 1, tzinfo=UTC),
-                     ({"url": "https://e.gov/list", "sha256": "ab" * 32,
-                       "first_captured_at": "2020-05-01T00:00:00+00:00"},))
+                     (ListingRead("https://e.gov/list", read_at, "ab" * 32),))
     facts = _facts(sources=[src])
     everything = evaluate([ob], facts, date(2020, 5, 20))
     assert ("missing", "2020-01-01") in _kinds(everything)
     missing = [f for f in everything if f.kind == "missing"][0]
-    assert missing.evidence["listing_reads"][0]["sha256"] == "ab" * 32
+    assert missing.evidence["listing_reads"] == [
+        {"url": "https://e.gov/list", "sha256": "ab" * 32, "read_at": read_at.isoformat()}]
     later = evaluate([ob], facts, date(2020, 5, 20), periods_from=date(2020, 3, 1))
     assert later and all(f.period_end >= date(2020, 3, 1) for f in later)
     assert ("missing", "2020-01-01") not in _kinds(later)

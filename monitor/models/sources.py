@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.models.base import Base
@@ -68,3 +68,6 @@ class FetchRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
     cycle: Mapped[str | None] = mapped_column(String(40))  # groups the runs of one `run --once`
+    # Read as a listing page (a start URL, or --listing): with a success outcome, a listing read,
+    # the only kind of read an absence (a `missing` finding) can rest on.
+    listing: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -5,48 +5,26 @@ For every period whose deadline has passed:
 - a matching report (or manual evidence) exists: ``late`` when its earliest provable publication
   day is after the deadline day (days late counted from the due date), nothing otherwise; when
   one candidate's publication day cannot be proven, lateness is not claimed;
-- nothing matches and absence is observable: ``missing``;
+- nothing matches and absence is observable (a listing page read after the deadline, see
+  :mod:`rules.absence`): ``missing``, citing those listing reads;
 - nothing matches and absence is NOT observable (no source implemented, a source never read or
-  broken, documents not yet read that could be this period): ``unknown``. This replaces
-  ``missing``: a broken scraper is not a non-compliant agency;
-- nothing matches, the source works, but it has not been read since the deadline: nothing yet.
+  broken, documents not yet read that could be this period, no listing read since the deadline,
+  a source not read for ``stale_after`` past the deadline): ``unknown``, with the reason. This
+  replaces ``missing``: a broken scraper or a stopped monitor is not a non-compliant agency;
+- nothing matches, the source works, but its listing has not been read since a deadline less
+  than ``stale_after`` ago: nothing yet (the next poll will tell).
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
+from rules.absence import absence, observability
 from rules.evaluation import Evaluation
 from rules.facts import EvidenceFact
 from rules.findings import Finding
 from rules.obligations import Obligation
 from rules.schedule import Due
-
-
-def _observability(ob: Obligation, ev: Evaluation) -> tuple[str | None, list[dict]]:
-    """(reason absence cannot be observed or None, the sources' states for the evidence)."""
-    states = []
-    for source_id in ob.sources:
-        src = ev.source(source_id)
-        states.append({"source": source_id, "implemented": src.implemented,
-                       "state": src.state if src.first_success_at else "never_read",
-                       "state_since": src.state_since.isoformat() if src.state_since and
-                       src.state == "broken" else None})
-    if not any(s["implemented"] for s in states):
-        return ("no source observes this yet; record manual evidence "
-                f"(monitor evidence {ob.id} ...)"), states
-    if any(ev.source(s).readable for s in ob.sources):
-        return None, states
-    broken = [s["source"] for s in states if s["state"] == "broken"]
-    if broken:
-        return (f"source {', '.join(broken)} is broken: absence of a report proves nothing "
-                "until it is read again"), states
-    return "the monitor has not read the source successfully yet", states
-
-
-def _checked_since(ob: Obligation, ev: Evaluation, due: Due) -> bool:
-    return any(ev.source(s).readable and ev.source(s).last_success_at is not None
-               and ev.source(s).last_success_at > due.deadline for s in ob.sources)
 
 
 def _evidence_for(entries: tuple[EvidenceFact, ...], ob: Obligation,
@@ -57,7 +35,7 @@ def _evidence_for(entries: tuple[EvidenceFact, ...], ob: Obligation,
 
 
 def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
-    unobservable, states = _observability(ob, ev)
+    unobservable, states = observability(ob, ev)
     entries = ev.evidence_entries(ob)
     for due in ev.schedule(ob):
         if due.deadline >= ev.as_of:
@@ -78,12 +56,18 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             yield _finding(ob, ev, due, "unknown",
                            f"cannot tell whether it was published: {reason}",
                            {"reason": reason, "sources": states})
-        elif _checked_since(ob, ev, due):
-            reads = [read for s in ob.sources for read in ev.source(s).listing_reads]
+            continue
+        seen = absence(ob, ev, due.deadline)
+        if seen.verdict == "observed":
             yield _finding(ob, ev, due, "missing", "not published",
                            {"reason": f"no report whose data period covers {due.period.label} "
-                                      "was found on the source after the deadline passed",
-                            "sources": states, "listing_reads": reads})
+                                      "was listed on the source when its listing was read after "
+                                      "the deadline passed",
+                            "sources": states, "listing_reads": list(seen.listing_reads)})
+        elif seen.verdict == "unknown":
+            yield _finding(ob, ev, due, "unknown",
+                           f"cannot tell whether it was published: {seen.reason}",
+                           {"reason": seen.reason, "sources": states, **seen.details})
 
 
 def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding | None:
