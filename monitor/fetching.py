@@ -39,10 +39,11 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from monitor.health import health_of, record_poll
+from monitor.ingest import INGEST_CYCLE
 from monitor.intake import Intake, parse_snapshot, take_in
 from monitor.models import FetchRun, HttpValidator, Parse, ParseProblem, Snapshot
 from monitor.store import ensure_source, latest_snapshot
@@ -256,7 +257,7 @@ class _Poll:
                        started_at=started, finished_at=finished,
                        duration_ms=int(round(result.elapsed * 1000)), outcome=result.outcome,
                        http_status=result.status, bytes=result.bytes_read, error=result.error,
-                       cycle=self.cycle)
+                       cycle=self.cycle, listing=listing)
         intake = None
         try:
             if result.outcome == "not_modified":
@@ -371,21 +372,42 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     return result
 
 
+# A failing source is polled again sooner than its interval: after 15 minutes, then 30, 60...
+# (doubling with each consecutive failed poll), never later than its poll interval.
+RETRY_AFTER = timedelta(minutes=15)
+
+
+def retry_interval(poll_every: timedelta, consecutive_failures: int) -> timedelta:
+    """How long after a poll the source is due again, given its failed polls in a row."""
+    if consecutive_failures <= 0:
+        return poll_every
+    return min(RETRY_AFTER * 2 ** min(consecutive_failures - 1, 30), poll_every)
+
+
+def next_poll_at(session: Session, reg: RegisteredSource) -> datetime | None:
+    """When the source is next due: its last poll of a start URL plus its poll interval (or the
+    backoff while it is failing), less a slack of a tenth of that (at most an hour) that absorbs
+    timing jitter: a daily cron job that fires at 06:00 must find yesterday's poll, which began
+    at 06:00:02, due again. None when it was never polled (due now). Ingested copies are not
+    polls."""
+    last = session.scalar(select(FetchRun.started_at)
+                          .where(FetchRun.source_id == reg.id,
+                                 FetchRun.url.in_([redact_url(u) for u in reg.source.start_urls]),
+                                 or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE))
+                          .order_by(FetchRun.started_at.desc()).limit(1))
+    if last is None:
+        return None
+    health = health_of(session, reg.id)
+    interval = retry_interval(reg.source.poll_every, health.consecutive_failures if health else 0)
+    return last + interval - min(interval / 10, timedelta(hours=1))
+
+
 def sources_due(session: Session, registered_sources: Iterable[RegisteredSource],
                 now: datetime) -> list[RegisteredSource]:
-    """Sources whose last poll of a start URL began at least ``poll_every`` before ``now``.
-
-    A slack of a tenth of the interval (at most an hour) absorbs timing jitter: a daily cron
-    job that fires at 06:00 must find yesterday's poll, which began at 06:00:02, due again.
-    """
+    """Sources whose :func:`next_poll_at` has come."""
     due = []
     for reg in registered_sources:
-        last = session.scalar(select(FetchRun.started_at)
-                              .where(FetchRun.source_id == reg.id,
-                                     FetchRun.url.in_([redact_url(u) for u in
-                                                       reg.source.start_urls]))
-                              .order_by(FetchRun.started_at.desc()).limit(1))
-        slack = min(reg.source.poll_every / 10, timedelta(hours=1))
-        if last is None or last + reg.source.poll_every - slack <= now:
+        when = next_poll_at(session, reg)
+        if when is None or when <= now:
             due.append(reg)
     return due

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from monitor.fetching import PollResult, new_cycle, poll_source, source_headers, sources_due
 from monitor.findings_sync import SyncResult, evaluate_and_sync
 from monitor.parse_problems import problem_groups
+from monitor.source_status import SourceStatus, source_statuses
 from scrapers.http import Fetcher
 from scrapers.registry import RegisteredSource, all_sources
 
@@ -32,15 +33,30 @@ class RunReport:
     sync: SyncResult | None = None
     problems: list = field(default_factory=list)  # parse_problems.ProblemGroup, after the polls
     delivery: Any = None  # monitor.delivery.slack_sender.DrainReport, when the outbox was drained
+    statuses: list[SourceStatus] = field(default_factory=list)  # every source, after the polls
 
     @property
     def failed_sources(self) -> list[str]:
-        return [p.source for p in self.polls if not p.succeeded]
+        return [p.source for p in self.polls if p.failed]
+
+    @property
+    def failures(self) -> list[str]:
+        """Why the run exits 1: polls that failed now, and every source failing, broken or
+        stale, whether or not it was due this run."""
+        out = {}
+        for poll in self.polls:
+            if poll.failed:
+                out[poll.source] = f"{poll.source}: poll failed"
+        for status in self.statuses:
+            if status.problem:
+                out[status.id] = f"{status.id}: {status.problem}"
+        return list(out.values())
 
     @property
     def ok(self) -> bool:
-        """Every source polled was fetched and parsed (findings are not failures)."""
-        return not self.failed_sources
+        """No poll failed and no source is failing, broken or stale (findings are not
+        failures)."""
+        return not self.failures
 
 
 def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None = None,
@@ -63,15 +79,18 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
 
     fetcher = Fetcher.from_settings(ctx.settings, rewrite=rewrite)
     try:
-        for reg in due:
+        for i, reg in enumerate(due):
             with ctx.session() as session:
+                # each poll is dated when it starts, not when the cycle started
                 report.polls.append(poll_source(
-                    session, ctx.archive, fetcher, reg, now=now, cycle=report.cycle,
-                    recheck_days=ctx.settings.recheck_days,
+                    session, ctx.archive, fetcher, reg, now=now if i == 0 else ctx.now(),
+                    cycle=report.cycle, recheck_days=ctx.settings.recheck_days,
                     broken_after=ctx.settings.broken_after, progress=progress,
                     headers=source_headers(session, reg.source, ctx.settings, now=now)))
     finally:
         fetcher.close()
+    with ctx.session() as session:
+        report.statuses = source_statuses(session, candidates, ctx.now(), ctx.settings)
 
     with ctx.session() as session:
         report.problems = problem_groups(session)
@@ -110,7 +129,8 @@ def report_json(report: RunReport) -> dict[str, Any]:
     sync = report.sync
     return {
         "cycle": report.cycle, "now": report.now, "as_of": report.as_of, "ok": report.ok,
-        "sources": sources, "not_due": report.not_due,
+        "failures": report.failures, "sources": sources, "not_due": report.not_due,
+        "source_status": [s.to_json() for s in report.statuses],
         "parse_problems": [g.to_json() for g in report.problems],
         "delivery": None if report.delivery is None else {
             k: v for k, v in vars(report.delivery).items()},

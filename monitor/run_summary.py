@@ -17,7 +17,9 @@ def _evidence_line(evidence: dict[str, Any]) -> str:
         sha = (report.get("snapshot_sha256") or "")[:12]
         parts.append(f"report {report['url']}" + (f" (sha256 {sha})" if sha else ""))
     for read in evidence.get("listing_reads") or []:
-        parts.append(f"listing {read['url']} (sha256 {read['sha256'][:12]}) lists no such report")
+        sha = (read.get("sha256") or "")[:12]
+        parts.append(f"listing {read['url']} (sha256 {sha}) read {read.get('read_at', '')[:16]} "
+                     "lists no such report")
     if evidence.get("quote"):
         parts.append(f"quote: \"{str(evidence['quote'])[:100]}\"")
     citation = evidence.get("citation")
@@ -43,17 +45,33 @@ def _period(row) -> str:
     return Period(row.period_start, row.period_end or row.period_start).label
 
 
+def _status_line(status) -> str:
+    parts = [f"last successful read {_ts(status.last_success_at)}",
+             f"listing read {_ts(status.last_listing_read_at)}",
+             "STALE" if status.stale else "not stale",
+             f"next poll {_ts(status.next_poll_at) if status.next_poll_at else 'now'}"
+             + (" (retry)" if status.health in ("failing", "broken") else "")]
+    return "; ".join(parts)
+
+
+def _ts(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
 def print_report(report: RunReport, out=print) -> None:
     out(f"Run {report.cycle}, evaluated as of {_when(report.as_of)}")
     out("")
     out("Sources")
     if not report.polls:
         out("  none due (use --all to poll every source now)")
+    statuses = {s.id: s for s in report.statuses}
     for poll in report.polls:
-        status = "ok" if poll.succeeded else "FAILED"
+        status = "FAILED" if poll.failed else "ok"
         health = poll.health_after if poll.health_before == poll.health_after \
             else f"{poll.health_before or 'new'} -> {poll.health_after}"
         out(f"  {poll.source:<28} {status:<7} health: {health}")
+        if poll.source in statuses:
+            out(f"    {_status_line(statuses[poll.source])}")
         for kind, runs in (("listing", [r for r in poll.runs if r.listing]),
                            ("report", [r for r in poll.runs if not r.listing])):
             if not runs:
@@ -63,15 +81,35 @@ def print_report(report: RunReport, out=print) -> None:
                 + ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
             for r in runs:
                 if not r.succeeded:
-                    out(f"      {r.outcome}: {r.url}" + (f" ({r.error[:120]})" if r.error else ""))
+                    out(f"      {r.outcome}: {r.url}" + (f" ({r.error[:160]})" if r.error else ""))
         new = [u for r in poll.runs for u in r.new_reports]
         removed = [u for r in poll.runs for u in r.removed_reports]
         for label, urls in (("new report", new), ("removed from listing", removed)):
             for url in urls:
                 out(f"    {label}: {url}")
-    if report.not_due:
+    for source_id in report.not_due:
+        status = statuses.get(source_id)
+        if status is None:
+            continue
+        out(f"  {source_id:<28} {'not due':<7} health: {status.health or 'never polled'}")
+        out(f"    {_status_line(status)}")
+    if report.not_due and not statuses:
         out(f"  not due this run: {', '.join(report.not_due)}")
     print_problems(report.problems, out)
+    _print_findings(report, out)
+    out("")
+    out(last_line(report))
+
+
+def last_line(report: RunReport) -> str:
+    """The line a cron log shows last: why the run exits 1, or that it exits 0."""
+    if report.ok:
+        return ("OK: every source healthy and read within stale_after "
+                "(findings are not failures; exit 0)")
+    return "FAILED (exit 1): " + "; ".join(report.failures)
+
+
+def _print_findings(report: RunReport, out) -> None:
     sync = report.sync
     if sync is None:
         return

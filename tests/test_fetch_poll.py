@@ -214,6 +214,7 @@ def test_sources_due_uses_poll_every_and_the_last_listing_run(session, archive, 
     weekly = registered(Source(id="weekly", agency="HHS", title="Weekly",
                                start_urls=("https://www.agency.gov/weekly",),
                                allowed_hosts=("agency.gov",), poll_every=timedelta(days=7)))
+    site.page("https://www.agency.gov/weekly", listing_html(R1))
     assert [r.id for r in sources_due(session, [daily, weekly], T0)] == ["fake_agency", "weekly"]
     fetcher, _ = make_fetcher()
     poll(session, archive, fetcher, T0, reg=daily)
@@ -225,3 +226,28 @@ def test_sources_due_uses_poll_every_and_the_last_listing_run(session, archive, 
     assert [r.id for r in sources_due(session, [daily, weekly], T0 + timedelta(days=1))] \
         == ["fake_agency"]
     assert len(sources_due(session, [daily, weekly], T0 + timedelta(days=7))) == 2
+
+
+def test_a_failing_source_is_retried_with_backoff_capped_at_its_interval(session, archive, site):
+    from monitor.fetching import next_poll_at, retry_interval
+
+    site.page(LISTING, status=503)
+    fetcher, _ = make_fetcher(retries=0)
+    reg = registered()
+    day = timedelta(days=1)
+    assert [retry_interval(day, n) for n in (0, 1, 2, 3, 7, 8, 50)] == [
+        day, timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1),
+        timedelta(hours=16), day, day]
+    t = T0
+    for expected in (timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1)):
+        assert poll(session, archive, fetcher, t, reg=reg).failed
+        due = next_poll_at(session, reg)
+        slack = min(expected / 10, timedelta(hours=1))
+        assert due == t + expected - slack
+        assert sources_due(session, [reg], due - timedelta(seconds=1)) == []
+        assert sources_due(session, [reg], due) == [reg]
+        t = due
+    # back to health: the normal interval again
+    good_site(site)
+    assert not poll(session, archive, fetcher, t, reg=reg).failed
+    assert next_poll_at(session, reg) == t + day - timedelta(hours=1)

@@ -87,3 +87,57 @@ def test_second_run_with_nothing_new_polls_nothing_and_writes_no_findings(ctx, d
         assert {r.outcome for p in third.polls for r in p.runs} <= {"not_modified", "unchanged"}
         assert not (third.sync.opened or third.sync.changed or third.sync.resolved)
     assert _counts(db_url) == before
+
+
+def test_a_run_right_after_a_failed_one_is_not_silent_and_exits_1(cli_db, monkeypatch):
+    monkeypatch.setenv("MONITOR_HTTP_RETRIES", "0")
+    with responses.RequestsMock(assert_all_requests_are_fired=False):  # offline
+        rc, out, _err = cli_db("run", "--once")
+        assert rc == 1
+        assert out.strip().splitlines()[-1].startswith("FAILED (exit 1): ")
+        # right after: nothing is due yet (the retry comes after 15 minutes), yet it says why
+        rc, out, _err = cli_db("run", "--once")
+    assert rc == 1
+    lines = out.strip().splitlines()
+    assert "none due (use --all to poll every source now)" in out
+    assert lines[-1].startswith("FAILED (exit 1): ")
+    for source in ("dhs_family_unit_actions", "hhs_separated_children"):
+        assert f"{source}: failing (1 failed poll: " in lines[-1]
+    assert "next poll" in out and "(retry)" in out and "last successful read never" in out
+    rc, out, _err = cli_db("sources", "--json")
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["hhs_separated_children"]["health"] == "failing"
+    assert rows["hhs_separated_children"]["stale"] is True
+    assert rows["hhs_separated_children"]["last_success_at"] is None
+    assert rows["hhs_separated_children"]["next_poll_at"]
+    assert rows["hhs_separated_children"]["problem"].startswith("failing (1 failed poll")
+
+
+def test_a_source_unread_for_stale_after_makes_the_run_exit_1_even_when_not_due(db_url, tmp_path):
+    import time_machine
+    from datetime import datetime, timedelta, timezone
+
+    from monitor.run_summary import last_line
+
+    settings = load_settings({"MONITOR_HOME": str(tmp_path / "home"), "MONITOR_DATABASE_URL": db_url,
+                              "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
+                              "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost",
+                              "MONITOR_STALE_AFTER": "6h"})
+    ctx = Context(settings)
+    start = datetime(2022, 9, 30, 14, tzinfo=timezone.utc)
+    try:
+        with DemoServer(load_manifests()) as server:
+            with time_machine.travel(start, tick=True):
+                first = run_once(ctx, rewrite=server.rewrite)
+            assert first.ok, first.failures
+            assert last_line(first).startswith("OK: ")
+            assert all(not s.stale and s.health == "healthy" for s in first.statuses)
+            with time_machine.travel(start + timedelta(hours=8), tick=True):
+                later = run_once(ctx, rewrite=server.rewrite)
+    finally:
+        ctx.engine.dispose()
+    assert later.polls == []  # daily sources, polled 8 hours ago: not due
+    assert not later.ok and all(s.stale for s in later.statuses)
+    assert "hhs_separated_children: stale (listing not read since 2022-09-30 14:" in \
+        last_line(later)
+    assert "stale_after 6h" in last_line(later)

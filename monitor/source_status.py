@@ -1,0 +1,97 @@
+"""How each source stands now: health, its last successful read and listing read, whether it is
+stale, and when it will next be polled. What `monitor sources` lists and `monitor run --once`
+summarises (and bases its exit status on): a monitor that cannot read a source must say so.
+
+A source is **stale** when its listing has not been read successfully for ``stale_after`` (the
+setting, default two poll intervals): from then on the rules engine cannot observe absence on it
+and the periods it owes turn ``unknown``. A source never polled yet is not stale (the next run
+polls it); one polled but never read successfully is ``never read``, and stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.facts import SUCCESS_OUTCOMES, stale_after_for
+from monitor.fetching import next_poll_at
+from monitor.models import FetchRun, SourceHealth
+from scrapers.registry import RegisteredSource
+
+PROBLEM_STATES = ("failing", "broken")
+
+
+@dataclass
+class SourceStatus:
+    id: str
+    agency: str
+    title: str
+    poll_every: timedelta
+    health: str | None  # healthy | failing | broken; None: never polled
+    consecutive_failures: int
+    last_error: str | None
+    last_success_at: datetime | None  # last successful read of any of its documents
+    last_listing_read_at: datetime | None  # last successful read of a listing page
+    stale_after: timedelta
+    stale: bool
+    next_poll_at: datetime | None  # None: due now (never polled)
+
+    @property
+    def problem(self) -> str | None:
+        """Why this source needs the operator, in a few words, or None."""
+        if self.health in PROBLEM_STATES:
+            n = self.consecutive_failures
+            why = f"{self.health} ({n} failed poll{'s' if n != 1 else ''}"
+            return why + (f": {self.last_error[:160]})" if self.last_error else ")")
+        if self.stale:
+            since = _when(self.last_listing_read_at)
+            return f"stale (listing not read since {since}; stale_after {_hours(self.stale_after)})"
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["poll_every_hours"] = data.pop("poll_every").total_seconds() / 3600
+        data["stale_after_hours"] = data.pop("stale_after").total_seconds() / 3600
+        data["problem"] = self.problem
+        return data
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+def _hours(value: timedelta) -> str:
+    from monitor.durations import format_duration
+
+    return format_duration(value)
+
+
+def source_status(session: Session, reg: RegisteredSource, now: datetime,
+                  stale_after: timedelta | None) -> SourceStatus:
+    source = reg.source
+    health = session.get(SourceHealth, source.id)
+    success = select(func.max(FetchRun.started_at)).where(
+        FetchRun.source_id == source.id, FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+        FetchRun.started_at <= now)
+    last_success = session.scalar(success)
+    last_listing = session.scalar(success.where(FetchRun.listing.is_(True)))
+    window = stale_after_for(stale_after, source.poll_every)
+    polled = health is not None or last_success is not None
+    stale = polled and (last_listing is None or now - last_listing > window)
+    return SourceStatus(
+        id=source.id, agency=source.agency, title=source.title, poll_every=source.poll_every,
+        health=health.state if health else None,
+        consecutive_failures=health.consecutive_failures if health else 0,
+        last_error=health.last_error if health else None,
+        last_success_at=last_success, last_listing_read_at=last_listing,
+        stale_after=window, stale=stale, next_poll_at=next_poll_at(session, reg))
+
+
+def source_statuses(session: Session, registered: Iterable[RegisteredSource], now: datetime,
+                    settings) -> list[SourceStatus]:
+    stale_after = getattr(settings, "stale_after", None)
+    return [source_status(session, reg, now, stale_after) for reg in registered]
