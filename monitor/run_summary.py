@@ -97,6 +97,9 @@ def print_report(report: RunReport, out=print) -> None:
         out(f"  not due this run: {', '.join(report.not_due)}")
     print_problems(report.problems, out)
     _print_findings(report, out)
+    if getattr(report, "delivery", None) is not None:
+        out("")
+        out(report.delivery.line())
     out("")
     out(last_line(report))
 

@@ -43,7 +43,5 @@ def run(args, ctx) -> int:
     if args.json:
         print_json(report_json(report))
     else:
-        print_report(report)
-        if report.delivery is not None:
-            print("\n" + report.delivery.line())
+        print_report(report)  # the Slack delivery line too, before the last line
     return 0 if report.ok else 1
