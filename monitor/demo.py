@@ -40,6 +40,7 @@ AS_OF = date(2022, 9, 30)
 WATCH_FROM = date(2022, 1, 1)
 POLL_DAYS = 3  # equals the default broken_after: three failed polls make a source broken
 POLL_TIME = time(14, 0, tzinfo=timezone.utc)  # 10:00 in Washington
+SLACK_CHANNEL = "C0DEMOALERTS"  # a made-up channel ID: the demo has no Slack token
 DENIED = ("https://www.dhs.gov/immigration-statistics/special-reports/FUAR",)
 MARKER = ".monitor-demo"  # in a --keep directory: the demo's own, and the databases it wrote
 
@@ -67,6 +68,8 @@ class DemoResult:
     reports: list[RunReport]
     requests: int
     temporary: bool = False  # home is a temporary directory, removed by cleanup()
+    slack_json: Path | None = None  # the Slack messages the monitor would send (kept)
+    digest_html: Path | None = None  # the weekly digest of the demo's last week (kept)
 
     def cleanup(self) -> None:
         if self.temporary:
@@ -81,6 +84,7 @@ def demo_settings(home: Path, database_url: str | None):
         "MONITOR_HTTP_RETRIES": "0",
         "MONITOR_WATCH_FROM": WATCH_FROM.isoformat(),
         "MONITOR_LOG_LEVEL": "warning",
+        "MONITOR_SLACK_CHANNEL": SLACK_CHANNEL,  # no token: messages are written, never sent
     }
     if database_url:
         env["MONITOR_DATABASE_URL"] = database_url
@@ -161,10 +165,16 @@ def _run(home: Path, settings, as_of: date, temporary: bool) -> DemoResult:
             last = i == len(days) - 1
             reports.append(run_once(ctx, every_source=True, rewrite=server.rewrite,
                                     evaluate=last))
-        ctx.engine.dispose()
         requests = len(server.requests)
+    # What it would tell people: beside the kept database, or in a directory of their own that
+    # outlives the temporary one (two small files the summary tells the reader to open).
+    out = home if not temporary else Path(tempfile.mkdtemp(prefix="monitor-demo-messages-"))
+    try:
+        slack_json, digest_html = write_deliveries(ctx, out, as_of)
+    finally:
+        ctx.engine.dispose()
     return DemoResult(home, settings.database_url, settings.archive_dir, reports, requests,
-                      temporary)
+                      temporary, slack_json, digest_html)
 
 
 def serve(port: int, out=print) -> None:
@@ -186,3 +196,25 @@ def serve(port: int, out=print) -> None:
         out("stopped")
     finally:
         server.close()
+
+
+def write_deliveries(ctx, out: Path, as_of: date) -> tuple[Path, Path]:
+    """What the monitor would tell people, written instead of sent: the Slack API calls
+    (``slack.json``) and the digest of the week of ``as_of`` (``digest.html``)."""
+    import json
+
+    from monitor.delivery.digest_build import IsoWeek, build_digest
+    from monitor.delivery.digest_send import preview_html
+    from monitor.delivery.routing import plan
+    from monitor.findings_sync import load_rules
+
+    slack_json, digest_html = out / "slack.json", out / "digest.html"
+    with ctx.session() as session:
+        calls = plan(session, ctx.settings)
+        digest = build_digest(session, IsoWeek.containing(as_of),
+                              tz=ctx.settings.digest_timezone, obligations=load_rules())
+        session.rollback()
+    slack_json.write_text(json.dumps(calls, indent=2, ensure_ascii=False, default=str) + "\n",
+                          encoding="utf-8")
+    digest_html.write_text(preview_html(digest), encoding="utf-8")
+    return slack_json, digest_html

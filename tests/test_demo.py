@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from monitor.demo import AS_OF, DENIED, MARKER, check_home, run_demo
+from slack_standin import block_problems
 from monitor.models import FetchRun, FindingRow, SourceHealth
 
 UTC = timezone.utc
@@ -119,6 +120,21 @@ def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path, mon
     assert re.search(r"unmapped_label +'[^']+'  \(finding #\d+\)", problems)
     assert (tmp_path / "kept" / "monitor.db").is_file()
     assert "Traceback" not in err
+    # what it would tell people, written instead of sent
+    slack_json, digest_html = tmp_path / "kept" / "slack.json", tmp_path / "kept" / "digest.html"
+    assert f"  Slack:    {slack_json}" in out and f"  Digest:   {digest_html}" in out
+    calls = json.loads(slack_json.read_text())
+    assert calls and {c["method"] for c in calls} == {"chat.postMessage"}
+    assert {c["call"]["channel"] for c in calls} == {"C0DEMOALERTS"}
+    assert all(block_problems(c["call"]["blocks"]) == [] for c in calls)
+    headers = [c["call"]["blocks"][0]["text"]["text"] for c in calls]
+    assert any("Missing report: HHS Report to Congress on Separated Children, 2022-04" in h
+               for h in headers)
+    assert any("Late report: DHS Family Unit Actions Report, 6 periods" in h for h in headers)
+    html = digest_html.read_text()
+    assert "Separation reporting compliance, week 2022-W39: 1 missing, 6 late, " \
+           "1 without foreign-basis statement" in html
+    assert "data:image/png;base64," in html
 
     # the README's examples work against the kept demo database, on the ids they name
     monkeypatch.setenv("MONITOR_HOME", str(tmp_path / "kept"))
@@ -145,7 +161,10 @@ def test_demo_without_keep_removes_its_directory(cli, tmp_path, monkeypatch):
     assert "missing  hhs_separated_children_monthly  2022-04" in out  # the same findings
     assert "Database: temporary, removed\nArchive:  temporary, removed\n" in out
     assert "monitor demo --keep" in out and "export MONITOR_HOME" not in out
-    assert list(scratch.iterdir()) == []
+    # only what it would tell people is left, in a directory of its own, named in the output
+    (messages,) = scratch.iterdir()
+    assert sorted(p.name for p in messages.iterdir()) == ["digest.html", "slack.json"]
+    assert f"  Slack:    {messages / 'slack.json'}" in out
 
 
 def test_keep_refuses_a_database_the_demo_did_not_write(cli, tmp_path, monkeypatch):

@@ -71,7 +71,7 @@ def run(args, ctx) -> int:
 
 def _print(result, as_json: bool) -> None:
     from monitor.config import redact_url
-    from monitor.demo import DENIED, WATCH_FROM
+    from monitor.demo import AS_OF, DENIED, WATCH_FROM
     from monitor.demo_server import FIXTURES
     from monitor.output import print_json
     from monitor.pipeline import report_json
@@ -85,7 +85,9 @@ def _print(result, as_json: bool) -> None:
         data["demo"] = {"home": None if result.temporary else str(result.home),
                         "database": None if temporary_db else db,
                         "archive": None if result.temporary else str(result.archive_dir),
-                        "kept": not result.temporary, "requests": result.requests}
+                        "kept": not result.temporary, "requests": result.requests,
+                        "slack_json": str(result.slack_json),
+                        "digest_html": str(result.digest_html)}
         print_json(data)
         return
     for day in result.reports[:-1]:
@@ -101,6 +103,10 @@ What you are looking at
   published figures. {DENIED[0]} answered with a CDN denial page on every poll,
   so DHS is broken and its months without a report are 'unknown', not 'missing'.
   Periods before {WATCH_FROM} are not judged in the demo (MONITOR_WATCH_FROM).
+
+What it would tell people (written, not sent: the demo has no Slack token or mail server)
+  Slack:    {result.slack_json}  (the Slack API calls, Block Kit)
+  Digest:   {result.digest_html}  (the email of week {AS_OF:%G-W%V}; open it in a browser)
 """)
     if result.temporary:
         print(f"""Database: {'temporary, removed' if temporary_db else db}

@@ -38,6 +38,7 @@ KIND_EMOJI = {
     "incomplete": ":large_yellow_circle:", "unknown": ":grey_question:", "revised": ":pencil2:",
     "removed": ":wastebasket:", "anomaly": ":warning:", "review": ":wrench:",
 }
+OPERATOR = "operator"  # obligation id of operator findings (monitor/operator_findings.py)
 CHANGE_PREFIX = {"opened": "", "reopened": "Reopened: ", "resolved": "Resolved: ",
                  "escalated": "Escalated to ", "changed": "Changed to "}
 
@@ -103,9 +104,12 @@ def alert_item(row, transition=None) -> dict[str, Any]:
     period = (ev.get("period") or {}).get("label")
     if not period and row.period_start is not None:
         period = str(row.period_start) + (f"..{row.period_end}" if row.period_end else "")
+    title = ob.get("title") or row.obligation_id
+    if row.obligation_id == OPERATOR:  # the monitor's own operation (monitor/operator_findings.py)
+        title = f"the monitor's own operation ({row.family})"
     return {
         "finding_id": row.id, "obligation_id": row.obligation_id,
-        "obligation": ob.get("title") or row.obligation_id, "agency": ob.get("agency") or "",
+        "obligation": title, "agency": ob.get("agency") or "",
         "kind": row.kind, "from_kind": getattr(transition, "from_kind", None),
         "family": row.family, "severity": row.severity, "period": period or "",
         "due": str(row.due) if row.due else None, "days_late": ev.get("days_late"),
@@ -148,20 +152,23 @@ def header_text(items: list[dict], change: str) -> str:
     what = CHANGE_PREFIX.get(change, "") + _label(first["kind"])
     where = first["obligation"] + (f", {first['period']}" if len(items) == 1 and first["period"]
                                    else f", {len(items)} periods" if len(items) > 1 else "")
-    return cut(f"{KIND_EMOJI.get(first['kind'], '')} {what}: {where}".strip(), HEADER_MAX)
+    return cut(inert(f"{KIND_EMOJI.get(first['kind'], '')} {what}: {where}".strip()), HEADER_MAX)
 
 
 def _fields(items: list[dict]) -> dict:
     first = items[0]
-    fields = [
-        f"*What happened*\n{mrkdwn_escape(_label(first['kind']))}",
-        f"*Obligation*\n{mrkdwn_escape(first['obligation'])}\n`{mrkdwn_escape(first['obligation_id'])}`",
-        f"*Agency*\n{mrkdwn_escape(first['agency'] or '-')}",
-        f"*Citation*\n{mrkdwn_escape(_shared(items, 'citation') or '-')}",
-        f"*Period{'s' if len(items) > 1 else ''}*\n{mrkdwn_escape(_periods(items))}",
-    ]
-    if len(items) == 1:
-        fields.append(f"*Due*\n{mrkdwn_escape(_due(first))}")
+    fields = [f"*What happened*\n{mrkdwn_escape(_label(first['kind']))}"]
+    if first["obligation_id"] == OPERATOR:
+        fields.append(f"*About*\n{mrkdwn_escape(first['obligation'])}")
+    else:
+        fields.append(f"*Obligation*\n{mrkdwn_escape(first['obligation'])}\n"
+                      f"`{mrkdwn_escape(first['obligation_id'])}`")
+    for name, value in (("Agency", first["agency"]), ("Citation", _shared(items, "citation")),
+                        ("Periods" if len(items) > 1 else "Period",
+                         _periods(items) if any(i["period"] for i in items) else ""),
+                        ("Due", _due(first) if len(items) == 1 and first["due"] else "")):
+        if value:
+            fields.append(f"*{name}*\n{mrkdwn_escape(value)}")
     return {"type": "section", "fields": [mrkdwn(f, FIELD_MAX) for f in fields[:MAX_FIELDS]]}
 
 
