@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
+from monitor.as_of import writes_findings
 from monitor.fetching import PollResult, new_cycle, poll_source, source_headers, sources_due
 from monitor.findings_sync import SyncResult, evaluate_and_sync
 from monitor.parse_problems import problem_groups
@@ -34,6 +35,9 @@ class RunReport:
     problems: list = field(default_factory=list)  # parse_problems.ProblemGroup, after the polls
     delivery: Any = None  # monitor.delivery.slack_sender.DrainReport, when the outbox was drained
     statuses: list[SourceStatus] = field(default_factory=list)  # every source, after the polls
+    # False when the evaluation was a dry run (as of the past without --write): `sync` says what
+    # it would have opened, changed and resolved, and nothing of it was stored
+    findings_written: bool = True
 
     @property
     def failed_sources(self) -> list[str]:
@@ -62,8 +66,13 @@ class RunReport:
 def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None = None,
              every_source: bool = False, rewrite: Callable[[str], str] | None = None,
              registered: list[RegisteredSource] | None = None, evaluate: bool = True,
-             notify: bool = True, progress: Callable[[str], None] | None = None) -> RunReport:
+             notify: bool = True, progress: Callable[[str], None] | None = None,
+             write: bool | None = None) -> RunReport:
     """Poll the due (or all) sources, then evaluate and sync findings as of ``as_of``.
+
+    ``write``: record the findings (True), or evaluate without storing them (False); None, the
+    default, records them unless ``as_of`` is in the past (:mod:`monitor.as_of`): a look back
+    never moves the stored findings. The polls are stored either way.
 
     ``ctx`` is a :class:`monitor.context.Context` (settings, engine, archive). ``now`` dates
     everything written (default: the context's clock); ``rewrite`` maps canonical URLs to the
@@ -96,9 +105,13 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
         report.problems = problem_groups(session)
     if evaluate:
         evaluated_at = ctx.now()  # after the polls: what they wrote is known by now
+        report.findings_written = writes_findings(report.as_of, evaluated_at, write)
         report.as_of = report.as_of or evaluated_at
         with ctx.session() as session:
             report.sync = evaluate_and_sync(session, ctx.settings, report.as_of, evaluated_at)
+            if not report.findings_written:
+                session.expunge_all()  # the summary shows them as they would have been
+                session.rollback()
     if notify:
         from monitor.delivery.slack_sender import drain
 
@@ -129,6 +142,7 @@ def report_json(report: RunReport) -> dict[str, Any]:
     sync = report.sync
     return {
         "cycle": report.cycle, "now": report.now, "as_of": report.as_of, "ok": report.ok,
+        "findings_written": report.findings_written,
         "failures": report.failures, "sources": sources, "not_due": report.not_due,
         "source_status": [s.to_json() for s in report.statuses],
         "parse_problems": [g.to_json() for g in report.problems],

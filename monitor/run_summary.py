@@ -117,10 +117,17 @@ def _print_findings(report: RunReport, out) -> None:
     if sync is None:
         return
     out("")
-    out(f"Findings: {len(sync.opened)} opened, {len(sync.changed)} changed, "
-        f"{len(sync.resolved)} resolved ({len(sync.findings)} current)")
-    for label, rows in (("opened", sync.opened), ("changed", sync.changed),
-                        ("resolved", sync.resolved)):
+    written = getattr(report, "findings_written", True)
+    labels = ("opened", "changed", "resolved") if written else \
+        ("would open", "would change", "would resolve")
+    out(f"Findings: {len(sync.opened)} {labels[0]}, {len(sync.changed)} {labels[1]}, "
+        f"{len(sync.resolved)} {labels[2]} ({len(sync.findings)} current)")
+    if not written:
+        from monitor.as_of import past_note
+
+        out(f"  {past_note(report.as_of)}")
+    for label, rows in ((labels[0], sync.opened), (labels[1], sync.changed),
+                        (labels[2], sync.resolved)):
         rows = sorted(rows, key=lambda r: (r.obligation_id, str(r.period_start), r.id))
         for group in _runs_of_same_reason(rows):
             if len(group) > GROUP_AFTER:

@@ -92,7 +92,7 @@ def test_run_once_drains_the_outbox_at_the_end(db_url, tmp_path, slack):
         "MONITOR_SLACK_BASE_URL": slack.base_url})
     ctx = Context(settings)
     try:  # no source polled: every month since watch_from is unknown ("never read")
-        report = run_once(ctx, registered=[], as_of=date(2022, 12, 31))
+        report = run_once(ctx, registered=[], as_of=date(2022, 12, 31), write=True)
     finally:
         ctx.engine.dispose()
     assert len(report.sync.opened) > 20 and report.delivery.sent > 0

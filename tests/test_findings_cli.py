@@ -57,21 +57,21 @@ def test_a_deadline_passes_on_the_shells_clock_to_the_second(cli_db, db_url, arc
 def test_evaluate_json_shape_and_a_second_run_writes_nothing(cli_db, db_url, archive,
                                                              monkeypatch):
     _seed(db_url, archive, monkeypatch)
-    first = _evaluate(cli_db, "--as-of", "2020-01-02")
+    first = _evaluate(cli_db, "--as-of", "2020-01-02", "--write")
     assert first == []  # December not yet due, nothing else
-    rc, out, err = cli_db("evaluate", "--as-of", "2020-03-10")
+    rc, out, err = cli_db("evaluate", "--as-of", "2020-03-10", "--write")
     assert rc == 0 and "opened" in out
-    rows = _evaluate(cli_db, "--as-of", "2020-03-10")
+    rows = _evaluate(cli_db, "--as-of", "2020-03-10", "--write")
     assert {"obligation", "kind", "state", "period_start", "period_end", "due",
             "evidence"} <= set(rows[0])
     assert {r["kind"] for r in rows} == {"missing"}
-    rc, out, _ = cli_db("evaluate", "--as-of", "2020-03-10")
+    rc, out, _ = cli_db("evaluate", "--as-of", "2020-03-10", "--write")
     assert out.strip().splitlines()[-1].endswith("opened 0, changed 0, resolved 0")
 
 
 def test_findings_ack_snooze_waive_and_errors(cli_db, db_url, archive, monkeypatch):
     _seed(db_url, archive, monkeypatch)
-    rows = _evaluate(cli_db, "--as-of", "2020-04-10")
+    rows = _evaluate(cli_db, "--as-of", "2020-04-10", "--write")
     ids = [r["id"] for r in rows]
     assert len(ids) >= 3
     assert cli_db("ack", str(ids[0]), "--by", "ana", "--note", "asked HHS")[0] == 0

@@ -139,15 +139,15 @@ def test_the_cli_never_erases_decisions_when_evaluating_an_earlier_date(cli_db, 
         health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))
         listing(session, archive, at(2019, 12, 1), [])
         run(session, at(2020, 4, 5))
-    assert cli_db("evaluate", "--as-of", "2020-04-10")[0] == 0
+    assert cli_db("evaluate", "--as-of", "2020-04-10", "--write")[0] == 0
     with session_scope(engine) as session:
         jan, feb, mar = (finding(session, date(2020, m, 1)) for m in (1, 2, 3))
         acknowledge(session, jan.id, by="ana", now=at(2020, 4, 11))
         waive(session, feb.id, reason="shutdown month", by="ben", now=at(2020, 4, 11))
         snooze(session, mar.id, until=date(2099, 1, 1), by="cy", now=at(2020, 4, 11))
-    rc, _, err = cli_db("evaluate", "--as-of", "2020-01-01")
+    rc, _, err = cli_db("evaluate", "--as-of", "2020-01-01", "--write")
     assert rc == 0, err
-    rc, _, err = cli_db("evaluate", "--as-of", "2020-04-12")
+    rc, _, err = cli_db("evaluate", "--as-of", "2020-04-12", "--write")
     assert rc == 0, err
     with session_scope(engine) as session:
         states = [finding(session, date(2020, m, 1)) for m in (1, 2, 3)]

@@ -72,7 +72,7 @@ def test_show_prints_one_finding_whole(cli_db, db_url, archive, monkeypatch):
 
 def test_show_of_an_engine_finding_and_of_an_unknown_id(cli_db, db_url, archive, monkeypatch):
     _seed(db_url, archive, monkeypatch)
-    rows = _evaluate(cli_db, "--as-of", "2020-04-10")
+    rows = _evaluate(cli_db, "--as-of", "2020-04-10", "--write")
     rc, out, _err = cli_db("findings", "show", str(rows[0]["id"]), "--json")
     story = json.loads(out)
     assert story["evidence"] == rows[0]["evidence"] and story["audit"] == []

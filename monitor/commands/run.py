@@ -21,7 +21,11 @@ def register(sub) -> None:
     p.add_argument("--all", action="store_true", help="Poll every source, due or not.")
     p.add_argument("--as-of", type=day_or_instant, metavar="DATE",
                    help="Evaluate as of this date or ISO datetime (default: now). Reports first "
-                        "seen after it are ignored by the evaluation.")
+                        "seen after it are ignored by the evaluation. A date before today (a "
+                        "time before now) makes the evaluation a dry run unless --write is "
+                        "given; the polls are stored either way.")
+    p.add_argument("--write", action="store_true",
+                   help="Record the findings of an evaluation --as-of the past.")
     p.add_argument("--json", action="store_true", help="Machine-readable summary.")
     p.set_defaults(handler=run)
 
@@ -37,7 +41,8 @@ def run(args, ctx) -> int:
         print("warning: no contact address is configured (MONITOR_CONTACT): government CDNs "
               "often block clients whose User-Agent names no contact", file=sys.stderr)
     try:
-        report = run_once(ctx, as_of=args.as_of, every_source=args.all, progress=progress)
+        report = run_once(ctx, as_of=args.as_of, every_source=args.all, progress=progress,
+                          write=True if args.write else None)
     finally:
         progress_done()
     if args.json:
