@@ -14,11 +14,9 @@ import logging
 
 from monitor.config import redact_url
 from monitor.errors import DatabaseError
+from monitor.shipped import migrations_dir
 
 log = logging.getLogger(__name__)
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ALEMBIC_DIR = REPO_ROOT / "alembic"
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -61,7 +59,7 @@ def alembic_config(engine: Engine):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False)
                         .replace("%", "%%"))
     cfg.attributes["engine"] = engine

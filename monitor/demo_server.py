@@ -1,7 +1,7 @@
 """A loopback web server that stands in for dhs.gov and hhs.gov in the offline demo.
 
 It serves the project's bundled documents (every source's fixtures, listed in
-tests/fixtures/<source>/manifest.yaml) at paths that mirror their canonical URLs:
+tests/fixtures/<source>/manifest.yaml and shipped in the wheel, see monitor.shipped) at paths that mirror their canonical URLs:
 ``https://www.dhs.gov/a/b.pdf`` is served at ``http://127.0.0.1:PORT/www.dhs.gov/a/b.pdf``.
 URLs named in ``deny`` get a CDN-style denial page, the way government CDNs answer clients
 they do not like, so the demo can show a source going ``broken``. It binds 127.0.0.1 only.
@@ -16,10 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 import yaml
 
-from monitor.db import REPO_ROOT
+from monitor.shipped import demo_documents_dir
 from scrapers.http import mirror_rewrite
-
-FIXTURES = REPO_ROOT / "tests" / "fixtures"
 
 # Modelled on an Akamai edge denial, which dhs.gov's CDN serves with status 403.
 DENIAL_PAGE = b"""<HTML><HEAD>
@@ -46,8 +44,10 @@ def mirror_path(url: str) -> str:
     return mirror_rewrite("")(url)
 
 
-def load_manifests(root: Path = FIXTURES) -> list[Served]:
-    """Every fixture that has a canonical URL, from every source's manifest."""
+def load_manifests(root: Path | None = None) -> list[Served]:
+    """Every fixture that has a canonical URL, from every source's manifest (by default the
+    shipped demo documents: tests/fixtures in a checkout, see monitor.shipped)."""
+    root = demo_documents_dir() if root is None else root
     served = []
     for manifest in sorted(root.glob("*/manifest.yaml")):
         data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}

@@ -72,7 +72,7 @@ def run(args, ctx) -> int:
 def _print(result, as_json: bool) -> None:
     from monitor.config import redact_url
     from monitor.demo import AS_OF, DENIED, WATCH_FROM
-    from monitor.demo_server import FIXTURES
+    from monitor.shipped import demo_documents_dir
     from monitor.output import print_json
     from monitor.pipeline import report_json
     from monitor.run_summary import print_report
@@ -130,4 +130,4 @@ Go on exploring (same database and archive):
   monitor problems                      # what the parser could not read
   monitor runs                          # every request, with its typed outcome
   monitor evaluate --as-of 2022-09-30 --dry-run
-  monitor parse dhs_family_unit_actions {FIXTURES / "dhs_family_unit_actions" / "fuar_may2022_reconstructed.pdf"} --json""")
+  monitor parse dhs_family_unit_actions {demo_documents_dir() / "dhs_family_unit_actions" / "fuar_may2022_reconstructed.pdf"} --json""")
