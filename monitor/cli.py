@@ -30,6 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def purpose(args: argparse.Namespace) -> str:
+    """What a command holding the writer lock is, for whoever waits: its name and action,
+    never its arguments (a --url may carry a secret)."""
+    words = ["monitor", args.command]
+    for dest in ("action", "db_command"):
+        if isinstance(getattr(args, dest, None), str):
+            words.append(getattr(args, dest))
+    return " ".join(words)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -41,7 +51,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         ctx = Context.from_environment()
-        return int(args.handler(args, ctx) or 0)
+        writes = getattr(args, "writes", False)
+        if callable(writes):
+            writes = writes(args)
+        if not writes:
+            return int(args.handler(args, ctx) or 0)
+        with ctx.writing(purpose=purpose(args)):  # one writer per database at a time
+            return int(args.handler(args, ctx) or 0)
     except (MonitorError, UnknownSource, ArchiveError) as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"error: {line}", file=sys.stderr)  # one line per problem (bad settings)

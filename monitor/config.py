@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     ack_survives_days: Whole = Field(30, ge=0, description=(
         "An acknowledgement survives a finding's reopen that comes less than this many days "
         "after it was resolved (0: never)."))
+    lock_timeout: Number = Field(60.0, ge=0, description=(
+        "Seconds a command that writes waits for another one writing to the same database "
+        "before it gives up (exit 1); 0: do not wait."))
     log_level: Annotated[Literal["debug", "info", "warning", "error"],
                          BeforeValidator(lower)] = Field("info", description="Log level.")
     log_format: Annotated[Literal["auto", "json", "text"], BeforeValidator(lower)] = Field(

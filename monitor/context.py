@@ -10,6 +10,12 @@ from typing import Iterator
 from monitor.config import Settings, load_settings
 
 
+def say_waiting(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
 class Context:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -23,16 +29,34 @@ class Context:
         return cls(settings)
 
     @cached_property
-    def engine(self):
-        """The configured database, migrated to head on first use."""
+    def database(self):
+        """The configured database's engine, not yet migrated (locks are taken on it)."""
         from monitor.config_checks import ensure_directory
-        from monitor.db import ensure_migrated, make_engine, sqlite_directory
+        from monitor.db import make_engine, sqlite_directory
 
         if sqlite_directory(self.settings.database_url) == self.settings.home.absolute():
             ensure_directory(self.settings.home, "MONITOR_HOME")  # the monitor's own directory
-        engine = make_engine(self.settings.database_url)
-        ensure_migrated(engine)
-        return engine
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def engine(self):
+        """The configured database, migrated to head on first use (under the writer lock)."""
+        from monitor.db import ensure_migrated
+
+        ensure_migrated(self.database, lock_timeout=self.settings.lock_timeout,
+                        on_wait=say_waiting)
+        return self.database
+
+    @contextmanager
+    def writing(self, purpose: str = "monitor") -> Iterator:
+        """Hold the database's writer lock for the block: a second writer waits up to
+        ``lock_timeout`` seconds (saying so on stderr), then fails with one line
+        (:class:`monitor.locks.LockTimeout`). Re-entrant within a thread."""
+        from monitor.locks import writer_lock
+
+        with writer_lock(self.database, timeout=self.settings.lock_timeout, purpose=purpose,
+                         on_wait=say_waiting) as lock:
+            yield lock
 
     @cached_property
     def archive(self):

@@ -79,19 +79,31 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.0,
+            on_wait=None) -> None:
+    """Migrate to ``revision`` under the database's writer lock (no other monitor command
+    writes meanwhile, and two first uses do not migrate twice)."""
     from alembic import command
 
+    from monitor.locks import writer_lock
+
     try:
-        command.upgrade(alembic_config(engine), revision)
+        with writer_lock(engine, timeout=lock_timeout, purpose="monitor db upgrade",
+                         on_wait=on_wait):
+            command.upgrade(alembic_config(engine), revision)
     except OperationalError as exc:
         raise DatabaseError(_unreachable(engine, exc)) from None
 
 
-def downgrade(engine: Engine, revision: str = "base") -> None:
+def downgrade(engine: Engine, revision: str = "base", *, lock_timeout: float = 60.0,
+              on_wait=None) -> None:
     from alembic import command
 
-    command.downgrade(alembic_config(engine), revision)
+    from monitor.locks import writer_lock
+
+    with writer_lock(engine, timeout=lock_timeout, purpose="monitor db downgrade",
+                     on_wait=on_wait):
+        command.downgrade(alembic_config(engine), revision)
 
 
 def _unreachable(engine: Engine, exc: Exception) -> str:
@@ -99,18 +111,29 @@ def _unreachable(engine: Engine, exc: Exception) -> str:
     return f"database {redact_url(str(engine.url))} is unreachable: {first}"
 
 
-def ensure_migrated(engine: Engine) -> None:
-    """Bring the database to head on first use, so every command works on a fresh machine."""
+def _revision(engine: Engine) -> str | None:
     try:
-        current = current_revision(engine)
+        return current_revision(engine)
     except OperationalError as exc:
         raise DatabaseError(_unreachable(engine, exc)) from None
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot read the schema version: {exc}") from None
+
+
+def ensure_migrated(engine: Engine, *, lock_timeout: float = 60.0, on_wait=None) -> None:
+    """Bring the database to head on first use, so every command works on a fresh machine.
+    The migration runs under the writer lock; whoever gets it second finds the work done."""
+    from monitor.locks import writer_lock
+
     head = head_revision(engine)
-    if current != head:
-        log.info("migrating database", extra={"from_revision": current, "to_revision": head})
-        upgrade(engine)
+    if _revision(engine) == head:
+        return
+    with writer_lock(engine, timeout=lock_timeout, purpose="monitor (first-use migration)",
+                     on_wait=on_wait):
+        current = _revision(engine)
+        if current != head:
+            log.info("migrating database", extra={"from_revision": current, "to_revision": head})
+            upgrade(engine)
 
 
 def table_names(engine: Engine) -> set[str]:

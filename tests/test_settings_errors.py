@@ -43,6 +43,7 @@ BAD = {
                    "MONITOR_WATCH_FROM must be an ISO date (YYYY-MM-DD), got '2022-13-01'"),
     "ack_survives_days": ("a month", "MONITOR_ACK_SURVIVES_DAYS must be a whole number, "
                                      "got 'a month'"),
+    "lock_timeout": ("-1", "MONITOR_LOCK_TIMEOUT must be 0 or more, got '-1'"),
     "log_level": ("loud", "MONITOR_LOG_LEVEL must be one of debug, info, warning, error, "
                           "got 'loud'"),
     "log_format": ("xml", "MONITOR_LOG_FORMAT must be one of auto, json, text, got 'xml'"),

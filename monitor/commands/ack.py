@@ -12,7 +12,7 @@ def register(sub) -> None:
     p.add_argument("id", type=finding_id, help="Finding id (see `monitor findings`).")
     p.add_argument("--by", required=True, metavar="NAME", help="Who acknowledges it.")
     p.add_argument("--note", metavar="TEXT", help="Why, or what happens next.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args, ctx) -> int:

@@ -18,7 +18,7 @@ def register(sub) -> None:
                     "'archive' (resolved when a later verify finds it gone). Prints a summary; "
                     "exit status 1 on any problem.")
     v.add_argument("--json", action="store_true", help="Machine-readable report.")
-    v.set_defaults(handler=run_verify)
+    v.set_defaults(handler=run_verify, writes=True)
     g = actions.add_parser(
         "get", help="Write an archived body out, after checking it still hashes to its name.",
         description="Export the body SHA256 to --out (or standard output), only when its file "
@@ -26,7 +26,7 @@ def register(sub) -> None:
                     "and an operator finding.")
     g.add_argument("sha256", help="The body's sha256 (see `monitor runs` or a finding's evidence).")
     g.add_argument("--out", metavar="FILE", help="Write here instead of standard output.")
-    g.set_defaults(handler=run_get)
+    g.set_defaults(handler=run_get, writes=True)
 
 
 def run_verify(args: argparse.Namespace, ctx) -> int:

@@ -37,8 +37,11 @@ def upgrade(args: argparse.Namespace, ctx) -> int:
     if directory is not None and not directory.is_dir():
         ensure_directory(directory, "MONITOR_DATABASE_URL")
         print(f"created directory {directory} for the SQLite database")
+    from monitor.context import say_waiting
+
     engine = _engine(ctx)
-    do_upgrade(engine, args.revision)
+    do_upgrade(engine, args.revision, lock_timeout=ctx.settings.lock_timeout,
+               on_wait=say_waiting)
     print(f"{redact_url(ctx.settings.database_url)} is at revision {current_revision(engine)}")
     return 0
 
@@ -69,7 +72,10 @@ def current(args: argparse.Namespace, ctx) -> int:
 def downgrade(args: argparse.Namespace, ctx) -> int:
     from monitor.db import current_revision, downgrade as do_downgrade
 
+    from monitor.context import say_waiting
+
     engine = _engine(ctx)
-    do_downgrade(engine, args.revision)
+    do_downgrade(engine, args.revision, lock_timeout=ctx.settings.lock_timeout,
+                 on_wait=say_waiting)
     print(f"now at revision {current_revision(engine) or 'base (empty)'}")
     return 0

@@ -31,7 +31,7 @@ def register(sub) -> None:
                       help="Email it to digest_to through smtp_host, unless already sent.")
     p.add_argument("--week", type=_week, metavar="YYYY-Www",
                    help="The ISO week, e.g. 2023-W03 (default: the last complete week).")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=lambda a: a.send)
 
 
 def run(args, ctx) -> int:

@@ -26,7 +26,7 @@ def register(sub) -> None:
                       help="Record the findings even when --as-of is in the past (they then "
                            "stand as of that date until the next evaluation).")
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=lambda a: not a.dry_run)
 
 
 def run(args, ctx) -> int:

@@ -21,7 +21,7 @@ def register(sub) -> None:
     p.add_argument("--period", metavar="PERIOD",
                    help="The period it fulfils: 2020-01, FY2021 or 2019-10-01..2020-01-31.")
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args, ctx) -> int:

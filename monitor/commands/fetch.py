@@ -26,7 +26,7 @@ def register(sub) -> None:
                    help="Request https://host/path from BASE/host/path instead (the offline "
                         "demo server); runs still record the canonical URL.")
     p.add_argument("--json", action="store_true", help="Machine-readable output: a list of runs.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def _check_args(args: argparse.Namespace) -> None:

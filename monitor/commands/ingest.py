@@ -22,7 +22,7 @@ def register(sub) -> None:
     p.add_argument("--listing", action="store_true",
                    help="The document is a listing page: its links become reports of the source.")
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args, ctx) -> int:

@@ -18,7 +18,7 @@ def register(sub) -> None:
     p.add_argument("--retry-dead", action="store_true",
                    help="First put dead-lettered deliveries back in the queue (after fixing "
                         "the token or the channel).")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=lambda a: not a.dry_run)
 
 
 def run(args, ctx) -> int:

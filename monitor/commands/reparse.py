@@ -17,7 +17,7 @@ def register(sub) -> None:
                                    "is an operator finding).")
     p.add_argument("source", help="Source id (see `monitor sources`).")
     p.add_argument("--json", action="store_true", help="Machine-readable output: one object per snapshot.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args: argparse.Namespace, ctx) -> int:

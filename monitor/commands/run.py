@@ -27,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("--write", action="store_true",
                    help="Record the findings of an evaluation --as-of the past.")
     p.add_argument("--json", action="store_true", help="Machine-readable summary.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args, ctx) -> int:

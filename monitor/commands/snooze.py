@@ -15,7 +15,7 @@ def register(sub) -> None:
                    help="Snooze until this date (YYYY-MM-DD, in the future).")
     p.add_argument("--by", required=True, metavar="NAME", help="Who snoozes it.")
     p.add_argument("--note", metavar="TEXT", help="Why.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args, ctx) -> int:

@@ -13,7 +13,7 @@ def register(sub) -> None:
     p.add_argument("id", type=finding_id, help="Finding id (see `monitor findings`).")
     p.add_argument("--reason", required=True, metavar="TEXT", help="Why it is waived.")
     p.add_argument("--by", required=True, metavar="NAME", help="Who waives it.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args, ctx) -> int:
