@@ -1,0 +1,205 @@
+"""Stream an analyst view to CSV, JSON or Parquet: `monitor export`.
+
+Rows are read in batches (a server-side cursor on PostgreSQL, SQLite's own cursor), written as
+they come, and never held all at once. The statement is built from the view catalogue
+(monitor/views.py) only: a view or column name that is not in it is refused before anything
+runs, and filter values are bound parameters. Writing to a file goes through ``FILE.partial``,
+renamed when the last row is written, so a failed export leaves no truncated file behind.
+
+Formats: ``csv`` (a header row, then one line per row; empty view: the header only), ``json``
+(an array of objects, one per line; empty view: ``[]``), ``parquet`` (typed columns: integer
+as int64, dates as date32, the rest as strings; needs the ``parquet`` extra, pyarrow).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from monitor.errors import MonitorError, NotFound
+from monitor.views import ORDER, columns as view_columns
+
+FORMATS = ("csv", "json", "parquet")
+BATCH = 5000
+
+
+@dataclass
+class Selection:
+    view: str
+    where: list[tuple[str, str]] = field(default_factory=list)  # (column, value); '' is NULL
+    since: date | None = None  # keep rows whose period ends on or after this day
+    until: date | None = None  # keep rows whose period starts on or before this day
+
+
+def parse_where(text: str) -> tuple[str, str]:
+    column, sep, value = text.partition("=")
+    if not sep or not column.strip():
+        raise MonitorError(f"--where {text!r} is not COLUMN=VALUE")
+    return column.strip(), value
+
+
+def _value(column: str, kind: str, value: str, dialect: str):
+    if kind == "integer":
+        try:
+            return int(value)
+        except ValueError:
+            raise MonitorError(f"--where {column}={value!r}: {column} holds whole numbers") from None
+    if kind == "date":
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise MonitorError(f"--where {column}={value!r}: {column} holds dates "
+                               "(YYYY-MM-DD)") from None
+        return day if dialect == "postgresql" else day.isoformat()
+    return value
+
+
+def build_select(sel: Selection, dialect: str) -> tuple[list[str], str, dict]:
+    """(columns, SQL, parameters) for one selection; NotFound for an unknown view or column."""
+    types = view_columns(sel.view)
+    names = list(types)
+    clauses, params = [], {}
+    by_column: dict[str, list[str]] = {}
+    for column, value in sel.where:
+        if column not in types:
+            raise NotFound(f"view {sel.view} has no column {column!r}; its columns are: "
+                           f"{', '.join(names)}")
+        by_column.setdefault(column, []).append(value)
+    for column, values in by_column.items():
+        alternatives = []
+        for value in values:
+            if value == "":
+                alternatives.append(f"{column} IS NULL")
+                continue
+            key = f"p{len(params)}"
+            params[key] = _value(column, types[column], value, dialect)
+            alternatives.append(f"{column} = :{key}")
+        clauses.append("(" + " OR ".join(alternatives) + ")")
+    for bound, column, op in ((sel.since, "period_end", ">="), (sel.until, "period_start", "<=")):
+        if bound is not None:
+            key = f"p{len(params)}"
+            params[key] = bound if dialect == "postgresql" else bound.isoformat()
+            clauses.append(f"{column} {op} :{key}")
+    sql = f"SELECT {', '.join(names)} FROM {sel.view}"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY " + ", ".join(ORDER[sel.view])
+    return names, sql, params
+
+
+def stream(engine, sel: Selection) -> Iterator[tuple[list[str], Iterator[list[tuple]]]]:
+    """Yield once: (columns, batches of rows), inside one read-only transaction."""
+    from sqlalchemy import text
+
+    dialect = engine.dialect.name
+    names, sql, params = build_select(sel, dialect)
+    options = {"yield_per": BATCH}
+    if dialect == "postgresql":
+        options["postgresql_readonly"] = True
+    with engine.connect() as conn:
+        result = conn.execution_options(**options).execute(text(sql), params)
+        try:
+            yield names, (list(map(tuple, part)) for part in result.partitions(BATCH))
+        finally:
+            result.close()
+            conn.rollback()
+
+
+def _plain(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def write_csv(names: list[str], batches: Iterable[list[tuple]], out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    count = 0
+    for batch in batches:
+        writer.writerows([["" if v is None else _plain(v) for v in row] for row in batch])
+        count += len(batch)
+    return count
+
+
+def write_json(names: list[str], batches: Iterable[list[tuple]], out: IO[str]) -> int:
+    count = 0
+    out.write("[")
+    for batch in batches:
+        for row in batch:
+            out.write(",\n" if count else "\n")
+            out.write(json.dumps(dict(zip(names, map(_plain, row))), ensure_ascii=False))
+            count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise MonitorError("--format parquet needs pyarrow, which is not installed: "
+                           "pip install 'separation-reporting-monitor[parquet]'") from None
+    return pyarrow, pyarrow.parquet
+
+
+def write_parquet(view: str, names: list[str], batches: Iterable[list[tuple]], path: Path) -> int:
+    pa, pq = _pyarrow()
+    types = view_columns(view)
+    arrow = {"integer": pa.int64(), "date": pa.date32()}
+    schema = pa.schema([(n, arrow.get(types[n], pa.string())) for n in names])
+    dates = [i for i, n in enumerate(names) if types[n] == "date"]
+    count = 0
+    with pq.ParquetWriter(str(path), schema) as writer:
+        for batch in batches:
+            cols = [list(c) for c in zip(*batch)] if batch else [[] for _ in names]
+            for i in dates:  # SQLite keeps dates as ISO text
+                cols[i] = [date.fromisoformat(v) if isinstance(v, str) else v for v in cols[i]]
+            writer.write_table(pa.table(cols, schema=schema))
+            count += len(batch)
+        if count == 0:
+            writer.write_table(schema.empty_table())
+    return count
+
+
+def export(engine, sel: Selection, fmt: str, output: Path | None, stdout: IO[str]) -> int:
+    """Write the selection; return the number of rows written."""
+    if fmt not in FORMATS:
+        raise MonitorError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        if output is None:
+            raise MonitorError("--format parquet writes a file: give --output FILE.parquet")
+        _pyarrow()
+    build_select(sel, engine.dialect.name)  # unknown names: refused before any file is made
+    partial = None
+    if output is not None:
+        partial = output.with_name(output.name + ".partial")
+    try:
+        gen = stream(engine, sel)
+        names, batches = next(gen)
+        try:
+            if fmt == "parquet":
+                count = write_parquet(sel.view, names, batches, partial)
+            elif partial is not None:
+                with open(partial, "w", encoding="utf-8", newline="") as out:
+                    count = (write_csv if fmt == "csv" else write_json)(names, batches, out)
+            else:
+                count = (write_csv if fmt == "csv" else write_json)(names, batches, stdout)
+        finally:
+            gen.close()
+        if partial is not None:
+            os.replace(partial, output)
+            partial = None
+        return count
+    finally:
+        if partial is not None and partial.exists():
+            partial.unlink()
+

@@ -1,0 +1,150 @@
+"""monitor export on both databases: a view streamed to CSV, JSON or Parquet, filtered by column
+values and by period; an empty view gives the header only; unknown names are one error line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from viewkit import DHS, Q1, entry, ingest
+
+FEB = datetime(2023, 2, 20, 12, tzinfo=timezone.utc)
+MONTHLY = ["month", "period_start", "period_end", "agency", "source", "measure", "dimension",
+           "category", "dimension2", "category2", "value", "label", "label2", "page", "report_id",
+           "report_title", "report_url", "issued", "snapshot_sha256", "fetched_at",
+           "parser_version", "observation_id"]
+CAUSE = ["--where", "agency=DHS", "--where", "dimension=cause", "--where",
+         "category=criminal_history", "--where", "measure=separations"]
+
+
+@pytest.fixture
+def q1(session, archive):
+    ingest(session, archive, DHS, Q1, FEB)
+    session.commit()
+
+
+def test_an_empty_view_exports_its_header_only(cli_db, tmp_path):
+    rc, out, err = cli_db("export", "separations_monthly")
+    assert (rc, err) == (0, "")
+    assert out == ",".join(MONTHLY) + "\n"
+    rc, out, err = cli_db("export", "separation_revisions", "--format", "json")
+    assert (rc, out) == (0, "[]\n")
+    target = tmp_path / "t.csv"
+    rc, out, err = cli_db("export", "reporting_timeliness", "--output", str(target))
+    assert rc == 0 and out == f"{target}: 0 row(s) of reporting_timeliness as csv\n"
+    assert target.read_text().startswith("obligation_id,agency,period_start,")
+    assert len(target.read_text().splitlines()) == 1
+
+
+def test_csv_export_filters_by_column_and_period(cli_db, q1):
+    rc, out, err = cli_db("export", "separations_monthly", *CAUSE, "--since", "2022-11-01")
+    assert rc == 0, err
+    got = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["month"], r["value"]) for r in got] == [("2022-11", "3"), ("2022-12", "5")]
+    assert got[0]["report_url"] == entry(DHS, Q1)["url"]
+    assert got[0]["period_start"] == "2022-11-01" and got[0]["dimension2"] == ""
+    assert got[0]["fetched_at"] == "2023-02-20T12:00:00Z"
+    rc, out, _ = cli_db("export", "separations_monthly", *CAUSE, "--until", "2022-10-31")
+    assert [r["month"] for r in csv.DictReader(io.StringIO(out))] == ["2022-10"]
+    # values of one column are alternatives; COLUMN= matches NULL
+    rc, out, _ = cli_db("export", "separation_counts", "--where", "dimension2=",
+                        "--where", "category=criminal_history", "--where", "category=other",
+                        "--where", "dimension=cause")
+    cats = {r["category"] for r in csv.DictReader(io.StringIO(out))}
+    assert rc == 0 and cats <= {"criminal_history", "other"} and "criminal_history" in cats
+
+
+def test_json_export_to_a_file_has_integers_and_iso_dates(cli_db, q1, tmp_path, engine):
+    target = tmp_path / "monthly.json"
+    rc, out, err = cli_db("export", "separations_monthly", *CAUSE, "--format", "json",
+                          "--output", str(target))
+    assert rc == 0, err
+    assert out == f"{target}: 3 row(s) of separations_monthly as json\n"
+    got = json.loads(target.read_text())
+    assert [(r["month"], r["value"]) for r in got] == [("2022-10", 4), ("2022-11", 3),
+                                                       ("2022-12", 5)]
+    assert list(got[0]) == MONTHLY and got[0]["period_end"] == "2022-10-31"
+    assert not (tmp_path / "monthly.json.partial").exists()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM separations_monthly")).scalar() > len(got)
+
+
+def test_parquet_export_keeps_column_types(cli_db, q1, tmp_path):
+    import pyarrow.parquet as pq  # the test extra installs the parquet extra's pyarrow
+
+    target = tmp_path / "monthly.parquet"
+    rc, out, err = cli_db("export", "separations_monthly", *CAUSE, "--format", "parquet",
+                          "--output", str(target))
+    assert rc == 0, err
+    table = pq.read_table(target)
+    assert table.column_names == MONTHLY
+    assert table.column("value").to_pylist() == [4, 3, 5]
+    assert str(table.schema.field("value").type) == "int64"
+    assert str(table.schema.field("period_start").type) == "date32[day]"
+    empty = tmp_path / "empty.parquet"
+    rc, _, err = cli_db("export", "separation_revisions", "--format", "parquet",
+                        "--output", str(empty))
+    assert rc == 0, err
+    assert pq.read_table(empty).num_rows == 0
+    assert "old_value" in pq.read_table(empty).column_names
+
+
+def test_parquet_without_pyarrow_says_how_to_get_it(cli_db, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
+    rc, out, err = cli_db("export", "separations_monthly", "--format", "parquet", "--output",
+                          str(tmp_path / "x.parquet"))
+    assert rc == 1 and out == ""
+    assert err == ("error: --format parquet needs pyarrow, which is not installed: "
+                   "pip install 'separation-reporting-monitor[parquet]'\n")
+    assert not list(tmp_path.glob("x.parquet*"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["export", "separations"], "error: no view named 'separations'; the views are: "
+                                "separation_counts, separations_monthly, "),
+    (["export", "separations_monthly", "--where", "cause=other"],
+     "error: view separations_monthly has no column 'cause'; its columns are: month, "),
+    (["export", "separations_monthly", "--where", "value=many"],
+     "error: --where value='many': value holds whole numbers"),
+    (["export", "separations_monthly", "--where", "period_start=June"],
+     "error: --where period_start='June': period_start holds dates (YYYY-MM-DD)"),
+    (["export", "separations_monthly", "--where", "agency"],
+     "error: --where 'agency' is not COLUMN=VALUE"),
+    (["export", "separations_monthly", "--format", "parquet"],
+     "error: --format parquet writes a file: give --output FILE.parquet"),
+])
+def test_unknown_names_and_bad_values_are_one_line(cli_db, tmp_path, argv, message):
+    rc, out, err = cli_db(*argv)
+    assert rc == 1 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1, err
+
+
+def test_rows_are_read_in_batches_through_a_server_side_cursor(engine, session, archive,
+                                                                 monkeypatch):
+    from monitor import export
+    from monitor.export import Selection
+
+    ingest(session, archive, DHS, Q1, FEB)
+    session.commit()
+    monkeypatch.setattr(export, "BATCH", 4)
+    gen = export.stream(engine, Selection("separation_counts"))
+    names, batches = next(gen)
+    first = next(batches)
+    assert len(first) == 4 and names[0] == "observation_id"
+    if engine.dialect.name == "postgresql":
+        # the rows are fetched from a cursor declared on the server, a few at a time
+        with engine.connect() as other:
+            queries = other.execute(text(
+                "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).scalars().all()
+        assert any(q.startswith("FETCH FORWARD ") for q in queries), queries
+    rest = [row for batch in batches for row in batch]
+    gen.close()
+    assert len(first) + len(rest) == 44
+
