@@ -82,9 +82,11 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     now = now or ctx.now()
     report = RunReport(cycle=new_cycle(now), now=now, as_of=as_of)
     candidates = registered if registered is not None else all_sources()
+    # a source without start URLs takes documents by hand (`monitor ingest`) and is not polled
+    pollable = [r for r in candidates if r.source.start_urls]
     with ctx.session() as session:
-        due = candidates if every_source else sources_due(session, candidates, now)
-    report.not_due = sorted({r.id for r in candidates} - {r.id for r in due})
+        due = pollable if every_source else sources_due(session, pollable, now)
+    report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})
 
     fetcher = Fetcher.from_settings(ctx.settings, rewrite=rewrite)
     try:
@@ -99,7 +101,7 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     finally:
         fetcher.close()
     with ctx.session() as session:
-        report.statuses = source_statuses(session, candidates, ctx.now(), ctx.settings)
+        report.statuses = source_statuses(session, pollable, ctx.now(), ctx.settings)
 
     with ctx.session() as session:
         report.problems = problem_groups(session)

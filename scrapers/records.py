@@ -115,10 +115,13 @@ class ParseResult:
     statements: list[StatementRecord] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Reporting requirements found in an official text (scrapers.discovery.Candidate).
+    candidates: list[Any] = field(default_factory=list)
 
     @property
     def yielded_anything(self) -> bool:
-        return bool(self.reports or self.counts or self.statements or self.links)
+        return bool(self.reports or self.counts or self.statements or self.links
+                    or self.candidates)
 
     def problem_kinds(self) -> set[str]:
         return {p.kind for p in self.problems}
@@ -129,7 +132,7 @@ class ParseResult:
         def plain(obj) -> dict[str, Any]:
             return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(obj).items()}
 
-        return {
+        out = {
             "source": source,
             "parser_version": self.parser_version,
             "reports": [plain(r) for r in self.reports],
@@ -139,3 +142,6 @@ class ParseResult:
             "links": [plain(link) for link in self.links],
             "problems": [plain(p) for p in self.problems],
         }
+        if self.candidates:  # only sources that read official texts yield them
+            out["candidates"] = [c.to_json() for c in self.candidates]
+        return out

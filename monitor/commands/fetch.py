@@ -83,7 +83,9 @@ def run(args: argparse.Namespace, ctx) -> int:
     from scrapers.http import Fetcher, mirror_rewrite
     from scrapers.registry import all_sources, load_source
 
-    registered = all_sources() if args.all else [load_source(args.source)]
+    # --all polls every source that has start URLs (one without takes documents by hand)
+    registered = [r for r in all_sources() if r.source.start_urls] if args.all \
+        else [load_source(args.source)]
     fetcher = Fetcher.from_settings(ctx.settings,
                                     rewrite=mirror_rewrite(args.mirror) if args.mirror else None)
     _warn_without_contact(ctx, fetcher, registered, args.url)
