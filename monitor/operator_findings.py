@@ -32,7 +32,11 @@ OPERATOR_FAMILIES = (
     "archive",   # the evidence archive does not match the database (missing or altered body)
     "delivery",  # Slack or email refuses delivery permanently (dead letter)
     "access",    # a source's credentials are missing, expired or refused
+    "discovery",  # an official text imposes a reporting requirement no rule covers yet
 )
+# Kinds other than ``review`` that a family raises: a new requirement found in an official text
+# (monitor/candidates.py) waits for a person's adopt or reject.
+FAMILY_KIND = {"discovery": "new_requirement"}
 
 
 def operator_key_text(family: str, subject: str) -> str:
@@ -55,15 +59,17 @@ def raise_operator_finding(session: Session, *, family: str, subject: str, summa
                            ack_survives_days: int = ACK_SURVIVES_DAYS) -> FindingRow:
     """Open the operator finding (family, subject), or reopen or update it. Writes a transition
     only when something changed; people's states (acknowledged, snoozed, waived) are kept, across
-    a resolve and a reopen too (:func:`monitor.findings_sync.reopen`)."""
+    a resolve and a reopen too (:func:`monitor.findings_sync.reopen`). Its kind is ``review``,
+    or the family's own (:data:`FAMILY_KIND`)."""
     _check_family(family)
+    kind = FAMILY_KIND.get(family, KIND)
     result = result if result is not None else SyncResult()
     key = _key(family, subject)
     evidence = plain(dict(evidence))
     row = session.scalar(select(FindingRow).where(FindingRow.key == key))
     if row is None:
         row = FindingRow(key=key, key_text=operator_key_text(family, subject),
-                         obligation_id=OPERATOR, family=family, kind=KIND, state="open",
+                         obligation_id=OPERATOR, family=family, kind=kind, state="open",
                          severity=severity, subject=subject, summary=summary, evidence=evidence,
                          first_detected_at=now, changed_at=now)
         session.add(row)

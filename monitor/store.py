@@ -189,6 +189,10 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
         session.add(ParseProblem(parse_id=parse.id, report_id=rid, kind=p.kind,
                                  detail=redact_text(p.detail)[:2000], page=p.page))
     session.flush()
+    if result.candidates and outcome in _METADATA_OUTCOMES:
+        from monitor.candidates import store_candidates  # requirements in an official text
+
+        store_candidates(session, source.id, snapshot, result.candidates, now)
     if outcome in _METADATA_OUTCOMES:
         # the analyst views' current figures and revisions (a new reading, or a report's
         # metadata that ranks it among the others)

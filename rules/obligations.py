@@ -394,4 +394,19 @@ def load_obligations(directory: Path | str | None = None) -> list[Obligation]:
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise ObligationError(str(directory.name), "(directory)", "holds no *.yaml rule files")
-    return [load_obligation_file(f) for f in files]
+    return [load_obligation_file(f) for f in files if not is_draft(f)]
+
+
+def is_draft(path: Path | str) -> bool:
+    """A rule file marked ``draft: true`` (written by `monitor adopt`) is not loaded until a
+    person completes it and removes the mark; `monitor check` lists it."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # the loader reports it, naming the file
+    return isinstance(data, dict) and data.get("draft") is True
+
+
+def draft_files(directory: Path | str | None = None) -> list[Path]:
+    directory = Path(directory) if directory is not None else BUNDLED_DIR
+    return [f for f in sorted(directory.glob("*.yaml")) if is_draft(f)]

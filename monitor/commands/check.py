@@ -17,7 +17,7 @@ def register(sub) -> None:
 def run(args, ctx) -> int:
     from monitor.checking import check_all
 
-    report = check_all()
+    report = check_all(verified=_verified(ctx))
     if args.json:
         from monitor.output import print_json
 
@@ -31,3 +31,22 @@ def run(args, ctx) -> int:
               f"passed, {len(report['sources'])} source(s): "
               f"{'FAILED' if report['errors'] else 'ok'}")
     return 1 if report["errors"] else 0
+
+
+def _verified(ctx) -> dict:
+    """Citations an official text verified (`monitor candidates`), when the configured database
+    exists; `check` never creates one."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = ctx.settings.database_url
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if not database or database == ":memory:" or not Path(database).expanduser().exists():
+            return {}
+    from monitor.candidates import verifications
+
+    with ctx.session() as session:
+        return {key: f"{v.package_id} ({v.url or 'no URL'})"
+                for key, v in verifications(session).items()}

@@ -51,6 +51,8 @@ def run(args, ctx) -> int:
             "problems": [{"kind": p.kind, "detail": p.detail}
                          for p in (intake.result.problems if intake.result else [])],
             "already_parsed": intake.result is None,
+            # reporting requirements found in an official text (`monitor candidates`)
+            "candidates": [c.id for c in intake.result.candidates] if intake.result else [],
         }
     if args.json:
         from monitor.output import print_json
@@ -64,6 +66,9 @@ def run(args, ctx) -> int:
               f"{summary['links']} links; fetch run {fetch_run.id}")
         for p in summary["problems"]:
             print(f"problem {p['kind']}: {p['detail']}")
+        if summary["candidates"]:
+            print(f"{len(summary['candidates'])} requirement candidate(s) found: review them with "
+                  "`monitor candidates`")
     if intake.outcome in FAILED:
         return 1
     if intake.outcome != "ok":

@@ -107,6 +107,8 @@ def alert_item(row, transition=None) -> dict[str, Any]:
     title = ob.get("title") or row.obligation_id
     if row.obligation_id == OPERATOR:  # the monitor's own operation (monitor/operator_findings.py)
         title = f"the monitor's own operation ({row.family})"
+        if row.family == "discovery":  # monitor/candidates.py
+            title = "a new reporting requirement in an official text"
     return {
         "finding_id": row.id, "obligation_id": row.obligation_id,
         "obligation": title, "agency": ob.get("agency") or "",

@@ -14,6 +14,9 @@ from monitor.models.archive import CaptureRow  # noqa: F401 - registers the capt
 from monitor.models.findings import (  # noqa: F401 - registers the findings tables
     FINDING_STATES, AuditEntry, FindingRow, FindingTransition, ManualEvidence,
 )
+from monitor.models.candidates import (  # noqa: F401 - registers the discovery tables
+    CANDIDATE_STATUSES, CitationVerification, RequirementCandidate,
+)
 from monitor.models.delivery import (  # noqa: F401 - registers the outbox tables
     DELIVERY_STATES, Delivery, DeliveryAttempt, OutboxItem, OutboxMessage,
 )
