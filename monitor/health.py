@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
 from monitor.models import SourceHealth, SourceHealthEvent
+from monitor.upsert import insert_or_ignore
 
 
 @dataclass(frozen=True)
@@ -45,32 +47,41 @@ def record_poll(session: Session, source_id: str, *, failed: bool, outcome: str,
                 error: str | None, now: datetime, broken_after: int) -> HealthChange:
     """Fold one poll's result into the source's health; write an event if the state changed.
 
-    The source row must exist (the poll ensures it). Flushes, does not commit.
+    The counter is kept by the database (``consecutive_failures = consecutive_failures + 1``),
+    never read-modify-written here, and the state moves with a conditional UPDATE whose row
+    count says whether this poll made the change, so two polls of one source at once count two
+    failures and write one event per change. The source row must exist (the poll ensures it).
+    Flushes, does not commit.
     """
-    row = session.get(SourceHealth, source_id)
-    before = row.state if row is not None else None
-    if row is None:
-        row = SourceHealth(source_id=source_id, state="healthy", consecutive_failures=0,
-                           changed_at=now)
-        session.add(row)
+    session.flush()
+    first_seen = insert_or_ignore(session, SourceHealth, dict(
+        source_id=source_id, state="healthy", consecutive_failures=0, changed_at=now))
+    table = SourceHealth.__table__
+    key = table.c.source_id == source_id
     if failed:
-        row.consecutive_failures += 1
-        row.last_failure_at = now
-        row.last_error = error
+        values = dict(consecutive_failures=table.c.consecutive_failures + 1,
+                      last_failure_at=now, last_error=error, last_outcome=outcome)
     else:
-        row.consecutive_failures = 0
-        row.last_success_at = now
-        row.last_error = None
-        if row.first_success_at is None:
-            row.first_success_at = now
-    row.last_outcome = outcome
-    after = state_for(row.consecutive_failures, broken_after)
-    if after != before:
-        row.state = after
-        row.changed_at = now
+        values = dict(consecutive_failures=0, last_success_at=now, last_error=None,
+                      last_outcome=outcome,
+                      first_success_at=func.coalesce(table.c.first_success_at, now))
+    row = session.execute(update(table).where(key).values(**values)
+                          .returning(table.c.consecutive_failures, table.c.state)).one()
+    failures = row.consecutive_failures
+    before = None if first_seen else row.state
+    after = state_for(failures, broken_after)
+    moved = after != before and (first_seen or session.execute(
+        update(table).where(key, table.c.state == before)
+        .values(state=after, changed_at=now)).rowcount == 1)
+    if first_seen and after != "healthy":
+        session.execute(update(table).where(key).values(state=after, changed_at=now))
+    if moved:
         session.add(SourceHealthEvent(source_id=source_id, at=now, from_state=before,
                                       to_state=after, outcome=outcome,
-                                      consecutive_failures=row.consecutive_failures,
+                                      consecutive_failures=failures,
                                       detail=error if failed else None))
     session.flush()
-    return HealthChange(before, after, row.consecutive_failures)
+    cached = session.identity_map.get(session.identity_key(SourceHealth, (source_id,)))
+    if cached is not None:
+        session.expire(cached)  # the ORM copy predates the UPDATEs above
+    return HealthChange(before, after, failures)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
+from monitor.upsert import insert_or_ignore
 from monitor.models import (
     CountObservation, Parse, ParseProblem, Report, Snapshot, SourceRow, Statement,
 )
@@ -38,11 +39,13 @@ _METADATA_OUTCOMES = ("ok", "layout_changed")
 
 
 def ensure_source(session: Session, source: Source, now: datetime) -> SourceRow:
+    """The source's row, created if needed (insert-or-ignore: a concurrent first fetch of the
+    same source is not an IntegrityError)."""
     row = session.get(SourceRow, source.id)
     if row is None:
-        row = SourceRow(id=source.id, agency=source.agency, title=source.title, created_at=now)
-        session.add(row)
-        session.flush()
+        insert_or_ignore(session, SourceRow, dict(id=source.id, agency=source.agency,
+                                                  title=source.title, created_at=now))
+        row = session.get(SourceRow, source.id)
     return row
 
 
@@ -84,12 +87,14 @@ def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: s
                                                      Snapshot.sha256 == stored.sha256))
     if existing is not None:
         return existing, False
-    snap = Snapshot(source_id=source_id, url=url, sha256=stored.sha256, size=stored.size,
-                    content_type=content_type, headers=headers, fetched_at=fetched_at,
-                    storage=stored.storage)
-    session.add(snap)
-    session.flush()
-    return snap, True
+    session.flush()  # the insert below goes straight to the database
+    created = insert_or_ignore(session, Snapshot, dict(
+        source_id=source_id, url=url, sha256=stored.sha256, size=stored.size,
+        content_type=content_type, headers=headers, fetched_at=fetched_at,
+        storage=stored.storage), conflict=("url", "sha256"))
+    snap = session.scalar(select(Snapshot).where(Snapshot.url == url,
+                                                 Snapshot.sha256 == stored.sha256))
+    return snap, created
 
 
 def latest_snapshot(session: Session, url: str) -> Snapshot | None:
