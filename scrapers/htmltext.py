@@ -18,25 +18,67 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
+# A byte-order mark says what a page is, whatever it declares (as browsers read it).
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _bom_encoding(body: bytes) -> str | None:
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    return None
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(body) - 3 and exc.reason == "unexpected end of data"
+
+
+def _agrees(body: bytes, name: str) -> bool:
+    """Do the bytes bear out a declared charset? Servers and templates mislabel pages: a
+    UTF-8 page sent as ISO-8859-1, a cp1252 page sent as UTF-8, an ASCII page calling itself
+    UTF-16. UTF-16/32 markup is full of NUL bytes; a page declared UTF-8 must decode as UTF-8;
+    a page declared in a single-byte charset that is valid UTF-8 with non-ASCII characters is
+    UTF-8 (real Latin-1 text almost never is)."""
+    import codecs
+
+    codec = codecs.lookup(name).name
+    head = body[:65536]
+    if codec.startswith(("utf-16", "utf-32")):
+        return b"\x00" in head[:4096]
+    if codec == "utf-8":
+        return _is_utf8(head)
+    return head.isascii() or not _is_utf8(head)
+
+
 def encoding_of(body: bytes, content_type: str | None = None) -> str:
-    """The HTTP header's charset, else the page's <meta> charset, else UTF-8 when the bytes
+    """A byte-order mark's encoding; else the HTTP header's charset, else the page's <meta>
+    charset, each only when the bytes agree with it (:func:`_agrees`); else UTF-8 when the bytes
     decode as UTF-8, else cp1252 (what Windows-saved copies use). lxml alone would guess
     Latin-1 for a page without a declaration and garble every dash and quote."""
-    for found in (re.search(r"charset=([\w-]+)", content_type or "", re.I),
+    bom = _bom_encoding(body)
+    if bom:
+        return bom
+    for found in (re.search(r"charset=[\"']?([\w-]+)", content_type or "", re.I),
                   _META_CHARSET.search(body[:4096])):
         if found:
             name = found.group(1)
             name = name.decode("ascii", "replace") if isinstance(name, bytes) else name
             try:
-                "".encode(name)
-                return name
+                if _agrees(body, name):
+                    return name
             except LookupError:
                 continue
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+    return "utf-8" if _is_utf8(body) else "cp1252"
+
+
+def _without_nul(body: bytes, encoding: str) -> bytes:
+    """NUL bytes in a single- or variable-byte page are noise (browsers drop them): a NUL in a
+    table cell would otherwise turn "9" into "9\ufffd", not a number."""
+    return body if encoding.lower().startswith(("utf-16", "utf-32")) else body.replace(b"\x00", b"")
 
 
 def parse_html(body: bytes, content_type: str | None = None):
@@ -44,8 +86,9 @@ def parse_html(body: bytes, content_type: str | None = None):
     ``ParserError`` (a ``ValueError``) for a body with no markup at all."""
     import lxml.html
 
-    parser = lxml.html.HTMLParser(encoding=encoding_of(body, content_type))
-    return lxml.html.document_fromstring(body, parser=parser)
+    encoding = encoding_of(body, content_type)
+    parser = lxml.html.HTMLParser(encoding=encoding)
+    return lxml.html.document_fromstring(_without_nul(body, encoding), parser=parser)
 
 
 def visible_text(root) -> str:
@@ -75,7 +118,8 @@ def visible_text(root) -> str:
 
 def plain_text(body: bytes, content_type: str | None = None) -> str:
     """A text body (a page saved without markup) as lines of text."""
-    text = body.decode(encoding_of(body, content_type), errors="replace").replace("\r\n", "\n")
+    encoding = encoding_of(body, content_type)
+    text = _without_nul(body, encoding).decode(encoding, errors="replace").replace("\r\n", "\n")
     return _lines(text)
 
 

@@ -94,9 +94,19 @@ def is_pdf(body: bytes) -> bool:
     return _strip(body[:1024]).startswith(b"%PDF")
 
 
+def _wide_text(head: bytes) -> bytes | None:
+    """The head of a UTF-16 text with a byte-order mark, as UTF-8 (its markup is half NUL
+    bytes, which would otherwise make it binary); None when there is no such mark."""
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return head[len(bom):].decode(encoding, errors="replace").encode("utf-8")
+    return None
+
+
 def looks_like_html(body: bytes) -> bool:
     """Markup of an HTML page near the start (a plain-text copy of a page has none)."""
-    return bool(_HTML_TAG.search(body[:HEAD]))
+    head = body[:HEAD]
+    return bool(_HTML_TAG.search(_wide_text(head) or head))
 
 
 def _looks_textual(head: bytes) -> bool:
@@ -122,6 +132,9 @@ def sniff(body: bytes) -> Sniffed:
     head = body[:HEAD]
     if is_pdf(body):
         return Sniffed(PDF, _DESCRIPTIONS[PDF])
+    wide = _wide_text(head)
+    if wide is not None and sniff(wide).is_text:
+        return sniff(wide)
     for media, description, magic in _SIGNATURES:
         if head.startswith(magic):
             return Sniffed(media, description)
