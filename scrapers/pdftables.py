@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from scrapers.tables import Row, Table, is_continuation_title, is_value_like, table_title
 
 MARGIN = 0.06  # running headers and page numbers live in the top and bottom 6% of a page
+# The reports read here run to tens of pages; a file declaring thousands is a page bomb (a few
+# hundred KiB that would keep a poll busy for minutes) and is not read.
+MAX_PAGES = 1000
 
 
 class PdfUnreadable(Exception):
@@ -324,11 +327,21 @@ def _join(builders: list[_Builder]) -> list[Table]:
     return tables
 
 
+def _ends_after_eof(body: bytes) -> bool:
+    """Bytes after the last ``%%EOF`` that every PDF reader ignores: NUL padding from a download
+    manager, or a page a server appended. Such a file is whole, not truncated."""
+    end = body.rfind(b"%%EOF")
+    if end < 0:
+        return False
+    tail = body[end + 5:]
+    return not tail.strip(b"\x00\r\n\t ") or b"%PDF" not in tail and b"obj" not in tail
+
+
 def read_pdf(body: bytes) -> PdfText:
     """Text and tables of a PDF; raises PdfUnreadable for what cannot be read."""
     import pdfplumber
 
-    if b"%%EOF" not in body[-2048:]:
+    if b"%%EOF" not in body[-2048:] and not _ends_after_eof(body):
         raise PdfUnreadable("parse_error", "the PDF is truncated (no %%EOF at its end)")
     try:
         pdf = pdfplumber.open(io.BytesIO(body))
@@ -343,6 +356,9 @@ def read_pdf(body: bytes) -> PdfText:
     try:
         with pdf:
             carried = None
+            if len(pdf.pages) > MAX_PAGES:
+                raise PdfUnreadable("parse_error", f"the PDF has {len(pdf.pages):,} pages, more "
+                                    f"than the {MAX_PAGES:,} a report is read to (a page bomb?)")
             for number, page in enumerate(pdf.pages, start=1):
                 words = page.extract_words(extra_attrs=["size"])
                 lines = _lines(words)
@@ -354,6 +370,8 @@ def read_pdf(body: bytes) -> PdfText:
                     builders.extend(found)
                 page.close()
             page_count = len(pdf.pages)
+    except PdfUnreadable:
+        raise
     except Exception as exc:  # noqa: BLE001 - a page that cannot be read makes the file unreadable
         raise PdfUnreadable("parse_error", f"the PDF could not be read ({type(exc).__name__}: {exc})") \
             from None
