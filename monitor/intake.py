@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,15 +40,18 @@ class Intake:
     removed_reports: list[Report] = field(default_factory=list)
 
 
-def run_parser(registered: RegisteredSource, doc: Document) -> ParseResult:
-    """Parse and validate; a parser that raises is a ``parse_error``, never a crash."""
+def run_parser(registered: RegisteredSource, doc: Document,
+               fetched: date | None = None) -> ParseResult:
+    """Parse and validate (against the day the document was obtained, when known: no period
+    starts and no report is issued after it); a parser that raises is a ``parse_error``, never
+    a crash."""
     try:
         result = registered.parse(doc)
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the pipeline
         log.exception("parser raised", extra={"source": registered.id, "url": doc.url})
         return ParseResult(registered.source.parser_version,
                            problems=[Problem("parse_error", f"parser raised {type(exc).__name__}: {exc}")])
-    return validate(result)
+    return validate(result, fetched=fetched)
 
 
 def parse_snapshot(session: Session, archive: Archive, registered: RegisteredSource,
@@ -73,7 +76,8 @@ def parse_snapshot(session: Session, archive: Archive, registered: RegisteredSou
         intake = Intake(snapshot, False, existing.outcome, None, None, links=links)
     else:
         body = archive.get(snapshot.sha256)
-        result = run_parser(registered, Document(body, doc_url, snapshot.content_type))
+        result = run_parser(registered, Document(body, doc_url, snapshot.content_type),
+                            snapshot.fetched_at.date())
         shape = source.listing_shape if is_listing else source.report_shape
         outcome = parse_outcome(result, shape)
         stored = record_parse(session, source, snapshot, result, outcome, now)

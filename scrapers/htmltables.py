@@ -27,6 +27,9 @@ class HtmlText:
     title: str | None  # first <h1>, else <title>
 
 
+NESTED = "(a nested table)"
+
+
 def _text(el) -> str:
     """Text of an element without <sup> footnote markers, whitespace collapsed."""
     parts: list[str] = []
@@ -71,7 +74,9 @@ def _rows(table) -> list[tuple[list[str], bool]]:
                 cells.append(text)
                 continue
             c = queue.pop(0)
-            text, down = _text(c), _span(c, "rowspan")
+            # a table inside a cell is not that cell's number ("1 7" must not read as 17)
+            text = NESTED if c.find(".//table") is not None else _text(c)
+            down = _span(c, "rowspan")
             for _ in range(_span(c, "colspan")):
                 if down > 1:
                     below[len(cells)] = (down - 1, text)
@@ -104,8 +109,8 @@ def _title(table) -> str:
 def read_tables(root) -> list[Table]:
     tables = []
     for el in root.iter("table"):
-        if el.find(".//table") is not None:
-            continue  # a layout table around other tables
+        if el.find(".//table") is not None and not table_title(_title(el)):
+            continue  # a layout table around other tables (a numbered data table is read)
         rows = _rows(el)
         header_rows = []
         while rows and (rows[0][1] or not any(is_value_like(c) for c in rows[0][0][1:])):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from scrapers.records import (
     PROBLEM_KINDS, STATEMENT_STATUSES, ParseResult, Problem,
@@ -15,20 +15,46 @@ from scrapers.records import (
 from scrapers.source import Shape
 
 
-def _bad_period(start: date | None, end: date | None) -> str | None:
+# No border count has come near ten million (all family separations ever number in the
+# thousands): a larger number is a misread - an identifier or a date read as a count, or a
+# hostile document - never a figure.
+MAX_COUNT = 10_000_000
+# The widths of count_observations' text columns: a longer name is junk read as a label (a
+# paragraph in a table cell), dropped with a problem rather than refused by the database.
+FIELD_WIDTHS = {"measure": 60, "dimension": 60, "category": 120, "dimension2": 60,
+                "category2": 120}
+
+
+# How far after the day a document was obtained a period may start or an issue date fall
+# before it is impossible rather than approximate: an ingested copy's --fetched-at is often a
+# guess, and fixtures and mirrors are dated loosely; a year later is never a slip.
+FUTURE_SLACK = timedelta(days=366)
+
+
+def _future(day: date | None, fetched: date | None) -> bool:
+    return bool(day and fetched and day > fetched + FUTURE_SLACK)
+
+
+def _bad_period(start: date | None, end: date | None, fetched: date | None = None) -> str | None:
     if start and end and start > end:
         return f"period starts {start} after it ends {end}"
+    if _future(start, fetched):
+        return f"period starts {start}, more than a year after the document was fetched " \
+               f"on {fetched}"
     return None
 
 
-def validate(result: ParseResult) -> ParseResult:
-    """Return a copy with invalid records removed and a problem for each removal."""
+def validate(result: ParseResult, *, fetched: date | None = None) -> ParseResult:
+    """Return a copy with invalid records removed and a problem for each removal.
+
+    ``fetched`` (the day the document was obtained, when known) rules out what cannot have
+    happened yet: a period that starts, or an issue date, more than a year later."""
     problems = list(result.problems)
     n_reports = len(result.reports)
 
     reports = []
     for i, r in enumerate(result.reports):
-        issue = _bad_period(r.period_start, r.period_end)
+        issue = _bad_period(r.period_start, r.period_end, fetched)
         if not r.url:
             issue = "report without a URL"
         if issue:
@@ -36,6 +62,11 @@ def validate(result: ParseResult) -> ParseResult:
         reports.append(r)  # a report with a bad period is kept, its period is not
         if issue and r.url:
             reports[-1] = replace(r, period_start=None, period_end=None)
+        if r.url and _future(r.issued, fetched):
+            problems.append(Problem("invalid_record", f"report {i}: issued {r.issued}, more than "
+                                    f"a year after the document was fetched on {fetched}",
+                                    report=i))
+            reports[-1] = replace(reports[-1], issued=None, issued_precision=None)
 
     counts = []
     for c in result.counts:
@@ -47,10 +78,16 @@ def validate(result: ParseResult) -> ParseResult:
             issue = f"count {c.label!r} has non-numeric value {c.value!r}"
         elif c.value < 0:
             issue = f"count {c.label!r} is negative ({c.value})"
+        elif c.value > MAX_COUNT:
+            issue = f"count {c.label!r} is implausibly large ({c.value:,.0f})"
         elif not (c.measure and c.dimension and c.category):
             issue = f"count {c.label!r} lacks measure, dimension or category"
+        elif any(len(getattr(c, name) or "") > width for name, width in FIELD_WIDTHS.items()):
+            name = next(n for n, w in FIELD_WIDTHS.items() if len(getattr(c, n) or "") > w)
+            issue = (f"count {c.label[:80]!r}... has a {name} longer than "
+                     f"{FIELD_WIDTHS[name]} characters")
         else:
-            issue = _bad_period(c.period_start, c.period_end)
+            issue = _bad_period(c.period_start, c.period_end, fetched)
         if issue:
             problems.append(Problem("invalid_record", issue, report=c.report if 0 <= c.report < n_reports
                                     else None, page=c.page))
@@ -68,6 +105,8 @@ def validate(result: ParseResult) -> ParseResult:
             issue = f"statement {s.key!r} is 'stated' without a number"
         elif s.value is not None and s.value < 0:
             issue = f"statement {s.key!r} has a negative value"
+        elif s.value is not None and s.value > MAX_COUNT:
+            issue = f"statement {s.key!r} has an implausibly large value ({s.value:,.0f})"
         if issue:
             problems.append(Problem("invalid_record", issue))
         else:
