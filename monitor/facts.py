@@ -28,9 +28,7 @@ from rules.facts import (
     DEFAULT_STALE_AFTER, CountFact, EvidenceFact, Facts, ListingRead, ProblemFact, ReadFact,
     ReportFact, SourceFact, StatementFact,
 )
-
-# Fetch outcomes that mean "the monitor read the page as it is".
-SUCCESS_OUTCOMES = ("ok", "not_modified", "unchanged")
+from scrapers.vocabulary import SUCCESS_OUTCOMES  # "the monitor read the page as it is"
 
 
 @dataclass(frozen=True)

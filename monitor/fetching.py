@@ -52,10 +52,10 @@ from scrapers.http import Fetcher, FetchResult, Validators, host_of
 from scrapers.redact import redact_url
 from scrapers.registry import RegisteredSource
 from scrapers.source import Source
+from scrapers.vocabulary import FETCH_FAILURE_OUTCOMES, PARSE_FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 
-FETCH_FAILURES = ("http_error", "network_error", "blocked", "too_large", "wrong_type")
-PARSE_FAILURES = ("layout_changed", "empty", "parse_error", "wrong_type")
-SUCCESSES = ("ok", "not_modified", "unchanged")
+FETCH_FAILURES = FETCH_FAILURE_OUTCOMES
+PARSE_FAILURES = PARSE_FAILURE_OUTCOMES
 
 
 @dataclass
@@ -81,7 +81,7 @@ class RunSummary:
 
     @property
     def succeeded(self) -> bool:
-        return self.outcome in SUCCESSES
+        return self.outcome in SUCCESS_OUTCOMES
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,11 +23,12 @@ from scrapers.archive import Archive, ArchiveWriteError
 from scrapers.records import Document, ParseResult
 from scrapers.registry import RegisteredSource
 from scrapers.validate import outcome
+from scrapers.vocabulary import Outcome, values
 
 INGEST_CYCLE = "ingest"
 # Outcomes under which nothing of the document was stored but the evidence (archived body,
 # snapshot, parse problems and the fetch run).
-FAILED = ("parse_error", "empty", "wrong_type")
+FAILED = values(Outcome.PARSE_ERROR, Outcome.EMPTY, Outcome.WRONG_TYPE)
 
 
 @dataclass

@@ -25,11 +25,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.models import FetchRun, FindingRow, Parse, ParseProblem, Snapshot
+from scrapers.vocabulary import ProblemKind, values
 
 FAMILY = "parsing"
 # What the summary and `monitor problems` list first: the problems a person must act on.
-KIND_ORDER = ("unmapped_label", "layout_changed", "non_numeric", "inconsistent_total",
-              "parse_error", "empty", "invalid_record")
+KIND_ORDER = values(ProblemKind.UNMAPPED_LABEL, ProblemKind.LAYOUT_CHANGED, ProblemKind.NON_NUMERIC,
+                    ProblemKind.INCONSISTENT_TOTAL, ProblemKind.PARSE_ERROR, ProblemKind.EMPTY,
+                    ProblemKind.INVALID_RECORD)
 # A parser's detail names the table first ("Table 2: cause label 'X' is ..."), then the label
 # as a Python repr, which literal_eval reads back exactly.
 _LABEL = re.compile(r"""(?:cause label|row) ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")

@@ -17,12 +17,13 @@ from typing import Any, Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.facts import SUCCESS_OUTCOMES, stale_after_for
+from monitor.facts import stale_after_for
 from monitor.fetching import next_poll_at
 from monitor.models import FetchRun, SourceHealth
 from scrapers.registry import RegisteredSource
+from scrapers.vocabulary import SUCCESS_OUTCOMES, HealthState, values
 
-PROBLEM_STATES = ("failing", "broken")
+PROBLEM_STATES = values(HealthState.FAILING, HealthState.BROKEN)
 
 
 @dataclass

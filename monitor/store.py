@@ -26,6 +26,7 @@ from scrapers.archive import Archive
 from scrapers.records import Link, ParseResult
 from scrapers.redact import redact_text, redact_url
 from scrapers.source import Source
+from scrapers.vocabulary import Outcome, values
 
 # Headers worth keeping with a snapshot (others are noise or could carry cookies).
 KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date", "server",
@@ -35,7 +36,7 @@ KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date
 _URL_HEADERS = ("location",)
 
 # Parse outcomes under which report metadata may be written (the document was readable).
-_METADATA_OUTCOMES = ("ok", "layout_changed")
+_METADATA_OUTCOMES = values(Outcome.OK, Outcome.LAYOUT_CHANGED)
 
 
 def ensure_source(session: Session, source: Source, now: datetime) -> SourceRow:

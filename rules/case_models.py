@@ -19,9 +19,13 @@ from pydantic import (
 
 from rules.findings import KINDS
 from rules.periods import parse_period
+from scrapers.vocabulary import (
+    PARSE_OUTCOMES, Dimension, HealthState, Measure, StatementKey, StatementStatus, values,
+)
 
-OUTCOMES = ("ok", "layout_changed", "empty", "parse_error")
-STATUSES = ("stated", "ambiguous", "not_stated", "not_required")
+OUTCOMES = PARSE_OUTCOMES
+STATUSES = values(StatementStatus)
+SOURCE_STATES = values(HealthState) + ("never_read",)
 
 
 class _Strict(BaseModel):
@@ -52,7 +56,7 @@ class CaseListingRead(_Strict):
 
 
 class CaseSource(_Strict):
-    state: Literal["healthy", "failing", "broken", "never_read"] = "healthy"
+    state: Literal[SOURCE_STATES] = "healthy"  # type: ignore[valid-type]
     implemented: bool = True
     first_success_at: AwareDatetime | None = None
     last_success_at: AwareDatetime | None = None  # default: the case's as_of
@@ -63,8 +67,8 @@ class CaseSource(_Strict):
 
 
 class CaseCount(_Strict):
-    measure: str = "separations"
-    dimension: str
+    measure: Literal[values(Measure)] = "separations"  # type: ignore[valid-type]
+    dimension: Literal[values(Dimension)]  # type: ignore[valid-type]
     category: str
     label: str
     value: float
@@ -75,8 +79,8 @@ class CaseCount(_Strict):
 
 
 class CaseStatement(_Strict):
-    key: str = "foreign_government_basis"
-    status: Literal["stated", "ambiguous", "not_stated", "not_required"]
+    key: Literal[values(StatementKey)] = "foreign_government_basis"  # type: ignore[valid-type]
+    status: Literal[STATUSES]  # type: ignore[valid-type]
     value: float | None = None
     quote: str | None = None
     page: int | None = None
@@ -93,7 +97,7 @@ class CaseRead(_Strict):
     parsed_at: AwareDatetime | None = None
     sha256: str | None = None  # default: derived from the URL and fetch time
     parser_version: str = "1"
-    outcome: Literal["ok", "layout_changed", "empty", "parse_error"] = "ok"
+    outcome: Literal[OUTCOMES] = "ok"  # type: ignore[valid-type]
     counts: tuple[CaseCount, ...] = ()
     statements: tuple[CaseStatement, ...] = ()
     problems: tuple[CaseProblem, ...] = ()
@@ -110,7 +114,7 @@ class CaseReport(_Strict):
     absent_at: AwareDatetime | None = None
     removed_at: AwareDatetime | None = None
     reads: tuple[CaseRead, ...] | None = None  # None: one read built from the fields below
-    outcome: Literal["ok", "layout_changed", "empty", "parse_error"] | None = None
+    outcome: Literal[OUTCOMES] | None = None  # type: ignore[valid-type]
     counts: tuple[CaseCount, ...] = ()
     statements: tuple[CaseStatement, ...] = ()
     problems: tuple[CaseProblem, ...] = ()

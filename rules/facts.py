@@ -14,11 +14,12 @@ from typing import Iterable
 
 from rules.calendar import eastern_date
 from rules.periods import Period
+from scrapers.vocabulary import HealthState, Outcome, values
 
 # Source health states (monitor/models/health.py); None means "never read successfully".
-SOURCE_STATES = ("healthy", "failing", "broken")
+SOURCE_STATES = values(HealthState)
 # Parse outcomes under which a document's tables could be read.
-READABLE = ("ok",)
+READABLE = values(Outcome.OK)
 
 
 # How long after a deadline a source may go unread before its periods are `unknown` (stale),

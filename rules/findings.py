@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
 
+from scrapers.vocabulary import FindingKind, values
+
 # kind -> family. `unknown` appears in several families: it stands in for the kind that could
 # not be judged (absence while a source is broken; content of an unreadable document; an
 # obligation no public source can show).
-KINDS = ("missing", "late", "incomplete", "unknown", "revised", "removed", "anomaly")
+KINDS = values(FindingKind)
 # The kind of findings the shell raises about its own operation (monitor/operator_findings.py):
 # not the engine's, so not in KINDS; their families are not in FAMILIES either.
 OPERATOR_KIND = "review"

@@ -18,6 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rules.case_models import Case, PeriodText
 from rules.findings import KINDS, SEVERITIES
 from rules.periods import Period, month_from_index, month_index, parse_period
+from scrapers.vocabulary import Dimension, Measure, StatementKey, StatementStatus, values
+
+# The words a rule file may use for what it requires (scrapers/vocabulary.py): a misspelt one is
+# a load error naming the field, not a requirement that can never be met.
+MEASURES = values(Measure)
+DIMENSIONS = values(Dimension)
+STATEMENT_KEYS = values(StatementKey)
+ACCEPTABLE_STATUSES = values(StatementStatus.STATED, StatementStatus.NOT_REQUIRED)
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "obligations"
 
@@ -161,15 +169,15 @@ class Matching(_Strict):
 
 
 class CountRequirement(_Strict):
-    measure: str
-    dimension: str
+    measure: Literal[MEASURES]  # type: ignore[valid-type]
+    dimension: Literal[DIMENSIONS]  # type: ignore[valid-type]
     citation: str
     why: str
 
 
 class StatementRequirement(_Strict):
-    key: str
-    accept: tuple[Literal["stated", "not_required"], ...] = ("stated",)
+    key: Literal[STATEMENT_KEYS]  # type: ignore[valid-type]
+    accept: tuple[Literal[ACCEPTABLE_STATUSES], ...] = ("stated",)  # type: ignore[valid-type]
     # Printed labels that make silence ambiguous. "taxonomy": the cause labels whose wording
     # leaves open where the information came from, as the cause taxonomy decides
     # (ambiguous_origin_markers in scrapers/data/causes.yaml: the one list, which the parser
@@ -190,7 +198,7 @@ class Content(_Strict):
 
 class CrossAgency(_Strict):
     compare_source: str
-    measure: str = "separations"
+    measure: Literal[MEASURES] = "separations"  # type: ignore[valid-type]
     note: str | None = None
 
 

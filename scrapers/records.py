@@ -13,23 +13,15 @@ from datetime import date
 from typing import Any
 
 from scrapers.sniff import is_pdf as _is_pdf
+from scrapers.vocabulary import ProblemKind, StatementKey, StatementStatus, values
 
-# Problem kinds a parser may raise.
-PROBLEM_KINDS = (
-    "layout_changed",      # the expected tables/markers were not found where the document has them
-    "empty",               # the document holds nothing to read (0 bytes, no text, no rows)
-    "parse_error",         # the document could not be read at all (corrupt, encrypted PDF)
-    "wrong_type",          # the bytes are not a type the source reads (PNG, ZIP, binary, HTML given as PDF)
-    "inconsistent_total",  # parts do not add up to a printed total
-    "unmapped_label",      # a label that the taxonomy does not know; kept as category 'unmapped'
-    "invalid_record",      # a record failed validation (bad date, negative count...) and was dropped
-    "non_numeric",         # a table cell where a number was expected holds something else
-)
+# Problem kinds a parser may raise (what each means: scrapers/vocabulary.py).
+PROBLEM_KINDS = values(ProblemKind)
 
 # Statuses of a required statement (docs/domain.md#foreign-government-basis-statuses).
-STATEMENT_STATUSES = ("stated", "ambiguous", "not_stated", "not_required")
+STATEMENT_STATUSES = values(StatementStatus)
 
-FOREIGN_BASIS = "foreign_government_basis"
+FOREIGN_BASIS = StatementKey.FOREIGN_GOVERNMENT_BASIS.value
 
 
 @dataclass(frozen=True)

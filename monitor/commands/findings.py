@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from monitor.commands._args import finding_id
+from scrapers.vocabulary import FindingState, values
 
-STATES = ("open", "acknowledged", "snoozed", "waived", "resolved", "unresolved", "all")
+STATES = values(FindingState) + ("unresolved", "all")
 
 
 def register(sub) -> None:

@@ -15,8 +15,9 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.models.base import Base
+from scrapers.vocabulary import FindingState, values
 
-FINDING_STATES = ("open", "acknowledged", "snoozed", "waived", "resolved")
+FINDING_STATES = values(FindingState)
 # What a transition records. The monitor writes opened/escalated/changed/updated/resolved/
 # reopened/snooze_expired; people write acknowledged/snoozed/waived.
 TRANSITION_CHANGES = ("opened", "escalated", "changed", "updated", "resolved", "reopened",

@@ -12,8 +12,9 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.models.base import Base
+from scrapers.vocabulary import HealthState, values
 
-HEALTH_STATES = ("healthy", "failing", "broken")
+HEALTH_STATES = values(HealthState)
 
 
 class SourceHealth(Base):
