@@ -26,3 +26,4 @@ __all__ = [
     "HEALTH_STATES", "HttpValidator", "SourceHealth", "SourceHealthEvent",
     "CountObservation", "Parse", "ParseProblem", "Report", "Statement", "FigureVersion",
 ]
+from monitor.models.service import ServiceLeader, ServiceRun  # noqa: E402,F401 - registers them

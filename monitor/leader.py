@@ -1,0 +1,162 @@
+"""One `monitor serve` leads per database: the leader lock.
+
+* PostgreSQL: a session-level advisory lock taken on a dedicated connection that is not in any
+  pool and is held for the life of the process. The server drops the lock the moment that
+  connection ends (the process died, or the network went), so a standby can take over.
+  :meth:`LeaderLock.held` asks the server whether this session still holds it; it is checked
+  before every job, and losing it stops the jobs.
+* SQLite: an exclusive ``flock`` on a file beside the database (``<database>.leader``), which the
+  kernel releases when the process dies. :meth:`LeaderLock.held` checks that the file we lock is
+  still the one at that path (a deleted lock file would let a second instance lock a new one).
+
+The lock says nothing about who holds it; the leader writes that (host, pid, since) to the
+``service_leader`` row (see :mod:`monitor.service_state`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from monitor.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_lock(int4, int4): "MONI", "SRVE". Distinct from any other lock of the monitor.
+PG_KEY = (0x4D4F4E49, 0x53525645)
+# Keepalives on the lock connection: a leader cut off from the server notices within a minute.
+PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 10,
+                 "keepalives_count": 3}
+
+
+class LeaderLock:
+    """Try to lead (:meth:`acquire`), check (:meth:`held`), give it up (:meth:`release`)."""
+
+    def acquire(self) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def held(self) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def release(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class PgLeaderLock(LeaderLock):
+    def __init__(self, url: str) -> None:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        self.engine = create_engine(url, poolclass=NullPool, connect_args=PG_KEEPALIVES,
+                                    isolation_level="AUTOCOMMIT")
+        self.conn = None
+
+    def acquire(self) -> bool:
+        if self.conn is not None and self.held():
+            return True
+        self.release()
+        conn = self.engine.connect()  # raises OperationalError when the server is unreachable
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
+                               {"a": PG_KEY[0], "b": PG_KEY[1]}).scalar()
+        except BaseException:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return False
+        self.conn = conn
+        return True
+
+    def held(self) -> bool:
+        if self.conn is None:
+            return False
+        try:
+            return bool(self.conn.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = pg_backend_pid() AND classid = :a AND objid = :b AND objsubid = 2"),
+                {"a": PG_KEY[0], "b": PG_KEY[1]}).scalar())
+        except SQLAlchemyError:
+            self._drop()
+            return False
+
+    def _drop(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.invalidate()
+                conn.close()
+            except Exception:  # noqa: BLE001 - the connection is gone either way
+                pass
+
+    def release(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            self.conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
+                              {"a": PG_KEY[0], "b": PG_KEY[1]})
+            self.conn.close()
+            self.conn = None
+        except SQLAlchemyError:
+            self._drop()
+
+
+class FileLeaderLock(LeaderLock):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self) -> bool:
+        import fcntl
+
+        if self.fd is not None and self.held():
+            return True
+        self.release()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except BaseException:
+            os.close(fd)
+            raise
+        if os.fstat(fd).st_ino != _inode(self.path):  # deleted between open and flock
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+        return True
+
+    def held(self) -> bool:
+        return self.fd is not None and os.fstat(self.fd).st_ino == _inode(self.path)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor releases the flock
+            self.fd = None
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def leader_lock(database_url: str) -> LeaderLock:
+    """The leader lock of the database ``database_url`` names."""
+    if database_url.startswith("sqlite"):
+        database = make_url(database_url).database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            raise DatabaseError("monitor serve needs a database file or a PostgreSQL server, "
+                                "not an in-memory SQLite database")
+        path = Path(database).expanduser().absolute()
+        return FileLeaderLock(path.with_name(path.name + ".leader"))
+    return PgLeaderLock(database_url)
