@@ -164,7 +164,7 @@ class Settings(BaseSettings):
     digest_to: Addresses = Field((), description=(
         "Recipients of the weekly digest, comma-separated."))
     digest_day: Annotated[Literal[WEEKDAYS], BeforeValidator(lower)] = Field(
-        "monday", description="Day the scheduler sends the digest of the week before.")
+        "monday", description="Day `monitor serve` sends the digest of the week before.")
     digest_time: ClockTime = Field(time(9, 0), description=(
         "Time of day (HH:MM) the digest is sent."))
     digest_timezone: TimeZone = Field("America/New_York", description=(

@@ -17,7 +17,7 @@ def register(sub) -> None:
                     "was fetched and parsed, 1 when any failed (findings and alerts that could "
                     "not be delivered are not failures of the run).")
     p.add_argument("--once", action="store_true", required=True,
-                   help="Run one cycle and exit (the scheduler service comes later).")
+                   help="Run one cycle and exit (`monitor serve` runs it on a schedule).")
     p.add_argument("--all", action="store_true", help="Poll every source, due or not.")
     p.add_argument("--as-of", type=day_or_instant, metavar="DATE",
                    help="Evaluate as of this date or ISO datetime (default: now). Reports first "
