@@ -5,12 +5,13 @@
   connection ends (the process died, or the network went), so a standby can take over.
   :meth:`LeaderLock.held` asks the server whether this session still holds it; it is checked
   before every job, and losing it stops the jobs.
-* SQLite: an exclusive ``flock`` on a file beside the database (``<database>.leader``), which the
-  kernel releases when the process dies. :meth:`LeaderLock.held` checks that the file we lock is
-  still the one at that path (a deleted lock file would let a second instance lock a new one).
+* SQLite: an exclusive ``flock`` on a file beside the database (``<database>-leader.lock``),
+  which the kernel releases when the process dies. :meth:`LeaderLock.held` checks that the file
+  we lock is still the one at that path (a deleted lock file would let a second instance lock a
+  new one).
 
-The lock says nothing about who holds it; the leader writes that (host, pid, since) to the
-``service_leader`` row (see :mod:`monitor.service_state`).
+The lock carries a short description of its holder (``DatabaseLock.holder()``); the leader also
+writes host, pid and since to the ``service_leader`` row (see :mod:`monitor.service_state`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from monitor.errors import DatabaseError
+from monitor.locks import LEADER, pg_key, sqlite_lock_path
 
 log = logging.getLogger(__name__)
 
-# pg_advisory_lock(int4, int4): "MONI", "SRVE". Distinct from any other lock of the monitor.
-PG_KEY = (0x4D4F4E49, 0x53525645)
+# The same lock as monitor.locks.DatabaseLock(engine, "leader") (its advisory keys and lock file),
+# so its holder() names the serve leader; this module adds what a long-lived leader needs: an
+# unpooled connection with keepalives, and held() asking the server, from any thread.
+PG_KEY = pg_key(LEADER)
 # Keepalives on the lock connection: a leader cut off from the server notices within a minute.
 PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 10,
                  "keepalives_count": 3}
@@ -70,6 +74,8 @@ class PgLeaderLock(LeaderLock):
         if not got:
             conn.close()
             return False
+        conn.execute(text("SELECT set_config('application_name', :n, false)"),
+                     {"n": _stamp()[:63]})
         self.conn = conn
         return True
 
@@ -129,8 +135,11 @@ class FileLeaderLock(LeaderLock):
         if os.fstat(fd).st_ino != _inode(self.path):  # deleted between open and flock
             os.close(fd)
             return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (_stamp() + "\n").encode(), 0)
+        except OSError:
+            pass  # a full disk: the lock holds all the same, only its description is missing
         self.fd = fd
         return True
 
@@ -141,6 +150,14 @@ class FileLeaderLock(LeaderLock):
         if self.fd is not None:
             os.close(self.fd)  # closing the descriptor releases the flock
             self.fd = None
+
+
+def _stamp() -> str:
+    """Who holds it, in monitor.locks' format (shown by DatabaseLock.holder())."""
+    from datetime import datetime, timezone
+
+    since = datetime.now(timezone.utc)
+    return f"pid {os.getpid()}: monitor serve, since {since:%Y-%m-%d %H:%M:%SZ}"
 
 
 def _inode(path: Path) -> int | None:
@@ -157,6 +174,5 @@ def leader_lock(database_url: str) -> LeaderLock:
         if not database or database == ":memory:" or database.startswith("file:"):
             raise DatabaseError("monitor serve needs a database file or a PostgreSQL server, "
                                 "not an in-memory SQLite database")
-        path = Path(database).expanduser().absolute()
-        return FileLeaderLock(path.with_name(path.name + ".leader"))
+        return FileLeaderLock(sqlite_lock_path(database, LEADER))
     return PgLeaderLock(database_url)

@@ -3,6 +3,8 @@ connection, SQLite flock beside the database); released when the holder goes."""
 
 from __future__ import annotations
 
+import os
+
 from sqlalchemy import text
 
 from monitor.leader import FileLeaderLock, PgLeaderLock, leader_lock
@@ -44,4 +46,19 @@ def test_the_lock_is_lost_when_its_connection_ends(db_url, engine):
 
 def test_sqlite_lock_file_sits_beside_the_database(tmp_path):
     lock = leader_lock(f"sqlite:///{tmp_path / 'm.db'}")
-    assert lock.path == tmp_path / "m.db.leader"
+    assert lock.path == tmp_path / "m.db-leader.lock"
+
+
+def test_it_is_the_leader_lock_of_monitor_locks_and_names_its_holder(db_url, engine):
+    from monitor.locks import LEADER, DatabaseLock
+
+    lock = leader_lock(db_url)
+    try:
+        assert lock.acquire()
+        other = DatabaseLock(engine, LEADER)
+        assert not other.try_acquire()
+        assert other.holder().startswith(f"pid {os.getpid()}: monitor serve, since ")
+    finally:
+        lock.release()
+    assert other.try_acquire()
+    other.release()
