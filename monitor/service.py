@@ -38,6 +38,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import ConfigError, DatabaseError
+from monitor.locks import LockTimeout
 from monitor import service_state as state
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class Service:
         self.first_lead: datetime | None = None
         self._db_down: str | None = None  # the error last logged, so it is logged once
         self._said_once: set[str] = set()
+        self.database_retries = 0  # failed attempts to reach the database
 
     # --- control (signal handlers call these: they only set flags) ----------------------------
 
@@ -152,12 +154,13 @@ class Service:
 
     def _wait_for_database(self) -> bool:
         """Reach (and migrate) the database, retrying with backoff; False when stopping."""
-        delay = min(5.0, self.opts.backoff_max)
+        delay = min(5.0, self.opts.heartbeat_every, self.opts.backoff_max)
         while not self.stopping.is_set():
             try:
                 with self.ctx.engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
             except (DatabaseError, SQLAlchemyError) as exc:
+                self.database_retries += 1
                 self._database_trouble(exc, retry_in=delay)
                 self.stopping.wait(delay)
                 delay = min(delay * 2, self.opts.backoff_max)
@@ -295,6 +298,20 @@ class Service:
         if not self._still_leader():
             return
         now = self.ctx.now()
+        try:
+            # one writer per database: a `monitor run --once` by hand and this job take turns
+            with self.ctx.writing(purpose=f"monitor serve ({job})"):
+                self._run_job(job, reg, now)
+        except LockTimeout as exc:
+            log.warning(f"{job} not run: {str(exc).splitlines()[0]}")
+            if reg is not None:
+                self._reschedule_poll(reg, failed_at=now)
+        except (DatabaseError, SQLAlchemyError) as exc:
+            self._database_trouble(exc)
+            if reg is not None:
+                self._reschedule_poll(reg, failed_at=now)
+
+    def _run_job(self, job: str, reg, now: datetime) -> None:
         try:
             with self.ctx.session() as session:
                 run_id = state.begin_run(session, job, now=now, host=self.host, pid=self.pid)

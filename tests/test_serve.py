@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -31,6 +32,13 @@ SOURCES = ("dhs_family_unit_actions", "hhs_separated_children")
 LISTINGS = {s: len(load_source(s).source.start_urls) for s in SOURCES}
 T1 = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
 T2 = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # the Tuesday after: Monday 09:00 EDT has passed
+NY = "America/New_York"
+ENV = {"MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
+       "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost",
+       "MONITOR_SMTP_HOST": "127.0.0.1", "MONITOR_SMTP_TLS": "none",
+       "MONITOR_DIGEST_FROM": "monitor@example.org", "MONITOR_DIGEST_TO": "policy@example.org",
+       "MONITOR_DIGEST_DAY": "monday", "MONITOR_DIGEST_TIME": "09:00",
+       "MONITOR_DIGEST_TIMEZONE": NY}
 WAIT = 90  # seconds: an upper bound for a few local polls, never reached when all is well
 
 
@@ -62,14 +70,9 @@ def mailbox():
 
 @pytest.fixture
 def ctx(db_url, tmp_path, mailbox):
-    settings = load_settings({
-        "MONITOR_HOME": str(tmp_path / "home"), "MONITOR_DATABASE_URL": db_url,
-        "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
-        "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost",
-        "MONITOR_SMTP_HOST": "127.0.0.1", "MONITOR_SMTP_PORT": str(mailbox.port),
-        "MONITOR_SMTP_TLS": "none", "MONITOR_DIGEST_FROM": "monitor@example.org",
-        "MONITOR_DIGEST_TO": "policy@example.org", "MONITOR_DIGEST_DAY": "monday",
-        "MONITOR_DIGEST_TIME": "09:00", "MONITOR_DIGEST_TIMEZONE": "America/New_York"})
+    settings = load_settings({**ENV, "MONITOR_HOME": str(tmp_path / "home"),
+                              "MONITOR_DATABASE_URL": db_url,
+                              "MONITOR_SMTP_PORT": str(mailbox.port)})
     context = Context(settings)
     yield context
     context.engine.dispose()
@@ -181,3 +184,77 @@ def test_no_standby_exits_1_when_another_instance_leads(cli_db, db_url):
     assert err.strip().splitlines()[-1].startswith(
         "error: another monitor serve leads this database")
     assert "Traceback" not in err
+
+
+def test_an_unreachable_database_is_one_log_line_and_retries_until_stopped(tmp_path, caplog):
+    ctx = Context(load_settings({"MONITOR_HOME": str(tmp_path / "home"),
+                                 "MONITOR_DATABASE_URL": "postgresql+psycopg://m@127.0.0.1:9/x"}))
+    service = Service(ctx, ServeOptions(heartbeat_every=0.05))
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(rc=service.run()), daemon=True)
+    with caplog.at_level("INFO", logger="monitor.service"):
+        thread.start()
+        deadline = time.monotonic() + WAIT
+        while service.database_retries < 3:
+            assert time.monotonic() < deadline and thread.is_alive()
+            time.sleep(0.05)
+        service.stop()
+        thread.join(WAIT)
+    assert not thread.is_alive() and result["rc"] == 0
+    lines = [r.getMessage() for r in caplog.records]
+    assert len([line for line in lines if "unreachable" in line]) == 1, lines
+    assert lines[0].startswith("database unreachable: ") and "retrying with backoff" in lines[0]
+
+
+def test_sighup_reloads_the_settings_file_and_the_digest_follows(ctx, tmp_path, monkeypatch,
+                                                                 caplog):
+    config = tmp_path / "monitor.toml"
+    config.write_text('digest_time = "09:00"\n')
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("MONITOR_DIGEST_TIME")
+    monkeypatch.delenv("MONITOR_DIGEST_DAY")  # the environment beats the file
+    monkeypatch.setattr("monitor.log.setup_logging", lambda *a, **k: None)  # keep pytest's
+    monkeypatch.setenv("MONITOR_DATABASE_URL", ctx.settings.database_url)
+    monkeypatch.setenv("MONITOR_HOME", str(ctx.settings.home))
+    monkeypatch.setenv("MONITOR_CONFIG", str(config))
+    live = Context(load_settings())
+    service = Service(live, ServeOptions(mirror="http://127.0.0.1:9", heartbeat_every=0.1,
+                                         drain_every=3600))
+    thread = threading.Thread(target=service.run, daemon=True)
+    thread.start()
+    engine = make_engine(ctx.settings.database_url)
+
+    def digest_at(minute):
+        deadline = time.monotonic() + WAIT
+        while True:
+            with Session(engine) as session:
+                row = session.get(ServiceLeader, "leader")
+                jobs = {j["job"]: j["next_run_at"] for j in (row.next_jobs if row else [])}
+            if "digest" in jobs:
+                local = datetime.fromisoformat(jobs["digest"]).astimezone(ZoneInfo(NY))
+                if (local.hour, local.minute) == minute:
+                    return local
+            assert time.monotonic() < deadline and thread.is_alive(), jobs
+            time.sleep(0.1)
+
+    try:
+        assert digest_at((9, 0)).weekday() == 0
+        config.write_text('digest_time = "10:30"\ndigest_day = "friday"\n')
+        service.request_reload()  # what SIGHUP does
+        assert digest_at((10, 30)).weekday() == 4
+        assert live.settings.digest_day == "friday"
+        config.write_text('digest_time = "25:00"\n')  # a bad file: the old settings stay
+        with caplog.at_level("ERROR", logger="monitor.service"):
+            service.request_reload()
+            deadline = time.monotonic() + WAIT
+            while not [r for r in caplog.records if "not reloaded" in r.getMessage()]:
+                assert time.monotonic() < deadline and thread.is_alive()
+                time.sleep(0.05)
+        assert live.settings.digest_day == "friday"
+    finally:
+        service.stop()
+        thread.join(WAIT)
+        engine.dispose()
+        live.engine.dispose()
+    assert not thread.is_alive()

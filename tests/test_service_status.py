@@ -81,8 +81,8 @@ def test_a_broken_source_is_exit_1_and_the_rest_is_reported(cli_db, db_url):
         session.add(SourceHealth(source_id=reg.id, state="broken", consecutive_failures=3,
                                  last_error="blocked", changed_at=now))
         session.add(Delivery(kind="email", channel="a@example.org",
-                             idempotency_key="digest:2026-W47", summary="Weekly digest", state="sent", attempts=1, needs_check=False,
-                             next_attempt_at=now, created_at=now, sent_at=now, remote_id="<m@x>"))
+                             idempotency_key="digest:2026-W47", summary="Weekly digest",
+                             state="sent", attempts=1, needs_check=False, next_attempt_at=now, created_at=now, sent_at=now, remote_id="<m@x>"))
         session.add(Delivery(kind="slack", channel="C1", idempotency_key="k1", summary="s",
                              state="dead", attempts=10, needs_check=False, next_attempt_at=now,
                              created_at=now))
