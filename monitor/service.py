@@ -226,7 +226,8 @@ class Service:
     def _registered(self):
         from scrapers.registry import all_sources
 
-        sources = all_sources()
+        # as in run_once: a source without start URLs takes documents by hand and is not polled
+        sources = [r for r in all_sources() if r.source.start_urls]
         if self.opts.poll_every is not None:
             sources = [replace(r, source=replace(r.source, poll_every=self.opts.poll_every))
                        for r in sources]
@@ -277,14 +278,17 @@ class Service:
         if event.job_id == "digest" and self.scheduler is not None:
             self._catch_up_digest(self.scheduler, self.ctx.now())
 
-    def _schedule_poll(self, scheduler, reg, failed_at: datetime | None) -> None:
+    def _schedule_poll(self, scheduler, reg, failed_at: datetime | None,
+                       ran: datetime | None = None) -> None:
         from apscheduler.triggers.date import DateTrigger
 
         from monitor.fetching import next_poll_at
 
         now = self.ctx.now()
         with self.ctx.session() as session:
-            when = next_poll_at(session, reg) or now
+            when = next_poll_at(session, reg)
+        if when is None:  # never polled: now, or (a job just ran and polled nothing) a bit later
+            when = now if ran is None else now + min(JOB_RETRY, reg.source.poll_every)
         if failed_at is not None:
             when = max(when, failed_at + min(JOB_RETRY, reg.source.poll_every))
         scheduler.add_job(self._job, DateTrigger(run_date=max(when, now), timezone=UTC),
@@ -353,7 +357,7 @@ class Service:
         if self.scheduler is None or self.stopping.is_set() or self.lost.is_set():
             return
         try:
-            self._schedule_poll(self.scheduler, reg, failed_at)
+            self._schedule_poll(self.scheduler, reg, failed_at, ran=self.ctx.now())
         except SQLAlchemyError as exc:
             self._database_trouble(exc)
             from apscheduler.triggers.date import DateTrigger

@@ -25,10 +25,10 @@ from monitor.demo_server import DemoServer, load_manifests
 from monitor.models import FetchRun
 from monitor.models.service import ServiceLeader, ServiceRun
 from monitor.service import ServeOptions, Service, digest_slots
-from scrapers.registry import load_source
+from scrapers.registry import all_sources, load_source
 
 UTC = timezone.utc
-SOURCES = ("dhs_family_unit_actions", "hhs_separated_children")
+SOURCES = tuple(r.id for r in all_sources() if r.source.start_urls)  # the polled ones
 LISTINGS = {s: len(load_source(s).source.start_urls) for s in SOURCES}
 T1 = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
 T2 = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # the Tuesday after: Monday 09:00 EDT has passed

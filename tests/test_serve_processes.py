@@ -31,9 +31,10 @@ from monitor.demo_server import DemoServer, load_manifests
 from monitor.models import Delivery, FetchRun, Snapshot
 from monitor.models.service import ServiceLeader, ServiceRun
 from monitor.pipeline import run_once
+from scrapers.registry import all_sources
 from slack_standin import TOKEN
 
-SOURCES = ("dhs_family_unit_actions", "hhs_separated_children")
+SOURCES = tuple(r.id for r in all_sources() if r.source.start_urls)  # the polled ones
 POLLS = tuple(f"poll:{s}" for s in SOURCES)
 WAIT = 90  # seconds: a bound on every wait, never reached when all is well
 EVERY = timedelta(seconds=3)  # --poll-every in the two-instance test

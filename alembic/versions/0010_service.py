@@ -1,7 +1,7 @@
 """service: the serve leader's heartbeat and a row per scheduled job run
 
-Revision ID: 0009_service
-Revises: 0008_listing_reads
+Revision ID: 0010_service
+Revises: 0009_requirement_candidates
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from monitor.models.base import UTCDateTime
 
 
-revision = "0009_service"
-down_revision = "0008_listing_reads"
+revision = "0010_service"
+down_revision = "0009_requirement_candidates"
 branch_labels = None
 depends_on = None
 
