@@ -24,11 +24,17 @@ def run_migrations_online() -> None:
             # Batch mode rebuilds a table as _alembic_tmp_<name> and renames it back; without
             # this, SQLite refuses the rename while a view (the analyst views) names the table.
             connection.exec_driver_sql("PRAGMA legacy_alter_table=ON")
+            connection.commit()  # a connection setting; migrations start their own transactions
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # Each migration and its version bump in one transaction: a migration that dies
+            # half-way leaves the revision before it, whole. On SQLite this needs the engine
+            # monitor.migrating.migration_engine makes (the driver would commit DDL at once).
+            transactional_ddl=True,
+            transaction_per_migration=True,
         )
         with context.begin_transaction():
             context.run_migrations()

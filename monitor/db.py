@@ -73,37 +73,90 @@ def head_revision(engine: Engine) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision, or None. A SQLite file that does not exist is None without being
+    created (a 0-byte file left behind would be refused by the next command)."""
     from alembic.runtime.migration import MigrationContext
 
+    from monitor.migrating import sqlite_file
+
+    path = sqlite_file(engine)
+    if path is not None and not path.exists():
+        return None
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.0,
-            on_wait=None) -> None:
-    """Migrate to ``revision`` under the database's writer lock (no other monitor command
-    writes meanwhile, and two first uses do not migrate twice)."""
+def _run_alembic(engine: Engine, action: str, revision: str) -> None:
+    """Run an alembic command on the migration engine (each migration in a transaction, DDL
+    included, on SQLite too: see monitor.migrating)."""
     from alembic import command
 
-    from monitor.locks import writer_lock
+    from monitor.migrating import migration_engine
 
+    twin, own = migration_engine(engine)
+    try:
+        getattr(command, action)(alembic_config(twin), revision)
+    finally:
+        if own:
+            twin.dispose()
+            engine.dispose()  # pooled connections may have seen the schema before
+
+
+def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.0,
+            on_wait=None, repair: bool = False) -> list[str]:
+    """Migrate to ``revision`` under the database's writer lock (no other monitor command
+    writes meanwhile, and two first uses do not migrate twice), each migration in a
+    transaction. A new SQLite file is built aside and renamed into place; an empty, truncated
+    or foreign SQLite file, and a database with tables but no version, are refused
+    (DatabaseError) unless ``repair`` may clear what an interrupted first migration left.
+    Returns what a repair dropped."""
+    from monitor.locks import writer_lock
+    from monitor.migrating import (
+        check_sqlite_file, create_sqlite, refuse_unversioned, repair as do_repair, sqlite_file,
+        unversioned_tables,
+    )
+
+    path = sqlite_file(engine)
+    if path is not None:
+        check_sqlite_file(path)
+    dropped: list[str] = []
     try:
         with writer_lock(engine, timeout=lock_timeout, purpose="monitor db upgrade",
                          on_wait=on_wait):
-            command.upgrade(alembic_config(engine), revision)
+            if path is not None and not path.exists():
+                create_sqlite(engine, path, lambda temp: _run_alembic(temp, "upgrade", revision))
+                return dropped
+            if path is not None:
+                check_sqlite_file(path)
+            if _revision(engine) is None:
+                tables = unversioned_tables(engine)
+                if tables and not repair:
+                    refuse_unversioned(engine, tables)
+                if tables:
+                    dropped = do_repair(engine)
+            elif repair:
+                raise DatabaseError(f"{redact_url(str(engine.url))} has a schema version "
+                                    "(nothing to repair): `monitor db upgrade` migrates it")
+            _run_alembic(engine, "upgrade", revision)
     except OperationalError as exc:
         raise DatabaseError(_unreachable(engine, exc)) from None
+    return dropped
 
 
 def downgrade(engine: Engine, revision: str = "base", *, lock_timeout: float = 60.0,
               on_wait=None) -> None:
-    from alembic import command
-
     from monitor.locks import writer_lock
+    from monitor.migrating import check_sqlite_file, sqlite_file
 
+    path = sqlite_file(engine)
+    if path is not None:
+        if not path.exists():
+            raise DatabaseError(f"the SQLite database {path} does not exist: nothing to "
+                                "downgrade")
+        check_sqlite_file(path)
     with writer_lock(engine, timeout=lock_timeout, purpose="monitor db downgrade",
                      on_wait=on_wait):
-        command.downgrade(alembic_config(engine), revision)
+        _run_alembic(engine, "downgrade", revision)
 
 
 def _unreachable(engine: Engine, exc: Exception) -> str:
@@ -122,15 +175,24 @@ def _revision(engine: Engine) -> str | None:
 
 def ensure_migrated(engine: Engine, *, lock_timeout: float = 60.0, on_wait=None) -> None:
     """Bring the database to head on first use, so every command works on a fresh machine.
-    The migration runs under the writer lock; whoever gets it second finds the work done."""
+    The migration runs under the writer lock; whoever gets it second finds the work done.
+    What cannot be migrated safely is refused (see :func:`upgrade`)."""
     from monitor.locks import writer_lock
+    from monitor.migrating import (
+        check_sqlite_file, refuse_unversioned, sqlite_file, unversioned_tables,
+    )
 
+    path = sqlite_file(engine)
+    if path is not None:
+        check_sqlite_file(path)
     head = head_revision(engine)
     if _revision(engine) == head:
         return
     with writer_lock(engine, timeout=lock_timeout, purpose="monitor (first-use migration)",
                      on_wait=on_wait):
         current = _revision(engine)
+        if current is None and (tables := unversioned_tables(engine)):
+            refuse_unversioned(engine, tables)
         if current != head:
             log.info("migrating database", extra={"from_revision": current, "to_revision": head})
             upgrade(engine)

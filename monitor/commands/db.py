@@ -11,6 +11,10 @@ def register(sub) -> None:
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = dbsub.add_parser("upgrade", help="Migrate the configured database to the newest schema.")
     up.add_argument("revision", nargs="?", default="head", help="Target revision (default: head).")
+    up.add_argument("--repair", action="store_true",
+                    help="A database with tables but no schema version (a first migration that "
+                         "was interrupted): drop those tables if they are all the monitor's and "
+                         "empty, then migrate. Refuses, changing nothing, otherwise.")
     up.set_defaults(handler=upgrade)
     cur = dbsub.add_parser("current", help="Show the schema revision of the configured database.")
     cur.add_argument("--json", action="store_true", help="Machine-readable output.")
@@ -40,8 +44,11 @@ def upgrade(args: argparse.Namespace, ctx) -> int:
     from monitor.context import say_waiting
 
     engine = _engine(ctx)
-    do_upgrade(engine, args.revision, lock_timeout=ctx.settings.lock_timeout,
-               on_wait=say_waiting)
+    dropped = do_upgrade(engine, args.revision, lock_timeout=ctx.settings.lock_timeout,
+                         on_wait=say_waiting, repair=args.repair)
+    if dropped:
+        print(f"repaired: dropped {len(dropped)} empty table(s) and view(s) an interrupted "
+              "migration left")
     print(f"{redact_url(ctx.settings.database_url)} is at revision {current_revision(engine)}")
     return 0
 
@@ -52,7 +59,11 @@ def current(args: argparse.Namespace, ctx) -> int:
     from monitor.errors import DatabaseError
     from sqlalchemy.exc import OperationalError
 
+    from monitor.migrating import check_sqlite_file, sqlite_file
+
     engine = _engine(ctx)
+    if sqlite_file(engine) is not None:
+        check_sqlite_file(sqlite_file(engine))
     try:
         cur = current_revision(engine)
     except OperationalError as exc:
