@@ -146,7 +146,10 @@ class Service:
             told_standby = False
             try:
                 self._lead()
-            except SQLAlchemyError as exc:
+            except LockTimeout as exc:  # a long command held the writer lock: try again
+                log.warning(f"not taking over yet: {str(exc).splitlines()[0]}")
+                self.stopping.wait(self.opts.heartbeat_every)
+            except (DatabaseError, SQLAlchemyError) as exc:
                 self._database_trouble(exc)
             finally:
                 self.lock.release()
@@ -193,8 +196,12 @@ class Service:
         now = self.ctx.now()
         self.since = now
         self.lost.clear()
-        with self.ctx.session() as session:
+        # Under the writer lock nobody else is writing, so whatever is left half-done belongs to
+        # a process that died: its job runs, and Slack deliveries it had claimed.
+        with self.ctx.writing(purpose="monitor serve (taking over)"), \
+                self.ctx.session() as session:
             interrupted = state.mark_interrupted(session, now=now)
+            orphans = state.release_orphaned_sends(session, now=now)
             lead = state.begin_run(session, "lead", now=now, host=self.host, pid=self.pid)
             state.end_run(session, lead, state="ok", now=now,
                           detail=f"host {self.host}, pid {self.pid} leads")
@@ -204,6 +211,9 @@ class Service:
         for row in interrupted:
             log.warning(f"run {row.id} ({row.job}, started {row.started_at:%Y-%m-%d %H:%M:%S} "
                         f"UTC by host {row.host}, pid {row.pid}) was interrupted; marked as such")
+        if orphans:
+            log.warning(f"{orphans} Slack delivery(ies) left claimed by a stopped sender: "
+                        "checked against Slack before they are sent")
         log.info(f"leading: host {self.host}, pid {self.pid}")
         scheduler = _Scheduler.make(lambda: self.stopping.is_set() or self.lost.is_set())
         self.scheduler = scheduler

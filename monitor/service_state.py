@@ -51,6 +51,19 @@ def mark_interrupted(session: Session, *, now: datetime) -> list[ServiceRun]:
     return rows
 
 
+def release_orphaned_sends(session: Session, *, now: datetime) -> int:
+    """Slack deliveries left ``sending``: due again, looked up in Slack first (``needs_check``),
+    so a message the dead sender did post is recorded, not posted twice. Only safe under the
+    writer lock, which every sender holds while it sends: then no claim belongs to a live one.
+    (Without this they wait for the sender's lease, ten minutes.)"""
+    from monitor.models import Delivery
+
+    result = session.execute(
+        update(Delivery).where(Delivery.kind == "slack", Delivery.state == "sending")
+        .values(state="pending", needs_check=True, claim_token=None, next_attempt_at=now))
+    return result.rowcount or 0
+
+
 def heartbeat(session: Session, *, host: str, pid: int, since: datetime, now: datetime,
               next_jobs: list[dict]) -> None:
     row = session.get(ServiceLeader, LEADER)

@@ -9,6 +9,7 @@ test knows a job is running when it signals the process; every wait is bounded."
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,7 +33,7 @@ from monitor.models import Delivery, FetchRun, Snapshot
 from monitor.models.service import ServiceLeader, ServiceRun
 from monitor.pipeline import run_once
 from scrapers.registry import all_sources
-from slack_standin import TOKEN
+from slack_standin import TOKEN, SlackStandIn
 
 SOURCES = tuple(r.id for r in all_sources() if r.source.start_urls)  # the polled ones
 POLLS = tuple(f"poll:{s}" for s in SOURCES)
@@ -283,3 +284,57 @@ def test_two_instances_run_each_job_once_and_the_standby_takes_over(
         assert len(starts) >= 4
         gaps = [b - a for a, b in zip(starts, starts[1:])]
         assert min(gaps) >= EVERY * 0.9, (source, gaps)
+
+
+def test_kill_9_while_slack_answers_then_restart_sends_each_alert_once(
+        env, db_url, demo, procs, tmp_path, httpserver):
+    """The harshest moment: Slack took a message and the sender dies before recording it."""
+    standin = SlackStandIn()
+    standin._ts = int(time.time()) * 1_000_000  # Slack's ts is the time of posting
+    posted, release, count = threading.Event(), threading.Event(), [0]
+
+    def handle(request):
+        response = standin.handle(request)
+        if request.path.endswith("chat.postMessage"):
+            count[0] += 1
+            if count[0] == 3:  # Slack has the third message; its sender is about to record it
+                posted.set()
+                release.wait(WAIT)
+        return response
+
+    httpserver.expect_request(re.compile(r"^/api/.+")).respond_with_handler(handle)
+    env.update({"MONITOR_SLACK_TOKEN": TOKEN, "MONITOR_SLACK_CHANNEL": "C0ALERTS",
+                "MONITOR_SLACK_BASE_URL": httpserver.url_for("/api/")})
+    ctx = Context(load_settings(env))
+    assert run_once(ctx, rewrite=demo.rewrite, notify=False).sync.opened  # alerts waiting
+    ctx.engine.dispose()
+    args = ("--mirror", demo.base, "--heartbeat", "0.5")
+    killed = Proc(env, tmp_path / "killed.log", *args)
+    procs.append(killed)
+    try:
+        assert posted.wait(WAIT), killed.output()
+        killed.kill()  # kill -9 between Slack's answer and the record
+    finally:
+        release.set()
+    restarted = Proc(env, tmp_path / "restarted.log", *args)
+    procs.append(restarted)
+
+    def all_sent(session):
+        states = dict(session.execute(select(Delivery.state, func.count())
+                                      .where(Delivery.kind == "slack")
+                                      .group_by(Delivery.state)).all())
+        return set(states) == {"sent"}
+
+    wait_for(db_url, "every alert delivered", all_sent, [restarted])
+    restarted.p.send_signal(signal.SIGTERM)
+    assert restarted.wait() == 0, restarted.output()
+    keys = [m["metadata"]["event_payload"]["idempotency_key"] for m in standin.posts()]
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        sent = session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.kind == "slack", Delivery.state == "sent"))
+        interrupted = [r.job for r in runs(session) if r.state == "interrupted"]
+    engine.dispose()
+    assert interrupted == ["drain"]
+    assert len(keys) == len(set(keys)) == sent  # each alert posted once, none lost
+    assert "checked against Slack before they are sent" in restarted.output()
