@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.models import Parse, Report, Snapshot
+from monitor.saved import run_parser  # noqa: F401 - parsing needs no database: it lives there
 from monitor.store import (
     StoredParse, ensure_source, record_listing, record_parse, store_snapshot,
 )
 from scrapers.archive import Archive
-from scrapers.records import Document, Link, ParseResult, Problem
+from scrapers.records import Document, Link, ParseResult
 from scrapers.redact import REDACTED
 from scrapers.registry import RegisteredSource
 from scrapers.validate import outcome as parse_outcome
-from scrapers.validate import validate
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +38,6 @@ class Intake:
     links: list[Link] = field(default_factory=list)
     new_reports: list[Report] = field(default_factory=list)
     removed_reports: list[Report] = field(default_factory=list)
-
-
-def run_parser(registered: RegisteredSource, doc: Document,
-               fetched: date | None = None) -> ParseResult:
-    """Parse and validate (against the day the document was obtained, when known: no period
-    starts and no report is issued after it); a parser that raises is a ``parse_error``, never
-    a crash."""
-    try:
-        result = registered.parse(doc)
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the pipeline
-        log.exception("parser raised", extra={"source": registered.id, "url": doc.url})
-        return ParseResult(registered.source.parser_version,
-                           problems=[Problem("parse_error", f"parser raised {type(exc).__name__}: {exc}")])
-    return validate(result, fetched=fetched)
 
 
 def parse_snapshot(session: Session, archive: Archive, registered: RegisteredSource,

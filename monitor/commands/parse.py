@@ -23,7 +23,7 @@ def register(sub) -> None:
 
 
 def run(args, ctx) -> int:
-    from monitor.ingest import parse_file, read_saved
+    from monitor.saved import parse_file, read_saved
     from scrapers.registry import load_source
 
     registered = load_source(args.source)

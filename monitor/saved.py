@@ -1,0 +1,89 @@
+"""Saved documents read with a source's parser, with no database: what `monitor parse` needs.
+
+`monitor parse` must start fast and work without a database, so nothing here imports
+SQLAlchemy or the models; `monitor.ingest` and `monitor.intake` build on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from monitor.errors import MonitorError, NotFound
+from scrapers import sniff
+from scrapers.records import Document, ParseResult, Problem
+from scrapers.registry import RegisteredSource
+from scrapers.validate import outcome, validate
+
+log = logging.getLogger(__name__)
+
+
+def run_parser(registered: RegisteredSource, doc: Document,
+               fetched: date | None = None) -> ParseResult:
+    """Parse and validate (against the day the document was obtained, when known: no period
+    starts and no report is issued after it); a parser that raises is a ``parse_error``, never
+    a crash."""
+    try:
+        result = registered.parse(doc)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the pipeline
+        log.exception("parser raised", extra={"source": registered.id, "url": doc.url})
+        return ParseResult(registered.source.parser_version,
+                           problems=[Problem("parse_error", f"parser raised {type(exc).__name__}: {exc}")])
+    return validate(result, fetched=fetched)
+
+
+@dataclass
+class SavedFile:
+    body: bytes
+    url: str
+    url_from_file: bool  # no --url given: the URL names the file, not the publication
+    content_type: str
+
+
+def read_saved(path: str | Path, url: str | None = None) -> SavedFile:
+    path = Path(path)
+    try:
+        body = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise NotFound(f"{path} is a directory, not a document") from None
+    except OSError as exc:
+        raise MonitorError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return SavedFile(body, url or path.resolve().as_uri(), url is None, content_type_of(path, body))
+
+
+# What a saved file's name says it is: the counterpart of a server's Content-Type header.
+DECLARED_BY_SUFFIX = {".pdf": sniff.PDF, ".html": sniff.HTML, ".htm": sniff.HTML,
+                      ".xhtml": sniff.HTML, ".txt": sniff.TEXT}
+
+
+def content_type_of(path: Path, body: bytes) -> str:
+    """The type a saved file was handed over as, recorded with its snapshot as a fetch records
+    the server's Content-Type: its name's (``report.pdf``), else what its bytes are
+    (``scrapers/sniff.py``). The reader goes by the bytes either way; a page or text named
+    ``.pdf`` is ``wrong_type``, as a fetch of it from a PDF address would be."""
+    return DECLARED_BY_SUFFIX.get(path.suffix.lower()) or sniff.sniff(body).media_type
+
+
+def parse_when(text: str) -> datetime:
+    """--fetched-at: an ISO datetime (a naive one is taken as UTC) or a date (midnight UTC)."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            day = date.fromisoformat(text.strip())
+        except ValueError:
+            raise MonitorError(f"--fetched-at {text!r} is not an ISO date or datetime "
+                               "(e.g. 2022-09-30T12:00:00Z)") from None
+        value = datetime(day.year, day.month, day.day)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def parse_file(registered: RegisteredSource, saved: SavedFile) -> tuple[ParseResult, str]:
+    """Validated parse and its outcome: against the listing shape when no report was read."""
+    result = run_parser(registered, Document(saved.body, saved.url, saved.content_type))
+    source = registered.source
+    return result, outcome(result, source.report_shape if result.reports else source.listing_shape)
