@@ -69,6 +69,8 @@ class CountObservation(Base):
     __tablename__ = "count_observations"
     __table_args__ = (
         Index("ix_count_observations_report_measure", "report_id", "measure", "dimension"),
+        # analysts' questions: one measure by one dimension over a span of months
+        Index("ix_count_observations_measure_period", "measure", "dimension", "period_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

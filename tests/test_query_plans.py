@@ -1,0 +1,108 @@
+"""The hot queries use an index, on both databases (asserted with EXPLAIN, not timed).
+
+The SQL is captured from the functions every poll and evaluation calls, so a query rewritten
+later is checked as it is, not as this test imagines it. On PostgreSQL sequential scans are
+switched off for the EXPLAIN: a tiny test table would otherwise always be scanned, and what the
+test asks is whether an index *can* serve the query (with it off, a query no index serves still
+shows a Seq Scan).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hhs_separated_children"
+LISTING_URL = ("https://www.hhs.gov/programs/social-services/unaccompanied-children/"
+               "report-to-congress-on-separated-children/index.html")
+T0 = datetime(2022, 9, 30, 12, tzinfo=timezone.utc)
+
+
+@contextmanager
+def captured(engine):
+    statements: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+
+
+def plan(engine, statement: str, parameters) -> str:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+        else:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        conn.rollback()
+    return "\n".join(str(r[-1]) for r in rows)
+
+
+def scans(engine, text: str, table: str) -> bool:
+    """Whether the plan reads ``table`` whole."""
+    if engine.dialect.name == "postgresql":
+        return f"Seq Scan on {table}" in text
+    return any(line.strip().startswith(f"SCAN {table}") and "INDEX" not in line
+               for line in text.splitlines())
+
+
+def _history(session, archive):
+    """A listing read three times and a report read once."""
+    from monitor.ingest import ingest_file, read_saved
+    from scrapers.registry import load_source
+
+    reg = load_source("hhs_separated_children")
+    listing = read_saved(FIXTURES / "listing_index_2022_reconstructed.html", LISTING_URL)
+    for day in range(3):
+        ingest_file(session, archive, reg, listing, fetched_at=T0 + timedelta(days=day),
+                    is_listing=True)
+    july = read_saved(FIXTURES / "july_2022_reconstructed.html",
+                      LISTING_URL.replace("index.html", "july-2022/index.html"))
+    ingest_file(session, archive, reg, july, fetched_at=T0, is_listing=False)
+    session.commit()
+    return reg
+
+
+def test_every_poll_query_on_fetch_runs_uses_an_index(engine, session, archive):
+    from monitor.facts import listing_reads
+    from monitor.fetching import current_snapshot, last_retrieved, next_poll_at
+
+    reg = _history(session, archive)
+    with captured(engine) as statements:
+        current_snapshot(session, LISTING_URL)
+        last_retrieved(session, LISTING_URL)
+        next_poll_at(session, reg)
+        listing_reads(session, reg.id, T0 + timedelta(days=5))
+    on_runs = [(s, p) for s, p in statements if "fetch_runs" in s]
+    assert len(on_runs) >= 4
+    for statement, parameters in on_runs:
+        text = plan(engine, statement, parameters)
+        assert not scans(engine, text, "fetch_runs"), f"{statement}\n--- plan ---\n{text}"
+
+
+def test_counts_by_measure_dimension_and_months_use_an_index(engine, session, archive):
+    from datetime import date
+
+    from monitor.models import CountObservation
+
+    _history(session, archive)
+    query = (select(CountObservation.category, CountObservation.value)
+             .where(CountObservation.measure == "separations",
+                    CountObservation.dimension == "cause",
+                    CountObservation.period_start >= date(2022, 1, 1),
+                    CountObservation.period_start < date(2023, 1, 1)))
+    with captured(engine) as statements:
+        session.execute(query).all()
+    (statement, parameters), = statements
+    text = plan(engine, statement, parameters)
+    assert not scans(engine, text, "count_observations"), text
+    assert "ix_count_observations_measure_period" in text, text
