@@ -1,0 +1,137 @@
+"""How a daily `monitor run --once` scales with the history it keeps: the same run against a
+database holding a few thousand fetch runs and one holding a million.
+
+Each database gets the demo's sources, then ``--small`` (default 2,000) or ``--large`` (default
+1,000,000) synthetic fetch runs of earlier days: every source's listing and report URLs polled
+again and again (the lookups a poll makes by URL must not scan them all), plus runs of URLs that
+no longer exist. Then the daily run itself: the offline demo server answers, everything is
+polled and evaluated, as a deployed monitor's morning run does (timed twice, the best shown).
+Goal: the run at a million fetch runs takes at most 1.2 times the run at two thousand.
+
+    python bench/daily_run.py [--small 2000] [--large 1000000] [--json] [--quick]
+
+``--quick`` uses 500 and 5,000 (a smoke run whose figures mean nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert  # noqa: E402
+
+from _figures import at_most, context, print_json  # noqa: E402
+from monitor.config import load_settings  # noqa: E402
+from monitor.context import Context  # noqa: E402
+from monitor.db import make_engine, session_scope, upgrade  # noqa: E402
+from monitor.demo_server import DemoServer, load_manifests  # noqa: E402
+from monitor.models import FetchRun  # noqa: E402
+from monitor.pipeline import run_once  # noqa: E402
+from monitor.store import ensure_source  # noqa: E402
+from scrapers.registry import all_sources  # noqa: E402
+
+UTC = timezone.utc
+DAY = datetime(2022, 9, 30, 6, tzinfo=UTC)
+BATCH = 20_000
+
+
+def history(url: str, n_runs: int) -> None:
+    """``n_runs`` fetch runs before DAY: the served URLs and as many URLs long gone."""
+    engine = make_engine(url)
+    sources = [r for r in all_sources() if r.source.start_urls]
+    served = [s.url for s in load_manifests()]
+    with session_scope(engine) as session:
+        for reg in sources:
+            ensure_source(session, reg.source, DAY - timedelta(days=3000))
+    start = DAY - timedelta(days=1)
+    rows = []
+    for i in range(n_runs):
+        reg = sources[i % len(sources)]
+        target = served[i % len(served)] if i % 2 else f"https://gone.example/{i % 5000}.html"
+        at = start - timedelta(minutes=i)
+        rows.append({"source_id": reg.id, "url": target, "requested_url": None,
+                     "started_at": at, "finished_at": at, "duration_ms": 10,
+                     "outcome": "not_modified", "http_status": 304, "bytes": 0, "error": None,
+                     "snapshot_id": None, "cycle": f"bench-{i // 100}", "listing": False})
+        if len(rows) == BATCH:
+            _flush(engine, rows)
+    _flush(engine, rows)
+    engine.dispose()
+
+
+def _flush(engine, rows: list[dict]) -> None:
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(FetchRun), rows)
+        rows.clear()
+
+
+def daily_run(home: Path, url: str, server: DemoServer, repeat: int) -> float:
+    settings = load_settings({"MONITOR_HOME": str(home), "MONITOR_DATABASE_URL": url,
+                              "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
+                              "MONITOR_WATCH_FROM": "2022-01-01",
+                              "MONITOR_CONTACT": "bench@localhost"})
+    ctx = Context(settings)
+    best = float("inf")
+    try:
+        for i in range(repeat):
+            t0 = time.perf_counter()
+            run_once(ctx, now=DAY + timedelta(hours=i), every_source=True,
+                     rewrite=server.rewrite, notify=False)
+            best = min(best, time.perf_counter() - t0)
+    finally:
+        ctx.engine.dispose()
+    return best
+
+
+def measure(n_runs: int, server: DemoServer, repeat: int) -> tuple[float, float]:
+    home = Path(tempfile.mkdtemp(prefix=f"bench-daily-{n_runs}-"))
+    url = f"sqlite:///{home / 'monitor.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    t0 = time.perf_counter()
+    history(url, n_runs)
+    fill_s = time.perf_counter() - t0
+    return daily_run(home, url, server, repeat), fill_s
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=2_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--quick", action="store_true", help="500 and 5,000 runs: a smoke run.")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.small, args.large, args.repeat = 500, 5_000, 1
+    logging.disable(logging.WARNING)
+    say = (lambda *_a: None) if args.json else print
+    with DemoServer(load_manifests()) as server:
+        small_s, small_fill = measure(args.small, server, args.repeat)
+        say(f"{args.small:>9,} fetch runs: daily run {small_s:.2f} s (history written in "
+            f"{small_fill:.1f} s)")
+        large_s, large_fill = measure(args.large, server, args.repeat)
+        say(f"{args.large:>9,} fetch runs: daily run {large_s:.2f} s (history written in "
+            f"{large_fill:.1f} s)")
+    ratio = large_s / small_s if small_s else float("inf")
+    say(f"ratio {ratio:.2f} (goal <= 1.2)")
+    figures = [at_most(f"daily run at {args.large:,} vs {args.small:,} fetch runs", ratio, 1.2,
+                       "x"),
+               context(f"daily run at {args.small:,} fetch runs", small_s, "s"),
+               context(f"daily run at {args.large:,} fetch runs", large_s, "s")]
+    if args.json:
+        print_json("daily_run", figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
