@@ -5,13 +5,13 @@ absence checks); without an index on fetch_runs(url, started_at) that is a full 
 daily run at a million fetch runs takes ten times as long as at two thousand. Analysts ask for
 one measure by one dimension over a span of months.
 
-Revision ID: 0010_hot_query_indexes
-Revises: 0009_requirement_candidates
+Revision ID: 0011_hot_query_indexes
+Revises: 0010_service
 """
 from alembic import op
 
-revision = "0010_hot_query_indexes"
-down_revision = "0009_requirement_candidates"
+revision = "0011_hot_query_indexes"
+down_revision = "0010_service"
 branch_labels = None
 depends_on = None
 
