@@ -190,6 +190,12 @@ def serve(port: int, out=print) -> None:
     out(f"Serving the demo's documents at {server.base} (Ctrl-C to stop)")
     out(f"  {DENIED[0]} answers with a CDN denial page, as in the demo")
     out(f"  try: monitor fetch --all --mirror {server.base}")
+    import signal
+
+    # Ctrl-C stops it even when started by a process that ignores SIGINT (which a child
+    # inherits, and Python then raises no KeyboardInterrupt); SIGTERM stops it the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

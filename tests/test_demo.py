@@ -240,3 +240,21 @@ def test_serve_only_port_in_use_and_usage_errors(cli):
     assert cli("demo", "--serve-only", "--keep", "x")[0] == 2
     assert cli("demo", "--port", "9000")[0] == 2
     assert cli("demo", "--serve-only", "--port", "70000")[0] == 2
+
+
+def test_serve_only_stops_on_ctrl_c_even_when_started_ignoring_sigint(tmp_path):
+    """A child inherits an ignored SIGINT (nohup, some test runners' workers), and Python then
+    raises no KeyboardInterrupt: the server must still stop on Ctrl-C, and on SIGTERM."""
+    env = {**os.environ, "MONITOR_HOME": str(tmp_path / "home")}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "demo", "--serve-only",
+                                 "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        try:
+            assert proc.stdout.readline().startswith("Serving the demo's documents at ")
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+        assert proc.returncode == 0 and out.splitlines()[-1] == "stopped", err
