@@ -187,16 +187,17 @@ def serve(port: int, out=print) -> None:
         why = "the port is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or exc)
         raise MonitorError(f"cannot serve on 127.0.0.1:{port}: {why} (choose another --port)") \
             from None
-    out(f"Serving the demo's documents at {server.base} (Ctrl-C to stop)")
-    out(f"  {DENIED[0]} answers with a CDN denial page, as in the demo")
-    out(f"  try: monitor fetch --all --mirror {server.base}")
     import signal
 
     # Ctrl-C stops it even when started by a process that ignores SIGINT (which a child
     # inherits, and Python then raises no KeyboardInterrupt); SIGTERM stops it the same way.
+    # Before the first line: whoever reads it may signal at once.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        out(f"Serving the demo's documents at {server.base} (Ctrl-C to stop)")
+        out(f"  {DENIED[0]} answers with a CDN denial page, as in the demo")
+        out(f"  try: monitor fetch --all --mirror {server.base}")
         server.serve_forever()
     except KeyboardInterrupt:
         out("stopped")
