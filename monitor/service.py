@@ -558,5 +558,7 @@ def digest_slots(now: datetime, day: str, at: time, tz: str, count: int) -> list
 
 
 def quiet_scheduler_logs(level: str) -> None:
-    """APScheduler narrates every job at INFO; the service logs what matters itself."""
-    logging.getLogger("apscheduler").setLevel("DEBUG" if level.lower() == "debug" else "WARNING")
+    """APScheduler narrates every job at INFO, and warns each time a job it wants to start
+    waits behind a long one (jobs run one at a time); the service logs what matters itself
+    (a missed run time included)."""
+    logging.getLogger("apscheduler").setLevel("DEBUG" if level.lower() == "debug" else "ERROR")

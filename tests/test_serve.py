@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import socket
 import threading
 import time
@@ -258,3 +259,44 @@ def test_sighup_reloads_the_settings_file_and_the_digest_follows(ctx, tmp_path, 
         engine.dispose()
         live.engine.dispose()
     assert not thread.is_alive()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_losing_the_lock_stops_the_jobs_and_the_instance_leads_again(ctx, db_url, caplog):
+    """The server ended the lock's connection (a restart, a network cut): the jobs stop, and the
+    instance stands by and takes the lock again, as a new leader."""
+    from sqlalchemy import text
+
+    service = Service(ctx, ServeOptions(mirror="http://127.0.0.1:9", heartbeat_every=0.2,
+                                        drain_every=3600))
+    thread = threading.Thread(target=service.run, daemon=True)
+    engine = make_engine(db_url)
+
+    def leads(n):
+        deadline = time.monotonic() + WAIT
+        while True:
+            with Session(engine) as session:
+                rows = [r for r in session.scalars(select(ServiceRun).where(
+                    ServiceRun.job == "lead"))]
+            if len(rows) >= n:
+                return rows
+            assert time.monotonic() < deadline and thread.is_alive(), rows
+            time.sleep(0.1)
+
+    with caplog.at_level("INFO", logger="monitor.service"):
+        thread.start()
+        try:
+            leads(1)
+            pid = service.lock.conn.execute(text("SELECT pg_backend_pid()")).scalar()
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            rows = leads(2)
+        finally:
+            service.stop()
+            thread.join(WAIT)
+            engine.dispose()
+    assert not thread.is_alive()
+    assert {r.pid for r in rows} == {os.getpid()}
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("lost the leader lock") for m in messages), messages
+    assert sum(m.startswith("leading:") for m in messages) == 2
