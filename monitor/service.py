@@ -74,7 +74,11 @@ class _Scheduler:
                 # Stopping (a signal, a lost lock) is decided in the scheduler's own thread:
                 # signal handlers only set a flag and wake it up.
                 if should_stop():
-                    self.shutdown(wait=True)  # the running job finishes; queued ones skip
+                    # Not wait=True: APScheduler would join the job threads while holding its
+                    # job-store lock, and a running job that reschedules itself (or the
+                    # heartbeat listing the jobs) would wait for that lock for ever. The caller
+                    # joins them (Service._lead), after this returns.
+                    self.shutdown(wait=False)
                     return None
                 return super()._process_jobs()
 
@@ -221,6 +225,8 @@ class Service:
         try:
             scheduler.start()  # blocks until stopped or the lock is lost
         finally:
+            for executor in scheduler._executors.values():  # the running job finishes; queued
+                executor.shutdown(wait=True)  # ones see `stopping` and return at once
             self.scheduler = None
         if self.lost.is_set():
             return
