@@ -9,6 +9,7 @@ parse that could not read it; every URL is stored redacted (:func:`scrapers.reda
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,21 @@ def kept_headers(headers: dict[str, str] | None) -> dict[str, str]:
             for k in KEPT_HEADERS if k in lower}
 
 
+# snapshots.content_type is varchar(200); a server can send any length (the whole header is kept
+# in ``headers``).
+CONTENT_TYPE_WIDTH = 200
+
+
+def content_type_column(value: str | None) -> str | None:
+    """A Content-Type that fits its column: an over-long one (a hostile or broken server's)
+    is cut to its media type and charset, what reading the body needs."""
+    if value is None or len(value) <= CONTENT_TYPE_WIDTH:
+        return value
+    media = value.split(";", 1)[0].strip()[:100]
+    charset = re.search(r"charset=[\"']?([\w-]{1,40})", value, re.I)
+    return f"{media}; charset={charset.group(1)}" if charset else media
+
+
 def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: str, body: bytes,
                    fetched_at: datetime, content_type: str | None = None,
                    headers: dict[str, str] | None = None, http_status: int | None = None,
@@ -91,7 +107,7 @@ def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: s
     session.flush()  # the insert below goes straight to the database
     created = insert_or_ignore(session, Snapshot, dict(
         source_id=source_id, url=url, sha256=stored.sha256, size=stored.size,
-        content_type=content_type, headers=headers, fetched_at=fetched_at,
+        content_type=content_type_column(content_type), headers=headers, fetched_at=fetched_at,
         storage=stored.storage), conflict=("url", "sha256"))
     snap = session.scalar(select(Snapshot).where(Snapshot.url == url,
                                                  Snapshot.sha256 == stored.sha256))
