@@ -105,6 +105,9 @@ class DueRule(_Strict):
                                            "(with `day`)")
             if self.months is not None and self.day is None:
                 raise FieldProblem("day", "required with `months` (a day number or 'last')")
+            if self.months == 0 and self.day != "last":
+                raise FieldProblem("day", "with `months: 0` the due day falls in the period's own "
+                                          "last month, before the period ends: use 'last'")
             if isinstance(self.day, int) and not 1 <= self.day <= 31:
                 raise FieldProblem("day", "must be 1..31 or 'last'")
         return self
