@@ -382,3 +382,36 @@ def test_one_report_under_two_urls_is_archived_once_and_never_counted_twice(sess
             current.setdefault(fv.category, set()).add(fv.value)
     assert current["criminal_history"] == {9}  # never 18
     assert set(june_figures.values()) >= {9}
+
+
+@pytest.mark.parametrize("period", [b"February 1, 2022 through February 30, 2022",
+                                    b"September 1, 2022 through September 31, 2022",
+                                    b"September 1, 20222 through September 30, 20222"],
+                         ids=["february_30", "september_31", "five_digit_year"])
+def test_an_impossible_date_gives_no_period_never_an_invented_one(period, session, archive,
+                                                                   stored):
+    body = june_with((b"September 1, 2022 through September 30, 2022", period))
+    intake, _run = take(session, archive, HHS, HHS_AUG, body, "text/html; charset=utf-8")
+    assert intake.outcome == "ok"
+    report = session.scalar(select(Report).where(Report.url == HHS_AUG))
+    assert (report.period_start, report.period_end) == (None, None)
+    after = assert_nothing_lost(session, archive, stored)
+    assert kit.added(stored, after, "figure_versions") == []  # no figure without a period
+
+
+ENTITY_BOMB = (b'<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "aaaaaaaaaa">'
+               + b"".join(b'<!ENTITY %s "%s">' % (chr(98 + i).encode(),
+                                                 ("&" + chr(97 + i) + ";").encode() * 10)
+                          for i in range(8)) + b"]>\n")
+
+
+def test_an_entity_expansion_bomb_is_not_expanded(session, archive, stored):
+    """A billion-laughs DOCTYPE in front of the page and its last entity in a number cell: the
+    HTML reader does not expand declared entities, so the cell is non_numeric, not 10^9 bytes."""
+    body = ENTITY_BOMB + june_with((b"<td>Parent cartel/gang affiliation</td><td>3</td>",
+                                    b"<td>Parent cartel/gang affiliation</td><td>&i;</td>"))
+    intake, _run = take(session, archive, HHS, HHS_AUG, body, "text/html; charset=utf-8")
+    assert intake.outcome == "ok"
+    assert any("gang affiliation" in d for k, d in problems(intake) if k == "non_numeric")
+    assert counts_of(session, intake)[("cause", "criminal_history")] == 9
+    assert_nothing_lost(session, archive, stored)
