@@ -100,7 +100,8 @@ def reparse_source(session: Session, archive: Archive, registered: RegisteredSou
             item.outcome, item.error = exc.state, str(exc)
             continue
         is_listing = snap.url in source.start_urls
-        result = run_parser(registered, Document(body, snap.url, snap.content_type))
+        result = run_parser(registered, Document(body, snap.url, snap.content_type),
+                            snap.fetched_at.date())  # judged against its own fetch day
         item.outcome = parse_outcome(result, source.listing_shape if is_listing
                                      else source.report_shape)
         stored = record_parse(session, source, snap, result, item.outcome, snap.fetched_at,

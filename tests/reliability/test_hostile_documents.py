@@ -415,3 +415,28 @@ def test_an_entity_expansion_bomb_is_not_expanded(session, archive, stored):
     assert any("gang affiliation" in d for k, d in problems(intake) if k == "non_numeric")
     assert counts_of(session, intake)[("cause", "criminal_history")] == 9
     assert_nothing_lost(session, archive, stored)
+
+
+def test_a_reparse_judges_dates_against_the_day_the_copy_was_fetched(session, archive, stored):
+    """A new parser version rereads every archived copy; the copy fetched in October 2022 that
+    claims June 2031 is judged against its own fetch day again, so the reparse does not set the
+    period the first reading dropped."""
+    from dataclasses import replace
+
+    from monitor.reparsing import reparse_source
+    from scrapers.registry import RegisteredSource
+
+    body = june_with((b"September 1, 2022 through September 30, 2022",
+                      b"June 1, 2031 through June 30, 2031"))
+    intake, _run = take(session, archive, HHS, HHS_AUG, body, "text/html; charset=utf-8")
+    hhs = load_source(HHS)
+    newer = RegisteredSource(replace(hhs.source, parser_version="hostile-2"),
+                             lambda doc: replace(hhs.parse(doc), parser_version="hostile-2"))
+    items = reparse_source(session, archive, newer, now=HOSTILE_AT)
+    assert {i.snapshot_id: i.outcome for i in items}[intake.snapshot.id] == intake.outcome
+    session.expire_all()
+    report = session.scalar(select(Report).where(Report.url == HHS_AUG))
+    assert (report.period_start, report.period_end) == (None, None)
+    details = session.scalars(select(ParseProblem.detail).join(Parse).where(
+        Parse.snapshot_id == intake.snapshot.id, Parse.parser_version == "hostile-2")).all()
+    assert any("a year after the document was fetched on 2022-10-01" in d for d in details)
