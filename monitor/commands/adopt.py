@@ -17,7 +17,7 @@ def register(sub) -> None:
                    help="Id of the new rule (default: agency, package and candidate id).")
     p.add_argument("--output", metavar="DIR", help="Directory for the draft (default: the rules "
                                                    "directory the monitor loads).")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args, ctx) -> int:

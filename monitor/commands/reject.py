@@ -11,7 +11,7 @@ def register(sub) -> None:
     p.add_argument("id", metavar="ID", help="Candidate id (see `monitor candidates`).")
     p.add_argument("--reason", required=True, metavar="TEXT", help="Why it is not one.")
     p.add_argument("--by", required=True, metavar="NAME", help="Who rejects it.")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, writes=True)
 
 
 def run(args, ctx) -> int:

@@ -161,3 +161,35 @@ def test_a_lock_dies_with_its_process_even_on_kill_9(db_url, engine, name):
     finally:
         proc.kill()
         proc.wait(10)
+
+
+# Commands that never take the writer lock at the command level: they only read, or (serve)
+# take it per job, or (demo) write a database of their own, or (db) lock inside the migration.
+READ_ONLY_OR_OWN = {"candidates", "chart", "check", "config", "db", "deliveries", "demo",
+                    "export", "findings", "parse", "problems", "query", "runs", "serve",
+                    "sources", "status"}
+
+
+def _writes_declared(parser) -> bool:
+    import argparse
+
+    if "writes" in parser._defaults:
+        return True
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return bool(subs) and all(_writes_declared(p) for s in subs for p in s.choices.values())
+
+
+def test_every_command_that_writes_declares_it():
+    """A new command must say whether it writes (set_defaults(writes=...)), or be listed above
+    as one that only reads: otherwise two of it at once would write unguarded."""
+    import argparse
+
+    from monitor.cli import build_parser
+
+    (commands,) = [a for a in build_parser()._actions
+                   if isinstance(a, argparse._SubParsersAction)]
+    undeclared = sorted(name for name, parser in commands.choices.items()
+                        if name not in READ_ONLY_OR_OWN and not _writes_declared(parser))
+    assert undeclared == []
+    assert _writes_declared(commands.choices["adopt"]) and _writes_declared(
+        commands.choices["archive"])
