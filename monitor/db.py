@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -196,10 +196,6 @@ def ensure_migrated(engine: Engine, *, lock_timeout: float = 60.0, on_wait=None)
         if current != head:
             log.info("migrating database", extra={"from_revision": current, "to_revision": head})
             upgrade(engine)
-
-
-def table_names(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names())
 
 
 @contextmanager

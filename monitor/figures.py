@@ -129,9 +129,3 @@ def refresh_reports(session: Session, report_ids: Iterable[int]) -> None:
     for agency, start, end in windows.all():
         refresh_window(session, agency, start, end)
 
-
-def refresh_all(session: Session) -> None:
-    """Rebuild every version (after a bulk load; the benchmark)."""
-    dialect = session.get_bind().dialect.name
-    session.execute(text("DELETE FROM figure_versions"))
-    session.execute(text(insert_statement(dialect)))

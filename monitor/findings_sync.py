@@ -35,7 +35,6 @@ from monitor.models import FindingRow, FindingTransition
 from rules.calendar import as_instant, eastern_date
 from rules.findings import FAMILIES, KIND_RANK, Finding, plain
 
-HUMAN_STATES = ("acknowledged", "snoozed", "waived")
 # Default of the ``ack_survives_days`` setting: an acknowledgement survives a reopen that comes
 # less than this many days after the finding was resolved.
 ACK_SURVIVES_DAYS = 30

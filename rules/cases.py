@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Iterable
 
 from rules.calendar import as_instant, end_of_day
 from rules.case_models import (
@@ -172,6 +171,3 @@ def run_case(ob: Obligation, case: Case) -> CaseResult:
     result.unexpected = [_describe(f) for f in left]
     return result
 
-
-def run_cases(obligations: Iterable[Obligation]) -> list[CaseResult]:
-    return [run_case(ob, case) for ob in obligations for case in ob.cases]

@@ -37,7 +37,7 @@ def evaluate(obligations: Iterable[Obligation], facts: Facts, as_of: date | date
     if tolerance < 0:
         raise ValueError("tolerance must be 0 or more")
     wanted = set(only) if only is not None else None
-    ev = Evaluation(facts, as_of_instant(as_of), tolerance)
+    ev = Evaluation(facts, as_instant(as_of), tolerance)
     out: list[Finding] = []
     for ob in obligations:
         if wanted is not None and ob.id not in wanted:
@@ -48,10 +48,6 @@ def evaluate(obligations: Iterable[Obligation], facts: Facts, as_of: date | date
                        or f.period_end >= periods_from)
     out.sort(key=_order)
     return out
-
-
-def as_of_instant(as_of: date | datetime) -> datetime:
-    return as_instant(as_of)
 
 
 def _order(f: Finding) -> tuple:

@@ -62,10 +62,6 @@ def month(year: int, month_number: int) -> Period:
                   date(year, month_number, last_day_of_month(year, month_number)))
 
 
-def month_of(day: date) -> Period:
-    return month(day.year, day.month)
-
-
 def month_index(day: date) -> int:
     """Months since year 0: consecutive months differ by one, across year ends."""
     return day.year * 12 + day.month - 1

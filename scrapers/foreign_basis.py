@@ -29,7 +29,6 @@ from scrapers.records import FOREIGN_BASIS, StatementRecord
 # explanatory statement asks for the foreign-government basis of each separation. A report whose
 # data period ends before this date predates the requirement.
 REQUIREMENT_ENACTED = date(2022, 3, 15)
-REQUIREMENT_CITATION = "P.L. 117-103, Division F (explanatory statement), enacted 2022-03-15"
 
 _WORDS = {"no": 0, "none": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
           "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}

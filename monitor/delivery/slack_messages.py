@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from urllib.parse import quote, urlsplit
 
 HEADER_MAX, SECTION_MAX, FIELD_MAX, CONTEXT_MAX = 150, 3000, 2000, 2000
-MAX_BLOCKS, MAX_FIELDS, MAX_CONTEXT_ELEMENTS = 50, 10, 10
+MAX_BLOCKS, MAX_FIELDS = 50, 10
 FALLBACK_MAX = 3000
 MAX_LISTED = 300  # periods listed in one message; past that it says how many more and where
 METADATA_EVENT = "separation_monitor_alert"

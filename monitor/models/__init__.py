@@ -1,7 +1,7 @@
 """The monitor's tables. Each module holds one part of the data model; importing this package
 registers all of them on ``Base.metadata`` (which Alembic compares against the migrations)."""
 
-from monitor.models.base import Base, utcnow
+from monitor.models.base import Base
 from monitor.models.sources import FETCH_OUTCOMES, FetchRun, Snapshot, SourceRow
 from monitor.models.health import (
     HEALTH_STATES, HttpValidator, SourceHealth, SourceHealthEvent,
@@ -22,7 +22,7 @@ from monitor.models.delivery import (  # noqa: F401 - registers the outbox table
 )
 
 __all__ = [
-    "Base", "utcnow", "FETCH_OUTCOMES", "FetchRun", "Snapshot", "SourceRow",
+    "Base", "FETCH_OUTCOMES", "FetchRun", "Snapshot", "SourceRow",
     "HEALTH_STATES", "HttpValidator", "SourceHealth", "SourceHealthEvent",
     "CountObservation", "Parse", "ParseProblem", "Report", "Statement", "FigureVersion",
 ]

@@ -44,6 +44,3 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), list: JSON()}
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
