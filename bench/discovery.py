@@ -51,7 +51,7 @@ def run(item: dict):
 
 def field_errors(item: dict, found) -> list[str]:
     """What the best candidate got wrong, field by field ("cadence: monthly != quarterly")."""
-    best, best_errors = None, None
+    best_errors = None
     for candidate in found:
         data = candidate.to_json()
         data["starts"] = candidate.deadline.starts
@@ -69,7 +69,7 @@ def field_errors(item: dict, found) -> list[str]:
             elif got != want:
                 errors.append(f"{name}: {got!r} != {want!r}")
         if best_errors is None or len(errors) < len(best_errors):
-            best, best_errors = candidate, errors
+            best_errors = errors
     return best_errors or []
 
 

@@ -265,7 +265,7 @@ class Obligation(_Strict):
                     raise FieldProblem(f"content.{part}[{i}].citation",
                                        f"no citation with id {req.citation!r}")
         for i, assumption in enumerate(self.assumptions):
-            if not assumption.field.split(".")[0] in type(self).model_fields:
+            if assumption.field.split(".")[0] not in type(self).model_fields:
                 raise FieldProblem(f"assumptions[{i}].field", f"{assumption.field!r} is not a "
                                                               "field of the rule")
         self._check_checks_fit()

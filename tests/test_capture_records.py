@@ -11,7 +11,7 @@ import responses
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fetch_fakes import LISTING, Site, good_site, listing_html, make_fetcher, registered, R1, R2
+from fetch_fakes import LISTING, Site, listing_html, make_fetcher, registered, R1, R2
 from monitor.captures import record_capture
 from monitor.fetching import new_cycle, poll_source
 from monitor.models.archive import CaptureRow

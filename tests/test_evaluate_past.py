@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 import responses
 from findings_kit import OB, at, health, listing, register, run
 from sqlalchemy import func, select

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import responses
 
-from fetch_fakes import LISTING, R1, Site, good_site, registered, stored_state
+from fetch_fakes import R1, Site, good_site, registered, stored_state
 
 SOURCE_ENV = {"HOST_MIN_INTERVAL": "0", "HTTP_BACKOFF": "0", "HTTP_RETRIES": "0",
               "CONTACT": "ops@example.org"}
