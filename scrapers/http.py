@@ -154,20 +154,20 @@ class PoliteRetry(Retry):
                 raise MaxRetryError(_pool, url, ResponseError(f"Retry-After {wait:.0f}s"))
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
-    def sleep_for_retry(self, response) -> bool:
-        try:
-            wait = self.get_retry_after(response)
-        except Exception:  # noqa: BLE001
-            wait = None
-        if wait:
+    def sleep(self, response=None) -> None:
+        """Wait before the next attempt through the injected sleeper: what the server's
+        Retry-After asks for (``increment`` refused more than the cap), else the exponential
+        backoff. Overrides urllib3's public ``Retry.sleep``, none of its private helpers."""
+        wait = None
+        if self.respect_retry_after_header and response is not None:
+            try:
+                wait = self.get_retry_after(response)
+            except Exception:  # noqa: BLE001 - an unparseable Retry-After means "use backoff"
+                wait = None
+        if not wait:
+            wait = self.get_backoff_time()
+        if wait > 0:
             self.sleeper(wait)
-            return True
-        return False
-
-    def _sleep_backoff(self) -> None:
-        backoff = self.get_backoff_time()
-        if backoff > 0:
-            self.sleeper(backoff)
 
 
 class _Failure(Exception):

@@ -226,3 +226,12 @@ def test_from_settings_reads_the_monitor_settings(monitor_env, monkeypatch):
     assert "policy-team@example.org" in fetcher.session.headers["User-Agent"]
     assert (fetcher.config.max_bytes, fetcher.config.host_min_interval) == (1234, 0.25)
     assert fetcher.redact("token xoxb-secret") == "token ***"
+
+
+def test_the_retry_policy_overrides_only_urllib3s_public_methods():
+    """urllib3 is bounded to one major version, and PoliteRetry hooks only its public API."""
+    from scrapers.http import PoliteRetry
+
+    private = [n for n in vars(PoliteRetry) if n.startswith("_") and not n.startswith("__")]
+    assert private == []
+    assert {"new", "increment", "sleep"} <= set(vars(PoliteRetry))
