@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -29,8 +30,8 @@ def _month(value: date | str | None) -> str | None:
 
 
 def _shift(month: str, months: int) -> str:
-    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    day = date(int(month[:4]), int(month[5:7]), 1) + relativedelta(months=months)
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def monthly_separations(session: Session, *, agency: str | None = None,

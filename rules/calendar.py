@@ -14,6 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from dateutil.relativedelta import relativedelta
 
 EASTERN = ZoneInfo("America/New_York")
 _LAST_INSTANT = time(23, 59, 59, 999999)
@@ -51,11 +52,7 @@ def add_months(day: date, months: int, *, on_day: int | None = None) -> date:
     Always compute from the anchor (``add_months(anchor, k)``), never step by step, or a clamp
     in February would drag every later month back to the 28th.
     """
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    wanted = day.day if on_day is None else on_day
-    return date(year, month, min(wanted, last_day_of_month(year, month)))
+    return day + relativedelta(months=months, day=day.day if on_day is None else on_day)
 
 
 @lru_cache(maxsize=65536)
