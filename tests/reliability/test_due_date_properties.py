@@ -20,7 +20,7 @@ from rules.calendar import (
 )
 from rules.obligations import DueRule
 from rules.periods import (
-    Period, fiscal_year, fiscal_year_of, month, month_from_index, month_index, month_of, months,
+    Period, fiscal_year, fiscal_year_of, month_from_index, month_index, month_of, months,
     parse_period,
 )
 from rules.schedule import schedule, statutory_due

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 import hostile_kit as kit
 from monitor.ingest import SavedFile, ingest_file
-from monitor.models import CountObservation, Parse, Report
+from monitor.models import CountObservation, Parse, ParseProblem, Report
 from scrapers.registry import load_source
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
