@@ -57,7 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         if not writes:
             return int(args.handler(args, ctx) or 0)
         with ctx.writing(purpose=purpose(args)):  # one writer per database at a time
-            return int(args.handler(args, ctx) or 0)
+            ctx.begin_command(purpose(args))
+            try:
+                rc = int(args.handler(args, ctx) or 0)
+            except BaseException as exc:
+                ctx.end_command(1, error=f"{type(exc).__name__}: {exc}"[:500])
+                raise
+            ctx.end_command(rc)
+            return rc
     except (MonitorError, UnknownSource, ArchiveError) as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"error: {line}", file=sys.stderr)  # one line per problem (bad settings)

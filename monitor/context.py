@@ -17,6 +17,8 @@ def say_waiting(line: str) -> None:
 
 
 class Context:
+    command_run_id: int | None = None  # this writing command's command_runs row
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
@@ -63,6 +65,39 @@ class Context:
         from scrapers.archive import Archive
 
         return Archive(self.settings.archive_dir)
+
+    def begin_command(self, purpose: str) -> None:
+        """Put this writing command on record (the writer lock is held); a command left
+        running by a process that died is marked interrupted (monitor.command_runs)."""
+        from monitor import command_runs
+
+        with self.session() as session:
+            row, _marked = command_runs.begin(session, purpose, self.now())
+            self.command_run_id = row.id
+
+    def note_cycle(self, cycle: str) -> None:
+        """The cycle of the fetch runs this command writes, on its record, before it polls."""
+        if self.command_run_id is None:
+            return
+        from monitor import command_runs
+
+        with self.session() as session:
+            command_runs.note_cycle(session, self.command_run_id, cycle)
+
+    def end_command(self, exit_status: int, error: str | None = None) -> None:
+        if self.command_run_id is None:
+            return
+        import logging
+
+        from monitor import command_runs
+
+        run_id, self.command_run_id = self.command_run_id, None
+        try:
+            with self.session() as session:
+                command_runs.end(session, run_id, exit_status, self.now(), error)
+        except Exception:  # noqa: BLE001 - never hides the command's own outcome
+            logging.getLogger(__name__).warning("could not record the end of the command",
+                                                exc_info=True)
 
     @contextmanager
     def session(self) -> Iterator:

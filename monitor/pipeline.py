@@ -81,6 +81,8 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     """
     now = now or ctx.now()
     report = RunReport(cycle=new_cycle(now), now=now, as_of=as_of)
+    if hasattr(ctx, "note_cycle"):
+        ctx.note_cycle(report.cycle)  # so an interrupted run is marked with what it stored
     candidates = registered if registered is not None else all_sources()
     # a source without start URLs takes documents by hand (`monitor ingest`) and is not polled
     pollable = [r for r in candidates if r.source.start_urls]

@@ -90,6 +90,7 @@ def run(args: argparse.Namespace, ctx) -> int:
                                     rewrite=mirror_rewrite(args.mirror) if args.mirror else None)
     _warn_without_contact(ctx, fetcher, registered, args.url)
     cycle = new_cycle(ctx.now())
+    ctx.note_cycle(cycle)
     polls = []
     try:
         for reg in registered:

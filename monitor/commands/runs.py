@@ -53,6 +53,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     if args.json:
         print_json(rows)
         return 0
+    _print_interrupted(ctx)
     if not rows:
         print("no fetch runs yet" + (f" for {args.source}" if args.source else ""))
         return 0
@@ -61,3 +62,14 @@ def run(args: argparse.Namespace, ctx) -> int:
                   r["url"] + (f"  ({r['error']})" if r["error"] else "")) for r in rows],
                 ["id", "started (UTC)", "source", "outcome", "status", "bytes", "ms", "url"])
     return 0
+
+
+def _print_interrupted(ctx) -> None:
+    """Commands whose process died while they wrote (kill -9, a crash), newest first."""
+    from monitor.command_runs import recent_interrupted
+
+    with ctx.session() as session:
+        for row in recent_interrupted(session):
+            print(f"interrupted: {row.command} (pid {row.pid}) started "
+                  f"{row.started_at:%Y-%m-%d %H:%M:%S} UTC"
+                  + (f", cycle {row.cycle}" if row.cycle else "") + f": {row.detail}")

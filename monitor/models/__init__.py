@@ -17,6 +17,7 @@ from monitor.models.findings import (  # noqa: F401 - registers the findings tab
 from monitor.models.candidates import (  # noqa: F401 - registers the discovery tables
     CANDIDATE_STATUSES, CitationVerification, RequirementCandidate,
 )
+from monitor.models.commands import COMMAND_STATES, CommandRun  # noqa: F401
 from monitor.models.delivery import (  # noqa: F401 - registers the outbox tables
     DELIVERY_STATES, Delivery, DeliveryAttempt, OutboxItem, OutboxMessage,
 )
