@@ -1,15 +1,15 @@
 """command_runs: each command that wrote, when it began and how it ended (interrupted ones too)
 
-Revision ID: 0011_command_runs
-Revises: 0010_service
+Revision ID: 0012_command_runs
+Revises: 0011_hot_query_indexes
 """
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
 
 
-revision = "0011_command_runs"
-down_revision = "0010_service"
+revision = "0012_command_runs"
+down_revision = "0011_hot_query_indexes"
 branch_labels = None
 depends_on = None
 
