@@ -21,8 +21,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from monitor.models import (
-    CountObservation, FetchRun, ManualEvidence, Parse, ParseProblem, Report, Snapshot,
-    SourceHealth, SourceHealthEvent, Statement,
+    CountObservation, FetchRun, ManualEvidence, Parse, ParseProblem, Report, ReportListing,
+    Snapshot, SourceHealth, SourceHealthEvent, Statement,
 )
 from rules.facts import (
     DEFAULT_STALE_AFTER, CountFact, EvidenceFact, Facts, ListingRead, ProblemFact, ReadFact,
@@ -161,13 +161,40 @@ def _reads(session: Session, reports: list[Report], as_of: datetime) -> dict[int
     return out
 
 
+def _listings(session: Session, reports: list[Report],
+              as_of: datetime) -> dict[int, list[tuple[str, datetime, datetime | None]]]:
+    """Per report, the listing pages that linked it by ``as_of``: (URL, first seen there, when
+    that page dropped it or None), by URL."""
+    out: dict[int, list[tuple[str, datetime, datetime | None]]] = defaultdict(list)
+    ids = [r.id for r in reports]
+    if not ids:
+        return out
+    for row in session.scalars(select(ReportListing).where(ReportListing.report_id.in_(ids),
+                                                           ReportListing.first_seen <= as_of)
+                               .order_by(ReportListing.listing_url)):
+        dropped = row.removed_at if row.removed_at and row.removed_at <= as_of else None
+        out[row.report_id].append((row.listing_url, row.first_seen, dropped))
+    return out
+
+
 def _absent_at(session: Session, reports: list[Report], start_urls: dict[str, tuple[str, ...]],
-               as_of: datetime) -> dict[int, datetime]:
-    """Per report, the last successful listing fetch before first_seen whose body lacked it."""
-    wanted: dict[int, set[str]] = {}
+               as_of: datetime,
+               listings: dict[int, list[tuple[str, datetime, datetime | None]]] | None = None
+               ) -> dict[int, datetime]:
+    """Per report, a time the monitor saw it published nowhere yet: for each listing page that
+    carried it, the last successful read of that page before it appeared there whose body lacked
+    it; the earliest of these (it may have been on any of those pages from just after that
+    read), and none at all when one page showed it on its first read."""
+    wanted: dict[int, dict[str, datetime]] = {}
+    every_page: dict[int, bool] = {}  # False: a report no listing page carried (read directly)
     for r in reports:
-        wanted[r.id] = {r.listed_on} if r.listed_on else set(start_urls.get(r.source_id, ()))
-    urls = set().union(*wanted.values()) if wanted else set()
+        pages = {url: first for url, first, _dropped in (listings or {}).get(r.id, ())}
+        every_page[r.id] = bool(pages)
+        if not pages:
+            pages = {url: r.first_seen for url in
+                     ({r.listed_on} if r.listed_on else set(start_urls.get(r.source_id, ())))}
+        wanted[r.id] = pages
+    urls = set().union(*(set(p) for p in wanted.values())) if wanted else set()
     if not urls:
         return {}
     runs = session.execute(
@@ -191,14 +218,19 @@ def _absent_at(session: Session, reports: list[Report], start_urls: dict[str, tu
         timeline[url].append((started, snap))
     out = {}
     for r in reports:
-        best = None
-        for url in wanted[r.id]:
+        bounds = []
+        for url, appeared in wanted[r.id].items():
+            best = None
             for started, snap in timeline.get(url, ()):
-                if started >= r.first_seen or snap is None or r.url in links.get(snap, ()):
+                if started >= min(appeared, r.first_seen) or snap is None \
+                        or r.url in links.get(snap, ()):
                     continue
                 best = started if best is None or started > best else best
-        if best is not None:
-            out[r.id] = best
+            bounds.append(best)
+        if every_page[r.id] and bounds and all(b is not None for b in bounds):
+            out[r.id] = min(bounds)
+        elif not every_page[r.id] and any(b is not None for b in bounds):
+            out[r.id] = max(b for b in bounds if b is not None)
     return out
 
 
@@ -215,12 +247,15 @@ def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
                                                         Report.first_seen <= as_of)
                                    .order_by(Report.id))) if ids else []
     reads = _reads(session, reports, as_of)
-    absent = _absent_at(session, reports, {k: v.start_urls for k, v in registered.items()}, as_of)
+    listings = _listings(session, reports, as_of)
+    absent = _absent_at(session, reports, {k: v.start_urls for k, v in registered.items()}, as_of,
+                        listings)
     report_facts = [ReportFact(
         source_id=r.source_id, url=r.url, first_seen=r.first_seen, title=r.title,
         period_start=r.period_start, period_end=r.period_end, issued=r.issued,
         issued_precision=r.issued_precision, absent_at=absent.get(r.id),
         removed_at=r.removed_at if r.removed_at and r.removed_at <= as_of else None,
+        listings=tuple((url, dropped) for url, _first, dropped in listings.get(r.id, ())),
         reads=tuple(reads.get(r.id, ())), report_id=r.id) for r in reports]
     wanted = list(set(obligation_ids))
     evidence = [EvidenceFact(e.obligation_id, e.evidence_date, e.note, e.recorded_by,

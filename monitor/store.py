@@ -21,7 +21,7 @@ from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
 from monitor.upsert import insert_or_ignore
 from monitor.models import (
-    CountObservation, Parse, ParseProblem, Report, Snapshot, SourceRow, Statement,
+    CountObservation, Parse, ParseProblem, Report, ReportListing, Snapshot, SourceRow, Statement,
 )
 from scrapers.archive import Archive
 from scrapers.records import Link, ParseResult
@@ -228,24 +228,54 @@ def _link_json(link: Link) -> dict[str, Any]:
     return {"url": redact_url(link.url), "title": link.title, "description": link.description}
 
 
+def _note_listed(session: Session, report: Report, listing_url: str, now: datetime) -> None:
+    """``listing_url``, read at ``now``, links ``report``: one ReportListing row per page."""
+    row = session.scalar(select(ReportListing).where(ReportListing.report_id == report.id,
+                                                     ReportListing.listing_url == listing_url))
+    if row is None:
+        session.add(ReportListing(report_id=report.id, listing_url=listing_url, first_seen=now,
+                                  last_seen=now))
+        session.flush()
+        return
+    if now > row.last_seen:
+        row.last_seen = now
+    if now < row.first_seen:
+        row.first_seen = now
+    row.removed_at = None  # it is back on this page
+
+
 def record_listing(session: Session, source: Source, listing_url: str, links: list[Link],
                    now: datetime) -> tuple[list[Report], list[Report]]:
-    """A listing page was read successfully: every link is a report seen now; reports this page
-    listed before and no longer lists are marked removed. Returns (new reports, removed)."""
+    """A listing page was read successfully: every link is a report seen now, on this page.
+
+    A report this page linked before and no longer links is dropped from this page (its
+    ReportListing row gets ``removed_at``); the report itself is removed only when every page
+    that carried it has dropped it: a report still linked from another listing page is not
+    gone. Returns (new reports, reports removed now)."""
     from scrapers.records import ReportRecord
 
     listing_url = redact_url(listing_url)
     created: list[Report] = []
     seen = set()
     for link in links:
-        seen.add(redact_url(link.url))
-        _upsert_report(session, source.id, ReportRecord(title=link.title, url=link.url), None,
-                       now, listing_url, created, fill_only=True)
-    removed = []
-    for report in session.scalars(select(Report).where(Report.source_id == source.id,
-                                                       Report.listed_on == listing_url,
-                                                       Report.removed_at.is_(None))):
+        report = _upsert_report(session, source.id, ReportRecord(title=link.title, url=link.url),
+                                None, now, listing_url, created, fill_only=True)
+        seen.add(report.url)
+        _note_listed(session, report, listing_url, now)
+    dropped = []
+    for row, report in session.execute(
+            select(ReportListing, Report).join(Report, Report.id == ReportListing.report_id)
+            .where(Report.source_id == source.id, ReportListing.listing_url == listing_url,
+                   ReportListing.removed_at.is_(None))):
         if report.url not in seen:
+            row.removed_at = now
+            dropped.append(report)
+    session.flush()
+    removed = []
+    for report in dropped:
+        still = session.scalar(select(ReportListing.id).where(
+            ReportListing.report_id == report.id, ReportListing.removed_at.is_(None)).limit(1))
+        if still is None and report.removed_at is None:
             report.removed_at = now
             removed.append(report)
     session.flush()

@@ -134,7 +134,10 @@ class ReportFact:
     # a provable lower bound of its publication. None when the monitor never saw the listing
     # without it (it was already there on the first look).
     absent_at: datetime | None = None
-    removed_at: datetime | None = None
+    removed_at: datetime | None = None  # when the last listing page that carried it dropped it
+    # Every listing page that linked it by the evaluation time: (URL, when that page dropped it,
+    # or None while it still links it). Removal is claimed only when every one has dropped it.
+    listings: tuple[tuple[str, datetime | None], ...] = ()
     reads: tuple[ReadFact, ...] = ()  # chronological
     report_id: int | None = None
     period: Period | None = field(init=False, compare=False, repr=False)  # the data period

@@ -7,7 +7,7 @@ from monitor.models.health import (
     HEALTH_STATES, HttpValidator, SourceHealth, SourceHealthEvent,
 )
 from monitor.models.reports import (
-    CountObservation, Parse, ParseProblem, Report, Statement,
+    CountObservation, Parse, ParseProblem, Report, ReportListing, Statement,
 )
 from monitor.models.figures import FigureVersion
 from monitor.models.archive import CaptureRow  # noqa: F401 - registers the captures table

@@ -31,8 +31,24 @@ class Report(Base):
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     removed_at: Mapped[datetime | None]
-    listed_on: Mapped[str | None] = mapped_column(Text)  # listing page that linked it
+    # the listing page it was first seen on (every page that linked it: ReportListing)
+    listed_on: Mapped[str | None] = mapped_column(Text)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))  # latest read
+
+
+class ReportListing(Base):
+    """One listing page that linked a report: since when, until when, and when it stopped. A
+    report is removed (``Report.removed_at``) only once every page that carried it dropped it."""
+
+    __tablename__ = "report_listings"
+    __table_args__ = (UniqueConstraint("report_id", "listing_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    listing_url: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime]  # the first read of the page that linked it
+    last_seen: Mapped[datetime]  # the last read of the page that linked it
+    removed_at: Mapped[datetime | None]  # the first read of the page that no longer did
 
 
 class Parse(Base):

@@ -2,7 +2,8 @@
 
 ``revised``: two successive snapshots of the same report, read by the same parser version, give
 different figures (a new parser version reading the same bytes differently is a re-parse, not a
-revision). ``removed``: a listing that used to link the report no longer does.
+revision). ``removed``: every listing page that used to link the report no longer does (one
+page dropping a report another page still links is not a removal).
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ def removed(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
         evidence["reports"] = [ev.report_ref(report)]
         evidence["removal"] = {"removed_at": report.removed_at, "first_seen": report.first_seen,
                                "note": "the archived copy is kept under its snapshot sha256"}
+        if report.listings:  # every listing page that carried it, and when each dropped it
+            evidence["removal"]["listings"] = [{"url": url, "dropped_at": dropped}
+                                               for url, dropped in report.listings]
         if period:
             evidence["period"] = {"start": period.start, "end": period.end, "label": period.label}
         yield Finding(
