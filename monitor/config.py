@@ -121,6 +121,9 @@ class Settings(BaseSettings):
         "Least seconds between two requests to the same host."))
     broken_after: Whole = Field(3, ge=1, description=(
         "Consecutive failed polls after which a source is marked broken."))
+    unreachable_after: Whole = Field(3, ge=1, description=(
+        "Consecutive failed fetches after which a listed document is unreachable (its source's "
+        "poll still succeeds when the listing was read)."))
     recheck_days: Whole = Field(7, ge=1, description=(
         "Days between re-fetches of a report already archived (revisions, removals)."))
     stale_after: Annotated[timedelta | None, BeforeValidator(duration)] = Field(None, description=(

@@ -24,6 +24,7 @@ from monitor.models import (
     CountObservation, FetchRun, ManualEvidence, Parse, ParseProblem, Report, ReportListing,
     Snapshot, SourceHealth, SourceHealthEvent, Statement,
 )
+from scrapers.source import LinkPeriods
 from rules.facts import (
     DEFAULT_STALE_AFTER, CountFact, EvidenceFact, Facts, ListingRead, ProblemFact, ReadFact,
     ReportFact, SourceFact, StatementFact,
@@ -35,6 +36,7 @@ from scrapers.vocabulary import SUCCESS_OUTCOMES  # "the monitor read the page a
 class Registered:
     start_urls: tuple[str, ...]
     poll_every: timedelta
+    link_periods: LinkPeriods | None = None  # how its links name periods (None: they do not)
 
 
 def _registered() -> dict[str, Registered]:
@@ -50,7 +52,7 @@ def _registered() -> dict[str, Registered]:
             continue  # a broken module is not an implemented source (`monitor check` says why)
         # as fetch runs store them: redacted (no credentials or keys in a URL)
         out[source_id] = Registered(tuple(redact_url(u) for u in source.start_urls),
-                                    source.poll_every)
+                                    source.poll_every, source.link_periods)
     return out
 
 
@@ -234,12 +236,71 @@ def _absent_at(session: Session, reports: list[Report], start_urls: dict[str, tu
     return out
 
 
+def _fetch_states(session: Session, reports: list[Report], as_of: datetime,
+                  unreachable_after: int) -> dict[int, tuple[str | None, int, str | None]]:
+    """Per report not yet placed in a period: (fetch state, failed fetches in a row, last
+    error) from its fetch runs by ``as_of`` (not the stored state: an evaluation as of the past
+    sees the document as it stood then)."""
+    from monitor.fetching import FETCH_FAILURES
+
+    wanted = {(r.source_id, r.url): r.id for r in reports
+              if r.period_start is None or r.period_end is None}
+    if not wanted:
+        return {}
+    runs: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    for source_id, url, outcome, error in session.execute(
+            select(FetchRun.source_id, FetchRun.url, FetchRun.outcome, FetchRun.error)
+            .where(FetchRun.url.in_({url for _s, url in wanted}), FetchRun.listing.is_(False),
+                   FetchRun.started_at <= as_of)
+            .order_by(FetchRun.started_at, FetchRun.id)):
+        rid = wanted.get((source_id, url))
+        if rid is not None:
+            runs[rid].append((outcome, error))
+    out = {}
+    for rid, seen in runs.items():
+        failures, last_error = 0, None
+        for outcome, error in seen:
+            if outcome in FETCH_FAILURES:
+                failures += 1
+                last_error = (f"{outcome}: {error}" if error else outcome)[:2000]
+            else:
+                failures = 0
+        state = "ok" if failures == 0 else \
+            "unreachable" if failures >= unreachable_after else "failing"
+        out[rid] = (state, failures, last_error)
+    return out
+
+
+def _unplaced_fields(named, state) -> dict:
+    out: dict = {}
+    if named is not None:
+        out.update(zip(("named_start", "named_end", "could_start", "could_end"), named))
+    if state is not None:
+        out.update(zip(("fetch_state", "fetch_failures", "last_fetch_error"), state))
+    return out
+
+
+def _could_cover(report: Report, registered: Registered | None):
+    """(named start, end, could-cover start, end) of a report whose link names a period."""
+    if report.link_period_start is None or report.link_period_end is None:
+        return None, None, None, None
+    start, end = report.link_period_start, report.link_period_end
+    if registered is None or registered.link_periods is None:
+        return start, end, None, None  # the source does not say how its links name periods
+    could = registered.link_periods.could_cover(start, end)
+    return start, end, could[0], could[1]
+
+
 def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
                  obligation_ids: Iterable[str] = (), *,
-                 stale_after: timedelta | None = None) -> Facts:
+                 stale_after: timedelta | None = None,
+                 unreachable_after: int | None = None) -> Facts:
     """Facts about ``source_ids`` and the manual evidence for ``obligation_ids`` at ``as_of``.
 
-    ``stale_after`` is the setting of that name (None: two poll intervals of each source)."""
+    ``stale_after`` is the setting of that name (None: two poll intervals of each source);
+    ``unreachable_after`` too (None: its default)."""
+    from monitor.fetching import UNREACHABLE_AFTER
+
     registered = _registered()
     ids = sorted(set(source_ids))
     sources = [_source_fact(session, s, registered.get(s), as_of, stale_after) for s in ids]
@@ -250,12 +311,16 @@ def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
     listings = _listings(session, reports, as_of)
     absent = _absent_at(session, reports, {k: v.start_urls for k, v in registered.items()}, as_of,
                         listings)
+    states = _fetch_states(session, reports, as_of, unreachable_after or UNREACHABLE_AFTER)
+    named = {r.id: _could_cover(r, registered.get(r.source_id)) for r in reports
+             if r.period_start is None or r.period_end is None}
     report_facts = [ReportFact(
         source_id=r.source_id, url=r.url, first_seen=r.first_seen, title=r.title,
         period_start=r.period_start, period_end=r.period_end, issued=r.issued,
         issued_precision=r.issued_precision, absent_at=absent.get(r.id),
         removed_at=r.removed_at if r.removed_at and r.removed_at <= as_of else None,
         listings=tuple((url, dropped) for url, _first, dropped in listings.get(r.id, ())),
+        **_unplaced_fields(named.get(r.id), states.get(r.id)),
         reads=tuple(reads.get(r.id, ())), report_id=r.id) for r in reports]
     wanted = list(set(obligation_ids))
     evidence = [EvidenceFact(e.obligation_id, e.evidence_date, e.note, e.recorded_by,

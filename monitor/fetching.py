@@ -22,9 +22,13 @@ What a poll guarantees:
   ``api_key=``/``token=`` values); the request itself uses the real URL, and a listing whose stored
   links were redacted is re-read from the archive to follow them. A source's API keys go in the
   headers it declares (:func:`source_headers`), never in a URL.
-* A poll fails when any fetch failed, or a listing page could not be read; consecutive failed
-  polls make the source ``failing`` then ``broken`` (:mod:`monitor.health`). A report document
-  that cannot be parsed does not fail the poll: the rules engine treats that report as unreadable.
+* A poll fails when a listing page could not be fetched or read; consecutive failed polls make
+  the source ``failing`` then ``broken`` (:mod:`monitor.health`). A listed document that cannot
+  be fetched does not fail the poll (one dead link must not blind the whole source): it gets its
+  own state on its report row (``failing``, then ``unreachable`` after ``unreachable_after``
+  failed fetches in a row, with the last error), and the rules engine keeps ``unknown`` only
+  the periods it could cover. A report that cannot be parsed does not fail the poll either: the
+  rules engine treats that report as unreadable.
 
 Transactions: :func:`poll_source` flushes and never commits; the caller commits (the CLI commits
 once per source). The archive is written as bodies arrive, so a rolled-back poll leaves bodies
@@ -45,7 +49,7 @@ from sqlalchemy.orm import Session
 from monitor.health import health_of, record_poll
 from monitor.ingest import INGEST_CYCLE
 from monitor.intake import Intake, parse_snapshot, take_in
-from monitor.models import FetchRun, HttpValidator, Parse, ParseProblem, Snapshot
+from monitor.models import FetchRun, HttpValidator, Parse, ParseProblem, Report, Snapshot
 from monitor.store import ensure_source, latest_snapshot
 from scrapers.archive import Archive, ArchiveWriteError, BodyUnavailable
 from scrapers.http import Fetcher, FetchResult, Validators, host_of
@@ -301,6 +305,35 @@ class _Poll:
         return summary, intake
 
 
+# Default of the ``unreachable_after`` setting: failed fetches in a row after which a listed
+# document is ``unreachable``.
+UNREACHABLE_AFTER = 3
+
+
+def note_document_fetch(session: Session, source_id: str, run: RunSummary, *,
+                        unreachable_after: int = UNREACHABLE_AFTER) -> Report | None:
+    """Fold one fetch of a listed document into its report's fetch state: a fetch-level
+    failure adds one to ``fetch_failures`` (``failing``, then ``unreachable``) and keeps the
+    error; anything that reached the document (``ok``, ``unchanged``, ``not_modified``, even
+    unparseable) makes it ``ok`` again."""
+    report = session.scalar(select(Report).where(Report.source_id == source_id,
+                                                 Report.url == run.url))
+    if report is None:
+        return None
+    report.last_fetch_at = run.started_at
+    if run.outcome in FETCH_FAILURES:
+        report.fetch_failures = (report.fetch_failures or 0) + 1
+        error = f"{run.outcome}: {run.error}" if run.error else run.outcome
+        report.last_fetch_error = error[:2000]
+        report.fetch_state = "unreachable" if report.fetch_failures >= unreachable_after \
+            else "failing"
+    else:
+        report.fetch_failures = 0
+        report.fetch_state = "ok"
+    session.flush()
+    return report
+
+
 def _due(session: Session, url: str, now: datetime, recheck_days: int) -> bool:
     last = last_retrieved(session, url)
     return last is None or now - last >= timedelta(days=recheck_days)
@@ -311,13 +344,16 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
                 urls: Sequence[str] | None = None, explicit: bool = False,
                 listing: bool | None = None, recheck_days: int = 7, broken_after: int = 3,
                 progress: Callable[[str], None] | None = None,
-                headers: dict[str, str] | None = None) -> PollResult:
+                headers: dict[str, str] | None = None,
+                unreachable_after: int = UNREACHABLE_AFTER) -> PollResult:
     """Poll one source (or, with ``urls``, those URLs as that source). Flushes, never commits.
 
     A normal poll fetches each start URL as a listing, then (if the source follows links) every
     linked report that has never been retrieved or was last retrieved ``recheck_days`` ago or
     more, and folds the result into the source's health (``broken_after`` failed polls in a row
-    make it broken). Pass ``settings.recheck_days`` and ``settings.broken_after``.
+    make it broken). Only its listing pages decide whether the poll failed; each linked document
+    keeps its own fetch state (``unreachable_after`` failures in a row: unreachable). Pass
+    ``settings.recheck_days``, ``settings.broken_after`` and ``settings.unreachable_after``.
 
     ``explicit=True`` is a manual check of ``urls``: the URL's own host (loopback included) and
     redirects on it are allowed, no links are followed and health is left alone. ``listing``
@@ -354,10 +390,16 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
                 skipped.append(redact_url(url))
                 continue
             if _due(session, url, poll.at(), recheck_days):
-                poll.fetch(url, listing=False)
+                summary, _intake = poll.fetch(url, listing=False)
+                note_document_fetch(session, source.id, summary,
+                                    unreachable_after=unreachable_after)
 
+    # Only a listing page that could not be fetched or read fails the poll: a dead report link
+    # is that document's problem (its fetch state), not the source's.
+    # (A manual check of URLs, explicit, still fails on any request that failed.)
     failing = [r for r in poll.runs
-               if r.outcome in FETCH_FAILURES or (r.listing and r.outcome in PARSE_FAILURES)]
+               if (r.outcome in FETCH_FAILURES and (r.listing or explicit))
+               or (r.listing and r.outcome in PARSE_FAILURES)]
     result = PollResult(source=source.id, cycle=cycle, explicit=explicit, runs=poll.runs,
                         health_before=health_before, health_after=health_before,
                         failed=bool(failing), skipped_links=skipped,

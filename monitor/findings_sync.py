@@ -246,7 +246,8 @@ def evaluate_and_sync(session: Session, settings, as_of: date | datetime, now: d
     instant = as_instant(as_of)
     sources = set().union(*(ob.watched_sources() for ob in selected)) if selected else set()
     facts = gather_facts(session, instant, sources, [ob.id for ob in selected],
-                         stale_after=getattr(settings, "stale_after", None))
+                         stale_after=getattr(settings, "stale_after", None),
+                         unreachable_after=getattr(settings, "unreachable_after", None))
     findings = evaluate(selected, facts, instant, tolerance=settings.anomaly_tolerance,
                         periods_from=getattr(settings, "watch_from", None))
     scope = None if only is None else [ob.id for ob in selected]

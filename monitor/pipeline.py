@@ -99,6 +99,7 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
                     session, ctx.archive, fetcher, reg, now=now if i == 0 else ctx.now(),
                     cycle=report.cycle, recheck_days=ctx.settings.recheck_days,
                     broken_after=ctx.settings.broken_after, progress=progress,
+                    unreachable_after=ctx.settings.unreachable_after,
                     headers=source_headers(session, reg.source, ctx.settings, now=now)))
     finally:
         fetcher.close()

@@ -72,6 +72,8 @@ def print_report(report: RunReport, out=print) -> None:
         out(f"  {poll.source:<28} {status:<7} health: {health}")
         if poll.source in statuses:
             out(f"    {_status_line(statuses[poll.source])}")
+            for line in statuses[poll.source].document_lines():
+                out(f"    {line}")
         for kind, runs in (("listing", [r for r in poll.runs if r.listing]),
                            ("report", [r for r in poll.runs if not r.listing])):
             if not runs:
@@ -93,6 +95,8 @@ def print_report(report: RunReport, out=print) -> None:
             continue
         out(f"  {source_id:<28} {'not due':<7} health: {status.health or 'never polled'}")
         out(f"    {_status_line(status)}")
+        for line in status.document_lines():
+            out(f"    {line}")
     if report.not_due and not statuses:
         out(f"  not due this run: {', '.join(report.not_due)}")
     print_problems(report.problems, out)

@@ -10,7 +10,7 @@ polls it); one polled but never read successfully is ``never read``, and stale.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from monitor.facts import stale_after_for
 from monitor.fetching import next_poll_at
-from monitor.models import FetchRun, SourceHealth
+from monitor.models import FetchRun, Report, SourceHealth
 from scrapers.registry import RegisteredSource
 from scrapers.vocabulary import SUCCESS_OUTCOMES, HealthState, values
 
@@ -40,6 +40,15 @@ class SourceStatus:
     stale_after: timedelta
     stale: bool
     next_poll_at: datetime | None  # None: due now (never polled)
+    # Listed documents that cannot be fetched (failing, or unreachable after unreachable_after
+    # failed fetches): {url, state, fetch_failures, last_fetch_error, last_fetch_at}. They do not
+    # make the source fail; the periods they could cover stay unknown.
+    documents: list[dict] = field(default_factory=list)
+
+    def document_lines(self) -> list[str]:
+        return [f"document {d['state']}: {d['url']} ({d['fetch_failures']} failed fetch"
+                f"{'es' if d['fetch_failures'] != 1 else ''}; last: "
+                f"{(d['last_fetch_error'] or '')[:160]})" for d in self.documents]
 
     @property
     def problem(self) -> str | None:
@@ -89,7 +98,14 @@ def source_status(session: Session, reg: RegisteredSource, now: datetime,
         consecutive_failures=health.consecutive_failures if health else 0,
         last_error=health.last_error if health else None,
         last_success_at=last_success, last_listing_read_at=last_listing,
-        stale_after=window, stale=stale, next_poll_at=next_poll_at(session, reg))
+        stale_after=window, stale=stale, next_poll_at=next_poll_at(session, reg),
+        documents=[{"url": r.url, "state": r.fetch_state, "fetch_failures": r.fetch_failures,
+                    "last_fetch_error": r.last_fetch_error, "last_fetch_at": r.last_fetch_at}
+                   for r in session.scalars(
+                       select(Report).where(Report.source_id == source.id,
+                                            Report.fetch_state.in_(("failing", "unreachable")),
+                                            Report.removed_at.is_(None))
+                       .order_by(Report.url))])
 
 
 def source_statuses(session: Session, registered: Iterable[RegisteredSource], now: datetime,

@@ -24,6 +24,7 @@ from monitor.models import (
     CountObservation, Parse, ParseProblem, Report, ReportListing, Snapshot, SourceRow, Statement,
 )
 from scrapers.archive import Archive
+from scrapers.linkperiod import named_period
 from scrapers.records import Link, ParseResult
 from scrapers.redact import redact_text, redact_url
 from scrapers.source import Source
@@ -158,6 +159,11 @@ def _upsert_report(session: Session, source_id: str, record, snapshot: Snapshot 
         report.snapshot_id = snapshot.id
     if listed_on and not report.listed_on:
         report.listed_on = listed_on
+    # the period its link names (a listing's link text and URL; a document's own URL), if any:
+    # a listing's newer naming wins, a naming that says nothing keeps what was read before
+    named = named_period(record.title if fill_only else None, url)
+    if named is not None and (fill_only or report.link_period_start is None):
+        report.link_period_start, report.link_period_end = named
     session.flush()
     return report
 

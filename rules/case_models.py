@@ -113,13 +113,19 @@ class CaseReport(_Strict):
     first_seen: AwareDatetime
     absent_at: AwareDatetime | None = None
     removed_at: AwareDatetime | None = None
+    # A document not read: the period its link names and the periods it could cover (as the
+    # shell derives them from the source's LinkPeriods), and how fetching it went.
+    link_names: PeriodText | None = None
+    could_cover: PeriodText | None = None
+    fetch_state: Literal["ok", "failing", "unreachable"] | None = None
+    last_fetch_error: str | None = None
     reads: tuple[CaseRead, ...] | None = None  # None: one read built from the fields below
     outcome: Literal[OUTCOMES] | None = None  # type: ignore[valid-type]
     counts: tuple[CaseCount, ...] = ()
     statements: tuple[CaseStatement, ...] = ()
     problems: tuple[CaseProblem, ...] = ()
 
-    _period = field_validator("period")(_check_period)
+    _period = field_validator("period", "link_names", "could_cover")(_check_period)
 
     @model_validator(mode="after")
     def _one_way_to_give_reads(self) -> "CaseReport":

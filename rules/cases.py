@@ -82,11 +82,14 @@ def _report(ob: Obligation, r: CaseReport) -> ReportFact:
         outcome=r.outcome or "ok", counts=r.counts, statements=r.statements,
         problems=r.problems),)
     start, end = _period(r.period)
+    named, could = _period(r.link_names), _period(r.could_cover)
     return ReportFact(
         source_id=r.source or (ob.sources[0] if ob.sources else "none"), url=r.url,
         first_seen=r.first_seen, title=r.title, period_start=start, period_end=end,
         issued=r.issued, issued_precision=r.issued_precision if r.issued else None,
         absent_at=r.absent_at, removed_at=r.removed_at,
+        named_start=named[0], named_end=named[1], could_start=could[0], could_end=could[1],
+        fetch_state=r.fetch_state, last_fetch_error=r.last_fetch_error,
         reads=tuple(sorted((_read(r, x) for x in reads), key=lambda x: x.fetched_at)))
 
 

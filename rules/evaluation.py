@@ -124,6 +124,12 @@ class Evaluation:
             self.memo[key] = out
         return self.memo[key]
 
+    def unplaced_for(self, ob: Obligation, period: Period) -> list[ReportFact]:
+        """The unplaced reports that could be ``period``: those whose link names a period that
+        could cover it, and those whose link names none (they could be any period)."""
+        return [r for r in self.unplaced(ob)
+                if r.could_cover is None or r.could_cover.overlaps(period)]
+
     def evidence_entries(self, ob: Obligation) -> tuple[EvidenceFact, ...]:
         return tuple(e for e in self.facts.evidence(ob.id, self.as_of)
                      if e.date <= self.as_of_date)

@@ -138,6 +138,16 @@ class ReportFact:
     # Every listing page that linked it by the evaluation time: (URL, when that page dropped it,
     # or None while it still links it). Removal is claimed only when every one has dropped it.
     listings: tuple[tuple[str, datetime | None], ...] = ()
+    # For a document the monitor has not read (or could not): the period its link names ("July
+    # 2022", july-2022/), the periods it could cover (the source's reading of such names; None:
+    # any period), and how fetching it went, as of the evaluation time.
+    named_start: date | None = None
+    named_end: date | None = None
+    could_start: date | None = None
+    could_end: date | None = None
+    fetch_state: str | None = None  # None (never fetched) | ok | failing | unreachable
+    fetch_failures: int = 0  # failed fetches in a row
+    last_fetch_error: str | None = None
     reads: tuple[ReadFact, ...] = ()  # chronological
     report_id: int | None = None
     period: Period | None = field(init=False, compare=False, repr=False)  # the data period
@@ -148,6 +158,20 @@ class ReportFact:
                 and self.period_end >= self.period_start:
             period = Period(self.period_start, self.period_end)
         object.__setattr__(self, "period", period)
+
+    @property
+    def could_cover(self) -> Period | None:
+        """The periods this document could be, when it cannot be read: None means any."""
+        if self.could_start is None or self.could_end is None or self.could_end < self.could_start:
+            return None
+        return Period(self.could_start, self.could_end)
+
+    @property
+    def named(self) -> Period | None:
+        """The period its link names, if any (never its data period)."""
+        if self.named_start is None or self.named_end is None or self.named_end < self.named_start:
+            return None
+        return Period(self.named_start, self.named_end)
 
     def reads_as_of(self, as_of: datetime) -> tuple[ReadFact, ...]:
         return tuple(r for r in self.reads if r.seen_at <= as_of)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,31 @@ class Shape:
     min_items: int = 1
     min_counts: int = 0
     allow_empty: bool = False
+
+
+@dataclass(frozen=True)
+class LinkPeriods:
+    """Which periods a listed document could cover, given the period its link names
+    (:func:`scrapers.linkperiod.named_period`: "July 2022", ``july-2022/``). Used only for a
+    document the monitor could not read: such a document keeps ``unknown`` the periods it could
+    cover, and only those. Wide on purpose: a period it could cover and does not only costs an
+    ``unknown``; one it covers and was left out would be a false ``missing``.
+
+    ``months_before``: the month a link names may be the month of issue, the data that many
+    months earlier. ``fiscal_year_to_date``: a named month may end a report covering its fiscal
+    year from October (DHS names its cumulative reports by their last month).
+    """
+
+    months_before: int = 1
+    fiscal_year_to_date: bool = False
+
+    def could_cover(self, start: date, end: date) -> tuple[date, date]:
+        month = start.year * 12 + start.month - 1 - self.months_before
+        first = date(month // 12, month % 12 + 1, 1)
+        if self.fiscal_year_to_date:
+            fy_start = date(end.year if end.month >= 10 else end.year - 1, 10, 1)
+            first = min(first, fy_start)
+        return first, end
 
 
 @dataclass(frozen=True)
@@ -39,6 +64,9 @@ class Source:
     # reads the setting and sends its value with every request of this source; a setting that is
     # not configured is an `access` operator finding (see monitor.fetching.source_headers).
     secret_headers: tuple[tuple[str, str], ...] = ()
+    # How its listing pages name the period of a document (None: they do not, and a document
+    # the monitor could not read could be any period).
+    link_periods: LinkPeriods | None = field(default_factory=LinkPeriods)
 
     def allows_host(self, host: str | None) -> bool:
         if not host:

@@ -17,7 +17,7 @@ from fetch_fakes import (
     good_site, make_fetcher, registered, stored_state,
 )
 from monitor.fetching import new_cycle, poll_source
-from monitor.models import FetchRun, SourceHealth
+from monitor.models import FetchRun, Report, SourceHealth
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 T1 = T0 + timedelta(days=1)
@@ -105,7 +105,11 @@ def test_pdf_link_that_returns_html_is_wrong_type_and_changes_nothing(session, a
     assert "expected application/pdf, got text/html" in result.runs[1].error
     # the listing's 304 legitimately refreshes last_seen; nothing else moved
     assert stored_state(session, archive, with_last_seen=False) == before
-    assert result.failed and result.health_after == "failing"
+    # the listing was read: the poll succeeds, and the document alone is failing
+    assert not result.failed and result.health_after == "healthy"
+    report = session.scalars(select(Report).where(Report.url == R1)).one()
+    assert (report.fetch_state, report.fetch_failures) == ("failing", 1)
+    assert report.last_fetch_error.startswith("wrong_type: expected application/pdf")
 
 
 def test_pdf_link_that_returns_a_png_declared_pdf_is_wrong_type(session, archive, site):

@@ -35,6 +35,7 @@ BAD = {
     "host_min_interval": ("-0.5", "MONITOR_HOST_MIN_INTERVAL must be 0 or more, got '-0.5'"),
     "broken_after": ("abc", "MONITOR_BROKEN_AFTER must be a whole number, got 'abc'"),
     "recheck_days": ("1.5", "MONITOR_RECHECK_DAYS must be a whole number, got '1.5'"),
+    "unreachable_after": ("0", "MONITOR_UNREACHABLE_AFTER must be 1 or more, got '0'"),
     "stale_after": ("soon", "MONITOR_STALE_AFTER must be a duration such as 36h, 2d, 1d12h, 90m "
                             "or P2D, got 'soon'"),
     "anomaly_tolerance": ("ten percent",

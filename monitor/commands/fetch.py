@@ -102,6 +102,7 @@ def run(args: argparse.Namespace, ctx) -> int:
                     listing=True if args.listing else None,
                     recheck_days=ctx.settings.recheck_days,
                     broken_after=ctx.settings.broken_after, progress=progress,
+                    unreachable_after=ctx.settings.unreachable_after,
                     headers=source_headers(session, reg.source, ctx.settings, now=now)))
     finally:
         progress_done()

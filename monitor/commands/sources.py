@@ -52,4 +52,6 @@ def run(args, ctx) -> int:
     for s in statuses:
         if s.problem:
             print(f"{s.id}: {s.problem}")
+        for line in s.document_lines():  # the source stays healthy; these periods stay unknown
+            print(f"{s.id}: {line}")
     return 0

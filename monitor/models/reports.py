@@ -34,6 +34,16 @@ class Report(Base):
     # the listing page it was first seen on (every page that linked it: ReportListing)
     listed_on: Mapped[str | None] = mapped_column(Text)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))  # latest read
+    # The period its link names ("July 2022", july-2022/; scrapers/linkperiod.py), if any: for a
+    # document not read, which periods it could be (never its data period).
+    link_period_start: Mapped[date | None] = mapped_column(Date)
+    link_period_end: Mapped[date | None] = mapped_column(Date)
+    # How fetching it goes: None (never fetched by a poll), ok, failing, or unreachable after
+    # unreachable_after failed fetches in a row; the poll of its source succeeds either way.
+    fetch_state: Mapped[str | None] = mapped_column(String(20))
+    fetch_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_fetch_error: Mapped[str | None] = mapped_column(Text)
+    last_fetch_at: Mapped[datetime | None]
 
 
 class ReportListing(Base):

@@ -8,7 +8,9 @@ For every period whose deadline has passed:
 - nothing matches and absence is observable (a listing page read after the deadline, see
   :mod:`rules.absence`): ``missing``, citing those listing reads;
 - nothing matches and absence is NOT observable (no source implemented, a source never read or
-  broken, documents not yet read that could be this period, no listing read since the deadline,
+  broken, a document not read (not fetched yet, unreachable, unreadable) that could be this
+  period: one whose link names a period that could cover it, or names none; the finding names
+  the documents), no listing read since the deadline,
   a source not read for ``stale_after`` past the deadline): ``unknown``, with the reason. This
   replaces ``missing``: a broken scraper or a stopped monitor is not a non-compliant agency;
 - nothing matches, the source works, but its listing has not been read since a deadline less
@@ -21,7 +23,7 @@ from typing import Iterator
 
 from rules.absence import absence, observability
 from rules.evaluation import Evaluation
-from rules.facts import EvidenceFact
+from rules.facts import EvidenceFact, ReportFact
 from rules.findings import Finding
 from rules.obligations import Obligation
 from rules.schedule import Due
@@ -47,15 +49,15 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             if finding is not None:
                 yield finding
             continue
-        reason = unobservable
-        if reason is None and ev.unplaced(ob):
-            n = len(ev.unplaced(ob))
-            reason = (f"{n} document{'s' if n > 1 else ''} of the source could not be placed in a "
-                      "period yet (not read, or unreadable): absence is not proven")
+        reason, detail = unobservable, {}
+        if reason is None:
+            blocking = ev.unplaced_for(ob, due.period)
+            if blocking:
+                reason, detail = _not_read(ev, blocking)
         if reason is not None:
             yield _finding(ob, ev, due, "unknown",
                            f"cannot tell whether it was published: {reason}",
-                           {"reason": reason, "sources": states})
+                           {"reason": reason, "sources": states, **detail})
             continue
         seen = absence(ob, ev, due.deadline)
         if seen.verdict == "observed":
@@ -68,6 +70,45 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             yield _finding(ob, ev, due, "unknown",
                            f"cannot tell whether it was published: {seen.reason}",
                            {"reason": seen.reason, "sources": states, **seen.details})
+
+
+# Documents named in the evidence of one unknown finding (the reason gives their number).
+DOCUMENTS_SHOWN = 20
+
+
+def _document_state(ev: Evaluation, report: ReportFact) -> str:
+    read = ev.latest_read(report)
+    if read is not None and not read.readable:
+        return f"unreadable ({read.outcome})"
+    if report.fetch_state == "unreachable":
+        return "unreachable"
+    if report.fetch_state == "failing":
+        return "failing to fetch"
+    return "not read yet"
+
+
+def _not_read(ev: Evaluation, documents: list[ReportFact]) -> tuple[str, dict]:
+    """Why documents of the source that could be this period keep it unknown, naming them."""
+    shown = []
+    for report in documents[:DOCUMENTS_SHOWN]:
+        read = ev.latest_read(report)
+        shown.append({
+            "url": report.url, "title": report.title, "state": _document_state(ev, report),
+            "link_names": report.named.label if report.named else None,
+            "could_cover": report.could_cover.label if report.could_cover else "any period",
+            "last_fetch_error": report.last_fetch_error,
+            "snapshot_sha256": read.snapshot_sha256 if read else None})
+    if len(documents) == 1:
+        doc, report = shown[0], documents[0]
+        names = f"its link names {doc['link_names']}" if report.named else \
+            "its link names no period"
+        reason = (f"document {report.url} could be this period ({names}) and is "
+                  f"{doc['state']}: absence is not proven")
+    else:
+        states = sorted({d["state"] for d in shown})
+        reason = (f"{len(documents)} documents of the source that could be this period are "
+                  f"{' or '.join(states)} ({documents[0].url}, ...): absence is not proven")
+    return reason, {"documents": shown}
 
 
 def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding | None:

@@ -36,7 +36,7 @@ from scrapers.documents import Loaded, load
 from scrapers.listings import anchors, is_pdf, unique
 from scrapers.records import Document, Link, ParseResult, Problem
 from scrapers.reportread import read_report
-from scrapers.source import Shape, Source
+from scrapers.source import LinkPeriods, Shape, Source
 
 SOURCE = Source(
     id="dhs_family_unit_actions",
@@ -53,6 +53,9 @@ SOURCE = Source(
     parser_version="1",
     listing_shape=Shape(min_items=1),
     report_shape=Shape(min_items=1, min_counts=1),
+    # "..._may_2022.pdf" names the last month of a report that may cover its fiscal year to
+    # date (October 2021 - May 2022); "oct2019-jan2020", "fy21_September" name theirs whole
+    link_periods=LinkPeriods(months_before=1, fiscal_year_to_date=True),
 )
 
 _NAME = re.compile(r"famil+y[\s_-]*unit[\s_-]*actions?|\bfuar\b", re.I)

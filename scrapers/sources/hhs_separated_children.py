@@ -35,7 +35,7 @@ from scrapers.documents import Loaded, load
 from scrapers.listings import anchors, is_pdf, unique
 from scrapers.records import Document, Link, ParseResult, Problem
 from scrapers.reportread import read_report
-from scrapers.source import Shape, Source
+from scrapers.source import LinkPeriods, Shape, Source
 
 SOURCE = Source(
     id="hhs_separated_children",
@@ -51,6 +51,8 @@ SOURCE = Source(
     parser_version="1",
     listing_shape=Shape(min_items=1),
     report_shape=Shape(min_items=1, min_counts=1),
+    # "July 2022", .../july-2022/index.html: the data month, or the month of issue
+    link_periods=LinkPeriods(months_before=1),
 )
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
