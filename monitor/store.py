@@ -238,11 +238,14 @@ def _note_listed(session: Session, report: Report, listing_url: str, now: dateti
     """``listing_url``, read at ``now``, links ``report``: one ReportListing row per page."""
     row = session.scalar(select(ReportListing).where(ReportListing.report_id == report.id,
                                                      ReportListing.listing_url == listing_url))
-    if row is None:
-        session.add(ReportListing(report_id=report.id, listing_url=listing_url, first_seen=now,
-                                  last_seen=now))
-        session.flush()
-        return
+    if row is None:  # a second writer may insert the same row: then it is updated below
+        session.flush()  # the insert below goes straight to the database
+        if insert_or_ignore(session, ReportListing, dict(
+                report_id=report.id, listing_url=listing_url, first_seen=now, last_seen=now,
+                removed_at=None), conflict=("report_id", "listing_url")):
+            return
+        row = session.scalar(select(ReportListing).where(
+            ReportListing.report_id == report.id, ReportListing.listing_url == listing_url))
     if now > row.last_seen:
         row.last_seen = now
     if now < row.first_seen:

@@ -10,16 +10,16 @@ has dropped it.
 Existing rows: each report's `listed_on` becomes its one listing row, with the report's
 first_seen, last_seen and removed_at. `reports.listed_on` stays: the page it was first seen on.
 
-Revision ID: 0009_report_listings
-Revises: 0008_listing_reads
+Revision ID: 0011_report_listings
+Revises: 0010_service
 """
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
 
 
-revision = "0009_report_listings"
-down_revision = "0008_listing_reads"
+revision = "0011_report_listings"
+down_revision = "0010_service"
 branch_labels = None
 depends_on = None
 
