@@ -10,16 +10,16 @@ has dropped it.
 Existing rows: each report's `listed_on` becomes its one listing row, with the report's
 first_seen, last_seen and removed_at. `reports.listed_on` stays: the page it was first seen on.
 
-Revision ID: 0011_report_listings
-Revises: 0010_service
+Revision ID: 0012_report_listings
+Revises: 0011_hot_query_indexes
 """
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
 
 
-revision = "0011_report_listings"
-down_revision = "0010_service"
+revision = "0012_report_listings"
+down_revision = "0011_hot_query_indexes"
 branch_labels = None
 depends_on = None
 
