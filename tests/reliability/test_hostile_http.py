@@ -151,9 +151,16 @@ def test_hostile_report_answer_keeps_the_report_and_its_figures(answer, expected
     site.route(PATH[R1], answer)
     result = poll(session, archive, site, T8)
     assert outcomes(result) == {LISTING: "unchanged", R1: expected, R2: "unchanged"}
-    assert result.failed
-    # a listing re-read moves its reports' last_seen; nothing else may move
-    assert_nothing_lost(session, archive, stored, reports={"last_seen"})
+    # the listing was read: the poll succeeds, and the report alone records the failed fetch
+    assert not result.failed and result.health_after == "healthy"
+    report = session.scalars(select(Report).where(Report.url == R1)).one()
+    assert (report.fetch_state, report.fetch_failures) == ("failing", 1)
+    assert report.last_fetch_error.startswith(expected)
+    # a listing re-read moves its reports' last_seen, a failed fetch its report's fetch state;
+    # nothing else may move
+    assert_nothing_lost(session, archive, stored, reports={
+        "last_seen", "fetch_state", "fetch_failures", "last_fetch_error", "last_fetch_at"},
+        report_listings={"last_seen"})
 
 
 def chain(site: RawSite, path: str, target: str, status: str = "302 Found") -> None:
@@ -222,7 +229,9 @@ def test_a_report_that_is_gone_or_soft_404_is_not_removed(answers, expected, ses
     assert outcomes(result)[R1] == expected
     report = session.scalar(select(Report).where(Report.url == R1))
     assert report.removed_at is None  # a failed fetch is no evidence that it was withdrawn
-    assert_nothing_lost(session, archive, stored, reports={"last_seen"})
+    assert_nothing_lost(session, archive, stored, reports={
+        "last_seen", "fetch_state", "fetch_failures", "last_fetch_error", "last_fetch_at"},
+        report_listings={"last_seen"})
 
 
 def test_a_listing_that_suddenly_lists_nothing_removes_nothing(session, archive, site, stored):
@@ -244,7 +253,8 @@ def test_a_report_that_vanishes_and_returns_is_the_same_report(session, archive,
     session.expire_all()
     reports = {r.url: r for r in session.scalars(select(Report))}
     assert reports[R2].removed_at is None
-    assert_nothing_lost(session, archive, stored, reports={"last_seen"})
+    assert_nothing_lost(session, archive, stored, reports={"last_seen"},
+                        report_listings={"last_seen"})
 
 
 def test_one_report_under_two_urls_is_archived_once(session, archive, site, stored):
@@ -254,7 +264,8 @@ def test_one_report_under_two_urls_is_archived_once(session, archive, site, stor
                response(pdf("Report one", 7), content_type="application/pdf"))
     result = poll(session, archive, site, T1)
     assert outcomes(result) == {LISTING: "ok", twin: "ok"}
-    after = assert_nothing_lost(session, archive, stored, reports={"last_seen"})
+    after = assert_nothing_lost(session, archive, stored, reports={"last_seen"},
+                        report_listings={"last_seen"})
     new = {f for f in after["archive files"] if f.startswith("objects/")} - set(
         stored["archive files"])
     assert [f.rsplit("/", 1)[1] for f in new] == [result.runs[0].sha256]  # only the new listing
@@ -273,4 +284,5 @@ def test_an_over_long_content_type_is_stored_without_a_database_error(session, a
     snapshot = session.get(Snapshot, result.runs[0].snapshot_id)
     assert snapshot.content_type == "text/html; charset=utf-8"  # what reading it needs
     assert snapshot.headers["content-type"] == long_type  # the header itself, whole
-    assert_nothing_lost(session, archive, stored, reports={"last_seen"})
+    assert_nothing_lost(session, archive, stored, reports={"last_seen"},
+                        report_listings={"last_seen"})
