@@ -10,16 +10,16 @@ has dropped it.
 Existing rows: each report's `listed_on` becomes its one listing row, with the report's
 first_seen, last_seen and removed_at. `reports.listed_on` stays: the page it was first seen on.
 
-Revision ID: 0012_report_listings
-Revises: 0011_hot_query_indexes
+Revision ID: 0013_report_listings
+Revises: 0012_command_runs
 """
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
 
 
-revision = "0012_report_listings"
-down_revision = "0011_hot_query_indexes"
+revision = "0013_report_listings"
+down_revision = "0012_command_runs"
 branch_labels = None
 depends_on = None
 

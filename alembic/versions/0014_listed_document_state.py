@@ -12,16 +12,16 @@ Existing rows: no state (they were fetched before the state was kept) and no nam
 the next read of a listing that links them; until then such a document, if it was never read,
 keeps every period unknown, as before.
 
-Revision ID: 0013_listed_document_state
-Revises: 0012_report_listings
+Revision ID: 0014_listed_document_state
+Revises: 0013_report_listings
 """
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
 
 
-revision = "0013_listed_document_state"
-down_revision = "0012_report_listings"
+revision = "0014_listed_document_state"
+down_revision = "0013_report_listings"
 branch_labels = None
 depends_on = None
 
