@@ -25,6 +25,7 @@ from monitor.models.delivery import (  # noqa: F401 - registers the outbox table
 __all__ = [
     "Base", "FETCH_OUTCOMES", "FetchRun", "Snapshot", "SourceRow",
     "HEALTH_STATES", "HttpValidator", "SourceHealth", "SourceHealthEvent",
-    "CountObservation", "Parse", "ParseProblem", "Report", "Statement", "FigureVersion",
+    "CountObservation", "Parse", "ParseProblem", "Report", "ReportListing", "Statement",
+    "FigureVersion",
 ]
 from monitor.models.service import ServiceLeader, ServiceRun  # noqa: E402,F401 - registers them
