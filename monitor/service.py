@@ -101,6 +101,7 @@ class Service:
         self.first_lead: datetime | None = None
         self._db_down: str | None = None  # the error last logged, so it is logged once
         self._said_once: set[str] = set()
+        self._next_polls: dict[str, tuple] = {}  # job id -> (source, failed_at), see _after_job
         self.database_retries = 0  # failed attempts to reach the database
 
     # --- control (signal handlers call these: they only set flags) ----------------------------
@@ -200,6 +201,7 @@ class Service:
         now = self.ctx.now()
         self.since = now
         self.lost.clear()
+        self._next_polls.clear()
         # Under the writer lock nobody else is writing, so whatever is left half-done belongs to
         # a process that died: its job runs, and Slack deliveries it had claimed.
         with self.ctx.writing(purpose="monitor serve (taking over)"), \
@@ -250,7 +252,7 @@ class Service:
         return sources
 
     def _add_jobs(self, scheduler, now: datetime) -> None:
-        from apscheduler.events import EVENT_JOB_MISSED
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
         from apscheduler.triggers.interval import IntervalTrigger
 
         settings = self.ctx.settings
@@ -269,6 +271,7 @@ class Service:
         if self._missed_weeks(now):
             self._catch_up_digest(scheduler, now)
         scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
+        scheduler.add_listener(self._after_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
     def _evaluate_trigger(self, settings):
         from apscheduler.triggers.cron import CronTrigger
@@ -370,6 +373,20 @@ class Service:
             self._database_trouble(exc)
 
     def _reschedule_poll(self, reg, failed_at) -> None:
+        """Called inside the poll job: only records when it is due again. While the job runs,
+        APScheduler counts its instance (max_instances=1), so a next run due at once (a poll that
+        took longer than its interval) would be skipped and, a date trigger having no later time,
+        dropped for good: the source would never be polled again. :meth:`_after_job` schedules
+        it once the instance has ended."""
+        self._next_polls[f"poll:{reg.id}"] = (reg, failed_at)
+
+    def _after_job(self, event) -> None:
+        """APScheduler's listener for an ended job (its instance no longer counts)."""
+        pending = self._next_polls.pop(event.job_id, None)
+        if pending is not None:
+            self._schedule_next_poll(*pending)
+
+    def _schedule_next_poll(self, reg, failed_at) -> None:
         if self.scheduler is None or self.stopping.is_set() or self.lost.is_set():
             return
         try:

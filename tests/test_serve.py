@@ -300,3 +300,23 @@ def test_losing_the_lock_stops_the_jobs_and_the_instance_leads_again(ctx, db_url
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("lost the leader lock") for m in messages), messages
     assert sum(m.startswith("leading:") for m in messages) == 2
+
+
+def test_a_poll_slower_than_its_interval_is_still_polled_again(ctx, monkeypatch):
+    """A poll that outlasts its interval is due again at once, while its own job instance still
+    counts as running: APScheduler (max_instances=1) skips such a run and, the trigger being a
+    date, would drop the job for good, so the source would never be polled again. The next poll
+    is scheduled only once the job has ended."""
+    calls = []
+
+    def slow_poll(self, reg):
+        calls.append(reg.id)
+        time.sleep(0.2)  # the interval below is zero: the next poll is due before this returns
+        return "ok", f"{reg.id}: polled", None
+
+    monkeypatch.setattr(Service, "_poll", slow_poll)
+    options = ServeOptions(mirror="http://127.0.0.1:9", heartbeat_every=0.2, drain_every=3600,
+                           poll_every=timedelta(0))
+    _serve_until(ctx, options, lambda s: all(calls.count(src) >= 3 for src in SOURCES),
+                 "three polls of every source")
+    assert set(calls) == set(SOURCES)
