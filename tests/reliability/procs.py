@@ -52,6 +52,10 @@ def count(db_url: str, model, *where) -> int:
 
 
 def rows(db_url: str, query) -> list:
+    """The rows of ``query``. Never creates a SQLite file: connecting to a missing one would leave
+    a 0-byte file that a command starting meanwhile rightly refuses as not a database."""
+    if db_url.startswith("sqlite:///") and not os.path.exists(db_url[len("sqlite:///"):]):
+        raise FileNotFoundError(f"no database yet at {db_url}")
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as conn:

@@ -57,6 +57,9 @@ def _whole(db_url: str) -> bool:
 def _at_head(db_url: str) -> bool:
     engine = make_engine(db_url)
     try:
+        path = sqlite_file(engine)
+        if path is not None and not path.exists():
+            return False  # never connect to a missing SQLite file: that creates it, empty
         return current_revision(engine) == head_revision(engine)
     finally:
         engine.dispose()
