@@ -22,6 +22,10 @@ SOURCE_STATES = values(HealthState)
 READABLE = values(Outcome.OK)
 
 
+# The rows of a table that give a period's total (rules/checks/anomaly.py reads them all).
+TOTAL_DIMENSIONS = ("month", "total")
+
+
 # How long after a deadline a source may go unread before its periods are `unknown` (stale),
 # when the shell does not say: two poll intervals of a daily source.
 DEFAULT_STALE_AFTER = timedelta(days=2)
@@ -108,6 +112,10 @@ class ReadFact:
     statements: tuple[StatementFact, ...] = ()
     problems: tuple[ProblemFact, ...] = ()
     parsed_at: datetime | None = None
+    # False: ``counts`` holds only what the content and anomaly checks read of a reading
+    # (``counts_read``), enough for every check but a revision's comparison, which needs
+    # whole readings (rules/checks/changes.py refuses a partial one).
+    whole: bool = True
 
     @property
     def readable(self) -> bool:
@@ -120,7 +128,32 @@ class ReadFact:
             else self.fetched_at
 
 
-@dataclass(frozen=True)
+def counts_read(counts: Iterable[CountFact]) -> tuple[CountFact, ...]:
+    """What the checks other than ``revised`` read of a reading's counts, in their order:
+    the first row of each (measure, dimension) table (content: which tables it has), every
+    month and total row (anomaly: month totals), and the first row whose label does not say
+    whether the information came from abroad (content: the label quoted). A shell may build a
+    reading from these alone (``whole=False``); monitor/facts.py selects the same rows in SQL.
+    """
+    from scrapers.taxonomy import load as load_taxonomy
+
+    taxonomy = load_taxonomy()
+    tables: set[tuple[str, str]] = set()
+    ambiguous = False
+    out = []
+    for count in counts:
+        keep = count.dimension in TOTAL_DIMENSIONS
+        if (count.measure, count.dimension) not in tables:
+            tables.add((count.measure, count.dimension))
+            keep = True
+        if not ambiguous and taxonomy.origin_is_ambiguous(count.label):
+            ambiguous = keep = True
+        if keep:
+            out.append(count)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportFact:
     source_id: str
     url: str

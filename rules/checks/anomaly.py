@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from rules.evaluation import Evaluation
+from rules.facts import TOTAL_DIMENSIONS
 from rules.findings import Finding
 from rules.obligations import Obligation
 from rules.periods import Period
@@ -56,7 +57,7 @@ def month_totals(ev: Evaluation, source_id: str, measure: str) -> dict[Period, t
         if read is None or not read.readable:
             continue
         for count in read.counts:
-            if count.measure != measure or count.dimension not in ("month", "total"):
+            if count.measure != measure or count.dimension not in TOTAL_DIMENSIONS:
                 continue
             start = count.period_start or report.period_start
             end = count.period_end or report.period_end

@@ -55,6 +55,9 @@ def revisions(report: ReportFact,
         for before, after in zip(version_reads, version_reads[1:]):
             if before.snapshot_sha256 == after.snapshot_sha256:
                 continue
+            if not (before.whole and after.whole):
+                raise ValueError(f"{report.url}: a revision compares whole readings; the "
+                                 "facts hold only part of one (see rules.facts.counts_read)")
             changed = _changes(before, after)
             if changed:
                 found.append((before, after, changed))

@@ -1,0 +1,383 @@
+"""The reports family of facts (monitor/facts.py): every report of the sources in scope with its
+readings, the listing pages that carried it, its publication lower bound and, for a document not
+placed in a period, how fetching it went.
+
+Set-based and lean: a fixed number of queries however many reports there are and however many
+counts each holds, read as plain tuples. Of a reading's counts only what the checks read is
+fetched (``rules.facts.counts_read``: the first row of each table, the month and total rows, the
+first row whose label leaves the information's origin open), chosen by the database; the whole
+of a reading is fetched only where a revision can be seen (two different bodies of one report
+read by one parser version), which ``revised`` compares cell by cell.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+
+from sqlalchemy import func, or_, select
+
+from monitor.models import (
+    CountObservation, FetchRun, Parse, ParseProblem, Report, ReportListing, Snapshot, Statement,
+)
+from rules.facts import (
+    READABLE, TOTAL_DIMENSIONS, CountFact, ProblemFact, ReadFact, ReportFact, StatementFact,
+)
+from scrapers.vocabulary import SUCCESS_OUTCOMES
+
+# IN lists are cut to this many values (SQLite allows some thousands of parameters).
+CHUNK = 500
+
+_REPORT_COLUMNS = (Report.id, Report.source_id, Report.url, Report.first_seen, Report.title,
+                   Report.period_start, Report.period_end, Report.issued,
+                   Report.issued_precision, Report.removed_at, Report.listed_on,
+                   Report.link_period_start, Report.link_period_end)
+_COUNT_COLUMNS = (CountObservation.report_id, CountObservation.parse_id,
+                  CountObservation.measure, CountObservation.dimension,
+                  CountObservation.category, CountObservation.label, CountObservation.value,
+                  CountObservation.period_start, CountObservation.period_end,
+                  CountObservation.page)
+
+
+def _chunks(values) -> list[list]:
+    values = sorted(values)
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+def report_facts(scope) -> list[ReportFact]:
+    session, as_of = scope.session, scope.as_of
+    if not scope.source_ids:
+        return []
+    reports = session.execute(select(*_REPORT_COLUMNS)
+                              .where(Report.source_id.in_(scope.source_ids),
+                                     Report.first_seen <= as_of)
+                              .order_by(Report.id)).all()
+    if not reports:
+        return []
+    reads = _reads(scope)
+    listings = _listings(scope)
+    absent = _absent_at(scope, reports, listings)
+    unplaced = [r for r in reports if r.period_start is None or r.period_end is None]
+    states = _fetch_states(scope, unplaced)
+    out = []
+    for r in reports:
+        extra: dict = {}
+        if r.period_start is None or r.period_end is None:
+            named = _could_cover(r, scope.registered.get(r.source_id))
+            extra.update(zip(("named_start", "named_end", "could_start", "could_end"), named))
+            if r.id in states:
+                extra.update(zip(("fetch_state", "fetch_failures", "last_fetch_error"),
+                                 states[r.id]))
+        out.append(ReportFact(
+            source_id=r.source_id, url=r.url, first_seen=r.first_seen, title=r.title,
+            period_start=r.period_start, period_end=r.period_end, issued=r.issued,
+            issued_precision=r.issued_precision, absent_at=absent.get(r.id),
+            removed_at=r.removed_at if r.removed_at and r.removed_at <= as_of else None,
+            listings=tuple((url, dropped) for url, _first, dropped in listings.get(r.id, ())),
+            reads=reads.get(r.id, ()), report_id=r.id, **extra))
+    return out
+
+
+def _could_cover(report, registered):
+    """(named start, end, could-cover start, end) of a report whose link names a period."""
+    if report.link_period_start is None or report.link_period_end is None:
+        return None, None, None, None
+    start, end = report.link_period_start, report.link_period_end
+    if registered is None or registered.link_periods is None:
+        return start, end, None, None  # the source does not say how its links name periods
+    could = registered.link_periods.could_cover(start, end)
+    return start, end, could[0], could[1]
+
+
+# -- readings ---------------------------------------------------------------------------------
+
+def _reads(scope) -> dict[int, tuple[ReadFact, ...]]:
+    """Per report, every reading known at the instant, chronological: each parse of a snapshot
+    of its own URL, and each parse of another document that attributed rows to it."""
+    session, as_of, share = scope.session, scope.as_of, scope.share
+    in_scope = scope.report_ids()
+    parses: dict[int, tuple] = {}  # parse id -> (version, outcome, parsed_at, sha, fetched_at)
+    pairs: dict[int, set[int]] = defaultdict(set)  # report id -> parse ids
+    for rid, pid, version, outcome, parsed_at, sha, fetched_at in session.execute(
+            select(Report.id, Parse.id, Parse.parser_version, Parse.outcome, Parse.parsed_at,
+                   Snapshot.sha256, Snapshot.fetched_at)
+            .join(Snapshot, (Snapshot.url == Report.url) & (Snapshot.source_id == Report.source_id))
+            .join(Parse, Parse.snapshot_id == Snapshot.id)
+            .where(Report.source_id.in_(scope.source_ids), Report.first_seen <= as_of,
+                   Snapshot.fetched_at <= as_of, Parse.parsed_at <= as_of)):
+        pairs[rid].add(pid)
+        parses[pid] = (share(version), share(outcome), parsed_at, sha, fetched_at)
+
+    statements: dict[tuple[int, int], list[StatementFact]] = defaultdict(list)
+    for rid, pid, key, status, value, quote, page in session.execute(
+            select(Statement.report_id, Statement.parse_id, Statement.key, Statement.status,
+                   Statement.value, Statement.quote, Statement.page)
+            .join(Parse, Parse.id == Statement.parse_id)
+            .where(Statement.report_id.in_(in_scope), Parse.parsed_at <= as_of)
+            .order_by(Statement.id)):
+        pairs[rid].add(pid)
+        statements[(rid, pid)].append(StatementFact(share(key), share(status), value, quote,
+                                                    page))
+    problems: dict[tuple[int | None, int], list[ProblemFact]] = defaultdict(list)
+    for rid, pid, kind, detail, page in session.execute(
+            select(ParseProblem.report_id, ParseProblem.parse_id, ParseProblem.kind,
+                   ParseProblem.detail, ParseProblem.page)
+            .join(Parse, Parse.id == ParseProblem.parse_id)
+            .where(or_(ParseProblem.report_id.in_(in_scope),
+                       # a problem of a whole document belongs to every report read from it
+                       ParseProblem.report_id.is_(None)
+                       & Parse.source_id.in_(scope.source_ids)),
+                   Parse.parsed_at <= as_of)
+            .order_by(ParseProblem.id)):
+        if rid is not None:
+            pairs[rid].add(pid)
+        problems[(rid, pid)].append(ProblemFact(share(kind), detail, page))
+    counts = _counts(scope, pairs, parses)
+    missing = {pid for pids in pairs.values() for pid in pids} - set(parses)
+    for chunk in _chunks(missing):  # parses that attributed rows to a report of another URL
+        for pid, version, outcome, parsed_at, sha, fetched_at in session.execute(
+                select(Parse.id, Parse.parser_version, Parse.outcome, Parse.parsed_at,
+                       Snapshot.sha256, Snapshot.fetched_at)
+                .join(Snapshot, Snapshot.id == Parse.snapshot_id)
+                .where(Parse.id.in_(chunk), Snapshot.fetched_at <= as_of)):
+            parses[pid] = (share(version), share(outcome), parsed_at, sha, fetched_at)
+    if missing:  # now their counts too
+        counts.update(_counts(scope, pairs, parses, only=missing))
+
+    out: dict[int, tuple[ReadFact, ...]] = {}
+    for rid, pids in pairs.items():
+        found = []
+        for pid in pids:
+            if pid not in parses:
+                continue  # its snapshot was fetched after the instant
+            version, outcome, parsed_at, sha, fetched_at = parses[pid]
+            whole, rows = counts.get((rid, pid), (True, ()))
+            found.append(ReadFact(
+                sha, fetched_at, version, outcome, tuple(rows),
+                tuple(statements.get((rid, pid), ())),
+                tuple(problems.get((rid, pid), []) + problems.get((None, pid), [])),
+                parsed_at, whole=whole))
+        if found:
+            out[rid] = tuple(sorted(found, key=lambda r: (r.fetched_at, r.seen_at,
+                                                          r.parser_version)))
+    return out
+
+
+def _whole_needed(pairs: dict[int, set[int]], parses: dict[int, tuple]) -> set[int]:
+    """Parses whose whole counts a revision may compare: readable readings of a report by one
+    parser version, where that version read two or more different bodies of it."""
+    out: set[int] = set()
+    for pids in pairs.values():
+        versions: dict[str, list[int]] = defaultdict(list)
+        for pid in pids:
+            if pid in parses and parses[pid][1] in READABLE:
+                versions[parses[pid][0]].append(pid)
+        for same in versions.values():
+            if len({parses[pid][3] for pid in same}) > 1:
+                out.update(same)
+    return out
+
+
+def _counts(scope, pairs, parses, only: set[int] | None = None
+            ) -> dict[tuple[int, int], tuple[bool, list[CountFact]]]:
+    """Per (report, parse): (whole?, the count rows kept), in stored order. ``only``: these
+    parses alone (those found after the main pass), whole."""
+    session, as_of, share = scope.session, scope.as_of, scope.share
+    co = CountObservation
+    in_scope = scope.report_ids()
+    out: dict[tuple[int, int], tuple[bool, list[CountFact]]] = {}
+
+    def keep(rows, whole: bool) -> None:
+        for rid, pid, measure, dimension, category, label, value, start, end, page in rows:
+            entry = out.get((rid, pid))
+            if entry is None or (whole and not entry[0]):
+                entry = out[(rid, pid)] = (whole, [])
+            elif entry[0] != whole:
+                continue  # already read whole
+            entry[1].append(CountFact(share(measure), share(dimension), share(category),
+                                      share(label), value, share(start), share(end), page))
+            pairs[rid].add(pid)
+
+    if only is not None:
+        for chunk in _chunks(only):
+            keep(session.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk),
+                                                               co.report_id.in_(in_scope))
+                                 .order_by(co.id)), True)
+        return out
+    current = select(Parse.id).where(Parse.parsed_at <= as_of)
+    if scope.whole_reads:
+        keep(session.execute(select(*_COUNT_COLUMNS)
+                             .where(co.report_id.in_(in_scope), co.parse_id.in_(current))
+                             .order_by(co.id)), True)
+        return out
+    from scrapers.taxonomy import load as load_taxonomy
+
+    taxonomy = load_taxonomy()
+    ambiguous = [label for (label,) in session.execute(
+        select(co.label).distinct().where(co.report_id.in_(in_scope)))
+        if taxonomy.origin_is_ambiguous(label)]
+    firsts = [select(func.min(co.id)).where(co.report_id.in_(in_scope))
+              .group_by(co.report_id, co.parse_id, co.measure, co.dimension)]
+    if ambiguous:
+        firsts.append(select(func.min(co.id)).where(co.report_id.in_(in_scope),
+                                                    co.label.in_(ambiguous))
+                      .group_by(co.report_id, co.parse_id))
+    keep(session.execute(select(*_COUNT_COLUMNS)
+                         .where(co.report_id.in_(in_scope), co.parse_id.in_(current),
+                                or_(co.dimension.in_(TOTAL_DIMENSIONS),
+                                    *(co.id.in_(q) for q in firsts)))
+                         .order_by(co.id)), False)
+    whole = _whole_needed(pairs, parses)
+    for chunk in _chunks(whole):
+        keep(session.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk),
+                                                           co.report_id.in_(in_scope))
+                             .order_by(co.id)), True)
+    return out
+
+
+# -- listings and publication -----------------------------------------------------------------
+
+def _listings(scope) -> dict[int, list[tuple[str, object, object]]]:
+    """Per report, the listing pages that linked it by the instant: (URL, first seen there,
+    when that page dropped it or None), by URL."""
+    out: dict[int, list[tuple]] = defaultdict(list)
+    as_of = scope.as_of
+    for rid, url, first, removed in scope.session.execute(
+            select(ReportListing.report_id, ReportListing.listing_url, ReportListing.first_seen,
+                   ReportListing.removed_at)
+            .where(ReportListing.report_id.in_(scope.report_ids()),
+                   ReportListing.first_seen <= as_of)
+            .order_by(ReportListing.listing_url, ReportListing.report_id)):
+        dropped = removed if removed and removed <= as_of else None
+        out[rid].append((scope.share(url), first, dropped))
+    return out
+
+
+def _absent_at(scope, reports, listings) -> dict[int, object]:
+    """Per report, a time the monitor saw it published nowhere yet: for each listing page that
+    carried it, the last successful read of that page before it appeared there whose body lacked
+    it; the earliest of these (it may have been on any of those pages from just after that
+    read), and none at all when one page showed it on its first read.
+
+    Only the reads just before each report appeared are looked at: the bodies they read are
+    streamed once and checked for the reports waiting on them, and a body that did link a
+    report (seldom: it was there before the monitor recorded it) sends that report one read
+    further back in a next round."""
+    session, as_of = scope.session, scope.as_of
+    start_urls = {k: v.start_urls for k, v in scope.registered.items()}
+    wanted: dict[int, dict[str, object]] = {}
+    every_page: dict[int, bool] = {}  # False: a report no listing page carried (read directly)
+    for r in reports:
+        pages = {url: first for url, first, _dropped in listings.get(r.id, ())}
+        every_page[r.id] = bool(pages)
+        if not pages:
+            pages = {url: r.first_seen for url in
+                     ({r.listed_on} if r.listed_on else set(start_urls.get(r.source_id, ())))}
+        wanted[r.id] = pages
+    urls = set().union(*(set(p) for p in wanted.values()))
+    if not urls:
+        return {}
+    # per page: its successful reads, oldest first; a read without a snapshot (304) saw the
+    # same body as the read before it
+    times: dict[str, list] = defaultdict(list)
+    snaps: dict[str, list] = defaultdict(list)
+    for chunk in _chunks(urls):
+        last: dict[str, int | None] = {}
+        for url, started, snap in session.execute(
+                select(FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id)
+                .where(FetchRun.url.in_(chunk), FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+                       FetchRun.started_at <= as_of)
+                .order_by(FetchRun.url, FetchRun.started_at, FetchRun.id)):
+            snap = snap if snap is not None else last.get(url)
+            last[url] = snap
+            times[url].append(started)
+            snaps[url].append(snap)
+
+    def before(url: str, index: int) -> int:
+        """The newest read of ``url`` before ``index`` with a body (-1: none)."""
+        index -= 1
+        while index >= 0 and snaps[url][index] is None:
+            index -= 1
+        return index
+
+    bound: dict[tuple[int, str], object] = {}
+    waiting: dict[int, list[tuple[int, str, int, str]]] = defaultdict(list)  # snapshot -> ...
+    for r in reports:
+        for url, appeared in wanted[r.id].items():
+            if url not in times:
+                bound[(r.id, url)] = None
+                continue
+            index = before(url, bisect_left(times[url], min(appeared, r.first_seen)))
+            if index < 0:
+                bound[(r.id, url)] = None
+            else:
+                waiting[snaps[url][index]].append((r.id, url, index, r.url))
+    while waiting:
+        linked: set[tuple[int, str]] = set()
+        for chunk in _chunks(waiting):
+            for snap_id, parse_links in session.execute(
+                    select(Parse.snapshot_id, Parse.links)
+                    .where(Parse.snapshot_id.in_(chunk), Parse.parsed_at <= as_of)):
+                if not parse_links:
+                    continue
+                there = {link.get("url") for link in parse_links}
+                for rid, url, _index, report_url in waiting[snap_id]:
+                    if report_url in there:
+                        linked.add((rid, url))
+        again: dict[int, list] = defaultdict(list)
+        for entries in waiting.values():
+            for rid, url, index, report_url in entries:
+                if (rid, url) not in linked:
+                    bound[(rid, url)] = times[url][index]
+                    continue
+                # that body linked it: the read before it with another body, if any
+                snap = snaps[url][index]
+                while index >= 0 and snaps[url][index] in (snap, None):
+                    index -= 1
+                if index < 0:
+                    bound[(rid, url)] = None
+                else:
+                    again[snaps[url][index]].append((rid, url, index, report_url))
+        waiting = again
+    out = {}
+    for rid, pages in wanted.items():
+        bounds = [bound.get((rid, url)) for url in pages]
+        if every_page[rid] and bounds and all(b is not None for b in bounds):
+            out[rid] = min(bounds)
+        elif not every_page[rid] and any(b is not None for b in bounds):
+            out[rid] = max(b for b in bounds if b is not None)
+    return out
+
+
+def _fetch_states(scope, reports) -> dict[int, tuple[str | None, int, str | None]]:
+    """Per report not yet placed in a period: (fetch state, failed fetches in a row, last
+    error) from its fetch runs by the instant (not the stored state: an evaluation as of the
+    past sees the document as it stood then)."""
+    from monitor.fetching import FETCH_FAILURES
+
+    wanted = {(r.source_id, r.url): r.id for r in reports}
+    if not wanted:
+        return {}
+    runs: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    for chunk in _chunks({url for _s, url in wanted}):
+        for source_id, url, outcome, error in scope.session.execute(
+                select(FetchRun.source_id, FetchRun.url, FetchRun.outcome, FetchRun.error)
+                .where(FetchRun.url.in_(chunk), FetchRun.listing.is_(False),
+                       FetchRun.started_at <= scope.as_of)
+                .order_by(FetchRun.started_at, FetchRun.id)):
+            rid = wanted.get((source_id, url))
+            if rid is not None:
+                runs[rid].append((outcome, error))
+    out = {}
+    for rid, seen in runs.items():
+        failures, last_error = 0, None
+        for outcome, error in seen:
+            if outcome in FETCH_FAILURES:
+                failures += 1
+                last_error = (f"{outcome}: {error}" if error else outcome)[:2000]
+            else:
+                failures = 0
+        state = "ok" if failures == 0 else \
+            "unreachable" if failures >= scope.unreachable_after else "failing"
+        out[rid] = (state, failures, last_error)
+    return out
