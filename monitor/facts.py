@@ -84,9 +84,16 @@ class Scope:
     # reports repeat a few hundred of them.
     _shared: dict = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        self.session.flush()  # what the session holds is read too
+        self._connection = self.session.connection()
+
+    def execute(self, statement):
+        """The rows of ``statement`` as plain tuples (no ORM per-row work), fetched in batches."""
+        for batch in self._connection.execute(statement).partitions(5000):
+            yield from batch
+
     def share(self, value):
-        if value is None:
-            return None
         return self._shared.setdefault(value, value)
 
     def report_ids(self):
@@ -95,13 +102,13 @@ class Scope:
                                        Report.first_seen <= self.as_of)
 
 
-def _listing_reads_by_source(session: Session, source_ids: Iterable[str], as_of: datetime,
+def _listing_reads_by_source(execute, source_ids: Iterable[str], as_of: datetime,
                              share=lambda v: v) -> dict[str, tuple[ListingRead, ...]]:
     found: dict[str, list[ListingRead]] = defaultdict(list)
     ids = sorted(set(source_ids))
     if not ids:
         return {}
-    for source_id, url, started, sha in session.execute(
+    for source_id, url, started, sha in execute(
             select(FetchRun.source_id, FetchRun.url, FetchRun.started_at, Snapshot.sha256)
             .outerjoin(Snapshot, Snapshot.id == FetchRun.snapshot_id)
             .where(FetchRun.source_id.in_(ids), FetchRun.listing.is_(True),
@@ -115,7 +122,7 @@ def listing_reads(session: Session, source_id: str, as_of: datetime) -> tuple[Li
     """Every successful listing read of the source by ``as_of``, oldest first: a fetch or ingest
     run read as a listing whose outcome is ok / not_modified / unchanged (a listing that parsed
     badly has the parse outcome instead), with the body it read."""
-    return _listing_reads_by_source(session, [source_id], as_of).get(source_id, ())
+    return _listing_reads_by_source(session.execute, [source_id], as_of).get(source_id, ())
 
 
 # -- the families -----------------------------------------------------------------------------
@@ -123,26 +130,26 @@ def listing_reads(session: Session, source_id: str, as_of: datetime) -> tuple[Li
 def source_facts(scope: Scope) -> list[SourceFact]:
     """Each source's health as of the instant, its first and last successful read, and every
     successful listing read (five queries for all the sources together)."""
-    session, as_of, ids = scope.session, scope.as_of, scope.source_ids
+    execute, as_of, ids = scope.execute, scope.as_of, scope.source_ids
     if not ids:
         return []
     events: dict[str, tuple] = {}
-    for source_id, to_state, at, event_id in session.execute(
+    for source_id, to_state, at, event_id in execute(
             select(SourceHealthEvent.source_id, SourceHealthEvent.to_state, SourceHealthEvent.at,
                    SourceHealthEvent.id)
             .where(SourceHealthEvent.source_id.in_(ids), SourceHealthEvent.at <= as_of)):
         if source_id not in events or (at, event_id) > events[source_id][1:]:
             events[source_id] = (to_state, at, event_id)
-    health = {row[0]: row[1:] for row in session.execute(
+    health = {row[0]: row[1:] for row in execute(
         select(SourceHealth.source_id, SourceHealth.state, SourceHealth.changed_at,
                SourceHealth.first_success_at).where(SourceHealth.source_id.in_(ids)))}
-    success = {row[0]: row[1:] for row in session.execute(
+    success = {row[0]: row[1:] for row in execute(
         select(FetchRun.source_id, func.min(FetchRun.started_at), func.max(FetchRun.started_at))
         .where(FetchRun.source_id.in_(ids), FetchRun.outcome.in_(SUCCESS_OUTCOMES),
                FetchRun.started_at <= as_of)
         .group_by(FetchRun.source_id))}
     implemented = [s for s in ids if s in scope.registered]
-    reads = _listing_reads_by_source(session, implemented, as_of, scope.share)
+    reads = _listing_reads_by_source(execute, implemented, as_of, scope.share)
     out = []
     for source_id in ids:
         registered = scope.registered.get(source_id)
@@ -170,7 +177,7 @@ def evidence_facts(scope: Scope) -> list[EvidenceFact]:
     """Manual evidence recorded for the obligations asked about, by the instant."""
     if not scope.obligation_ids:
         return []
-    return [EvidenceFact(*row) for row in scope.session.execute(
+    return [EvidenceFact(*row) for row in scope.execute(
         select(ManualEvidence.obligation_id, ManualEvidence.evidence_date, ManualEvidence.note,
                ManualEvidence.recorded_by, ManualEvidence.recorded_at,
                ManualEvidence.period_start, ManualEvidence.period_end, ManualEvidence.id)

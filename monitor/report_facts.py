@@ -12,10 +12,11 @@ read by one parser version), which ``revised`` compares cell by cell.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left
 from collections import defaultdict
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 
 from monitor.models import (
     CountObservation, FetchRun, Parse, ParseProblem, Report, ReportListing, Snapshot, Statement,
@@ -45,16 +46,16 @@ def _chunks(values) -> list[list]:
 
 
 def report_facts(scope) -> list[ReportFact]:
-    session, as_of = scope.session, scope.as_of
+    as_of = scope.as_of
     if not scope.source_ids:
         return []
-    reports = session.execute(select(*_REPORT_COLUMNS)
+    reports = list(scope.execute(select(*_REPORT_COLUMNS)
                               .where(Report.source_id.in_(scope.source_ids),
                                      Report.first_seen <= as_of)
-                              .order_by(Report.id)).all()
+                                    .order_by(Report.id)))
     if not reports:
         return []
-    reads = _reads(scope)
+    reads = _reads(scope, {r.id for r in reports})
     listings = _listings(scope)
     absent = _absent_at(scope, reports, listings)
     unplaced = [r for r in reports if r.period_start is None or r.period_end is None]
@@ -91,14 +92,14 @@ def _could_cover(report, registered):
 
 # -- readings ---------------------------------------------------------------------------------
 
-def _reads(scope) -> dict[int, tuple[ReadFact, ...]]:
+def _reads(scope, wanted: set[int]) -> dict[int, tuple[ReadFact, ...]]:
     """Per report, every reading known at the instant, chronological: each parse of a snapshot
     of its own URL, and each parse of another document that attributed rows to it."""
-    session, as_of, share = scope.session, scope.as_of, scope.share
+    as_of, share = scope.as_of, scope.share
     in_scope = scope.report_ids()
     parses: dict[int, tuple] = {}  # parse id -> (version, outcome, parsed_at, sha, fetched_at)
     pairs: dict[int, set[int]] = defaultdict(set)  # report id -> parse ids
-    for rid, pid, version, outcome, parsed_at, sha, fetched_at in session.execute(
+    for rid, pid, version, outcome, parsed_at, sha, fetched_at in scope.execute(
             select(Report.id, Parse.id, Parse.parser_version, Parse.outcome, Parse.parsed_at,
                    Snapshot.sha256, Snapshot.fetched_at)
             .join(Snapshot, (Snapshot.url == Report.url) & (Snapshot.source_id == Report.source_id))
@@ -109,7 +110,7 @@ def _reads(scope) -> dict[int, tuple[ReadFact, ...]]:
         parses[pid] = (share(version), share(outcome), parsed_at, sha, fetched_at)
 
     statements: dict[tuple[int, int], list[StatementFact]] = defaultdict(list)
-    for rid, pid, key, status, value, quote, page in session.execute(
+    for rid, pid, key, status, value, quote, page in scope.execute(
             select(Statement.report_id, Statement.parse_id, Statement.key, Statement.status,
                    Statement.value, Statement.quote, Statement.page)
             .join(Parse, Parse.id == Statement.parse_id)
@@ -119,7 +120,7 @@ def _reads(scope) -> dict[int, tuple[ReadFact, ...]]:
         statements[(rid, pid)].append(StatementFact(share(key), share(status), value, quote,
                                                     page))
     problems: dict[tuple[int | None, int], list[ProblemFact]] = defaultdict(list)
-    for rid, pid, kind, detail, page in session.execute(
+    for rid, pid, kind, detail, page in scope.execute(
             select(ParseProblem.report_id, ParseProblem.parse_id, ParseProblem.kind,
                    ParseProblem.detail, ParseProblem.page)
             .join(Parse, Parse.id == ParseProblem.parse_id)
@@ -132,17 +133,17 @@ def _reads(scope) -> dict[int, tuple[ReadFact, ...]]:
         if rid is not None:
             pairs[rid].add(pid)
         problems[(rid, pid)].append(ProblemFact(share(kind), detail, page))
-    counts = _counts(scope, pairs, parses)
+    counts = _counts(scope, wanted, pairs, parses)
     missing = {pid for pids in pairs.values() for pid in pids} - set(parses)
     for chunk in _chunks(missing):  # parses that attributed rows to a report of another URL
-        for pid, version, outcome, parsed_at, sha, fetched_at in session.execute(
+        for pid, version, outcome, parsed_at, sha, fetched_at in scope.execute(
                 select(Parse.id, Parse.parser_version, Parse.outcome, Parse.parsed_at,
                        Snapshot.sha256, Snapshot.fetched_at)
                 .join(Snapshot, Snapshot.id == Parse.snapshot_id)
                 .where(Parse.id.in_(chunk), Snapshot.fetched_at <= as_of)):
             parses[pid] = (share(version), share(outcome), parsed_at, sha, fetched_at)
     if missing:  # now their counts too
-        counts.update(_counts(scope, pairs, parses, only=missing))
+        counts.update(_counts(scope, wanted, pairs, parses, only=missing))
 
     out: dict[int, tuple[ReadFact, ...]] = {}
     for rid, pids in pairs.items():
@@ -157,9 +158,10 @@ def _reads(scope) -> dict[int, tuple[ReadFact, ...]]:
                 tuple(statements.get((rid, pid), ())),
                 tuple(problems.get((rid, pid), []) + problems.get((None, pid), [])),
                 parsed_at, whole=whole))
+        if len(found) > 1:
+            found.sort(key=lambda r: (r.fetched_at, r.seen_at, r.parser_version))
         if found:
-            out[rid] = tuple(sorted(found, key=lambda r: (r.fetched_at, r.seen_at,
-                                                          r.parser_version)))
+            out[rid] = tuple(found)
     return out
 
 
@@ -178,42 +180,46 @@ def _whole_needed(pairs: dict[int, set[int]], parses: dict[int, tuple]) -> set[i
     return out
 
 
-def _counts(scope, pairs, parses, only: set[int] | None = None
+def _counts(scope, wanted, pairs, parses, only: set[int] | None = None
             ) -> dict[tuple[int, int], tuple[bool, list[CountFact]]]:
-    """Per (report, parse): (whole?, the count rows kept), in stored order. ``only``: these
-    parses alone (those found after the main pass), whole."""
-    session, as_of, share = scope.session, scope.as_of, scope.share
+    """Per (report, parse): (whole?, the count rows kept), in stored order, for the reports
+    ``wanted``. ``only``: these parses alone (those found after the main pass), whole."""
+    as_of = scope.as_of
     co = CountObservation
     in_scope = scope.report_ids()
     out: dict[tuple[int, int], tuple[bool, list[CountFact]]] = {}
 
+    cells: dict[tuple, tuple] = {}  # one object per repeated (measure, ..., period end)
+
     def keep(rows, whole: bool) -> None:
         for rid, pid, measure, dimension, category, label, value, start, end, page in rows:
+            if rid not in wanted:
+                continue  # a row another document's parse gave a report out of scope
             entry = out.get((rid, pid))
             if entry is None or (whole and not entry[0]):
                 entry = out[(rid, pid)] = (whole, [])
             elif entry[0] != whole:
                 continue  # already read whole
-            entry[1].append(CountFact(share(measure), share(dimension), share(category),
-                                      share(label), value, share(start), share(end), page))
+            cell = (measure, dimension, category, label, start, end)
+            m, d, c, lab, s, e = cells.setdefault(cell, cell)
+            entry[1].append(CountFact(m, d, c, lab, value, s, e, page))
             pairs[rid].add(pid)
 
     if only is not None:
         for chunk in _chunks(only):
-            keep(session.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk),
-                                                               co.report_id.in_(in_scope))
+            keep(scope.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk))
                                  .order_by(co.id)), True)
         return out
     current = select(Parse.id).where(Parse.parsed_at <= as_of)
     if scope.whole_reads:
-        keep(session.execute(select(*_COUNT_COLUMNS)
+        keep(scope.execute(select(*_COUNT_COLUMNS)
                              .where(co.report_id.in_(in_scope), co.parse_id.in_(current))
                              .order_by(co.id)), True)
         return out
     from scrapers.taxonomy import load as load_taxonomy
 
     taxonomy = load_taxonomy()
-    ambiguous = [label for (label,) in session.execute(
+    ambiguous = [label for (label,) in scope.execute(
         select(co.label).distinct().where(co.report_id.in_(in_scope)))
         if taxonomy.origin_is_ambiguous(label)]
     firsts = [select(func.min(co.id)).where(co.report_id.in_(in_scope))
@@ -222,15 +228,14 @@ def _counts(scope, pairs, parses, only: set[int] | None = None
         firsts.append(select(func.min(co.id)).where(co.report_id.in_(in_scope),
                                                     co.label.in_(ambiguous))
                       .group_by(co.report_id, co.parse_id))
-    keep(session.execute(select(*_COUNT_COLUMNS)
+    keep(scope.execute(select(*_COUNT_COLUMNS)
                          .where(co.report_id.in_(in_scope), co.parse_id.in_(current),
                                 or_(co.dimension.in_(TOTAL_DIMENSIONS),
                                     *(co.id.in_(q) for q in firsts)))
                          .order_by(co.id)), False)
     whole = _whole_needed(pairs, parses)
     for chunk in _chunks(whole):
-        keep(session.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk),
-                                                           co.report_id.in_(in_scope))
+        keep(scope.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk))
                              .order_by(co.id)), True)
     return out
 
@@ -242,7 +247,7 @@ def _listings(scope) -> dict[int, list[tuple[str, object, object]]]:
     when that page dropped it or None), by URL."""
     out: dict[int, list[tuple]] = defaultdict(list)
     as_of = scope.as_of
-    for rid, url, first, removed in scope.session.execute(
+    for rid, url, first, removed in scope.execute(
             select(ReportListing.report_id, ReportListing.listing_url, ReportListing.first_seen,
                    ReportListing.removed_at)
             .where(ReportListing.report_id.in_(scope.report_ids()),
@@ -263,7 +268,7 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
     streamed once and checked for the reports waiting on them, and a body that did link a
     report (seldom: it was there before the monitor recorded it) sends that report one read
     further back in a next round."""
-    session, as_of = scope.session, scope.as_of
+    as_of = scope.as_of
     start_urls = {k: v.start_urls for k, v in scope.registered.items()}
     wanted: dict[int, dict[str, object]] = {}
     every_page: dict[int, bool] = {}  # False: a report no listing page carried (read directly)
@@ -283,7 +288,7 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
     snaps: dict[str, list] = defaultdict(list)
     for chunk in _chunks(urls):
         last: dict[str, int | None] = {}
-        for url, started, snap in session.execute(
+        for url, started, snap in scope.execute(
                 select(FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id)
                 .where(FetchRun.url.in_(chunk), FetchRun.outcome.in_(SUCCESS_OUTCOMES),
                        FetchRun.started_at <= as_of)
@@ -315,13 +320,15 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
     while waiting:
         linked: set[tuple[int, str]] = set()
         for chunk in _chunks(waiting):
-            for snap_id, parse_links in session.execute(
-                    select(Parse.snapshot_id, Parse.links)
+            for snap_id, text in scope.execute(
+                    select(Parse.snapshot_id, cast(Parse.links, Text))
                     .where(Parse.snapshot_id.in_(chunk), Parse.parsed_at <= as_of)):
-                if not parse_links:
-                    continue
-                there = {link.get("url") for link in parse_links}
+                there = None
                 for rid, url, _index, report_url in waiting[snap_id]:
+                    if text is None or (_plain(report_url) and report_url not in text):
+                        continue  # not even in the text: not linked
+                    if there is None:
+                        there = {link.get("url") for link in json.loads(text) or ()}
                     if report_url in there:
                         linked.add((rid, url))
         again: dict[int, list] = defaultdict(list)
@@ -349,6 +356,11 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
     return out
 
 
+def _plain(url: str) -> bool:
+    """Whether ``url`` reads the same inside any JSON text (nothing a serialiser escapes)."""
+    return url.isascii() and url.isprintable() and '"' not in url and "\\" not in url
+
+
 def _fetch_states(scope, reports) -> dict[int, tuple[str | None, int, str | None]]:
     """Per report not yet placed in a period: (fetch state, failed fetches in a row, last
     error) from its fetch runs by the instant (not the stored state: an evaluation as of the
@@ -360,7 +372,7 @@ def _fetch_states(scope, reports) -> dict[int, tuple[str | None, int, str | None
         return {}
     runs: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
     for chunk in _chunks({url for _s, url in wanted}):
-        for source_id, url, outcome, error in scope.session.execute(
+        for source_id, url, outcome, error in scope.execute(
                 select(FetchRun.source_id, FetchRun.url, FetchRun.outcome, FetchRun.error)
                 .where(FetchRun.url.in_(chunk), FetchRun.listing.is_(False),
                        FetchRun.started_at <= scope.as_of)

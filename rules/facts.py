@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
@@ -128,6 +129,12 @@ class ReadFact:
             else self.fetched_at
 
 
+@lru_cache(maxsize=4096)
+def _period(start: date, end: date) -> Period:
+    """One (immutable) Period per data period: thousands of reports share a few hundred."""
+    return Period(start, end)
+
+
 def counts_read(counts: Iterable[CountFact]) -> tuple[CountFact, ...]:
     """What the checks other than ``revised`` read of a reading's counts, in their order:
     the first row of each (measure, dimension) table (content: which tables it has), every
@@ -189,7 +196,7 @@ class ReportFact:
         period = None
         if self.period_start is not None and self.period_end is not None \
                 and self.period_end >= self.period_start:
-            period = Period(self.period_start, self.period_end)
+            period = _period(self.period_start, self.period_end)
         object.__setattr__(self, "period", period)
 
     @property
