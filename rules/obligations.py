@@ -26,6 +26,11 @@ MEASURES = values(Measure)
 DIMENSIONS = values(Dimension)
 STATEMENT_KEYS = values(StatementKey)
 ACCEPTABLE_STATUSES = values(StatementStatus.STATED, StatementStatus.NOT_REQUIRED)
+# The kinds of check a rule file may name in ``checks:``. The functions that run them live in
+# rules/checks/, which imports this module (never the other way round) and refuses to load if
+# its CHECKS table and these names differ.
+CHECK_NAMES = ("timeliness", "content", "revised", "removed", "inconsistent_totals",
+               "cross_agency_totals", "manual_review")
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "obligations"
 
@@ -235,16 +240,14 @@ class Obligation(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Obligation":
-        from rules.checks import CHECKS
-
         ids = [c.id for c in self.citations]
         if len(set(ids)) != len(ids):
             raise FieldProblem("citations", f"citation ids repeat: {ids}")
         by_id = {c.id: c for c in self.citations}
         for i, name in enumerate(self.checks):
-            if name not in CHECKS:
+            if name not in CHECK_NAMES:
                 raise FieldProblem(f"checks[{i}]", f"unknown check {name!r}; known: "
-                                                   f"{', '.join(sorted(CHECKS))}")
+                                                   f"{', '.join(sorted(CHECK_NAMES))}")
         if self.effective_until and self.effective_until < self.effective_from:
             raise FieldProblem("effective_until", "is before effective_from")
         dues = [(f"cadence.segments[{i}].due", s.due) for i, s in enumerate(self.cadence.segments)]
