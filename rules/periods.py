@@ -45,6 +45,10 @@ class Period:
     def __str__(self) -> str:
         return self.label
 
+    def evidence(self) -> dict[str, date | str]:
+        """The ``period`` a finding's evidence carries: the one place that shape is written."""
+        return {"start": self.start, "end": self.end, "label": self.label}
+
 
 def _label(start: date, end: date, is_month: bool) -> str:
     if is_month:

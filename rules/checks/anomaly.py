@@ -33,8 +33,7 @@ def inconsistent_totals(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             evidence["reports"] = [ev.report_ref(report, read)]
             evidence["problems"] = [{"detail": p.detail, "page": p.page} for p in problems]
             if period:
-                evidence["period"] = {"start": period.start, "end": period.end,
-                                      "label": period.label}
+                evidence["period"] = period.evidence()
             yield Finding(
                 obligation=ob.id, kind="anomaly", family="anomaly",
                 severity=ob.severity_for("anomaly"),
@@ -91,7 +90,7 @@ def cross_agency_totals(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             if gap <= ev.tolerance:
                 continue
             evidence = ev.base_evidence(ob)
-            evidence["period"] = {"start": period.start, "end": period.end, "label": period.label}
+            evidence["period"] = period.evidence()
             evidence["comparison"] = {
                 "measure": spec.measure, "tolerance": ev.tolerance, "relative_gap": round(gap, 4),
                 source_id: a, other: b, "note": spec.note}

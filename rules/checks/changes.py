@@ -97,7 +97,7 @@ def revised(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             "parser_version": after.parser_version, "revisions_seen": len(found),
             "changed_cells": len(changed), "changes": changed[:MAX_CHANGES_SHOWN]}
         if period:
-            evidence["period"] = {"start": period.start, "end": period.end, "label": period.label}
+            evidence["period"] = period.evidence()
         yield Finding(
             obligation=ob.id, kind="revised", family="revision",
             severity=ob.severity_for("revised"),
@@ -118,7 +118,7 @@ def removed(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             evidence["removal"]["listings"] = [{"url": url, "dropped_at": dropped}
                                                for url, dropped in report.listings]
         if period:
-            evidence["period"] = {"start": period.start, "end": period.end, "label": period.label}
+            evidence["period"] = period.evidence()
         yield Finding(
             obligation=ob.id, kind="removed", family="removal",
             severity=ob.severity_for("removed"),

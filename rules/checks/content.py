@@ -114,7 +114,7 @@ def content(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             if not ob.applies_to(period):
                 continue
             evidence = ev.base_evidence(ob, items[0]["citation"])
-            evidence["period"] = {"start": period.start, "end": period.end, "label": period.label}
+            evidence["period"] = period.evidence()
             evidence["reports"] = [ev.report_ref(report, read)]
             evidence["items"] = items
             quoted = next((i for i in items if i.get("quote")), None)

@@ -137,8 +137,7 @@ def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding 
 def _finding(ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str,
              extra: dict) -> Finding:
     evidence = ev.base_evidence(ob, due.citation)
-    evidence["period"] = {"start": due.period.start, "end": due.period.end,
-                          "label": due.period.label}
+    evidence["period"] = due.period.evidence()
     evidence.update(due.evidence)
     evidence.update(extra)
     label = due.period.label if ob.cadence.kind != "one_time" else \
