@@ -63,7 +63,7 @@ PARSE_FAILURES = PARSE_FAILURE_OUTCOMES
 
 
 @dataclass
-class RunSummary:
+class RequestSummary:
     """One request of a poll, as reported by `monitor fetch --json`."""
 
     source: str
@@ -96,7 +96,7 @@ class PollResult:
     source: str
     cycle: str
     explicit: bool
-    runs: list[RunSummary]
+    runs: list[RequestSummary]
     health_before: str | None  # None: never polled before
     health_after: str | None
     failed: bool
@@ -233,7 +233,7 @@ class _Poll:
         self.now, self.cycle, self.extra_host, self.progress = now, cycle, extra_host, progress
         self.headers = dict(headers or {})
         self.clock0 = fetcher.clock()
-        self.runs: list[RunSummary] = []
+        self.runs: list[RequestSummary] = []
 
     def at(self) -> datetime:
         """Wall time now, derived from the poll's `now` and the fetcher's (injectable) clock."""
@@ -243,7 +243,7 @@ class _Poll:
         return self.source.allows_host(host) or (self.extra_host is not None
                                                  and host == self.extra_host)
 
-    def fetch(self, url: str, *, listing: bool) -> tuple[RunSummary, Intake | None]:
+    def fetch(self, url: str, *, listing: bool) -> tuple[RequestSummary, Intake | None]:
         """Request ``url`` (the real one); everything stored or reported names it redacted."""
         shown = redact_url(url)
         if self.progress:
@@ -294,7 +294,7 @@ class _Poll:
                                           self.source.parser_version, run.outcome)[:2000]
         session.add(run)
         session.flush()
-        summary = RunSummary(
+        summary = RequestSummary(
             source=self.source.id, url=shown, outcome=run.outcome, http_status=run.http_status,
             sha256=intake.snapshot.sha256 if intake else None, bytes=run.bytes, listing=listing,
             requested_url=run.requested_url, duration_ms=run.duration_ms, error=run.error,
@@ -310,7 +310,7 @@ class _Poll:
 UNREACHABLE_AFTER = 3
 
 
-def note_document_fetch(session: Session, source_id: str, run: RunSummary, *,
+def note_document_fetch(session: Session, source_id: str, run: RequestSummary, *,
                         unreachable_after: int = UNREACHABLE_AFTER) -> Report | None:
     """Fold one fetch of a listed document into its report's fetch state: a fetch-level
     failure adds one to ``fetch_failures`` (``failing``, then ``unreachable``) and keeps the
