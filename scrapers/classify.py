@@ -215,8 +215,8 @@ def wrong_type(url: str, content_type: str | None, head: bytes,
     return None
 
 
-def classify(status: int, headers: dict[str, str], head: bytes, *, url: str, final_url: str,
-             allowed_types: tuple[str, ...]) -> Verdict | None:
+def classify_response(status: int, headers: dict[str, str], head: bytes, *, url: str,
+                      final_url: str, allowed_types: tuple[str, ...]) -> Verdict | None:
     """The verdict on a final (non-redirect, non-304) response; ``None`` means genuine.
 
     Order matters: a denial page at a PDF URL is ``blocked`` (not ``wrong_type``), and a soft 404

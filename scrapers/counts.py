@@ -211,7 +211,7 @@ def _record(kind: str, label: str, measure: str, value: float, report: int,
             taxonomy: Taxonomy) -> CountRecord:
     start, end = period
     if kind == "cause":
-        return CountRecord(report, measure, "cause", taxonomy.classify(label) or UNMAPPED, label,
+        return CountRecord(report, measure, "cause", taxonomy.category_of(label) or UNMAPPED, label,
                            value, start, end, page)
     if kind == "sector":
         return CountRecord(report, measure, "sector", categories.place(label), label, value,

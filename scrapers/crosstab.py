@@ -72,8 +72,8 @@ def _band_like(text: str) -> bool:
     return categories._band(text) is not None
 
 
-def classify(text: str, period: tuple[date | None, date | None], taxonomy: Taxonomy,
-             unknown_as: str | None = None) -> Axis | None:
+def axis_of(text: str, period: tuple[date | None, date | None], taxonomy: Taxonomy,
+            unknown_as: str | None = None) -> Axis | None:
     """The axis a header names; ``unknown_as`` names the dimension a header that names nothing
     known is taken for (an unmapped cause, an unknown place)."""
     label = clean_label(text)
@@ -88,7 +88,7 @@ def classify(text: str, period: tuple[date | None, date | None], taxonomy: Taxon
     fy = fiscal_year_of_header(label)
     if fy:
         return Axis("fiscal_year", label, f"FY{fy[1].year}", fy[0], fy[1])
-    cause = taxonomy.classify(label)
+    cause = taxonomy.category_of(label)
     if cause:
         return Axis("cause", label, cause)
     if match_key(label) in categories._places() or re.search(r"\bsector$|field office$", label, re.I):
@@ -113,7 +113,7 @@ def _named(kind: str, *texts: str) -> bool:
 def detect(table: Table, period: tuple[date | None, date | None],
            taxonomy: Taxonomy) -> Crossing | None:
     """The crossing a table prints, or None for a one-dimensional table."""
-    heads = [classify(h, period, taxonomy) for h in table.columns]
+    heads = [axis_of(h, period, taxonomy) for h in table.columns]
     values = [a for a in heads if a is None or a.kind != "total"]
     known = [a for a in values if a is not None]
     if len(values) < 2 or len(known) < 2:
@@ -128,7 +128,7 @@ def detect(table: Table, period: tuple[date | None, date | None],
         if col_kind in PERIOD_KINDS or 2 * len(known) < len(values) or \
                 not _named(col_kind, table.title, table.label_header):
             return None
-        heads = [a if a is not None else classify(h, period, taxonomy, unknown_as=col_kind)
+        heads = [a if a is not None else axis_of(h, period, taxonomy, unknown_as=col_kind)
                  for a, h in zip(heads, table.columns)]
     row_kind = _row_kind(table, col_kind, period, taxonomy)
     if row_kind is None or row_kind == col_kind or \
@@ -143,7 +143,7 @@ def _row_kind(table: Table, col_kind: str, period, taxonomy: Taxonomy) -> str | 
             if kind != col_kind and text and _named(kind, text):
                 return kind
     labels = [r.label for r in table.rows if clean_label(r.label) and not is_total(r.label)]
-    axes = [classify(label, period, taxonomy) for label in labels]
+    axes = [axis_of(label, period, taxonomy) for label in labels]
     kinds = [a.kind for a in axes if a is not None]
     if labels and kinds:
         best = max(set(kinds), key=kinds.count)
@@ -156,13 +156,13 @@ def row_axis(label: str, kind: str, period, taxonomy: Taxonomy) -> Axis:
     """The axis of a row of a table whose rows are ``kind``."""
     label = clean_label(label)
     if kind in PERIOD_KINDS:
-        found = classify(label, period, taxonomy)
+        found = axis_of(label, period, taxonomy)
         if found is not None and found.kind == kind:
             return found
         return Axis(kind, label, None)  # a period we cannot place: reported by the caller
     if kind == "cause":
-        return Axis("cause", label, taxonomy.classify(label) or UNMAPPED)
-    found = classify(label, period, taxonomy, unknown_as=kind)
+        return Axis("cause", label, taxonomy.category_of(label) or UNMAPPED)
+    found = axis_of(label, period, taxonomy, unknown_as=kind)
     if found is not None and found.kind == kind:
         return found
     return Axis(kind, label, _fallback(kind, label))

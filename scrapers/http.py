@@ -332,9 +332,9 @@ class Fetcher:
         # Error pages are only read far enough to recognise a denial page.
         limit = self.config.max_bytes if 200 <= status < 300 else classify.HEAD_BYTES
         body = self._read(resp, limit, start, result, truncate=not 200 <= status < 300)
-        verdict = classify.classify(status, result.headers, body[:classify.HEAD_BYTES],
-                                    url=result.url, final_url=final_url,
-                                    allowed_types=content_types)
+        verdict = classify.classify_response(status, result.headers, body[:classify.HEAD_BYTES],
+                                             url=result.url, final_url=final_url,
+                                             allowed_types=content_types)
         if verdict:
             raise _Failure(verdict.outcome, verdict.reason, status)
         result.body = body

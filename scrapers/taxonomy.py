@@ -7,7 +7,7 @@ A label is matched in two steps (the YAML file's header says the same for its ed
 2. otherwise each category's ``names`` (phrases) and ``patterns`` (regular expressions) are
    searched in the label's word form (:func:`labels.match_words`). The label gets a category
    only when exactly one category names it and none of that category's ``excludes`` occurs in
-   it. Two categories named, or none, is no category: ``classify`` never guesses, and the
+   it. Two categories named, or none, is no category: ``category_of`` never guesses, and the
    caller records the label as ``unmapped`` with a problem (:meth:`Taxonomy.why_unmapped` says
    which case it is).
 """
@@ -103,7 +103,7 @@ class Taxonomy:
             return Match(None, "excluded", named, stop)
         return Match(named[0], "names", named)
 
-    def classify(self, label: str) -> str | None:
+    def category_of(self, label: str) -> str | None:
         """The label's canonical category, or ``None`` when none or several fit."""
         return self.match(label).category
 

@@ -18,7 +18,7 @@ REPORT_PAGE = ("<html><head><title>Report to Congress on Separated Children - Ma
 
 def verdict(body, status=200, headers=HTML, url="https://www.agency.gov/reports",
             allowed=("text/html", "application/pdf")):
-    return classify.classify(status, headers, body, url=url, final_url=url, allowed_types=allowed)
+    return classify.classify_response(status, headers, body, url=url, final_url=url, allowed_types=allowed)
 
 
 @pytest.mark.parametrize("body,status,vendor", [
@@ -52,7 +52,7 @@ def test_soft_404_pages_are_http_errors(title):
 
 
 def test_soft_404_by_redirect_target_and_real_404_status():
-    found = classify.classify(200, HTML, b"<html><body>Home</body></html>",
+    found = classify.classify_response(200, HTML, b"<html><body>Home</body></html>",
                               url="https://www.agency.gov/r", final_url="https://www.agency.gov/404.html",
                               allowed_types=("text/html",))
     assert found.outcome == "http_error"

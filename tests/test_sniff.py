@@ -65,7 +65,7 @@ PDF_URL = "https://www.dhs.gov/sites/default/files/2022-10/report.pdf"
                          ids=[n for n, _b in JUNK] + ["html", "text"])
 def test_fetch_and_parse_agree_that_junk_at_a_pdf_address_is_wrong_type(body):
     """The same body served as a PDF is wrong_type to the fetcher's check and to the reader."""
-    verdict = classify.classify(200, {"Content-Type": "application/pdf"}, body[:classify.HEAD_BYTES],
+    verdict = classify.classify_response(200, {"Content-Type": "application/pdf"}, body[:classify.HEAD_BYTES],
                                 url=PDF_URL, final_url=PDF_URL,
                                 allowed_types=("text/html", "application/pdf"))
     assert verdict is not None and verdict.outcome == "wrong_type"

@@ -49,7 +49,7 @@ def test_the_names_never_contradict_a_listed_wording():
     names_only = build(data)
     for category, spec in _data()["categories"].items():
         for label in spec["labels"]:
-            assert names_only.classify(label) in (category, None), label
+            assert names_only.category_of(label) in (category, None), label
 
 
 # Wordings an agency may print from one report to the next, and the category each must get.
@@ -117,7 +117,7 @@ VARIANTS = [
 
 @pytest.mark.parametrize("label,category", VARIANTS, ids=[v[0] for v in VARIANTS])
 def test_label_variants_map_to_one_category(label, category):
-    assert load().classify(label) == category
+    assert load().category_of(label) == category
 
 
 def test_the_variant_table_is_broad():
@@ -154,7 +154,7 @@ NOT_MAPPED = [
 @pytest.mark.parametrize("label,how", NOT_MAPPED, ids=[n[0] or "(blank)" for n in NOT_MAPPED])
 def test_labels_that_name_two_causes_or_none_are_not_guessed(label, how):
     found = load().match(label)
-    assert found.category is None and load().classify(label) is None
+    assert found.category is None and load().category_of(label) is None
     assert found.how == how
 
 
@@ -175,7 +175,7 @@ def test_case_spacing_punctuation_and_footnotes_never_change_a_category(label, d
     text = "".join(c.upper() if f else c.lower() for c, f in zip(text, flips))
     text = data.draw(st.sampled_from(["", " ", "\n"])) + text + data.draw(_MARKERS) \
         + data.draw(st.sampled_from(["", ":", " "]))
-    assert taxonomy.classify(text) == taxonomy.classify(label), (label, text)
+    assert taxonomy.category_of(text) == taxonomy.category_of(label), (label, text)
     assert taxonomy.origin_is_ambiguous(text) == taxonomy.origin_is_ambiguous(label)
 
 
@@ -185,7 +185,7 @@ def test_the_golden_fixtures_keep_their_categories():
         for count in json.loads(path.read_text("utf-8"))["counts"]:
             if count["dimension"] == "cause":
                 seen += 1
-                assert (load().classify(count["label"]) or UNMAPPED) == count["category"], \
+                assert (load().category_of(count["label"]) or UNMAPPED) == count["category"], \
                     (path.name, count["label"])
     assert seen > 40
 
@@ -236,12 +236,12 @@ def test_a_name_is_a_phrase_of_whole_words_and_prefixes():
     taxonomy = build({"categories": {
         "illness": {"labels": ["ill"], "names": ["hospital*", "health safety"]},
         "rest": {"labels": ["rest"], "names": ["other"], "excludes": ["other than"]}}})
-    assert taxonomy.classify("Hospitalized parent") == "illness"
-    assert taxonomy.classify("Health and/or Safety") == "illness"
-    assert taxonomy.classify("Safety and health") is None  # the words of a phrase keep their order
-    assert taxonomy.classify("Mother") is None  # whole words only
-    assert taxonomy.classify("Others") == "rest"
-    assert taxonomy.classify("Someone other than a parent") is None
+    assert taxonomy.category_of("Hospitalized parent") == "illness"
+    assert taxonomy.category_of("Health and/or Safety") == "illness"
+    assert taxonomy.category_of("Safety and health") is None  # the words of a phrase keep their order
+    assert taxonomy.category_of("Mother") is None  # whole words only
+    assert taxonomy.category_of("Others") == "rest"
+    assert taxonomy.category_of("Someone other than a parent") is None
     assert match_words("Health or Safety of the Parents\u00b9") == "health safety parent"
 
 

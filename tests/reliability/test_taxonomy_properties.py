@@ -29,7 +29,7 @@ def test_every_text_gets_a_canonical_category_or_none_and_a_reason(text):
     assert found.how in HOWS
     assert (found.category is not None) == (found.how in ("wording", "names"))
     assert found.category is None or found.category in CANONICAL
-    assert TAXONOMY.classify(text) == found.category
+    assert TAXONOMY.category_of(text) == found.category
     reason = TAXONOMY.why_unmapped(text)
     assert reason and (found.category is None or found.category in reason)
 
@@ -41,7 +41,7 @@ def test_words_that_name_nothing_never_move_a_label_to_another_category(label, d
     where = data.draw(st.integers(0, len(words)))
     filler = data.draw(st.lists(st.sampled_from(sorted(FILLER)), min_size=1, max_size=3))
     padded = " ".join(words[:where] + filler + words[where:])
-    before, after = TAXONOMY.classify(label), TAXONOMY.classify(padded)
+    before, after = TAXONOMY.category_of(label), TAXONOMY.category_of(padded)
     assert after in (before, None), (label, padded)  # a listed wording may lose its exact match
 
 
@@ -49,13 +49,13 @@ def test_words_that_name_nothing_never_move_a_label_to_another_category(label, d
 @given(st.sampled_from(NAMED), st.sampled_from(NAMED),
        st.sampled_from([" or ", " and ", " / ", "; ", ", "]))
 def test_two_causes_printed_as_one_label_are_never_one_of_them(first, second, joint):
-    a, b = TAXONOMY.classify(first), TAXONOMY.classify(second)
+    a, b = TAXONOMY.category_of(first), TAXONOMY.category_of(second)
     if a == b:
         return
     both = first + joint + second
-    assert TAXONOMY.classify(both) is None, (both, TAXONOMY.match(both))
+    assert TAXONOMY.category_of(both) is None, (both, TAXONOMY.match(both))
 
 
 def test_the_generated_labels_reach_every_category():
     assert len(NAMED) >= 20
-    assert {TAXONOMY.classify(label) for label in NAMED} == CANONICAL
+    assert {TAXONOMY.category_of(label) for label in NAMED} == CANONICAL
