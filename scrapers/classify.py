@@ -101,7 +101,7 @@ def sniffed_type(content_type: str | None, head: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class PageText:
+class PageHead:
     """The parts of an HTML-ish page the classifier looks at, entity-decoded and squeezed."""
 
     prominent: list[str]  # title and h1/h2 texts
@@ -117,7 +117,7 @@ def _squeeze(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def page_text(head: bytes) -> PageText:
+def page_head(head: bytes) -> PageHead:
     """Title, headings and visible text of the head of a page, read by ``scrapers/htmltext.py``."""
     head = head[:HEAD_BYTES]
     raw = head.decode("utf-8", errors="replace")
@@ -134,10 +134,10 @@ def page_text(head: bytes) -> PageText:
             text = _squeeze(htmltext.visible_text(root))
     else:
         text = _squeeze(htmltext.plain_text(head))
-    return PageText([p for p in prominent if p], text, html.unescape(raw))
+    return PageHead([p for p in prominent if p], text, html.unescape(raw))
 
 
-def _phrase_in(page: PageText, pattern: re.Pattern[str]) -> str | None:
+def _phrase_in(page: PageHead, pattern: re.Pattern[str]) -> str | None:
     for part in page.prominent:
         m = pattern.search(part)
         if m:
@@ -160,7 +160,7 @@ def denial(status: int, headers: dict[str, str], head: bytes) -> Verdict | None:
         return Verdict("blocked", f"AWS WAF {lower['x-amzn-waf-action']} (HTTP {status})")
     if sniff.is_pdf(head):
         return None
-    page = page_text(head)
+    page = page_head(head)
     for vendor, pattern in FINGERPRINTS:
         m = pattern.search(page.raw)
         if m:
@@ -191,7 +191,7 @@ def soft_404(head: bytes, final_url: str) -> Verdict | None:
         return Verdict("http_error", f"soft 404: redirected to {urlsplit(final_url).path}")
     if sniff.is_pdf(head) or not sniff.looks_like_html(head):
         return None
-    phrase = _phrase_in(page_text(head), NOT_FOUND_PHRASES)
+    phrase = _phrase_in(page_head(head), NOT_FOUND_PHRASES)
     if phrase:
         return Verdict("http_error", f"soft 404 (HTTP 200 page says: {phrase})")
     return None

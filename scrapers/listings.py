@@ -64,7 +64,9 @@ def anchors(root, base_url: str) -> list[Anchor]:
     return found
 
 
-def is_pdf(url: str) -> bool:
+def is_pdf_url(url: str) -> bool:
+    """Whether a link's path names a PDF (by its ``.pdf`` ending; the bytes are judged later,
+    by ``scrapers.sniff.is_pdf``)."""
     return urlsplit(url).path.lower().endswith(".pdf")
 
 

@@ -38,7 +38,7 @@ def test_status_429_and_challenge_headers_are_blocked_whatever_the_body():
 
 
 def test_a_genuine_report_quoting_the_phrases_is_not_flagged():
-    assert len(classify.page_text(REPORT_PAGE).text) > classify.SHORT_TEXT
+    assert len(classify.page_head(REPORT_PAGE).text) > classify.SHORT_TEXT
     assert verdict(REPORT_PAGE) is None
 
 

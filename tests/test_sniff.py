@@ -108,7 +108,7 @@ def test_one_html_to_text_for_the_reader_and_the_response_check():
     text = htmltext.visible_text(htmltext.parse_html(page))
     assert text.splitlines() == ["Report & Data", "Family Unit Actions Report", "June 2022",
                                  "Total 7"]
-    seen = classify.page_text(page)
+    seen = classify.page_head(page)
     assert seen.prominent == ["Report & Data", "Family Unit Actions Report"]
     assert seen.text == "Report & Data Family Unit Actions Report June 2022 Total 7"
     assert htmltext.plain_text(b"  Plain\r\n  words \n") == "Plain\nwords"

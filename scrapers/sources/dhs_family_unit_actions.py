@@ -33,7 +33,7 @@ from datetime import timedelta
 
 from scrapers.dates import cover_date, find_range, normalise_space
 from scrapers.documents import Loaded, load
-from scrapers.listings import anchors, is_pdf, unique
+from scrapers.listings import anchors, is_pdf_url, unique
 from scrapers.records import Document, Link, ParseResult, Problem
 from scrapers.reportread import read_report
 from scrapers.source import LinkPeriods, Shape, Source
@@ -110,7 +110,7 @@ def _report(doc: Document, loaded: Loaded) -> ParseResult:
 def _listing(doc: Document, loaded: Loaded) -> ParseResult:
     links = []
     for a in anchors(loaded.root, doc.url):
-        if not is_pdf(a.url):
+        if not is_pdf_url(a.url):
             continue
         described = _DESCRIPTION.search(a.context)
         if _NAME.search(f"{a.text} {a.url} {a.heading}") or described or _NAME.search(a.context):

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from scrapers.dates import normalise_space
 from scrapers.documents import Loaded, load
-from scrapers.listings import anchors, is_pdf, unique
+from scrapers.listings import anchors, is_pdf_url, unique
 from scrapers.records import Document, Link, ParseResult, Problem
 from scrapers.reportread import read_report
 from scrapers.source import LinkPeriods, Shape, Source
@@ -93,7 +93,8 @@ def _listing(doc: Document, loaded: Loaded) -> ParseResult:
         path = urlsplit(a.url).path
         if path == here:
             continue
-        pdf_report = is_pdf(a.url) and re.search(r"separated", f"{a.text} {a.url} {a.context}", re.I)
+        pdf_report = is_pdf_url(a.url) and re.search(r"separated", f"{a.text} {a.url} {a.context}",
+                                                      re.I)
         if _MONTH_PAGE.search(path.lower()) or pdf_report:
             description = a.context if a.context and a.context != a.text else None
             links.append(Link(a.url, a.text or None, description))
