@@ -74,13 +74,14 @@ def head_revision(engine: Engine) -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The schema revision, or None. A SQLite file that does not exist is None without being
-    created (a 0-byte file left behind would be refused by the next command)."""
+    created (a 0-byte file left behind would be refused by the next command), nor one an
+    interrupted first build left (it is built again)."""
     from alembic.runtime.migration import MigrationContext
 
-    from monitor.migrating import sqlite_file
+    from monitor.migrating import interrupted_first_build, sqlite_file
 
     path = sqlite_file(engine)
-    if path is not None and not path.exists():
+    if path is not None and (not path.exists() or interrupted_first_build(path)):
         return None
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -112,8 +113,8 @@ def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.
     Returns what a repair dropped."""
     from monitor.locks import writer_lock
     from monitor.migrating import (
-        check_sqlite_file, create_sqlite, refuse_unversioned, repair as do_repair, sqlite_file,
-        unversioned_tables,
+        check_sqlite_file, create_sqlite, interrupted_first_build, refuse_unversioned,
+        repair as do_repair, sqlite_file, unversioned_tables,
     )
 
     path = sqlite_file(engine)
@@ -123,7 +124,7 @@ def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.
     try:
         with writer_lock(engine, timeout=lock_timeout, purpose="monitor db upgrade",
                          on_wait=on_wait):
-            if path is not None and not path.exists():
+            if path is not None and (not path.exists() or interrupted_first_build(path)):
                 create_sqlite(engine, path, lambda temp: _run_alembic(temp, "upgrade", revision))
                 return dropped
             if path is not None:

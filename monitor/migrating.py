@@ -7,7 +7,10 @@
 * A new SQLite database is built beside its final name and renamed into place once migrated:
   the file at that name is a whole monitor database or nothing, never a half-created one.
 * A SQLite file that is empty (0 bytes), truncated or not SQLite at all is an error naming the
-  file; it is never migrated as a new empty database.
+  file; it is never migrated as a new empty database. One exception: a 0-byte file beside the
+  leftover of a build that was killed (``<name>.new-<pid>``) is what an interrupted first use
+  leaves when something opened the path while the build ran (SQLite creates a file on open); no
+  database was ever renamed into place there, so the build starts again over it.
 * A database with tables but no schema version (a first migration that was interrupted before
   this, or a database that is not the monitor's) is an error saying how to recover:
   ``monitor db upgrade --repair`` (drops the monitor's tables only if every one is empty) or a
@@ -37,11 +40,28 @@ def sqlite_file(engine: Engine) -> Path | None:
     return Path(database).expanduser().absolute()
 
 
+def _build_leftovers(path: Path) -> list[Path]:
+    """What a build of ``path`` by :func:`create_sqlite` leaves when it is killed."""
+    return list(path.parent.glob(f"{path.name}.new-*"))
+
+
+def interrupted_first_build(path: Path) -> bool:
+    """``path`` is a 0-byte file beside a killed build's leftover: a first use that never
+    finished (a whole database is only ever renamed into place), not a damaged database."""
+    try:
+        return path.stat().st_size == 0 and bool(_build_leftovers(path))
+    except FileNotFoundError:
+        return False
+
+
 def check_sqlite_file(path: Path) -> None:
-    """A SQLite file that exists must be a whole SQLite database (DatabaseError if not)."""
+    """A SQLite file that exists must be a whole SQLite database (DatabaseError if not), or
+    what an interrupted first build left (:func:`interrupted_first_build`: built again)."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
+        return
+    if size == 0 and interrupted_first_build(path):
         return
     move_away = ("move it away (or point MONITOR_DATABASE_URL elsewhere) to start a new "
                  "database, or restore it from a backup")
@@ -95,7 +115,7 @@ def create_sqlite(engine: Engine, path: Path, migrate) -> None:
     caller holds the writer lock, so no other build is under way)."""
     from monitor.db import make_engine
 
-    for leftover in path.parent.glob(f"{path.name}.new-*"):
+    for leftover in _build_leftovers(path):
         leftover.unlink(missing_ok=True)
     building = path.with_name(f"{path.name}.new-{os.getpid()}")
     temp = make_engine(f"sqlite:///{building}")
@@ -127,8 +147,8 @@ def _describe(engine: Engine) -> str:
 
 def unversioned_tables(engine: Engine) -> list[str]:
     path = sqlite_file(engine)
-    if path is not None and not path.exists():
-        return []  # looking would create the file
+    if path is not None and (not path.exists() or interrupted_first_build(path)):
+        return []  # looking would create the file (or there is nothing in it)
     return sorted(set(inspect(engine).get_table_names()) - {"alembic_version"})
 
 
