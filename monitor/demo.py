@@ -76,7 +76,7 @@ class DemoResult:
             shutil.rmtree(self.home, ignore_errors=True)
 
 
-def demo_settings(home: Path, database_url: str | None):
+def demo_settings(home: Path, database_url: str | None, lock_timeout: float | None = None):
     env = {
         "MONITOR_HOME": str(home),
         "MONITOR_CONTACT": "offline-demo@localhost",
@@ -88,6 +88,8 @@ def demo_settings(home: Path, database_url: str | None):
     }
     if database_url:
         env["MONITOR_DATABASE_URL"] = database_url
+    if lock_timeout is not None:  # the caller's: how long to wait for another writer
+        env["MONITOR_LOCK_TIMEOUT"] = str(lock_timeout)
     return load_settings(env)
 
 
@@ -122,11 +124,15 @@ def _records_in(url: str) -> int:
         engine.dispose()
 
 
+def _not_a_file(home: Path) -> None:
+    if home.exists() and not home.is_dir():
+        raise MonitorError(f"--keep {home} is a file, not a directory")
+
+
 def check_home(home: Path, database_url: str, *, force: bool) -> None:
     """Refuse a database holding records a demo in ``home`` did not write (unless ``force``),
     then mark ``home`` as the demo's with that database."""
-    if home.exists() and not home.is_dir():
-        raise MonitorError(f"--keep {home} is a file, not a directory")
+    _not_a_file(home)
     marker = home / MARKER
     ours = set(marker.read_text(encoding="utf-8").split()) if marker.is_file() else set()
     if not force and _url_hash(database_url) not in ours and _records_in(database_url):
@@ -141,25 +147,39 @@ def check_home(home: Path, database_url: str, *, force: bool) -> None:
 
 
 def run_demo(*, database_url: str | None = None, keep: Path | None = None, force: bool = False,
-             as_of: date = AS_OF) -> DemoResult:
+             as_of: date = AS_OF, lock_timeout: float | None = None) -> DemoResult:
+    """Run the demo. Like every command that writes, it holds the writer lock of the database
+    it writes (here the demo's, not the configured one) for the whole run, waiting up to
+    ``lock_timeout`` seconds for another writer, and puts itself on record (command_runs)."""
     temporary = keep is None
     home = Path(tempfile.mkdtemp(prefix="monitor-demo-")) if temporary else Path(keep)
     try:
-        settings = demo_settings(home, database_url)
-        check_home(home, settings.database_url, force=force)
-        return _run(home, settings, as_of, temporary)
+        settings = demo_settings(home, database_url, lock_timeout)
+        _not_a_file(home)
+        days = [as_of - timedelta(days=POLL_DAYS - 1 - i) for i in range(POLL_DAYS)]
+        ctx = SimulatedClockContext(settings, datetime.combine(days[0], POLL_TIME))
+        with ctx.writing(purpose="monitor demo"):
+            check_home(home, settings.database_url, force=force)  # before anything is written
+            ctx.begin_command("monitor demo")
+            try:
+                result = _run(home, settings, as_of, temporary, ctx, days)
+            except BaseException as exc:
+                ctx.end_command(1, error=f"{type(exc).__name__}: {exc}"[:500])
+                raise
+            ctx.end_command(0)
+            ctx.engine.dispose()
+            return result
     except BaseException:
         if temporary:
             shutil.rmtree(home, ignore_errors=True)
         raise
 
 
-def _run(home: Path, settings, as_of: date, temporary: bool) -> DemoResult:
-    days = [as_of - timedelta(days=POLL_DAYS - 1 - i) for i in range(POLL_DAYS)]
+def _run(home: Path, settings, as_of: date, temporary: bool, ctx: SimulatedClockContext,
+         days: list[date]) -> DemoResult:
     reports = []
     setup_logging(settings.log_level, settings.log_format, settings.secrets())
     with DemoServer(load_manifests(), deny=set(DENIED)) as server:
-        ctx = SimulatedClockContext(settings, datetime.combine(days[0], POLL_TIME))
         for i, day in enumerate(days):
             ctx.set(datetime.combine(day, POLL_TIME))
             last = i == len(days) - 1

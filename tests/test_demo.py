@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, select
 
 from monitor.demo import AS_OF, DENIED, MARKER, check_home, run_demo
 from slack_standin import block_problems
-from monitor.models import FetchRun, FindingRow, SourceHealth
+from monitor.models import CommandRun, FetchRun, FindingRow, SourceHealth
 
 UTC = timezone.utc
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -93,6 +93,10 @@ def test_demo_source_health_and_requests_stay_on_loopback(demo):
     assert {r.outcome for r in runs if r.url == DENIED[0]} == {"blocked"}
     assert result.requests == len(runs)
     assert len(result.reports) == 3 and result.reports[-1].now.date() == AS_OF
+    with engine.connect() as conn:  # it wrote under the writer lock, on record as a writer
+        commands = conn.execute(select(CommandRun.command, CommandRun.state,
+                                       CommandRun.exit_status)).all()
+    assert [tuple(c) for c in commands] == [("monitor demo", "finished", 0)]
     # evidence trail: every snapshot a finding rests on is in the archive
     for f in _findings(engine):
         for ref in f.evidence.get("reports") or []:

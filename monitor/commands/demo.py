@@ -24,9 +24,10 @@ def register(sub) -> None:
                     "found. Uses a temporary directory for the SQLite database and archive, "
                     "removed at the end, unless --keep DIR. Refuses a database that already "
                     "holds records the demo did not write (its findings would mix with the "
-                    "demo's) unless --force. Never reaches beyond 127.0.0.1. Exit 0 when the "
-                    "demo ran (the DHS source failing is part of it), 1 when it was refused or "
-                    "could not run.")
+                    "demo's) unless --force. Holds the writer lock of the database it writes, as "
+                    "every writing command does (waiting up to MONITOR_LOCK_TIMEOUT for another "
+                    "writer). Never reaches beyond 127.0.0.1. Exit 0 when the demo ran (the DHS "
+                    "source failing is part of it), 1 when it was refused or could not run.")
     p.add_argument("--database", metavar="URL",
                    help="Database URL to use instead of a SQLite file in the demo's directory.")
     p.add_argument("--keep", metavar="DIR",
@@ -61,7 +62,7 @@ def run(args, ctx) -> int:
     from monitor.demo import run_demo
 
     result = run_demo(database_url=args.database, keep=Path(args.keep) if args.keep else None,
-                      force=args.force)
+                      force=args.force, lock_timeout=ctx.settings.lock_timeout)
     try:
         _print(result, args.json)
     finally:

@@ -164,7 +164,8 @@ def test_a_lock_dies_with_its_process_even_on_kill_9(db_url, engine, name):
 
 
 # Commands that never take the writer lock at the command level: they only read, or (serve)
-# take it per job, or (demo) write a database of their own, or (db) lock inside the migration.
+# take it per job, or (demo) lock the database they write themselves (the demo's, not the
+# configured one: monitor/demo.py), or (db) lock inside the migration.
 READ_ONLY_OR_OWN = {"candidates", "chart", "check", "config", "db", "deliveries", "demo",
                     "export", "findings", "parse", "problems", "query", "runs", "serve",
                     "sources", "status"}
@@ -193,3 +194,30 @@ def test_every_command_that_writes_declares_it():
     assert undeclared == []
     assert _writes_declared(commands.choices["adopt"]) and _writes_declared(
         commands.choices["archive"])
+
+
+def test_the_demo_waits_for_the_writer_of_its_database_then_gives_up_in_one_line(
+        cli, db_url, engine, monkeypatch, tmp_path):
+    """`monitor demo --database URL` writes that database like any writing command: it takes
+    the writer lock first, so it never writes beside another writer (nor beside another demo)."""
+    from sqlalchemy import func, select
+
+    from monitor.models import CommandRun, FetchRun
+
+    def written():
+        with engine.connect() as conn:
+            return (conn.scalar(select(func.count()).select_from(FetchRun)),
+                    conn.scalar(select(func.count()).select_from(CommandRun)))
+
+    before = written()
+    monkeypatch.setenv("MONITOR_LOCK_TIMEOUT", "0.3")
+    with Holder(engine, purpose="monitor run"):
+        rc, out, err = cli("demo", "--database", db_url, "--keep", str(tmp_path / "demo"),
+                           "--force")
+    lines = err.strip().splitlines()
+    assert rc == 1 and out == ""
+    assert lines[0].startswith("waiting up to 0.3s for the writer lock of ")
+    assert "monitor run" in lines[0]
+    assert lines[-1].startswith("error: ") and "MONITOR_LOCK_TIMEOUT" in lines[-1]
+    assert "Traceback" not in err
+    assert written() == before  # not one fetch run, not one command on record
