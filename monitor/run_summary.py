@@ -129,7 +129,7 @@ def _print_findings(report: RunReport, out) -> None:
     if not written:
         from monitor.as_of import past_note
 
-        out(f"  {past_note(report.as_of)}")
+        out(f"  {past_note(report.as_of, report.now)}")
     for label, rows in ((labels[0], sync.opened), (labels[1], sync.changed),
                         (labels[2], sync.resolved)):
         rows = sorted(rows, key=lambda r: (r.obligation_id, str(r.period_start), r.id))

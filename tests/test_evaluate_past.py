@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 import responses
 from findings_kit import OB, at, health, listing, register, run
 from sqlalchemy import func, select
@@ -109,4 +110,80 @@ def test_run_once_as_of_the_past_is_a_dry_run_unless_write(cli_db, db_url, monke
         opened = data["findings"]["opened"]
         assert opened and {f["kind"] for f in opened} == {"unknown"}
         assert len(_stored(engine)[0]) == len(opened)
+    engine.dispose()
+
+
+# --- the future: always a preview, never written -------------------------------------------------
+
+def test_is_future_is_a_day_after_today_in_washington_or_a_time_after_now():
+    from monitor.as_of import FutureWrite, is_future, refuse_future_write
+
+    now = datetime(2026, 11, 30, 15, tzinfo=UTC)  # 10:00 in Washington
+    assert is_future(date(2026, 12, 1), now) and not is_future(date(2026, 11, 30), now)
+    assert not is_future(None, now) and not is_future(date(2026, 11, 29), now)
+    assert is_future(now + timedelta(minutes=1), now) and not is_future(now, now)
+    # 03:00 UTC on the 30th is still the 29th in Washington: the 30th is tomorrow there
+    assert is_future(date(2026, 11, 30), datetime(2026, 11, 30, 3, tzinfo=UTC))
+    assert writes_findings(date(2027, 1, 1), now, None) is False  # a preview
+    assert writes_findings(date(2026, 11, 30), now, None) is True  # today: as of now
+    with pytest.raises(FutureWrite, match="in the future"):
+        writes_findings(date(2027, 1, 1), now, True)
+    with pytest.raises(FutureWrite):
+        refuse_future_write(now + timedelta(hours=1), now, True)
+    refuse_future_write(date(2020, 1, 1), now, True)  # the past may be written on purpose
+    refuse_future_write(date(2027, 1, 1), now, None)  # a preview is fine
+
+
+def _future() -> str:
+    return (datetime.now(UTC).date() + timedelta(days=400)).isoformat()
+
+
+def test_evaluate_as_of_the_future_is_a_preview_and_write_is_refused(cli_db, db_url, archive,
+                                                                     monkeypatch):
+    engine = _seed(db_url, archive, monkeypatch)
+    future = _future()
+    rc, out, err = cli_db("evaluate", "--as-of", future)
+    assert rc == 0, err
+    assert "would open" in out and "opened" not in out.replace("would open", "")
+    assert out.strip().splitlines()[-1] == (
+        f"dry run: --as-of {future} is in the future, so nothing was written (a preview: "
+        "deadlines after today have not passed yet)")
+    assert _stored(engine) == ([], 0, 0)
+    rc, out, err = cli_db("evaluate", "--as-of", future, "--json")
+    assert rc == 0 and json.loads(out) and "is in the future" in err
+    assert _stored(engine) == ([], 0, 0)
+    rc, out, err = cli_db("evaluate", "--as-of", future, "--write")
+    assert rc == 1 and out == ""
+    assert err.strip() == (f"error: --write cannot record findings as of {future}, which is in "
+                           "the future: drop --write to preview them")
+    assert _stored(engine) == ([], 0, 0)
+    # what a preview showed is not what the present records: now writes as before
+    assert cli_db("evaluate")[0] == 0 and _stored(engine)[1] > 0
+    engine.dispose()
+
+
+def test_run_once_as_of_the_future_previews_and_refuses_write_before_fetching(
+        cli_db, db_url, monkeypatch):
+    from monitor.models import FetchRun
+
+    monkeypatch.setenv("MONITOR_HTTP_RETRIES", "0")
+    monkeypatch.setenv("MONITOR_WATCH_FROM", "2022-01-01")
+    engine = make_engine(db_url)
+    future = _future()
+
+    def fetch_runs():
+        with session_scope(engine) as session:
+            return session.scalar(select(func.count()).select_from(FetchRun))
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False):  # offline: every source fails
+        rc, out, err = cli_db("run", "--once", "--all", "--as-of", future, "--write")
+        assert rc == 1 and "in the future" in err and "Traceback" not in err
+        assert fetch_runs() == 0  # refused before a single request
+        rc, out, err = cli_db("run", "--once", "--all", "--as-of", future, "--json")
+        data = json.loads(out)
+        assert data["findings_written"] is False and data["findings"]["opened"]
+        assert _stored(engine)[:2] == ([], 0) and fetch_runs() > 0  # the polls are stored
+        rc, out, err = cli_db("run", "--once", "--all", "--as-of", future)
+        assert f"dry run: --as-of {future} is in the future" in out
+        assert _stored(engine)[:2] == ([], 0)
     engine.dispose()

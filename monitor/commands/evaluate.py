@@ -13,7 +13,9 @@ def register(sub) -> None:
                     "ones get a transition, vanished ones resolve. Running it again on the same "
                     "facts writes nothing. Prints the findings the rules report. An evaluation "
                     "as of the past (a date before today, a time before now) is a dry run unless "
-                    "--write is given, so looking back never moves the stored findings.")
+                    "--write is given, so looking back never moves the stored findings. One as "
+                    "of the future (a date after today, a time after now) is always a dry run "
+                    "(a preview); --write with it is refused.")
     p.add_argument("--as-of", type=day_or_instant, metavar="DATE",
                    help="Evaluate as of this date (end of that day in Washington) or ISO "
                         "datetime; only facts known then are used. Default: now.")
@@ -24,7 +26,8 @@ def register(sub) -> None:
                       help="Print the findings without writing anything.")
     mode.add_argument("--write", action="store_true",
                       help="Record the findings even when --as-of is in the past (they then "
-                           "stand as of that date until the next evaluation).")
+                           "stand as of that date until the next evaluation). Refused with an "
+                           "--as-of in the future.")
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
     p.set_defaults(handler=run, writes=lambda a: not a.dry_run)
 
@@ -32,14 +35,16 @@ def register(sub) -> None:
 def run(args, ctx) -> int:
     import sys
 
-    from monitor.as_of import is_past, past_note
+    from monitor.as_of import is_future, is_past, past_note, refuse_future_write
     from monitor.errors import NotFound
     from monitor.findings_sync import evaluate_and_sync, load_rules
     from monitor.findings_view import order, print_findings
 
     now = ctx.now()
+    refuse_future_write(args.as_of, now, args.write)
     as_of = args.as_of or now
-    past = is_past(args.as_of, now) and not args.write and not args.dry_run
+    past = (is_past(args.as_of, now) or is_future(args.as_of, now)) and not args.write \
+        and not args.dry_run
     dry_run = args.dry_run or past
     obligations = load_rules()
     if args.obligation:
@@ -60,5 +65,5 @@ def run(args, ctx) -> int:
             print(f"{len(rows)} finding(s); {opened} {len(result.opened)}, {changed} "
                   f"{len(result.changed)}, {resolved} {len(result.resolved)}")
     if past:  # said last (on stderr with --json, so the JSON stays one document)
-        print(past_note(args.as_of), file=sys.stderr if args.json else sys.stdout)
+        print(past_note(args.as_of, now), file=sys.stderr if args.json else sys.stdout)
     return 0

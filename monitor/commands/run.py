@@ -23,7 +23,9 @@ def register(sub) -> None:
                    help="Evaluate as of this date or ISO datetime (default: now). Reports first "
                         "seen after it are ignored by the evaluation. A date before today (a "
                         "time before now) makes the evaluation a dry run unless --write is "
-                        "given; the polls are stored either way.")
+                        "given; a date after today (a time after now) always does (--write is "
+                        "then refused, before anything is fetched). The polls are stored either "
+                        "way.")
     p.add_argument("--write", action="store_true",
                    help="Record the findings of an evaluation --as-of the past.")
     p.add_argument("--json", action="store_true", help="Machine-readable summary.")
@@ -37,6 +39,9 @@ def run(args, ctx) -> int:
     from monitor.pipeline import report_json, run_once
     from monitor.run_summary import print_report
 
+    from monitor.as_of import refuse_future_write
+
+    refuse_future_write(args.as_of, ctx.now(), args.write)  # before a single request
     if not ctx.settings.contact:
         print("warning: no contact address is configured (MONITOR_CONTACT): government CDNs "
               "often block clients whose User-Agent names no contact", file=sys.stderr)
