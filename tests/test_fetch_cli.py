@@ -8,7 +8,9 @@ import json
 import pytest
 import responses
 
-from fetch_fakes import AKAMAI, LISTING, R1, Site, good_site, pdf, registered
+from fetch_fakes import (
+    AKAMAI, LISTING, R1, R2, R3, Site, good_site, listing_html, pdf, registered,
+)
 
 
 @pytest.fixture
@@ -55,6 +57,31 @@ def test_failed_fetch_exits_1_and_shows_health(fetch_cli, site):
     assert "blocked" in out and "Akamai" in out
     assert "fake_agency: health new -> failing" in out
     assert "MONITOR_CONTACT" in err  # real hosts and no contact configured: a warning
+
+
+def test_a_dead_report_link_is_exit_3_not_a_failed_poll(fetch_cli, site):
+    """The poll succeeded (its listing was read) and one report it links is dead: the exit
+    status says so (3), distinct from a failed poll (1) and from all well (0)."""
+    site.page(LISTING, listing_html(R1, R2))
+    site.page(R1, pdf("Report one", 7), content_type="application/pdf")  # R2: 404
+    rc, out, err = fetch_cli("fetch", "fake_agency", "--json")
+    assert rc == 3, err
+    runs = {r["url"]: r["outcome"] for r in json.loads(out)}
+    assert runs == {LISTING: "ok", R1: "ok", R2: "http_error"}
+    rc, out, err = fetch_cli("fetch", "fake_agency")
+    assert rc == 3, err
+    assert "fake_agency: the poll succeeded, but 1 linked document(s) could not be fetched" in out
+    assert "health" not in out  # the source stayed healthy
+    good_site(site)  # the link answers again: all well
+    assert fetch_cli("fetch", "fake_agency")[0] == 0
+    site.page(LISTING, AKAMAI, status=403)  # the listing itself fails: 1, whatever the reports
+    assert fetch_cli("fetch", "fake_agency")[0] == 1
+
+
+def test_a_failed_url_asked_for_is_exit_1(fetch_cli, site):
+    good_site(site)
+    assert fetch_cli("fetch", "fake_agency", "--url", R3)[0] == 1  # 404: what was asked failed
+    assert fetch_cli("fetch", "fake_agency", "--url", R1)[0] == 0
 
 
 def test_runs_lists_recent_runs(fetch_cli, site):

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+# Exit statuses (README "Exit status of monitor fetch"): what happened, not only whether all went
+# well. 2 is argparse's (a usage error); 1 also covers an error that stopped the command.
+EXIT_OK = 0  # every request succeeded
+EXIT_POLL_FAILED = 1  # a listing page (with --url: a URL asked for) could not be fetched or read
+EXIT_DOCUMENTS_FAILED = 3  # every poll succeeded, but a linked document could not be fetched or
+#                            read (a dead report link): recorded in that document's own state
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -15,7 +22,10 @@ def register(sub) -> None:
                     "one run with its outcome: ok, not_modified, unchanged, http_error, "
                     "network_error, blocked, too_large, wrong_type, layout_changed, empty, "
                     "parse_error. Exit status 0 when every run succeeded (ok, not_modified, "
-                    "unchanged), 1 otherwise.")
+                    "unchanged); 1 when a poll failed (a listing page, or with --url a URL "
+                    "asked for, could not be fetched or read) or the command could not run; "
+                    "3 when every poll succeeded but a linked document (a report) could not "
+                    "be fetched or read.")
     p.add_argument("source", nargs="?", help="Source id (see `monitor sources`).")
     p.add_argument("--all", action="store_true", help="Poll every source.")
     p.add_argument("--url", action="append", metavar="URL",
@@ -113,7 +123,15 @@ def run(args: argparse.Namespace, ctx) -> int:
         print_json([r.to_json() for r in runs])
     else:
         _print_text(polls)
-    return 0 if all(r.succeeded for r in runs) else 1
+    return exit_status(polls)
+
+
+def exit_status(polls) -> int:
+    if any(poll.failed for poll in polls):
+        return EXIT_POLL_FAILED
+    if not all(run.succeeded for poll in polls for run in poll.runs):
+        return EXIT_DOCUMENTS_FAILED
+    return EXIT_OK
 
 
 def _print_text(polls) -> None:
@@ -132,6 +150,10 @@ def _print_text(polls) -> None:
                   "does not allow were not fetched")
         if poll.explicit:
             continue
+        documents = [r for r in poll.runs if not r.listing and not r.succeeded]
+        if documents and not poll.failed:
+            print(f"{poll.source}: the poll succeeded, but {len(documents)} linked document(s) "
+                  "could not be fetched or read (kept as their own state: `monitor sources`)")
         if poll.health_after != poll.health_before:
             print(f"{poll.source}: health {poll.health_before or 'new'} -> {poll.health_after}")
         elif poll.health_after != "healthy":
