@@ -16,23 +16,98 @@ extraction.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import re
+import time
+import zlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 from scrapers.tables import Row, Table, is_continuation_title, is_value_like, table_title
 
 MARGIN = 0.06  # running headers and page numbers live in the top and bottom 6% of a page
-# The reports read here run to tens of pages; a file declaring thousands is a page bomb (a few
-# hundred KiB that would keep a poll busy for minutes) and is not read.
+# Reading caps. The reports read here run to tens of pages and a few MiB of page content once
+# inflated; a file past a cap is a bomb (a few hundred KiB that would keep a poll busy for
+# minutes or fill the memory) and is refused as ``too_large``: before it is read (pages,
+# inflated bytes) or while it is (reading time, checked after each page).
 MAX_PAGES = 1000
+MAX_INFLATED_BYTES = 64 * 1024 * 1024  # FlateDecode streams a text reader inflates, all together
+MAX_READ_SECONDS = 120.0
 
 
 class PdfUnreadable(Exception):
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
-        self.kind = kind  # "parse_error" | "empty"
+        self.kind = kind  # "parse_error" | "empty" | "too_large"
         self.detail = detail
+
+
+# ``N G obj << ... >> stream``: a stream's dictionary and where its data begins.
+_STREAM = re.compile(rb"\bobj\s*<<(.*?)>>\s*stream(?:\r\n|\n|\r)", re.S)
+_IMAGE = re.compile(rb"/Subtype\s*/Image\b")
+_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
+_FLATE = (b"FlateDecode", b"Fl")
+# Filters that only re-encode bytes as text (bounded growth) and may stand before FlateDecode.
+_TEXT_FILTERS = {b"ASCII85Decode": "a85", b"A85": "a85", b"ASCIIHexDecode": "hex", b"AHx": "hex"}
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
+_CHUNK = 1024 * 1024
+
+
+def _flate_input(head: bytes, data: bytes) -> bytes | None:
+    """The deflate bytes of a stream whose filters end in FlateDecode (text encodings such as
+    ASCII85 before it undone); None for any other stream."""
+    found = _FILTER.search(head)
+    if not found:
+        return None
+    names = re.findall(rb"/([A-Za-z0-9]+)", found.group(1))
+    if not names or names[-1] not in _FLATE:
+        return None
+    for name in names[:-1]:
+        how = _TEXT_FILTERS.get(name)
+        if how is None:
+            return None  # another decoder first: not measured here (the reader still caps time)
+        text = re.sub(rb"\s+", b"", data)
+        try:
+            if how == "a85":
+                data = base64.a85decode(text[:-2] if text.endswith(b"~>") else text)
+            else:
+                text = text.rstrip(b">")
+                data = binascii.unhexlify(text + b"0" * (len(text) % 2))
+        except (ValueError, binascii.Error):
+            return None
+    return data
+
+
+def inflated_bytes(body: bytes, cap: int = MAX_INFLATED_BYTES) -> int:
+    """What the FlateDecode streams of a PDF come to once inflated (images aside: a text
+    reader never decodes them), counted a MiB at a time and only up to just past ``cap``, so
+    a bomb is measured without being inflated."""
+    total = 0
+    for match in _STREAM.finditer(body):
+        head = match.group(1).rsplit(b"obj", 1)[-1]  # the stream's own dictionary only
+        if _IMAGE.search(head):
+            continue
+        start = match.end()
+        length = _LENGTH.search(head)
+        end = start + int(length.group(1)) if length else body.find(b"endstream", start)
+        data = _flate_input(head, body[start:end] if end > start else body[start:])
+        if data is None:
+            continue
+        inflate = zlib.decompressobj()
+        try:
+            while data and total <= cap:
+                out = inflate.decompress(data, min(_CHUNK, cap + 1 - total))
+                if not out:
+                    break
+                total += len(out)
+                data = inflate.unconsumed_tail
+        except zlib.error:
+            continue  # not deflate data after all: the reader says what it makes of it
+        if total > cap:
+            break
+    return total
 
 
 @dataclass
@@ -337,12 +412,21 @@ def _ends_after_eof(body: bytes) -> bool:
     return not tail.strip(b"\x00\r\n\t ") or b"%PDF" not in tail and b"obj" not in tail
 
 
-def read_pdf(body: bytes) -> PdfText:
-    """Text and tables of a PDF; raises PdfUnreadable for what cannot be read."""
+def read_pdf(body: bytes, *, max_pages: int = MAX_PAGES,
+             max_inflated: int = MAX_INFLATED_BYTES, max_seconds: float = MAX_READ_SECONDS,
+             clock: Callable[[], float] = time.monotonic) -> PdfText:
+    """Text and tables of a PDF; raises PdfUnreadable for what cannot be read, ``too_large``
+    for a file past a reading cap (``clock``: monotonic seconds, for the reading time)."""
     import pdfplumber
 
+    started = clock()
     if b"%%EOF" not in body[-2048:] and not _ends_after_eof(body):
         raise PdfUnreadable("parse_error", "the PDF is truncated (no %%EOF at its end)")
+    inflated = inflated_bytes(body, max_inflated)
+    if inflated > max_inflated:
+        raise PdfUnreadable("too_large", f"the PDF's compressed streams inflate to more than "
+                            f"{max_inflated:,} bytes (from {len(body):,} bytes of file: a "
+                            "decompression bomb?); it was not read")
     try:
         pdf = pdfplumber.open(io.BytesIO(body))
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many types; all mean unreadable
@@ -356,10 +440,14 @@ def read_pdf(body: bytes) -> PdfText:
     try:
         with pdf:
             carried = None
-            if len(pdf.pages) > MAX_PAGES:
-                raise PdfUnreadable("parse_error", f"the PDF has {len(pdf.pages):,} pages, more "
-                                    f"than the {MAX_PAGES:,} a report is read to (a page bomb?)")
+            if len(pdf.pages) > max_pages:
+                raise PdfUnreadable("too_large", f"the PDF has {len(pdf.pages):,} pages, more "
+                                    f"than the {max_pages:,} a report is read to (a page bomb?)")
             for number, page in enumerate(pdf.pages, start=1):
+                if clock() - started > max_seconds:
+                    raise PdfUnreadable("too_large", f"reading the PDF took more than "
+                                        f"{max_seconds:g} s (stopped before page {number} of "
+                                        f"{len(pdf.pages)}); it was not read")
                 words = page.extract_words(extra_attrs=["size"])
                 lines = _lines(words)
                 pages.append((number, "\n".join(ln.text for ln in lines)))

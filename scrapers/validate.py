@@ -123,7 +123,7 @@ def validate(result: ParseResult, *, fetched: date | None = None) -> ParseResult
 def outcome(result: ParseResult, shape: Shape | None = None) -> str:
     """Typed outcome of a validated parse against the shape the source expects."""
     kinds = result.problem_kinds()
-    for worst in ("wrong_type", "parse_error", "layout_changed", "empty"):
+    for worst in ("wrong_type", "too_large", "parse_error", "layout_changed", "empty"):
         if worst in kinds:
             return worst
     if shape is None:

@@ -47,7 +47,7 @@ SUCCESS_OUTCOMES = values(Outcome.OK, Outcome.NOT_MODIFIED, Outcome.UNCHANGED)
 FETCH_FAILURE_OUTCOMES = values(Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.BLOCKED,
                                 Outcome.TOO_LARGE, Outcome.WRONG_TYPE)
 PARSE_FAILURE_OUTCOMES = values(Outcome.LAYOUT_CHANGED, Outcome.EMPTY, Outcome.PARSE_ERROR,
-                                Outcome.WRONG_TYPE)
+                                Outcome.WRONG_TYPE, Outcome.TOO_LARGE)
 # The outcomes a parse can give a document (a rule file's cases name these).
 PARSE_OUTCOMES = values(Outcome.OK, Outcome.LAYOUT_CHANGED, Outcome.EMPTY, Outcome.PARSE_ERROR)
 
@@ -59,6 +59,7 @@ class ProblemKind(StrEnum):
     EMPTY = "empty"  # the document holds nothing to read (0 bytes, no text, no rows)
     PARSE_ERROR = "parse_error"  # the document could not be read at all (corrupt, encrypted PDF)
     WRONG_TYPE = "wrong_type"  # the bytes are not a type the source reads
+    TOO_LARGE = "too_large"  # past a reading cap: pages, inflated bytes or reading time (a bomb)
     INCONSISTENT_TOTAL = "inconsistent_total"  # parts do not add up to a printed total
     UNMAPPED_LABEL = "unmapped_label"  # a label the taxonomy does not know (category 'unmapped')
     INVALID_RECORD = "invalid_record"  # a record failed validation and was dropped

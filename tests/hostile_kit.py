@@ -102,9 +102,14 @@ def pdf_file(objects: list[bytes], *, root: int = 1, trailer_extra: bytes = b"")
     return out.getvalue()
 
 
-def stream(data: bytes, *, flate: bool = True, extra: bytes = b"") -> bytes:
+def stream(data: bytes, *, flate: bool = True, extra: bytes = b"", ascii85: bool = False) -> bytes:
     body = zlib.compress(data, 9) if flate else data
     filt = b" /Filter /FlateDecode" if flate else b""
+    if flate and ascii85:
+        import base64
+
+        body = base64.a85encode(body, wrapcol=72) + b"~>"
+        filt = b" /Filter [/ASCII85Decode /FlateDecode]"
     return b"<< /Length %d%s %s>>\nstream\n" % (len(body), filt, extra) + body + b"\nendstream"
 
 
@@ -118,12 +123,12 @@ def text_ops(lines: list[str], size: int = 11) -> bytes:
     return b"\n".join(ops)
 
 
-def pages_pdf(contents: list[bytes], *, shared: bool = False) -> bytes:
+def pages_pdf(contents: list[bytes], *, shared: bool = False, ascii85: bool = False) -> bytes:
     """One page per content stream (``shared``: every page draws the first stream)."""
     objects: list[bytes | None] = [b"<< /Type /Catalog /Pages 2 0 R >>", None, FONT]
     streams = contents[:1] if shared else contents
     first_stream = len(objects) + 1
-    objects += [stream(c) for c in streams]
+    objects += [stream(c, ascii85=ascii85) for c in streams]
     kids = []
     for i in range(len(contents)):
         kids.append(b"%d 0 R" % (len(objects) + 1))
@@ -149,10 +154,11 @@ def image_only_pdf() -> bytes:
     ])
 
 
-def flate_bomb_pdf(text: list[str], inflated: int) -> bytes:
+def flate_bomb_pdf(text: list[str], inflated: int, *, ascii85: bool = False) -> bytes:
     """A one-page PDF whose content stream inflates to ``inflated`` bytes (mostly blanks after
-    the text): a few KiB on the wire, megabytes once read."""
-    return pages_pdf([text_ops(text) + b"\n" + b" " * inflated])
+    the text): a few KiB on the wire, megabytes once read. ``ascii85``: the deflate bytes are
+    wrapped in ASCII85, as reportlab writes its streams (/Filter [/ASCII85Decode /FlateDecode])."""
+    return pages_pdf([text_ops(text) + b"\n" + b" " * inflated], ascii85=ascii85)
 
 
 def self_referencing_pdf() -> bytes:

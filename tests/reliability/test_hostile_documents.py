@@ -127,7 +127,13 @@ PDF_CASES = {
     "encrypted_with_a_user_password": (kit.encrypted_pdf(FUAR_LINES, user_password="s3cret"),
                                        "parse_error", "encrypted"),
     "page_bomb_5000_distinct_pages": (kit.pages_pdf([kit.text_ops(FUAR_LINES)] * 5000,
-                                                    shared=True), "parse_error", "pages"),
+                                                    shared=True), "too_large", "pages"),
+    # 80 MiB of page content from ~80 KiB of file: refused before it is inflated
+    "flate_bomb_past_the_inflate_cap": (kit.flate_bomb_pdf(FUAR_LINES, 80 * 1024 * 1024),
+                                        "too_large", "inflate to more than"),
+    "flate_bomb_wrapped_in_ascii85": (kit.flate_bomb_pdf(FUAR_LINES, 80 * 1024 * 1024,
+                                                         ascii85=True),
+                                      "too_large", "decompression bomb"),
 }
 
 
@@ -142,6 +148,29 @@ def test_hostile_pdf_has_a_typed_outcome_and_loses_nothing(case, session, archiv
     assert kit.added(stored, after, "count_observations") == []
     assert kit.added(stored, after, "reports") == []  # an unreadable file is no report
     assert len(kit.added(stored, after, "snapshots")) == 1  # the evidence is kept
+
+
+def test_a_pdf_that_reads_too_long_is_stopped_as_too_large():
+    """The reading-time cap, checked after each page, with a clock that runs ten minutes per
+    look (no timed assertion): the document is refused, typed, instead of holding the poll."""
+    from scrapers.pdftables import MAX_READ_SECONDS, PdfUnreadable, read_pdf
+
+    ticks = iter(range(0, 10**6, 600))
+    with pytest.raises(PdfUnreadable) as info:
+        read_pdf(kit.pages_pdf([kit.text_ops(FUAR_LINES)] * 3), clock=lambda: next(ticks))
+    assert info.value.kind == "too_large"
+    assert f"took more than {MAX_READ_SECONDS:g} s" in info.value.detail
+    assert "before page 1 of 3" in info.value.detail  # the first look came after 600 s
+    assert read_pdf(kit.pages_pdf([kit.text_ops(FUAR_LINES)] * 3)).page_count == 3  # real time
+
+
+def test_the_caps_leave_every_bundled_report_alone():
+    from scrapers.pdftables import MAX_INFLATED_BYTES, inflated_bytes
+
+    bundled = sorted(FIXTURES.rglob("*.pdf"))
+    assert bundled
+    for path in bundled:
+        assert inflated_bytes(path.read_bytes()) < MAX_INFLATED_BYTES // 100, path.name
 
 
 def test_a_pdf_that_opens_without_a_password_is_read(session, archive, stored):
