@@ -102,6 +102,46 @@ def test_hostile_text_is_escaped_in_the_html(session):
     assert 'href="javascript:' not in html
 
 
+def test_operator_and_review_findings_have_their_own_section(session):
+    """What waits for a person (the monitor's own operation, an obligation only people can
+    check) is in the digest, in its own section: open at the week's end, never among the
+    unknowns, and gone once resolved."""
+    from monitor.delivery.digest_send import render_text
+    from monitor.operator_findings import raise_operator_finding, resolve_operator_finding
+
+    oig = ("dhs_separation_oig_crcl_24h", "DHS notice to the OIG and CRCL", "DHS")
+    review = finding(oig, "unknown", (2022, 6), family="review",
+                     reason="not publicly verifiable: no public source can show this")
+    sync(session, [review, finding(DHS, "unknown", (2022, 7), reason="source is broken")],
+         IN_WEEK)
+    label = raise_operator_finding(
+        session, family="parsing", subject="hhs_separated_children|Pending review",
+        summary="cause label 'Pending review' is not in the taxonomy",
+        evidence={"report": {"url": "https://www.hhs.gov/june.html"}}, now=IN_WEEK)
+    gone = raise_operator_finding(session, family="delivery", subject="slack|C0ALERTS",
+                                  summary="Slack refuses every message", evidence={},
+                                  now=BEFORE)
+    resolve_operator_finding(session, family="delivery", subject="slack|C0ALERTS", now=IN_WEEK)
+    session.commit()
+    digest = build_digest(session, WEEK, tz="America/New_York", obligations=[], chart=False)
+    people = {i["id"]: i for i in digest.for_a_person}
+    assert set(people) == {label.id, session.scalar(
+        select(FindingRow.id).where(FindingRow.obligation_id == oig[0]))}
+    assert gone.id not in people  # resolved before the week ended
+    assert people[label.id]["kind"] == "review" and people[label.id]["family"] == "parsing"
+    assert people[label.id]["url"] == "https://www.hhs.gov/june.html"
+    assert [g["reason"] for g in digest.unknown] == ["source is broken"]  # not counted twice
+    text, html = render_text(digest), preview_html(digest)
+    assert "FOR A PERSON: OPERATOR AND REVIEW FINDINGS" in text
+    assert "For a person: operator and review findings" in html
+    for item in digest.for_a_person:
+        assert f"#{item['id']}" in text and f"#{item['id']}" in html
+    assert "cause label 'Pending review' is not in the taxonomy" in text
+    empty = build_digest(session, IsoWeek.parse("2022-W40"), tz="America/New_York",
+                         obligations=[], chart=False)
+    assert empty.for_a_person == [] and "Nothing waits for a person." in render_text(empty)
+
+
 def test_iso_weeks():
     assert IsoWeek.previous(datetime(2023, 1, 23, 14, tzinfo=UTC), "America/New_York") == WEEK
     # 01:00 UTC on Monday is still Sunday in Washington: the last complete week is the one before

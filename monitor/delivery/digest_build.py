@@ -9,6 +9,9 @@ whenever it is built (a retry on Wednesday sends what Monday would have). Sectio
 * without the foreign-government statement: unresolved ``incomplete`` findings about it;
 * unknown: findings the monitor cannot judge, grouped by obligation and reason, with since when,
   and the sources that were not healthy at the week's end, with since when;
+* for a person: operator findings (the monitor's own operation: an unmapped cause label, the
+  archive, delivery, credentials, a requirement found in an official text) and review findings
+  (obligations no public source can show, waiting for manual evidence), open at the week's end;
 * fulfilled this week: reports first seen during the week, and findings resolved in it;
 * deadlines in the 14 days after the week;
 * figures revised during the week;
@@ -32,10 +35,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.models import FindingRow, FindingTransition, Report, SourceHealthEvent
+from monitor.operator_findings import OPERATOR
 
 DEADLINE_DAYS = 14
 NEWS = ("opened", "reopened", "escalated", "changed")
 FOREIGN_BASIS = "foreign_government_basis"
+REVIEW_FAMILY = "review"  # the engine's findings a person must answer (manual_review)
 
 
 @dataclass(frozen=True, order=True)
@@ -92,6 +97,7 @@ class Digest:
     without_foreign_basis: list[dict] = field(default_factory=list)
     unknown: list[dict] = field(default_factory=list)
     sources: list[dict] = field(default_factory=list)
+    for_a_person: list[dict] = field(default_factory=list)  # operator and review findings
     new_reports: list[dict] = field(default_factory=list)
     resolved: list[dict] = field(default_factory=list)
     deadlines: list[dict] = field(default_factory=list)
@@ -140,6 +146,11 @@ def _item(row: FindingRow, kind: str, state: str, ev: dict) -> dict[str, Any]:
         "url": url, "url_label": what, "reason": ev.get("reason"),
         "since": row.first_detected_at, "quote": ev.get("quote"), "page": ev.get("page"),
     }
+
+
+def _for_a_person(row: FindingRow) -> bool:
+    """An operator finding, or a review finding: what a person must look at or answer."""
+    return row.obligation_id == OPERATOR or row.family == REVIEW_FAMILY
 
 
 def _about_foreign_basis(ev: dict) -> bool:
@@ -228,13 +239,19 @@ def build_digest(session: Session, week: IsoWeek, *, tz: str, obligations,
     for row, t in at_end:
         ev = t.evidence or row.evidence or {}
         item = _item(row, t.to_kind, t.to_state, ev)
-        if row.id in newly_ids and t.to_kind in ("missing", "late"):
+        if _for_a_person(row):
+            item["family"] = row.family
+            if row.obligation_id == OPERATOR:
+                item["obligation"], item["agency"] = "the monitor's own operation", row.family
+            digest.for_a_person.append(item)
+        elif row.id in newly_ids and t.to_kind in ("missing", "late"):
             digest.newly.append(item)
         elif t.to_kind == "missing":
             digest.still_missing.append(item)
         elif t.to_kind == "incomplete" and _about_foreign_basis(ev):
             digest.without_foreign_basis.append(item)
-    digest.unknown = _unknown_groups([(r, t) for r, t in at_end if t.to_kind == "unknown"])
+    digest.unknown = _unknown_groups([(r, t) for r, t in at_end if t.to_kind == "unknown"
+                                      and not _for_a_person(r)])
     digest.sources = _sources(session, end)
     resolved = {r.id: (r, t) for r, t in in_week if t.change == "resolved"}
     digest.resolved = [_item(r, t.to_kind, "resolved", t.evidence or r.evidence or {})
