@@ -112,6 +112,11 @@ def read_tables(tables: list[Table], report: int, period: tuple[date | None, dat
     out = TableReading()
     totals: dict[str, tuple[float, str]] = {}  # measure -> (value, where) of the stored total
     for table in crosstab.merge_column_parts(tables):
+        for text in table.stray_rows:
+            out.problems.append(Problem(
+                "stray_header_row", f"{_name(table)}: the row {text[:120]!r} above its column "
+                "headings spans the whole table; it was kept out of the headings (a note?)",
+                report=report, page=table.page))
         crossing = crosstab.detect(table, period, taxonomy)
         if crossing is not None:
             out.recognised += 1

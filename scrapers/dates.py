@@ -55,6 +55,46 @@ def _day(month: str, day: str, year: str) -> date | None:
         return None
 
 
+# Date-shaped text: "February 30, 2024", "13/45/2024", "2024-02-30", "September 1, 20222".
+_NAMED_DAY = re.compile(r"\b" + _MONTH + r"\s+(\d{1,2}),?\s+(\d{4,})\b", re.I)
+_NUMERIC_DAY = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+_ISO_DAY = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+
+
+def _why_not_a_day(year: int, month: int, day: int) -> str | None:
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if year > 9999 or year < 1000:
+        return f"{year} is not a four-digit year"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{calendar.month_name[month]} {year} has {last} days"
+    return None
+
+
+def impossible_dates(text: str) -> list[tuple[str, str]]:
+    """(the text, why) of every date printed in ``text`` that names no day of the calendar:
+    "February 30, 2024" (February 2024 has 29 days), "13/45/2024" (month/day/year: there is no
+    month 13), "2024-02-30", a five-digit year. Such a date is never read as one (no period or
+    issue date comes from it); this says so, so the reader is not silent about it."""
+    found: list[tuple[int, str, str]] = []
+    for m in _NAMED_DAY.finditer(text):
+        month = month_number(m.group(1))
+        if month:
+            why = _why_not_a_day(int(m.group(3)), month, int(m.group(2)))
+            if why:
+                found.append((m.start(), m.group(0), why))
+    for m in _NUMERIC_DAY.finditer(text):
+        why = _why_not_a_day(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+        if why:
+            found.append((m.start(), m.group(0), f"{why} (read as month/day/year)"))
+    for m in _ISO_DAY.finditer(text):
+        why = _why_not_a_day(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if why:
+            found.append((m.start(), m.group(0), why))
+    return [(what, why) for _pos, what, why in sorted(found)]
+
+
 def normalise_space(text: str) -> str:
     """Collapse whitespace and re-join numbers broken at a hyphen by a line end ("115-\\n289")."""
     text = re.sub(r"(\d)-\s+(\d)", r"\1-\2", text)

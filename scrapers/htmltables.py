@@ -106,23 +106,49 @@ def _title(table) -> str:
         len([c for c in parent if isinstance(c.tag, str)]) == 1 else ""
 
 
+def _spanning_text(cells: list[str], width: int) -> str | None:
+    """The one text of a row that is a single cell across the whole table (a note, a title or
+    a date line printed above the headings), else None. A heading row names its columns."""
+    texts = {c for c in cells if c}
+    if width < 2 or len(texts) != 1:
+        return None
+    if len(cells) == 1 or (len(cells) >= width and all(c == cells[0] for c in cells)):
+        return cells[0]
+    return None
+
+
 def read_tables(root) -> list[Table]:
     tables = []
     for el in root.iter("table"):
         if el.find(".//table") is not None and not table_title(_title(el)):
             continue  # a layout table around other tables (a numbered data table is read)
         rows = _rows(el)
-        header_rows = []
+        header_rows, marked = [], []
         while rows and (rows[0][1] or not any(is_value_like(c) for c in rows[0][0][1:])):
-            header_rows.append(rows.pop(0)[0])
+            cells, is_heading = rows.pop(0)
+            header_rows.append(cells)
+            marked.append(is_heading)
             if len(header_rows) == 3:
                 break
         width = max((len(c) for c, _h in rows), default=0)
         if not rows or width < 2:
             continue
+        title = _title(el)
+        stray = []
+        # A row the page marks as a heading (<th>, <thead>) stays one, even spanning the table
+        # ("Children separated, June 2022" over "Cause | Children"); a plain row that spans the
+        # table with one text, above the headings, is not a heading.
+        for cells, is_heading in list(zip(header_rows, marked)):
+            text = None if is_heading else _spanning_text(cells, width)
+            if text is None:
+                continue
+            header_rows.remove(cells)  # never joined into the column headings
+            if table_title(text) and not table_title(title):
+                title = text  # "Table 2. Separations by reason" printed as the first row
+            else:
+                stray.append(text)
         header = [" ".join(dict.fromkeys(h[i] for h in header_rows if i < len(h) and h[i]))
                   for i in range(width)]
-        title = _title(el)
         numbered = table_title(title)
         tables.append(Table(
             title=numbered[1] if numbered else title,
@@ -132,7 +158,8 @@ def read_tables(root) -> list[Table]:
                       [None] * (width - len(cells)), None)
                   for cells, _h in rows if cells and cells[0].strip()],
             page=None,
-            number=numbered[0] if numbered else None))
+            number=numbered[0] if numbered else None,
+            stray_rows=stray))
     return tables
 
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from scrapers import counts, foreign_basis
 from scrapers.authorities import find_authorities
-from scrapers.dates import fiscal_year, stated_period
+from scrapers.dates import fiscal_year, impossible_dates, stated_period
 from scrapers.documents import Loaded
 from scrapers.records import ParseResult, Problem, ReportRecord
 from scrapers.taxonomy import load as load_taxonomy
@@ -25,6 +25,28 @@ def stated_period_in(loaded: Loaded) -> tuple[date, date, str, int | None] | Non
             if found:
                 return found[0], found[1], found[2], page
     return None
+
+
+MAX_DATE_PROBLEMS = 10  # per document: one bad template can print the same date on every page
+
+
+def date_problems(loaded: Loaded) -> list[Problem]:
+    """An ``impossible_date`` problem for each date the document prints that names no day
+    (never read as a date, never silently passed over)."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for page, text in loaded.pages:
+        for what, why in impossible_dates(text):
+            if what in seen:
+                continue
+            seen.add(what)
+            if len(problems) == MAX_DATE_PROBLEMS:
+                problems.append(Problem("impossible_date", "more impossible dates follow; only "
+                                        f"the first {MAX_DATE_PROBLEMS} are listed", report=0))
+                return problems
+            problems.append(Problem("impossible_date", f"{what!r} is not a date ({why}); it was "
+                                    "not read as one", report=0, page=page))
+    return problems
 
 
 def read_report(loaded: Loaded, *, version: str, url: str, title: str | None,
@@ -41,7 +63,7 @@ def read_report(loaded: Loaded, *, version: str, url: str, title: str | None,
         authorities=find_authorities(loaded.text), page_count=loaded.page_count)
     taxonomy = load_taxonomy()
     reading = counts.read_tables(loaded.tables, 0, (start, end), taxonomy)
-    problems = list(reading.problems)
+    problems = list(reading.problems) + date_problems(loaded)
     if reading.recognised == 0:
         seen = f"; tables seen: {', '.join(reading.unrecognised)}" if reading.unrecognised else ""
         problems.insert(0, Problem("layout_changed", f"no data tables found in this copy (expected "

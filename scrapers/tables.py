@@ -29,6 +29,9 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     page: int | None = None  # page of the title (first page for a split table)
     number: str | None = None  # "3" for "Table 3."; joins the parts of a split table
+    # Rows above the column headings that are not headings (a note spanning the whole table):
+    # kept out of the header, and reported (``stray_header_row``) when the table is read.
+    stray_rows: list[str] = field(default_factory=list)
 
 
 _TITLE = re.compile(r"^\s*table\s+(\d{1,3}[a-z]?)\b\s*[.:\-\u2013\u2014]?\s*(.*)$", re.I)

@@ -64,6 +64,8 @@ class ProblemKind(StrEnum):
     UNMAPPED_LABEL = "unmapped_label"  # a label the taxonomy does not know (category 'unmapped')
     INVALID_RECORD = "invalid_record"  # a record failed validation and was dropped
     NON_NUMERIC = "non_numeric"  # a cell where a number was expected holds something else
+    IMPOSSIBLE_DATE = "impossible_date"  # a printed date that names no day ("February 30, 2024")
+    STRAY_HEADER_ROW = "stray_header_row"  # a row above a table's header that is not a heading
 
 
 class StatementKey(StrEnum):

@@ -127,6 +127,40 @@ def test_html_tables_with_spanning_headers_footnotes_and_layout_wrappers():
     assert _rows(table) == [("Criminal history", ["9"]), ("Other", ["1"])]
 
 
+def test_a_plain_row_spanning_the_table_above_its_headings_is_a_stray_row_or_its_title():
+    html = b"""<html><body><h3>Table 3. Documented cause of separation</h3><table>
+      <tr><td colspan="2">Data as of July 5, 2022</td></tr>
+      <tr><td>Cause</td><td>Children</td></tr>
+      <tr><td>Criminal history</td><td>9</td></tr></table>
+      <table><tr><td colspan="2">Table 4. Length of separation</td></tr>
+      <tr><td>Length</td><td>Children</td></tr><tr><td>0-30 days</td><td>2</td></tr></table>
+      </body></html>"""
+    cause, length = read_html(html).tables
+    assert (cause.label_header, cause.columns) == ("Cause", ["Children"])
+    assert cause.stray_rows == ["Data as of July 5, 2022"]
+    assert (length.number, length.title, length.stray_rows) == ("4", "Length of separation", [])
+    reading = read_tables([cause, length], 0, (None, None), load())
+    (stray,) = [p for p in reading.problems if p.kind == "stray_header_row"]
+    assert "table 3 (Documented cause of separation)" in stray.detail
+    assert "'Data as of July 5, 2022'" in stray.detail
+    assert {c.value for c in reading.counts if c.dimension == "cause"} == {9}
+
+
+def test_dates_that_name_no_day_are_found_and_real_ones_are_not():
+    from scrapers.dates import impossible_dates
+
+    text = ("Issued February 30, 2024; data of 13/45/2024 and 2/29/2024 (a leap day), "
+            "2023-02-29, June 31, 2022, September 1, 20222, 12/31/2023, Feb. 28, 2023, "
+            "version 1.5/2/2020 and 2024-12-01.")
+    assert impossible_dates(text) == [
+        ("February 30, 2024", "February 2024 has 29 days"),
+        ("13/45/2024", "there is no month 13 (read as month/day/year)"),
+        ("2023-02-29", "February 2023 has 28 days"),
+        ("June 31, 2022", "June 2022 has 30 days"),
+        ("September 1, 20222", "20222 is not a four-digit year")]
+    assert impossible_dates("Report of June 2022 covering June 1, 2022 through June 30, 2022") == []
+
+
 def test_html_saved_without_a_charset_keeps_its_dashes_and_quotes():
     page = "<html><body><h1>Report \u2013 June 2022</h1><p>\u201cHHS\u201d</p></body></html>"
     assert read_html(page.encode("utf-8")).title == "Report \u2013 June 2022"

@@ -426,8 +426,43 @@ def test_an_impossible_date_gives_no_period_never_an_invented_one(period, sessio
     assert intake.outcome == "ok"
     report = session.scalar(select(Report).where(Report.url == HHS_AUG))
     assert (report.period_start, report.period_end) == (None, None)
+    # ...and says so: a typed problem naming the date, never a silent pass
+    bad = [d for k, d in problems(intake) if k == "impossible_date"]
+    assert bad and all("is not a date" in d and "it was not read as one" in d for d in bad)
+    assert period.split(b" through ")[1].decode() in " ".join(bad)
     after = assert_nothing_lost(session, archive, stored)
     assert kit.added(stored, after, "figure_versions") == []  # no figure without a period
+
+
+def test_a_numeric_impossible_date_is_a_typed_problem(session, archive, stored):
+    body = june_with((b"Please find the language", b"Data as of 13/45/2024. Please find the "
+                                                     b"language"))
+    intake, _run = take(session, archive, HHS, HHS_AUG, body, "text/html; charset=utf-8")
+    assert intake.outcome == "ok"
+    (detail,) = [d for k, d in problems(intake) if k == "impossible_date"]
+    assert "'13/45/2024' is not a date (there is no month 13 (read as month/day/year))" in detail
+    assert_nothing_lost(session, archive, stored)
+
+
+@pytest.mark.parametrize("junk", [
+    b'<tr><td colspan="2">Percent of total may not sum due to rounding</td></tr>',
+    b"<tr><td>Percent of total may not sum due to rounding</td></tr>"],
+    ids=["spanning_cell", "single_cell"])
+def test_a_junk_row_above_a_table_is_not_absorbed_into_its_headings(junk, session, archive,
+                                                                    stored):
+    """Absorbed into the headings, a note saying "Percent ..." made the Children column a
+    percentage (not stored): the sector counts vanished without a word. The row is kept out
+    of the headings and reported."""
+    body = june_with((b"<tr><td><strong>Sector</strong>", junk + b"\n<tr><td><strong>Sector"
+                                                               b"</strong>"))
+    intake, _run = take(session, archive, HHS, HHS_AUG, body, "text/html; charset=utf-8")
+    assert intake.outcome == "ok"
+    (detail,) = [d for k, d in problems(intake) if k == "stray_header_row"]
+    assert "table 1 (Separated children, by sector where separation occurred)" in detail
+    assert "'Percent of total may not sum due to rounding'" in detail
+    sectors = sorted(v for (dim, _c), v in counts_of(session, intake).items() if dim == "sector")
+    assert sectors == [2, 2, 4, 6]
+    assert_nothing_lost(session, archive, stored)
 
 
 ENTITY_BOMB = (b'<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "aaaaaaaaaa">'
