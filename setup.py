@@ -17,7 +17,7 @@ SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.expected.json")
 
 
 def copy_shipped(root: Path, build_lib: Path) -> Path:
-    """Copy the migrations and the demo's documents under ``build_lib/monitor/_shipped``."""
+    """Copy the migrations, the demo's documents and the data dictionary under ``build_lib/monitor/_shipped``."""
     shipped = build_lib / "monitor" / "_shipped"
     shutil.rmtree(shipped, ignore_errors=True)  # nothing stale from an earlier build
     shutil.copytree(root / "alembic", shipped / "alembic", ignore=SKIP)
@@ -26,6 +26,9 @@ def copy_shipped(root: Path, build_lib: Path) -> Path:
     for manifest in sorted((root / "tests" / "fixtures").glob("*/manifest.yaml")):
         source = manifest.parent
         shutil.copytree(source, shipped / "demo_documents" / source.name, ignore=SKIP)
+    # The data dictionary: `monitor datasette` builds its metadata from it.
+    (shipped / "docs").mkdir()
+    shutil.copy2(root / "docs" / "data-dictionary.md", shipped / "docs" / "data-dictionary.md")
     return shipped
 
 

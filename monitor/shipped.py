@@ -20,7 +20,8 @@ CHECKOUT_DIR = PACKAGE_DIR.parent  # the repository root, when running from a ch
 
 # name inside _shipped/ -> the checkout's authoring directory (relative to its root), what it holds
 AUTHORED = {"alembic": (Path("alembic"), "migrations"),
-            "demo_documents": (Path("tests") / "fixtures", "demo documents")}
+            "demo_documents": (Path("tests") / "fixtures", "demo documents"),
+            "docs": (Path("docs"), "documents (docs/)")}
 
 
 def _locate(name: str) -> Path:
@@ -46,3 +47,8 @@ def migrations_dir() -> Path:
 def demo_documents_dir() -> Path:
     """The directory holding one ``<source>/manifest.yaml`` (and its documents) per source."""
     return _locate("demo_documents")
+
+
+def data_dictionary() -> Path:
+    """docs/data-dictionary.md, which `monitor datasette` builds its metadata from."""
+    return _locate("docs") / "data-dictionary.md"

@@ -27,6 +27,7 @@ def _setup_module():
 def test_a_checkout_reads_its_authoring_directories():
     assert shipped.migrations_dir() == REPO / "alembic"
     assert shipped.demo_documents_dir() == REPO / "tests" / "fixtures"
+    assert shipped.data_dictionary() == REPO / "docs" / "data-dictionary.md"
 
 
 def test_the_build_step_ships_what_upgrade_and_the_demo_read(tmp_path, monkeypatch):
@@ -36,6 +37,8 @@ def test_the_build_step_ships_what_upgrade_and_the_demo_read(tmp_path, monkeypat
     monkeypatch.setattr(shipped, "CHECKOUT_DIR", tmp_path / "nowhere")  # no checkout to fall back on
 
     assert shipped.migrations_dir() == copied / "alembic"
+    assert shipped.data_dictionary() == copied / "docs" / "data-dictionary.md"
+    assert shipped.data_dictionary().read_bytes() == (REPO / "docs" / "data-dictionary.md").read_bytes()
     engine = make_engine("sqlite://")
     try:  # the shipped chain has the checkout's head
         assert head_revision(engine) == _checkout_head()
