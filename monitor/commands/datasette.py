@@ -29,7 +29,6 @@ def run(args, ctx) -> int:
     import json
     import shutil
     import tempfile
-    from datetime import datetime, timezone
     from pathlib import Path
 
     from monitor import datasette_site as site
@@ -54,7 +53,7 @@ def run(args, ctx) -> int:
             workdir = Path(tempfile.mkdtemp(prefix="monitor-datasette-"))
             served = workdir / path.name
             site.snapshot(path, served)
-            taken = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            taken = ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ")
             what = f"a copy of {path} taken {taken} (restart to see later data)"
         ds = site.build(served)
         print(f"serving {what} at http://{args.host}:{args.port}/{served.stem}; Ctrl-C stops",
