@@ -9,8 +9,10 @@ is done by the database with the same statement the migration used to fill the t
 - within one snapshot, the newest parse gives the figure;
 - the versions of a figure are ordered by report (issue date, else the day it was first seen;
   then the end of its data period, when it was first seen, its id), then snapshot (fetched_at,
-  id); the last is current, and each version remembers the one before it (a revision when the
-  value differs).
+  id); the last is current, and each version remembers the one before it (its observation,
+  value, report and snapshot: a revision when the value differs);
+- each version keeps the fields of the number it stands for (label, second label, page, parser
+  version: an observation never changes), so the views need not look it up among all of them.
 """
 
 from __future__ import annotations
@@ -55,18 +57,25 @@ WITH printed AS (
     SELECT v.*,
            LAG(observation_id) OVER (PARTITION BY agency, {key} ORDER BY {order}) AS prev_id,
            LAG(value) OVER (PARTITION BY agency, {key} ORDER BY {order}) AS prev_value,
+           LAG(report_id) OVER (PARTITION BY agency, {key} ORDER BY {order}) AS prev_report_id,
+           LAG(snapshot_id) OVER (PARTITION BY agency, {key} ORDER BY {order}) AS prev_snapshot_id,
            ROW_NUMBER() OVER (PARTITION BY agency, {key} ORDER BY {order_desc}) AS newest
     FROM per_snapshot v WHERE newest_parse = 1
+), ranked AS (
+    SELECT observation_id, report_id, snapshot_id, agency, source_id, {key}, {month} AS month,
+           CAST(ROUND(value) AS INTEGER) AS value, seen_at, {is_current} AS is_current,
+           prev_id AS previous_observation_id,
+           CAST(ROUND(prev_value) AS INTEGER) AS previous_value,
+           prev_report_id AS previous_report_id, prev_snapshot_id AS previous_snapshot_id
+    FROM versions
 )
-SELECT observation_id, report_id, snapshot_id, agency, source_id, {key}, {month} AS month,
-       CAST(ROUND(value) AS INTEGER) AS value, seen_at, {is_current} AS is_current,
-       prev_id AS previous_observation_id,
-       CAST(ROUND(prev_value) AS INTEGER) AS previous_value
-FROM versions
+SELECT ranked.*, lo.label, lo.label2, lo.page, lo.parser_version
+FROM ranked JOIN count_observations lo ON lo.id = ranked.observation_id
 """
 _ORDER = ("report_day", "report_end", "report_seen", "report_id", "seen_at", "snapshot_id")
 _COLUMNS = ("observation_id, report_id, snapshot_id, agency, source_id, " + _KEY +
-            ", month, value, seen_at, is_current, previous_observation_id, previous_value")
+            ", month, value, seen_at, is_current, previous_observation_id, previous_value"
+            ", previous_report_id, previous_snapshot_id, label, label2, page, parser_version")
 
 DIALECT = {
     "sqlite": {

@@ -49,7 +49,8 @@ def everything(session, archive) -> dict:
 
 # What a second genuine reading of a figure or a problem legitimately updates: which version
 # of a figure is current, and an operator finding's latest sighting.
-NEWER_READING = {"figure_versions": {"is_current", "previous_observation_id", "previous_value"},
+NEWER_READING = {"figure_versions": {"is_current", "previous_observation_id", "previous_value",
+                                     "previous_report_id", "previous_snapshot_id"},
                  "findings": {"summary", "evidence", "changed_at"}}
 
 

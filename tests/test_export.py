@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import text
@@ -148,3 +148,19 @@ def test_rows_are_read_in_batches_through_a_server_side_cursor(engine, session, 
     gen.close()
     assert len(first) + len(rest) == 44
 
+
+
+def test_csv_writes_every_type_as_before_whatever_the_batch_holds():
+    """Batches of plain values go to the csv module as they are; a batch holding a timestamp or
+    a decimal is converted value by value: the text is the same either way."""
+    from decimal import Decimal
+
+    from monitor.export import write_csv
+
+    plain = [(1, None, date(2022, 6, 1), "a,b")]
+    mixed = [(Decimal("5"), datetime(2022, 9, 30, 12, tzinfo=timezone.utc), None, "x"),
+             (Decimal("2.5"), None, date(2022, 6, 30), "")]
+    out = io.StringIO()
+    assert write_csv(["n", "t", "d", "s"], [plain, mixed], out) == 3
+    assert out.getvalue().splitlines() == [
+        "n,t,d,s", '1,,2022-06-01,"a,b"', "5,2022-09-30T12:00:00+00:00,,x", "2.5,,2022-06-30,"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.models.base import Base
@@ -26,6 +26,10 @@ class FigureVersion(Base):
         Index("ix_figure_versions_current", "is_current", "dimension", "measure", "agency",
               "category", "month"),
         Index("ix_figure_versions_window", "agency", "period_start", "period_end"),
+        # separation_revisions: the few versions that changed a figure
+        Index("ix_figure_versions_revisions", "agency", "measure", "dimension", "category",
+              sqlite_where=text("previous_value IS NOT NULL AND previous_value <> value"),
+              postgresql_where=text("previous_value IS NOT NULL AND previous_value <> value")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,3 +51,11 @@ class FigureVersion(Base):
     is_current: Mapped[bool]
     previous_observation_id: Mapped[int | None]
     previous_value: Mapped[int | None]
+    previous_report_id: Mapped[int | None]  # the report and snapshot of the version before
+    previous_snapshot_id: Mapped[int | None]
+    # The number's own fields, copied from its observation (which never changes): the views
+    # read them here instead of looking the observation up.
+    label: Mapped[str | None] = mapped_column(Text)
+    label2: Mapped[str | None] = mapped_column(Text)
+    page: Mapped[int | None]
+    parser_version: Mapped[str | None] = mapped_column(String(40))
