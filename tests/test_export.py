@@ -42,6 +42,16 @@ def test_an_empty_view_exports_its_header_only(cli_db, tmp_path):
     assert len(target.read_text().splitlines()) == 1
 
 
+def test_every_empty_view_exports_its_header_only_in_each_format(cli_db, tmp_path):
+    from monitor.views import COLUMNS
+
+    for view, columns in COLUMNS.items():
+        rc, out, err = cli_db("export", view)
+        assert (rc, err, out) == (0, "", ",".join(c for c, _ in columns) + "\n"), view
+        rc, out, err = cli_db("export", view, "--format", "json")
+        assert (rc, err, out) == (0, "", "[]\n"), view
+
+
 def test_csv_export_filters_by_column_and_period(cli_db, q1):
     rc, out, err = cli_db("export", "separations_monthly", *CAUSE, "--since", "2022-11-01")
     assert rc == 0, err
