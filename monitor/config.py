@@ -126,6 +126,10 @@ class Settings(BaseSettings):
         "poll still succeeds when the listing was read)."))
     recheck_days: Whole = Field(7, ge=1, description=(
         "Days between re-fetches of a report already archived (revisions, removals)."))
+    max_links_per_listing: Whole = Field(1000, ge=1, description=(
+        "Most links taken from one listing page per poll; past it, the first ones are taken, "
+        "a too_many_links problem names the cap, and no report is taken as removed from that "
+        "page."))
     stale_after: Annotated[timedelta | None, BeforeValidator(duration)] = Field(None, description=(
         "How long after a deadline a source may go unread before the period is unknown "
         "(stale): a duration such as 36h, 2d, 1d12h or P2D. Default: two poll intervals of "

@@ -227,11 +227,12 @@ class _Poll:
     def __init__(self, session: Session, archive: Archive, fetcher: Fetcher,
                  registered: RegisteredSource, now: datetime, cycle: str,
                  extra_host: str | None, progress: Callable[[str], None] | None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, max_links: int | None = None) -> None:
         self.session, self.archive, self.fetcher = session, archive, fetcher
         self.registered, self.source = registered, registered.source
         self.now, self.cycle, self.extra_host, self.progress = now, cycle, extra_host, progress
         self.headers = dict(headers or {})
+        self.max_links = max_links
         self.clock0 = fetcher.clock()
         self.runs: list[RequestSummary] = []
 
@@ -266,7 +267,8 @@ class _Poll:
         try:
             if result.outcome == "not_modified":
                 intake = parse_snapshot(session, self.archive, registered, sent_snapshot,
-                                        is_listing=listing, now=finished, doc_url=url)
+                                        is_listing=listing, now=finished, doc_url=url,
+                                        max_links=self.max_links if listing else None)
                 run.outcome = _run_outcome("not_modified", intake.outcome)
             elif result.outcome == "ok":
                 current = current_snapshot(session, shown)  # before this body is stored
@@ -274,7 +276,7 @@ class _Poll:
                                  fetched_at=finished, is_listing=listing,
                                  content_type=result.content_type, headers=result.headers,
                                  http_status=result.status, requested_url=run.requested_url,
-                                 doc_url=url)
+                                 doc_url=url, max_links=self.max_links if listing else None)
                 changed = current is None or current.sha256 != intake.snapshot.sha256
                 run.outcome = _run_outcome("ok" if changed else "unchanged", intake.outcome)
                 _save_validators(session, shown, result, intake.snapshot.sha256, finished)
@@ -345,7 +347,8 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
                 listing: bool | None = None, recheck_days: int = 7, broken_after: int = 3,
                 progress: Callable[[str], None] | None = None,
                 headers: dict[str, str] | None = None,
-                unreachable_after: int = UNREACHABLE_AFTER) -> PollResult:
+                unreachable_after: int = UNREACHABLE_AFTER,
+                max_links: int | None = None) -> PollResult:
     """Poll one source (or, with ``urls``, those URLs as that source). Flushes, never commits.
 
     A normal poll fetches each start URL as a listing, then (if the source follows links) every
@@ -359,6 +362,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     redirects on it are allowed, no links are followed and health is left alone. ``listing``
     forces the shape a URL is read with; by default a URL is a listing iff it is a start URL.
     ``headers`` go with every request (the source's API keys: :func:`source_headers`).
+    ``max_links`` caps the links taken from each listing page (``settings.max_links_per_listing``).
     """
     source = registered.source
     ensure_source(session, source, now)
@@ -367,7 +371,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     if explicit and len({host_of(u) for u in targets}) > 1:
         raise ValueError("an explicit fetch names URLs on one host")
     poll = _Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress,
-                 headers)
+                 headers, max_links)
     before = health_of(session, source.id)
     health_before = before.state if before is not None else None
 

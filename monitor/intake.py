@@ -42,12 +42,14 @@ class Intake:
 
 def parse_snapshot(session: Session, archive: Archive, registered: RegisteredSource,
                    snapshot: Snapshot, *, is_listing: bool, now: datetime,
-                   doc_url: str | None = None) -> Intake:
+                   doc_url: str | None = None, max_links: int | None = None) -> Intake:
     """Parse an archived snapshot with the current parser and store what it yields.
 
     ``doc_url`` is the URL as requested, secrets included (the snapshot keeps it redacted): the
     parser resolves links against it, so the links handed back can be followed. Stored links
     are redacted; when they were, the body is read again to hand back the real ones.
+    ``max_links`` caps a listing's links (validate): a listing read up to the cap is not complete,
+    so no report is taken as removed from it.
     """
     source = registered.source
     doc_url = doc_url or snapshot.url
@@ -57,20 +59,22 @@ def parse_snapshot(session: Session, archive: Archive, registered: RegisteredSou
         links = [Link(**link) for link in existing.links]
         if any(REDACTED in link.url for link in links):
             body = archive.get(snapshot.sha256)
-            links = list(run_parser(registered, Document(body, doc_url,
-                                                         snapshot.content_type)).links)
+            links = list(run_parser(registered, Document(body, doc_url, snapshot.content_type),
+                                    max_links=max_links).links)
         intake = Intake(snapshot, False, existing.outcome, None, None, links=links)
     else:
         body = archive.get(snapshot.sha256)
         result = run_parser(registered, Document(body, doc_url, snapshot.content_type),
-                            snapshot.fetched_at.date())
+                            snapshot.fetched_at.date(), max_links=max_links)
         shape = source.listing_shape if is_listing else source.report_shape
         outcome = parse_outcome(result, shape)
         stored = record_parse(session, source, snapshot, result, outcome, now)
         intake = Intake(snapshot, False, outcome, result, stored, links=list(result.links),
                         new_reports=list(stored.new_reports))
     if is_listing and intake.outcome == "ok":
-        created, removed = record_listing(session, source, snapshot.url, intake.links, now)
+        created, removed = record_listing(
+            session, source, snapshot.url, intake.links, now,
+            complete=max_links is None or len(intake.links) < max_links)
         intake.new_reports.extend(created)
         intake.removed_reports.extend(removed)
     return intake
@@ -79,7 +83,8 @@ def parse_snapshot(session: Session, archive: Archive, registered: RegisteredSou
 def take_in(session: Session, archive: Archive, registered: RegisteredSource, *, url: str,
             body: bytes, fetched_at: datetime, is_listing: bool, content_type: str | None = None,
             headers: dict[str, str] | None = None, http_status: int | None = None,
-            requested_url: str | None = None, doc_url: str | None = None) -> Intake:
+            requested_url: str | None = None, doc_url: str | None = None,
+            max_links: int | None = None) -> Intake:
     """Archive ``body`` as fetched from canonical ``url`` at ``fetched_at``, then parse and store.
     ``url`` is stored redacted; ``doc_url`` (default ``url``) is what the parser reads links
     against."""
@@ -89,6 +94,6 @@ def take_in(session: Session, archive: Archive, registered: RegisteredSource, *,
                                    headers=headers, http_status=http_status,
                                    requested_url=requested_url)
     intake = parse_snapshot(session, archive, registered, snapshot, is_listing=is_listing,
-                            now=fetched_at, doc_url=doc_url or url)
+                            now=fetched_at, doc_url=doc_url or url, max_links=max_links)
     intake.snapshot_new = new
     return intake

@@ -100,6 +100,7 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
                     cycle=report.cycle, recheck_days=ctx.settings.recheck_days,
                     broken_after=ctx.settings.broken_after, progress=progress,
                     unreachable_after=ctx.settings.unreachable_after,
+                    max_links=ctx.settings.max_links_per_listing,
                     headers=source_headers(session, reg.source, ctx.settings, now=now)))
     finally:
         fetcher.close()

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def run_parser(registered: RegisteredSource, doc: Document,
-               fetched: date | None = None) -> ParseResult:
+               fetched: date | None = None, max_links: int | None = None) -> ParseResult:
     """Parse and validate (against the day the document was obtained, when known: no period
     starts and no report is issued after it); a parser that raises is a ``parse_error``, never
     a crash."""
@@ -31,7 +31,7 @@ def run_parser(registered: RegisteredSource, doc: Document,
         log.exception("parser raised", extra={"source": registered.id, "url": doc.url})
         return ParseResult(registered.source.parser_version,
                            problems=[Problem("parse_error", f"parser raised {type(exc).__name__}: {exc}")])
-    return validate(result, fetched=fetched)
+    return validate(result, fetched=fetched, max_links=max_links)
 
 
 @dataclass

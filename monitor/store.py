@@ -254,13 +254,14 @@ def _note_listed(session: Session, report: Report, listing_url: str, now: dateti
 
 
 def record_listing(session: Session, source: Source, listing_url: str, links: list[Link],
-                   now: datetime) -> tuple[list[Report], list[Report]]:
+                   now: datetime, *, complete: bool = True) -> tuple[list[Report], list[Report]]:
     """A listing page was read successfully: every link is a report seen now, on this page.
 
     A report this page linked before and no longer links is dropped from this page (its
     ReportListing row gets ``removed_at``); the report itself is removed only when every page
     that carried it has dropped it: a report still linked from another listing page is not
-    gone. Returns (new reports, reports removed now)."""
+    gone. A listing read only in part (``complete`` False: its links were capped) drops
+    nothing. Returns (new reports, reports removed now)."""
     from scrapers.records import ReportRecord
 
     listing_url = redact_url(listing_url)
@@ -272,6 +273,9 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
         seen.add(report.url)
         _note_listed(session, report, listing_url, now)
     dropped = []
+    if not complete:
+        session.flush()
+        return created, []
     for row, report in session.execute(
             select(ReportListing, Report).join(Report, Report.id == ReportListing.report_id)
             .where(Report.source_id == source.id, ReportListing.listing_url == listing_url,

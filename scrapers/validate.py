@@ -44,11 +44,14 @@ def _bad_period(start: date | None, end: date | None, fetched: date | None = Non
     return None
 
 
-def validate(result: ParseResult, *, fetched: date | None = None) -> ParseResult:
+def validate(result: ParseResult, *, fetched: date | None = None,
+             max_links: int | None = None) -> ParseResult:
     """Return a copy with invalid records removed and a problem for each removal.
 
     ``fetched`` (the day the document was obtained, when known) rules out what cannot have
-    happened yet: a period that starts, or an issue date, more than a year later."""
+    happened yet: a period that starts, or an issue date, more than a year later. ``max_links``
+    caps the links of a page (the first ones are kept, with a ``too_many_links`` problem naming
+    the cap): a page linking thousands of documents would otherwise be followed link by link."""
     problems = list(result.problems)
     n_reports = len(result.reports)
 
@@ -116,6 +119,12 @@ def validate(result: ParseResult, *, fetched: date | None = None) -> ParseResult
         if p.kind not in PROBLEM_KINDS:
             raise ValueError(f"parser raised unknown problem kind {p.kind!r}")
     links = [link for link in result.links if link.url]
+    if max_links is not None and len(links) > max_links:
+        problems.append(Problem("too_many_links", f"the page links {len(links):,} documents, more "
+                                f"than max_links_per_listing ({max_links:,}): only the first "
+                                f"{max_links:,} were taken, and none of the documents it "
+                                "linked before was taken as removed"))
+        links = links[:max_links]
     return replace(result, reports=reports, counts=counts, statements=statements, links=links,
                    problems=problems)
 

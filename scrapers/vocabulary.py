@@ -66,6 +66,7 @@ class ProblemKind(StrEnum):
     NON_NUMERIC = "non_numeric"  # a cell where a number was expected holds something else
     IMPOSSIBLE_DATE = "impossible_date"  # a printed date that names no day ("February 30, 2024")
     STRAY_HEADER_ROW = "stray_header_row"  # a row above a table's header that is not a heading
+    TOO_MANY_LINKS = "too_many_links"  # a listing links more documents than max_links_per_listing
 
 
 class StatementKey(StrEnum):

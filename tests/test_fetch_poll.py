@@ -251,3 +251,41 @@ def test_a_failing_source_is_retried_with_backoff_capped_at_its_interval(session
     good_site(site)
     assert not poll(session, archive, fetcher, t, reg=reg).failed
     assert next_poll_at(session, reg) == t + day - timedelta(hours=1)
+
+
+def test_a_listing_past_max_links_is_capped_and_removes_nothing(session, archive, site):
+    """A listing that suddenly links thousands of documents (here: more than a cap of 2) is
+    read up to the cap, says so with a typed problem naming it, follows only those links, and
+    takes no report as removed: every report and listing row stored before is kept."""
+    from monitor.models import ParseProblem, ReportListing
+
+    good_site(site)
+    fetcher, _ = make_fetcher()
+    poll(session, archive, fetcher, T0, max_links=2)  # R1, R2: within the cap
+    many = [f"https://www.agency.gov/files/x{i}.pdf" for i in range(5)]
+    site.page(LISTING, listing_html(R3, *many, R1, R2))  # R1 and R2 now past the cap
+    site.page(R3, pdf("Report three", 4), content_type="application/pdf")
+    later = T0 + timedelta(days=8)  # R1 and R2 are due for a recheck
+    result = poll(session, archive, fetcher, later, max_links=2)
+    assert not result.failed and result.runs[0].outcome == "ok"
+    followed = [r.url for r in result.runs if not r.listing]
+    assert followed == [R3, many[0]]  # only the first two links are taken
+    (problem,) = session.scalars(select(ParseProblem).where(
+        ParseProblem.kind == "too_many_links")).all()
+    assert "links 8 documents, more than max_links_per_listing (2)" in problem.detail
+    assert result.runs[0].removed_reports == []
+    assert session.scalar(select(func.count()).select_from(Report).where(
+        Report.removed_at.is_not(None))) == 0
+    kept = session.scalars(select(ReportListing).join(Report).where(Report.url.in_([R1, R2])))
+    assert [row.removed_at for row in kept] == [None, None]
+    # read whole again (under the cap), the listing decides removals as before
+    site.page(LISTING, listing_html(R3))
+    result = poll(session, archive, fetcher, later + timedelta(days=1), max_links=2)
+    assert sorted(result.runs[0].removed_reports) == sorted([R1, R2, many[0]])
+
+
+def test_the_cap_is_a_setting(monkeypatch):
+    from monitor.config import load_settings
+
+    assert load_settings({}).max_links_per_listing == 1000
+    assert load_settings({"MONITOR_MAX_LINKS_PER_LISTING": "50"}).max_links_per_listing == 50

@@ -36,6 +36,7 @@ BAD = {
     "broken_after": ("abc", "MONITOR_BROKEN_AFTER must be a whole number, got 'abc'"),
     "recheck_days": ("1.5", "MONITOR_RECHECK_DAYS must be a whole number, got '1.5'"),
     "unreachable_after": ("0", "MONITOR_UNREACHABLE_AFTER must be 1 or more, got '0'"),
+    "max_links_per_listing": ("0", "MONITOR_MAX_LINKS_PER_LISTING must be 1 or more, got '0'"),
     "stale_after": ("soon", "MONITOR_STALE_AFTER must be a duration such as 36h, 2d, 1d12h, 90m "
                             "or P2D, got 'soon'"),
     "anomaly_tolerance": ("ten percent",

@@ -113,6 +113,7 @@ def run(args: argparse.Namespace, ctx) -> int:
                     recheck_days=ctx.settings.recheck_days,
                     broken_after=ctx.settings.broken_after, progress=progress,
                     unreachable_after=ctx.settings.unreachable_after,
+                    max_links=ctx.settings.max_links_per_listing,
                     headers=source_headers(session, reg.source, ctx.settings, now=now)))
     finally:
         progress_done()
