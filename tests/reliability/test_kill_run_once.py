@@ -31,16 +31,7 @@ def _snapshots(db_url: str) -> set[tuple[str, str]]:
 
 
 def _running(db_url: str, pid: int) -> bool:
-    """Whether ``pid`` is on record as running. Never opens a SQLite file that is not there yet:
-    SQLite would create it (0 bytes) under the first run's build."""
-    engine = make_engine(db_url)
-    try:
-        path = sqlite_file(engine)
-    finally:
-        engine.dispose()
-    if path is not None and not path.exists():
-        return False
-    try:
+    try:  # rows() never creates a SQLite file that is not there yet (procs.py)
         return bool(rows(db_url, select(CommandRun.id).where(CommandRun.state == "running",
                                                               CommandRun.pid == pid)))
     except Exception:  # noqa: BLE001 - not migrated yet
