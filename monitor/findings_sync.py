@@ -232,25 +232,52 @@ def load_rules(directory=None):
 
 
 def evaluate_and_sync(session: Session, settings, as_of: date | datetime, now: datetime, *,
-                      only: Iterable[str] | None = None, obligations=None) -> SyncResult:
+                      only: Iterable[str] | None = None, obligations=None,
+                      incremental: bool = False) -> SyncResult:
     """Gather facts as of ``as_of``, evaluate the obligations and sync the findings table.
 
     The end-to-end entry point (pipeline and `monitor evaluate`). ``now`` dates the transitions;
-    ``only`` restricts evaluation (and resolution) to these obligation ids.
+    ``only`` restricts evaluation (and resolution) to these obligation ids. ``incremental``:
+    evaluate only the obligations whose findings may have changed since their last recorded
+    evaluation (monitor/incremental.py); the others' findings stand as recorded and are
+    returned as they are.
     """
-    from monitor.facts import gather_facts
+    from monitor import incremental as inc
+    from monitor.facts import _registered, gather_facts
     from rules.engine import evaluate
 
     obligations = obligations if obligations is not None else load_rules()
     selected = [ob for ob in obligations if only is None or ob.id in set(only)]
     instant = as_instant(as_of)
-    sources = set().union(*(ob.watched_sources() for ob in selected)) if selected else set()
-    facts = gather_facts(session, instant, sources, [ob.id for ob in selected],
+    registered = _registered() if incremental else None
+    marks = inc.marks(session) if incremental else None
+    evaluated = selected
+    if incremental:
+        rerun = inc.to_evaluate(session, selected, instant, now, settings, registered)
+        evaluated = [ob for ob in selected if ob.id in rerun]
+    sources = set().union(*(ob.watched_sources() for ob in evaluated)) if evaluated else set()
+    facts = gather_facts(session, instant, sources, [ob.id for ob in evaluated],
                          stale_after=getattr(settings, "stale_after", None),
                          unreachable_after=getattr(settings, "unreachable_after", None))
-    findings = evaluate(selected, facts, instant, tolerance=settings.anomaly_tolerance,
+    findings = evaluate(evaluated, facts, instant, tolerance=settings.anomaly_tolerance,
                         periods_from=getattr(settings, "watch_from", None))
     scope = None if only is None else [ob.id for ob in selected]
-    return sync_findings(session, findings, now, scope=scope,
-                         ack_survives_days=getattr(settings, "ack_survives_days",
-                                                   ACK_SURVIVES_DAYS))
+    chosen = {ob.id for ob in evaluated}
+    skipped = [ob.id for ob in selected if ob.id not in chosen]
+    if skipped:  # everything but them, rows of obligations that no longer exist included
+        every = set(session.scalars(select(FindingRow.obligation_id).distinct()
+                                    .where(FindingRow.family.in_(FAMILIES))))
+        scope = sorted((every | {ob.id for ob in evaluated}) - set(skipped)
+                       if only is None else {ob.id for ob in evaluated})
+    result = sync_findings(session, findings, now, scope=scope,
+                           ack_survives_days=getattr(settings, "ack_survives_days",
+                                                     ACK_SURVIVES_DAYS))
+    if skipped:
+        result.findings.extend(session.scalars(
+            select(FindingRow).where(FindingRow.obligation_id.in_(skipped),
+                                     FindingRow.family.in_(FAMILIES),
+                                     FindingRow.state != "resolved")
+            .order_by(FindingRow.id)))
+    if incremental:
+        inc.record(session, evaluated, instant, now, settings, registered, marks)
+    return result

@@ -114,7 +114,8 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
         report.findings_written = writes_findings(report.as_of, evaluated_at, write)
         report.as_of = report.as_of or evaluated_at
         with ctx.session() as session:
-            report.sync = evaluate_and_sync(session, ctx.settings, report.as_of, evaluated_at)
+            report.sync = evaluate_and_sync(session, ctx.settings, report.as_of, evaluated_at,
+                                            incremental=True)
             if not report.findings_written:
                 session.expunge_all()  # the summary shows them as they would have been
                 session.rollback()

@@ -29,3 +29,4 @@ __all__ = [
     "FigureVersion",
 ]
 from monitor.models.service import ServiceLeader, ServiceRun  # noqa: E402,F401 - registers them
+from monitor.models.evaluation import ObligationEvaluation  # noqa: E402,F401 - registers it
