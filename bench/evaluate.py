@@ -13,7 +13,7 @@ gives the same findings for them as a full run.
 Database-backed run (bench/_evaldb.py describes the world): for each size a fresh database is
 filled with bulk inserts, then a separate process gathers the facts, runs the rules, records the
 findings (the first evaluation) and evaluates again as the daily run does (nothing new: the
-findings stand), printing each step's time and the process's peak memory (ru_maxrss). SQLite in
+findings stand), printing each step's time and the process's peak memory (VmHWM). SQLite in
 a temporary directory, or PostgreSQL with ``--postgres URL`` (an empty database the benchmark may
 fill and clear: it drops every table before each size).
 
@@ -232,13 +232,18 @@ def _context(figure: str, value: float, _limit: float, unit: str = ""):
     return context(figure, value, unit)
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory now (VmRSS) or at its peak (VmHWM), in MB. Linux reads
+    /proc; elsewhere ru_maxrss (which after a fork may still count the parent's pages)."""
     try:
-        with open("/proc/self/statm") as fh:
-            import os
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
     except OSError:
-        return 0.0
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def database_run(n_reports: int, postgres: str | None) -> dict:
@@ -268,7 +273,6 @@ def database_run(n_reports: int, postgres: str | None) -> dict:
 
 def measure_db(url: str, n_reports: int) -> dict:
     """In a process of its own: gather, evaluate, sync, evaluate again; times and peak RSS."""
-    import resource
     from types import SimpleNamespace
 
     import monitor.facts
@@ -295,7 +299,7 @@ def measure_db(url: str, n_reports: int) -> dict:
         findings = evaluate(obligations, facts, AS_OF)
         t2 = time.perf_counter()
         del facts
-    evaluated_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    evaluated_mb = _rss_mb("VmHWM")
 
     def timed(as_of, now, **kw):
         with Session(engine) as session:
@@ -327,7 +331,7 @@ def measure_db(url: str, n_reports: int) -> dict:
             "obligations": len(obligations), "findings": len(findings), "kinds": kinds,
             "changed_on_daily": len(again.opened) + len(again.changed) + len(again.resolved),
             "start_mb": start_mb,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mb": _rss_mb("VmHWM")}
 
 if __name__ == "__main__":
     sys.exit(main())
