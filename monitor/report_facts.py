@@ -110,6 +110,7 @@ def _reads(scope, wanted: set[int]) -> dict[int, tuple[ReadFact, ...]]:
         parses[pid] = (share(version), share(outcome), parsed_at, sha, fetched_at)
 
     statements: dict[tuple[int, int], list[StatementFact]] = defaultdict(list)
+    said: dict[tuple, StatementFact] = {}  # one per distinct statement
     for rid, pid, key, status, value, quote, page in scope.execute(
             select(Statement.report_id, Statement.parse_id, Statement.key, Statement.status,
                    Statement.value, Statement.quote, Statement.page)
@@ -117,8 +118,10 @@ def _reads(scope, wanted: set[int]) -> dict[int, tuple[ReadFact, ...]]:
             .where(Statement.report_id.in_(in_scope), Parse.parsed_at <= as_of)
             .order_by(Statement.id)):
         pairs[rid].add(pid)
-        statements[(rid, pid)].append(StatementFact(share(key), share(status), value, quote,
-                                                    page))
+        fact = (key, status, value, quote, page)
+        if fact not in said:
+            said[fact] = StatementFact(*fact)
+        statements[(rid, pid)].append(said[fact])
     problems: dict[tuple[int | None, int], list[ProblemFact]] = defaultdict(list)
     for rid, pid, kind, detail, page in scope.execute(
             select(ParseProblem.report_id, ParseProblem.parse_id, ParseProblem.kind,
@@ -189,10 +192,11 @@ def _counts(scope, wanted, pairs, parses, only: set[int] | None = None
     in_scope = scope.report_ids()
     out: dict[tuple[int, int], tuple[bool, list[CountFact]]] = {}
 
-    cells: dict[tuple, tuple] = {}  # one object per repeated (measure, ..., period end)
+    made: dict[tuple, CountFact] = {}  # one (immutable) CountFact per distinct row
 
     def keep(rows, whole: bool) -> None:
-        for rid, pid, measure, dimension, category, label, value, start, end, page in rows:
+        for row in rows:
+            rid, pid = row[0], row[1]
             if rid not in wanted:
                 continue  # a row another document's parse gave a report out of scope
             entry = out.get((rid, pid))
@@ -200,9 +204,11 @@ def _counts(scope, wanted, pairs, parses, only: set[int] | None = None
                 entry = out[(rid, pid)] = (whole, [])
             elif entry[0] != whole:
                 continue  # already read whole
-            cell = (measure, dimension, category, label, start, end)
-            m, d, c, lab, s, e = cells.setdefault(cell, cell)
-            entry[1].append(CountFact(m, d, c, lab, value, s, e, page))
+            key = tuple(row[2:])
+            fact = made.get(key)
+            if fact is None:
+                fact = made[key] = CountFact(*key)
+            entry[1].append(fact)
             pairs[rid].add(pid)
 
     if only is not None:
