@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from monitor.delivery.outbox import note_transition
 from monitor.errors import ConfigError
@@ -272,9 +272,10 @@ def evaluate_and_sync(session: Session, settings, as_of: date | datetime, now: d
     result = sync_findings(session, findings, now, scope=scope,
                            ack_survives_days=getattr(settings, "ack_survives_days",
                                                      ACK_SURVIVES_DAYS))
-    if skipped:
+    if skipped:  # as recorded; their evidence is read only if someone asks for it
         result.findings.extend(session.scalars(
-            select(FindingRow).where(FindingRow.obligation_id.in_(skipped),
+            select(FindingRow).options(defer(FindingRow.evidence), defer(FindingRow.summary))
+            .where(FindingRow.obligation_id.in_(skipped),
                                      FindingRow.family.in_(FAMILIES),
                                      FindingRow.state != "resolved")
             .order_by(FindingRow.id)))
