@@ -1,7 +1,7 @@
 """obligation_evaluations: what each obligation's last recorded evaluation rested on
 
 Revision ID: 0020_evaluation_facts
-Revises: 0014_listed_document_state
+Revises: 0018_analyst_indexes
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import monitor.models.base
 
 
 revision = "0020_evaluation_facts"
-down_revision = "0014_listed_document_state"
+down_revision = "0018_analyst_indexes"
 branch_labels = None
 depends_on = None
 
