@@ -191,10 +191,23 @@ def build(path: Path, meta: dict | None = None):
     return Datasette(immutables=[str(path)], metadata=meta, settings=dict(SETTINGS))
 
 
+def _stop(signum, frame):
+    raise SystemExit(0)
+
+
 def serve(ds, host: str, port: int) -> None:
+    """Serve until Ctrl-C or SIGTERM. uvicorn hands a SIGTERM back to the handler in place
+    once it has shut down; this one exits through Python, so the caller's clean-up (the copy
+    of the database) runs."""
     import asyncio
+    import signal
 
     import uvicorn
 
-    asyncio.run(ds.invoke_startup())
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        asyncio.run(ds.invoke_startup())
+        uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on",
+                    workers=1)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

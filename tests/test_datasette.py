@@ -212,6 +212,25 @@ def test_the_command_serves_a_copy_and_removes_it(cli, sqlite_db, monkeypatch, t
     assert written["databases"]["monitor"]["tables"]["findings"] == {"hidden": True}
 
 
+def test_the_copy_is_removed_when_the_server_is_stopped(cli, sqlite_db, monkeypatch, tmp_path):
+    """SIGTERM: uvicorn hands the signal back once it has shut down, and site._stop turns it into
+    a SystemExit, so the command's clean-up runs (as it does for Ctrl-C)."""
+    import signal
+
+    seen = []
+
+    def stopped(ds, host, port):
+        seen.append(Path(ds.databases["monitor"].path))
+        assert seen[0].exists()
+        site._stop(signal.SIGTERM, None)
+
+    monkeypatch.setattr(site, "serve", stopped)
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{sqlite_db}")
+    rc, out, err = cli("datasette")  # the fixture turns SystemExit into its code
+    assert rc == 0 and out.startswith("serving a copy")
+    assert seen and not seen[0].exists() and sqlite_db.exists()
+
+
 def test_postgresql_is_refused_with_one_line(cli, monkeypatch):
     monkeypatch.setenv("MONITOR_DATABASE_URL",
                        "postgresql+psycopg://analyst:s3cret@127.0.0.1:1/monitor")
