@@ -40,22 +40,29 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE | re.DOTALL)
 
 
-# (vendor, pattern) searched anywhere in the (entity-decoded) head of the page.
-FINGERPRINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Akamai", _rx(r"reference\s*#\s*\d+\.[0-9a-f]+\.\d+\.[0-9a-f]+")),
-    ("Akamai", _rx(r"errors\.edgesuite\.net")),
-    ("Cloudflare", _rx(r"attention required!?\s*\|\s*cloudflare")),
-    ("Cloudflare", _rx(r"cf-error-details|/cdn-cgi/challenge-platform/|cf-chl-(?:bypass|opt|widget)")),
-    ("Cloudflare", _rx(r"sorry, you have been blocked")),
-    ("Cloudflare", _rx(r"checking (?:if the site connection is secure|your browser before accessing)")),
-    ("F5 BIG-IP", _rx(r"the requested url was rejected\.\s*please consult with your administrator")),
-    ("F5 BIG-IP", _rx(r"your support id is:?\s*\d{6,}")),
-    ("Imperva Incapsula", _rx(r"incapsula incident id|_incapsula_resource")),
-    ("Imperva", _rx(r"pardon our interruption")),
-    ("Sucuri", _rx(r"sucuri website firewall")),
-    ("CloudFront", _rx(r"the request could not be satisfied.{0,2000}cloudfront")),
-    ("PerimeterX", _rx(r"press (?:&amp;|&|and) hold to confirm you are|px-captcha")),
-    ("DataDome", _rx(r"captcha-delivery\.com")),
+# (vendor, pattern, words) searched anywhere in the (entity-decoded) head of the page. ``words``
+# are lower-case literals of which every match of the pattern holds at least one: a page that
+# holds none of them is not searched with the pattern (most pages hold none; searching is the
+# costly part).
+FINGERPRINTS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    ("Akamai", _rx(r"reference\s*#\s*\d+\.[0-9a-f]+\.\d+\.[0-9a-f]+"), ("reference",)),
+    ("Akamai", _rx(r"errors\.edgesuite\.net"), ("errors.edgesuite.net",)),
+    ("Cloudflare", _rx(r"attention required!?\s*\|\s*cloudflare"), ("cloudflare",)),
+    ("Cloudflare", _rx(r"cf-error-details|/cdn-cgi/challenge-platform/|cf-chl-(?:bypass|opt|widget)"),
+     ("cf-error-details", "/cdn-cgi/challenge-platform/", "cf-chl-")),
+    ("Cloudflare", _rx(r"sorry, you have been blocked"), ("sorry, you have been blocked",)),
+    ("Cloudflare", _rx(r"checking (?:if the site connection is secure|your browser before accessing)"),
+     ("checking ",)),
+    ("F5 BIG-IP", _rx(r"the requested url was rejected\.\s*please consult with your administrator"),
+     ("the requested url was rejected.",)),
+    ("F5 BIG-IP", _rx(r"your support id is:?\s*\d{6,}"), ("your support id is",)),
+    ("Imperva Incapsula", _rx(r"incapsula incident id|_incapsula_resource"), ("incapsula",)),
+    ("Imperva", _rx(r"pardon our interruption"), ("pardon our interruption",)),
+    ("Sucuri", _rx(r"sucuri website firewall"), ("sucuri website firewall",)),
+    ("CloudFront", _rx(r"the request could not be satisfied.{0,2000}cloudfront"), ("cloudfront",)),
+    ("PerimeterX", _rx(r"press (?:&amp;|&|and) hold to confirm you are|px-captcha"),
+     ("hold to confirm you are", "px-captcha")),
+    ("DataDome", _rx(r"captcha-delivery\.com"), ("captcha-delivery.com",)),
 )
 
 # Generic phrases: only in the title/headings, or on a page with almost no text.
@@ -100,17 +107,53 @@ def sniffed_type(content_type: str | None, head: bytes) -> str:
     return sniff.effective_type(content_type, head)
 
 
-@dataclass(frozen=True)
-class PageHead:
-    """The parts of an HTML-ish page the classifier looks at, entity-decoded and squeezed."""
+# Python's re matches these non-ASCII letters to ASCII ones under IGNORECASE (i, i, s, k);
+# ``str.lower()`` does not map all of them, so a text holding one is searched without the
+# literal pre-check below.
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 
-    prominent: list[str]  # title and h1/h2 texts
-    text: str  # visible text of the head of the page
-    raw: str  # decoded markup (fingerprints may sit in attributes or scripts)
+
+class PageHead:
+    """The parts of an HTML-ish page the classifier looks at, entity-decoded and squeezed.
+
+    Built once per response and shared by every check. What is costly is computed only when a
+    check needs it: the visible text (a walk of the whole tree) only for a page that may be
+    short, since the generic phrases are searched in it only then; a fingerprint pattern only
+    when the page holds the words it cannot match without (:data:`FINGERPRINT_WORDS`)."""
+
+    def __init__(self, prominent: list[str], raw: str, root=None, text: str | None = None):
+        self.prominent = prominent  # title and h1/h2 texts
+        self.raw = raw  # decoded markup (fingerprints may sit in attributes or scripts)
+        self._root = root
+        self._text = text
+        self._lower: str | None = None
+        self._short: bool | None = None
+
+    @property
+    def text(self) -> str:
+        """Visible text of the head of the page."""
+        if self._text is None:
+            self._text = _squeeze(htmltext.visible_text(self._root)) if self._root is not None \
+                else ""
+        return self._text
 
     @property
     def short(self) -> bool:
-        return len(self.text) < SHORT_TEXT
+        if self._short is None:
+            if self._text is None and self._root is not None \
+                    and htmltext.visible_letters(self._root) >= SHORT_TEXT:
+                self._short = False  # squeezing keeps every non-space character
+            else:
+                self._short = len(self.text) < SHORT_TEXT
+        return self._short
+
+    def may_hold(self, words: tuple[str, ...]) -> bool:
+        """False only when ``raw`` cannot match a pattern that needs one of ``words``."""
+        if self._lower is None:
+            self._lower = "" if _FOLDS_TO_ASCII.search(self.raw) else self.raw.lower()
+        if not self._lower and self.raw:
+            return True  # a letter re folds differently: search with the pattern itself
+        return any(w in self._lower for w in words)
 
 
 def _squeeze(text: str) -> str:
@@ -122,19 +165,19 @@ def page_head(head: bytes) -> PageHead:
     head = head[:HEAD_BYTES]
     raw = head.decode("utf-8", errors="replace")
     prominent: list[str] = []
-    text = ""
     if sniff.looks_like_html(head):
         try:
-            root = htmltext.parse_html(head)
+            root = htmltext.parse_html(head, lend=True)  # the parser may reuse the tree
         except ValueError:  # lxml: nothing to parse
             root = None
         if root is not None:
             for tags in (("title",), ("h1", "h2")):
                 prominent += [_squeeze(htmltext.visible_text(el)) for el in root.iter(*tags)]
-            text = _squeeze(htmltext.visible_text(root))
+        page = PageHead([p for p in prominent if p], html.unescape(raw), root,
+                        None if root is not None else "")
     else:
-        text = _squeeze(htmltext.plain_text(head))
-    return PageHead([p for p in prominent if p], text, html.unescape(raw))
+        page = PageHead([], html.unescape(raw), None, _squeeze(htmltext.plain_text(head)))
+    return page
 
 
 def _phrase_in(page: PageHead, pattern: re.Pattern[str]) -> str | None:
@@ -149,8 +192,17 @@ def _phrase_in(page: PageHead, pattern: re.Pattern[str]) -> str | None:
     return None
 
 
-def denial(status: int, headers: dict[str, str], head: bytes) -> Verdict | None:
-    """A firewall/CDN denial or a rate-limit answer, whatever the status code."""
+def denial(status: int, headers: dict[str, str], head: bytes,
+           page: PageHead | None = None) -> Verdict | None:
+    """A firewall/CDN denial or a rate-limit answer, whatever the status code. ``page`` is
+    ``page_head(head)`` when the caller has it already."""
+    verdict = _header_denial(status, headers)
+    if verdict or sniff.is_pdf(head):
+        return verdict
+    return _page_denial(status, page or page_head(head))
+
+
+def _header_denial(status: int, headers: dict[str, str]) -> Verdict | None:
     lower = {k.lower(): v for k, v in headers.items()}
     if status == 429:
         return Verdict("blocked", "rate limited (HTTP 429)")
@@ -158,11 +210,12 @@ def denial(status: int, headers: dict[str, str], head: bytes) -> Verdict | None:
         return Verdict("blocked", f"Cloudflare challenge (HTTP {status})")
     if lower.get("x-amzn-waf-action", "").lower() in ("block", "captcha", "challenge"):
         return Verdict("blocked", f"AWS WAF {lower['x-amzn-waf-action']} (HTTP {status})")
-    if sniff.is_pdf(head):
-        return None
-    page = page_head(head)
-    for vendor, pattern in FINGERPRINTS:
-        m = pattern.search(page.raw)
+    return None
+
+
+def _page_denial(status: int, page: PageHead) -> Verdict | None:
+    for vendor, pattern, words in FINGERPRINTS:
+        m = page.may_hold(words) and pattern.search(page.raw)
         if m:
             return Verdict("blocked", f"{vendor} denial page (HTTP {status}): {_SPACE.sub(' ', m.group(0))[:100]}")
     phrase = _phrase_in(page, RATE_LIMIT_PHRASES)
@@ -185,13 +238,14 @@ def blocked_redirect(location: str) -> Verdict | None:
     return None
 
 
-def soft_404(head: bytes, final_url: str) -> Verdict | None:
-    """A 2xx page that says the page does not exist (or a redirect that landed on /404)."""
+def soft_404(head: bytes, final_url: str, page: PageHead | None = None) -> Verdict | None:
+    """A 2xx page that says the page does not exist (or a redirect that landed on /404).
+    ``page`` is ``page_head(head)`` when the caller has it already."""
     if NOT_FOUND_PATH.search(urlsplit(final_url).path or ""):
         return Verdict("http_error", f"soft 404: redirected to {urlsplit(final_url).path}")
     if sniff.is_pdf(head) or not sniff.looks_like_html(head):
         return None
-    phrase = _phrase_in(page_head(head), NOT_FOUND_PHRASES)
+    phrase = _phrase_in(page or page_head(head), NOT_FOUND_PHRASES)
     if phrase:
         return Verdict("http_error", f"soft 404 (HTTP 200 page says: {phrase})")
     return None
@@ -220,13 +274,18 @@ def classify_response(status: int, headers: dict[str, str], head: bytes, *, url:
     """The verdict on a final (non-redirect, non-304) response; ``None`` means genuine.
 
     Order matters: a denial page at a PDF URL is ``blocked`` (not ``wrong_type``), and a soft 404
-    is an ``http_error`` before its HTML is held against the expected type.
+    is an ``http_error`` before its HTML is held against the expected type. The page is read
+    once (:func:`page_head`) for both the denial and the soft-404 checks.
     """
-    verdict = denial(status, headers, head)
+    verdict = _header_denial(status, headers)
+    page = None
+    if verdict is None and not sniff.is_pdf(head):
+        page = page_head(head)
+        verdict = _page_denial(status, page)
     if verdict:
         return verdict
     if not 200 <= status < 300:
         return Verdict("http_error", f"HTTP {status}")
     lower = {k.lower(): v for k, v in headers.items()}
-    return soft_404(head, final_url) or wrong_type(url, lower.get("content-type"), head,
+    return soft_404(head, final_url, page) or wrong_type(url, lower.get("content-type"), head,
                                                    allowed_types)

@@ -10,6 +10,7 @@ Plain text (no markup, see ``scrapers/sniff.py``) is read as it is.
 from __future__ import annotations
 
 import re
+import threading
 
 BLOCKS = {"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "br",
           "section", "article", "header", "footer", "main", "nav", "dt", "dd", "caption",
@@ -81,14 +82,32 @@ def _without_nul(body: bytes, encoding: str) -> bytes:
     return body if encoding.lower().startswith(("utf-16", "utf-32")) else body.replace(b"\x00", b"")
 
 
-def parse_html(body: bytes, content_type: str | None = None):
+# A tree lent by the response check to the parser of the same body, per thread (see parse_html).
+_LENT = threading.local()
+
+
+def parse_html(body: bytes, content_type: str | None = None, *, lend: bool = False):
     """The lxml root of an HTML page, decoded as :func:`encoding_of` says. Raises lxml's
-    ``ParserError`` (a ``ValueError``) for a body with no markup at all."""
+    ``ParserError`` (a ``ValueError``) for a body with no markup at all.
+
+    A fetched page is read twice: by the response check (``scrapers/classify.py``), then by its
+    source's parser. The check only reads the tree, so it lends it (``lend=True``): the next
+    parse in the same thread of the very same bytes object, decoded the same way, takes that
+    tree instead of parsing again (once: the parser may change it, e.g. make links absolute).
+    Any other parse drops the lent tree."""
     import lxml.html
 
     encoding = encoding_of(body, content_type)
-    parser = lxml.html.HTMLParser(encoding=encoding)
-    return lxml.html.document_fromstring(_without_nul(body, encoding), parser=parser)
+    lent = getattr(_LENT, "tree", None)
+    _LENT.tree = None
+    if lent is not None and lent[0] is body and lent[1] == encoding:
+        root = lent[2]
+    else:
+        parser = lxml.html.HTMLParser(encoding=encoding)
+        root = lxml.html.document_fromstring(_without_nul(body, encoding), parser=parser)
+    if lend:
+        _LENT.tree = (body, encoding, root)
+    return root
 
 
 def visible_text(root) -> str:
@@ -97,7 +116,7 @@ def visible_text(root) -> str:
 
     def walk(el) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in ("script", "style", "noscript", "template"):
+        if tag in _HIDDEN:
             if el.tail:
                 out.append(el.tail)
             return
@@ -114,6 +133,23 @@ def visible_text(root) -> str:
 
     walk(root)
     return _lines("".join(out))
+
+
+_HIDDEN = ("script", "style", "noscript", "template")
+_VISIBLE_NODES = None
+
+
+def visible_letters(root) -> int:
+    """How many non-space characters :func:`visible_text` of ``root`` holds at least (the text
+    nodes outside scripts, styles, noscripts and templates, counted by lxml's XPath, without
+    building the text): a cheap way to tell that a page is not short."""
+    global _VISIBLE_NODES
+    if _VISIBLE_NODES is None:
+        from lxml import etree
+
+        hidden = " or ".join(f"ancestor::{tag}" for tag in _HIDDEN)
+        _VISIBLE_NODES = etree.XPath(f"descendant::text()[not({hidden})]", smart_strings=False)
+    return len("".join("".join(_VISIBLE_NODES(root)).split()))
 
 
 def plain_text(body: bytes, content_type: str | None = None) -> str:

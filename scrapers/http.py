@@ -19,9 +19,11 @@ Clock and sleep are injectable so tests and benchmarks never wait for real.
 
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -110,7 +112,9 @@ def mirror_rewrite(base: str) -> Callable[[str], str]:
 
 
 class HostThrottle:
-    """At least ``interval`` seconds between the end of one request to a host and the next."""
+    """At least ``interval`` seconds between the end of one request to a host and the next, and
+    (through :meth:`turn`) never two requests to one host at once, whichever threads make
+    them."""
 
     def __init__(self, interval: float, clock: Callable[[], float],
                  sleep: Callable[[float], None]) -> None:
@@ -118,6 +122,21 @@ class HostThrottle:
         self.clock = clock
         self.sleep = sleep
         self._last: dict[str, float] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def turn(self, host: str) -> Iterator[None]:
+        """Hold ``host`` for one request: wait for the host to be free and for its interval,
+        then mark the end of the request on the way out (whatever happened inside)."""
+        with self._guard:
+            lock = self._locks.setdefault(host, threading.Lock())
+        with lock:
+            self.wait(host)
+            try:
+                yield
+            finally:
+                self.done(host)
 
     def wait(self, host: str) -> None:
         last = self._last.get(host)
@@ -181,9 +200,12 @@ class _Failure(Exception):
 
 
 class Fetcher:
-    """One per process or cycle. An injected ``session`` gets this fetcher's retrying adapters,
-    User-Agent and Accept headers mounted on it; ``clock`` (monotonic seconds) and ``sleep``
-    drive the host interval, retries and deadlines."""
+    """One per process or cycle, safe to share between threads: each thread gets its own HTTP
+    session (unless one is injected), and the host throttle is shared, so that two threads
+    never talk to one host at once and keep its interval. An injected ``session`` gets this
+    fetcher's retrying adapters, User-Agent and Accept headers mounted on it (and is used by
+    every thread); ``clock`` (monotonic seconds) and ``sleep`` drive the host interval, retries
+    and deadlines."""
 
     def __init__(self, config: HttpConfig, *, rewrite: Callable[[str], str] | None = None,
                  session: requests.Session | None = None,
@@ -194,19 +216,40 @@ class Fetcher:
         self.clock = clock
         self.sleep = sleep
         self.throttle = HostThrottle(config.host_min_interval, clock, sleep)
-        self.session = session or requests.Session()
+        self._injected = session
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        if session is not None:
+            self._equip(session)
+
+    def _equip(self, session: requests.Session) -> requests.Session:
+        config = self.config
         retry = PoliteRetry(total=config.retries, connect=config.retries, read=config.retries,
                             status=config.retries, redirect=0, other=0,
                             backoff_factor=config.backoff, status_forcelist=RETRY_STATUSES,
                             allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False,
                             raise_on_redirect=False, respect_retry_after_header=True)
-        retry.sleeper = sleep
+        retry.sleeper = self.sleep
         retry.retry_after_cap = config.retry_after_cap
         adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = config.user_agent
-        self.session.headers["Accept"] = ACCEPT
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers["User-Agent"] = config.user_agent
+        session.headers["Accept"] = ACCEPT
+        with self._sessions_lock:
+            self._sessions.append(session)
+        return session
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's HTTP session (the injected one, if any)."""
+        if self._injected is not None:
+            return self._injected
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._equip(requests.Session())
+        return session
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> "Fetcher":
@@ -223,7 +266,10 @@ class Fetcher:
         return cls(config, **kwargs)
 
     def close(self) -> None:
-        self.session.close()
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
     def requested_url(self, url: str) -> str:
         return self.rewrite(url) if self.rewrite else url
@@ -270,47 +316,42 @@ class Fetcher:
                 if not allow(parts.hostname.lower()):
                     raise _Failure("http_error", "redirected to a host this source does not "
                                    f"allow: {parts.hostname}", result.status)
-            resp = self._request(current, conditional, parts.hostname.lower())
-            result.status = resp.status_code
-            if resp.status_code in classify.REDIRECT_STATUSES and resp.headers.get("location"):
-                location = urljoin(current, resp.headers["location"])
-                resp.close()
-                self.throttle.done(parts.hostname.lower())
-                if location in result.redirects or location == result.requested_url:
-                    raise _Failure("http_error", f"redirect loop at {location}", resp.status_code)
-                result.redirects.append(location)
-                current = location
-                continue
-            try:
-                self._finish(result, resp, current, conditional, content_types, start)
-            finally:
-                resp.close()
-                self.throttle.done(parts.hostname.lower())
-            return
+            host = parts.hostname.lower()
+            with self.throttle.turn(host):  # one request at a time to a host, spaced
+                resp = self._request(current, conditional, host)
+                result.status = resp.status_code
+                if resp.status_code in classify.REDIRECT_STATUSES and resp.headers.get("location"):
+                    location = urljoin(current, resp.headers["location"])
+                    resp.close()
+                    if location in result.redirects or location == result.requested_url:
+                        raise _Failure("http_error", f"redirect loop at {location}",
+                                       resp.status_code)
+                    result.redirects.append(location)
+                    current = location
+                    continue
+                try:
+                    self._finish(result, resp, current, conditional, content_types, start)
+                finally:
+                    resp.close()
+                return
         raise _Failure("http_error", f"more than {self.config.max_redirects} redirects")
 
     def _request(self, url: str, conditional: dict[str, str], host: str) -> requests.Response:
-        self.throttle.wait(host)
         try:
             return self.session.get(url, headers=conditional, stream=True, allow_redirects=False,
                                     verify=True, timeout=(self.config.connect_timeout,
                                                           self.config.read_timeout))
         except requests.exceptions.SSLError as exc:
-            self.throttle.done(host)
             raise _Failure("network_error", f"TLS verification failed for {host}: {_first(exc)}")
         except requests.exceptions.ConnectTimeout:
-            self.throttle.done(host)
             raise _Failure("network_error", f"connection to {host} timed out "
                            f"after {self.config.connect_timeout:g}s")
         except requests.exceptions.ReadTimeout:
-            self.throttle.done(host)
             raise _Failure("network_error", f"{host} sent no response within "
                            f"{self.config.read_timeout:g}s")
         except requests.exceptions.RetryError as exc:
-            self.throttle.done(host)
             raise _Failure("network_error", f"gave up on {host} after retries: {_first(exc)}")
         except requests.exceptions.RequestException as exc:
-            self.throttle.done(host)
             raise _Failure("network_error", f"{type(exc).__name__} for {host}: {_first(exc)}")
 
     def _finish(self, result: FetchResult, resp: requests.Response, final_url: str,

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapers.records import Link
 
 _CONTEXT_TAGS = {"li", "tr", "dd", "dt", "p", "td"}
-_HEADINGS = "preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]"
+_HEADING_TAGS = ("h1", "h2", "h3", "h4")
+_SKIPPED = ("#", "mailto:", "javascript:", "tel:")
 
 
 @dataclass
@@ -41,7 +42,12 @@ def _squash(text: str) -> str:
 
 
 def anchors(root, base_url: str) -> list[Anchor]:
-    """Every followable link of an HTML page, in document order."""
+    """Every followable link of an HTML page, in document order.
+
+    A link's heading is the nearest h1-h4 before it in document order that does not contain
+    it (XPath's ``preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]``), found in the
+    same single walk of the tree that finds the links, rather than by one XPath search per link
+    (which read the whole page before each link again)."""
     if root is None:
         return []
     try:
@@ -49,19 +55,40 @@ def anchors(root, base_url: str) -> list[Anchor]:
     except ValueError:  # a malformed href somewhere: keep the links as they are
         pass
     found = []
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
+    headings: list = []  # every heading met so far, in document order
+    heading_text: dict = {}
+    for el in root.iter("a", *_HEADING_TAGS):
+        if el.tag != "a":
+            headings.append(el)
+            continue
+        href = (el.get("href") or "").strip()
+        if not href or href.startswith(_SKIPPED):
             continue
         if urlsplit(href).scheme not in ("http", "https", "file"):
             continue
-        text = _squash(a.text_content()) or _squash(a.get("title") or a.get("aria-label") or "")
-        holder = next((p for p in a.iterancestors() if p.tag in _CONTEXT_TAGS), a.getparent())
+        text = _squash(el.text_content()) or _squash(el.get("title") or el.get("aria-label") or "")
+        ancestors = list(el.iterancestors())
+        holder = next((p for p in ancestors if p.tag in _CONTEXT_TAGS), el.getparent())
         context = _squash(holder.text_content()) if holder is not None else ""
-        heading = a.xpath(_HEADINGS)
+        heading = _heading_before(headings, ancestors)
+        if heading is not None and heading not in heading_text:
+            heading_text[heading] = _squash(heading.text_content())
         found.append(Anchor(canonical(href), text, context,
-                            _squash(heading[0].text_content()) if heading else ""))
+                            heading_text[heading] if heading is not None else ""))
     return found
+
+
+def _heading_before(headings: list, ancestors: list):
+    """The last heading met before a link that is not one of its ancestors (a heading holding
+    the link is not "before" it; one that started before it and does not hold it has ended)."""
+    if not headings:
+        return None
+    holding = {id(a) for a in ancestors} if any(a.tag in _HEADING_TAGS for a in ancestors) \
+        else ()
+    for heading in reversed(headings):
+        if id(heading) not in holding:
+            return heading
+    return None
 
 
 def is_pdf_url(url: str) -> bool:
