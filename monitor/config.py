@@ -119,6 +119,9 @@ class Settings(BaseSettings):
         "Largest body accepted, in bytes."))
     host_min_interval: Number = Field(1.0, ge=0, description=(
         "Least seconds between two requests to the same host."))
+    fetch_concurrency: Whole = Field(8, ge=1, le=64, description=(
+        "How many hosts a poll fetches from at once (1: one request at a time). Never two "
+        "requests to one host at once; one thread writes the database."))
     broken_after: Whole = Field(3, ge=1, description=(
         "Consecutive failed polls after which a source is marked broken."))
     unreachable_after: Whole = Field(3, ge=1, description=(

@@ -114,6 +114,8 @@ def describe(error: dict[str, Any]) -> str:
         return f"must be {ctx['ge']:g} or more"
     if kind == "greater_than":
         return f"must be greater than {ctx['gt']:g}"
+    if kind == "less_than_equal":
+        return f"must be {ctx['le']:g} or less"
     if kind == "literal_error":
         return "must be one of " + ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected"))))
     if kind == "value_error":

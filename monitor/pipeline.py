@@ -91,18 +91,25 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})
 
     fetcher = Fetcher.from_settings(ctx.settings, rewrite=rewrite)
+    workers = getattr(ctx.settings, "fetch_concurrency", 1)
+    ahead = _Ahead(ctx, fetcher, due, workers, now) if workers > 1 else None
     try:
         for i, reg in enumerate(due):
+            if ahead is not None:
+                ahead.up_to(i)
             with ctx.session() as session:
                 # each poll is dated when it starts, not when the cycle started
                 report.polls.append(poll_source(
-                    session, ctx.archive, fetcher, reg, now=now if i == 0 else ctx.now(),
+                    session, ctx.archive, ahead.fetcher if ahead else fetcher, reg,
+                    now=now if i == 0 else ctx.now(),
                     cycle=report.cycle, recheck_days=ctx.settings.recheck_days,
                     broken_after=ctx.settings.broken_after, progress=progress,
                     unreachable_after=ctx.settings.unreachable_after,
                     max_links=ctx.settings.max_links_per_listing,
                     headers=source_headers(session, reg.source, ctx.settings, now=now)))
     finally:
+        if ahead is not None:
+            ahead.close()
         fetcher.close()
     with ctx.session() as session:
         report.statuses = source_statuses(session, pollable, ctx.now(), ctx.settings)
@@ -126,6 +133,47 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     log.info("run finished", extra={"cycle": report.cycle, "failed_sources": report.failed_sources,
                                     "opened": len(report.sync.opened) if report.sync else 0})
     return report
+
+
+class _Ahead:
+    """Fetching several hosts at once (``fetch_concurrency`` > 1): while this thread, the one
+    writer, polls and stores source i, worker threads fetch the listing pages of the sources
+    after it (up to twice as many sources as workers ahead), each with the validators and
+    headers its poll will send (read here, in a session of their own), so that its poll finds
+    them fetched (:class:`monitor.fetch_pool.Prefetcher`). The fetcher keeps one request at a
+    time per host and the host's interval; report links are fetched by the poll itself."""
+
+    def __init__(self, ctx, fetcher: Fetcher, due: list[RegisteredSource], workers: int,
+                 now: datetime) -> None:
+        from monitor.fetch_pool import FetchPool, Prefetcher
+
+        self.ctx, self.due, self.now = ctx, due, now
+        self.pool = FetchPool(fetcher, workers)
+        self.fetcher = Prefetcher(fetcher, self.pool)
+        self.window = 2 * workers
+        self.asked = 0
+
+    def up_to(self, i: int) -> None:
+        from monitor.fetching import _validators_for
+        from scrapers.redact import redact_url
+
+        last = min(len(self.due), i + 1 + self.window)
+        if self.asked >= last:
+            return
+        with self.ctx.session() as session:
+            for reg in self.due[self.asked:last]:
+                source = reg.source
+                headers = source_headers(session, source, self.ctx.settings, now=self.now)
+                for url in source.start_urls:
+                    _snap, validators = _validators_for(session, self.ctx.archive,
+                                                        redact_url(url), now=self.ctx.now())
+                    self.fetcher.prefetch(url, allowed=source.allows_host,
+                                          validators=validators,
+                                          content_types=source.content_types, headers=headers)
+        self.asked = last
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 def _finding_brief(row) -> dict[str, Any]:
