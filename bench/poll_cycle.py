@@ -1,300 +1,301 @@
-"""What a poll cycle costs, and what conditional GET saves.
+"""What a poll cycle costs, beside urlwatch polling the same pages.
 
-A loopback server stands in for N agency sites (default 200): each has a listing page linking
-to one report PDF, served with ETag and Last-Modified. The monitor polls every source twice
-through the real pipeline (Fetcher -> archive -> parser -> database): a first full cycle, then
-a second cycle in which nothing changed. A naive fetcher (plain GETs of every listing and
-report, no validators, no database) does the same two cycles for comparison.
+A loopback server (bench/_listing_sites.py, in its own process) serves N listing pages (default
+200) of about 27 KB with 40 report links each, shaped like the HHS listing, each page on its own
+loopback address as N sources on N hosts would be, with ETag and Last-Modified. The monitor
+polls them through its real pipeline (``monitor.pipeline.run_once``: fetcher, response check,
+archive, the HHS parser, validation, storage, source health and status), one source per page
+whose links are not followed, so that it moves exactly the bytes urlwatch moves: a first full
+cycle (every page new), then a no-change cycle (every page a 304). For each cycle it prints wall
+time, requests, bytes the server sent (status lines, headers and bodies) and SQL statements per
+page (an ``executemany`` counts once).
 
-For each cycle it prints requests, bytes the server sent (headers and bodies), wall time and
-peak Python memory (tracemalloc). Wall time comes from a pass without tracemalloc, memory from
-a second pass with it, because tracing slows Python down. It asserts nothing about time.
+``--peer urlwatch`` runs urlwatch 2.29 (``pip install -e ".[bench]"``) over the same server in
+the same run (bench/_urlwatch_peer.py, its own process, its own default of ten threads) and
+prints the ratios of the monitor's wall times to urlwatch's. Goals: the no-change cycle at most
+1.0 times urlwatch's, the full cycle at most 1.5 times (the monitor parses and stores; urlwatch
+only diffs); at most 5 SQL statements per unchanged page and 15 per changed one; the no-change
+cycle moves at most 5% of the bytes of the full one. Nothing here asserts a time.
 
-Goal: the no-change cycle moves at most 5% of the bytes of the full one, in at most half its
-time. The per-host minimum interval is set to 0 here, since all N sites share one loopback
-host; in production it spaces requests to each agency host.
-
-    python bench/poll_cycle.py [--sources 200] [--report-kb 200] [--database-url URL]
+    python bench/poll_cycle.py [--pages 200] [--peer urlwatch] [--concurrency N]
+                               [--latency S] [--database-url URL] [--profile FILE]
                                [--json] [--quick]
 
-``--json`` prints the figures for bench/report.py; ``--quick`` polls three small sites (a smoke
-run whose figures mean nothing).
+``--json`` prints ``{"full": {"wall_s", "requests", "bytes", "sql_per_page"}, "nochange":
+{...}, "peer": {"full": {"wall_s"}, "nochange": {"wall_s"}} | null, "ratios": {"full",
+"nochange"} | null}``, plus the ``benchmark`` and ``figures`` keys bench/report.py reads.
+``--latency S`` makes every answer wait S seconds, as a distant server's would (loopback answers
+at once, which hides what fetching several hosts at once saves); ``--concurrency N`` sets the
+monitor's ``fetch_concurrency``. ``--profile FILE`` runs the monitor's cycles under cProfile, writes the statistics to FILE
+(``python -m pstats FILE``) and prints the top of the list on stderr. ``--quick`` polls three
+pages (a smoke run whose figures mean nothing).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import re
+import json
+import logging
+import os
+import subprocess
 import sys
 import tempfile
-import threading
 import time
-import tracemalloc
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import requests
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import requests  # noqa: E402
+
 from _figures import at_most, context, print_json  # noqa: E402
-
-from scrapers.http import Fetcher, HttpConfig, mirror_rewrite
-from scrapers.records import CountRecord, Link, ParseResult, ReportRecord
-from scrapers.registry import RegisteredSource
-from scrapers.source import Source
+from _listing_sites import STATS_PATH, host, url  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
-LAST_MODIFIED = format_datetime(datetime(2026, 3, 1, tzinfo=timezone.utc), usegmt=True)
 
-
-# --- the loopback "agency sites" ----------------------------------------------------------
-
-class Stats:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.requests = 0
-        self.bytes = 0
-
-    def snapshot(self) -> tuple[int, int]:
-        with self.lock:
-            return self.requests, self.bytes
-
-
-class _CountingWriter:
-    def __init__(self, raw, stats: Stats) -> None:
-        self._raw, self._stats = raw, stats
-
-    def write(self, data) -> int:
-        with self._stats.lock:
-            self._stats.bytes += len(data)
-        return self._raw.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._raw, name)
-
-
-def make_site(n: int, report_kb: int) -> dict[str, tuple[bytes, str]]:
-    """Path -> (body, content type), laid out as the demo mirror does: /<host>/<path>."""
-    pages = {}
-    filler = ("<p>" + "Family unit actions, fiscal year statistics and notes. " * 20 + "</p>") * 6
-    for i in range(n):
-        host = f"src{i:03d}.agency.gov"
-        listing = (f"<!DOCTYPE html><html><head><title>Reports {i}</title></head><body>"
-                   f"<h1>Reports of site {i}</h1>{filler}<ul><li><a href=\"https://{host}/files/"
-                   f"report-{i}.pdf\">Report {i}</a></li></ul></body></html>").encode()
-        head = f"%PDF-1.4\nTITLE Report {i}\nTOTAL {i}\n".encode()
-        report = head + b"0" * max(0, report_kb * 1024 - len(head))
-        pages[f"/{host}/reports"] = (listing, "text/html; charset=utf-8")
-        pages[f"/{host}/files/report-{i}.pdf"] = (report, "application/pdf")
-    return pages
-
-
-def serve(pages: dict[str, tuple[bytes, str]], stats: Stats) -> ThreadingHTTPServer:
-    etags = {path: '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-             for path, (body, _t) in pages.items()}
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
-        disable_nagle_algorithm = True  # else delayed ACKs add 40 ms to every response
-
-        def setup(self) -> None:
-            super().setup()
-            self.wfile = _CountingWriter(self.wfile, stats)
-
-        def do_GET(self) -> None:
-            with stats.lock:
-                stats.requests += 1
-            page = pages.get(self.path)
-            if page is None:
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body, ctype = page
-            etag = etags[self.path]
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("ETag", etag)
-            self.send_header("Last-Modified", LAST_MODIFIED)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-# --- the sources ---------------------------------------------------------------------------
-
-def parse(doc) -> ParseResult:
-    if doc.is_pdf:
-        text = doc.body[:200].decode("latin-1")
-        title = re.search(r"TITLE (.+)", text).group(1)
-        total = int(re.search(r"TOTAL (\d+)", text).group(1))
-        return ParseResult("1", reports=[ReportRecord(title=title, url=doc.url)],
-                           counts=[CountRecord(0, "separations", "total", "total", "Total", total)])
-    links = re.findall(rb'href="([^"]+)"', doc.body)
-    return ParseResult("1", links=[Link(u.decode()) for u in links])
-
-
-def make_sources(n: int) -> list[RegisteredSource]:
-    return [RegisteredSource(Source(id=f"bench_{i:03d}", agency="DHS", title=f"Bench site {i}",
-                                    start_urls=(f"https://src{i:03d}.agency.gov/reports",),
-                                    allowed_hosts=(f"src{i:03d}.agency.gov",)), parse)
-            for i in range(n)]
-
-
-# --- the two fetchers ----------------------------------------------------------------------
 
 @dataclass
-class Figures:
+class Cycle:
+    wall_s: float
     requests: int
     bytes: int
-    seconds: float
-    peak_bytes: int | None = None
-    failures: int = 0
+    sql_per_page: float | None = None
+
+    def to_json(self) -> dict:
+        out = {"wall_s": round(self.wall_s, 4), "requests": self.requests, "bytes": self.bytes}
+        if self.sql_per_page is not None:
+            out["sql_per_page"] = round(self.sql_per_page, 2)
+        return out
 
 
-def _measure(stats: Stats, work, trace: bool) -> Figures:
-    req0, bytes0 = stats.snapshot()
-    if trace:
-        tracemalloc.start()
-    start = time.perf_counter()
-    failures = work()
-    seconds = time.perf_counter() - start
-    peak = None
-    if trace:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    req1, bytes1 = stats.snapshot()
-    return Figures(req1 - req0, bytes1 - bytes0, seconds, peak, failures)
+class Sites:
+    """The server process: started on enter, stopped (its stdin closed) on exit."""
+
+    def __init__(self, pages: int, latency: float = 0.0) -> None:
+        self.pages, self.latency = pages, latency
+
+    def __enter__(self) -> "Sites":
+        self.proc = subprocess.Popen([sys.executable, str(BENCH / "_listing_sites.py"),
+                                      "--pages", str(self.pages),
+                                      "--latency", str(self.latency)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        if line[:1] != ["READY"]:
+            self.proc.kill()
+            raise SystemExit("the loopback sites did not start")
+        self.port = int(line[1])
+        self.http = requests.Session()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.http.close()
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def urls(self) -> list[str]:
+        return [url(i, self.port) for i in range(self.pages)]
+
+    def stats(self) -> tuple[int, int]:
+        data = self.http.get(f"http://{host(0)}:{self.port}{STATS_PATH}", timeout=10).json()
+        return data["requests"], data["bytes"]
 
 
-def monitor_cycles(base: str, sources, stats: Stats, database_url: str | None,
-                   trace: bool) -> list[Figures]:
-    from sqlalchemy.orm import Session
+def bench_sources(sites: Sites):
+    """One source per page: the HHS source's parser and shapes, on that page's host only, its
+    report links not followed."""
+    from scrapers.registry import RegisteredSource, load_source
 
-    from monitor.db import make_engine, upgrade
-    from monitor.fetching import new_cycle, poll_source
-    from scrapers.archive import Archive
+    hhs = load_source("hhs_separated_children")
+    return [RegisteredSource(replace(hhs.source, id=f"bench_hhs_{i:03d}", start_urls=(u,),
+                                     allowed_hosts=(host(i),), follow_links=False), hhs.parse)
+            for i, u in enumerate(sites.urls())]
 
+
+def monitor_cycles(sites: Sites, database_url: str | None, profile: str | None,
+                   concurrency: int | None = None) -> tuple[Cycle, Cycle, list[str]]:
+    from sqlalchemy import event
+
+    from monitor.config import load_settings
+    from monitor.context import Context
+    from monitor.pipeline import run_once
+
+    sources = bench_sources(sites)
+    failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="poll-cycle-") as tmp:
-        engine = make_engine(database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
-        upgrade(engine)
-        archive = Archive(Path(tmp) / "archive")
-        fetcher = Fetcher(HttpConfig(user_agent="separation-reporting-monitor/bench (+bench@example.org)",
-                                     retries=0, host_min_interval=0.0),
-                          rewrite=mirror_rewrite(base))
+        env = {"MONITOR_HOME": tmp, "MONITOR_CONTACT": "bench@localhost"}
+        if database_url:
+            env["MONITOR_DATABASE_URL"] = database_url
+        if concurrency:
+            env["MONITOR_FETCH_CONCURRENCY"] = str(concurrency)
+        ctx = Context(load_settings(env))
+        statements = [0]
 
-        def cycle(now: datetime):
-            def work() -> int:
-                failures = 0
-                cycle_id = new_cycle(now)
-                for reg in sources:
-                    with Session(engine, expire_on_commit=False) as session:
-                        result = poll_source(session, archive, fetcher, reg, now=now,
-                                             cycle=cycle_id)
-                        session.commit()
-                    failures += sum(not r.succeeded for r in result.runs)
-                return failures
-            return work
+        def count(*_args) -> None:
+            statements[0] += 1
 
-        figures = [_measure(stats, cycle(T0), trace),
-                   _measure(stats, cycle(T0 + timedelta(days=1)), trace)]
-        fetcher.close()
-        engine.dispose()
-    return figures
+        event.listen(ctx.engine, "before_cursor_execute", count)  # after the migrations
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+
+        def one(now: datetime) -> Cycle:
+            req0, bytes0 = sites.stats()
+            sql0 = statements[0]
+            if profiler:
+                profiler.enable()
+            started = time.perf_counter()
+            report = run_once(ctx, now=now, every_source=True, registered=sources,
+                              evaluate=False, notify=False)
+            wall = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+            req1, bytes1 = sites.stats()
+            failures.extend(f"{r.source}: {r.url}: {r.outcome} {r.error or ''}".strip()
+                            for p in report.polls for r in p.runs if not r.succeeded)
+            return Cycle(wall, req1 - req0, bytes1 - bytes0,
+                         (statements[0] - sql0) / max(1, len(sources)))
+
+        try:
+            full = one(T0)
+            nochange = one(T0 + timedelta(days=1))
+        finally:
+            event.remove(ctx.engine, "before_cursor_execute", count)
+            ctx.engine.dispose()
+        if profiler:
+            import pstats
+
+            profiler.dump_stats(profile)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+    return full, nochange, failures
 
 
-def naive_cycles(base: str, sources, stats: Stats, trace: bool) -> list[Figures]:
-    """GET every listing and report each cycle: no validators, no memory of the last cycle."""
-    rewrite = mirror_rewrite(base)
-    http = requests.Session()
-
-    def work() -> int:
-        failures = 0
-        for reg in sources:
-            for url in reg.source.start_urls:
-                page = http.get(rewrite(url), timeout=30)
-                hashlib.sha256(page.content).hexdigest()
-                for link in re.findall(rb'href="([^"]+)"', page.content):
-                    report = http.get(rewrite(link.decode()), timeout=30)
-                    hashlib.sha256(report.content).hexdigest()
-                    failures += report.status_code != 200
-                failures += page.status_code != 200
-        return failures
-
-    figures = [_measure(stats, work, trace), _measure(stats, work, trace)]
-    http.close()
-    return figures
+def urlwatch_cycles(sites: Sites) -> tuple[Cycle, Cycle]:
+    try:
+        import urlwatch  # noqa: F401
+    except ImportError:
+        raise SystemExit('--peer urlwatch needs urlwatch: pip install -e ".[bench]"') from None
+    with tempfile.TemporaryDirectory(prefix="poll-cycle-urlwatch-") as tmp:
+        urls_file = Path(tmp) / "urls.txt"
+        urls_file.write_text("\n".join(sites.urls()) + "\n")
+        cycles = []
+        req0, bytes0 = sites.stats()
+        proc = subprocess.run([sys.executable, str(BENCH / "_urlwatch_peer.py"), str(urls_file),
+                               str(Path(tmp) / "work")], capture_output=True, text=True,
+                              timeout=3600)
+        if proc.returncode != 0:
+            raise SystemExit(f"urlwatch failed: {proc.stderr.strip()[-2000:]}")
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        req1, bytes1 = sites.stats()
+        # urlwatch runs both cycles in one process: the server's counts are split by cycle below
+        for name in ("full", "nochange"):
+            cycles.append(Cycle(data[name]["wall_s"], 0, 0))
+        cycles[0].requests = cycles[1].requests = (req1 - req0) // 2
+        cycles.append(Cycle(0, req1 - req0, bytes1 - bytes0))
+    return cycles[0], cycles[1], cycles[2]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sources", type=int, default=200)
-    parser.add_argument("--report-kb", type=int, default=200)
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--peer", choices=["urlwatch"],
+                        help="Also run this tool over the same pages and print the ratios.")
     parser.add_argument("--database-url", help="Default: a SQLite file in a temporary directory.")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="S",
+                        help="Delay every answer by S seconds (a distant server); default 0.")
+    parser.add_argument("--concurrency", type=int, metavar="N",
+                        help="The monitor's fetch_concurrency (default: the setting's, 8).")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="Run the monitor's cycles under cProfile; write the stats here.")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--quick", action="store_true",
-                        help="Three small sites: checks the benchmark runs, measures nothing.")
+                        help="Three pages: checks the benchmark runs, measures nothing.")
     args = parser.parse_args(argv)
     if args.quick:
-        args.sources, args.report_kb = 3, 4
+        args.pages = 3
+    logging.disable(logging.WARNING)
+    os.environ.pop("MONITOR_CONFIG", None)  # the benchmark's settings only
 
-    stats = Stats()
-    server = serve(make_site(args.sources, args.report_kb), stats)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    sources = make_sources(args.sources)
-    try:
-        timed = monitor_cycles(base, sources, stats, args.database_url, trace=False)
-        traced = monitor_cycles(base, sources, stats, args.database_url, trace=True)
-        naive_timed = naive_cycles(base, sources, stats, trace=False)
-        naive_traced = naive_cycles(base, sources, stats, trace=True)
-    finally:
-        server.shutdown()
+    peer_moved: dict = {}
+    with Sites(args.pages, args.latency) as sites:
+        full, nochange, failures = monitor_cycles(sites, args.database_url, args.profile,
+                                                  args.concurrency)
+        peer = None
+        if args.peer == "urlwatch":
+            peer_full, peer_nochange, peer_total = urlwatch_cycles(sites)
+            peer = {"full": {"wall_s": round(peer_full.wall_s, 4)},
+                    "nochange": {"wall_s": round(peer_nochange.wall_s, 4)}}
+            peer_moved = {"requests": peer_total.requests, "bytes": peer_total.bytes}
+    ratios = None
+    if peer:
+        ratios = {"full": round(full.wall_s / peer["full"]["wall_s"], 3),
+                  "nochange": round(nochange.wall_s / peer["nochange"]["wall_s"], 3)}
+    byte_share = nochange.bytes / full.bytes if full.bytes else 0.0
 
-    full, none = timed
-    byte_share = none.bytes / full.bytes if full.bytes else 0.0
-    time_share = none.seconds / full.seconds if full.seconds else 0.0
+    figures = [
+        at_most("SQL statements per page, full cycle", full.sql_per_page, 15),
+        at_most("SQL statements per page, no-change cycle", nochange.sql_per_page, 5),
+        at_most("no-change cycle's bytes, share of a full cycle's", 100 * byte_share, 5, "%"),
+        context("full cycle wall time", full.wall_s, "s"),
+        context("no-change cycle wall time", nochange.wall_s, "s"),
+        context("failed requests", len(failures)),
+    ]
+    if ratios:
+        figures[3:3] = [
+            at_most("full cycle wall time, times urlwatch's", ratios["full"], 1.5, "x"),
+            at_most("no-change cycle wall time, times urlwatch's", ratios["nochange"], 1.0, "x"),
+        ]
     if args.json:
-        print_json("poll_cycle", [
-            at_most("no-change cycle's bytes, share of a full cycle's", 100 * byte_share, 5, "%"),
-            at_most("no-change cycle's wall time, share of a full cycle's", 100 * time_share,
-                    50, "%"),
-            context("full cycle wall time", full.seconds, "s"),
-            context("full cycle peak memory", traced[0].peak_bytes / 2**20, "MiB"),
-            context("failed requests", sum(f.failures for f in timed)),
-        ], {"sources": args.sources, "report_kb": args.report_kb,
-            "requests": [full.requests, none.requests],
-            "naive_no_change_bytes": naive_timed[1].bytes})
+        out = {"full": full.to_json(), "nochange": nochange.to_json(), "peer": peer,
+               "ratios": ratios}
+        print_json("poll_cycle", figures, {"pages": args.pages, "failures": failures[:10],
+                                          "concurrency": args.concurrency,
+                                          "latency_s": args.latency,
+                                          "peer_both_cycles": peer_moved or None},
+                   stream=_Merge(out))
         return 0
-    print(f"{args.sources} sources on {base}, one listing + one {args.report_kb} KiB report each")
-    print(f"{'fetcher':<9}{'cycle':<16}{'requests':>9}{'bytes sent':>14}{'wall s':>9}"
-          f"{'peak MiB':>10}{'failed':>8}")
-    rows = [("monitor", timed, traced), ("naive", naive_timed, naive_traced)]
-    for name, by_time, by_memory in rows:
-        for label, t, m in zip(("1 full", "2 no change"), by_time, by_memory):
-            print(f"{name:<9}{label:<16}{t.requests:>9}{t.bytes:>14,}{t.seconds:>9.2f}"
-                  f"{m.peak_bytes / 2**20:>10.1f}{t.failures:>8}")
-    print(f"monitor no-change cycle vs full: {byte_share:.2%} of the bytes (goal <= 5%), "
-          f"{time_share:.0%} of the time (goal <= 50%)")
-    print(f"naive no-change cycle vs monitor's: {naive_timed[1].bytes / max(1, none.bytes):.0f}x "
-          f"the bytes, {naive_timed[1].requests} requests against {none.requests}")
+    print(f"{args.pages} listing pages of ~27 KB with 40 links, one loopback host each "
+          f"(port {sites.port}, answers delayed {args.latency:g} s); the monitor through "
+          f"run_once, SQLite unless --database-url")
+    print(f"{'who':<10}{'cycle':<11}{'wall s':>9}{'requests':>10}{'bytes sent':>13}"
+          f"{'SQL/page':>10}")
+    for label, c in (("full", full), ("no change", nochange)):
+        print(f"{'monitor':<10}{label:<11}{c.wall_s:>9.2f}{c.requests:>10}{c.bytes:>13,}"
+              f"{c.sql_per_page:>10.1f}")
+    if peer:
+        for label, key in (("full", "full"), ("no change", "nochange")):
+            print(f"{'urlwatch':<10}{label:<11}{peer[key]['wall_s']:>9.2f}")
+        print(f"urlwatch, both cycles: {peer_moved['requests']} requests, "
+              f"{peer_moved['bytes']:,} bytes sent")
+        print(f"monitor / urlwatch: full cycle {ratios['full']:.2f}x (goal <= 1.5), no-change "
+              f"cycle {ratios['nochange']:.2f}x (goal <= 1.0)")
+    print(f"no-change cycle: {byte_share:.2%} of the full cycle's bytes (goal <= 5%)")
+    for line in failures[:10]:
+        print(f"FAILED {line}")
     return 0
+
+
+class _Merge:
+    """A stream for print_json that adds the issue's keys to its object before printing."""
+
+    def __init__(self, extra: dict) -> None:
+        self.extra, self.parts = extra, []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        if text.endswith("\n"):
+            data = json.loads("".join(self.parts))
+            data.update(self.extra)
+            sys.stdout.write(json.dumps(data, default=str) + "\n")
+            self.parts = []
+
 
 if __name__ == "__main__":
     sys.exit(main())

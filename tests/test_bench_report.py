@@ -44,3 +44,20 @@ def test_a_benchmark_that_fails_or_prints_no_figures_is_a_row_saying_so(tmp_path
     table = report.rows([crashed, quiet, {"benchmark": "ok", "figures": [
         {"figure": "speed", "value": 7.0, "unit": "s", "goal": "<= 5 s", "met": False}]}])
     assert [r[-1].split(":")[0] for r in table] == ["NOT RUN", "NOT RUN", "NOT MET"]
+
+
+def test_poll_cycle_prints_the_figures_of_each_cycle_in_the_agreed_shape():
+    """bench/poll_cycle.py --json: {"full": {...}, "nochange": {...}, "peer", "ratios"} beside
+    the figures bench/report.py reads (without --peer, peer and ratios are null)."""
+    proc = subprocess.run([sys.executable, str(BENCH / "poll_cycle.py"), "--quick", "--json"],
+                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert {"full", "nochange", "peer", "ratios", "figures"} <= set(data)
+    for cycle in ("full", "nochange"):
+        assert set(data[cycle]) == {"wall_s", "requests", "bytes", "sql_per_page"}
+        assert data[cycle]["requests"] == 3  # one listing page per loopback host
+        assert data[cycle]["sql_per_page"] > 0
+    assert data["full"]["bytes"] > 3 * 27_000 > 100 * data["nochange"]["bytes"]  # 304s
+    assert data["peer"] is None and data["ratios"] is None
+    assert data["details"]["failures"] == []
