@@ -221,6 +221,10 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
         from monitor.candidates import store_candidates  # requirements in an official text
 
         store_candidates(session, source.id, snapshot, result.candidates, now)
+    if result.congress and outcome == "ok":
+        from monitor.congress_record import store_congress  # Congress.gov's record
+
+        store_congress(session, source.id, snapshot, parse, result.congress, now)
     if outcome in _METADATA_OUTCOMES:
         # the analyst views' current figures and revisions (a new reading, or a report's
         # metadata that ranks it among the others)

@@ -109,11 +109,13 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
     # Reporting requirements found in an official text (scrapers.discovery.Candidate).
     candidates: list[Any] = field(default_factory=list)
+    # Congress's record: requirements and communications (scrapers.congress).
+    congress: list[Any] = field(default_factory=list)
 
     @property
     def yielded_anything(self) -> bool:
         return bool(self.reports or self.counts or self.statements or self.links
-                    or self.candidates)
+                    or self.candidates or self.congress)
 
     def problem_kinds(self) -> set[str]:
         return {p.kind for p in self.problems}
@@ -136,4 +138,6 @@ class ParseResult:
         }
         if self.candidates:  # only sources that read official texts yield them
             out["candidates"] = [c.to_json() for c in self.candidates]
+        if self.congress:  # only the Congress.gov sources yield them
+            out["congress"] = [c.to_json() for c in self.congress]
         return out

@@ -139,7 +139,7 @@ def outcome(result: ParseResult, shape: Shape | None = None) -> str:
         return "ok" if result.yielded_anything else "empty"
     if not result.yielded_anything:
         return "ok" if shape.allow_empty else "empty"
-    if len(result.links) + len(result.reports) < shape.min_items:
+    if len(result.links) + len(result.reports) + len(result.congress) < shape.min_items:
         return "layout_changed"
     if len(result.counts) < shape.min_counts:
         return "layout_changed"

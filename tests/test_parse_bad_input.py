@@ -66,16 +66,24 @@ def _pdf(draw) -> bytes:
     return buf.getvalue()
 
 
-def _parse_all(body: bytes, content_type: str | None = None):
+# Sources that read only an API's JSON answers (Congress.gov): a PDF or an HTML page is never
+# their document, so it is ``wrong_type`` or ``layout_changed``, never read for text.
+JSON_ONLY = {r.id for r in all_sources() if set(r.source.content_types) == {"application/json"}}
+
+
+def _parse_all(body: bytes, content_type: str | None = None, *, json_only: bool = False):
     for registered in all_sources():
-        yield registered.id, validate(registered.parse(Document(body, "https://www.dhs.gov/x",
-                                                                content_type)))
+        if (registered.id in JSON_ONLY) == json_only:
+            yield registered.id, validate(registered.parse(
+                Document(body, "https://www.dhs.gov/x", content_type)))
 
 
 def test_a_pdf_without_a_text_layer_is_empty():
     body = _pdf(lambda c: c.rect(100, 100, 200, 200, fill=1))  # a scan: shapes, no text
     for sid, result in _parse_all(body):
         assert [p.kind for p in result.problems] == ["empty"], sid
+    for sid, result in _parse_all(body, json_only=True):
+        assert [p.kind for p in result.problems] == ["wrong_type"], sid
 
 
 def test_a_pdf_is_recognised_by_its_bytes_whatever_the_content_type_says():
@@ -83,15 +91,23 @@ def test_a_pdf_is_recognised_by_its_bytes_whatever_the_content_type_says():
     for sid, result in _parse_all(body, "text/html"):
         assert result.reports and result.reports[0].page_count == 1, sid
         assert "layout_changed" in result.problem_kinds()
+    assert JSON_ONLY, "the Congress.gov sources read JSON only"
+    for sid, result in _parse_all(body, "application/json", json_only=True):
+        assert not result.yielded_anything and result.problem_kinds() == {"wrong_type"}, sid
 
 
 def test_html_without_report_or_links_is_layout_changed_and_whitespace_is_empty():
-    for sid, result in _parse_all(b"<html><body><p>Site maintenance.</p></body></html>"):
-        assert [p.kind for p in result.problems] == ["layout_changed"], sid
-    for sid, result in _parse_all(b" \n\t  "):
-        assert [p.kind for p in result.problems] == ["empty"], sid
+    for json_only in (False, True):
+        for sid, result in _parse_all(b"<html><body><p>Site maintenance.</p></body></html>",
+                                      json_only=json_only):
+            assert [p.kind for p in result.problems] == ["layout_changed"], sid
+        for sid, result in _parse_all(b" \n\t  ", json_only=json_only):
+            assert [p.kind for p in result.problems] == ["empty"], sid
     for sid, result in _parse_all(b"<html><body><script>var x = 1;</script></body></html>"):
         assert [p.kind for p in result.problems] == ["empty"], sid
+    for sid, result in _parse_all(b"<html><body><script>var x = 1;</script></body></html>",
+                                  json_only=True):
+        assert [p.kind for p in result.problems] == ["layout_changed"], sid
 
 
 def test_random_and_mangled_bodies_never_raise():
@@ -106,8 +122,10 @@ def test_random_and_mangled_bodies_never_raise():
                 mangled[rng.randrange(len(doc) - 10)] = rng.randrange(256)
             bodies.append(bytes(mangled))
     bodies += [b"%PDF-1.4", b"%PDF-1.4\n%%EOF", html[: len(html) // 3], b"<", b"\x00" * 100]
+    bodies += [b'{"houseRequirements": [', b'{"houseCommunication": {"number": "x"}}', b"[]",
+               b'{"error": "x"}', b'{"houseRequirements": [null, 1, {"url": 5}]}']
     for body in bodies:
-        for sid, result in _parse_all(body):
+        for sid, result in [*_parse_all(body), *_parse_all(body, json_only=True)]:
             assert {p.kind for p in result.problems} <= set(PROBLEM_KINDS), sid
             assert result.yielded_anything or result.problems, sid
             assert all(c.value == c.value and c.value >= 0 for c in result.counts)

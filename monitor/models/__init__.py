@@ -18,6 +18,9 @@ from monitor.models.candidates import (  # noqa: F401 - registers the discovery 
     CANDIDATE_STATUSES, CitationVerification, RequirementCandidate,
 )
 from monitor.models.commands import COMMAND_STATES, CommandRun  # noqa: F401
+from monitor.models.congress import (  # noqa: F401 - registers Congress's record
+    CongressCommunicationRow, CongressRequirementRow,
+)
 from monitor.models.delivery import (  # noqa: F401 - registers the outbox tables
     DELIVERY_STATES, Delivery, DeliveryAttempt, OutboxItem, OutboxMessage,
 )
