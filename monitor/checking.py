@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 
-def check_all(rules_dir=None, verified: dict | None = None) -> dict[str, Any]:
+def check_all(rules_dir=None, verified: dict | None = None, congress=None) -> dict[str, Any]:
     """``verified``: (obligation id, citation id) -> where an official text was found to carry
-    the citation's words (``monitor.candidates.verifications``); such a text is verified."""
+    the citation's words (``monitor.candidates.verifications``); such a text is verified.
+    ``congress``: Congress's record as stored (``rules.congress.CongressRecord``), whose House
+    requirements citing a law an obligation cites, claimed by none, are listed."""
     from rules.cases import run_case
     from rules.obligations import BUNDLED_DIR, ObligationError, is_draft, load_obligation_file
     from scrapers.registry import load_source, source_ids
@@ -63,9 +65,22 @@ def check_all(rules_dir=None, verified: dict | None = None) -> dict[str, Any]:
                                 f"evidence with `monitor evidence {ob.id} ...`)")
         warnings.extend(citation_warnings(ob, verified))
 
+    unclaimed = []
+    if congress is not None:
+        from rules.congress import unclaimed_requirements
+
+        unclaimed = unclaimed_requirements(obligations, congress)
+        for req in unclaimed:
+            agency = req["agency"] or "agency not given"
+            frequency = req["frequency"] or "frequency not given"
+            citing = ", ".join(req["obligations_citing_the_law"])
+            warnings.append(
+                f"Congress.gov House requirement {req['number']} ({req['legal_authority']}; "
+                f"{agency}; {frequency}) cites a law that {citing} cite(s), and no rule claims "
+                "it: name it in that rule's congress_requirements if it is the same mandate")
     return {"ok": not errors, "errors": errors, "warnings": warnings,
             "obligations": [ob.id for ob in obligations], "cases_passed": cases_passed,
-            "sources": sources}
+            "sources": sources, "unclaimed_congress_requirements": unclaimed}
 
 
 def citation_references(node: Any, path: str = "") -> Iterator[tuple[str, str]]:

@@ -202,4 +202,7 @@ def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
     scope = Scope(session, as_of, tuple(sorted(set(source_ids))),
                   tuple(sorted(set(obligation_ids))), _registered(), stale_after,
                   unreachable_after or UNREACHABLE_AFTER, whole_reads)
-    return Facts.build(source_facts(scope), report_facts(scope), evidence_facts(scope))
+    from monitor.congress_facts import congress_record  # Congress's own record
+
+    return Facts.build(source_facts(scope), report_facts(scope), evidence_facts(scope),
+                       congress_record(session, as_of, stale_after))

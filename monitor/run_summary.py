@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from monitor.pipeline import RunReport
+from rules.congress import congress_line
 
 
 def _evidence_line(evidence: dict[str, Any]) -> str:
@@ -22,6 +23,8 @@ def _evidence_line(evidence: dict[str, Any]) -> str:
                      "lists no such report")
     if evidence.get("quote"):
         parts.append(f"quote: \"{str(evidence['quote'])[:100]}\"")
+    if congress_line(evidence):
+        parts.append(congress_line(evidence))
     citation = evidence.get("citation")
     if isinstance(citation, dict):
         cite = " ".join(str(citation[k]) for k in ("public_law", "section") if citation.get(k))

@@ -145,6 +145,31 @@ class CaseEvidence(_Strict):
     _period = field_validator("period")(_check_period)
 
 
+class CaseCommunication(_Strict):
+    """An executive communication in Congress's record (rules/congress.py)."""
+
+    key: str
+    chamber: Literal["House", "Senate"] = "House"
+    received_on: date
+    agency: str | None = None
+    abstract: str | None = None
+    requirements: tuple[int, ...] = ()
+    laws: tuple[str, ...] = ()  # "116-94 sec. 235"
+    period: PeriodText | None = None  # the period its text names
+    seen_at: AwareDatetime | None = None  # default: the end of received_on in Washington
+
+    _period = field_validator("period")(_check_period)
+
+
+class CaseCongress(_Strict):
+    """Congress's record as the Congress.gov sources read it; ``read_state`` (not configured,
+    broken...) makes it unusable; ``last_read`` defaults to the case's as_of."""
+
+    communications: tuple[CaseCommunication, ...] = ()
+    read_state: str | None = None
+    last_read: AwareDatetime | None = None
+
+
 class CaseExpect(_Strict):
     kind: Literal[KINDS]  # type: ignore[valid-type]
     period: PeriodText | None = None  # the finding's period (start is compared; a month or a range)
@@ -169,6 +194,7 @@ class Case(_Strict):
     sources: dict[str, CaseSource] = {}
     reports: tuple[CaseReport, ...] = ()
     evidence: tuple[CaseEvidence, ...] = ()
+    congress: CaseCongress | None = None  # default: no record given (no congress evidence)
     tolerance: float = Field(0.10, ge=0)
     scope: CaseScope | None = None
     expect: tuple[CaseExpect, ...] = ()

@@ -16,6 +16,7 @@ from rules.calendar import as_instant, end_of_day
 from rules.case_models import (
     Case, CaseCount, CaseExpect, CaseListingRead, CaseRead, CaseReport,
 )
+from rules.congress import CommunicationFact, CongressRecord
 from rules.engine import evaluate
 from rules.facts import (
     DEFAULT_STALE_AFTER, CountFact, ListingRead, EvidenceFact, Facts, ProblemFact, ReadFact, ReportFact, SourceFact,
@@ -118,7 +119,22 @@ def case_facts(ob: Obligation, case: Case) -> Facts:
         start, end = _period(e.period)
         evidence.append(EvidenceFact(ob.id, e.date, e.note, e.by,
                                      e.recorded_at or end_of_day(e.date), start, end))
-    return Facts.build(sources, reports, evidence)
+    return Facts.build(sources, reports, evidence, _congress(case, as_of))
+
+
+def _congress(case: Case, as_of) -> CongressRecord | None:
+    if case.congress is None:
+        return None
+    comms = []
+    for c in case.congress.communications:
+        start, end = _period(c.period)
+        comms.append(CommunicationFact(
+            key=c.key, chamber=c.chamber, seen_at=c.seen_at or end_of_day(c.received_on),
+            received_on=c.received_on, agency=c.agency, abstract=c.abstract,
+            requirement_numbers=c.requirements, laws=c.laws, period_start=start,
+            period_end=end, period_text=c.period))
+    return CongressRecord(communications=tuple(comms), read_state=case.congress.read_state,
+                          first_read=WATCHED_SINCE, last_read=case.congress.last_read or as_of)
 
 
 def _describe(f: Finding) -> str:

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from rules.calendar import eastern_date
+from rules.congress import CongressRecord
 from rules.periods import Period
 from scrapers.vocabulary import HealthState, Outcome, values
 
@@ -274,10 +275,13 @@ class Facts:
     sources: dict[str, SourceFact] = field(default_factory=dict)
     reports_by_source: dict[str, tuple[ReportFact, ...]] = field(default_factory=dict)
     evidence_by_obligation: dict[str, tuple[EvidenceFact, ...]] = field(default_factory=dict)
+    # Congress's record (rules/congress.py); None when the shell gave none (a rule's cases).
+    congress: CongressRecord | None = None
 
     @classmethod
     def build(cls, sources: Iterable[SourceFact] = (), reports: Iterable[ReportFact] = (),
-              evidence: Iterable[EvidenceFact] = ()) -> "Facts":
+              evidence: Iterable[EvidenceFact] = (),
+              congress: CongressRecord | None = None) -> "Facts":
         by_source: dict[str, list[ReportFact]] = {}
         for report in reports:
             by_source.setdefault(report.source_id, []).append(report)
@@ -287,7 +291,7 @@ class Facts:
         return cls({s.id: s for s in sources},
                    {k: tuple(sorted(v, key=lambda r: (r.first_seen, r.url)))
                     for k, v in by_source.items()},
-                   {k: tuple(v) for k, v in by_obligation.items()})
+                   {k: tuple(v) for k, v in by_obligation.items()}, congress)
 
     def source(self, source_id: str) -> SourceFact:
         return self.sources.get(source_id) or SourceFact(source_id, implemented=False)
@@ -307,4 +311,5 @@ class Facts:
         reports = dict(self.reports_by_source)
         reports[report.source_id] = tuple(sorted(
             reports.get(report.source_id, ()) + (report,), key=lambda r: (r.first_seen, r.url)))
-        return Facts(dict(self.sources), reports, dict(self.evidence_by_obligation))
+        return Facts(dict(self.sources), reports, dict(self.evidence_by_obligation),
+                     self.congress)

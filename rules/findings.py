@@ -25,7 +25,7 @@ KINDS = values(FindingKind)
 # The kind of findings the shell raises about its own operation (monitor/operator_findings.py):
 # not the engine's, so not in KINDS; their families are not in FAMILIES either.
 OPERATOR_KIND = "review"
-FAMILIES = ("timeliness", "content", "revision", "removal", "anomaly", "review")
+FAMILIES = ("timeliness", "content", "revision", "removal", "anomaly", "review", "publication")
 FAMILY_KINDS = {
     "timeliness": ("missing", "late", "unknown"),
     "content": ("incomplete", "unknown"),
@@ -33,12 +33,13 @@ FAMILY_KINDS = {
     "removal": ("removed",),
     "anomaly": ("anomaly",),
     "review": ("unknown",),
+    "publication": ("not_public",),
 }
 SEVERITIES = ("high", "medium", "low")
 
 # Order used to tell an escalation from a de-escalation when a finding changes kind.
 KIND_RANK = {"unknown": 0, "revised": 1, "anomaly": 1, "removed": 2, "incomplete": 2,
-             "late": 3, "missing": 4, OPERATOR_KIND: 0}
+             "late": 3, "missing": 4, OPERATOR_KIND: 0, "not_public": 3}
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,6 +234,11 @@ class Obligation(_Strict):
     effective_until: date | None = None
     checks: tuple[str, ...] = Field(min_length=1)
     cross_agency: CrossAgency | None = None
+    # Congress.gov House requirement numbers that are this obligation's own (rules/congress.py).
+    congress_requirements: tuple[int, ...] = ()
+    # The law says the report must also be made "publicly available online": a report Congress
+    # received that the agency's site does not carry is `not_public` (check `not_public`).
+    publicly_available_online: bool = False
     assumptions: tuple[Assumption, ...] = ()
     notes: str | None = None
     cases: tuple[Case, ...] = ()
@@ -272,7 +277,23 @@ class Obligation(_Strict):
                 raise FieldProblem(f"assumptions[{i}].field", f"{assumption.field!r} is not a "
                                                               "field of the rule")
         self._check_checks_fit()
+        self._check_congress()
         return self
+
+    def _check_congress(self) -> None:
+        numbers = self.congress_requirements
+        for i, number in enumerate(numbers):
+            if number <= 0:
+                raise FieldProblem(f"congress_requirements[{i}]", "a House requirement number is "
+                                                                  "a positive whole number")
+            if number in numbers[:i]:
+                raise FieldProblem(f"congress_requirements[{i}]", f"{number} is named twice")
+        if "not_public" in self.checks and not self.publicly_available_online:
+            raise FieldProblem("publicly_available_online", "the not_public check needs the law "
+                                                            "to require publication online (true)")
+        if "not_public" in self.checks and self.cadence.kind not in ("monthly", "fiscal_year",
+                                                                     "one_time"):
+            raise FieldProblem("checks", "not_public needs a dated cadence")
 
     def _check_segments(self, by_id: dict[str, Citation]) -> None:
         previous_end: Period | None = None

@@ -117,6 +117,7 @@ class FindingKind(StrEnum):
     REVISED = "revised"
     REMOVED = "removed"
     ANOMALY = "anomaly"
+    NOT_PUBLIC = "not_public"  # Congress received it; the agency's site does not carry it
 
 
 class FindingState(StrEnum):

@@ -21,6 +21,7 @@ PRODUCED_BY = {
     "inconsistent_totals": lambda f: f.kind == "anomaly" and not f.subject.startswith("compare:"),
     "cross_agency_totals": lambda f: f.kind == "anomaly" and f.subject.startswith("compare:"),
     "manual_review": lambda f: f.family == "review",
+    "not_public": lambda f: f.kind == "not_public",
 }
 
 

@@ -9,7 +9,9 @@ def register(sub) -> None:
         description="Loads every rules/obligations/*.yaml (file and field named on error), runs "
                     "each rule's own cases, and loads every scrapers/sources/<id>.py. Warnings "
                     "(not errors): a rule watching a source that is not implemented yet, a "
-                    "deadline computed from a citation whose text was not verified.")
+                    "deadline computed from a citation whose text was not verified, a "
+                    "Congress.gov House requirement (as stored) whose legal authority cites a "
+                    "law a rule cites and that no rule claims in its congress_requirements.")
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
     p.set_defaults(handler=run)
 
@@ -17,7 +19,7 @@ def register(sub) -> None:
 def run(args, ctx) -> int:
     from monitor.checking import check_all
 
-    report = check_all(verified=_verified(ctx))
+    report = check_all(verified=_verified(ctx), congress=_congress(ctx))
     if args.json:
         from monitor.output import print_json
 
@@ -33,9 +35,7 @@ def run(args, ctx) -> int:
     return 1 if report["errors"] else 0
 
 
-def _verified(ctx) -> dict:
-    """Citations an official text verified (`monitor candidates`), when the configured database
-    exists; `check` never creates one."""
+def _database_exists(ctx) -> bool:
     from pathlib import Path
 
     from sqlalchemy.engine import make_url
@@ -44,7 +44,25 @@ def _verified(ctx) -> dict:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if not database or database == ":memory:" or not Path(database).expanduser().exists():
-            return {}
+            return False
+    return True
+
+
+def _congress(ctx):
+    """Congress's record as stored (House requirements), when the database exists."""
+    if not _database_exists(ctx):
+        return None
+    from monitor.congress_facts import congress_record
+
+    with ctx.session() as session:
+        return congress_record(session, ctx.now())
+
+
+def _verified(ctx) -> dict:
+    """Citations an official text verified (`monitor candidates`), when the configured database
+    exists; `check` never creates one."""
+    if not _database_exists(ctx):
+        return {}
     from monitor.candidates import verifications
 
     with ctx.session() as session:

@@ -29,6 +29,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+
+from rules.congress import congress_line
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -145,6 +147,7 @@ def _item(row: FindingRow, kind: str, state: str, ev: dict) -> dict[str, Any]:
         "due": row.due.isoformat() if row.due else None, "days_late": ev.get("days_late"),
         "url": url, "url_label": what, "reason": ev.get("reason"),
         "since": row.first_detected_at, "quote": ev.get("quote"), "page": ev.get("page"),
+        "congress": congress_line(ev),
     }
 
 

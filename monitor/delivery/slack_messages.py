@@ -22,6 +22,8 @@ from datetime import datetime
 from typing import Any, Iterable
 from urllib.parse import quote, urlsplit
 
+from rules.congress import congress_line
+
 HEADER_MAX, SECTION_MAX, FIELD_MAX, CONTEXT_MAX = 150, 3000, 2000, 2000
 MAX_BLOCKS, MAX_FIELDS = 50, 10
 FALLBACK_MAX = 3000
@@ -32,11 +34,13 @@ KIND_LABEL = {
     "missing": "Missing report", "late": "Late report", "incomplete": "Incomplete report",
     "unknown": "Cannot tell (unknown)", "revised": "Figures revised", "removed": "Report removed",
     "anomaly": "Anomaly in the figures", "review": "Monitor needs a person",
+    "not_public": "Sent to Congress, not public",
 }
 KIND_EMOJI = {
     "missing": ":red_circle:", "late": ":large_orange_circle:",
     "incomplete": ":large_yellow_circle:", "unknown": ":grey_question:", "revised": ":pencil2:",
     "removed": ":wastebasket:", "anomaly": ":warning:", "review": ":wrench:",
+    "not_public": ":lock:",
 }
 OPERATOR = "operator"  # obligation id of operator findings (monitor/operator_findings.py)
 CHANGE_PREFIX = {"opened": "", "reopened": "Reopened: ", "resolved": "Resolved: ",
@@ -121,6 +125,7 @@ def alert_item(row, transition=None) -> dict[str, Any]:
         "listing_url": listing.get("url"), "listing_sha256": listing.get("sha256"),
         "quote": ev.get("quote"), "page": ev.get("page"),
         "at": transition.detected_at.isoformat() if transition is not None else None,
+        "congress": congress_line(ev),
     }
 
 
@@ -184,6 +189,8 @@ def _evidence_blocks(item: dict) -> list[dict]:
         lines.append("• Listing read: " + link(item["listing_url"])
                      + (f" (sha256 `{mrkdwn_escape(item['listing_sha256'])}`)"
                         if item["listing_sha256"] else "") + " links no such report")
+    if item.get("congress"):
+        lines.append("• Congress: " + mrkdwn_escape(item["congress"]))
     blocks = [{"type": "section", "text": mrkdwn("*Evidence*\n" + "\n".join(lines))}] \
         if lines else []
     quoted = []

@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 from rules.checks.anomaly import cross_agency_totals, inconsistent_totals
 from rules.checks.changes import removed, revised
 from rules.checks.content import content
+from rules.checks.publication import not_public
 from rules.checks.review import manual_review
 from rules.checks.timeliness import timeliness
 from rules.obligations import CHECK_NAMES
@@ -25,6 +26,7 @@ CHECKS: dict[str, Callable[..., Iterable]] = {
     "inconsistent_totals": inconsistent_totals,
     "cross_agency_totals": cross_agency_totals,
     "manual_review": manual_review,
+    "not_public": not_public,
 }
 
 if set(CHECKS) != set(CHECK_NAMES):  # pragma: no cover - a mistake when adding a check

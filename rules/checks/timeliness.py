@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from rules.absence import absence, observability
+from rules.congress import congress_evidence
 from rules.evaluation import Evaluation
 from rules.facts import EvidenceFact, ReportFact
 from rules.findings import Finding
@@ -140,6 +141,9 @@ def _finding(ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str,
     evidence["period"] = due.period.evidence()
     evidence.update(due.evidence)
     evidence.update(extra)
+    congress = congress_evidence(ob, ev.facts.congress, due.period, due.deadline, ev.as_of)
+    if congress is not None:  # did the report reach Congress? (rules/congress.py)
+        evidence["congress"] = congress
     label = due.period.label if ob.cadence.kind != "one_time" else \
         f"the one-time requirement of {due.period.start}"
     return Finding(
