@@ -182,7 +182,8 @@ class Settings(BaseSettings):
     govinfo_api_key: Secret = Field(None, description=(
         "GovInfo API key (secret; for the official-records sources still to come)."))
     congress_api_key: Secret = Field(None, description=(
-        "Congress.gov API key (secret; for the official-records sources still to come)."))
+        "Congress.gov API key (secret; sent in the X-Api-Key header by the "
+        "congress_requirements and congress_communications sources)."))
 
     _config_file: Path | None = PrivateAttr(None)
 
