@@ -235,6 +235,7 @@ class _Poll:
         self.max_links = max_links
         self.clock0 = fetcher.clock()
         self.runs: list[RequestSummary] = []
+        self.last_result: FetchResult | None = None
 
     def at(self) -> datetime:
         """Wall time now, derived from the poll's `now` and the fetcher's (injectable) clock."""
@@ -244,8 +245,10 @@ class _Poll:
         return self.source.allows_host(host) or (self.extra_host is not None
                                                  and host == self.extra_host)
 
-    def fetch(self, url: str, *, listing: bool) -> tuple[RequestSummary, Intake | None]:
-        """Request ``url`` (the real one); everything stored or reported names it redacted."""
+    def fetch(self, url: str, *, listing: bool,
+              max_bytes: int | None = None) -> tuple[RequestSummary, Intake | None]:
+        """Request ``url`` (the real one); everything stored or reported names it redacted.
+        ``max_bytes`` lowers the body cap (a JSON page); ``last_result`` keeps the answer."""
         shown = redact_url(url)
         if self.progress:
             self.progress(f"{self.source.id}: {shown}")
@@ -254,7 +257,8 @@ class _Poll:
         sent_snapshot, validators = _validators_for(session, self.archive, shown, now=started)
         result = self.fetcher.fetch(url, allowed=self.allowed, validators=validators,
                                     content_types=self.source.content_types,
-                                    headers=self.headers)
+                                    headers=self.headers, max_bytes=max_bytes)
+        self.last_result = result
         finished = started + timedelta(seconds=result.elapsed)
         requested = redact_url(result.requested_url)
         run = FetchRun(source_id=self.source.id, url=shown,

@@ -280,20 +280,23 @@ class Fetcher:
     def fetch(self, url: str, *, allowed: Callable[[str], bool] | Iterable[str],
               validators: Validators | None = None,
               content_types: tuple[str, ...] = ("text/html", "application/pdf"),
-              headers: dict[str, str] | None = None) -> FetchResult:
+              headers: dict[str, str] | None = None,
+              max_bytes: int | None = None) -> FetchResult:
         """GET canonical ``url`` (rewritten if a rewrite is set); never raises for network or
         server behaviour. ``allowed`` says which hosts redirects may reach (a predicate or a list
         of hosts); the rewritten URL's own host is always allowed. ``headers`` are sent with
         every hop (an API key in ``X-Api-Key``: put its value in ``HttpConfig.secrets`` too, so
-        that no error text can show it)."""
+        that no error text can show it). ``max_bytes`` lowers the body cap for this request (a
+        JSON page of an API is far smaller than a report)."""
         requested = self.requested_url(url)
         allow = _allow_predicate(allowed, extra=host_of(requested) if self.rewrite else None)
         result = FetchResult(url=url, requested_url=requested, outcome="network_error")
         start = self.clock()
         sent = dict(headers or {})
         sent.update(validators.headers() if validators else {})
+        cap = self.config.max_bytes if max_bytes is None else min(max_bytes, self.config.max_bytes)
         try:
-            self._fetch(result, requested, allow, sent, content_types, start)
+            self._fetch(result, requested, allow, sent, content_types, start, cap)
         except _Failure as failure:
             result.outcome = failure.outcome
             result.error = self.redact(failure.reason)
@@ -304,7 +307,8 @@ class Fetcher:
         return result
 
     def _fetch(self, result: FetchResult, current: str, allow: Callable[[str], bool],
-               conditional: dict[str, str], content_types: tuple[str, ...], start: float) -> None:
+               conditional: dict[str, str], content_types: tuple[str, ...], start: float,
+               cap: int) -> None:
         for hop in range(self.config.max_redirects + 1):
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -330,7 +334,7 @@ class Fetcher:
                     current = location
                     continue
                 try:
-                    self._finish(result, resp, current, conditional, content_types, start)
+                    self._finish(result, resp, current, conditional, content_types, start, cap)
                 finally:
                     resp.close()
                 return
@@ -350,12 +354,16 @@ class Fetcher:
             raise _Failure("network_error", f"{host} sent no response within "
                            f"{self.config.read_timeout:g}s")
         except requests.exceptions.RetryError as exc:
-            raise _Failure("network_error", f"gave up on {host} after retries: {_first(exc)}")
+            # "Retry-After Ns" (a wait longer than the cap) first, so a caller can read it
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            said = str(reason) if isinstance(reason, ResponseError) else _first(exc)
+            raise _Failure("network_error", f"gave up on {host} after retries: {said}")
         except requests.exceptions.RequestException as exc:
             raise _Failure("network_error", f"{type(exc).__name__} for {host}: {_first(exc)}")
 
     def _finish(self, result: FetchResult, resp: requests.Response, final_url: str,
-                conditional: dict[str, str], content_types: tuple[str, ...], start: float) -> None:
+                conditional: dict[str, str], content_types: tuple[str, ...], start: float,
+                cap: int) -> None:
         result.final_url = final_url
         result.headers = {k.lower(): v for k, v in resp.headers.items()}
         result.content_type = resp.headers.get("content-type")
@@ -367,11 +375,11 @@ class Fetcher:
             return
         declared = resp.headers.get("content-length")
         if 200 <= status < 300 and declared and declared.isdigit() \
-                and int(declared) > self.config.max_bytes:
+                and int(declared) > cap:
             raise _Failure("too_large", f"Content-Length {int(declared):,} bytes exceeds the "
-                           f"cap of {self.config.max_bytes:,}", status)
+                           f"cap of {cap:,}", status)
         # Error pages are only read far enough to recognise a denial page.
-        limit = self.config.max_bytes if 200 <= status < 300 else classify.HEAD_BYTES
+        limit = cap if 200 <= status < 300 else classify.HEAD_BYTES
         body = self._read(resp, limit, start, result, truncate=not 200 <= status < 300)
         verdict = classify.classify_response(status, result.headers, body[:classify.HEAD_BYTES],
                                              url=result.url, final_url=final_url,
