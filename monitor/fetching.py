@@ -345,6 +345,12 @@ def _due(session: Session, url: str, now: datetime, recheck_days: int) -> bool:
     return last is None or now - last >= timedelta(days=recheck_days)
 
 
+def _api_sources() -> tuple[str, ...]:
+    from monitor.congress_poll import CONGRESS_SOURCES
+
+    return CONGRESS_SOURCES
+
+
 def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
                 registered: RegisteredSource, *, now: datetime, cycle: str,
                 urls: Sequence[str] | None = None, explicit: bool = False,
@@ -380,6 +386,11 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     health_before = before.state if before is not None else None
 
     links: list[str] = []
+    if urls is None and not explicit and source.id in _api_sources():
+        from monitor.congress_poll import poll_congress  # a JSON API: its own walk
+
+        poll_congress(session, poll, now=now)
+        targets = []
     for url in targets:
         is_listing = listing if listing is not None else url in source.start_urls
         summary, intake = poll.fetch(url, listing=is_listing)

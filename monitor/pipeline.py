@@ -85,7 +85,9 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
         ctx.note_cycle(report.cycle)  # so an interrupted run is marked with what it stored
     candidates = registered if registered is not None else all_sources()
     # a source without start URLs takes documents by hand (`monitor ingest`) and is not polled
-    pollable = [r for r in candidates if r.source.start_urls]
+    from monitor.congress_poll import pollable as _pollable  # Congress.gov: only with its key
+
+    pollable = [r for r in candidates if _pollable(r, ctx.settings)]
     with ctx.session() as session:
         due = pollable if every_source else sources_due(session, pollable, now)
     report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import load_settings
+from monitor.congress_poll import pollable
 from monitor.context import Context
 from monitor.db import make_engine
 from monitor.demo_server import DemoServer, load_manifests
@@ -29,7 +30,8 @@ from monitor.service import ServeOptions, Service, digest_slots
 from scrapers.registry import all_sources, load_source
 
 UTC = timezone.utc
-SOURCES = tuple(r.id for r in all_sources() if r.source.start_urls)  # the polled ones
+# the polled ones: with no Congress.gov key configured, its two sources are not polled
+SOURCES = tuple(r.id for r in all_sources() if pollable(r, None))
 LISTINGS = {s: len(load_source(s).source.start_urls) for s in SOURCES}
 T1 = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
 T2 = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # the Tuesday after: Monday 09:00 EDT has passed

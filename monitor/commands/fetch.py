@@ -94,7 +94,9 @@ def run(args: argparse.Namespace, ctx) -> int:
     from scrapers.registry import all_sources, load_source
 
     # --all polls every source that has start URLs (one without takes documents by hand)
-    registered = [r for r in all_sources() if r.source.start_urls] if args.all \
+    from monitor.congress_poll import pollable
+
+    registered = [r for r in all_sources() if pollable(r, ctx.settings)] if args.all \
         else [load_source(args.source)]
     fetcher = Fetcher.from_settings(ctx.settings,
                                     rewrite=mirror_rewrite(args.mirror) if args.mirror else None)

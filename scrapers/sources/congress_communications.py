@@ -47,17 +47,14 @@ from scrapers.source import Shape, Source
 # 116th Congress) on. A new Congress is one more pair of start URLs.
 CONGRESSES = (116, 117, 118, 119)
 
-# The lists it reads once polling is wired to the shared JSON-API fetching (rate limit, key
-# header, offset paging); until then communications come in by `monitor ingest`.
-API_START_URLS = tuple(with_params(f"https://{API_HOST}/v3/{chamber}-communication/{c}/ec",
-                                   format="json", limit=PAGE_LIMIT, offset=0)
-                       for c in CONGRESSES for chamber in ("house", "senate"))
-
 SOURCE = Source(
     id="congress_communications",
     agency="Congress",
     title="Congress.gov: executive communications received by the House and the Senate",
-    start_urls=(),
+    # walked page by page by monitor/congress_poll.py (polled only with congress_api_key set)
+    start_urls=tuple(with_params(f"https://{API_HOST}/v3/{chamber}-communication/{c}/ec",
+                                 format="json", limit=PAGE_LIMIT, offset=0)
+                     for c in CONGRESSES for chamber in ("house", "senate")),
     allowed_hosts=(API_HOST,),
     content_types=("application/json",),
     poll_every=timedelta(days=1),

@@ -42,16 +42,13 @@ from scrapers.congress import (
 from scrapers.records import Document, Link, ParseResult, Problem
 from scrapers.source import Shape, Source
 
-# The list it reads once polling is wired to the shared JSON-API fetching (rate limit, key
-# header, offset paging); until then requirements come in by `monitor ingest`.
-API_START_URLS = (with_params(f"https://{API_HOST}/v3/house-requirement", format="json",
-                              limit=PAGE_LIMIT, offset=0),)
-
 SOURCE = Source(
     id="congress_requirements",
     agency="Congress",
     title="Congress.gov: House reporting requirements and their matching communications",
-    start_urls=(),
+    # walked page by page by monitor/congress_poll.py (polled only with congress_api_key set)
+    start_urls=(with_params(f"https://{API_HOST}/v3/house-requirement", format="json",
+                            limit=PAGE_LIMIT, offset=0),),
     allowed_hosts=(API_HOST,),
     content_types=("application/json",),
     poll_every=timedelta(days=1),
