@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.models import FetchRun, SourceHealthEvent
 from monitor.models.congress import CongressCommunicationRow, CongressRequirementRow
+from scrapers.vocabulary import SUCCESS_OUTCOMES
 from rules.congress import (
     COMMUNICATIONS_SOURCE, CommunicationFact, CongressRecord, RequirementFact,
 )
@@ -23,25 +25,34 @@ from rules.congress import (
 
 def congress_record(session: Session, as_of: datetime,
                     stale_after: timedelta | None = None) -> CongressRecord:
-    from monitor.facts import _registered, _source_fact
+    from scrapers.registry import source_ids
 
-    registered = _registered()
-    state, first, last = None, None, None
-    if COMMUNICATIONS_SOURCE not in registered:
+    state, first, last = _source_state(session, COMMUNICATIONS_SOURCE, as_of)
+    if COMMUNICATIONS_SOURCE not in source_ids():
         read_state = "no source reads Congress.gov's communications"
+    elif first is None:
+        read_state = f"{COMMUNICATIONS_SOURCE} was never read (is congress_api_key set?)"
+    elif state == "broken":
+        read_state = f"{COMMUNICATIONS_SOURCE} is broken"
     else:
-        src = _source_fact(session, COMMUNICATIONS_SOURCE, registered[COMMUNICATIONS_SOURCE],
-                           as_of, stale_after)
-        state, first, last = src.state, src.first_success_at, src.last_success_at
-        if first is None:
-            read_state = (f"{COMMUNICATIONS_SOURCE} was never read (is congress_api_key set?)")
-        elif state == "broken":
-            read_state = f"{COMMUNICATIONS_SOURCE} is broken"
-        else:
-            read_state = None
+        read_state = None
     return CongressRecord(communications=_communications(session, as_of),
                           requirements=_requirements(session, as_of), read_state=read_state,
                           first_read=first, last_read=last)
+
+
+def _source_state(session: Session, source_id: str, as_of: datetime):
+    """(health state, first and last successful fetch) of a source as of ``as_of``."""
+    event = session.scalar(select(SourceHealthEvent.to_state)
+                           .where(SourceHealthEvent.source_id == source_id,
+                                  SourceHealthEvent.at <= as_of)
+                           .order_by(SourceHealthEvent.at.desc(), SourceHealthEvent.id.desc())
+                           .limit(1))
+    first, last = session.execute(
+        select(func.min(FetchRun.started_at), func.max(FetchRun.started_at))
+        .where(FetchRun.source_id == source_id, FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+               FetchRun.started_at <= as_of)).one()
+    return event, first, last
 
 
 def _communications(session: Session, as_of: datetime) -> tuple[CommunicationFact, ...]:
