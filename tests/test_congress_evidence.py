@@ -5,6 +5,7 @@ requirement numbers, validated by the loader; unclaimed requirements are found."
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 
 import pytest
@@ -154,3 +155,21 @@ def test_unclaimed_requirements_cite_a_law_an_obligation_cites():
     found = unclaimed_requirements([ob], record)
     assert [r["number"] for r in found] == [2, 4]
     assert found[0]["obligations_citing_the_law"] == ["test_monthly"]
+
+
+def test_slack_shows_what_congress_received_and_never_an_unknown_line():
+    from types import SimpleNamespace
+
+    from monitor.delivery import slack_messages as m
+
+    def row(f):
+        return SimpleNamespace(id=7, obligation_id=f.obligation, kind=f.kind, family=f.family,
+                               severity=f.severity, summary=f.summary, evidence=f.evidence,
+                               period_start=f.period_start, period_end=f.period_end, due=f.due)
+
+    received = _jan(evaluate([_ob()], _facts([_comm()]), AS_OF))
+    for kind in ("missing", "not_public"):
+        text = json.dumps(m.post_message([m.alert_item(row(received[kind]))], "opened"))
+        assert "Congress: received by Congress on 2020-02-04" in text
+    unknown = _jan(evaluate([_ob()], _facts(read_state="never read"), AS_OF))["missing"]
+    assert "Congress:" not in json.dumps(m.post_message([m.alert_item(row(unknown))], "opened"))
