@@ -236,3 +236,10 @@ def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(db_url, tm
     assert KEY not in stored + capture_text(tmp_path / "home" / "archive") + caplog.text
     assert KEY not in json.dumps([r.to_json() for p in report.polls for r in p.runs],
                                  default=str)
+
+
+def test_sources_says_the_congress_sources_wait_for_their_key(cli_db):
+    rc, out, _err = cli_db("sources")
+    assert rc == 0
+    assert "congress_communications: not polled until congress_api_key is set" in out
+    assert "congress_requirements: not polled until congress_api_key is set" in out
