@@ -243,3 +243,17 @@ def test_sources_says_the_congress_sources_wait_for_their_key(cli_db):
     assert rc == 0
     assert "congress_communications: not polled until congress_api_key is set" in out
     assert "congress_requirements: not polled until congress_api_key is set" in out
+
+
+def test_an_api_error_fails_the_poll_and_the_next_poll_reads_what_it_missed(session, archive,
+                                                                           rsps):
+    rsps.get(REQ_LIST, json=_req_list([1, 2]))
+    rsps.get(f"{API}/house-requirement/1", json=_requirement(1))
+    rsps.get(f"{API}/house-requirement/2", status=500, body="Internal Server Error")
+    _poll(session, archive)
+    assert [r.number for r in session.scalars(select(CongressRequirementRow))] == [1]
+    runs = session.scalars(select(FetchRun).order_by(FetchRun.id)).all()
+    assert [(r.outcome, r.http_status) for r in runs][-1] == ("http_error", 500)
+    rsps.replace(responses.GET, f"{API}/house-requirement/2", json=_requirement(2))
+    _poll(session, archive, now=T0.replace(day=3))
+    assert sorted(r.number for r in session.scalars(select(CongressRequirementRow))) == [1, 2]
