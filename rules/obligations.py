@@ -30,7 +30,7 @@ ACCEPTABLE_STATUSES = values(StatementStatus.STATED, StatementStatus.NOT_REQUIRE
 # rules/checks/, which imports this module (never the other way round) and refuses to load if
 # its CHECKS table and these names differ.
 CHECK_NAMES = ("timeliness", "content", "revised", "removed", "inconsistent_totals",
-               "cross_agency_totals", "manual_review")
+               "cross_agency_totals", "manual_review", "not_public")
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "obligations"
 
