@@ -365,6 +365,12 @@ class Obligation(_Strict):
         watched = set(self.sources)
         if self.cross_agency is not None:
             watched.add(self.cross_agency.compare_source)
+        if {"timeliness", "not_public"} & set(self.checks):
+            # what Congress received is in their evidence (rules/congress.py): a new reading
+            # of Congress's record evaluates them again
+            from rules.congress import COMMUNICATIONS_SOURCE, REQUIREMENTS_SOURCE
+
+            watched |= {COMMUNICATIONS_SOURCE, REQUIREMENTS_SOURCE}
         return watched
 
 

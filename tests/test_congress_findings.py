@@ -91,3 +91,13 @@ def test_check_lists_requirements_citing_a_rules_law_that_no_rule_claims(cli_db)
     assert unclaimed[90236]["obligations_citing_the_law"] == ["dhs_family_unit_actions_monthly"]
     rc, out, _err = cli_db("check")
     assert rc == 0 and "House requirement 90236" in out and "no rule claims it" in out
+
+
+def test_a_new_communication_alone_brings_the_obligation_up_for_evaluation_again():
+    from rules.engine import affected_obligations
+    from rules.obligations import load_obligations
+
+    obligations = load_obligations()
+    affected = affected_obligations(obligations, ["congress_communications"])
+    assert "hhs_separated_children_monthly" in affected
+    assert "dhs_separation_oig_crcl_24h" not in affected  # manual review: no Congress evidence

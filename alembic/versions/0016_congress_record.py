@@ -6,7 +6,7 @@ communications the House and the Senate received are Congress's own record of wh
 and what reached it. One row per reading (snapshot, parser version), never updated.
 
 Revision ID: 0016_congress_record
-Revises: 0018_analyst_indexes
+Revises: 0020_evaluation_facts
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from monitor.models.base import UTCDateTime
 
 revision = "0016_congress_record"
-down_revision = "0018_analyst_indexes"
+down_revision = "0020_evaluation_facts"
 branch_labels = None
 depends_on = None
 
