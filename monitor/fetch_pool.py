@@ -175,12 +175,16 @@ class Prefetcher:
 
     def fetch(self, url: str, *, allowed: Callable[[str], bool], validators: Any = None,
               content_types: tuple[str, ...] = ("text/html", "application/pdf"),
-              headers: dict[str, str] | None = None) -> FetchResult:
-        pending = self._ahead.pop(self._key(url, validators, content_types, headers), None)
+              headers: dict[str, str] | None = None,
+              max_bytes: int | None = None) -> FetchResult:
+        # a request under a lower body cap (a JSON API's page) is not the one prefetched
+        pending = None if max_bytes is not None else \
+            self._ahead.pop(self._key(url, validators, content_types, headers), None)
         if pending is not None:
             return pending.take().result
         return self.fetcher.fetch(url, allowed=allowed, validators=validators,
-                                  content_types=content_types, headers=headers)
+                                  content_types=content_types, headers=headers,
+                                  max_bytes=max_bytes)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.fetcher, name)
