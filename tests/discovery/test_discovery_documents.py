@@ -17,12 +17,15 @@ from scrapers.discovery.layout import units
 from scrapers.discovery.patterns import PatternsError, build, load
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The GovInfo renditions are the source's fixtures (one copy, also read by the golden parser
+# test, the demo and the candidate tests).
+GOVINFO = Path(__file__).resolve().parent.parent / "fixtures" / "govinfo_appropriations"
 HOUSE = "https://www.govinfo.gov/content/pkg/CRPT-116hrpt180/html/CRPT-116hrpt180.htm"
 BOTH = ["House Committee on Appropriations", "Senate Committee on Appropriations"]
 
 
 def _read(name: str, context: DocumentContext):
-    body = (FIXTURES / name).read_bytes()
+    body = (GOVINFO / name if (GOVINFO / name).exists() else FIXTURES / name).read_bytes()
     result = discover_document(body, context, "text/html")
     assert result.problem is None
     # every quote is the official text's own words, whatever the layout did
@@ -32,7 +35,7 @@ def _read(name: str, context: DocumentContext):
 
 
 def test_committee_report_in_gpo_html():
-    found = _read("crpt_house_report_reconstructed.htm", context_for("CRPT-116hrpt180", url=HOUSE))
+    found = _read("crpt_116hrpt180_htm_reconstructed.htm", context_for("CRPT-116hrpt180", url=HOUSE))
     assert [(c.citation.heading, c.citation.page, c.agency, c.deadline.cadence) for c in found] == [
         ("U.S. Customs and Border Protection -- Operations and Support -- Family Separations",
          "24", "CBP", "one_time"),
@@ -56,7 +59,7 @@ def test_committee_report_in_gpo_html():
 
 
 def test_public_law_in_gpo_html():
-    found = _read("plaw_supplemental_reconstructed.htm", DocumentContext("PLAW-116publ26"))
+    found = _read("plaw_116publ26_htm_reconstructed.htm", DocumentContext("PLAW-116publ26"))
     assert [c.citation.section for c in found] == ["sec. 408", "sec. 501(a)"]
     sec408, sec501 = found
     # "the Secretary" under "TITLE IV--DEPARTMENT OF HEALTH AND HUMAN SERVICES"
