@@ -133,3 +133,151 @@ class ApiPoll:
         """After the poll: an answer that got through resolves a refused-key finding."""
         if self.answered and not any(p.kind == "access" for p in self.problems):
             resolve_refused_key(self.session, self.spec, now=self.poll.at())
+
+
+# --- polling a source read through a JSON API ----------------------------------------------
+
+# Each poll reads from the last successful one less this overlap (late-indexed packages).
+OVERLAP = timedelta(days=2)
+# How many links deep a poll follows from a listing (summary -> granules -> granule -> text).
+MAX_DEPTH = 4
+
+
+def api_key_configured(source, settings) -> bool:
+    """Whether the secret setting of the source's API key has a value."""
+    spec = source.api
+    value = getattr(settings, spec.key_setting, None)
+    reveal = getattr(value, "get_secret_value", None)
+    return bool(reveal() if reveal else value)
+
+
+def not_configured_reason(source, settings) -> str | None:
+    """Why a JSON-API source is not polled (its key is not set), or None."""
+    if source.api is None or api_key_configured(source, settings):
+        return None
+    env = "MONITOR_" + source.api.key_setting.upper()
+    return (f"not configured: {source.api.key_setting} ({env}) is not set, so {source.id} is "
+            "not polled and what it would find is unknown")
+
+
+def since_for(session: Session, source, now: datetime) -> datetime:
+    """Where a poll starts reading: the last successful poll less :data:`OVERLAP`, or
+    ``source.api_lookback`` before now the first time."""
+    from monitor.health import health_of
+
+    health = health_of(session, source.id)
+    if health is not None and health.last_success_at is not None:
+        last = health.last_success_at
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=now.tzinfo)
+        return min(last, now) - OVERLAP
+    return now - source.api_lookback
+
+
+def poll_api_source(session: Session, archive, fetcher, registered, *, now: datetime,
+                    cycle: str, recheck_days: int = 7, broken_after: int = 3,
+                    progress: Callable[[str], None] | None = None,
+                    headers: dict[str, str] | None = None,
+                    unreachable_after: int = 3):
+    """Poll a source read through a JSON API (``Source.api``): walk its listings
+    (``Source.api_listings(since)``), then follow the links its parser finds, breadth first and
+    at most :data:`MAX_DEPTH` deep, fetching each document not retrieved for ``recheck_days``.
+
+    The poll fails (and ``since`` stays where it was, so the next poll reads the same window)
+    when a listing could not be read whole, or the API stopped answering (a refused key, a rate
+    limit, the hourly budget). A listed document that fails is that document's problem (its
+    fetch state), as for any source. Without the key's header the source is not polled at all.
+    """
+    from collections import deque
+    from urllib.parse import urlsplit
+
+    from monitor.fetching import (
+        FETCH_FAILURES, PARSE_FAILURES, PollResult, _due, _Poll, note_document_fetch,
+    )
+    from monitor.health import health_of, record_poll
+    from monitor.store import ensure_source, record_listing
+    from scrapers.http import host_of
+    from scrapers.redact import redact_url
+
+    source = registered.source
+    spec = source.api
+    ensure_source(session, source, now)
+    before = health_of(session, source.id)
+    health_before = before.state if before is not None else None
+    result = PollResult(source=source.id, cycle=cycle, explicit=False, runs=[],
+                        health_before=health_before, health_after=health_before, failed=False,
+                        consecutive_failures=before.consecutive_failures if before else 0)
+    if spec.key_header not in (headers or {}):
+        result.not_configured = (f"not configured: {spec.key_setting} is not set; "
+                                 f"{source.id} was not polled")
+        return result
+    poll = _Poll(session, archive, fetcher, registered, now, cycle, None, progress, headers)
+    apoll = ApiPoll(session, poll, spec, now=now)
+    since = since_for(session, source, now)
+    failures: list[str] = []
+    links: list[str] = []
+    for listing in source.api_listings(since):
+        if apoll.stopped:
+            break
+        items, found = apoll.listing(listing.url, listing.items_key,
+                                     lambda item, k=listing.key: item.get(k))
+        links.extend(found)
+        if items is None:
+            failures.append(f"{redact_url(listing.url)}: {apoll.problems[-1].kind}: "
+                            f"{apoll.problems[-1].detail}")
+        elif items.missing:
+            failures.append(f"{redact_url(listing.url)}: {items.missing} of {items.expected} "
+                            "listed packages never arrived (results shifted while paging); "
+                            "the same window is read again next poll")
+    queue = deque((url, 1) for url in dict.fromkeys(links))
+    seen: set[str] = set()
+    while queue and not apoll.stopped:
+        url, depth = queue.popleft()
+        if url in seen:
+            continue
+        seen.add(url)
+        if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(host_of(url)):
+            result.skipped_links.append(redact_url(url))
+            continue
+        if not _due(session, url, poll.at(), recheck_days):
+            continue
+        got = apoll.document(url)
+        if got is None:
+            continue
+        summary, intake = got
+        note_document_fetch(session, source.id, summary, unreachable_after=unreachable_after)
+        if intake is not None and intake.outcome == "ok" and intake.links:
+            # what a summary leads to is listed on it (a report row with its own fetch state)
+            record_listing(session, source, summary.url, intake.links, poll.at())
+            if depth < MAX_DEPTH:
+                queue.extend((link.url, depth + 1) for link in intake.links
+                             if link.url not in seen)
+    if apoll.stopped:
+        problem = next(p for p in apoll.problems if p.kind in ("access", "rate_limited", "budget"))
+        failures.append(f"{spec.name} {problem.kind}: {problem.detail}")
+    apoll.finish()
+    result.runs = poll.runs
+    result.api_problems = [f"{p.kind}: {p.detail} ({p.url})" for p in apoll.problems]
+    listing_failed = [r for r in poll.runs if r.listing and
+                      (r.outcome in FETCH_FAILURES or r.outcome in PARSE_FAILURES)]
+    result.failed = bool(failures or listing_failed)
+    error = failures[0] if failures else (
+        f"{listing_failed[0].url}: {listing_failed[0].error}" if listing_failed else None)
+    change = record_poll(session, source.id, failed=result.failed,
+                         outcome=(listing_failed[0].outcome if listing_failed else
+                                  "api_error" if failures else "ok"),
+                         error=error, now=poll.at(), broken_after=broken_after)
+    result.health_after = change.after
+    result.consecutive_failures = change.consecutive_failures
+    return result
+
+
+def is_polled(registered, settings) -> bool:
+    """Whether a run polls the source: one read through a JSON API (``Source.api``) when its key
+    is set; one with start URLs as :func:`monitor.congress_poll.pollable` says (the Congress.gov
+    ones only with their key)."""
+    if registered.source.api is not None:
+        return not_configured_reason(registered.source, settings) is None
+    from monitor.congress_poll import pollable
+
+    return pollable(registered, settings)

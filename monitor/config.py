@@ -180,7 +180,8 @@ class Settings(BaseSettings):
     digest_timezone: TimeZone = Field("America/New_York", description=(
         "Time zone of digest_day/digest_time and of the ISO weeks the digest covers."))
     govinfo_api_key: Secret = Field(None, description=(
-        "GovInfo API key (secret; for the official-records sources still to come)."))
+        "GovInfo API key (secret), sent in X-Api-Key by source govinfo_appropriations; unset: "
+        "that source is not polled (not configured)."))
     congress_api_key: Secret = Field(None, description=(
         "Congress.gov API key (secret; sent in the X-Api-Key header by the "
         "congress_requirements and congress_communications sources)."))

@@ -102,6 +102,8 @@ class PollResult:
     failed: bool
     consecutive_failures: int = 0
     skipped_links: list[str] = field(default_factory=list)  # off the source's hosts
+    not_configured: str | None = None  # an API source without its key: not polled, and why
+    api_problems: list[str] = field(default_factory=list)  # what a JSON API answered badly
 
     @property
     def succeeded(self) -> bool:
@@ -375,6 +377,13 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     ``max_links`` caps the links taken from each listing page (``settings.max_links_per_listing``).
     """
     source = registered.source
+    if source.api is not None and urls is None:  # read through a JSON API (monitor/apipoll.py)
+        from monitor.apipoll import poll_api_source
+
+        return poll_api_source(session, archive, fetcher, registered, now=now, cycle=cycle,
+                               recheck_days=recheck_days, broken_after=broken_after,
+                               progress=progress, headers=headers,
+                               unreachable_after=unreachable_after)
     ensure_source(session, source, now)
     targets = list(urls) if urls is not None else list(source.start_urls)
     extra_host = host_of(targets[0]) if explicit and targets else None
@@ -451,9 +460,10 @@ def next_poll_at(session: Session, reg: RegisteredSource) -> datetime | None:
     timing jitter: a daily cron job that fires at 06:00 must find yesterday's poll, which began
     at 06:00:02, due again. None when it was never polled (due now). Ingested copies are not
     polls."""
+    polled = FetchRun.listing.is_(True) if reg.source.api is not None else \
+        FetchRun.url.in_([redact_url(u) for u in reg.source.start_urls])  # an API: its listings
     last = session.scalar(select(FetchRun.started_at)
-                          .where(FetchRun.source_id == reg.id,
-                                 FetchRun.url.in_([redact_url(u) for u in reg.source.start_urls]),
+                          .where(FetchRun.source_id == reg.id, polled,
                                  or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE))
                           .order_by(FetchRun.started_at.desc()).limit(1))
     if last is None:

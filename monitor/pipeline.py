@@ -84,10 +84,12 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     if hasattr(ctx, "note_cycle"):
         ctx.note_cycle(report.cycle)  # so an interrupted run is marked with what it stored
     candidates = registered if registered is not None else all_sources()
-    # a source without start URLs takes documents by hand (`monitor ingest`) and is not polled
-    from monitor.congress_poll import pollable as _pollable  # Congress.gov: only with its key
+    # a source without start URLs takes documents by hand (`monitor ingest`) and is not polled;
+    # one read through an API whose key is not set is not polled either (status: not configured)
+    from monitor.apipoll import is_polled
 
-    pollable = [r for r in candidates if _pollable(r, ctx.settings)]
+    listed = [r for r in candidates if r.source.polled]
+    pollable = [r for r in listed if is_polled(r, ctx.settings)]
     with ctx.session() as session:
         due = pollable if every_source else sources_due(session, pollable, now)
     report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})
@@ -114,7 +116,7 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
             ahead.close()
         fetcher.close()
     with ctx.session() as session:
-        report.statuses = source_statuses(session, pollable, ctx.now(), ctx.settings)
+        report.statuses = source_statuses(session, listed, ctx.now(), ctx.settings)
 
     with ctx.session() as session:
         report.problems = problem_groups(session)

@@ -44,6 +44,8 @@ class SourceStatus:
     # failed fetches): {url, state, fetch_failures, last_fetch_error, last_fetch_at}. They do not
     # make the source fail; the periods they could cover stay unknown.
     documents: list[dict] = field(default_factory=list)
+    # A source read through an API whose key is not set: not polled, what it would find unknown.
+    not_configured: str | None = None
 
     def document_lines(self) -> list[str]:
         return [f"document {d['state']}: {d['url']} ({d['fetch_failures']} failed fetch"
@@ -110,5 +112,14 @@ def source_status(session: Session, reg: RegisteredSource, now: datetime,
 
 def source_statuses(session: Session, registered: Iterable[RegisteredSource], now: datetime,
                     settings) -> list[SourceStatus]:
+    from monitor.apipoll import not_configured_reason
+
     stale_after = getattr(settings, "stale_after", None)
-    return [source_status(session, reg, now, stale_after) for reg in registered]
+    out = []
+    for reg in registered:
+        status = source_status(session, reg, now, stale_after)
+        status.not_configured = not_configured_reason(reg.source, settings)
+        if status.not_configured:
+            status.stale = False  # not read on purpose: unknown, not an operator failure
+        out.append(status)
+    return out

@@ -90,6 +90,16 @@ CONGRESS = JsonApiSpec(name="congress", base_url="https://api.congress.gov/v3",
                        paging="limit_offset", page_size=250)
 
 
+@dataclass(frozen=True)
+class ApiListing:
+    """One listing a source walks: its first URL (paging parameters are added), the key of the
+    list of items in each page, and the item field that identifies an item."""
+
+    url: str
+    items_key: str
+    key: str
+
+
 class ApiProblem(Exception):
     """A request that gave no usable JSON. ``url`` is redacted; ``detail`` never holds a key."""
 
@@ -178,6 +188,11 @@ def fetcher_transport(fetcher: Fetcher, spec: JsonApiSpec, headers: dict[str, st
 
 def without_key(url: str, names: tuple[str, ...] = ("api_key",)) -> str:
     """``url`` without the query parameters that would carry a key."""
+    return without_params(url, names)
+
+
+def without_params(url: str, names: tuple[str, ...]) -> str:
+    """``url`` without the query parameters ``names`` (case-insensitive)."""
     parts = urlsplit(url)
     if not parts.query:
         return url

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from scrapers.jsonapi import ApiListing, JsonApiSpec
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,24 @@ class Source:
     # API keys sent as headers, never in the URL: (header, secret setting), e.g.
     # (("X-Api-Key", "govinfo_api_key"),) for api.govinfo.gov or api.congress.gov. The monitor
     # reads the setting and sends its value with every request of this source; a setting that is
-    # not configured is an `access` operator finding (see monitor.fetching.source_headers).
+    # not configured is an `access` operator finding (see monitor.fetching.source_headers); a
+    # source read through an API (`api`) is then not polled at all ("not configured").
     secret_headers: tuple[tuple[str, str], ...] = ()
     # How its listing pages name the period of a document (None: they do not, and a document
     # the monitor could not read could be any period).
     link_periods: LinkPeriods | None = field(default_factory=LinkPeriods)
+    # A source read through a JSON API (scrapers/jsonapi.py) instead of start URLs: the API, the
+    # listings one poll walks given the instant it reads from, and how far back the first poll
+    # reads (monitor.apipoll.poll_api_source). Its key is one of its ``secret_headers``.
+    api: "JsonApiSpec | None" = None
+    api_listings: "Callable[[datetime], tuple[ApiListing, ...]] | None" = None
+    api_lookback: timedelta = timedelta(days=90)
+
+    @property
+    def polled(self) -> bool:
+        """Whether the monitor polls it (start URLs or an API); otherwise documents come in by
+        hand (`monitor ingest`)."""
+        return bool(self.start_urls or self.api is not None)
 
     def allows_host(self, host: str | None) -> bool:
         if not host:

@@ -94,9 +94,9 @@ def run(args: argparse.Namespace, ctx) -> int:
     from scrapers.registry import all_sources, load_source
 
     # --all polls every source that has start URLs (one without takes documents by hand)
-    from monitor.congress_poll import pollable
+    from monitor.apipoll import is_polled
 
-    registered = [r for r in all_sources() if pollable(r, ctx.settings)] if args.all \
+    registered = [r for r in all_sources() if is_polled(r, ctx.settings)] if args.all \
         else [load_source(args.source)]
     fetcher = Fetcher.from_settings(ctx.settings,
                                     rewrite=mirror_rewrite(args.mirror) if args.mirror else None)
@@ -126,6 +126,8 @@ def run(args: argparse.Namespace, ctx) -> int:
         print_json([r.to_json() for r in runs])
     else:
         _print_text(polls)
+    if not args.all and any(p.not_configured for p in polls):
+        return EXIT_POLL_FAILED  # the source named cannot be polled (no API key): nothing read
     return exit_status(polls)
 
 
@@ -148,6 +150,10 @@ def _print_text(polls) -> None:
                       r.url + (f"  ({r.error})" if r.error else "")) for r in runs],
                     ["source", "outcome", "status", "bytes", "sha256", "url"])
     for poll in polls:
+        if poll.not_configured:
+            print(f"{poll.source}: {poll.not_configured}")
+        for problem in poll.api_problems[:5]:
+            print(f"{poll.source}: API {problem}")
         if poll.skipped_links:
             print(f"{poll.source}: {len(poll.skipped_links)} linked URL(s) on hosts the source "
                   "does not allow were not fetched")

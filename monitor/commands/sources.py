@@ -43,13 +43,17 @@ def run(args, ctx) -> int:
     from monitor.output import print_table
 
     print_table([(s.id, s.agency, f"{s.poll_every.total_seconds() / 3600:g}",
-                  s.health or "never polled", _ts(s.last_success_at),
-                  _ts(s.last_listing_read_at), "STALE" if s.stale else "no",
+                  s.health or ("not configured" if s.not_configured else "never polled"),
+                  _ts(s.last_success_at), _ts(s.last_listing_read_at),
+                  "STALE" if s.stale else "no",
+                  "not polled" if s.not_configured else
                   _ts(s.next_poll_at) if s.next_poll_at else "now")
                  for s in statuses],
                 ["id", "agency", "every_h", "health", "last_read_utc", "listing_read_utc",
                  "stale", "next_poll_utc"])
     for s in statuses:
+        if s.not_configured:
+            print(f"{s.id}: {s.not_configured}")
         if s.problem:
             print(f"{s.id}: {s.problem}")
         for line in s.document_lines():  # the source stays healthy; these periods stay unknown
