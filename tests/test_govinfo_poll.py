@@ -393,3 +393,21 @@ def test_a_text_obtained_by_hand_takes_the_same_path(cli_db):
     found = json.loads(out)
     assert found and {c["package"] for c in found} == {"CRPT-116hrpt180"}
     assert all(c["status"] == "new" and c["quote"] for c in found)
+
+
+def test_packages_lost_while_paging_fail_the_poll_instead_of_vanishing(session, archive, govinfo):
+    govinfo.empty_listings()
+    path = published_path()
+    govinfo.routes[path + "?offsetMark=*"] = {
+        "count": 3, "nextPage": f"{API}{path}?offsetMark=AoE2&pageSize=1000",
+        "packages": [pkg("CRPT-116hrpt180", "DEPARTMENT OF HOMELAND SECURITY APPROPRIATIONS BILL, 2020")]}
+    # the second page repeats the first one's package: one of the three never arrives
+    govinfo.routes[path + "?offsetMark=AoE2"] = {
+        "count": 3, "nextPage": None,
+        "packages": [pkg("CRPT-116hrpt180", "DEPARTMENT OF HOMELAND SECURITY APPROPRIATIONS BILL, 2020"),
+                     pkg("PLAW-116publ26")]}
+    result = poll(session, archive)
+    assert result.failed
+    health = session.get(SourceHealth, "govinfo_appropriations")
+    assert "1 of 3 listed packages never arrived" in health.last_error
+    assert health.last_success_at is None  # the next poll reads the same window again
