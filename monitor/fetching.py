@@ -259,7 +259,8 @@ class _Poll:
         sent_snapshot, validators = _validators_for(session, self.archive, shown, now=started)
         result = self.fetcher.fetch(url, allowed=self.allowed, validators=validators,
                                     content_types=self.source.content_types,
-                                    headers=self.headers, max_bytes=max_bytes)
+                                    headers=self.headers,
+                                    **({"max_bytes": max_bytes} if max_bytes else {}))
         self.last_result = result
         finished = started + timedelta(seconds=result.elapsed)
         requested = redact_url(result.requested_url)
