@@ -88,8 +88,9 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     # one read through an API whose key is not set is not polled either (status: not configured)
     from monitor.apipoll import is_polled
 
-    listed = [r for r in candidates if r.source.polled]
-    pollable = [r for r in listed if is_polled(r, ctx.settings)]
+    pollable = [r for r in candidates if is_polled(r, ctx.settings)]
+    # the statuses also name an API source left unpolled for want of its key (not configured)
+    listed = [r for r in candidates if r in pollable or r.source.api is not None]
     with ctx.session() as session:
         due = pollable if every_source else sources_due(session, pollable, now)
     report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})
