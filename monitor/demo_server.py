@@ -53,7 +53,7 @@ def load_manifests(root: Path | None = None) -> list[Served]:
         data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
         entries = data.get("fixtures", data) if isinstance(data, dict) else data
         for entry in entries:
-            if not entry.get("url") or entry.get("role") == "bad":
+            if not entry.get("url") or entry.get("role") in ("bad", "revision"):
                 continue
             served.append(Served(entry["url"], manifest.parent / entry["file"],
                                  entry.get("content_type") or "application/octet-stream",

@@ -85,6 +85,34 @@ class StatementRecord:
 
 
 @dataclass
+class PublicationRecord:
+    """What a publication page (or its PDF) says about the document it carries: a privacy
+    impact assessment, a system of records notice, a report to Congress... Sources that read
+    publication libraries yield one per report (``report`` indexes ``reports``); the shell keeps
+    each distinct reading as a revision (docs/domain.md#dhs_hart_publications)."""
+
+    report: int
+    document_id: str | None  # as printed: "DHS/OBIM/PIA-004(a)"
+    kind: str  # pia | pia_update | sorn | report_to_congress | other
+    title: str | None = None
+    created: date | None = None  # "Created Date"
+    last_published: date | None = None  # "Last Published Date"
+    last_updated: date | None = None  # "Last Updated"
+    dated: date | None = None  # a date printed in the text or on the cover ("August 2024")
+    dated_precision: str | None = None  # day | month
+    pdf_url: str | None = None  # the document's PDF, as the page links it
+    mentions_hart: bool = False
+    summary: str | None = None  # the page's description or the document's abstract
+    sorns: list[str] = field(default_factory=list)  # associated SORNs, as listed
+
+    @property
+    def published(self) -> date | None:
+        """The day this version was published: its Last Published date, else its Last Updated
+        date, else the date printed on it, else its Created date."""
+        return self.last_published or self.last_updated or self.dated or self.created
+
+
+@dataclass
 class Link:
     url: str
     title: str | None = None
@@ -111,6 +139,8 @@ class ParseResult:
     candidates: list[Any] = field(default_factory=list)
     # Congress's record: requirements and communications (scrapers.congress).
     congress: list[Any] = field(default_factory=list)
+    # What publication pages say about their documents (PublicationRecord).
+    publications: list[PublicationRecord] = field(default_factory=list)
 
     @property
     def yielded_anything(self) -> bool:
@@ -140,4 +170,6 @@ class ParseResult:
             out["candidates"] = [c.to_json() for c in self.candidates]
         if self.congress:  # only the Congress.gov sources yield them
             out["congress"] = [c.to_json() for c in self.congress]
+        if self.publications:  # only sources that read publication pages yield them
+            out["publications"] = [plain(p) for p in self.publications]
         return out

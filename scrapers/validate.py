@@ -13,6 +13,9 @@ from scrapers.records import (
     PROBLEM_KINDS, STATEMENT_STATUSES, ParseResult, Problem,
 )
 from scrapers.source import Shape
+from scrapers.vocabulary import PublicationKind, values
+
+PUBLICATION_KINDS = values(PublicationKind)
 
 
 # No border count has come near ten million (all family separations ever number in the
@@ -115,6 +118,27 @@ def validate(result: ParseResult, *, fetched: date | None = None,
         else:
             statements.append(s)
 
+    publications = []
+    for pub in result.publications:
+        issue = None
+        if not 0 <= pub.report < n_reports:
+            issue = f"publication refers to report {pub.report}, which does not exist"
+        elif pub.kind not in PUBLICATION_KINDS:
+            issue = f"publication has unknown kind {pub.kind!r}"
+        else:
+            late = [name for name in ("created", "last_published", "last_updated", "dated")
+                    if _future(getattr(pub, name), fetched)]
+            if late:
+                problems.append(Problem("invalid_record", f"publication {pub.document_id or ''}: "
+                                        f"{', '.join(late)} more than a year after the document "
+                                        f"was fetched on {fetched}", report=pub.report))
+                pub = replace(pub, **{name: None for name in late},
+                              **({"dated_precision": None} if "dated" in late else {}))
+        if issue:
+            problems.append(Problem("invalid_record", issue))
+        else:
+            publications.append(pub)
+
     for p in problems:
         if p.kind not in PROBLEM_KINDS:
             raise ValueError(f"parser raised unknown problem kind {p.kind!r}")
@@ -126,7 +150,7 @@ def validate(result: ParseResult, *, fetched: date | None = None,
                                 "linked before was taken as removed"))
         links = links[:max_links]
     return replace(result, reports=reports, counts=counts, statements=statements, links=links,
-                   problems=problems)
+                   problems=problems, publications=publications)
 
 
 def outcome(result: ParseResult, shape: Shape | None = None) -> str:

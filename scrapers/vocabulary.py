@@ -69,6 +69,16 @@ class ProblemKind(StrEnum):
     TOO_MANY_LINKS = "too_many_links"  # a listing links more documents than max_links_per_listing
 
 
+class PublicationKind(StrEnum):
+    """What kind of document a publication page carries (``publication_revisions.kind``)."""
+
+    PIA = "pia"  # a privacy impact assessment
+    PIA_UPDATE = "pia_update"  # an update of one ("DHS/OBIM/PIA-004(a)")
+    SORN = "sorn"  # a system of records notice
+    REPORT_TO_CONGRESS = "report_to_congress"
+    OTHER = "other"
+
+
 class StatementKey(StrEnum):
     """What a required statement is about (``statements.key``)."""
 
@@ -118,6 +128,8 @@ class FindingKind(StrEnum):
     REMOVED = "removed"
     ANOMALY = "anomaly"
     NOT_PUBLIC = "not_public"  # Congress received it; the agency's site does not carry it
+    # a document may fulfil the obligation: a person must confirm it (rules/checks/confirmation.py)
+    REVIEW = "review"
 
 
 class FindingState(StrEnum):

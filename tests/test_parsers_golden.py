@@ -71,7 +71,8 @@ def test_every_source_has_fixtures_and_every_fixture_an_expected_file():
         assert {"listing", "report", "bad"} <= roles, f"{sid}: needs listing, report and bad fixtures"
         for e in listed:
             assert set(e) == FIELDS, f"{sid}/{e.get('file')}: fields {sorted(set(e) ^ FIELDS)}"
-            assert e["role"] in ("listing", "report", "bad")
+            # revision: another version of a served URL's document, parsed but not served
+            assert e["role"] in ("listing", "report", "bad", "revision")
             assert (folder / e["file"]).exists(), f"{sid}/{e['file']} is listed but missing"
             assert expected_path(sid, e).exists(), f"{sid}/{e['file']} has no expected JSON"
         on_disk = {p.name for p in folder.iterdir() if p.name != "manifest.yaml"
@@ -104,7 +105,7 @@ def test_reconstructed_fixtures_say_so_in_name_manifest_and_text(source_id, entr
 def _served() -> dict[str, list[tuple[str, dict]]]:
     by_source: dict[str, list[tuple[str, dict]]] = {}
     for sid, e in entries():
-        if e["role"] != "bad":
+        if e["role"] not in ("bad", "revision"):
             by_source.setdefault(sid, []).append((e["url"], e))
     return by_source
 
