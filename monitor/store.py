@@ -217,6 +217,12 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
         session.add(ParseProblem(parse_id=parse.id, report_id=rid, kind=p.kind,
                                  detail=redact_text(p.detail)[:2000], page=p.page))
     session.flush()
+    if result.publications and outcome in _METADATA_OUTCOMES:
+        from monitor.publications import store_publications  # what publication pages say
+
+        store_publications(session, snapshot_id=snapshot.id, parse_id=parse.id,
+                           parser_version=result.parser_version, report_ids=report_ids,
+                           publications=result.publications, now=now)
     if result.candidates and outcome in _METADATA_OUTCOMES:
         from monitor.candidates import store_candidates  # requirements in an official text
 

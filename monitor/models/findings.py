@@ -94,3 +94,5 @@ class ManualEvidence(Base):
     note: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime]
+    # the document a person confirmed as the evidence (`monitor evidence --from-report`), if any
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
