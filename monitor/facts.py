@@ -205,4 +205,12 @@ def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
     from monitor.congress_facts import congress_record  # Congress's own record
 
     return Facts.build(source_facts(scope), report_facts(scope), evidence_facts(scope),
-                       congress_record(session, as_of, stale_after))
+                       congress_record(session, as_of, stale_after),
+                       _publications(session, scope.source_ids, as_of))
+
+
+def _publications(session: Session, source_ids, as_of: datetime) -> dict:
+    """What publication pages say (monitor/publications.py)."""
+    from monitor.publications import publication_facts
+
+    return publication_facts(session, source_ids, as_of)

@@ -21,6 +21,11 @@ def _evidence_line(evidence: dict[str, Any]) -> str:
         sha = (read.get("sha256") or "")[:12]
         parts.append(f"listing {read['url']} (sha256 {sha}) read {read.get('read_at', '')[:16]} "
                      "lists no such report")
+    for cand in (evidence.get("candidates") or [])[:3]:  # documents a person must confirm
+        if isinstance(cand, dict):
+            parts.append(f"candidate {cand.get('document_id') or cand.get('title')} "
+                         f"{cand.get('url')} (published {cand.get('published') or 'undated'}); "
+                         f"confirm: {cand.get('confirm')}")
     if evidence.get("quote"):
         parts.append(f"quote: \"{str(evidence['quote'])[:100]}\"")
     if congress_line(evidence):

@@ -20,7 +20,8 @@ from pydantic import (
 from rules.findings import KINDS
 from rules.periods import parse_period
 from scrapers.vocabulary import (
-    PARSE_OUTCOMES, Dimension, HealthState, Measure, StatementKey, StatementStatus, values,
+    PARSE_OUTCOMES, Dimension, HealthState, Measure, PublicationKind, StatementKey,
+    StatementStatus, values,
 )
 
 OUTCOMES = PARSE_OUTCOMES
@@ -103,6 +104,21 @@ class CaseRead(_Strict):
     problems: tuple[CaseProblem, ...] = ()
 
 
+class CasePublication(_Strict):
+    """One revision of what a publication page says (sources that read publication pages)."""
+
+    document_id: str | None = None
+    kind: Literal[values(PublicationKind)] = "pia"  # type: ignore[valid-type]
+    title: str | None = None
+    summary: str | None = None
+    created: date | None = None
+    last_published: date | None = None
+    last_updated: date | None = None
+    dated: date | None = None
+    pdf_url: str | None = None
+    observed_at: AwareDatetime | None = None  # default: the report's first_seen
+
+
 class CaseReport(_Strict):
     url: str
     source: str | None = None  # default: the obligation's first source
@@ -119,6 +135,7 @@ class CaseReport(_Strict):
     could_cover: PeriodText | None = None
     fetch_state: Literal["ok", "failing", "unreachable"] | None = None
     last_fetch_error: str | None = None
+    publications: tuple[CasePublication, ...] = ()  # revisions, oldest first
     reads: tuple[CaseRead, ...] | None = None  # None: one read built from the fields below
     outcome: Literal[OUTCOMES] | None = None  # type: ignore[valid-type]
     counts: tuple[CaseCount, ...] = ()

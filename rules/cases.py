@@ -9,6 +9,7 @@ finding produced (whose period starts inside the scope) must be expected.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -19,8 +20,8 @@ from rules.case_models import (
 from rules.congress import CommunicationFact, CongressRecord
 from rules.engine import evaluate
 from rules.facts import (
-    DEFAULT_STALE_AFTER, CountFact, ListingRead, EvidenceFact, Facts, ProblemFact, ReadFact, ReportFact, SourceFact,
-    StatementFact,
+    DEFAULT_STALE_AFTER, CountFact, ListingRead, EvidenceFact, Facts, ProblemFact,
+    PublicationFact, ReadFact, ReportFact, SourceFact, StatementFact,
 )
 from rules.findings import Finding
 from rules.obligations import Obligation
@@ -94,6 +95,21 @@ def _report(ob: Obligation, r: CaseReport) -> ReportFact:
         reads=tuple(sorted((_read(r, x) for x in reads), key=lambda x: x.fetched_at)))
 
 
+def _publications(ob: Obligation, case: Case) -> dict:
+    out = {}
+    for r in case.reports:
+        if not r.publications:
+            continue
+        source = r.source or (ob.sources[0] if ob.sources else "none")
+        out[(source, r.url)] = tuple(PublicationFact(
+            revision=i, observed_at=p.observed_at or r.first_seen, document_id=p.document_id,
+            kind=p.kind, title=p.title, created=p.created, last_published=p.last_published,
+            last_updated=p.last_updated, dated=p.dated, pdf_url=p.pdf_url,
+            mentions_hart=bool(re.search(r"\bHART\b", f"{p.title} {p.summary}")),
+            summary=p.summary) for i, p in enumerate(r.publications, 1))
+    return out
+
+
 def case_facts(ob: Obligation, case: Case) -> Facts:
     as_of = as_instant(case.as_of)
     reports = [_report(ob, r) for r in case.reports]
@@ -119,7 +135,8 @@ def case_facts(ob: Obligation, case: Case) -> Facts:
         start, end = _period(e.period)
         evidence.append(EvidenceFact(ob.id, e.date, e.note, e.by,
                                      e.recorded_at or end_of_day(e.date), start, end))
-    return Facts.build(sources, reports, evidence, _congress(case, as_of))
+    return Facts.build(sources, reports, evidence, _congress(case, as_of),
+                       _publications(ob, case))
 
 
 def _congress(case: Case, as_of) -> CongressRecord | None:

@@ -257,6 +257,37 @@ class ReportFact:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicationFact:
+    """One revision of what a publication page (or its PDF) says about its document, as the
+    monitor saw it at ``observed_at`` (monitor/publications.py)."""
+
+    revision: int
+    observed_at: datetime
+    document_id: str | None
+    kind: str  # pia | pia_update | sorn | report_to_congress | other
+    title: str | None = None
+    created: date | None = None
+    last_published: date | None = None
+    last_updated: date | None = None
+    dated: date | None = None
+    pdf_url: str | None = None
+    mentions_hart: bool = False
+    summary: str | None = None
+    report_id: int | None = None
+
+    @property
+    def published(self) -> tuple[date, str] | None:
+        """The day this version was published, and the label that says so."""
+        for name, label in (("last_published", "Last Published"),
+                            ("last_updated", "Last Updated"), ("dated", "the date printed on it"),
+                            ("created", "Created")):
+            day = getattr(self, name)
+            if day is not None:
+                return day, label
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceFact:
     """Manual evidence an analyst recorded (`monitor evidence`)."""
 
@@ -277,11 +308,16 @@ class Facts:
     evidence_by_obligation: dict[str, tuple[EvidenceFact, ...]] = field(default_factory=dict)
     # Congress's record (rules/congress.py); None when the shell gave none (a rule's cases).
     congress: CongressRecord | None = None
+    # What publication pages say, per (source id, report URL): revisions, oldest first.
+    publications: dict[tuple[str, str], tuple[PublicationFact, ...]] = \
+        field(default_factory=dict)
 
     @classmethod
     def build(cls, sources: Iterable[SourceFact] = (), reports: Iterable[ReportFact] = (),
               evidence: Iterable[EvidenceFact] = (),
-              congress: CongressRecord | None = None) -> "Facts":
+              congress: CongressRecord | None = None,
+              publications: dict[tuple[str, str], tuple[PublicationFact, ...]] | None = None
+              ) -> "Facts":
         by_source: dict[str, list[ReportFact]] = {}
         for report in reports:
             by_source.setdefault(report.source_id, []).append(report)
@@ -291,7 +327,8 @@ class Facts:
         return cls({s.id: s for s in sources},
                    {k: tuple(sorted(v, key=lambda r: (r.first_seen, r.url)))
                     for k, v in by_source.items()},
-                   {k: tuple(v) for k, v in by_obligation.items()}, congress)
+                   {k: tuple(v) for k, v in by_obligation.items()}, congress,
+                   dict(publications or {}))
 
     def source(self, source_id: str) -> SourceFact:
         return self.sources.get(source_id) or SourceFact(source_id, implemented=False)
@@ -306,10 +343,15 @@ class Facts:
         return tuple(e for e in self.evidence_by_obligation.get(obligation_id, ())
                      if e.recorded_at <= as_of)
 
+    def publications_of(self, report: ReportFact, as_of: datetime) -> tuple[PublicationFact, ...]:
+        """The revisions of ``report``'s publication record observed by ``as_of``."""
+        return tuple(p for p in self.publications.get((report.source_id, report.url), ())
+                     if p.observed_at <= as_of)
+
     def with_report(self, report: ReportFact) -> "Facts":
         """A copy with one more report (the incremental case: one new report arrived)."""
         reports = dict(self.reports_by_source)
         reports[report.source_id] = tuple(sorted(
             reports.get(report.source_id, ()) + (report,), key=lambda r: (r.first_seen, r.url)))
         return Facts(dict(self.sources), reports, dict(self.evidence_by_obligation),
-                     self.congress)
+                     self.congress, dict(self.publications))

@@ -27,7 +27,7 @@ KINDS = values(FindingKind)
 OPERATOR_KIND = "review"
 FAMILIES = ("timeliness", "content", "revision", "removal", "anomaly", "review", "publication")
 FAMILY_KINDS = {
-    "timeliness": ("missing", "late", "unknown"),
+    "timeliness": ("missing", "late", "unknown", "review"),
     "content": ("incomplete", "unknown"),
     "revision": ("revised",),
     "removal": ("removed",),

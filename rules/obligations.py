@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rules.case_models import Case, PeriodText
 from rules.findings import KINDS, SEVERITIES
 from rules.periods import Period, month_from_index, month_index, parse_period
-from scrapers.vocabulary import Dimension, Measure, StatementKey, StatementStatus, values
+from scrapers.vocabulary import (
+    Dimension, Measure, PublicationKind, StatementKey, StatementStatus, values,
+)
 
 # The words a rule file may use for what it requires (scrapers/vocabulary.py): a misspelt one is
 # a load error naming the field, not a requirement that can never be met.
@@ -26,6 +28,7 @@ MEASURES = values(Measure)
 DIMENSIONS = values(Dimension)
 STATEMENT_KEYS = values(StatementKey)
 ACCEPTABLE_STATUSES = values(StatementStatus.STATED, StatementStatus.NOT_REQUIRED)
+PUBLICATION_KINDS = values(PublicationKind)
 # The kinds of check a rule file may name in ``checks:``. The functions that run them live in
 # rules/checks/, which imports this module (never the other way round) and refuses to load if
 # its CHECKS table and these names differ.
@@ -210,6 +213,43 @@ class CrossAgency(_Strict):
     note: str | None = None
 
 
+class Subject(_Strict):
+    """One thing the requirement asks the document to be about, and the words that show it."""
+
+    name: str = Field(min_length=1)
+    terms: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not t.strip() for t in value):
+            raise ValueError("a term cannot be empty")
+        return value
+
+
+class Confirmation(_Strict):
+    """A document of the obligation's sources fulfils it only once a person confirms it
+    (`monitor evidence OBLIGATION --from-report REPORT_ID`). The engine proposes, as a
+    ``review`` finding, each document published after ``published_after``'s enactment whose
+    title or description names one of ``mentions`` and at least ``min_subjects`` of the
+    ``subjects`` (a term matches a word starting with it, in any case: "technolog" matches
+    "technologies"), and of one of ``kinds``. A document whose date could not be read is
+    proposed too (its date is then the person's to give)."""
+
+    published_after: str  # a citation id with an `enacted` date
+    mentions: tuple[str, ...] = Field(min_length=1)
+    subjects: tuple[Subject, ...] = Field(min_length=1)
+    min_subjects: int = Field(1, ge=1)
+    kinds: tuple[Literal[PUBLICATION_KINDS], ...] = PUBLICATION_KINDS  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _enough_subjects(self) -> "Confirmation":
+        if self.min_subjects > len(self.subjects):
+            raise FieldProblem("min_subjects", f"is {self.min_subjects} but only "
+                                               f"{len(self.subjects)} subjects are listed")
+        return self
+
+
 class Assumption(_Strict):
     field: str
     text: str = Field(min_length=1)
@@ -239,6 +279,7 @@ class Obligation(_Strict):
     # The law says the report must also be made "publicly available online": a report Congress
     # received that the agency's site does not carry is `not_public` (check `not_public`).
     publicly_available_online: bool = False
+    confirmation: Confirmation | None = None
     assumptions: tuple[Assumption, ...] = ()
     notes: str | None = None
     cases: tuple[Case, ...] = ()
@@ -267,6 +308,17 @@ class Obligation(_Strict):
                 raise FieldProblem(f"{where}.citation", f"citation {due.citation!r} has no "
                                                         "`enacted` date to count from")
         self._check_segments(by_id)
+        if self.confirmation is not None:
+            cited = self.confirmation.published_after
+            if cited not in by_id:
+                raise FieldProblem("confirmation.published_after",
+                                   f"no citation with id {cited!r}")
+            if by_id[cited].enacted is None:
+                raise FieldProblem("confirmation.published_after",
+                                   f"citation {cited!r} has no `enacted` date")
+            if self.cadence.kind != "one_time":
+                raise FieldProblem("confirmation", "confirmation is for one-time obligations "
+                                                   f"(this one is {self.cadence.kind})")
         for part in ("counts", "statements"):
             for i, req in enumerate(getattr(self.content, part)):
                 if req.citation not in by_id:

@@ -41,10 +41,17 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
     unobservable, states = observability(ob, ev)
     entries = ev.evidence_entries(ob)
     for due in ev.schedule(ob):
+        manual = _evidence_for(entries, ob, due) if entries else ()
+        if ob.confirmation is not None and not manual:
+            # documents are only candidates until a person confirms one: propose them
+            proposal = _review(ob, ev, due)
+            if proposal is not None:
+                yield proposal
+                continue
         if due.deadline >= ev.as_of:
             continue
-        reports = ev.matching(ob, due.period)
-        manual = _evidence_for(entries, ob, due) if entries else ()
+        # under a confirmation block only confirmed evidence fulfils the obligation
+        reports = ev.matching(ob, due.period) if ob.confirmation is None else []
         if reports or manual:
             finding = _late(ob, ev, due, reports, manual)
             if finding is not None:
@@ -133,6 +140,23 @@ def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding 
              "reports": [ev.report_ref(r) for r in reports]}
     return _finding(ob, ev, due, "late", f"published {days_late} day{'s' if days_late != 1 else ''}"
                                          f" late (not before {day})", extra)
+
+
+def _review(ob: Obligation, ev: Evaluation, due: Due) -> Finding | None:
+    from rules.checks.confirmation import candidates
+
+    found = candidates(ob, ev)
+    if not found:
+        return None
+    first = found[0]
+    name = first.revision.document_id or first.revision.title or first.report.url
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return _finding(ob, ev, due, "review",
+                    f"{name}{more} may fulfil it: a person must confirm", {
+                        "reason": "documents of the source may be the disclosure; the monitor "
+                                  "proposes, a person confirms with `monitor evidence "
+                                  f"{ob.id} --from-report REPORT_ID --by NAME`",
+                        "candidates": [c.evidence(ob) for c in found]})
 
 
 def _finding(ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str,

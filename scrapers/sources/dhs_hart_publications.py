@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 
 from scrapers.dates import MONTHS, cover_date, normalise_space
 from scrapers.documents import Loaded, load
-from scrapers.listings import anchors, is_pdf, unique
+from scrapers.listings import anchors, is_pdf_url, unique
 from scrapers.records import Document, Link, ParseResult, Problem, PublicationRecord, ReportRecord
 from scrapers.source import Shape, Source
 
@@ -243,7 +243,7 @@ def _sorns(lines: list[str]) -> list[str]:
 
 
 def _pdf(doc: Document, loaded: Loaded) -> str | None:
-    pdfs = [a for a in anchors(loaded.root, doc.url) if is_pdf(a.url)]
+    pdfs = [a for a in anchors(loaded.root, doc.url) if is_pdf_url(a.url)]
     preferred = [a for a in pdfs if re.search(r"pia|sorn|privacy|report", f"{a.text} {a.url}",
                                               re.I)]
     chosen = (preferred or pdfs)[:1]
@@ -296,7 +296,7 @@ def _document_id(title: str, texts: list[str], pdf_url: str | None) -> str | Non
 
 def _page(doc: Document, loaded: Loaded, title: str) -> ParseResult:
     lines = _lines(loaded)
-    link_texts = [a.text for a in anchors(loaded.root, doc.url) if is_pdf(a.url)]
+    link_texts = [a.text for a in anchors(loaded.root, doc.url) if is_pdf_url(a.url)]
     body = _body(lines, title, link_texts)
     summary = normalise_space(" ".join(body))[:4000] or None
     dates = _labelled_dates(loaded.text)
@@ -358,7 +358,7 @@ def _document(doc: Document, loaded: Loaded) -> ParseResult:
     pub = PublicationRecord(
         report=0, document_id=document_id, kind=kind, title=title,
         dated=dated[0] if dated else None, dated_precision=dated[1] if dated else None,
-        pdf_url=doc.url if is_pdf(doc.url) or loaded.kind == "pdf" else None,
+        pdf_url=doc.url if is_pdf_url(doc.url) or loaded.kind == "pdf" else None,
         mentions_hart=bool(_HART.search(text)), summary=summary)
     problems = []
     if title is None or document_id is None:
@@ -379,7 +379,7 @@ def _entries(doc: Document, loaded: Loaded) -> tuple[list[str], list[Link]]:
     entries, links = [], []
     for a in anchors(loaded.root, doc.url):
         path = urlsplit(a.url).path.rstrip("/")
-        if "/publication/" not in path or path == here or is_pdf(a.url):
+        if "/publication/" not in path or path == here or is_pdf_url(a.url):
             continue
         entries.append(a.text)
         if _RELEVANT.search(f"{a.text} {a.context}"):
