@@ -100,7 +100,8 @@ def waive(session: Session, finding_id: int, *, reason: str, by: str, now: datet
 
 
 def record_evidence(session: Session, obligations, obligation_id: str, *, by: str, on: date,
-                    note: str, now: datetime, period: str | None = None) -> ManualEvidence:
+                    note: str, now: datetime, period: str | None = None,
+                    report_id: int | None = None, details: dict | None = None) -> ManualEvidence:
     """Manual evidence for ``obligation_id``: something happened on ``on`` (a publication, a
     notice, a review). ``period`` (2020-01, FY2021, a range) ties it to one period of a periodic
     obligation; without it, it applies to one-time and reviewed obligations."""
@@ -126,10 +127,12 @@ def record_evidence(session: Session, obligations, obligation_id: str, *, by: st
         raise InvalidAction(f"{obligation_id} is periodic: say which period with --period "
                             "(e.g. 2020-01)")
     row = ManualEvidence(obligation_id=obligation_id, period_start=start, period_end=end,
-                         evidence_date=on, note=note, recorded_by=by, recorded_at=now)
+                         evidence_date=on, note=note, recorded_by=by, recorded_at=now,
+                         report_id=report_id)
     session.add(row)
     session.flush()
     _audit(session, now, by, "evidence", f"obligation:{obligation_id}", note,
-           {"evidence_id": row.id, "date": on.isoformat(), "period": period})
+           {"evidence_id": row.id, "date": on.isoformat(), "period": period,
+            **({"report_id": report_id} if report_id is not None else {}), **(details or {})})
     session.flush()
     return row

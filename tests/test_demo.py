@@ -66,6 +66,11 @@ def test_demo_produces_the_findings_it_promises(demo):
     # DHS is broken by the denial page: a month without a report is unknown, never missing
     dhs_monthly = {f.kind for f in found if f.obligation_id == "dhs_family_unit_actions_monthly"}
     assert "unknown" in dhs_monthly and "missing" not in dhs_monthly
+    # HART: the OBIM/NIST data transfer assessment (its date invented for the demo) is proposed
+    # for a person to confirm; the 2021 HART assessment predates the requirement and is not
+    (hart,) = [f for f in found if f.obligation_id == "dhs_hart_disclosure"]
+    assert hart.kind == "review"
+    assert [c["document_id"] for c in hart.evidence["candidates"]] == ["DHS/OBIM/PIA-005"]
     assert all(f.state == "open" for f in found)
     # periods ending before the demo's watch_from (2022-01-01) are not judged
     assert all(f.period_end is None or f.period_end >= date(2022, 1, 1) for f in found)
@@ -88,7 +93,8 @@ def test_demo_source_health_and_requests_stay_on_loopback(demo):
     with engine.connect() as conn:
         health = dict(conn.execute(select(SourceHealth.source_id, SourceHealth.state)).all())
         runs = conn.execute(select(FetchRun.url, FetchRun.requested_url, FetchRun.outcome)).all()
-    assert health == {"dhs_family_unit_actions": "broken", "hhs_separated_children": "healthy"}
+    assert health == {"dhs_family_unit_actions": "broken", "hhs_separated_children": "healthy",
+                      "dhs_hart_publications": "healthy"}
     assert runs and all((r.requested_url or "").startswith("http://127.0.0.1:") for r in runs)
     assert {r.outcome for r in runs if r.url == DENIED[0]} == {"blocked"}
     assert result.requests == len(runs)
