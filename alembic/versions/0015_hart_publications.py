@@ -13,7 +13,7 @@ Last Published date), adds a row numbered `revision` 1, 2, ...; rows are never u
 Existing rows: none to fill (the source is new; existing evidence was typed by hand).
 
 Revision ID: 0015_hart_publications
-Revises: 0020_evaluation_facts
+Revises: 0016_congress_record
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ import monitor.models.base
 
 
 revision = "0015_hart_publications"
-down_revision = "0020_evaluation_facts"
+down_revision = "0016_congress_record"
 branch_labels = None
 depends_on = None
 
