@@ -17,7 +17,8 @@ from monitor.models import CountObservation, FindingTransition, Report, Snapshot
 from monitor.pipeline import report_json, run_once
 from scrapers.registry import all_sources
 
-POLLED = {r.id for r in all_sources() if r.source.start_urls}  # the sources a run polls
+# the sources a run polls (those needing an API key are not configured here)
+POLLED = {r.id for r in all_sources() if r.source.start_urls and not r.source.secret_headers}
 
 
 def _counts(db_url):
