@@ -6,6 +6,13 @@ they come, and never held all at once. The statement is built from the view cata
 runs, and filter values are bound parameters. Writing to a file goes through ``FILE.partial``,
 renamed when the last row is written, so a failed export leaves no truncated file behind.
 
+On PostgreSQL, CSV is written by the server itself: ``COPY (SELECT ...) TO STDOUT WITH (FORMAT
+csv, HEADER)`` inside the same read-only transaction, its bytes passed straight through (about
+twice the rows per second of formatting each row in Python). The SELECT is written so the text is
+the row-by-row writer's, byte for byte: dates in ISO form (``DateStyle`` set for the transaction),
+an empty text value written as nothing (as a NULL is, where COPY would write ``""``), and filter
+values as quoted literals composed by psycopg (``sql.Literal``), never pasted in as text.
+
 Formats: ``csv`` (a header row, then one line per row; empty view: the header only), ``json``
 (an array of objects, one per line; empty view: ``[]``), ``parquet`` (typed columns: integer
 as int64, dates as date32, the rest as strings; needs the ``parquet`` extra, pyarrow).
@@ -13,8 +20,11 @@ as int64, dates as date32, the rest as strings; needs the ``parquet`` extra, pya
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
+import re
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -142,6 +152,48 @@ def stream(engine, sel: Selection) -> Iterator[tuple[list[str], Iterator[list[tu
                 raw.rollback()
 
 
+def copy_csv(engine, sel: Selection, write_bytes=None, write_text=None) -> int:
+    """Stream the selection as CSV through PostgreSQL's COPY; return the number of rows.
+
+    Gives ``write_bytes`` the server's bytes as they come (a file opened in binary mode), or
+    ``write_text`` their text (stdout). Same columns, order, filters and text as ``write_csv``
+    over ``stream``; tests/test_export.py holds the two paths to the same bytes."""
+    from psycopg import sql
+
+    types = view_columns(sel.view)
+    names, select, params = build_select(sel, "postgresql")
+    # text columns: '' is written like NULL (nothing), as the csv module writes it
+    listed = ", ".join(f"NULLIF({n}, '') AS {n}" if types[n] == "text" else n for n in names)
+    select = select.replace(", ".join(names), listed, 1)
+    # names come from the view catalogue only (no braces, no colons); values become literals
+    template = re.sub(r":(p\d+)\b", r"{\1}", select.replace("{", "{{").replace("}", "}}"))
+    query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(
+        sql.SQL(template).format(**{k: sql.Literal(v) for k, v in params.items()}))
+    errors = engine.dialect.dbapi.Error
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute("SET TRANSACTION READ ONLY")
+                cursor.execute("SET LOCAL DateStyle TO 'ISO, MDY'")
+                decode = None
+                if write_bytes is None or raw.info.encoding != "utf-8":
+                    decode = codecs.getincrementaldecoder(raw.info.encoding)().decode
+                with cursor.copy(query) as copy:
+                    for data in copy:
+                        if decode is None:
+                            write_bytes(data)
+                        elif write_bytes is None:
+                            write_text(decode(bytes(data)))
+                        else:
+                            write_bytes(decode(bytes(data)).encode("utf-8"))
+                return cursor.rowcount
+        except errors as exc:
+            raise _failed(sel, exc) from None
+        finally:
+            raw.rollback()
+
+
 def _failed(sel: Selection, exc: Exception) -> MonitorError:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return MonitorError(f"export of {sel.view} failed: {first}")
@@ -162,16 +214,41 @@ _CONVERTED = {datetime, Decimal}
 
 
 def write_csv(names: list[str], batches: Iterable[list[tuple]], out: IO[str]) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    """A value holding a carriage return is quoted, as one holding a line feed is (and as
+    PostgreSQL's COPY quotes it): the csv module, ending lines with a line feed, would otherwise
+    leave it bare, and a CSV reader would end the row there."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(names)
     count = 0
     for batch in batches:
         if _CONVERTED.isdisjoint(map(type, chain.from_iterable(batch))):
-            writer.writerows(batch)  # the common case, at the csv module's own speed
+            rows = batch  # the common case, at the csv module's own speed
         else:
-            writer.writerows([["" if v is None else _plain(v) for v in row] for row in batch])
+            rows = [["" if v is None else _plain(v) for v in row] for row in batch]
+        writer.writerows(rows)
+        text = buffer.getvalue()
+        if "\r" in text:  # only data puts a carriage return there
+            text = _quoting_carriage_returns(names if count == 0 else None, rows)
+        out.write(text)
+        buffer.seek(0)
+        buffer.truncate()
         count += len(batch)
+    if count == 0:
+        out.write(buffer.getvalue())
     return count
+
+
+def _quoting_carriage_returns(names: list[str] | None, rows) -> str:
+    one = io.StringIO()
+    writer = csv.writer(one, lineterminator="\r\n")  # quotes any value holding \r or \n
+    lines = []
+    for row in ([names] if names is not None else []) + list(rows):
+        writer.writerow(row)
+        lines.append(one.getvalue()[:-2] + "\n")
+        one.seek(0)
+        one.truncate()
+    return "".join(lines)
 
 
 def write_json(names: list[str], batches: Iterable[list[tuple]], out: IO[str]) -> int:
@@ -228,6 +305,16 @@ def export(engine, sel: Selection, fmt: str, output: Path | None, stdout: IO[str
     if output is not None:
         partial = output.with_name(output.name + ".partial")
     try:
+        if fmt == "csv" and engine.dialect.name == "postgresql":
+            if partial is not None:
+                with open(partial, "wb") as out:
+                    count = copy_csv(engine, sel, write_bytes=out.write)
+            else:
+                count = copy_csv(engine, sel, write_text=stdout.write)
+            if partial is not None:
+                os.replace(partial, output)
+                partial = None
+            return count
         gen = stream(engine, sel)
         names, batches = next(gen)
         try:

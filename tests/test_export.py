@@ -174,3 +174,86 @@ def test_csv_writes_every_type_as_before_whatever_the_batch_holds():
     assert write_csv(["n", "t", "d", "s"], [plain, mixed], out) == 3
     assert out.getvalue().splitlines() == [
         "n,t,d,s", '1,,2022-06-01,"a,b"', "5,2022-09-30T12:00:00+00:00,,x", "2.5,,2022-06-30,"]
+
+
+TRICKY = ['a "quoted", label', "two\nlines", "carriage\rreturn", "", "Niño ü €", "plain"]
+
+
+def test_postgresql_copy_writes_the_bytes_the_row_by_row_writer_writes(engine, session, archive,
+                                                                       tmp_path):
+    """On PostgreSQL, CSV comes from the server's COPY: for a view with dates, timestamps,
+    NULLs, empty text and quotes, commas, line feeds and carriage returns in text, its bytes
+    are those of the csv module writing the same rows one by one, with and without filters.
+    (SQLite writes row by row: there export() must give the same text as well.)"""
+    from monitor import export
+    from monitor.export import Selection
+
+    pg = engine.dialect.name == "postgresql"
+    ingest(session, archive, DHS, Q1, FEB)
+    session.commit()
+    with engine.begin() as conn:
+        ids = conn.execute(text("SELECT id FROM count_observations ORDER BY id")).scalars().all()
+        for i, label in zip(ids, TRICKY):
+            conn.execute(text("UPDATE count_observations SET label = :l, label2 = :l2 "
+                              "WHERE id = :i"), {"l": label, "l2": "" if i % 2 else None, "i": i})
+
+    def row_by_row(sel: Selection) -> str:
+        gen = export.stream(engine, sel)
+        names, batches = next(gen)
+        out = io.StringIO()
+        export.write_csv(names, batches, out)
+        gen.close()
+        return out.getvalue()
+
+    selections = [
+        Selection("separation_counts"),
+        Selection("separations_monthly", where=[("agency", "DHS"), ("dimension2", ""),
+                                                ("category", "criminal_history"),
+                                                ("category", "other")],
+                  since=date(2022, 11, 1), until=date(2022, 12, 31)),
+        Selection("reporting_timeliness"),
+        Selection("separation_counts", where=[("label", "it's \"x\"'); DROP VIEW x; --")]),
+    ]
+    for sel in selections:
+        expected = row_by_row(sel)
+        rows = len(list(csv.reader(io.StringIO(expected, newline="")))) - 1
+        if pg:
+            chunks: list[bytes] = []
+            assert export.copy_csv(engine, sel, write_bytes=lambda b: chunks.append(bytes(b))) \
+                == rows
+            assert b"".join(chunks).decode("utf-8") == expected, sel
+        stdout = io.StringIO()
+        assert export.export(engine, sel, "csv", None, stdout) == rows
+        assert stdout.getvalue() == expected
+        target = tmp_path / "out.csv"
+        assert export.export(engine, sel, "csv", target, io.StringIO()) == rows
+        assert target.read_bytes() == expected.encode("utf-8")
+    whole = row_by_row(selections[0])
+    for label in TRICKY[:3] + TRICKY[4:]:  # each tricky text is in the compared output
+        assert [label] == [r["label"] for r in csv.DictReader(io.StringIO(whole, newline=""))
+                           if r["label"] == label]
+    assert ",2022-10-01,2022-10-31," in whole and "T12:00:00Z," in whole
+    assert row_by_row(selections[1]).count("\n") > 1
+    assert row_by_row(selections[3]).count("\n") == 1  # the quoted value matched nothing
+
+
+def test_a_failed_csv_export_leaves_no_file(engine, tmp_path, monkeypatch):
+    from monitor import export
+    from monitor.errors import MonitorError
+    from monitor.export import Selection
+
+    monkeypatch.setitem(export.ORDER, "separation_counts", ("no_such_column",))
+    target = tmp_path / "out.csv"
+    with pytest.raises(MonitorError, match="export of separation_counts failed"):
+        export.export(engine, Selection("separation_counts"), "csv", target, io.StringIO())
+    assert not list(tmp_path.glob("out.csv*"))
+
+
+def test_csv_quotes_a_carriage_return_as_it_quotes_a_line_feed():
+    from monitor.export import write_csv
+
+    out = io.StringIO()
+    assert write_csv(["a", "b"], [[("x\ry", 1), ("z", 2)], [("q\r\n", None)]], out) == 3
+    assert out.getvalue() == 'a,b\n"x\ry",1\nz,2\n"q\r\n",\n'
+    assert [r for r in csv.reader(io.StringIO(out.getvalue(), newline=""))] == [
+        ["a", "b"], ["x\ry", "1"], ["z", "2"], ["q\r\n", ""]]
