@@ -47,10 +47,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from monitor.health import health_of, record_poll
+from monitor.reading import is_listing as listing_rule
 from monitor.ingest import INGEST_CYCLE
-from monitor.intake import Intake, parse_snapshot, take_in
-from monitor.models import FetchRun, HttpValidator, Parse, ParseProblem, Report, Snapshot
-from monitor.store import ensure_source, latest_snapshot
+from monitor.intake import Intake, record_run, store_document, take_in
+from monitor.models import FetchRun, HttpValidator, Report, Snapshot
+from monitor.store import (  # noqa: F401 - the snapshot queries, importable from here too
+    current_snapshot, ensure_source, last_retrieved, snapshot_of,
+)
 from scrapers.archive import Archive, ArchiveWriteError, BodyUnavailable
 from scrapers.http import Fetcher, FetchResult, Validators, host_of
 from scrapers.redact import redact_url
@@ -115,38 +118,6 @@ def new_cycle(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
-def current_snapshot(session: Session, url: str) -> Snapshot | None:
-    """The snapshot a URL served last: the latest fetch run's, unless an ingest came later.
-
-    Snapshots are unique per (URL, body), so a page that goes back to an earlier body reuses
-    the earlier snapshot; the newest run tells which body is current.
-    """
-    url = redact_url(url)
-    run = session.execute(select(FetchRun.started_at, FetchRun.snapshot_id)
-                          .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
-                          .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
-                          .limit(1)).first()
-    latest = latest_snapshot(session, url)
-    if run is not None and (latest is None or run.started_at >= latest.fetched_at):
-        return session.get(Snapshot, run.snapshot_id)
-    return latest
-
-
-def last_retrieved(session: Session, url: str) -> datetime | None:
-    """When a body of ``url`` was last obtained (fetched, confirmed by 304, or ingested)."""
-    url = redact_url(url)
-    times = []
-    run_at = session.scalar(select(FetchRun.started_at)
-                            .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
-                            .order_by(FetchRun.started_at.desc()).limit(1))
-    if run_at is not None:
-        times.append(run_at)
-    latest = latest_snapshot(session, url)
-    if latest is not None:
-        times.append(latest.fetched_at)
-    return max(times) if times else None
-
-
 def _validators_for(session: Session, archive: Archive, url: str, *,
                     now: datetime) -> tuple[Snapshot | None, Validators | None]:
     """Validators are sent only when the body they describe is in the archive and still hashes
@@ -157,8 +128,7 @@ def _validators_for(session: Session, archive: Archive, url: str, *,
     row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
     if row is None or not (row.etag or row.last_modified) or not row.sha256:
         return None, None
-    snap = session.scalar(select(Snapshot).where(Snapshot.url == url,
-                                                 Snapshot.sha256 == row.sha256))
+    snap = snapshot_of(session, url, row.sha256)
     if snap is None or checked_body(session, archive, snap.sha256, now=now).state != "ok":
         return None, None
     return snap, Validators(row.etag, row.last_modified)
@@ -211,30 +181,17 @@ def source_headers(session: Session, source: Source, settings: Any, *,
     return headers
 
 
-def _run_outcome(fetch_outcome: str, parse_outcome: str) -> str:
-    return parse_outcome if parse_outcome in PARSE_FAILURES else fetch_outcome
-
-
-def _problem_text(session: Session, snapshot_id: int, parser_version: str, kind: str) -> str:
-    details = session.scalars(
-        select(ParseProblem.detail).join(Parse, Parse.id == ParseProblem.parse_id)
-        .where(Parse.snapshot_id == snapshot_id, Parse.parser_version == parser_version,
-               ParseProblem.kind == kind).limit(3)).all()
-    return f"{kind}: " + ("; ".join(details) if details else "the parser found nothing to read")
-
-
 class _Poll:
     """The state of one poll: the source, the clock offset and the runs so far."""
 
     def __init__(self, session: Session, archive: Archive, fetcher: Fetcher,
                  registered: RegisteredSource, now: datetime, cycle: str,
                  extra_host: str | None, progress: Callable[[str], None] | None,
-                 headers: dict[str, str] | None = None, max_links: int | None = None) -> None:
+                 headers: dict[str, str] | None = None) -> None:
         self.session, self.archive, self.fetcher = session, archive, fetcher
         self.registered, self.source = registered, registered.source
         self.now, self.cycle, self.extra_host, self.progress = now, cycle, extra_host, progress
         self.headers = dict(headers or {})
-        self.max_links = max_links
         self.clock0 = fetcher.clock()
         self.runs: list[RequestSummary] = []
         self.last_result: FetchResult | None = None
@@ -264,45 +221,33 @@ class _Poll:
         self.last_result = result
         finished = started + timedelta(seconds=result.elapsed)
         requested = redact_url(result.requested_url)
-        run = FetchRun(source_id=self.source.id, url=shown,
-                       requested_url=requested if requested != shown else None,
-                       started_at=started, finished_at=finished,
-                       duration_ms=int(round(result.elapsed * 1000)), outcome=result.outcome,
-                       http_status=result.status, bytes=result.bytes_read, error=result.error,
-                       cycle=self.cycle, listing=listing)
-        intake = None
+        requested = requested if requested != shown else None
+        outcome, error, intake = result.outcome, result.error, None
         try:
             if result.outcome == "not_modified":
-                intake = parse_snapshot(session, self.archive, registered, sent_snapshot,
-                                        is_listing=listing, now=finished, doc_url=url,
-                                        max_links=self.max_links if listing else None)
-                run.outcome = _run_outcome("not_modified", intake.outcome)
+                intake = store_document(session, self.archive, registered, sent_snapshot,
+                                        listing=listing, now=finished, doc_url=url)
             elif result.outcome == "ok":
-                current = current_snapshot(session, shown)  # before this body is stored
                 intake = take_in(session, self.archive, registered, url=shown, body=result.body,
                                  fetched_at=finished, is_listing=listing,
                                  content_type=result.content_type, headers=result.headers,
-                                 http_status=result.status, requested_url=run.requested_url,
-                                 doc_url=url, max_links=self.max_links if listing else None)
-                changed = current is None or current.sha256 != intake.snapshot.sha256
-                run.outcome = _run_outcome("ok" if changed else "unchanged", intake.outcome)
+                                 http_status=result.status, requested_url=requested,
+                                 doc_url=url)
                 _save_validators(session, shown, result, intake.snapshot.sha256, finished)
         except BodyUnavailable as exc:  # the body behind a 304 vanished or rotted meanwhile
             from monitor.archive_check import report_body
 
             _forget_validators(session, shown)
             report_body(session, self.archive, self.archive.check(exc.sha256), now=finished)
-            run.outcome, run.error, intake = "parse_error", f"archive: {exc}", None
+            outcome, error, intake = "parse_error", f"archive: {exc}", None
         except ArchiveWriteError as exc:  # the caller's transaction rolls the whole poll back
             raise ArchiveWriteError(f"{exc} (storing {shown}); nothing from this poll of "
                                     f"{self.source.id} was stored") from None
-        if intake is not None:
-            run.snapshot_id = intake.snapshot.id
-            if run.outcome in PARSE_FAILURES:
-                run.error = _problem_text(session, intake.snapshot.id,
-                                          self.source.parser_version, run.outcome)[:2000]
-        session.add(run)
-        session.flush()
+        run = record_run(session, source_id=self.source.id, url=shown, requested_url=requested,
+                         started_at=started, finished_at=finished,
+                         duration_ms=int(round(result.elapsed * 1000)), fetch_outcome=outcome,
+                         http_status=result.status, bytes=result.bytes_read, error=error,
+                         cycle=self.cycle, listing=listing, intake=intake)
         summary = RequestSummary(
             source=self.source.id, url=shown, outcome=run.outcome, http_status=run.http_status,
             sha256=intake.snapshot.sha256 if intake else None, bytes=run.bytes, listing=listing,
@@ -360,8 +305,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
                 listing: bool | None = None, recheck_days: int = 7, broken_after: int = 3,
                 progress: Callable[[str], None] | None = None,
                 headers: dict[str, str] | None = None,
-                unreachable_after: int = UNREACHABLE_AFTER,
-                max_links: int | None = None) -> PollResult:
+                unreachable_after: int = UNREACHABLE_AFTER) -> PollResult:
     """Poll one source (or, with ``urls``, those URLs as that source). Flushes, never commits.
 
     A normal poll fetches each start URL as a listing, then (if the source follows links) every
@@ -375,7 +319,6 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     redirects on it are allowed, no links are followed and health is left alone. ``listing``
     forces the shape a URL is read with; by default a URL is a listing iff it is a start URL.
     ``headers`` go with every request (the source's API keys: :func:`source_headers`).
-    ``max_links`` caps the links taken from each listing page (``settings.max_links_per_listing``).
     """
     source = registered.source
     if source.api is not None and urls is None:  # read through a JSON API (monitor/apipoll.py)
@@ -391,7 +334,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     if explicit and len({host_of(u) for u in targets}) > 1:
         raise ValueError("an explicit fetch names URLs on one host")
     poll = _Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress,
-                 headers, max_links)
+                 headers)
     before = health_of(session, source.id)
     health_before = before.state if before is not None else None
 
@@ -402,7 +345,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
         poll_congress(session, poll, now=now)
         targets = []
     for url in targets:
-        is_listing = listing if listing is not None else url in source.start_urls
+        is_listing = listing_rule(source, url, declared=listing)
         summary, intake = poll.fetch(url, listing=is_listing)
         if intake is not None and is_listing and intake.outcome == "ok" \
                 and summary.outcome not in FETCH_FAILURES:

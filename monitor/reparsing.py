@@ -29,14 +29,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.archive_check import checked_body, report_body
-from monitor.fetching import current_snapshot
-from monitor.intake import run_parser
-from monitor.models import Parse, Report, Snapshot
-from monitor.store import ensure_source, record_listing, record_parse
+from monitor.intake import store_document
+from monitor.models import Report, Snapshot
+from monitor.reading import is_listing
+from monitor.store import (
+    current_snapshot, ensure_source, listing_snapshot_ids, parsed_snapshot_ids, record_listing,
+    source_snapshots,
+)
 from scrapers.archive import Archive, BodyCheck, BodyUnavailable
-from scrapers.records import Document
 from scrapers.registry import RegisteredSource
-from scrapers.validate import outcome as parse_outcome
 
 _READING = ("title", "period_start", "period_end", "issued", "issued_precision", "fiscal_year",
             "authorities", "page_count", "snapshot_id")
@@ -66,23 +67,31 @@ def _order(snapshot: Snapshot | None) -> tuple:
 
 def reparse_source(session: Session, archive: Archive, registered: RegisteredSource, *,
                    now: datetime) -> list[ReparseItem]:
-    """Apply the current parser to every archived snapshot of the source. Flushes, no commit."""
+    """Apply the current parser to every archived snapshot of the source. Flushes, no commit.
+
+    Each snapshot goes the one document path (:func:`monitor.intake.store_document`), read as
+    what it was taken in as (a listing when a fetch or ingest took it in as one, or when its URL
+    is a start URL: :func:`monitor.reading.is_listing`), dated by its own fetch."""
     source = registered.source
     version = source.parser_version
     ensure_source(session, source, now)
-    snapshots = session.scalars(select(Snapshot).where(Snapshot.source_id == source.id)
-                                .order_by(Snapshot.fetched_at, Snapshot.id)).all()
-    done = set(session.scalars(select(Parse.snapshot_id).where(Parse.source_id == source.id,
-                                                               Parse.parser_version == version)))
+    snapshots = source_snapshots(session, source.id)
+    done = parsed_snapshot_ids(session, source.id, version)
+    read_as_listing = listing_snapshot_ids(session, source.id)
     before = {r.id: {name: getattr(r, name) for name in (*_READING, "removed_at")}
               for r in session.scalars(select(Report).where(Report.source_id == source.id))}
 
     items: list[ReparseItem] = []
     listing_links: dict[int, list] = {}
+    listing_urls: list[str] = []
     checked: dict[str, BodyCheck] = {}
     for snap in snapshots:
         item = ReparseItem(snap.id, snap.url, snap.sha256, snap.fetched_at, version, "skipped")
         items.append(item)
+        listing = is_listing(source, snap.url, declared=True if snap.id in read_as_listing
+                             else None)
+        if listing and snap.url not in listing_urls:
+            listing_urls.append(snap.url)
         if snap.sha256 not in checked:
             checked[snap.sha256] = checked_body(session, archive, snap.sha256, now=now)
         if checked[snap.sha256].state != "ok":
@@ -93,27 +102,22 @@ def reparse_source(session: Session, archive: Archive, registered: RegisteredSou
             continue
         if snap.id in done:
             continue
-        try:
-            body = archive.get(snap.sha256)
+        try:  # judged against its own fetch day, dated by it; parsed now
+            intake = store_document(session, archive, registered, snap, listing=listing,
+                                    now=snap.fetched_at, parsed_at=now, apply_listing=False)
         except BodyUnavailable as exc:  # changed since it was checked a moment ago
             report_body(session, archive, archive.check(snap.sha256), now=now)
             item.outcome, item.error = exc.state, str(exc)
             continue
-        is_listing = snap.url in source.start_urls
-        result = run_parser(registered, Document(body, snap.url, snap.content_type),
-                            snap.fetched_at.date())  # judged against its own fetch day
-        item.outcome = parse_outcome(result, source.listing_shape if is_listing
-                                     else source.report_shape)
-        stored = record_parse(session, source, snap, result, item.outcome, snap.fetched_at,
-                              parsed_at=now)
-        item.counts, item.statements = stored.counts, stored.statements
-        item.new_reports = len(stored.new_reports)
-        if is_listing and item.outcome == "ok":
-            listing_links[snap.id] = list(result.links)
+        item.outcome = intake.outcome
+        item.counts, item.statements = intake.stored.counts, intake.stored.statements
+        item.new_reports = len(intake.stored.new_reports)
+        if listing and item.outcome == "ok":
+            listing_links[snap.id] = intake.links
 
     _keep_newer_readings(session, source.id, before)
     # The newest snapshot of each listing is the page as it stands: apply its new reading.
-    for url in source.start_urls:
+    for url in listing_urls:
         newest = current_snapshot(session, url)
         if newest is not None and newest.id in listing_links:
             record_listing(session, source, url, listing_links[newest.id], newest.fetched_at)

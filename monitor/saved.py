@@ -1,37 +1,21 @@
 """Saved documents read with a source's parser, with no database: what `monitor parse` needs.
 
 `monitor parse` must start fast and work without a database, so nothing here imports
-SQLAlchemy or the models; `monitor.ingest` and `monitor.intake` build on it.
+SQLAlchemy or the models; reading a body is :mod:`monitor.reading`; `monitor.ingest` builds
+on it.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from monitor.errors import MonitorError, NotFound
+from monitor.reading import read_document, run_parser  # noqa: F401 - importable from here too
 from scrapers import sniff
-from scrapers.records import Document, ParseResult, Problem
+from scrapers.records import ParseResult
 from scrapers.registry import RegisteredSource
-from scrapers.validate import outcome, validate
-
-log = logging.getLogger(__name__)
-
-
-def run_parser(registered: RegisteredSource, doc: Document,
-               fetched: date | None = None, max_links: int | None = None) -> ParseResult:
-    """Parse and validate (against the day the document was obtained, when known: no period
-    starts and no report is issued after it); a parser that raises is a ``parse_error``, never
-    a crash."""
-    try:
-        result = registered.parse(doc)
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the pipeline
-        log.exception("parser raised", extra={"source": registered.id, "url": doc.url})
-        return ParseResult(registered.source.parser_version,
-                           problems=[Problem("parse_error", f"parser raised {type(exc).__name__}: {exc}")])
-    return validate(result, fetched=fetched, max_links=max_links)
 
 
 @dataclass
@@ -83,7 +67,8 @@ def parse_when(text: str) -> datetime:
 
 
 def parse_file(registered: RegisteredSource, saved: SavedFile) -> tuple[ParseResult, str]:
-    """Validated parse and its outcome: against the listing shape when no report was read."""
-    result = run_parser(registered, Document(saved.body, saved.url, saved.content_type))
-    source = registered.source
-    return result, outcome(result, source.report_shape if result.reports else source.listing_shape)
+    """Validated parse and its outcome. Nothing is stored, so the document may say what it is
+    (:func:`monitor.reading.is_listing`): a listing when it is a start URL or read no report."""
+    reading = read_document(registered, saved.body, url=saved.url,
+                            content_type=saved.content_type, infer=True)
+    return reading.result, reading.outcome

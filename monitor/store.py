@@ -21,7 +21,7 @@ from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
 from monitor.upsert import insert_or_ignore
 from monitor.models import (
-    CountObservation, Parse, ParseProblem, Report, ReportListing, Snapshot, SourceRow, Statement,
+    CountObservation, FetchRun, Parse, ParseProblem, Report, ReportListing, Snapshot, SourceRow, Statement,
 )
 from scrapers.archive import Archive
 from scrapers.linkperiod import named_period
@@ -115,9 +115,93 @@ def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: s
     return snap, created
 
 
+# --- snapshot queries: what is stored of a URL -------------------------------------------
+
 def latest_snapshot(session: Session, url: str) -> Snapshot | None:
     return session.scalar(select(Snapshot).where(Snapshot.url == url)
                           .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc()).limit(1))
+
+
+def snapshot_of(session: Session, url: str, sha256: str) -> Snapshot | None:
+    """The snapshot of this body at this (redacted) URL, if stored."""
+    return session.scalar(select(Snapshot).where(Snapshot.url == url, Snapshot.sha256 == sha256))
+
+
+def current_snapshot(session: Session, url: str) -> Snapshot | None:
+    """The snapshot a URL served last: the latest fetch run's, unless an ingest came later.
+
+    Snapshots are unique per (URL, body), so a page that goes back to an earlier body reuses
+    the earlier snapshot; the newest run tells which body is current.
+    """
+    url = redact_url(url)
+    run = session.execute(select(FetchRun.started_at, FetchRun.snapshot_id)
+                          .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
+                          .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
+                          .limit(1)).first()
+    latest = latest_snapshot(session, url)
+    if run is not None and (latest is None or run.started_at >= latest.fetched_at):
+        return session.get(Snapshot, run.snapshot_id)
+    return latest
+
+
+def last_retrieved(session: Session, url: str) -> datetime | None:
+    """When a body of ``url`` was last obtained (fetched, confirmed by 304, or ingested)."""
+    url = redact_url(url)
+    times = []
+    run_at = session.scalar(select(FetchRun.started_at)
+                            .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
+                            .order_by(FetchRun.started_at.desc()).limit(1))
+    if run_at is not None:
+        times.append(run_at)
+    latest = latest_snapshot(session, url)
+    if latest is not None:
+        times.append(latest.fetched_at)
+    return max(times) if times else None
+
+
+def source_snapshots(session: Session, source_id: str) -> list[Snapshot]:
+    """Every snapshot of a source, oldest first."""
+    return list(session.scalars(select(Snapshot).where(Snapshot.source_id == source_id)
+                                .order_by(Snapshot.fetched_at, Snapshot.id)))
+
+
+def listing_snapshot_ids(session: Session, source_id: str) -> set[int]:
+    """Snapshots some fetch run (or ingest) took in as a listing page."""
+    return set(session.scalars(select(FetchRun.snapshot_id).distinct().where(
+        FetchRun.source_id == source_id, FetchRun.listing.is_(True),
+        FetchRun.snapshot_id.is_not(None))))
+
+
+def parse_of(session: Session, snapshot_id: int, parser_version: str) -> Parse | None:
+    """The parse of a snapshot by a parser version, if it was read by that version."""
+    return session.scalar(select(Parse).where(Parse.snapshot_id == snapshot_id,
+                                              Parse.parser_version == parser_version))
+
+
+def parsed_snapshot_ids(session: Session, source_id: str, parser_version: str) -> set[int]:
+    return set(session.scalars(select(Parse.snapshot_id).where(
+        Parse.source_id == source_id, Parse.parser_version == parser_version)))
+
+
+def problem_text(session: Session, snapshot_id: int, parser_version: str, kind: str) -> str:
+    """``kind: detail; detail...`` (at most three) of a snapshot's parse: a fetch run's error."""
+    details = session.scalars(
+        select(ParseProblem.detail).join(Parse, Parse.id == ParseProblem.parse_id)
+        .where(Parse.snapshot_id == snapshot_id, Parse.parser_version == parser_version,
+               ParseProblem.kind == kind).limit(3)).all()
+    return f"{kind}: " + ("; ".join(details) if details else "the parser found nothing to read")
+
+
+# --- fetch runs: one row per request, written here only --------------------------------------
+
+def record_fetch_run(session: Session, **columns: Any) -> FetchRun:
+    """Write one ``fetch_runs`` row (every request, and every document taken in by hand, has
+    exactly one). The only place the monitor creates them: :func:`monitor.intake.record_run`
+    decides their outcome and error."""
+    run = FetchRun(**columns)
+    session.add(run)
+    session.flush()
+    return run
 
 
 @dataclass

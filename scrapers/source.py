@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from scrapers.jsonapi import ApiListing, JsonApiSpec
 
+from scrapers.redact import redact_url
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -84,6 +86,15 @@ class Source:
         """Whether the monitor polls it (start URLs or an API); otherwise documents come in by
         hand (`monitor ingest`)."""
         return bool(self.start_urls or self.api is not None)
+
+    def lists(self, url: str) -> bool:
+        """Whether ``url`` is one of this source's listing pages (compared as stored, redacted:
+        a start URL carrying a key is still itself)."""
+        shown = redact_url(url)
+        return any(shown == redact_url(start) for start in self.start_urls)
+
+    def shape(self, *, listing: bool) -> Shape:
+        return self.listing_shape if listing else self.report_shape
 
     def allows_host(self, host: str | None) -> bool:
         if not host:

@@ -19,9 +19,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # when run as a script (--update)
     sys.path.insert(0, str(REPO))
 
-from scrapers.records import Document, ParseResult  # noqa: E402
+from monitor.reading import read_document  # noqa: E402
+from scrapers.records import ParseResult  # noqa: E402
 from scrapers.registry import load_source, source_ids  # noqa: E402
-from scrapers.validate import outcome, validate  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIELDS = {"file", "url", "content_type", "role", "reconstructed", "provenance", "outcome", "note"}
@@ -42,12 +42,13 @@ def expected_path(source_id: str, entry: dict) -> Path:
 
 
 def parse_fixture(source_id: str, entry: dict) -> tuple[ParseResult, str]:
-    """Validated result and its outcome (listing shape when no report was read)."""
-    registered = load_source(source_id)
+    """Validated result and its outcome, read as `monitor parse` reads a saved file (the one
+    rule for a document's shape, monitor.reading.is_listing: a start URL or a document that
+    read no report is a listing)."""
     body = (FIXTURES / source_id / entry["file"]).read_bytes()
-    result = validate(registered.parse(Document(body, entry["url"], entry["content_type"])))
-    shape = registered.source.report_shape if result.reports else registered.source.listing_shape
-    return result, outcome(result, shape)
+    reading = read_document(load_source(source_id), body, url=entry["url"],
+                            content_type=entry["content_type"], infer=True)
+    return reading.result, reading.outcome
 
 
 def as_json(result: ParseResult, source_id: str) -> dict:

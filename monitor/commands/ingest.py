@@ -20,7 +20,8 @@ def register(sub) -> None:
                    help="When the copy was obtained (e.g. 2022-09-30T12:00:00Z; a date means "
                         "midnight UTC, a time without offset is UTC). Default: now.")
     p.add_argument("--listing", action="store_true",
-                   help="The document is a listing page: its links become reports of the source.")
+                   help="The document is a listing page: its links become reports of the source "
+                        "(a start URL of the source is one without saying so).")
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
     p.set_defaults(handler=run, writes=True)
 
@@ -38,7 +39,8 @@ def run(args, ctx) -> int:
         print(f"warning: no --url given; stored under {saved.url}", file=sys.stderr)
     with ctx.session() as session:
         intake, fetch_run = ingest_file(session, ctx.archive, registered, saved,
-                                        fetched_at=fetched_at, is_listing=args.listing)
+                                        fetched_at=fetched_at,
+                                        is_listing=True if args.listing else None)
         summary = {
             "source": registered.id, "url": intake.snapshot.url, "outcome": intake.outcome,
             "fetch_run": fetch_run.id, "snapshot": intake.snapshot.id,
