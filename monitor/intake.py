@@ -27,7 +27,7 @@ from monitor.models import FetchRun, Report, Snapshot
 from monitor.reading import Reading, read_document, run_parser  # noqa: F401 - importable here
 from monitor.reading import is_listing as listing_rule
 from monitor.store import (
-    StoredParse, current_snapshot, ensure_source, parse_of, problem_text, record_fetch_run,
+    StoredParse, current_sha256, ensure_source, parse_of, problem_text, record_fetch_run,
     record_listing, record_parse, store_snapshot,
 )
 from scrapers.archive import Archive
@@ -86,7 +86,8 @@ def store_document(session: Session, archive: Archive, registered: RegisteredSou
                                     content_type=snapshot.content_type, listing=listing,
                                     fetched=snapshot.fetched_at.date())
         stored = record_parse(session, source, snapshot, reading.result, reading.outcome, now,
-                              parsed_at=parsed_at)
+                              parsed_at=parsed_at,
+                              checked=reading.parser_version == source.parser_version)
         intake = Intake(snapshot, False, reading.outcome, reading.result, stored,
                         links=list(reading.result.links), new_reports=list(stored.new_reports),
                         listing=listing, parser_version=source.parser_version)
@@ -110,7 +111,7 @@ def take_in(session: Session, archive: Archive, registered: RegisteredSource, *,
                            declared=is_listing if reading is None or is_listing is not None
                            else reading.listing)
     ensure_source(session, registered.source, fetched_at)
-    current = current_snapshot(session, url)  # before this body is stored
+    current = current_sha256(session, url)  # before this body is stored
     snapshot, new = store_snapshot(session, archive, source_id=registered.id, url=url, body=body,
                                    fetched_at=fetched_at, content_type=content_type,
                                    headers=headers, http_status=http_status,
@@ -118,7 +119,7 @@ def take_in(session: Session, archive: Archive, registered: RegisteredSource, *,
     intake = store_document(session, archive, registered, snapshot, listing=listing,
                             now=fetched_at, doc_url=doc_url or url, reading=reading)
     intake.snapshot_new = new
-    intake.changed = current is None or current.sha256 != snapshot.sha256
+    intake.changed = current != snapshot.sha256
     return intake
 
 

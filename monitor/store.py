@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
-from monitor.upsert import insert_or_ignore
+from monitor.upsert import insert_many_or_ignore, insert_or_ignore
 from monitor.models import (
     CountObservation, FetchRun, Parse, ParseProblem, Report, ReportListing, Snapshot, SourceRow, Statement,
 )
@@ -41,14 +41,26 @@ _URL_HEADERS = ("location",)
 _METADATA_OUTCOMES = values(Outcome.OK, Outcome.LAYOUT_CHANGED)
 
 
+_ENSURED = "monitor.store.sources"  # session.info: source rows this session made sure of
+
+
 def ensure_source(session: Session, source: Source, now: datetime) -> SourceRow:
     """The source's row, created if needed (insert-or-ignore: a concurrent first fetch of the
-    same source is not an IntegrityError)."""
+    same source is not an IntegrityError). Asked once per session: sources are never deleted,
+    and a rollback (which could undo the insert) forgets what the session knew."""
+    known = session.info.get(_ENSURED)
+    if known is None:
+        known = session.info[_ENSURED] = {}
+        event.listen(session, "after_soft_rollback", lambda s, *_: s.info.pop(_ENSURED, None))
+    row = known.get(source.id)
+    if row is not None:
+        return row
     row = session.get(SourceRow, source.id)
     if row is None:
         insert_or_ignore(session, SourceRow, dict(id=source.id, agency=source.agency,
                                                   title=source.title, created_at=now))
         row = session.get(SourceRow, source.id)
+    known[source.id] = row
     return row
 
 
@@ -106,13 +118,14 @@ def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: s
     if existing is not None:
         return existing, False
     session.flush()  # the insert below goes straight to the database
-    created = insert_or_ignore(session, Snapshot, dict(
+    inserted = insert_many_or_ignore(session, Snapshot, [dict(
         source_id=source_id, url=url, sha256=stored.sha256, size=stored.size,
         content_type=content_type_column(content_type), headers=headers, fetched_at=fetched_at,
-        storage=stored.storage), conflict=("url", "sha256"))
-    snap = session.scalar(select(Snapshot).where(Snapshot.url == url,
-                                                 Snapshot.sha256 == stored.sha256))
-    return snap, created
+        storage=stored.storage)], ("url", "sha256"), entity=True)
+    if inserted:
+        return inserted[0], True
+    # another writer stored the same body at the same URL a moment ago
+    return snapshot_of(session, url, stored.sha256), False
 
 
 # --- snapshot queries: what is stored of a URL -------------------------------------------
@@ -142,6 +155,27 @@ def current_snapshot(session: Session, url: str) -> Snapshot | None:
     if run is not None and (latest is None or run.started_at >= latest.fetched_at):
         return session.get(Snapshot, run.snapshot_id)
     return latest
+
+
+def current_sha256(session: Session, url: str) -> str | None:
+    """The sha256 of :func:`current_snapshot`, in one statement: what a body just obtained is
+    compared with to say whether the URL changed."""
+    url = redact_url(url)
+    run = (select(FetchRun.started_at, FetchRun.snapshot_id)
+           .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
+           .order_by(FetchRun.started_at.desc(), FetchRun.id.desc()).limit(1))
+    latest = (select(Snapshot.fetched_at, Snapshot.sha256).where(Snapshot.url == url)
+              .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc()).limit(1))
+    row = session.execute(select(
+        run.with_only_columns(FetchRun.started_at).scalar_subquery().label("run_at"),
+        select(Snapshot.sha256).where(Snapshot.id == run.with_only_columns(FetchRun.snapshot_id)
+                                      .scalar_subquery()).scalar_subquery().label("run_sha"),
+        latest.with_only_columns(Snapshot.fetched_at).scalar_subquery().label("latest_at"),
+        latest.with_only_columns(Snapshot.sha256).scalar_subquery().label("latest_sha"),
+    )).one()
+    if row.run_at is not None and (row.latest_at is None or row.run_at >= row.latest_at):
+        return row.run_sha
+    return row.latest_sha
 
 
 def last_retrieved(session: Session, url: str) -> datetime | None:
@@ -253,14 +287,15 @@ def _upsert_report(session: Session, source_id: str, record, snapshot: Snapshot 
 
 
 def record_parse(session: Session, source: Source, snapshot: Snapshot, result: ParseResult,
-                 outcome: str, now: datetime, *, parsed_at: datetime | None = None) -> StoredParse:
+                 outcome: str, now: datetime, *, parsed_at: datetime | None = None,
+                 checked: bool = False) -> StoredParse:
     """Write one validated parse of one snapshot. Idempotent per (snapshot, parser version).
 
     ``now`` dates what the parse derives (a reparse passes the snapshot's time); ``parsed_at``
-    is when the parse happened (default ``now``). The source's parsing operator findings (its
+    is when the parse happened (default ``now``); ``checked``: the caller just found no parse of
+    this snapshot by this version. The source's parsing operator findings (its
     unmapped labels) are brought in step, dated ``parsed_at``."""
-    done = session.scalar(select(Parse).where(Parse.snapshot_id == snapshot.id,
-                                              Parse.parser_version == result.parser_version))
+    done = None if checked else parse_of(session, snapshot.id, result.parser_version)
     if done is not None:
         return StoredParse(None, [], 0, 0)
     parse = Parse(snapshot_id=snapshot.id, source_id=source.id,
@@ -328,62 +363,138 @@ def _link_json(link: Link) -> dict[str, Any]:
     return {"url": redact_url(link.url), "title": link.title, "description": link.description}
 
 
-def _note_listed(session: Session, report: Report, listing_url: str, now: datetime) -> None:
-    """``listing_url``, read at ``now``, links ``report``: one ReportListing row per page."""
-    row = session.scalar(select(ReportListing).where(ReportListing.report_id == report.id,
-                                                     ReportListing.listing_url == listing_url))
-    if row is None:  # a second writer may insert the same row: then it is updated below
-        session.flush()  # the insert below goes straight to the database
-        if insert_or_ignore(session, ReportListing, dict(
-                report_id=report.id, listing_url=listing_url, first_seen=now, last_seen=now,
-                removed_at=None), conflict=("report_id", "listing_url")):
-            return
-        row = session.scalar(select(ReportListing).where(
-            ReportListing.report_id == report.id, ReportListing.listing_url == listing_url))
-    if now > row.last_seen:
-        row.last_seen = now
-    if now < row.first_seen:
-        row.first_seen = now
-    row.removed_at = None  # it is back on this page
+def _expire(session: Session, model: type, ids: set[int]) -> None:
+    """Rows changed by a Core statement: the session's copies, if any, are read again when
+    next used (no SQL now)."""
+    if not ids:
+        return
+    from sqlalchemy.orm.util import identity_key
+
+    for pk in ids:  # by identity key: looking at an expired copy's id would load it
+        obj = session.identity_map.get(identity_key(model, pk))
+        if obj is not None:
+            session.expire(obj)
 
 
 def record_listing(session: Session, source: Source, listing_url: str, links: list[Link],
-                   now: datetime, *, complete: bool = True) -> tuple[list[Report], list[Report]]:
+                   now: datetime) -> tuple[list[Report], list[Report]]:
     """A listing page was read successfully: every link is a report seen now, on this page.
 
     A report this page linked before and no longer links is dropped from this page (its
     ReportListing row gets ``removed_at``); the report itself is removed only when every page
     that carried it has dropped it: a report still linked from another listing page is not
-    gone. A listing read only in part (``complete`` False: its links were capped) drops
-    nothing. Returns (new reports, reports removed now)."""
-    from scrapers.records import ReportRecord
+    gone. Returns (new reports, reports removed now).
 
+    Set-based, whatever the number of links: a page read again unchanged costs three
+    statements (its reports seen now, its listing rows seen now, none dropped: one UPDATE ...
+    RETURNING each); new, changed and dropped links add a few more, never one per link. A
+    link's text fills only what a report does not have yet (a title), and names the period its
+    link names; a report back on the page is no longer removed. Another writer inserting the
+    same report or listing row first is not an error: that row is updated like the others.
+    """
+    from sqlalchemy import case, update
+
+    session.flush()  # pending ORM changes first: the statements below go to the database
     listing_url = redact_url(listing_url)
-    created: list[Report] = []
-    seen = set()
+    # one entry per URL, in page order: the first title a link gives, the last period it names
+    wanted: dict[str, dict[str, Any]] = {}
     for link in links:
-        report = _upsert_report(session, source.id, ReportRecord(title=link.title, url=link.url),
-                                None, now, listing_url, created, fill_only=True)
-        seen.add(report.url)
-        _note_listed(session, report, listing_url, now)
-    dropped = []
-    if not complete:
-        session.flush()
-        return created, []
-    for row, report in session.execute(
-            select(ReportListing, Report).join(Report, Report.id == ReportListing.report_id)
-            .where(Report.source_id == source.id, ReportListing.listing_url == listing_url,
-                   ReportListing.removed_at.is_(None))):
-        if report.url not in seen:
-            row.removed_at = now
-            dropped.append(report)
-    session.flush()
-    removed = []
-    for report in dropped:
-        still = session.scalar(select(ReportListing.id).where(
-            ReportListing.report_id == report.id, ReportListing.removed_at.is_(None)).limit(1))
-        if still is None and report.removed_at is None:
-            report.removed_at = now
-            removed.append(report)
-    session.flush()
+        url = redact_url(link.url)
+        entry = wanted.setdefault(url, {"title": None, "named": None})
+        if entry["title"] is None:
+            entry["title"] = link.title
+        named = named_period(link.title, url)
+        if named is not None:
+            entry["named"] = named
+    sync = {"synchronize_session": False}  # the session's copies are expired below instead
+    returned = (Report.id, Report.url, Report.title, Report.listed_on, Report.link_period_start,
+                Report.link_period_end)
+
+    def seen_now(urls) -> dict[str, Any]:
+        """Reports already known: seen now and back if removed, one UPDATE for all."""
+        if not urls:
+            return {}
+        return {row.url: row for row in session.execute(
+            update(Report).where(Report.source_id == source.id, Report.url.in_(list(urls)))
+            .values(last_seen=case((Report.last_seen < now, now), else_=Report.last_seen),
+                    removed_at=None).returning(*returned), execution_options=sync)}
+
+    found = seen_now(wanted)
+    created: list[Report] = []
+    created_ids: list[int] = []
+    missing = [u for u in wanted if u not in found]
+    if missing:
+        created = insert_many_or_ignore(session, Report, [
+            dict(source_id=source.id, url=u, title=wanted[u]["title"], authorities=[],
+                 first_seen=now, last_seen=now, listed_on=listing_url, fetch_failures=0,
+                 link_period_start=(wanted[u]["named"] or (None, None))[0],
+                 link_period_end=(wanted[u]["named"] or (None, None))[1]) for u in missing],
+            ("source_id", "url"), entity=True)
+        inserted = created
+        created_ids = [row.id for row in created]
+        if len(inserted) < len(missing):  # another writer inserted some first
+            found.update(seen_now(set(missing) - {row.url for row in inserted}))
+    # What a link adds to a known report (a title it lacks, the page it was first listed on, the
+    # period the link names): one executemany, only for the rows it changes.
+    fills = []
+    for url, row in found.items():
+        values = {"title": row.title if row.title is not None else wanted[url]["title"],
+                  "listed_on": row.listed_on or listing_url,
+                  "link_period_start": row.link_period_start,
+                  "link_period_end": row.link_period_end}
+        if wanted[url]["named"] is not None:
+            values["link_period_start"], values["link_period_end"] = wanted[url]["named"]
+        if any(values[k] != getattr(row, k) for k in values):
+            fills.append({"id": row.id, **values})
+    if fills:
+        session.execute(update(Report), fills, execution_options=sync)
+    _expire(session, Report, {row.id for row in found.values()})
+    seen_ids = {row.id for row in found.values()} | set(created_ids)
+
+    # This page's listing rows: seen now (and back if it had dropped them), new ones inserted.
+    def listed_now(report_ids) -> set[int]:
+        if not report_ids:
+            return set()
+        rows = session.execute(
+            update(ReportListing).where(ReportListing.listing_url == listing_url,
+                                        ReportListing.report_id.in_(list(report_ids)))
+            .values(last_seen=case((ReportListing.last_seen < now, now),
+                                   else_=ReportListing.last_seen),
+                    first_seen=case((ReportListing.first_seen > now, now),
+                                    else_=ReportListing.first_seen),
+                    removed_at=None)
+            .returning(ReportListing.id, ReportListing.report_id), execution_options=sync).all()
+        _expire(session, ReportListing, {row.id for row in rows})
+        return {row.report_id for row in rows}
+
+    listed = listed_now(seen_ids)
+    new_rows = sorted(seen_ids - listed)
+    if new_rows:
+        inserted_rows = {row.report_id for row in insert_many_or_ignore(session, ReportListing, [
+            dict(report_id=rid, listing_url=listing_url, first_seen=now, last_seen=now,
+                 removed_at=None) for rid in new_rows],
+            ("report_id", "listing_url"), (ReportListing.report_id,))}
+        listed_now(set(new_rows) - inserted_rows)  # another writer inserted them first
+
+    # Links this page dropped; a report is gone only when no page lists it any more.
+    dropped = session.execute(
+        update(ReportListing).where(
+            ReportListing.listing_url == listing_url, ReportListing.removed_at.is_(None),
+            ReportListing.report_id.not_in(list(seen_ids)),
+            ReportListing.report_id.in_(select(Report.id).where(Report.source_id == source.id)
+                                        .scalar_subquery()))
+        .values(removed_at=now).returning(ReportListing.id, ReportListing.report_id),
+        execution_options=sync).all()
+    removed: list[Report] = []
+    if dropped:
+        _expire(session, ReportListing, {row.id for row in dropped})
+        # gone: dropped here and listed on no other page any more
+        others = select(ReportListing.id).where(ReportListing.report_id == Report.id,
+                                                 ReportListing.removed_at.is_(None))
+        removed = list(session.scalars(
+            update(Report).where(Report.id.in_({row.report_id for row in dropped}),
+                                 Report.removed_at.is_(None), ~others.exists())
+            .values(removed_at=now).returning(Report)
+            .execution_options(populate_existing=True), execution_options=sync))
+        removed.sort(key=lambda r: r.id)
     return created, removed

@@ -24,3 +24,32 @@ def insert_or_ignore(session: Session, model: type, values: dict[str, Any],
     # RETURNING says whether a row went in (DO NOTHING returns none); Core, not ORM, execution
     stmt = stmt.returning(*table.primary_key.columns)
     return session.connection().execute(stmt).first() is not None
+
+
+def insert_many_or_ignore(session: Session, model: type, rows: list[dict[str, Any]],
+                          conflict: tuple[str, ...], returning: tuple = (),
+                          entity: bool = False, chunk: int = 500) -> list:
+    """Insert many rows of ``model`` in one statement (per ``chunk`` rows: far below SQLite's
+    limit on bound parameters), ignoring those whose ``conflict`` key another writer inserted
+    first. Returns the inserted rows' ``returning`` columns, or with ``entity`` the inserted
+    rows as ORM objects, in the session."""
+    insert = _insert_for(session)
+    out: list = []
+    for i in range(0, len(rows), chunk):
+        if entity:
+            stmt = (insert(model).values(rows[i:i + chunk])
+                    .on_conflict_do_nothing(index_elements=list(conflict)).returning(model))
+            out.extend(session.scalars(stmt))
+            continue
+        stmt = (insert(model.__table__).values(rows[i:i + chunk])
+                .on_conflict_do_nothing(index_elements=list(conflict)).returning(*returning))
+        out.extend(session.connection().execute(stmt).all())
+    return out
+
+
+def _insert_for(session: Session):
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
