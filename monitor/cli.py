@@ -40,7 +40,9 @@ def purpose(args: argparse.Namespace) -> str:
     return " ".join(words)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, sources=None, obligations=None) -> int:
+    """Run one command. ``sources`` (a :class:`scrapers.registry.Registry`) and
+    ``obligations`` replace the discovered sources and the bundled rule files."""
     parser = build_parser()
     args = parser.parse_args(argv)
 
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from scrapers.registry import UnknownSource
 
     try:
-        ctx = Context.from_environment()
+        ctx = Context.from_environment(sources=sources, obligations=obligations)
         writes = getattr(args, "writes", False)
         if callable(writes):
             writes = writes(args)

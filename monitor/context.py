@@ -17,18 +17,35 @@ def say_waiting(line: str) -> None:
 
 
 class Context:
+    """``sources`` (a :class:`scrapers.registry.Registry`) and ``obligations`` are the
+    registries a command reads: by default the discovered sources and the bundled rule files;
+    a test or an embedding program passes its own."""
+
     command_run_id: int | None = None  # this writing command's command_runs row
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, sources=None, obligations=None) -> None:
+        from scrapers.registry import Registry
+
         self.settings = settings
+        self.sources = sources if sources is not None else Registry()
+        self._obligations = obligations
 
     @classmethod
-    def from_environment(cls) -> "Context":
+    def from_environment(cls, *, sources=None, obligations=None) -> "Context":
         from monitor.log import setup_logging
 
         settings = load_settings()
         setup_logging(settings.log_level, settings.log_format, settings.secrets())
-        return cls(settings)
+        return cls(settings, sources=sources, obligations=obligations)
+
+    def rules(self) -> list:
+        """The obligations: the ones given, else the bundled rule files (a rule-file error is a
+        one-line error)."""
+        if self._obligations is not None:
+            return list(self._obligations)
+        from monitor.findings_sync import load_rules
+
+        return load_rules()
 
     @cached_property
     def database(self):

@@ -233,13 +233,12 @@ def write_deliveries(ctx, out: Path, as_of: date) -> tuple[Path, Path]:
     from monitor.delivery.digest_build import IsoWeek, build_digest
     from monitor.delivery.digest_send import preview_html
     from monitor.delivery.routing import plan
-    from monitor.findings_sync import load_rules
 
     slack_json, digest_html = out / "slack.json", out / "digest.html"
     with ctx.session() as session:
         calls = plan(session, ctx.settings)
         digest = build_digest(session, IsoWeek.containing(as_of),
-                              tz=ctx.settings.digest_timezone, obligations=load_rules())
+                              tz=ctx.settings.digest_timezone, obligations=ctx.rules())
         session.rollback()
     slack_json.write_text(json.dumps(calls, indent=2, ensure_ascii=False, default=str) + "\n",
                           encoding="utf-8")

@@ -19,7 +19,7 @@ from monitor.findings_sync import SyncResult, evaluate_and_sync
 from monitor.parse_problems import problem_groups
 from monitor.source_status import SourceStatus, source_statuses
 from scrapers.http import Fetcher
-from scrapers.registry import RegisteredSource, all_sources
+from scrapers.registry import RegisteredSource
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
     report = RunReport(cycle=new_cycle(now), now=now, as_of=as_of)
     if hasattr(ctx, "note_cycle"):
         ctx.note_cycle(report.cycle)  # so an interrupted run is marked with what it stored
-    candidates = registered if registered is not None else all_sources()
+    candidates = registered if registered is not None else ctx.sources.all()
     # a source without start URLs takes documents by hand (`monitor ingest`) and is not polled;
     # one read through an API whose key is not set is not polled either (status: not configured)
     from monitor.apipoll import is_polled
@@ -127,7 +127,7 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
         report.as_of = report.as_of or evaluated_at
         with ctx.session() as session:
             report.sync = evaluate_and_sync(session, ctx.settings, report.as_of, evaluated_at,
-                                            incremental=True)
+                                            incremental=True, obligations=ctx.rules())
             if not report.findings_written:
                 session.expunge_all()  # the summary shows them as they would have been
                 session.rollback()

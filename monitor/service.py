@@ -242,12 +242,10 @@ class Service:
     # --- jobs ---------------------------------------------------------------------------------
 
     def _registered(self):
-        from scrapers.registry import all_sources
-
         # as in run_once: a source without start URLs takes documents by hand and is not polled
         from monitor.apipoll import is_polled
 
-        sources = [r for r in all_sources() if is_polled(r, self.ctx.settings)]
+        sources = [r for r in self.ctx.sources.all() if is_polled(r, self.ctx.settings)]
         if self.opts.poll_every is not None:
             sources = [replace(r, source=replace(r.source, poll_every=self.opts.poll_every))
                        for r in sources]

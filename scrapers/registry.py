@@ -1,12 +1,16 @@
 """Finds sources by file name: every ``scrapers/sources/<id>.py`` with a ``SOURCE`` and a
-``parse``. Adding a source is adding one file."""
+``parse``. Adding a source is adding one file.
+
+The monitor asks a :class:`Registry` for its sources, never this module's functions directly
+(``ctx.sources`` in the shell): the default one holds the discovered sources; a test, a
+benchmark or a program embedding the monitor passes its own instead of patching globals."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from scrapers.records import Document, ParseResult
 from scrapers.source import Source
@@ -52,3 +56,30 @@ def all_sources() -> list[RegisteredSource]:
 
 def source_ids() -> list[str]:
     return _module_names()
+
+
+class Registry:
+    """A set of sources by id: the discovered ones (``Registry()``), or the ones given."""
+
+    def __init__(self, sources: Iterable[RegisteredSource] | None = None) -> None:
+        self._given = None if sources is None else {r.id: r for r in sources}
+
+    def ids(self) -> list[str]:
+        return source_ids() if self._given is None else sorted(self._given)
+
+    def get(self, source_id: str) -> RegisteredSource:
+        """The source ``source_id``; :class:`UnknownSource` (naming the known ones) if none."""
+        if self._given is None:
+            return load_source(source_id)
+        try:
+            return self._given[source_id]
+        except KeyError:
+            raise UnknownSource(f"unknown source {source_id!r}; known: "
+                                f"{', '.join(self.ids()) or 'none'}") from None
+
+    def all(self) -> list[RegisteredSource]:
+        return all_sources() if self._given is None else [self._given[i] for i in self.ids()]
+
+    def pollable(self) -> list[RegisteredSource]:
+        """The sources with listing pages to poll on schedule."""
+        return [r for r in self.all() if r.source.start_urls]

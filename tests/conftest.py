@@ -180,13 +180,24 @@ def monitor_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def cli(monitor_env, capsys):
+def registries():
+    """What the in-process CLI runs on: ``sources`` (a :class:`scrapers.registry.Registry`)
+    and ``obligations``; None is the discovered sources and the bundled rule files. A test
+    sets its own (``registries.sources = Registry([fake])``) instead of patching globals."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(sources=None, obligations=None)
+
+
+@pytest.fixture
+def cli(monitor_env, capsys, registries):
     """Run the CLI in-process: ``rc, out, err = cli("fetch", "--all")``."""
     from monitor.cli import main
 
     def run(*argv: str) -> tuple[int, str, str]:
         try:
-            rc = main(list(argv))
+            rc = main(list(argv), sources=registries.sources,
+                      obligations=registries.obligations)
         except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
             rc = exc.code if isinstance(exc.code, int) else 1
         captured = capsys.readouterr()

@@ -19,9 +19,9 @@ from monitor.models import FindingRow, FindingTransition, OutboxMessage
 UTC = timezone.utc
 
 
-def _seed(db_url, archive, monkeypatch):
+def _seed(db_url, archive, monkeypatch, registries):
     register(monkeypatch)
-    monkeypatch.setattr("monitor.findings_sync.load_rules", lambda directory=None: [OB])
+    registries.obligations = [OB]
     engine = make_engine(db_url)
     with session_scope(engine) as session:
         health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))
@@ -53,8 +53,8 @@ def test_is_past_is_a_day_before_today_in_washington_or_a_time_before_now():
 
 
 def test_evaluate_as_of_the_past_is_a_dry_run_unless_write(cli_db, db_url, archive,
-                                                           monkeypatch):
-    engine = _seed(db_url, archive, monkeypatch)
+                                                           monkeypatch, registries):
+    engine = _seed(db_url, archive, monkeypatch, registries)
     rc, out, err = cli_db("evaluate", "--as-of", "2020-03-10")
     assert rc == 0, err
     assert "would open 3" in out  # December to February missing
@@ -76,8 +76,8 @@ def test_evaluate_as_of_the_past_is_a_dry_run_unless_write(cli_db, db_url, archi
 
 
 def test_alternating_past_and_present_evaluations_do_not_flip_stored_findings(
-        cli_db, db_url, archive, monkeypatch):
-    engine = _seed(db_url, archive, monkeypatch)
+        cli_db, db_url, archive, monkeypatch, registries):
+    engine = _seed(db_url, archive, monkeypatch, registries)
     assert cli_db("evaluate")[0] == 0  # now: missing up to March 2020, then unknown (stale)
     present = _stored(engine)
     kinds = {kind for _p, kind, _s in present[0]}

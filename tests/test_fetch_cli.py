@@ -20,16 +20,10 @@ def site():
 
 
 @pytest.fixture
-def fetch_cli(cli_db, monkeypatch):
-    import scrapers.registry
+def fetch_cli(cli_db, monkeypatch, registries):
+    from scrapers.registry import Registry
 
-    def load(source_id):
-        if source_id != "fake_agency":
-            raise scrapers.registry.UnknownSource(f"unknown source {source_id!r}")
-        return registered()
-
-    monkeypatch.setattr(scrapers.registry, "load_source", load)
-    monkeypatch.setattr(scrapers.registry, "all_sources", lambda: [registered()])
+    registries.sources = Registry([registered()])
     for name, value in {"HOST_MIN_INTERVAL": "0", "HTTP_BACKOFF": "0", "HTTP_RETRIES": "0"}.items():
         monkeypatch.setenv(f"MONITOR_{name}", value)
     return cli_db

@@ -15,9 +15,9 @@ from monitor.db import make_engine, session_scope
 UTC = timezone.utc
 
 
-def _seed(db_url, archive, monkeypatch, state="healthy"):
+def _seed(db_url, archive, monkeypatch, registries, state="healthy"):
     register(monkeypatch)
-    monkeypatch.setattr("monitor.findings_sync.load_rules", lambda directory=None: [OB])
+    registries.obligations = [OB]
     engine = make_engine(db_url)
     with session_scope(engine) as session:
         health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))
@@ -42,8 +42,8 @@ def _evaluate(cli_db, *args):
     (datetime(2020, 7, 7, 3, 59, 59, tzinfo=UTC), datetime(2020, 7, 7, 4, 0, 0, tzinfo=UTC)),
 ])
 def test_a_deadline_passes_on_the_shells_clock_to_the_second(cli_db, db_url, archive,
-                                                             monkeypatch, deadline_second, after):
-    _seed(db_url, archive, monkeypatch, state="broken")  # broken: absence is unknown at once
+                                                             monkeypatch, deadline_second, after, registries):
+    _seed(db_url, archive, monkeypatch, registries, state="broken")  # broken: absence is unknown at once
     month = f"{deadline_second.year}-{deadline_second.month - 1:02d}-01"
     with time_machine.travel(deadline_second, tick=False):
         assert month not in {f["period_start"] for f in _evaluate(cli_db)}
@@ -55,8 +55,8 @@ def test_a_deadline_passes_on_the_shells_clock_to_the_second(cli_db, db_url, arc
 
 
 def test_evaluate_json_shape_and_a_second_run_writes_nothing(cli_db, db_url, archive,
-                                                             monkeypatch):
-    _seed(db_url, archive, monkeypatch)
+                                                             monkeypatch, registries):
+    _seed(db_url, archive, monkeypatch, registries)
     first = _evaluate(cli_db, "--as-of", "2020-01-02", "--write")
     assert first == []  # December not yet due, nothing else
     rc, out, err = cli_db("evaluate", "--as-of", "2020-03-10", "--write")
@@ -69,8 +69,8 @@ def test_evaluate_json_shape_and_a_second_run_writes_nothing(cli_db, db_url, arc
     assert out.strip().splitlines()[-1].endswith("opened 0, changed 0, resolved 0")
 
 
-def test_findings_ack_snooze_waive_and_errors(cli_db, db_url, archive, monkeypatch):
-    _seed(db_url, archive, monkeypatch)
+def test_findings_ack_snooze_waive_and_errors(cli_db, db_url, archive, monkeypatch, registries):
+    _seed(db_url, archive, monkeypatch, registries)
     rows = _evaluate(cli_db, "--as-of", "2020-04-10", "--write")
     ids = [r["id"] for r in rows]
     assert len(ids) >= 3
@@ -92,8 +92,8 @@ def test_findings_ack_snooze_waive_and_errors(cli_db, db_url, archive, monkeypat
     assert cli_db("ack", "abc", "--by", "ana")[0] == 2  # usage error
 
 
-def test_evidence_command(cli_db, db_url, archive, monkeypatch):
-    _seed(db_url, archive, monkeypatch)
+def test_evidence_command(cli_db, db_url, archive, monkeypatch, registries):
+    _seed(db_url, archive, monkeypatch, registries)
     rc, out, err = cli_db("evidence", "nope", "--by", "a", "--date", "2020-01-01", "--note", "x")
     assert rc == 1 and "no obligation 'nope'" in err
     rc, out, err = cli_db("evidence", "test_monthly", "--by", "ana", "--date", "2020-02-01",

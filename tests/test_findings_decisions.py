@@ -129,11 +129,11 @@ def test_operator_findings_keep_decisions_the_same_way(session):
 
 
 def test_the_cli_never_erases_decisions_when_evaluating_an_earlier_date(cli_db, db_url, archive,
-                                                                      monkeypatch):
+                                                                      monkeypatch, registries):
     """The probe of the issue: `evaluate --as-of 2020-01-01` then `evaluate` (whether the first
     is a dry run or writes a resolve) leaves people's decisions where they were."""
     register(monkeypatch)
-    monkeypatch.setattr("monitor.findings_sync.load_rules", lambda directory=None: [OB])
+    registries.obligations = [OB]
     engine = make_engine(db_url)
     with session_scope(engine) as session:
         health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))

@@ -17,13 +17,14 @@ from junk_bodies import GZIP, HTML_PAGE, JPEG, PNG, RANDOM, XLSX, ZIP
 from monitor.models import (
     CountObservation, FetchRun, Parse, ParseProblem, Report, Snapshot, Statement,
 )
+from scrapers.registry import Registry
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MAY_2022 = ("https://www.dhs.gov/sites/default/files/2022-10/"
             "2022_0920_plcy_familly_unit_actions_report_may_2022.pdf")
 HHS_INDEX = ("https://www.hhs.gov/programs/social-services/unaccompanied-children/"
              "report-to-congress-on-separated-children/index.html")
-SOURCES = ("dhs_family_unit_actions", "hhs_separated_children")
+SOURCES = tuple(Registry().ids())  # every source: junk is junk to each parser
 
 
 # name -> (file name, bytes, words the problem must use)

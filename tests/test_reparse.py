@@ -120,8 +120,8 @@ def test_a_missing_body_is_reported_and_the_rest_reparsed(session, archive, site
     assert by_url[R2].outcome == "ok" and by_url[LISTING].outcome == "ok"
 
 
-def test_reparse_command(cli_db, monkeypatch, session, archive, site, tmp_path):
-    import scrapers.registry
+def test_reparse_command(cli_db, registries, session, archive, site, tmp_path):
+    from scrapers.registry import Registry
 
     home = tmp_path / "home"
     from scrapers.archive import Archive
@@ -130,7 +130,7 @@ def test_reparse_command(cli_db, monkeypatch, session, archive, site, tmp_path):
     good_site(site)
     poll(session, cli_archive, T0)
     session.commit()
-    monkeypatch.setattr(scrapers.registry, "load_source", lambda _id: registered_v2())
+    registries.sources = Registry([registered_v2()])
     rc, out, err = cli_db("reparse", "fake_agency", "--json")
     assert rc == 0, err
     rows = json.loads(out)

@@ -57,11 +57,10 @@ def leaked(text: str) -> list[str]:
 
 
 @pytest.fixture
-def fetch_cli(cli_db, monkeypatch):
-    import scrapers.registry
+def fetch_cli(cli_db, monkeypatch, registries):
+    from scrapers.registry import Registry
 
-    monkeypatch.setattr(scrapers.registry, "load_source", lambda _id: registered())
-    monkeypatch.setattr(scrapers.registry, "all_sources", lambda: [registered()])
+    registries.sources = Registry([registered()])
     for name, value in {"HOST_MIN_INTERVAL": "0", "HTTP_BACKOFF": "0", "HTTP_RETRIES": "0",
                         "CONTACT": "ops@example.org"}.items():
         monkeypatch.setenv(f"MONITOR_{name}", value)

@@ -41,7 +41,6 @@ def run(args, ctx) -> int:
     from monitor.delivery.digest_build import IsoWeek, build_digest
     from monitor.delivery.digest_send import preview_html, send_digest
     from monitor.errors import MonitorError
-    from monitor.findings_sync import load_rules
 
     settings = ctx.settings
     if args.send:
@@ -55,7 +54,7 @@ def run(args, ctx) -> int:
     week = args.week or IsoWeek.previous(ctx.now(), settings.digest_timezone)
     with ctx.session() as session:
         digest = build_digest(session, week, tz=settings.digest_timezone,
-                              obligations=load_rules())
+                              obligations=ctx.rules())
         session.rollback()
     path = Path(args.preview)
     try:

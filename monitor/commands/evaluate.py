@@ -37,7 +37,7 @@ def run(args, ctx) -> int:
 
     from monitor.as_of import is_future, is_past, past_note, refuse_future_write
     from monitor.errors import NotFound
-    from monitor.findings_sync import evaluate_and_sync, load_rules
+    from monitor.findings_sync import evaluate_and_sync
     from monitor.findings_view import order, print_findings
 
     now = ctx.now()
@@ -46,7 +46,7 @@ def run(args, ctx) -> int:
     past = (is_past(args.as_of, now) or is_future(args.as_of, now)) and not args.write \
         and not args.dry_run
     dry_run = args.dry_run or past
-    obligations = load_rules()
+    obligations = ctx.rules()
     if args.obligation:
         unknown = sorted(set(args.obligation) - {ob.id for ob in obligations})
         if unknown:

@@ -33,9 +33,8 @@ def register(sub) -> None:
 
 def run(args, ctx) -> int:
     from monitor.findings_actions import InvalidAction, record_evidence
-    from monitor.findings_sync import load_rules
 
-    obligations = load_rules()
+    obligations = ctx.rules()
     if args.from_report is None and (args.date is None or args.note is None):
         raise InvalidAction("give --date and --note, or confirm a document with "
                             "--from-report REPORT_ID")

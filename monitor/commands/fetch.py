@@ -91,13 +91,12 @@ def run(args: argparse.Namespace, ctx) -> int:
     from monitor.fetching import new_cycle, poll_source, source_headers
     from monitor.output import print_json, progress, progress_done
     from scrapers.http import Fetcher, mirror_rewrite
-    from scrapers.registry import all_sources, load_source
 
     # --all polls every source that has start URLs (one without takes documents by hand)
     from monitor.apipoll import is_polled
 
-    registered = [r for r in all_sources() if is_polled(r, ctx.settings)] if args.all \
-        else [load_source(args.source)]
+    registered = [r for r in ctx.sources.all() if is_polled(r, ctx.settings)] if args.all \
+        else [ctx.sources.get(args.source)]
     fetcher = Fetcher.from_settings(ctx.settings,
                                     rewrite=mirror_rewrite(args.mirror) if args.mirror else None)
     _warn_without_contact(ctx, fetcher, registered, args.url)

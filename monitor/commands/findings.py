@@ -34,13 +34,12 @@ def register(sub) -> None:
     show.set_defaults(handler=run_show)
 
 
-def check_obligation(obligation_id: str) -> None:
+def check_obligation(obligation_id: str, obligations) -> None:
     """An unknown obligation is the one-line error `monitor evaluate` gives."""
     from monitor.errors import NotFound
-    from monitor.findings_sync import load_rules
     from monitor.operator_findings import OPERATOR
 
-    known = [ob.id for ob in load_rules()] + [OPERATOR]
+    known = [ob.id for ob in obligations] + [OPERATOR]
     if obligation_id not in known:
         raise NotFound(f"no obligation {obligation_id}; known: {', '.join(known)}")
 
@@ -52,7 +51,7 @@ def run(args, ctx) -> int:
     from monitor.models import FindingRow
 
     if args.obligation:
-        check_obligation(args.obligation)
+        check_obligation(args.obligation, ctx.rules())
     query = select(FindingRow)
     if args.state == "unresolved":
         query = query.where(FindingRow.state != "resolved")

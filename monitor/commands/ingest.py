@@ -30,9 +30,8 @@ def run(args, ctx) -> int:
     import sys
 
     from monitor.ingest import FAILED, ingest_file, parse_when, read_saved
-    from scrapers.registry import load_source
 
-    registered = load_source(args.source)
+    registered = ctx.sources.get(args.source)
     saved = read_saved(args.file, args.url)
     fetched_at = parse_when(args.fetched_at) if args.fetched_at else ctx.now()
     if saved.url_from_file:

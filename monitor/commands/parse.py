@@ -24,9 +24,8 @@ def register(sub) -> None:
 
 def run(args, ctx) -> int:
     from monitor.saved import parse_file, read_saved
-    from scrapers.registry import load_source
 
-    registered = load_source(args.source)
+    registered = ctx.sources.get(args.source)
     saved = read_saved(args.file, args.url)
     result, outcome = parse_file(registered, saved)
     if args.json:

@@ -23,9 +23,7 @@ def run(args, ctx) -> int:
     from monitor.parse_problems import problem_groups, problem_lines, problems_headline
 
     if args.source:
-        from scrapers.registry import load_source
-
-        load_source(args.source)  # an unknown source is a one-line error
+        ctx.sources.get(args.source)  # an unknown source is a one-line error
     with ctx.session() as session:
         groups = problem_groups(session, args.source)
     if args.json:

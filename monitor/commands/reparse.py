@@ -23,9 +23,8 @@ def register(sub) -> None:
 def run(args: argparse.Namespace, ctx) -> int:
     from monitor.output import print_json, print_table
     from monitor.reparsing import reparse_source
-    from scrapers.registry import load_source
 
-    registered = load_source(args.source)
+    registered = ctx.sources.get(args.source)
     with ctx.session() as session:
         items = reparse_source(session, ctx.archive, registered, now=ctx.now())
     missing = [i for i in items if i.outcome == "missing"]

@@ -21,9 +21,8 @@ def _ts(value) -> str:
 
 def run(args, ctx) -> int:
     from monitor.source_status import source_statuses
-    from scrapers.registry import all_sources
 
-    registered = all_sources()
+    registered = ctx.sources.all()
     now = ctx.now()
     with ctx.session() as session:
         statuses = source_statuses(session, registered, now, ctx.settings)

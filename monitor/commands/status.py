@@ -23,10 +23,9 @@ def _ts(value) -> str:
 
 def run(args, ctx) -> int:
     from monitor.service_status import gather
-    from scrapers.registry import all_sources
 
     with ctx.session() as session:
-        status = gather(session, all_sources(), ctx.now(), ctx.settings)
+        status = gather(session, ctx.sources.all(), ctx.now(), ctx.settings)
         session.rollback()
     if args.json:
         from monitor.output import print_json

@@ -29,11 +29,10 @@ def site():
 
 
 @pytest.fixture
-def fault_cli(cli_db, monkeypatch):
-    import scrapers.registry
+def fault_cli(cli_db, monkeypatch, registries):
+    from scrapers.registry import Registry
 
-    monkeypatch.setattr(scrapers.registry, "load_source", lambda _id: registered())
-    monkeypatch.setattr(scrapers.registry, "all_sources", lambda: [registered()])
+    registries.sources = Registry([registered()])
     for name, value in SOURCE_ENV.items():
         monkeypatch.setenv(f"MONITOR_{name}", value)
     return cli_db

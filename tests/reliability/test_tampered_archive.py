@@ -104,11 +104,10 @@ def test_a_deleted_body_is_downloaded_again_and_its_finding_resolved(session, ar
 
 
 @pytest.fixture
-def archive_cli(cli_db, monkeypatch, monitor_env):
-    import scrapers.registry
+def archive_cli(cli_db, monkeypatch, monitor_env, registries):
+    from scrapers.registry import Registry
 
-    monkeypatch.setattr(scrapers.registry, "load_source", lambda _id: registered())
-    monkeypatch.setattr(scrapers.registry, "all_sources", lambda: [registered()])
+    registries.sources = Registry([registered()])
     for name, value in {"HOST_MIN_INTERVAL": "0", "HTTP_BACKOFF": "0", "HTTP_RETRIES": "0",
                         "CONTACT": "ops@example.org"}.items():
         monkeypatch.setenv(f"MONITOR_{name}", value)
