@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.health import health_of, record_poll
@@ -52,7 +52,7 @@ from monitor.ingest import INGEST_CYCLE
 from monitor.intake import Intake, record_run, store_document, take_in
 from monitor.models import FetchRun, HttpValidator, Report, Snapshot
 from monitor.store import (  # noqa: F401 - the snapshot queries, importable from here too
-    current_snapshot, ensure_source, last_retrieved, snapshot_of,
+    current_snapshot, ensure_source, last_retrieved, last_retrieved_many, snapshot_of,
 )
 from scrapers.archive import Archive, ArchiveWriteError, BodyUnavailable
 from scrapers.http import Fetcher, FetchResult, Validators, host_of
@@ -118,25 +118,36 @@ def new_cycle(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
-def _validators_for(session: Session, archive: Archive, url: str, *,
-                    now: datetime) -> tuple[Snapshot | None, Validators | None]:
+def _validators_for(session: Session, archive: Archive, url: str, *, now: datetime
+                    ) -> tuple[Snapshot | None, Validators | None, HttpValidator | None]:
     """Validators are sent only when the body they describe is in the archive and still hashes
     to its name; a missing or altered body is reported (an ``archive`` operator finding) and
-    gets none, so the server sends it again."""
+    gets none, so the server sends it again. The URL's validator row and the snapshot it names
+    come in one statement; the row is handed back for :func:`_save_validators`."""
     from monitor.archive_check import checked_body
 
-    row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
+    found = session.execute(
+        select(HttpValidator, Snapshot).outerjoin(
+            Snapshot, and_(Snapshot.url == HttpValidator.url,
+                           Snapshot.sha256 == HttpValidator.sha256))
+        .where(HttpValidator.url == url)).first()
+    row, snap = found if found is not None else (None, None)
     if row is None or not (row.etag or row.last_modified) or not row.sha256:
-        return None, None
-    snap = snapshot_of(session, url, row.sha256)
+        return None, None, row
     if snap is None or checked_body(session, archive, snap.sha256, now=now).state != "ok":
-        return None, None
-    return snap, Validators(row.etag, row.last_modified)
+        return None, None, row
+    return snap, Validators(row.etag, row.last_modified), row
+
+
+_UNKNOWN = object()  # a validator row not looked up yet
 
 
 def _save_validators(session: Session, url: str, result: FetchResult, sha256: str,
-                     now: datetime) -> None:
-    row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
+                     now: datetime, row: Any = _UNKNOWN) -> None:
+    """Keep the validators of a body just stored; ``row`` is the URL's row as
+    :func:`_validators_for` found it (None: it has none)."""
+    if row is _UNKNOWN:
+        row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
     if row is None:
         row = HttpValidator(url=url)
         session.add(row)
@@ -213,7 +224,8 @@ class _Poll:
             self.progress(f"{self.source.id}: {shown}")
         session, registered = self.session, self.registered
         started = self.at()
-        sent_snapshot, validators = _validators_for(session, self.archive, shown, now=started)
+        sent_snapshot, validators, validator_row = _validators_for(session, self.archive, shown,
+                                                                   now=started)
         result = self.fetcher.fetch(url, allowed=self.allowed, validators=validators,
                                     content_types=self.source.content_types,
                                     headers=self.headers,
@@ -233,7 +245,8 @@ class _Poll:
                                  content_type=result.content_type, headers=result.headers,
                                  http_status=result.status, requested_url=requested,
                                  doc_url=url)
-                _save_validators(session, shown, result, intake.snapshot.sha256, finished)
+                _save_validators(session, shown, result, intake.snapshot.sha256, finished,
+                                 row=validator_row)
         except BodyUnavailable as exc:  # the body behind a 304 vanished or rotted meanwhile
             from monitor.archive_check import report_body
 
@@ -288,8 +301,7 @@ def note_document_fetch(session: Session, source_id: str, run: RequestSummary, *
     return report
 
 
-def _due(session: Session, url: str, now: datetime, recheck_days: int) -> bool:
-    last = last_retrieved(session, url)
+def _due(last: datetime | None, now: datetime, recheck_days: int) -> bool:
     return last is None or now - last >= timedelta(days=recheck_days)
 
 
@@ -353,6 +365,9 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
 
     skipped: list[str] = []
     if source.follow_links and not explicit:
+        # when each link was last obtained: one question for all of them, asked before any
+        # is fetched (a link listed twice is fetched once: ``seen``)
+        retrieved = last_retrieved_many(session, links)
         seen = set(targets)
         for url in links:
             if url in seen:
@@ -361,7 +376,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
             if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(host_of(url)):
                 skipped.append(redact_url(url))
                 continue
-            if _due(session, url, poll.at(), recheck_days):
+            if _due(retrieved.get(redact_url(url)), poll.at(), recheck_days):
                 summary, _intake = poll.fetch(url, listing=False)
                 note_document_fetch(session, source.id, summary,
                                     unreachable_after=unreachable_after)

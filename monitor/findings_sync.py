@@ -162,15 +162,20 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
         query = query.where(FindingRow.obligation_id.in_(sorted(scope)))
     rows = {row.key: row for row in session.scalars(query)}
     today = eastern_date(now)
+    # New findings are inserted together (one flush: one multi-row INSERT), then their
+    # "opened" transitions are written in order with the rest.
+    new = {key: FindingRow(key=key, key_text=f.key_text, state="open", first_detected_at=now,
+                           changed_at=now, **_fields(f))
+           for key, f in current.items() if key not in rows}
+    if new:
+        session.add_all(new.values())
+        session.flush()
 
     for key, f in current.items():
         row = rows.get(key)
         values = _fields(f)
         if row is None:
-            row = FindingRow(key=key, key_text=f.key_text, state="open", first_detected_at=now,
-                             changed_at=now, **values)
-            session.add(row)
-            session.flush()
+            row = new[key]
             record_transition(session, result, row, "opened", now, from_state=None,
                               from_kind=None, effective_at=f.deadline)
             result.opened.append(row)

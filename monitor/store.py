@@ -193,6 +193,26 @@ def last_retrieved(session: Session, url: str) -> datetime | None:
     return max(times) if times else None
 
 
+def last_retrieved_many(session: Session, urls) -> dict[str, datetime]:
+    """:func:`last_retrieved` of many URLs (keyed by the URL as stored, redacted) in two
+    statements, not two per URL: what a poll asks of every link a listing carries."""
+    from sqlalchemy import func
+
+    shown = {redact_url(u) for u in urls}
+    if not shown:
+        return {}
+    times: dict[str, datetime] = {}
+    for url_col, at_col, where in (
+            (FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id.is_not(None)),
+            (Snapshot.url, Snapshot.fetched_at, True)):
+        for url, at in session.execute(select(url_col, func.max(at_col))
+                                       .where(url_col.in_(list(shown)), where)
+                                       .group_by(url_col)):
+            if at is not None and (url not in times or at > times[url]):
+                times[url] = at
+    return times
+
+
 def source_snapshots(session: Session, source_id: str) -> list[Snapshot]:
     """Every snapshot of a source, oldest first."""
     return list(session.scalars(select(Snapshot).where(Snapshot.source_id == source_id)
@@ -363,6 +383,16 @@ def _link_json(link: Link) -> dict[str, Any]:
     return {"url": redact_url(link.url), "title": link.title, "description": link.description}
 
 
+# Values per IN (...) list: a page with more links than this (none has come near) takes one more
+# statement per this many, and never reaches a database's limit on bound parameters.
+_IN_CHUNK = 5000
+
+
+def _chunks(values) -> list[list]:
+    values = list(values)
+    return [values[i:i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
+
+
 def _expire(session: Session, model: type, ids: set[int]) -> None:
     """Rows changed by a Core statement: the session's copies, if any, are read again when
     next used (no SQL now)."""
@@ -386,8 +416,8 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
     gone. Returns (new reports, reports removed now).
 
     Set-based, whatever the number of links: a page read again unchanged costs three
-    statements (its reports seen now, its listing rows seen now, none dropped: one UPDATE ...
-    RETURNING each); new, changed and dropped links add a few more, never one per link. A
+    statements (its reports seen now: one UPDATE ... RETURNING; its listing rows read and seen
+    now: one SELECT, one UPDATE); new, changed and dropped links add a few more, never one per link. A
     link's text fills only what a report does not have yet (a title), and names the period its
     link names; a report back on the page is no longer removed. Another writer inserting the
     same report or listing row first is not an error: that row is updated like the others.
@@ -412,10 +442,8 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
 
     def seen_now(urls) -> dict[str, Any]:
         """Reports already known: seen now and back if removed, one UPDATE for all."""
-        if not urls:
-            return {}
-        return {row.url: row for row in session.execute(
-            update(Report).where(Report.source_id == source.id, Report.url.in_(list(urls)))
+        return {row.url: row for part in _chunks(urls) for row in session.execute(
+            update(Report).where(Report.source_id == source.id, Report.url.in_(part))
             .values(last_seen=case((Report.last_seen < now, now), else_=Report.last_seen),
                     removed_at=None).returning(*returned), execution_options=sync)}
 
@@ -451,50 +479,69 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
     _expire(session, Report, {row.id for row in found.values()})
     seen_ids = {row.id for row in found.values()} | set(created_ids)
 
-    # This page's listing rows: seen now (and back if it had dropped them), new ones inserted.
-    def listed_now(report_ids) -> set[int]:
-        if not report_ids:
-            return set()
-        rows = session.execute(
-            update(ReportListing).where(ReportListing.listing_url == listing_url,
-                                        ReportListing.report_id.in_(list(report_ids)))
-            .values(last_seen=case((ReportListing.last_seen < now, now),
-                                   else_=ReportListing.last_seen),
-                    first_seen=case((ReportListing.first_seen > now, now),
-                                    else_=ReportListing.first_seen),
-                    removed_at=None)
-            .returning(ReportListing.id, ReportListing.report_id), execution_options=sync).all()
-        _expire(session, ReportListing, {row.id for row in rows})
-        return {row.report_id for row in rows}
+    # This page's listing rows, read in one SELECT.
+    on_page = {row.report_id: row for row in session.execute(
+        select(ReportListing.id, ReportListing.report_id, ReportListing.removed_at)
+        .join(Report, Report.id == ReportListing.report_id)
+        .where(Report.source_id == source.id, ReportListing.listing_url == listing_url))}
 
-    listed = listed_now(seen_ids)
-    new_rows = sorted(seen_ids - listed)
+    def listed_now(report_ids) -> None:
+        for part in _chunks(sorted(report_ids)):
+            session.execute(
+                update(ReportListing).where(ReportListing.listing_url == listing_url,
+                                            ReportListing.report_id.in_(part))
+                .values(last_seen=case((ReportListing.last_seen < now, now),
+                                       else_=ReportListing.last_seen),
+                        first_seen=case((ReportListing.first_seen > now, now),
+                                        else_=ReportListing.first_seen),
+                        removed_at=None), execution_options=sync)
+
+    # Rows it still carries are seen now (and back if dropped), rows it dropped are marked: one
+    # UPDATE for both, by row id.
+    again = {on_page[rid].id for rid in seen_ids & set(on_page)}
+    dropped = {rid: row.id for rid, row in on_page.items()
+               if row.removed_at is None and rid not in seen_ids}
+    for part in _chunks(sorted(again | set(dropped.values()))):
+        gone_here = [i for i in part if i not in again]
+        if gone_here:
+            here = ReportListing.id.in_(gone_here)
+            values = dict(
+                last_seen=case((here, ReportListing.last_seen),
+                               (ReportListing.last_seen < now, now),
+                               else_=ReportListing.last_seen),
+                first_seen=case((here, ReportListing.first_seen),
+                                (ReportListing.first_seen > now, now),
+                                else_=ReportListing.first_seen),
+                removed_at=case((here, now), else_=None))
+        else:
+            values = dict(
+                last_seen=case((ReportListing.last_seen < now, now),
+                               else_=ReportListing.last_seen),
+                first_seen=case((ReportListing.first_seen > now, now),
+                                else_=ReportListing.first_seen),
+                removed_at=None)
+        session.execute(update(ReportListing).where(ReportListing.id.in_(part))
+                        .values(**values), execution_options=sync)
+    _expire(session, ReportListing, again | set(dropped.values()))
+    new_rows = sorted(seen_ids - set(on_page))
     if new_rows:
-        inserted_rows = {row.report_id for row in insert_many_or_ignore(session, ReportListing, [
-            dict(report_id=rid, listing_url=listing_url, first_seen=now, last_seen=now,
-                 removed_at=None) for rid in new_rows],
+        inserted_rows = {row.report_id for row in insert_many_or_ignore(
+            session, ReportListing,
+            [dict(report_id=rid, listing_url=listing_url, first_seen=now, last_seen=now,
+                  removed_at=None) for rid in new_rows],
             ("report_id", "listing_url"), (ReportListing.report_id,))}
         listed_now(set(new_rows) - inserted_rows)  # another writer inserted them first
 
-    # Links this page dropped; a report is gone only when no page lists it any more.
-    dropped = session.execute(
-        update(ReportListing).where(
-            ReportListing.listing_url == listing_url, ReportListing.removed_at.is_(None),
-            ReportListing.report_id.not_in(list(seen_ids)),
-            ReportListing.report_id.in_(select(Report.id).where(Report.source_id == source.id)
-                                        .scalar_subquery()))
-        .values(removed_at=now).returning(ReportListing.id, ReportListing.report_id),
-        execution_options=sync).all()
+    # A report this page dropped is gone only when no page lists it any more.
     removed: list[Report] = []
     if dropped:
-        _expire(session, ReportListing, {row.id for row in dropped})
-        # gone: dropped here and listed on no other page any more
         others = select(ReportListing.id).where(ReportListing.report_id == Report.id,
                                                  ReportListing.removed_at.is_(None))
-        removed = list(session.scalars(
-            update(Report).where(Report.id.in_({row.report_id for row in dropped}),
-                                 Report.removed_at.is_(None), ~others.exists())
-            .values(removed_at=now).returning(Report)
-            .execution_options(populate_existing=True), execution_options=sync))
+        for part in _chunks(sorted(dropped)):
+            removed.extend(session.scalars(
+                update(Report).where(Report.id.in_(part), Report.removed_at.is_(None),
+                                     ~others.exists())
+                .values(removed_at=now).returning(Report)
+                .execution_options(populate_existing=True), execution_options=sync))
         removed.sort(key=lambda r: r.id)
-    return created, removed
+    return sorted(created, key=lambda r: r.id), removed

@@ -98,3 +98,23 @@ def test_the_cost_does_not_grow_with_the_number_of_links(session, engine, archiv
     session.rollback()
     large = _costs(session, engine, archive, 200)
     assert small == large
+
+
+def test_a_page_longer_than_one_statement_holds_is_stored_the_same(session, archive,
+                                                                     monkeypatch):
+    """Above a few thousand links the IN lists are cut in parts (a database caps its bound
+    parameters): same rows, a few more statements. Shown here with parts of three."""
+    monkeypatch.setattr("monitor.store._IN_CHUNK", 3)
+    urls = _links(10)
+    take_in(session, archive, REG, url=LIST, body=" ".join(urls).encode(), fetched_at=T0,
+            is_listing=True)
+    later = take_in(session, archive, REG, url=LIST, body=" ".join(urls[4:]).encode(),
+                    fetched_at=T0 + timedelta(days=1), is_listing=True)
+    assert sorted(r.url for r in later.removed_reports) == urls[:4]
+    rows = dict(session.execute(
+        select(Report.url, ReportListing.removed_at)
+        .join(ReportListing, ReportListing.report_id == Report.id)).all())
+    assert {u for u, gone in rows.items() if gone} == set(urls[:4])
+    assert {u for u, gone in rows.items() if gone is None} == set(urls[4:])
+    assert set(session.scalars(select(Report.url).where(Report.last_seen == T0 + timedelta(
+        days=1)))) == set(urls[4:])

@@ -75,15 +75,18 @@ def _history(session, archive):
 def test_every_poll_query_on_fetch_runs_uses_an_index(engine, session, archive):
     from monitor.facts import listing_reads
     from monitor.fetching import current_snapshot, last_retrieved, next_poll_at
+    from monitor.store import current_sha256, last_retrieved_many
 
     reg = _history(session, archive)
     with captured(engine) as statements:
         current_snapshot(session, LISTING_URL)
+        current_sha256(session, LISTING_URL)
         last_retrieved(session, LISTING_URL)
+        last_retrieved_many(session, [LISTING_URL, LISTING_URL.replace("index", "july")])
         next_poll_at(session, reg)
         listing_reads(session, reg.id, T0 + timedelta(days=5))
     on_runs = [(s, p) for s, p in statements if "fetch_runs" in s]
-    assert len(on_runs) >= 4
+    assert len(on_runs) >= 6
     for statement, parameters in on_runs:
         text = plan(engine, statement, parameters)
         assert not scans(engine, text, "fetch_runs"), f"{statement}\n--- plan ---\n{text}"
