@@ -30,6 +30,12 @@ What a poll guarantees:
   the periods it could cover. A report that cannot be parsed does not fail the poll either: the
   rules engine treats that report as unreadable.
 
+One request is three steps of :class:`Poll`: ``prepare`` (the writer: the validators to send),
+``obtain`` (the request and, with ``read=True``, the parse of the body: no database, so a worker
+thread can run it) and ``record`` (the writer: the one document path of :mod:`monitor.intake`
+and the request's fetch run). :func:`poll_source` runs them in turn; a concurrent poll runs the
+middle step in workers and keeps the other two in the one thread that writes.
+
 Transactions: :func:`poll_source` flushes and never commits; the caller commits (the CLI commits
 once per source). The archive is written as bodies arrive, so a rolled-back poll leaves bodies
 (and capture files) without rows, never rows without bodies.
@@ -37,6 +43,7 @@ once per source). The archive is written as bodies arrive, so a rolled-back poll
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -47,6 +54,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.health import health_of, record_poll
+from monitor.reading import Reading, read_document
 from monitor.reading import is_listing as listing_rule
 from monitor.ingest import INGEST_CYCLE
 from monitor.intake import Intake, record_run, store_document, take_in
@@ -192,7 +200,32 @@ def source_headers(session: Session, source: Source, settings: Any, *,
     return headers
 
 
-class _Poll:
+@dataclass
+class Prepared:
+    """One request as the writer prepared it: the URL (real and as stored), what it is, when
+    it starts, and the validators sent (with the snapshot and row they come from)."""
+
+    url: str
+    shown: str
+    listing: bool
+    started: datetime
+    sent_snapshot: Snapshot | None
+    validators: Validators | None
+    validator_row: Any
+    max_bytes: int | None = None
+
+
+@dataclass
+class Obtained:
+    """What came back for a prepared request, read or not (no database touched)."""
+
+    prepared: Prepared
+    result: FetchResult
+    finished: datetime
+    reading: Reading | None = None
+
+
+class Poll:
     """The state of one poll: the source, the clock offset and the runs so far."""
 
     def __init__(self, session: Session, archive: Archive, fetcher: Fetcher,
@@ -215,38 +248,64 @@ class _Poll:
         return self.source.allows_host(host) or (self.extra_host is not None
                                                  and host == self.extra_host)
 
-    def fetch(self, url: str, *, listing: bool,
-              max_bytes: int | None = None) -> tuple[RequestSummary, Intake | None]:
-        """Request ``url`` (the real one); everything stored or reported names it redacted.
-        ``max_bytes`` lowers the body cap (a JSON page); ``last_result`` keeps the answer."""
+    # One request is three steps, so that the middle one can run elsewhere: ``prepare`` and
+    # ``record`` use the database (the one writer), ``obtain`` only the network and the parser.
+
+    def prepare(self, url: str, *, listing: bool, max_bytes: int | None = None) -> Prepared:
+        """The writer's step before a request: the validators to send (DB). ``max_bytes``
+        lowers the body cap (a JSON page)."""
         shown = redact_url(url)
         if self.progress:
             self.progress(f"{self.source.id}: {shown}")
-        session, registered = self.session, self.registered
         started = self.at()
-        sent_snapshot, validators, validator_row = _validators_for(session, self.archive, shown,
-                                                                   now=started)
-        result = self.fetcher.fetch(url, allowed=self.allowed, validators=validators,
+        snapshot, validators, row = _validators_for(self.session, self.archive, shown,
+                                                    now=started)
+        return Prepared(url, shown, listing, started, snapshot, validators, row, max_bytes)
+
+    def obtain(self, prepared: Prepared, *, read: bool = False) -> Obtained:
+        """The request, and with ``read`` the parse of what came back: no database, so a worker
+        thread may run it. A body the URL's validators already describe (the body stored last
+        time) is not read here: the writer's store step knows whether this parser read it."""
+        result = self.fetcher.fetch(prepared.url, allowed=self.allowed,
+                                    validators=prepared.validators,
                                     content_types=self.source.content_types,
                                     headers=self.headers,
-                                    **({"max_bytes": max_bytes} if max_bytes else {}))
-        self.last_result = result
-        finished = started + timedelta(seconds=result.elapsed)
+                                    **({"max_bytes": prepared.max_bytes}
+                                       if prepared.max_bytes else {}))
+        self.last_result = result  # the answer of the latest request (the Congress.gov walk)
+        finished = prepared.started + timedelta(seconds=result.elapsed)
+        reading = None
+        if read and result.outcome == "ok" and result.body is not None:
+            row = prepared.validator_row
+            if row is None or row.sha256 != hashlib.sha256(result.body).hexdigest():
+                reading = read_document(self.registered, result.body, url=prepared.url,
+                                        content_type=result.content_type,
+                                        listing=prepared.listing, fetched=finished.date())
+        return Obtained(prepared, result, finished, reading)
+
+    def record(self, obtained: Obtained) -> tuple[RequestSummary, Intake | None]:
+        """The writer's step after a request: store what came back (the one document path) and
+        the request's fetch run (DB)."""
+        prepared, result, finished = obtained.prepared, obtained.result, obtained.finished
+        session, registered = self.session, self.registered
+        url, shown, listing, started = prepared.url, prepared.shown, prepared.listing, \
+            prepared.started
         requested = redact_url(result.requested_url)
         requested = requested if requested != shown else None
         outcome, error, intake = result.outcome, result.error, None
         try:
             if result.outcome == "not_modified":
-                intake = store_document(session, self.archive, registered, sent_snapshot,
-                                        listing=listing, now=finished, doc_url=url)
+                intake = store_document(session, self.archive, registered,
+                                        prepared.sent_snapshot, listing=listing, now=finished,
+                                        doc_url=url)
             elif result.outcome == "ok":
                 intake = take_in(session, self.archive, registered, url=shown, body=result.body,
                                  fetched_at=finished, is_listing=listing,
                                  content_type=result.content_type, headers=result.headers,
                                  http_status=result.status, requested_url=requested,
-                                 doc_url=url)
+                                 doc_url=url, reading=obtained.reading)
                 _save_validators(session, shown, result, intake.snapshot.sha256, finished,
-                                 row=validator_row)
+                                 row=prepared.validator_row)
         except BodyUnavailable as exc:  # the body behind a 304 vanished or rotted meanwhile
             from monitor.archive_check import report_body
 
@@ -270,6 +329,13 @@ class _Poll:
             removed_reports=[r.url for r in intake.removed_reports] if intake else [])
         self.runs.append(summary)
         return summary, intake
+
+    def fetch(self, url: str, *, listing: bool,
+              max_bytes: int | None = None) -> tuple[RequestSummary, Intake | None]:
+        """Request ``url`` (the real one) and store what came back; everything stored or
+        reported names it redacted. ``max_bytes`` lowers the body cap (a JSON page);
+        ``last_result`` keeps the answer."""
+        return self.record(self.obtain(self.prepare(url, listing=listing, max_bytes=max_bytes)))
 
 
 # Default of the ``unreachable_after`` setting: failed fetches in a row after which a listed
@@ -345,7 +411,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     extra_host = host_of(targets[0]) if explicit and targets else None
     if explicit and len({host_of(u) for u in targets}) > 1:
         raise ValueError("an explicit fetch names URLs on one host")
-    poll = _Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress,
+    poll = Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress,
                  headers)
     before = health_of(session, source.id)
     health_before = before.state if before is not None else None

@@ -81,7 +81,8 @@ def store_document(session: Session, archive: Archive, registered: RegisteredSou
         intake = Intake(snapshot, False, existing.outcome, None, None, links=links,
                         listing=listing, parser_version=source.parser_version)
     else:
-        if reading is None:
+        if reading is None or (reading.fetched, reading.listing) != \
+                (snapshot.fetched_at.date(), listing):  # read for another day or shape
             reading = read_document(registered, archive.get(snapshot.sha256), url=doc_url,
                                     content_type=snapshot.content_type, listing=listing,
                                     fetched=snapshot.fetched_at.date())

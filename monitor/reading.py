@@ -75,6 +75,7 @@ class Reading:
     listing: bool
     result: ParseResult
     outcome: str  # ok | layout_changed | empty | parse_error | wrong_type
+    fetched: date | None = None  # the day it was judged against (see validate)
 
     @property
     def parser_version(self) -> str:
@@ -90,4 +91,4 @@ def read_document(registered: RegisteredSource, body: bytes, *, url: str,
     result = run_parser(registered, Document(body, url, content_type), fetched)
     source = registered.source
     kind = is_listing(source, url, declared=listing, result=result if infer else None)
-    return Reading(url, kind, result, judge(result, source.shape(listing=kind)))
+    return Reading(url, kind, result, judge(result, source.shape(listing=kind)), fetched)
