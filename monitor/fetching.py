@@ -231,11 +231,12 @@ class Poll:
     def __init__(self, session: Session, archive: Archive, fetcher: Fetcher,
                  registered: RegisteredSource, now: datetime, cycle: str,
                  extra_host: str | None, progress: Callable[[str], None] | None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, max_links: int | None = None) -> None:
         self.session, self.archive, self.fetcher = session, archive, fetcher
         self.registered, self.source = registered, registered.source
         self.now, self.cycle, self.extra_host, self.progress = now, cycle, extra_host, progress
         self.headers = dict(headers or {})
+        self.max_links = max_links  # caps the links taken from a listing page
         self.clock0 = fetcher.clock()
         self.runs: list[RequestSummary] = []
         self.last_result: FetchResult | None = None
@@ -250,6 +251,9 @@ class Poll:
 
     # One request is three steps, so that the middle one can run elsewhere: ``prepare`` and
     # ``record`` use the database (the one writer), ``obtain`` only the network and the parser.
+
+    def _cap(self, listing: bool) -> int | None:
+        return self.max_links if listing else None
 
     def prepare(self, url: str, *, listing: bool, max_bytes: int | None = None) -> Prepared:
         """The writer's step before a request: the validators to send (DB). ``max_bytes``
@@ -280,7 +284,8 @@ class Poll:
             if row is None or row.sha256 != hashlib.sha256(result.body).hexdigest():
                 reading = read_document(self.registered, result.body, url=prepared.url,
                                         content_type=result.content_type,
-                                        listing=prepared.listing, fetched=finished.date())
+                                        listing=prepared.listing, fetched=finished.date(),
+                                        max_links=self._cap(prepared.listing))
         return Obtained(prepared, result, finished, reading)
 
     def record(self, obtained: Obtained) -> tuple[RequestSummary, Intake | None]:
@@ -297,13 +302,14 @@ class Poll:
             if result.outcome == "not_modified":
                 intake = store_document(session, self.archive, registered,
                                         prepared.sent_snapshot, listing=listing, now=finished,
-                                        doc_url=url)
+                                        doc_url=url, max_links=self._cap(listing))
             elif result.outcome == "ok":
                 intake = take_in(session, self.archive, registered, url=shown, body=result.body,
                                  fetched_at=finished, is_listing=listing,
                                  content_type=result.content_type, headers=result.headers,
                                  http_status=result.status, requested_url=requested,
-                                 doc_url=url, reading=obtained.reading)
+                                 doc_url=url, reading=obtained.reading,
+                                 max_links=self._cap(listing))
                 _save_validators(session, shown, result, intake.snapshot.sha256, finished,
                                  row=prepared.validator_row)
         except BodyUnavailable as exc:  # the body behind a 304 vanished or rotted meanwhile
@@ -383,7 +389,8 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
                 listing: bool | None = None, recheck_days: int = 7, broken_after: int = 3,
                 progress: Callable[[str], None] | None = None,
                 headers: dict[str, str] | None = None,
-                unreachable_after: int = UNREACHABLE_AFTER) -> PollResult:
+                unreachable_after: int = UNREACHABLE_AFTER,
+                max_links: int | None = None) -> PollResult:
     """Poll one source (or, with ``urls``, those URLs as that source). Flushes, never commits.
 
     A normal poll fetches each start URL as a listing, then (if the source follows links) every
@@ -397,6 +404,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     redirects on it are allowed, no links are followed and health is left alone. ``listing``
     forces the shape a URL is read with; by default a URL is a listing iff it is a start URL.
     ``headers`` go with every request (the source's API keys: :func:`source_headers`).
+    ``max_links`` caps the links taken from each listing page (``settings.max_links_per_listing``).
     """
     source = registered.source
     if source.api is not None and urls is None:  # read through a JSON API (monitor/apipoll.py)
@@ -412,7 +420,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     if explicit and len({host_of(u) for u in targets}) > 1:
         raise ValueError("an explicit fetch names URLs on one host")
     poll = Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress,
-                 headers)
+                headers, max_links)
     before = health_of(session, source.id)
     health_before = before.state if before is not None else None
 

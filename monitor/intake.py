@@ -58,7 +58,8 @@ class Intake:
 def store_document(session: Session, archive: Archive, registered: RegisteredSource,
                    snapshot: Snapshot, *, listing: bool, now: datetime,
                    doc_url: str | None = None, reading: Reading | None = None,
-                   parsed_at: datetime | None = None, apply_listing: bool = True) -> Intake:
+                   parsed_at: datetime | None = None, apply_listing: bool = True,
+                   max_links: int | None = None) -> Intake:
     """Read an archived snapshot with the current parser (or take ``reading``, the same body
     read elsewhere) and store what it yields; flushes, never commits.
 
@@ -68,6 +69,8 @@ def store_document(session: Session, archive: Archive, registered: RegisteredSou
     links handed back can be followed. Stored links are redacted; when they were, the body is
     read again to hand back the real ones. A listing read ``ok`` records its links
     (``apply_listing=False`` leaves that to the caller: a reparse applies only the newest).
+    ``max_links`` caps a listing's links (validate): a listing read up to the cap is not
+    complete, so no report is taken as removed from it.
     """
     source = registered.source
     doc_url = doc_url or snapshot.url
@@ -76,16 +79,17 @@ def store_document(session: Session, archive: Archive, registered: RegisteredSou
         links = [Link(**link) for link in existing.links]
         if any(REDACTED in link.url for link in links):
             again = read_document(registered, archive.get(snapshot.sha256), url=doc_url,
-                                  content_type=snapshot.content_type, listing=listing)
+                                  content_type=snapshot.content_type, listing=listing,
+                                  max_links=max_links)
             links = list(again.result.links)
         intake = Intake(snapshot, False, existing.outcome, None, None, links=links,
                         listing=listing, parser_version=source.parser_version)
     else:
-        if reading is None or (reading.fetched, reading.listing) != \
-                (snapshot.fetched_at.date(), listing):  # read for another day or shape
+        if reading is None or (reading.fetched, reading.listing, reading.max_links) != \
+                (snapshot.fetched_at.date(), listing, max_links):  # read otherwise
             reading = read_document(registered, archive.get(snapshot.sha256), url=doc_url,
                                     content_type=snapshot.content_type, listing=listing,
-                                    fetched=snapshot.fetched_at.date())
+                                    fetched=snapshot.fetched_at.date(), max_links=max_links)
         stored = record_parse(session, source, snapshot, reading.result, reading.outcome, now,
                               parsed_at=parsed_at,
                               checked=reading.parser_version == source.parser_version)
@@ -93,7 +97,9 @@ def store_document(session: Session, archive: Archive, registered: RegisteredSou
                         links=list(reading.result.links), new_reports=list(stored.new_reports),
                         listing=listing, parser_version=source.parser_version)
     if listing and apply_listing and intake.outcome == Outcome.OK:
-        created, removed = record_listing(session, source, snapshot.url, intake.links, now)
+        created, removed = record_listing(
+            session, source, snapshot.url, intake.links, now,
+            complete=max_links is None or len(intake.links) < max_links)
         intake.new_reports.extend(created)
         intake.removed_reports.extend(removed)
     return intake
@@ -103,7 +109,8 @@ def take_in(session: Session, archive: Archive, registered: RegisteredSource, *,
             body: bytes, fetched_at: datetime, is_listing: bool | None = None,
             content_type: str | None = None, headers: dict[str, str] | None = None,
             http_status: int | None = None, requested_url: str | None = None,
-            doc_url: str | None = None, reading: Reading | None = None) -> Intake:
+            doc_url: str | None = None, reading: Reading | None = None,
+            max_links: int | None = None) -> Intake:
     """Archive ``body`` as obtained from canonical ``url`` at ``fetched_at``, then read and
     store it. ``url`` is stored redacted; ``doc_url`` (default ``url``) is what the parser reads
     links against. ``is_listing`` is the caller's word on what the document is
@@ -118,7 +125,8 @@ def take_in(session: Session, archive: Archive, registered: RegisteredSource, *,
                                    headers=headers, http_status=http_status,
                                    requested_url=requested_url)
     intake = store_document(session, archive, registered, snapshot, listing=listing,
-                            now=fetched_at, doc_url=doc_url or url, reading=reading)
+                            now=fetched_at, doc_url=doc_url or url, reading=reading,
+                            max_links=max_links)
     intake.snapshot_new = new
     intake.changed = current != snapshot.sha256
     return intake

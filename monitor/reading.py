@@ -52,17 +52,17 @@ def is_listing(source: Source, url: str, *, declared: bool | None = None,
 
 
 def run_parser(registered: RegisteredSource, doc: Document,
-               fetched: date | None = None) -> ParseResult:
+               fetched: date | None = None, max_links: int | None = None) -> ParseResult:
     """Parse and validate (against the day the document was obtained, when known: no period
-    starts and no report is issued after it); a parser that raises is a ``parse_error``, never
-    a crash."""
+    starts and no report is issued after it; at most ``max_links`` links); a parser that
+    raises is a ``parse_error``, never a crash."""
     try:
         result = registered.parse(doc)
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the pipeline
         log.exception("parser raised", extra={"source": registered.id, "url": doc.url})
         return ParseResult(registered.source.parser_version,
                            problems=[Problem("parse_error", f"parser raised {type(exc).__name__}: {exc}")])
-    return validate(result, fetched=fetched)
+    return validate(result, fetched=fetched, max_links=max_links)
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class Reading:
     result: ParseResult
     outcome: str  # ok | layout_changed | empty | parse_error | wrong_type
     fetched: date | None = None  # the day it was judged against (see validate)
+    max_links: int | None = None  # the cap on its links it was read with
 
     @property
     def parser_version(self) -> str:
@@ -84,11 +85,14 @@ class Reading:
 
 def read_document(registered: RegisteredSource, body: bytes, *, url: str,
                   content_type: str | None, listing: bool | None = None,
-                  fetched: date | None = None, infer: bool = False) -> Reading:
+                  fetched: date | None = None, infer: bool = False,
+                  max_links: int | None = None) -> Reading:
     """Parse, validate and judge one body; pure. ``listing`` is the caller's word on what the
     document is (:func:`is_listing`); ``infer`` lets the document say it when nobody can
-    (`monitor parse`). ``fetched`` is the day it was obtained."""
-    result = run_parser(registered, Document(body, url, content_type), fetched)
+    (`monitor parse`). ``fetched`` is the day it was obtained; ``max_links`` caps the links
+    taken from it (``max_links_per_listing``: a poll caps its listing pages)."""
+    result = run_parser(registered, Document(body, url, content_type), fetched, max_links)
     source = registered.source
     kind = is_listing(source, url, declared=listing, result=result if infer else None)
-    return Reading(url, kind, result, judge(result, source.shape(listing=kind)), fetched)
+    return Reading(url, kind, result, judge(result, source.shape(listing=kind)), fetched,
+                   max_links)

@@ -407,13 +407,14 @@ def _expire(session: Session, model: type, ids: set[int]) -> None:
 
 
 def record_listing(session: Session, source: Source, listing_url: str, links: list[Link],
-                   now: datetime) -> tuple[list[Report], list[Report]]:
+                   now: datetime, *, complete: bool = True) -> tuple[list[Report], list[Report]]:
     """A listing page was read successfully: every link is a report seen now, on this page.
 
     A report this page linked before and no longer links is dropped from this page (its
     ReportListing row gets ``removed_at``); the report itself is removed only when every page
     that carried it has dropped it: a report still linked from another listing page is not
-    gone. Returns (new reports, reports removed now).
+    gone. A listing read only in part (``complete`` False: its links were capped) drops
+    nothing. Returns (new reports, reports removed now).
 
     Set-based, whatever the number of links: a page read again unchanged costs three
     statements (its reports seen now: one UPDATE ... RETURNING; its listing rows read and seen
@@ -500,7 +501,7 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
     # UPDATE for both, by row id.
     again = {on_page[rid].id for rid in seen_ids & set(on_page)}
     dropped = {rid: row.id for rid, row in on_page.items()
-               if row.removed_at is None and rid not in seen_ids}
+               if complete and row.removed_at is None and rid not in seen_ids}
     for part in _chunks(sorted(again | set(dropped.values()))):
         gone_here = [i for i in part if i not in again]
         if gone_here:
