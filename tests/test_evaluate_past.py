@@ -139,8 +139,8 @@ def _future() -> str:
 
 
 def test_evaluate_as_of_the_future_is_a_preview_and_write_is_refused(cli_db, db_url, archive,
-                                                                     monkeypatch):
-    engine = _seed(db_url, archive, monkeypatch)
+                                                                     monkeypatch, registries):
+    engine = _seed(db_url, archive, monkeypatch, registries)
     future = _future()
     rc, out, err = cli_db("evaluate", "--as-of", future)
     assert rc == 0, err
