@@ -173,8 +173,8 @@ class _Ahead:
                     continue  # a JSON API's walk asks page by page, under its own budget
                 headers = source_headers(session, source, self.ctx.settings, now=self.now)
                 for url in source.start_urls:
-                    _snap, validators = _validators_for(session, self.ctx.archive,
-                                                        redact_url(url), now=self.ctx.now())
+                    _snap, validators, _row = _validators_for(
+                        session, self.ctx.archive, redact_url(url), now=self.ctx.now())
                     self.fetcher.prefetch(url, allowed=source.allows_host,
                                           validators=validators,
                                           content_types=source.content_types, headers=headers)
