@@ -344,6 +344,9 @@ class Poll:
         return self.record(self.obtain(self.prepare(url, listing=listing, max_bytes=max_bytes)))
 
 
+_Poll = Poll  # its name before the three steps (monitor/apipoll.py and its tests use it)
+
+
 # Default of the ``unreachable_after`` setting: failed fetches in a row after which a listed
 # document is ``unreachable``.
 UNREACHABLE_AFTER = 3

@@ -24,7 +24,9 @@ MAY_2022 = ("https://www.dhs.gov/sites/default/files/2022-10/"
             "2022_0920_plcy_familly_unit_actions_report_may_2022.pdf")
 HHS_INDEX = ("https://www.hhs.gov/programs/social-services/unaccompanied-children/"
              "report-to-congress-on-separated-children/index.html")
-SOURCES = tuple(Registry().ids())  # every source: junk is junk to each parser
+# every source that reads documents (PDF or HTML): junk handed as a document is junk to each
+SOURCES = tuple(r.id for r in Registry().all()
+                if {"application/pdf", "text/html"} & set(r.source.content_types))
 
 
 # name -> (file name, bytes, words the problem must use)
