@@ -376,8 +376,14 @@ def note_document_fetch(session: Session, source_id: str, run: RequestSummary, *
     return report
 
 
-def _due(last: datetime | None, now: datetime, recheck_days: int) -> bool:
+def _due_after(last: datetime | None, now: datetime, recheck_days: int) -> bool:
     return last is None or now - last >= timedelta(days=recheck_days)
+
+
+def _due(session: Session, url: str, now: datetime, recheck_days: int) -> bool:
+    """Whether ``url`` is due again (one URL: monitor/apipoll.py; a poll asks for all its
+    links at once, :func:`monitor.store.last_retrieved_many`)."""
+    return _due_after(last_retrieved(session, url), now, recheck_days)
 
 
 def _api_sources() -> tuple[str, ...]:
@@ -453,7 +459,7 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
             if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(host_of(url)):
                 skipped.append(redact_url(url))
                 continue
-            if _due(retrieved.get(redact_url(url)), poll.at(), recheck_days):
+            if _due_after(retrieved.get(redact_url(url)), poll.at(), recheck_days):
                 summary, _intake = poll.fetch(url, listing=False)
                 note_document_fetch(session, source.id, summary,
                                     unreachable_after=unreachable_after)

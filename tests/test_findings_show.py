@@ -17,8 +17,8 @@ LONG = ("cause label 'Administratively closed pending further review by the fiel
 
 
 def test_an_unknown_obligation_is_the_same_one_line_error_as_evaluate(cli_db, db_url, archive,
-                                                                      monkeypatch):
-    _seed(db_url, archive, monkeypatch)
+                                                                      monkeypatch, registries):
+    _seed(db_url, archive, monkeypatch, registries)
     rc, out, evaluate_err = cli_db("evaluate", "--obligation", "nope")
     assert (rc, out) == (1, "")
     assert evaluate_err == "error: no obligation nope; known: test_monthly\n"
@@ -28,8 +28,8 @@ def test_an_unknown_obligation_is_the_same_one_line_error_as_evaluate(cli_db, db
     assert cli_db("findings", "--obligation", "operator") == (0, "no findings\n", "")
 
 
-def test_show_prints_one_finding_whole(cli_db, db_url, archive, monkeypatch):
-    _seed(db_url, archive, monkeypatch)
+def test_show_prints_one_finding_whole(cli_db, db_url, archive, monkeypatch, registries):
+    _seed(db_url, archive, monkeypatch, registries)
     engine = make_engine(db_url)
     with session_scope(engine) as session:
         row = raise_operator_finding(
@@ -70,8 +70,8 @@ def test_show_prints_one_finding_whole(cli_db, db_url, archive, monkeypatch):
         [("ana", "acknowledge", f"finding:{finding}", "taxonomy change in review")]
 
 
-def test_show_of_an_engine_finding_and_of_an_unknown_id(cli_db, db_url, archive, monkeypatch):
-    _seed(db_url, archive, monkeypatch)
+def test_show_of_an_engine_finding_and_of_an_unknown_id(cli_db, db_url, archive, monkeypatch, registries):
+    _seed(db_url, archive, monkeypatch, registries)
     rows = _evaluate(cli_db, "--as-of", "2020-04-10", "--write")
     rc, out, _err = cli_db("findings", "show", str(rows[0]["id"]), "--json")
     story = json.loads(out)
