@@ -93,6 +93,8 @@ def _need_pg() -> None:
     if _PG.error:
         if IN_CI:
             pytest.fail(f"{_PG.error} (CI=true: PostgreSQL is required)")
+        # outside CI only, on a developer's machine without PostgreSQL: the SQLite half of the
+        # same tests still runs; with CI=true the line above fails instead
         pytest.skip(_PG.error)
 
 
