@@ -25,10 +25,14 @@ MONTHS_PER_SOURCE = 120
 REPORTS_PER_SOURCE = 110  # of 120 months, some missing
 SINCE = datetime(2014, 12, 1, tzinfo=UTC)
 AS_OF = datetime(2025, 3, 1, 12, tzinfo=UTC)
-CAUSES = [("criminal_history", "Criminal history (U.S. or home country)"),
-          ("gang_affiliation", "Gang affiliation"), ("illness", "Illness of parent"),
-          ("fraud", "Fraudulent family claim"), ("prosecution", "Referred for prosecution"),
-          ("other", "Other")]
+CAUSES = [
+    ("criminal_history", "Criminal history (U.S. or home country)"),
+    ("gang_affiliation", "Gang affiliation"),
+    ("illness", "Illness of parent"),
+    ("fraud", "Fraudulent family claim"),
+    ("prosecution", "Referred for prosecution"),
+    ("other", "Other"),
+]
 SECTORS = ["RGV", "El Paso", "Tucson", "San Diego", "Del Rio"]
 AGES = ["0-4", "5-9", "10-14", "15-17", "unknown"]
 LENGTHS = ["0-30 days", "31-90 days", "91-180 days", "over 180 days"]
@@ -44,21 +48,52 @@ def listing_url(source_id: str) -> str:
 
 def obligation(source_id: str) -> dict:
     return {
-        "id": f"ob_{source_id}", "title": f"Synthetic report of {source_id}", "agency": "DHS",
+        "id": f"ob_{source_id}",
+        "title": f"Synthetic report of {source_id}",
+        "agency": "DHS",
         "recipients": ["Committees on Appropriations"],
-        "citations": [{"id": "act", "law": "Synthetic Act", "enacted": date(2014, 12, 1),
-                       "enactment_verified": True, "text_verified": True,
-                       "verification_note": "synthetic"}],
+        "citations": [
+            {
+                "id": "act",
+                "law": "Synthetic Act",
+                "enacted": date(2014, 12, 1),
+                "enactment_verified": True,
+                "text_verified": True,
+                "verification_note": "synthetic",
+            }
+        ],
         "sources": [source_id],
-        "cadence": {"kind": "monthly", "segments": [{
-            "citation": "act", "first_period": START.strftime("%Y-%m"),
-            "due": {"rule": "after_period_end", "months": 1, "day": "last"}}]},
-        "content": {"counts": [{"measure": "separations", "dimension": "cause",
-                                "citation": "act", "why": "synthetic"}],
-                    "statements": [{"key": "foreign_government_basis", "accept": ["stated"],
-                                    "ambiguous_labels": "taxonomy", "citation": "act",
-                                    "why": "synthetic"}]},
-        "severity": "high", "effective_from": START,
+        "cadence": {
+            "kind": "monthly",
+            "segments": [
+                {
+                    "citation": "act",
+                    "first_period": START.strftime("%Y-%m"),
+                    "due": {"rule": "after_period_end", "months": 1, "day": "last"},
+                }
+            ],
+        },
+        "content": {
+            "counts": [
+                {
+                    "measure": "separations",
+                    "dimension": "cause",
+                    "citation": "act",
+                    "why": "synthetic",
+                }
+            ],
+            "statements": [
+                {
+                    "key": "foreign_government_basis",
+                    "accept": ["stated"],
+                    "ambiguous_labels": "taxonomy",
+                    "citation": "act",
+                    "why": "synthetic",
+                }
+            ],
+        },
+        "severity": "high",
+        "effective_from": START,
         "checks": ["timeliness", "content", "revised", "removed", "inconsistent_totals"],
     }
 
@@ -84,11 +119,23 @@ def _counts(rng, report_id, snap_id, parse_id, period, when, bump=0) -> list[dic
     rows = []
 
     def add(dimension, category, label, value, **kw):
-        rows.append(dict(report_id=report_id, snapshot_id=snap_id, parse_id=parse_id,
-                         parser_version="1", measure="separations", dimension=dimension,
-                         category=category, label=label, value=float(value), page=kw.get("page", 2),
-                         period_start=kw.get("period_start"), period_end=kw.get("period_end"),
-                         observed_at=when))
+        rows.append(
+            dict(
+                report_id=report_id,
+                snapshot_id=snap_id,
+                parse_id=parse_id,
+                parser_version="1",
+                measure="separations",
+                dimension=dimension,
+                category=category,
+                label=label,
+                value=float(value),
+                page=kw.get("page", 2),
+                period_start=kw.get("period_start"),
+                period_end=kw.get("period_end"),
+                observed_at=when,
+            )
+        )
 
     causes = [rng.randint(0, 40) for _ in CAUSES]
     causes[0] += bump
@@ -109,22 +156,48 @@ def _counts(rng, report_id, snap_id, parse_id, period, when, bump=0) -> list[dic
 def build(engine, n_reports: int, seed: int = 7) -> dict:
     """Fill a migrated, empty database with ``n_reports`` reports; returns what was written."""
     from monitor.models import (
-        CountObservation, FetchRun, Parse, ParseProblem, Report, ReportListing, Snapshot,
-        SourceHealth, SourceRow, Statement,
+        CountObservation,
+        FetchRun,
+        Parse,
+        ParseProblem,
+        Report,
+        ReportListing,
+        Snapshot,
+        SourceHealth,
+        SourceRow,
+        Statement,
     )
 
     rng = random.Random(seed)
     ids = _Ids()
-    rows: dict = {name: [] for name in ("sources", "health", "snapshots", "runs", "parses",
-                                        "reports", "listings", "counts", "statements",
-                                        "problems")}
+    rows: dict = {
+        name: []
+        for name in (
+            "sources",
+            "health",
+            "snapshots",
+            "runs",
+            "parses",
+            "reports",
+            "listings",
+            "counts",
+            "statements",
+            "problems",
+        )
+    }
     left = n_reports
     for source_id in source_ids(n_reports):
-        rows["sources"].append(dict(id=source_id, agency="DHS", title=source_id,
-                                    created_at=SINCE))
-        rows["health"].append(dict(source_id=source_id, state="healthy", consecutive_failures=0,
-                                   first_success_at=SINCE, last_success_at=AS_OF,
-                                   changed_at=SINCE))
+        rows["sources"].append(dict(id=source_id, agency="DHS", title=source_id, created_at=SINCE))
+        rows["health"].append(
+            dict(
+                source_id=source_id,
+                state="healthy",
+                consecutive_failures=0,
+                first_success_at=SINCE,
+                last_success_at=AS_OF,
+                changed_at=SINCE,
+            )
+        )
         listing = listing_url(source_id)
         linked: list[dict] = []
         pending: list[tuple] = []  # (report row, period, listing read it is revised at)
@@ -132,16 +205,18 @@ def build(engine, n_reports: int, seed: int = 7) -> dict:
         left -= n_here
         month = made = 0
         for read_index in range(2 * MONTHS_PER_SOURCE):
-            read_at = datetime.combine(_month(read_index)[0], datetime.min.time(), UTC) \
-                + timedelta(days=9, hours=14)
+            read_at = datetime.combine(_month(read_index)[0], datetime.min.time(), UTC) + timedelta(
+                days=9, hours=14
+            )
             # reports issued since the last read appear on this one
             added = []
             while made < n_here:
                 period = _month(month)
                 roll = rng.random()
                 late = 0.05 <= roll < 0.15
-                issued = period[1] + timedelta(days=rng.randint(70, 120) if late
-                                               else rng.randint(5, 25))
+                issued = period[1] + timedelta(
+                    days=rng.randint(70, 120) if late else rng.randint(5, 25)
+                )
                 if roll < 0.05:  # missing: the next month takes its place
                     month += 1
                     continue
@@ -157,23 +232,57 @@ def build(engine, n_reports: int, seed: int = 7) -> dict:
                     linked.append({"url": url, "title": f"Report {period[0]:%B %Y}"})
                 body = repr(linked).encode()
                 snap_id = ids("snapshots")
-                rows["snapshots"].append(dict(
-                    id=snap_id, source_id=source_id, url=listing,
-                    sha256=hashlib.sha256(body).hexdigest(), size=len(body),
-                    content_type="text/html", headers={}, fetched_at=read_at,
-                    storage="bench"))
-                rows["parses"].append(dict(id=ids("parses"), snapshot_id=snap_id,
-                                           source_id=source_id, parser_version="1",
-                                           parsed_at=read_at, outcome="ok", reports=0,
-                                           counts=0, links=list(linked)))
-            rows["runs"].append(dict(source_id=source_id, url=listing, started_at=read_at,
-                                     finished_at=read_at,
-                                     outcome="ok" if snap_id else "not_modified",
-                                     snapshot_id=snap_id, listing=True))
+                rows["snapshots"].append(
+                    dict(
+                        id=snap_id,
+                        source_id=source_id,
+                        url=listing,
+                        sha256=hashlib.sha256(body).hexdigest(),
+                        size=len(body),
+                        content_type="text/html",
+                        headers={},
+                        fetched_at=read_at,
+                        storage="bench",
+                    )
+                )
+                rows["parses"].append(
+                    dict(
+                        id=ids("parses"),
+                        snapshot_id=snap_id,
+                        source_id=source_id,
+                        parser_version="1",
+                        parsed_at=read_at,
+                        outcome="ok",
+                        reports=0,
+                        counts=0,
+                        links=list(linked),
+                    )
+                )
+            rows["runs"].append(
+                dict(
+                    source_id=source_id,
+                    url=listing,
+                    started_at=read_at,
+                    finished_at=read_at,
+                    outcome="ok" if snap_id else "not_modified",
+                    snapshot_id=snap_id,
+                    listing=True,
+                )
+            )
             for report, period, due in pending:  # revised a month after it was read
                 if due == read_index:
-                    _read(rng, ids, rows, source_id, report["id"], report["url"], period,
-                          read_at, True, bump=1)
+                    _read(
+                        rng,
+                        ids,
+                        rows,
+                        source_id,
+                        report["id"],
+                        report["url"],
+                        period,
+                        read_at,
+                        True,
+                        bump=1,
+                    )
             pending = [p for p in pending if p[2] > read_index]
             for index, period, issued in added:
                 report = _report(rng, ids, rows, source_id, listing, period, issued, read_at)
@@ -184,14 +293,21 @@ def build(engine, n_reports: int, seed: int = 7) -> dict:
         for report in rows["reports"][-n_here:]:
             report["last_seen"] = AS_OF
     with engine.begin() as conn:
-        for model, name in ((SourceRow, "sources"), (SourceHealth, "health"),
-                            (Snapshot, "snapshots"), (Parse, "parses"), (FetchRun, "runs"),
-                            (Report, "reports"), (ReportListing, "listings"),
-                            (CountObservation, "counts"), (Statement, "statements"),
-                            (ParseProblem, "problems")):
+        for model, name in (
+            (SourceRow, "sources"),
+            (SourceHealth, "health"),
+            (Snapshot, "snapshots"),
+            (Parse, "parses"),
+            (FetchRun, "runs"),
+            (Report, "reports"),
+            (ReportListing, "listings"),
+            (CountObservation, "counts"),
+            (Statement, "statements"),
+            (ParseProblem, "problems"),
+        ):
             batch = rows[name]
             for i in range(0, len(batch), 20000):
-                conn.execute(insert(model), batch[i:i + 20000])
+                conn.execute(insert(model), batch[i : i + 20000])
     return {name: len(batch) for name, batch in rows.items()}
 
 
@@ -199,14 +315,36 @@ def _report(rng, ids, rows, source_id, listing, period, issued, read_at):
     report_id = ids("reports")
     url = f"https://{source_id}.example.gov/reports/{period[0]:%Y-%m}.pdf"
     removed = read_at + timedelta(days=400) if rng.random() < 0.005 else None
-    rows["reports"].append(dict(
-        id=report_id, source_id=source_id, url=url, title=f"Report {period[0]:%B %Y}",
-        period_start=period[0], period_end=period[1], issued=issued, issued_precision="day",
-        authorities=[], page_count=6, first_seen=read_at, last_seen=read_at,
-        removed_at=removed, listed_on=listing, fetch_state="ok", fetch_failures=0,
-        last_fetch_at=read_at))
-    rows["listings"].append(dict(report_id=report_id, listing_url=listing, first_seen=read_at,
-                                 last_seen=removed or AS_OF, removed_at=removed))
+    rows["reports"].append(
+        dict(
+            id=report_id,
+            source_id=source_id,
+            url=url,
+            title=f"Report {period[0]:%B %Y}",
+            period_start=period[0],
+            period_end=period[1],
+            issued=issued,
+            issued_precision="day",
+            authorities=[],
+            page_count=6,
+            first_seen=read_at,
+            last_seen=read_at,
+            removed_at=removed,
+            listed_on=listing,
+            fetch_state="ok",
+            fetch_failures=0,
+            last_fetch_at=read_at,
+        )
+    )
+    rows["listings"].append(
+        dict(
+            report_id=report_id,
+            listing_url=listing,
+            first_seen=read_at,
+            last_seen=removed or AS_OF,
+            removed_at=removed,
+        )
+    )
     readable = rng.random() >= 0.03
     _read(rng, ids, rows, source_id, report_id, url, period, read_at, readable, bump=0)
     return rows["reports"][-1] if readable and rng.random() < 0.03 else None
@@ -215,26 +353,66 @@ def _report(rng, ids, rows, source_id, listing, period, issued, read_at):
 def _read(rng, ids, rows, source_id, report_id, url, period, when, readable, bump):
     body = f"{url} {bump}".encode()
     snap_id, parse_id = ids("snapshots"), ids("parses")
-    rows["snapshots"].append(dict(id=snap_id, source_id=source_id, url=url,
-                                  sha256=hashlib.sha256(body).hexdigest(), size=len(body),
-                                  content_type="application/pdf", headers={}, fetched_at=when,
-                                  storage="bench"))
+    rows["snapshots"].append(
+        dict(
+            id=snap_id,
+            source_id=source_id,
+            url=url,
+            sha256=hashlib.sha256(body).hexdigest(),
+            size=len(body),
+            content_type="application/pdf",
+            headers={},
+            fetched_at=when,
+            storage="bench",
+        )
+    )
     counts = _counts(rng, report_id, snap_id, parse_id, period, when, bump) if readable else []
-    rows["parses"].append(dict(id=parse_id, snapshot_id=snap_id, source_id=source_id,
-                               parser_version="1", parsed_at=when,
-                               outcome="ok" if readable else "layout_changed", reports=1,
-                               counts=len(counts), links=[]))
-    rows["runs"].append(dict(source_id=source_id, url=url, started_at=when, finished_at=when,
-                             outcome="ok", snapshot_id=snap_id, listing=False))
+    rows["parses"].append(
+        dict(
+            id=parse_id,
+            snapshot_id=snap_id,
+            source_id=source_id,
+            parser_version="1",
+            parsed_at=when,
+            outcome="ok" if readable else "layout_changed",
+            reports=1,
+            counts=len(counts),
+            links=[],
+        )
+    )
+    rows["runs"].append(
+        dict(
+            source_id=source_id,
+            url=url,
+            started_at=when,
+            finished_at=when,
+            outcome="ok",
+            snapshot_id=snap_id,
+            listing=False,
+        )
+    )
     rows["counts"].extend(counts)
-    rows["statements"].append(dict(
-        report_id=report_id, snapshot_id=snap_id, parse_id=parse_id, parser_version="1",
-        key="foreign_government_basis",
-        status="stated" if rng.random() < 0.95 else "not_stated",
-        value=0.0, quote=None, page=1, observed_at=when))
+    rows["statements"].append(
+        dict(
+            report_id=report_id,
+            snapshot_id=snap_id,
+            parse_id=parse_id,
+            parser_version="1",
+            key="foreign_government_basis",
+            status="stated" if rng.random() < 0.95 else "not_stated",
+            value=0.0,
+            quote=None,
+            page=1,
+            observed_at=when,
+        )
+    )
     if readable and rng.random() < 0.02:
-        rows["problems"].append(dict(parse_id=parse_id, report_id=report_id,
-                                     kind="inconsistent_total",
-                                     detail="causes add up to 61, the total printed is 60",
-                                     page=2))
-
+        rows["problems"].append(
+            dict(
+                parse_id=parse_id,
+                report_id=report_id,
+                kind="inconsistent_total",
+                detail="causes add up to 61, the total printed is 60",
+                page=2,
+            )
+        )

@@ -33,18 +33,21 @@ class Figure:
         value = self.value
         if isinstance(value, float):
             value = round(value, 4)
-        return {"figure": self.figure, "value": value, "unit": self.unit, "goal": self.goal,
-                "met": self.met}
+        return {
+            "figure": self.figure,
+            "value": value,
+            "unit": self.unit,
+            "goal": self.goal,
+            "met": self.met,
+        }
 
 
 def at_most(figure: str, value: float, limit: float, unit: str = "") -> Figure:
-    return Figure(figure, value, unit, f"<= {limit:g}{' ' + unit if unit else ''}",
-                  value <= limit)
+    return Figure(figure, value, unit, f"<= {limit:g}{' ' + unit if unit else ''}", value <= limit)
 
 
 def at_least(figure: str, value: float, limit: float, unit: str = "") -> Figure:
-    return Figure(figure, value, unit, f">= {limit:g}{' ' + unit if unit else ''}",
-                  value >= limit)
+    return Figure(figure, value, unit, f">= {limit:g}{' ' + unit if unit else ''}", value >= limit)
 
 
 def holds(figure: str, value: bool) -> Figure:
@@ -55,8 +58,9 @@ def context(figure: str, value: float | int, unit: str = "") -> Figure:
     return Figure(figure, value, unit)
 
 
-def print_json(benchmark: str, figures: list[Figure], details: dict[str, Any] | None = None,
-               stream=None) -> None:
+def print_json(
+    benchmark: str, figures: list[Figure], details: dict[str, Any] | None = None, stream=None
+) -> None:
     out = {"benchmark": benchmark, "figures": [f.to_json() for f in figures]}
     if details:
         out["details"] = details

@@ -29,13 +29,27 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-LISTING_PATH = ("/programs/social-services/unaccompanied-children/"
-                "report-to-congress-on-separated-children/index.html")
+LISTING_PATH = (
+    "/programs/social-services/unaccompanied-children/"
+    "report-to-congress-on-separated-children/index.html"
+)
 LINKS = 40
 STATS_PATH = "/__bench/stats"
 LAST_MODIFIED = format_datetime(datetime(2026, 3, 1, tzinfo=timezone.utc), usegmt=True)
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def host(i: int) -> str:
@@ -48,21 +62,57 @@ def url(i: int, port: int) -> str:
 
 
 def _nav(prefix: str, items: list[str]) -> str:
-    return "".join(f'<li class="{prefix}__item"><a class="{prefix}__link" '
-                   f'href="/{prefix}/{item.lower().replace(" ", "-")}/index.html">{item}</a></li>'
-                   for item in items)
+    return "".join(
+        f'<li class="{prefix}__item"><a class="{prefix}__link" '
+        f'href="/{prefix}/{item.lower().replace(" ", "-")}/index.html">{item}</a></li>'
+        for item in items
+    )
 
 
-NAV = ["About HHS", "Programs", "Grants", "Laws and Regulations", "Newsroom", "Agencies",
-       "Careers", "Contact Us", "Budget and Performance", "Civil Rights", "Prevention",
-       "Health Insurance", "Public Health", "Social Services", "Emergency Preparedness",
-       "Research", "Reports", "Open Government", "Accessibility", "Privacy Policy",
-       "Disclaimers", "FOIA", "Inspector General", "No FEAR Act", "Plain Writing",
-       "Vulnerability Disclosure", "Nondiscrimination Notice", "Viewers and Players",
-       "Digital Strategy", "Web Policies"]
-SIDE = ["Unaccompanied Children", "About the Program", "Fact Sheets", "Latest Data",
-        "Policy Guide", "Sponsors", "Legal Services", "Home Study", "Post Release Services",
-        "Reports to Congress"]
+NAV = [
+    "About HHS",
+    "Programs",
+    "Grants",
+    "Laws and Regulations",
+    "Newsroom",
+    "Agencies",
+    "Careers",
+    "Contact Us",
+    "Budget and Performance",
+    "Civil Rights",
+    "Prevention",
+    "Health Insurance",
+    "Public Health",
+    "Social Services",
+    "Emergency Preparedness",
+    "Research",
+    "Reports",
+    "Open Government",
+    "Accessibility",
+    "Privacy Policy",
+    "Disclaimers",
+    "FOIA",
+    "Inspector General",
+    "No FEAR Act",
+    "Plain Writing",
+    "Vulnerability Disclosure",
+    "Nondiscrimination Notice",
+    "Viewers and Players",
+    "Digital Strategy",
+    "Web Policies",
+]
+SIDE = [
+    "Unaccompanied Children",
+    "About the Program",
+    "Fact Sheets",
+    "Latest Data",
+    "Policy Guide",
+    "Sponsors",
+    "Legal Services",
+    "Home Study",
+    "Post Release Services",
+    "Reports to Congress",
+]
 
 
 def listing_page(i: int) -> bytes:
@@ -78,15 +128,23 @@ def listing_page(i: int) -> bytes:
             f'unaccompanied-children/report-to-congress-on-separated-children/{name}-{year}/'
             f'index.html">Report to Congress on Separated Children \u2013 {name.title()} {year}'
             f'</a></h3><p class="usa-collection__description">Children separated from their '
-            f'parents by DHS and referred to ORR.</p></div></li>')
-    filler = ("<p>HHS submits this report pursuant to the Department of Health and Human "
-              "Services Emergency Supplemental Appropriations Act, 2019. The report includes "
-              "the number and ages of children separated, by sector, and the documented cause "
-              "of separation as reported by DHS when each child was referred.</p>")
-    script = ("<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push("
-              "arguments);}gtag('js',new Date());gtag('config','G-BENCH" + "0" * 8 + "');"
-              + "var menu={" + ",".join(f'"m{j}":"/programs/item-{j}/index.html"'
-                                       for j in range(40)) + "};</script>")
+            f'parents by DHS and referred to ORR.</p></div></li>'
+        )
+    filler = (
+        "<p>HHS submits this report pursuant to the Department of Health and Human "
+        "Services Emergency Supplemental Appropriations Act, 2019. The report includes "
+        "the number and ages of children separated, by sector, and the documented cause "
+        "of separation as reported by DHS when each child was referred.</p>"
+    )
+    script = (
+        "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push("
+        "arguments);}gtag('js',new Date());gtag('config','G-BENCH"
+        + "0" * 8
+        + "');"
+        + "var menu={"
+        + ",".join(f'"m{j}":"/programs/item-{j}/index.html"' for j in range(40))
+        + "};</script>"
+    )
     page = (
         '<!DOCTYPE html><html lang="en" dir="ltr"><head><meta charset="utf-8">'
         f'<title>Report to Congress on Separated Children | HHS.gov (site {i})</title>'
@@ -104,7 +162,8 @@ def listing_page(i: int) -> bytes:
         f'{filler * 3}<h2>Monthly Reports</h2><ul class="usa-collection">{"".join(entries)}'
         f'</ul>{filler * 2}</main></div><footer class="usa-footer"><ul>{_nav("footer", NAV)}'
         '</ul><p>U.S. Department of Health &amp; Human Services, 200 Independence Avenue, '
-        'S.W., Washington, D.C. 20201</p></footer></body></html>')
+        'S.W., Washington, D.C. 20201</p></footer></body></html>'
+    )
     return page.encode()
 
 

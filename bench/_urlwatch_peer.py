@@ -34,12 +34,12 @@ def cycle(workdir: str) -> float:
     urls = os.path.join(workdir, "urls.yaml")
     hooks = os.path.join(workdir, "hooks.py")
     cache = os.path.join(workdir, "cache.db")
-    command = CommandConfig([], "urlwatch", workdir, sys.prefix, config, urls, hooks, cache,
-                            False)
+    command = CommandConfig([], "urlwatch", workdir, sys.prefix, config, urls, hooks, cache, False)
     out = io.StringIO()  # urlwatch's stdout report: produced (and paid for), not shown
     with contextlib.redirect_stdout(out):
-        watcher = Urlwatch(command, YamlConfigStorage(config), CacheMiniDBStorage(cache),
-                           UrlsYaml(urls))
+        watcher = Urlwatch(
+            command, YamlConfigStorage(config), CacheMiniDBStorage(cache), UrlsYaml(urls)
+        )
         started = time.perf_counter()
         watcher.run_jobs()
         watcher.close()

@@ -56,10 +56,23 @@ def history(url: str, n_runs: int) -> None:
         reg = sources[i % len(sources)]
         target = served[i % len(served)] if i % 2 else f"https://gone.example/{i % 5000}.html"
         at = start - timedelta(minutes=i)
-        rows.append({"source_id": reg.id, "url": target, "requested_url": None,
-                     "started_at": at, "finished_at": at, "duration_ms": 10,
-                     "outcome": "not_modified", "http_status": 304, "bytes": 0, "error": None,
-                     "snapshot_id": None, "cycle": f"bench-{i // 100}", "listing": False})
+        rows.append(
+            {
+                "source_id": reg.id,
+                "url": target,
+                "requested_url": None,
+                "started_at": at,
+                "finished_at": at,
+                "duration_ms": 10,
+                "outcome": "not_modified",
+                "http_status": 304,
+                "bytes": 0,
+                "error": None,
+                "snapshot_id": None,
+                "cycle": f"bench-{i // 100}",
+                "listing": False,
+            }
+        )
         if len(rows) == BATCH:
             _flush(engine, rows)
     _flush(engine, rows)
@@ -74,17 +87,28 @@ def _flush(engine, rows: list[dict]) -> None:
 
 
 def daily_run(home: Path, url: str, server: DemoServer, repeat: int) -> float:
-    settings = load_settings({"MONITOR_HOME": str(home), "MONITOR_DATABASE_URL": url,
-                              "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
-                              "MONITOR_WATCH_FROM": "2022-01-01",
-                              "MONITOR_CONTACT": "bench@localhost"})
+    settings = load_settings(
+        {
+            "MONITOR_HOME": str(home),
+            "MONITOR_DATABASE_URL": url,
+            "MONITOR_HOST_MIN_INTERVAL": "0",
+            "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_WATCH_FROM": "2022-01-01",
+            "MONITOR_CONTACT": "bench@localhost",
+        }
+    )
     ctx = Context(settings)
     best = float("inf")
     try:
         for i in range(repeat):
             t0 = time.perf_counter()
-            run_once(ctx, now=DAY + timedelta(hours=i), every_source=True,
-                     rewrite=server.rewrite, notify=False)
+            run_once(
+                ctx,
+                now=DAY + timedelta(hours=i),
+                every_source=True,
+                rewrite=server.rewrite,
+                notify=False,
+            )
             best = min(best, time.perf_counter() - t0)
     finally:
         ctx.engine.dispose()
@@ -117,17 +141,22 @@ def main(argv: list[str] | None = None) -> int:
     say = (lambda *_a: None) if args.json else print
     with DemoServer(load_manifests()) as server:
         small_s, small_fill = measure(args.small, server, args.repeat)
-        say(f"{args.small:>9,} fetch runs: daily run {small_s:.2f} s (history written in "
-            f"{small_fill:.1f} s)")
+        say(
+            f"{args.small:>9,} fetch runs: daily run {small_s:.2f} s (history written in "
+            f"{small_fill:.1f} s)"
+        )
         large_s, large_fill = measure(args.large, server, args.repeat)
-        say(f"{args.large:>9,} fetch runs: daily run {large_s:.2f} s (history written in "
-            f"{large_fill:.1f} s)")
+        say(
+            f"{args.large:>9,} fetch runs: daily run {large_s:.2f} s (history written in "
+            f"{large_fill:.1f} s)"
+        )
     ratio = large_s / small_s if small_s else float("inf")
     say(f"ratio {ratio:.2f} (goal <= 1.2)")
-    figures = [at_most(f"daily run at {args.large:,} vs {args.small:,} fetch runs", ratio, 1.2,
-                       "x"),
-               context(f"daily run at {args.small:,} fetch runs", small_s, "s"),
-               context(f"daily run at {args.large:,} fetch runs", large_s, "s")]
+    figures = [
+        at_most(f"daily run at {args.large:,} vs {args.small:,} fetch runs", ratio, 1.2, "x"),
+        context(f"daily run at {args.small:,} fetch runs", small_s, "s"),
+        context(f"daily run at {args.large:,} fetch runs", large_s, "s"),
+    ]
     if args.json:
         print_json("daily_run", figures)
     return 0

@@ -34,8 +34,10 @@ from _figures import at_least, context, holds, print_json  # noqa: E402
 
 from scrapers.discovery import DocumentContext, discover  # noqa: E402
 
-SETS = {"labelled": REPO / "tests" / "discovery" / "labelled.yaml",
-        "held_out": REPO / "tests" / "discovery" / "heldout.yaml"}
+SETS = {
+    "labelled": REPO / "tests" / "discovery" / "labelled.yaml",
+    "held_out": REPO / "tests" / "discovery" / "heldout.yaml",
+}
 FIELDS = ("cadence", "days", "hours", "months", "starts", "topics", "agency")
 
 
@@ -44,8 +46,9 @@ def load(path: Path) -> list[dict]:
 
 
 def run(item: dict):
-    context = DocumentContext(package_id=f"labelled:{item['id']}",
-                              agency=(item.get("context") or {}).get("agency"))
+    context = DocumentContext(
+        package_id=f"labelled:{item['id']}", agency=(item.get("context") or {}).get("agency")
+    )
     return discover(item["text"], context)
 
 
@@ -101,19 +104,31 @@ def score(items: list[dict]) -> dict:
         else:
             tn += 1
     return {
-        "positives": tp + fn, "negatives": fp + tn, "true_positives": tp,
-        "false_positives": fp, "false_negatives": fn,
+        "positives": tp + fn,
+        "negatives": fp + tn,
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": fn,
         "precision": round(tp / (tp + fp), 3) if tp + fp else None,
         "recall": round(tp / (tp + fn), 3) if tp + fn else None,
         "field_accuracy": {k: round(r / n, 3) for k, (r, n) in fields.items() if n},
-        "missed": misses, "false_alarms": false_alarms, "must_not_broken": must_not_broken,
+        "missed": misses,
+        "false_alarms": false_alarms,
+        "must_not_broken": must_not_broken,
         "field_misses": field_misses,
     }
 
 
-PROGRAMS = ["air and marine operations", "the Office of Field Operations", "trade enforcement",
-            "non-intrusive inspection equipment", "the Coast Guard's polar icebreaker program",
-            "cybersecurity grants", "detention standards", "the E-Verify program"]
+PROGRAMS = [
+    "air and marine operations",
+    "the Office of Field Operations",
+    "trade enforcement",
+    "non-intrusive inspection equipment",
+    "the Coast Guard's polar icebreaker program",
+    "cybersecurity grants",
+    "detention standards",
+    "the E-Verify program",
+]
 AGENCIES = ["CBP", "ICE", "USCIS", "TSA", "FEMA", "the Coast Guard", "CISA"]
 
 
@@ -121,13 +136,15 @@ def _filler(n: int) -> str:
     """Appropriations text without a duty on the monitor's topics: funding paragraphs,
     recommendations, and duties on other subjects."""
     program, agency, amount = PROGRAMS[n % len(PROGRAMS)], AGENCIES[n % len(AGENCIES)], 1000 * n
-    return [f"For necessary expenses of {agency} for operations and support, including "
-            f"{program}, ${amount:,}, of which ${amount // 4:,} shall remain available until "
-            f"September 30, 2024.",
-            f"The Committee recommends ${amount:,} for {program}, which is ${amount // 10:,} above "
-            f"the amount requested and the same as the fiscal year 2022 enacted level.",
-            f"The Committee directs {agency} to brief the Committee not later than 90 days after "
-            f"the date of enactment of this Act on {program}, including staffing and costs."][n % 3]
+    return [
+        f"For necessary expenses of {agency} for operations and support, including "
+        f"{program}, ${amount:,}, of which ${amount // 4:,} shall remain available until "
+        f"September 30, 2024.",
+        f"The Committee recommends ${amount:,} for {program}, which is ${amount // 10:,} above "
+        f"the amount requested and the same as the fiscal year 2022 enacted level.",
+        f"The Committee directs {agency} to brief the Committee not later than 90 days after "
+        f"the date of enactment of this Act on {program}, including staffing and costs.",
+    ][n % 3]
 
 
 def throughput(size_mb: float, every: int, repeat: int = 3) -> dict:
@@ -149,8 +166,13 @@ def throughput(size_mb: float, every: int, repeat: int = 3) -> dict:
         start = time.perf_counter()
         found = discover(text, "bench")
         seconds = min(seconds, time.perf_counter() - start)
-    return {"bytes": len(text), "paragraphs": n, "seconds": round(seconds, 2),
-            "mb_per_second": round(len(text) / 1e6 / seconds, 2), "candidates": len(found)}
+    return {
+        "bytes": len(text),
+        "paragraphs": n,
+        "seconds": round(seconds, 2),
+        "mb_per_second": round(len(text) / 1e6 / seconds, 2),
+        "candidates": len(found),
+    }
 
 
 def _wrap(text: str, width: int = 70) -> list[str]:
@@ -171,12 +193,16 @@ def _figures(result: dict) -> list:
         if not r:
             continue
         if name == "labelled":
-            figures += [at_least(f"precision on {label}", r["precision"] or 0.0, 0.9),
-                        at_least(f"recall on {label}", r["recall"] or 0.0, 1.0),
-                        holds(f"no must-not negative found in {label}", not r["must_not_broken"])]
+            figures += [
+                at_least(f"precision on {label}", r["precision"] or 0.0, 0.9),
+                at_least(f"recall on {label}", r["recall"] or 0.0, 1.0),
+                holds(f"no must-not negative found in {label}", not r["must_not_broken"]),
+            ]
         else:
-            figures += [context(f"precision on {label}", r["precision"] or 0.0),
-                        context(f"recall on {label}", r["recall"] or 0.0)]
+            figures += [
+                context(f"precision on {label}", r["precision"] or 0.0),
+                context(f"recall on {label}", r["recall"] or 0.0),
+            ]
         if "cadence" in r["field_accuracy"]:
             figures.append(context(f"cadence right, {label}", r["field_accuracy"]["cadence"]))
     for label, s in result.get("speed", {}).items():
@@ -191,26 +217,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=float, default=2.0, help="size of the speed test text")
     parser.add_argument("--repeat", type=int, default=3, help="speed runs; the best counts")
     parser.add_argument("--only", choices=sorted(SETS), help="score one set only")
-    parser.add_argument("--quick", action="store_true",
-                        help="a tiny speed test: checks the benchmark runs (speed means nothing)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a tiny speed test: checks the benchmark runs (speed means nothing)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.size_mb, args.repeat = min(args.size_mb, 0.05), 1
     sets = {k: v for k, v in SETS.items() if not args.only or k == args.only}
     result = {name: score(load(path)) for name, path in sets.items()}
     if args.size_mb > 0:
-        result["speed"] = {"typical": throughput(args.size_mb, 20, args.repeat),
-                           "dense": throughput(args.size_mb, 1, args.repeat)}
+        result["speed"] = {
+            "typical": throughput(args.size_mb, 20, args.repeat),
+            "dense": throughput(args.size_mb, 1, args.repeat),
+        }
     if args.json:
         print_json("discovery", _figures(result), result)
         return 0
     for name in sets:
         r = result[name]
-        print(f"{name:9} precision {r['precision']}  recall {r['recall']}  "
-              f"({r['positives']} positives, {r['negatives']} negatives; "
-              f"{r['false_positives']} false alarms, {r['false_negatives']} missed)")
-        print(" " * 10 + "fields right: " + ", ".join(f"{k} {v}" for k, v in
-                                                      r["field_accuracy"].items()))
+        print(
+            f"{name:9} precision {r['precision']}  recall {r['recall']}  "
+            f"({r['positives']} positives, {r['negatives']} negatives; "
+            f"{r['false_positives']} false alarms, {r['false_negatives']} missed)"
+        )
+        print(
+            " " * 10
+            + "fields right: "
+            + ", ".join(f"{k} {v}" for k, v in r["field_accuracy"].items())
+        )
         if r["must_not_broken"]:
             print(" " * 10 + f"MUST-NOT negatives found: {', '.join(r['must_not_broken'])}")
         if args.verbose:
@@ -220,8 +256,10 @@ def main(argv: list[str] | None = None) -> int:
             for miss in r["field_misses"]:
                 print(f"          fields: {miss['id']}: {'; '.join(miss['errors'])}")
     for label, s in result.get("speed", {}).items():
-        print(f"speed     {label:8} {s['bytes'] / 1e6:.1f} MB, {s['paragraphs']} paragraphs, in "
-              f"{s['seconds']} s ({s['mb_per_second']} MB/s, {s['candidates']} candidates)")
+        print(
+            f"speed     {label:8} {s['bytes'] / 1e6:.1f} MB, {s['paragraphs']} paragraphs, in "
+            f"{s['seconds']} s ({s['mb_per_second']} MB/s, {s['candidates']} candidates)"
+        )
     return 0
 
 

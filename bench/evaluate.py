@@ -46,7 +46,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _figures import at_most, context, holds, print_json  # noqa: E402
 from rules.engine import affected_obligations, evaluate  # noqa: E402
 from rules.facts import (  # noqa: E402
-    CountFact, Facts, ListingRead, ReadFact, ReportFact, SourceFact,
+    CountFact,
+    Facts,
+    ListingRead,
+    ReadFact,
+    ReportFact,
+    SourceFact,
 )
 from rules.obligations import parse_obligation  # noqa: E402
 from rules.periods import month_from_index, month_index  # noqa: E402
@@ -57,21 +62,44 @@ START = date(2015, 1, 1)
 
 def _obligation(i: int, source: str, first: str) -> dict:
     variant = i % 5
-    due = ({"rule": "after_period_end", "months": 1, "day": "last"} if variant < 3
-           else {"rule": "after_period_end", "days": 30 + variant})
+    due = (
+        {"rule": "after_period_end", "months": 1, "day": "last"}
+        if variant < 3
+        else {"rule": "after_period_end", "days": 30 + variant}
+    )
     return {
-        "id": f"ob_{i:05d}", "title": f"Synthetic report {i}", "agency": "DHS",
+        "id": f"ob_{i:05d}",
+        "title": f"Synthetic report {i}",
+        "agency": "DHS",
         "recipients": ["Committees on Appropriations"],
-        "citations": [{"id": "act", "law": "Synthetic Act", "enacted": date(2014, 12, 1),
-                       "enactment_verified": True, "text_verified": True,
-                       "verification_note": "synthetic"}],
+        "citations": [
+            {
+                "id": "act",
+                "law": "Synthetic Act",
+                "enacted": date(2014, 12, 1),
+                "enactment_verified": True,
+                "text_verified": True,
+                "verification_note": "synthetic",
+            }
+        ],
         "sources": [source],
-        "cadence": {"kind": "monthly", "segments": [{"citation": "act", "first_period": first,
-                                                     "due": due}]},
+        "cadence": {
+            "kind": "monthly",
+            "segments": [{"citation": "act", "first_period": first, "due": due}],
+        },
         "grace_days": variant % 2 * 3,
-        "content": {"counts": [{"measure": "separations", "dimension": "cause",
-                                "citation": "act", "why": "synthetic"}]},
-        "severity": "high", "effective_from": START,
+        "content": {
+            "counts": [
+                {
+                    "measure": "separations",
+                    "dimension": "cause",
+                    "citation": "act",
+                    "why": "synthetic",
+                }
+            ]
+        },
+        "severity": "high",
+        "effective_from": START,
         "checks": ["timeliness", "content", "revised", "removed"],
     }
 
@@ -85,15 +113,37 @@ def _report(rng: random.Random, source: str, index: int) -> ReportFact | None:
     issued = period.end + timedelta(days=rng.randint(70, 200) if late else rng.randint(5, 25))
     seen = datetime.combine(issued, datetime.min.time(), UTC) + timedelta(hours=14)
     outcome = "layout_changed" if rng.random() < 0.03 else "ok"
-    counts = () if outcome != "ok" else (
-        CountFact("separations", "cause", "criminal_history", "criminal history",
-                  float(rng.randint(0, 40))),
-        CountFact("separations", "cause", "gang_affiliation", "gang affiliation",
-                  float(rng.randint(0, 10))))
+    counts = (
+        ()
+        if outcome != "ok"
+        else (
+            CountFact(
+                "separations",
+                "cause",
+                "criminal_history",
+                "criminal history",
+                float(rng.randint(0, 40)),
+            ),
+            CountFact(
+                "separations",
+                "cause",
+                "gang_affiliation",
+                "gang affiliation",
+                float(rng.randint(0, 10)),
+            ),
+        )
+    )
     read = ReadFact(f"{source}-{index}".ljust(64, "0"), seen, "1", outcome, counts)
-    return ReportFact(source, f"https://example.gov/{source}/{period.label}.pdf", seen,
-                      period_start=period.start, period_end=period.end, issued=issued,
-                      issued_precision="day", reads=(read,))
+    return ReportFact(
+        source,
+        f"https://example.gov/{source}/{period.label}.pdf",
+        seen,
+        period_start=period.start,
+        period_end=period.end,
+        issued=issued,
+        issued_precision="day",
+        reads=(read,),
+    )
 
 
 def build(n_obligations: int, per_source: int, years: int, seed: int = 7):
@@ -101,19 +151,32 @@ def build(n_obligations: int, per_source: int, years: int, seed: int = 7):
     n_sources = max(1, n_obligations // per_source)
     sources = [f"src_{s:04d}" for s in range(n_sources)]
     first = START.strftime("%Y-%m")
-    obligations_data = [_obligation(i, sources[i % n_sources], first)
-                        for i in range(n_obligations)]
+    obligations_data = [_obligation(i, sources[i % n_sources], first) for i in range(n_obligations)]
     t0 = time.perf_counter()
     obligations = [parse_obligation(d, f"{d['id']}.yaml") for d in obligations_data]
     load_s = time.perf_counter() - t0
     since = datetime(2014, 12, 1, tzinfo=UTC)
     # each source's listing read once a month, on the 10th, after the month's deadlines
     months = [month_from_index(month_index(START) + i) for i in range(12 * years + 1)]
-    source_facts = [SourceFact(s, True, "healthy", since, since, datetime(2025, 1, 1, tzinfo=UTC),
-                               tuple(ListingRead(f"https://{s}.example/list",
-                                                 datetime(m.start.year, m.start.month, 10, 14, tzinfo=UTC),
-                                                 "0" * 64) for m in months))
-                    for s in sources]
+    source_facts = [
+        SourceFact(
+            s,
+            True,
+            "healthy",
+            since,
+            since,
+            datetime(2025, 1, 1, tzinfo=UTC),
+            tuple(
+                ListingRead(
+                    f"https://{s}.example/list",
+                    datetime(m.start.year, m.start.month, 10, 14, tzinfo=UTC),
+                    "0" * 64,
+                )
+                for m in months
+            ),
+        )
+        for s in sources
+    ]
     reports = []
     first_index = month_index(START)
     for s in sources:
@@ -131,16 +194,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3, help="Runs per figure; the best is shown.")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
-    parser.add_argument("--quick", action="store_true",
-                        help="A tiny world: checks the benchmark runs, measures nothing.")
-    parser.add_argument("--reports", default="1000,10000,40000",
-                        help="Sizes of the database-backed run, comma-separated.")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="A tiny world: checks the benchmark runs, measures nothing.",
+    )
+    parser.add_argument(
+        "--reports",
+        default="1000,10000,40000",
+        help="Sizes of the database-backed run, comma-separated.",
+    )
     parser.add_argument("--no-db", action="store_true", help="Skip the database-backed run.")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="Run the database-backed run on this (empty, scratch) PostgreSQL "
-                             "database instead of SQLite.")
-    parser.add_argument("--measure-db", nargs=2, metavar=("URL", "REPORTS"),
-                        help=argparse.SUPPRESS)  # the child process of the database run
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="Run the database-backed run on this (empty, scratch) PostgreSQL "
+        "database instead of SQLite.",
+    )
+    parser.add_argument(
+        "--measure-db", nargs=2, metavar=("URL", "REPORTS"), help=argparse.SUPPRESS
+    )  # the child process of the database run
     args = parser.parse_args(argv)
     if args.measure_db:
         print(json.dumps(measure_db(args.measure_db[0], int(args.measure_db[1]))))
@@ -153,8 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     obligations, facts, load_s, n_reports = build(args.obligations, args.per_source, args.years)
     as_of = datetime(2024, 12, 31, 23, tzinfo=UTC)
     periods = args.obligations * 12 * args.years
-    say(f"{len(obligations)} obligations, {len(facts.sources)} sources, {n_reports} reports, "
-        f"{periods} obligation-periods; rule validation took {load_s:.2f} s")
+    say(
+        f"{len(obligations)} obligations, {len(facts.sources)} sources, {n_reports} reports, "
+        f"{periods} obligation-periods; rule validation took {load_s:.2f} s"
+    )
 
     full_times = []
     for _ in range(args.repeat):
@@ -164,18 +239,33 @@ def main(argv: list[str] | None = None) -> int:
     kinds: dict[str, int] = {}
     for f in findings:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
-    say(f"full evaluation: {min(full_times):.3f} s (best of {args.repeat}; goal <= 3 s); "
-        f"{len(findings)} findings {dict(sorted(kinds.items()))}")
+    say(
+        f"full evaluation: {min(full_times):.3f} s (best of {args.repeat}; goal <= 3 s); "
+        f"{len(findings)} findings {dict(sorted(kinds.items()))}"
+    )
 
     # One new report arrives: the December 2024 report of one source that lacked it, or any.
     source = "src_0000"
     target = month_from_index(month_index(date(2024, 11, 1)))
     seen = datetime(2024, 12, 20, 15, tzinfo=UTC)
-    new = ReportFact(source, f"https://example.gov/{source}/{target.label}-new.pdf", seen,
-                     period_start=target.start, period_end=target.end, issued=seen.date(),
-                     issued_precision="day",
-                     reads=(ReadFact("f" * 64, seen, "1", "ok", (CountFact(
-                         "separations", "cause", "other", "other", 1.0),)),))
+    new = ReportFact(
+        source,
+        f"https://example.gov/{source}/{target.label}-new.pdf",
+        seen,
+        period_start=target.start,
+        period_end=target.end,
+        issued=seen.date(),
+        issued_precision="day",
+        reads=(
+            ReadFact(
+                "f" * 64,
+                seen,
+                "1",
+                "ok",
+                (CountFact("separations", "cause", "other", "other", 1.0),),
+            ),
+        ),
+    )
     inc_times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
@@ -183,9 +273,11 @@ def main(argv: list[str] | None = None) -> int:
         affected = affected_obligations(obligations, [source])
         partial = evaluate(obligations, updated, as_of, only=affected)
         inc_times.append(time.perf_counter() - t0)
-    say(f"incremental re-evaluation after one new report: {min(inc_times) * 1000:.1f} ms "
+    say(
+        f"incremental re-evaluation after one new report: {min(inc_times) * 1000:.1f} ms "
         f"(best of {args.repeat}; goal <= 50 ms); {len(affected)} obligations re-evaluated, "
-        f"{len(partial)} findings for them")
+        f"{len(partial)} findings for them"
+    )
     full_after = [f for f in evaluate(obligations, updated, as_of) if f.obligation in affected]
     same = [f.to_json() for f in full_after] == [f.to_json() for f in partial]
     say(f"incremental findings equal a full re-evaluation's for those obligations: {same}")
@@ -195,16 +287,24 @@ def main(argv: list[str] | None = None) -> int:
         holds("incremental findings equal a full re-evaluation's", same),
         context("findings", len(findings)),
     ]
-    details = {"obligations": len(obligations), "reports": n_reports, "kinds": kinds,
-               "repeat": args.repeat, "database": {}}
+    details = {
+        "obligations": len(obligations),
+        "reports": n_reports,
+        "kinds": kinds,
+        "repeat": args.repeat,
+        "database": {},
+    }
     if not args.no_db:
         sizes = [int(n) for n in args.reports.split(",") if n.strip()]
-        say(f"\ndatabase-backed ({'PostgreSQL' if args.postgres else 'SQLite'}), each size in "
-            "a process of its own:")
+        say(
+            f"\ndatabase-backed ({'PostgreSQL' if args.postgres else 'SQLite'}), each size in "
+            "a process of its own:"
+        )
         for n in sizes:
             got = database_run(n, args.postgres)
             details["database"][n] = got
-            say(f"{n:>7,} reports ({got['obligations']} obligations, {got['findings']} "
+            say(
+                f"{n:>7,} reports ({got['obligations']} obligations, {got['findings']} "
                 f"findings), built in {got['build_s']:.1f} s:\n"
                 f"    gather {got['gather_s']:.2f} s + rules {got['rules_s']:.2f} s = "
                 f"{got['evaluate_s']:.2f} s ({got['evaluate_cpu_s']:.2f} s of CPU), peak "
@@ -213,20 +313,23 @@ def main(argv: list[str] | None = None) -> int:
                 f"    first evaluation, findings recorded: {got['first_s']:.2f} s; again with "
                 f"nothing new, every obligation: {got['daily_full_s']:.2f} s; incremental "
                 f"after one source was read: {got['incremental_s']:.2f} s "
-                f"({got['incremental_obligations']} obligation(s)); peak {got['peak_mb']:.0f} MB")
+                f"({got['incremental_obligations']} obligation(s)); peak {got['peak_mb']:.0f} MB"
+            )
             label = f"{n:,} stored reports"
             limit = at_most if n >= 40000 else _context
             figures += [
                 limit(f"evaluation (gather + rules), {label}", got["evaluate_s"], 5, "s"),
                 context(f"evaluation CPU time, {label}", got["evaluate_cpu_s"], "s"),
-                limit(f"peak memory of the evaluation, {label}", got["evaluated_mb"], 300,
-                      "MB"),
-                context(f"peak memory with the findings recorded, {label}", got["peak_mb"],
-                        "MB"),
-                context(f"full re-evaluation with findings synced, {label}",
-                        got["daily_full_s"], "s"),
-                context(f"incremental evaluation after one source was read, {label}",
-                        got["incremental_s"], "s"),
+                limit(f"peak memory of the evaluation, {label}", got["evaluated_mb"], 300, "MB"),
+                context(f"peak memory with the findings recorded, {label}", got["peak_mb"], "MB"),
+                context(
+                    f"full re-evaluation with findings synced, {label}", got["daily_full_s"], "s"
+                ),
+                context(
+                    f"incremental evaluation after one source was read, {label}",
+                    got["incremental_s"],
+                    "s",
+                ),
             ]
     if args.json:
         print_json("evaluate", figures, details)
@@ -248,6 +351,7 @@ def _rss_mb(field: str = "VmRSS") -> float:
     except OSError:
         pass
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -266,8 +370,12 @@ def database_run(n_reports: int, postgres: str | None) -> dict:
         written = build(engine, n_reports)
         build_s = time.perf_counter() - t0
         engine.dispose()
-        proc = subprocess.run([sys.executable, __file__, "--measure-db", url, str(n_reports)],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--measure-db", url, str(n_reports)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             raise SystemExit(f"the measuring process failed:\n{proc.stderr}")
         got = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -309,8 +417,7 @@ def measure_db(url: str, n_reports: int) -> dict:
     def timed(as_of, now, **kw):
         with Session(engine) as session:
             started = time.perf_counter()
-            result = evaluate_and_sync(session, settings, as_of, now, obligations=obligations,
-                                       **kw)
+            result = evaluate_and_sync(session, settings, as_of, now, obligations=obligations, **kw)
             session.commit()
             return time.perf_counter() - started, result
 
@@ -318,10 +425,16 @@ def measure_db(url: str, n_reports: int) -> dict:
     daily_s, again = timed(AS_OF + timedelta(hours=1), AS_OF + timedelta(hours=1))
     # one source read again (its listing unchanged), then the incremental evaluation
     with Session(engine) as session:
-        session.add(FetchRun(source_id=sources[0], url=listing_url(sources[0]),
-                             started_at=AS_OF + timedelta(hours=2),
-                             finished_at=AS_OF + timedelta(hours=2), outcome="not_modified",
-                             listing=True))
+        session.add(
+            FetchRun(
+                source_id=sources[0],
+                url=listing_url(sources[0]),
+                started_at=AS_OF + timedelta(hours=2),
+                finished_at=AS_OF + timedelta(hours=2),
+                outcome="not_modified",
+                listing=True,
+            )
+        )
         session.commit()
     later = AS_OF + timedelta(hours=3)
     with Session(engine) as session:
@@ -330,14 +443,24 @@ def measure_db(url: str, n_reports: int) -> dict:
     kinds: dict[str, int] = {}
     for f in findings:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
-    return {"gather_s": t1 - t0, "rules_s": t2 - t1, "evaluate_s": t2 - t0,
-            "evaluate_cpu_s": c2 - c0,
-            "evaluated_mb": evaluated_mb, "first_s": first_s, "daily_full_s": daily_s,
-            "incremental_s": incremental_s, "incremental_obligations": len(chosen),
-            "obligations": len(obligations), "findings": len(findings), "kinds": kinds,
-            "changed_on_daily": len(again.opened) + len(again.changed) + len(again.resolved),
-            "start_mb": start_mb,
-            "peak_mb": _rss_mb("VmHWM")}
+    return {
+        "gather_s": t1 - t0,
+        "rules_s": t2 - t1,
+        "evaluate_s": t2 - t0,
+        "evaluate_cpu_s": c2 - c0,
+        "evaluated_mb": evaluated_mb,
+        "first_s": first_s,
+        "daily_full_s": daily_s,
+        "incremental_s": incremental_s,
+        "incremental_obligations": len(chosen),
+        "obligations": len(obligations),
+        "findings": len(findings),
+        "kinds": kinds,
+        "changed_on_daily": len(again.opened) + len(again.changed) + len(again.resolved),
+        "start_mb": start_mb,
+        "peak_mb": _rss_mb("VmHWM"),
+    }
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -47,30 +47,73 @@ UTC = timezone.utc
 
 
 def _payload(n: int) -> dict:
-    item = {"finding_id": n, "obligation_id": "hhs_separated_children_monthly",
-            "obligation": "HHS Report to Congress on Separated Children", "agency": "HHS",
-            "kind": "missing", "from_kind": None, "family": "timeliness", "severity": "high",
-            "period": f"{2000 + n // 12}-{n % 12 + 1:02d}", "due": "2022-05-03",
-            "days_late": None, "summary": f"report {n} not published", "reason": None,
-            "citation": "P.L. 116-94 Div. A, sec. 235", "report_url": None, "report_title": None,
-            "sha256": None, "listing_url": "https://www.hhs.gov/list.html",
-            "listing_sha256": "ab" * 32, "quote": None, "page": None, "at": None}
+    item = {
+        "finding_id": n,
+        "obligation_id": "hhs_separated_children_monthly",
+        "obligation": "HHS Report to Congress on Separated Children",
+        "agency": "HHS",
+        "kind": "missing",
+        "from_kind": None,
+        "family": "timeliness",
+        "severity": "high",
+        "period": f"{2000 + n // 12}-{n % 12 + 1:02d}",
+        "due": "2022-05-03",
+        "days_late": None,
+        "summary": f"report {n} not published",
+        "reason": None,
+        "citation": "P.L. 116-94 Div. A, sec. 235",
+        "report_url": None,
+        "report_title": None,
+        "sha256": None,
+        "listing_url": "https://www.hhs.gov/list.html",
+        "listing_sha256": "ab" * 32,
+        "quote": None,
+        "page": None,
+        "at": None,
+    }
     return post_message([item], "opened")
 
 
 def queue(engine, count: int, now: datetime) -> None:
     payload = _payload(1)
     with engine.begin() as conn:
-        conn.execute(insert(OutboxMessage), [
-            {"id": i, "created_at": now, "action": "post", "change": "opened",
-             "obligation_id": "hhs_separated_children_monthly", "kind": "missing",
-             "severity": "high", "group_key": f"g{i}", "parent_id": None, "payload": payload,
-             "routed_at": now} for i in range(1, count + 1)])
-        conn.execute(insert(Delivery), [
-            {"outbox_id": i, "kind": "slack", "channel": "C0BENCH", "idempotency_key": f"k{i}",
-             "summary": payload["header"], "state": "pending", "attempts": 0,
-             "next_attempt_at": now, "created_at": now, "needs_check": False}
-            for i in range(1, count + 1)])
+        conn.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "id": i,
+                    "created_at": now,
+                    "action": "post",
+                    "change": "opened",
+                    "obligation_id": "hhs_separated_children_monthly",
+                    "kind": "missing",
+                    "severity": "high",
+                    "group_key": f"g{i}",
+                    "parent_id": None,
+                    "payload": payload,
+                    "routed_at": now,
+                }
+                for i in range(1, count + 1)
+            ],
+        )
+        conn.execute(
+            insert(Delivery),
+            [
+                {
+                    "outbox_id": i,
+                    "kind": "slack",
+                    "channel": "C0BENCH",
+                    "idempotency_key": f"k{i}",
+                    "summary": payload["header"],
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "needs_check": False,
+                }
+                for i in range(1, count + 1)
+            ],
+        )
 
 
 class RoundTrips:
@@ -108,8 +151,13 @@ def main() -> int:
     standin.record_calls = False
     server.start()
     base_url = standin.install(server)
-    settings = load_settings({"MONITOR_SLACK_TOKEN": TOKEN, "MONITOR_SLACK_CHANNEL": "C0BENCH",
-                              "MONITOR_SLACK_BASE_URL": base_url})
+    settings = load_settings(
+        {
+            "MONITOR_SLACK_TOKEN": TOKEN,
+            "MONITOR_SLACK_CHANNEL": "C0BENCH",
+            "MONITOR_SLACK_BASE_URL": base_url,
+        }
+    )
 
     @contextmanager
     def sessions():
@@ -128,22 +176,37 @@ def main() -> int:
     rate = delivered / elapsed if elapsed else 0.0
     per_delivery = (trips.statements + trips.commits) / max(1, delivered)
     posted = standin.posts("C0BENCH")
-    once = delivered == args.deliveries == len(posted) == \
-        len({m["metadata"]["event_payload"]["idempotency_key"] for m in posted})
+    once = (
+        delivered
+        == args.deliveries
+        == len(posted)
+        == len({m["metadata"]["event_payload"]["idempotency_key"] for m in posted})
+    )
     if args.json:
-        print_json("notify", [
-            at_least("deliveries per second (loopback Slack stand-in)", rate, 50, "/s"),
-            at_most("database round trips per delivery", per_delivery, 1),
-            holds("every delivery sent exactly once", once),
-            context("deliveries drained", delivered),
-            context("drain time", elapsed, "s"),
-        ], {"statements": trips.statements, "commits": trips.commits,
-            "database": url.split(":", 1)[0]})
+        print_json(
+            "notify",
+            [
+                at_least("deliveries per second (loopback Slack stand-in)", rate, 50, "/s"),
+                at_most("database round trips per delivery", per_delivery, 1),
+                holds("every delivery sent exactly once", once),
+                context("deliveries drained", delivered),
+                context("drain time", elapsed, "s"),
+            ],
+            {
+                "statements": trips.statements,
+                "commits": trips.commits,
+                "database": url.split(":", 1)[0],
+            },
+        )
     else:
-        print(f"drained {delivered} of {args.deliveries} deliveries in {elapsed:.1f} s: "
-              f"{rate:.1f} deliveries/s (goal >= 50)")
-        print(f"database round trips: {trips.statements} statements + {trips.commits} commits "
-              f"= {per_delivery:.2f} per delivery (goal <= 1; {url.split(':', 1)[0]})")
+        print(
+            f"drained {delivered} of {args.deliveries} deliveries in {elapsed:.1f} s: "
+            f"{rate:.1f} deliveries/s (goal >= 50)"
+        )
+        print(
+            f"database round trips: {trips.statements} statements + {trips.commits} commits "
+            f"= {per_delivery:.2f} per delivery (goal <= 1; {url.split(':', 1)[0]})"
+        )
         print(f"every delivery sent exactly once: {once}")
     return 0 if once else 1
 

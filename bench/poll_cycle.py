@@ -78,10 +78,19 @@ class Sites:
         self.pages, self.latency = pages, latency
 
     def __enter__(self) -> "Sites":
-        self.proc = subprocess.Popen([sys.executable, str(BENCH / "_listing_sites.py"),
-                                      "--pages", str(self.pages),
-                                      "--latency", str(self.latency)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(BENCH / "_listing_sites.py"),
+                "--pages",
+                str(self.pages),
+                "--latency",
+                str(self.latency),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         line = self.proc.stdout.readline().split()
         if line[:1] != ["READY"]:
             self.proc.kill()
@@ -112,13 +121,24 @@ def bench_sources(sites: Sites):
     from scrapers.registry import RegisteredSource, load_source
 
     hhs = load_source("hhs_separated_children")
-    return [RegisteredSource(replace(hhs.source, id=f"bench_hhs_{i:03d}", start_urls=(u,),
-                                     allowed_hosts=(host(i),), follow_links=False), hhs.parse)
-            for i, u in enumerate(sites.urls())]
+    return [
+        RegisteredSource(
+            replace(
+                hhs.source,
+                id=f"bench_hhs_{i:03d}",
+                start_urls=(u,),
+                allowed_hosts=(host(i),),
+                follow_links=False,
+            ),
+            hhs.parse,
+        )
+        for i, u in enumerate(sites.urls())
+    ]
 
 
-def monitor_cycles(sites: Sites, database_url: str | None, profile: str | None,
-                   concurrency: int | None = None) -> tuple[Cycle, Cycle, list[str]]:
+def monitor_cycles(
+    sites: Sites, database_url: str | None, profile: str | None, concurrency: int | None = None
+) -> tuple[Cycle, Cycle, list[str]]:
     from sqlalchemy import event
 
     from monitor.config import load_settings
@@ -152,16 +172,22 @@ def monitor_cycles(sites: Sites, database_url: str | None, profile: str | None,
             if profiler:
                 profiler.enable()
             started = time.perf_counter()
-            report = run_once(ctx, now=now, every_source=True, registered=sources,
-                              evaluate=False, notify=False)
+            report = run_once(
+                ctx, now=now, every_source=True, registered=sources, evaluate=False, notify=False
+            )
             wall = time.perf_counter() - started
             if profiler:
                 profiler.disable()
             req1, bytes1 = sites.stats()
-            failures.extend(f"{r.source}: {r.url}: {r.outcome} {r.error or ''}".strip()
-                            for p in report.polls for r in p.runs if not r.succeeded)
-            return Cycle(wall, req1 - req0, bytes1 - bytes0,
-                         (statements[0] - sql0) / max(1, len(sources)))
+            failures.extend(
+                f"{r.source}: {r.url}: {r.outcome} {r.error or ''}".strip()
+                for p in report.polls
+                for r in p.runs
+                if not r.succeeded
+            )
+            return Cycle(
+                wall, req1 - req0, bytes1 - bytes0, (statements[0] - sql0) / max(1, len(sources))
+            )
 
         try:
             full = one(T0)
@@ -187,9 +213,17 @@ def urlwatch_cycles(sites: Sites) -> tuple[Cycle, Cycle]:
         urls_file.write_text("\n".join(sites.urls()) + "\n")
         cycles = []
         req0, bytes0 = sites.stats()
-        proc = subprocess.run([sys.executable, str(BENCH / "_urlwatch_peer.py"), str(urls_file),
-                               str(Path(tmp) / "work")], capture_output=True, text=True,
-                              timeout=3600)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(BENCH / "_urlwatch_peer.py"),
+                str(urls_file),
+                str(Path(tmp) / "work"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
         if proc.returncode != 0:
             raise SystemExit(f"urlwatch failed: {proc.stderr.strip()[-2000:]}")
         data = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -205,18 +239,36 @@ def urlwatch_cycles(sites: Sites) -> tuple[Cycle, Cycle]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=200)
-    parser.add_argument("--peer", choices=["urlwatch"],
-                        help="Also run this tool over the same pages and print the ratios.")
+    parser.add_argument(
+        "--peer",
+        choices=["urlwatch"],
+        help="Also run this tool over the same pages and print the ratios.",
+    )
     parser.add_argument("--database-url", help="Default: a SQLite file in a temporary directory.")
-    parser.add_argument("--latency", type=float, default=0.0, metavar="S",
-                        help="Delay every answer by S seconds (a distant server); default 0.")
-    parser.add_argument("--concurrency", type=int, metavar="N",
-                        help="The monitor's fetch_concurrency (default: the setting's, 8).")
-    parser.add_argument("--profile", metavar="FILE",
-                        help="Run the monitor's cycles under cProfile; write the stats here.")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="Delay every answer by S seconds (a distant server); default 0.",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="The monitor's fetch_concurrency (default: the setting's, 8).",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="Run the monitor's cycles under cProfile; write the stats here.",
+    )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
-    parser.add_argument("--quick", action="store_true",
-                        help="Three pages: checks the benchmark runs, measures nothing.")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="Three pages: checks the benchmark runs, measures nothing.",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.pages = 3
@@ -225,18 +277,23 @@ def main(argv: list[str] | None = None) -> int:
 
     peer_moved: dict = {}
     with Sites(args.pages, args.latency) as sites:
-        full, nochange, failures = monitor_cycles(sites, args.database_url, args.profile,
-                                                  args.concurrency)
+        full, nochange, failures = monitor_cycles(
+            sites, args.database_url, args.profile, args.concurrency
+        )
         peer = None
         if args.peer == "urlwatch":
             peer_full, peer_nochange, peer_total = urlwatch_cycles(sites)
-            peer = {"full": {"wall_s": round(peer_full.wall_s, 4)},
-                    "nochange": {"wall_s": round(peer_nochange.wall_s, 4)}}
+            peer = {
+                "full": {"wall_s": round(peer_full.wall_s, 4)},
+                "nochange": {"wall_s": round(peer_nochange.wall_s, 4)},
+            }
             peer_moved = {"requests": peer_total.requests, "bytes": peer_total.bytes}
     ratios = None
     if peer:
-        ratios = {"full": round(full.wall_s / peer["full"]["wall_s"], 3),
-                  "nochange": round(nochange.wall_s / peer["nochange"]["wall_s"], 3)}
+        ratios = {
+            "full": round(full.wall_s / peer["full"]["wall_s"], 3),
+            "nochange": round(nochange.wall_s / peer["nochange"]["wall_s"], 3),
+        }
     byte_share = nochange.bytes / full.bytes if full.bytes else 0.0
 
     figures = [
@@ -253,29 +310,49 @@ def main(argv: list[str] | None = None) -> int:
             at_most("no-change cycle wall time, times urlwatch's", ratios["nochange"], 1.0, "x"),
         ]
     if args.json:
-        out = {"full": full.to_json(), "nochange": nochange.to_json(), "peer": peer,
-               "ratios": ratios}
-        print_json("poll_cycle", figures, {"pages": args.pages, "failures": failures[:10],
-                                          "concurrency": args.concurrency,
-                                          "latency_s": args.latency,
-                                          "peer_both_cycles": peer_moved or None},
-                   stream=_Merge(out))
+        out = {
+            "full": full.to_json(),
+            "nochange": nochange.to_json(),
+            "peer": peer,
+            "ratios": ratios,
+        }
+        print_json(
+            "poll_cycle",
+            figures,
+            {
+                "pages": args.pages,
+                "failures": failures[:10],
+                "concurrency": args.concurrency,
+                "latency_s": args.latency,
+                "peer_both_cycles": peer_moved or None,
+            },
+            stream=_Merge(out),
+        )
         return 0
-    print(f"{args.pages} listing pages of ~27 KB with 40 links, one loopback host each "
-          f"(port {sites.port}, answers delayed {args.latency:g} s); the monitor through "
-          f"run_once, SQLite unless --database-url")
-    print(f"{'who':<10}{'cycle':<11}{'wall s':>9}{'requests':>10}{'bytes sent':>13}"
-          f"{'SQL/page':>10}")
+    print(
+        f"{args.pages} listing pages of ~27 KB with 40 links, one loopback host each "
+        f"(port {sites.port}, answers delayed {args.latency:g} s); the monitor through "
+        f"run_once, SQLite unless --database-url"
+    )
+    print(
+        f"{'who':<10}{'cycle':<11}{'wall s':>9}{'requests':>10}{'bytes sent':>13}{'SQL/page':>10}"
+    )
     for label, c in (("full", full), ("no change", nochange)):
-        print(f"{'monitor':<10}{label:<11}{c.wall_s:>9.2f}{c.requests:>10}{c.bytes:>13,}"
-              f"{c.sql_per_page:>10.1f}")
+        print(
+            f"{'monitor':<10}{label:<11}{c.wall_s:>9.2f}{c.requests:>10}{c.bytes:>13,}"
+            f"{c.sql_per_page:>10.1f}"
+        )
     if peer:
         for label, key in (("full", "full"), ("no change", "nochange")):
             print(f"{'urlwatch':<10}{label:<11}{peer[key]['wall_s']:>9.2f}")
-        print(f"urlwatch, both cycles: {peer_moved['requests']} requests, "
-              f"{peer_moved['bytes']:,} bytes sent")
-        print(f"monitor / urlwatch: full cycle {ratios['full']:.2f}x (goal <= 1.5), no-change "
-              f"cycle {ratios['nochange']:.2f}x (goal <= 1.0)")
+        print(
+            f"urlwatch, both cycles: {peer_moved['requests']} requests, "
+            f"{peer_moved['bytes']:,} bytes sent"
+        )
+        print(
+            f"monitor / urlwatch: full cycle {ratios['full']:.2f}x (goal <= 1.5), no-change "
+            f"cycle {ratios['nochange']:.2f}x (goal <= 1.0)"
+        )
     print(f"no-change cycle: {byte_share:.2%} of the full cycle's bytes (goal <= 5%)")
     for line in failures[:10]:
         print(f"FAILED {line}")

@@ -69,8 +69,15 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DHS, HHS = "dhs_family_unit_actions", "hhs_separated_children"
 MEASURES = ("separations", "reunifications", "family_unit_apprehensions", "separation_length_days")
 DIMENSIONS = {
-    "cause": ("criminal_history", "gang_affiliation", "prosecution", "health_safety",
-              "parentage_fraud", "other", "unmapped"),
+    "cause": (
+        "criminal_history",
+        "gang_affiliation",
+        "prosecution",
+        "health_safety",
+        "parentage_fraud",
+        "other",
+        "unmapped",
+    ),
     "age_group": ("0-5", "6-9", "10-12", "13-14", "15-17", "unknown"),
     "sector": tuple(f"Sector {i:02d}" for i in range(20)),
     "length": ("0-29", "30-59", "60-89", "90-179", "180-364", "365+"),
@@ -102,13 +109,12 @@ class History:
             rid += 1
             self.reports.append((rid, HHS, m, month_end(m), months(m, 2)[1], [m]))
         for fy in range(years):  # DHS: Q1..Q4 of each fiscal year, cumulative
-            fy_months = self.months[12 * fy:12 * fy + 12]
+            fy_months = self.months[12 * fy : 12 * fy + 12]
             for q in range(1, 5):
-                printed = fy_months[:3 * q]
+                printed = fy_months[: 3 * q]
                 rid += 1
                 issued = months(printed[-1], 3)[2]
-                self.reports.append((rid, DHS, printed[0], month_end(printed[-1]), issued,
-                                     printed))
+                self.reports.append((rid, DHS, printed[0], month_end(printed[-1]), issued, printed))
         self.snapshots = []  # (id, report, fetched_at)
         for r in self.reports:
             when = datetime.combine(r[4], datetime.min.time(), UTC) + timedelta(hours=12)
@@ -125,34 +131,73 @@ class History:
 
     def sources(self):
         now = datetime(2013, 1, 1, tzinfo=UTC)
-        return [{"id": DHS, "agency": "DHS", "title": "DHS Family Unit Actions Report",
-                 "created_at": now},
-                {"id": HHS, "agency": "HHS", "title": "HHS Report on Separated Children",
-                 "created_at": now}]
+        return [
+            {
+                "id": DHS,
+                "agency": "DHS",
+                "title": "DHS Family Unit Actions Report",
+                "created_at": now,
+            },
+            {
+                "id": HHS,
+                "agency": "HHS",
+                "title": "HHS Report on Separated Children",
+                "created_at": now,
+            },
+        ]
 
     def snapshot_rows(self):
-        return [{"id": sid, "source_id": r[1], "url": f"https://example.org/{r[1]}/{r[0]}.pdf",
-                 "sha256": f"{sid:064x}", "size": 1000, "headers": {}, "fetched_at": when,
-                 "storage": f"sha256/{sid:064x}"}
-                for sid, r, when in self.snapshots]
+        return [
+            {
+                "id": sid,
+                "source_id": r[1],
+                "url": f"https://example.org/{r[1]}/{r[0]}.pdf",
+                "sha256": f"{sid:064x}",
+                "size": 1000,
+                "headers": {},
+                "fetched_at": when,
+                "storage": f"sha256/{sid:064x}",
+            }
+            for sid, r, when in self.snapshots
+        ]
 
     def report_rows(self):
         last = {r[0]: sid for sid, r, _ in self.snapshots}
-        return [{"id": rid, "source_id": src, "url": f"https://example.org/{src}/{rid}.pdf",
-                 "title": f"Synthetic report {rid}", "period_start": start, "period_end": end,
-                 "issued": issued, "issued_precision": "month", "authorities": [],
-                 "first_seen": datetime.combine(issued, datetime.min.time(), UTC),
-                 "last_seen": datetime.combine(issued, datetime.min.time(), UTC),
-                 "snapshot_id": last[rid]}
-                for rid, src, start, end, issued, _ in self.reports]
+        return [
+            {
+                "id": rid,
+                "source_id": src,
+                "url": f"https://example.org/{src}/{rid}.pdf",
+                "title": f"Synthetic report {rid}",
+                "period_start": start,
+                "period_end": end,
+                "issued": issued,
+                "issued_precision": "month",
+                "authorities": [],
+                "first_seen": datetime.combine(issued, datetime.min.time(), UTC),
+                "last_seen": datetime.combine(issued, datetime.min.time(), UTC),
+                "snapshot_id": last[rid],
+            }
+            for rid, src, start, end, issued, _ in self.reports
+        ]
 
     def parse_rows(self):
         out = []
         for sid, r, when in self.snapshots:
             for i, version in enumerate(self.parsers):
-                out.append({"id": len(out) + 1, "snapshot_id": sid, "source_id": r[1],
-                            "parser_version": version, "parsed_at": when + timedelta(days=i),
-                            "outcome": "ok", "reports": 1, "counts": 0, "links": []})
+                out.append(
+                    {
+                        "id": len(out) + 1,
+                        "snapshot_id": sid,
+                        "source_id": r[1],
+                        "parser_version": version,
+                        "parsed_at": when + timedelta(days=i),
+                        "outcome": "ok",
+                        "reports": 1,
+                        "counts": 0,
+                        "links": [],
+                    }
+                )
         return out
 
     def observations(self):
@@ -174,15 +219,40 @@ class History:
                             v = self.value(src, measure, dim, cat, m)
                             if src == DHS and rid % 4 != 1 and (oid % 20 == 0):
                                 v += 1  # a later cumulative report revises it
-                            yield (oid, rid, sid, pid, version, measure, dim, cat, cat, m, m_end,
-                                   float(v), when)
+                            yield (
+                                oid,
+                                rid,
+                                sid,
+                                pid,
+                                version,
+                                measure,
+                                dim,
+                                cat,
+                                cat,
+                                m,
+                                m_end,
+                                float(v),
+                                when,
+                            )
                 if src == DHS:  # whole-period figures by cause
                     for measure in MEASURES:
                         for cat in DIMENSIONS["cause"]:
                             oid += 1
-                            yield (oid, rid, sid, pid, version, measure, "cause", cat, cat,
-                                   start, end, float(self.value(src, measure, cat, start, end)),
-                                   when)
+                            yield (
+                                oid,
+                                rid,
+                                sid,
+                                pid,
+                                version,
+                                measure,
+                                "cause",
+                                cat,
+                                cat,
+                                start,
+                                end,
+                                float(self.value(src, measure, cat, start, end)),
+                                when,
+                            )
 
     def findings(self, obligations: int = 1000, per: int = 60):
         """``per`` timeliness or content findings for each of ``obligations`` obligations."""
@@ -195,24 +265,55 @@ class History:
                 kind = ("late", "missing", "unknown")[fid % 3]
                 family = "timeliness" if fid % 5 else "content"
                 due = months(p, 2)[1] + timedelta(days=2)
-                evidence = {"obligation": {"id": f"obligation_{o:04d}", "agency": agency},
-                            "period": {"label": p.strftime("%Y-%m")}}
+                evidence = {
+                    "obligation": {"id": f"obligation_{o:04d}", "agency": agency},
+                    "period": {"label": p.strftime("%Y-%m")},
+                }
                 if kind == "late":
-                    evidence.update(publication={"earliest_possible": str(due + timedelta(30)),
-                                                 "basis": "issued"},
-                                    days_late=30, reports=[{"url": "https://example.org/r.pdf"}])
-                yield {"id": fid, "key": f"{fid:064x}", "key_text": f"finding {fid}",
-                       "obligation_id": f"obligation_{o:04d}", "family": family, "kind": kind,
-                       "state": "open", "severity": "high", "subject": p.strftime("%Y-%m"),
-                       "summary": "synthetic", "evidence": evidence, "period_start": p,
-                       "period_end": month_end(p), "due": due,
-                       "deadline_at": datetime.combine(due, datetime.min.time(), UTC),
-                       "first_detected_at": when, "changed_at": when}
+                    evidence.update(
+                        publication={
+                            "earliest_possible": str(due + timedelta(30)),
+                            "basis": "issued",
+                        },
+                        days_late=30,
+                        reports=[{"url": "https://example.org/r.pdf"}],
+                    )
+                yield {
+                    "id": fid,
+                    "key": f"{fid:064x}",
+                    "key_text": f"finding {fid}",
+                    "obligation_id": f"obligation_{o:04d}",
+                    "family": family,
+                    "kind": kind,
+                    "state": "open",
+                    "severity": "high",
+                    "subject": p.strftime("%Y-%m"),
+                    "summary": "synthetic",
+                    "evidence": evidence,
+                    "period_start": p,
+                    "period_end": month_end(p),
+                    "due": due,
+                    "deadline_at": datetime.combine(due, datetime.min.time(), UTC),
+                    "first_detected_at": when,
+                    "changed_at": when,
+                }
 
 
-OBS_COLUMNS = ("id", "report_id", "snapshot_id", "parse_id", "parser_version", "measure",
-               "dimension", "category", "label", "period_start", "period_end", "value",
-               "observed_at")
+OBS_COLUMNS = (
+    "id",
+    "report_id",
+    "snapshot_id",
+    "parse_id",
+    "parser_version",
+    "measure",
+    "dimension",
+    "category",
+    "label",
+    "period_start",
+    "period_end",
+    "value",
+    "observed_at",
+)
 
 
 def load(engine, history: History) -> dict:
@@ -238,16 +339,28 @@ def load(engine, history: History) -> dict:
             marks = ", ".join("?" * len(OBS_COLUMNS))
             batch = []
             for row in history.observations():
-                batch.append(row[:9] + (row[9].isoformat(), row[10].isoformat(), row[11],
-                                        row[12].replace(tzinfo=None).isoformat(" ")))
+                batch.append(
+                    row[:9]
+                    + (
+                        row[9].isoformat(),
+                        row[10].isoformat(),
+                        row[11],
+                        row[12].replace(tzinfo=None).isoformat(" "),
+                    )
+                )
                 if len(batch) >= 50_000:
-                    cur.executemany(f"INSERT INTO count_observations ({', '.join(OBS_COLUMNS)}) "
-                                    f"VALUES ({marks})", batch)
+                    cur.executemany(
+                        f"INSERT INTO count_observations ({', '.join(OBS_COLUMNS)}) "
+                        f"VALUES ({marks})",
+                        batch,
+                    )
                     count += len(batch)
                     batch = []
             if batch:
-                cur.executemany(f"INSERT INTO count_observations ({', '.join(OBS_COLUMNS)}) "
-                                f"VALUES ({marks})", batch)
+                cur.executemany(
+                    f"INSERT INTO count_observations ({', '.join(OBS_COLUMNS)}) VALUES ({marks})",
+                    batch,
+                )
                 count += len(batch)
         raw.commit()
     finally:
@@ -260,36 +373,51 @@ def load(engine, history: History) -> dict:
     with engine.begin() as conn:
         findings = list(history.findings(per=6 if len(history.months) <= 12 else 60))
         for i in range(0, len(findings), 10_000):
-            conn.execute(tables["findings"].insert(), findings[i:i + 10_000])
+            conn.execute(tables["findings"].insert(), findings[i : i + 10_000])
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
         figure_versions = conn.execute(text("SELECT count(*) FROM figure_versions")).scalar()
         monthly = conn.execute(text("SELECT count(*) FROM separations_monthly")).scalar()
-    return {"observations": count, "figure_versions": figure_versions,
-            "monthly_rows": monthly, "findings": len(findings),
-            "load_s": round(loaded, 1), "figure_versions_fill_s": round(versions_s, 1)}
+    return {
+        "observations": count,
+        "figure_versions": figure_versions,
+        "monthly_rows": monthly,
+        "findings": len(findings),
+        "load_s": round(loaded, 1),
+        "figure_versions_fill_s": round(versions_s, 1),
+    }
 
 
 def queries(history: History) -> list[tuple[str, str, dict]]:
     first, last = history.months[0], history.months[-1]
     return [
-        ("monthly totals by cause over 10 years",
-         "SELECT agency, month, category, value FROM separations_monthly "
-         "WHERE measure = 'separations' AND dimension = 'cause' AND dimension2 IS NULL "
-         "AND month BETWEEN :first AND :last ORDER BY agency, month, category",
-         {"first": first.strftime("%Y-%m"), "last": last.strftime("%Y-%m")}),
-        ("one agency and cause across all months",
-         "SELECT month, value, report_url FROM separations_monthly WHERE agency = 'DHS' "
-         "AND measure = 'separations' AND dimension = 'cause' AND category = 'criminal_history' "
-         "ORDER BY month", {}),
-        ("revisions of one agency's cause figures",
-         "SELECT month, category, old_value, new_value, old_report_url, new_report_url "
-         "FROM separation_revisions WHERE agency = 'DHS' AND measure = 'separations' "
-         "AND dimension = 'cause' ORDER BY first_seen_at DESC", {}),
-        ("timeliness of one obligation",
-         "SELECT period_label, due, first_published, days_late, finding_kind, finding_state "
-         "FROM reporting_timeliness WHERE obligation_id = :o ORDER BY period_start",
-         {"o": "obligation_0421"}),
+        (
+            "monthly totals by cause over 10 years",
+            "SELECT agency, month, category, value FROM separations_monthly "
+            "WHERE measure = 'separations' AND dimension = 'cause' AND dimension2 IS NULL "
+            "AND month BETWEEN :first AND :last ORDER BY agency, month, category",
+            {"first": first.strftime("%Y-%m"), "last": last.strftime("%Y-%m")},
+        ),
+        (
+            "one agency and cause across all months",
+            "SELECT month, value, report_url FROM separations_monthly WHERE agency = 'DHS' "
+            "AND measure = 'separations' AND dimension = 'cause' AND category = 'criminal_history' "
+            "ORDER BY month",
+            {},
+        ),
+        (
+            "revisions of one agency's cause figures",
+            "SELECT month, category, old_value, new_value, old_report_url, new_report_url "
+            "FROM separation_revisions WHERE agency = 'DHS' AND measure = 'separations' "
+            "AND dimension = 'cause' ORDER BY first_seen_at DESC",
+            {},
+        ),
+        (
+            "timeliness of one obligation",
+            "SELECT period_label, due, first_published, days_late, finding_kind, finding_state "
+            "FROM reporting_timeliness WHERE obligation_id = :o ORDER BY period_start",
+            {"o": "obligation_0421"},
+        ),
     ]
 
 
@@ -359,8 +487,7 @@ class Scratch:
             with self.admin.connect() as conn:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}"')
                 conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
-            self.url = self.admin.url.set(database=self.name).render_as_string(
-                hide_password=False)
+            self.url = self.admin.url.set(database=self.name).render_as_string(hide_password=False)
         self.engine = make_engine(self.url)
         upgrade(self.engine)
         return self
@@ -386,8 +513,7 @@ def measure(kind: str, args, history: History, say) -> tuple[list, dict]:
         say(f"{kind}: loading the synthetic history...")
         details["loaded"] = load(db.engine, history)
         say(f"{kind}: {json.dumps(details['loaded'])}")
-        figures.append(context(f"{kind}: observations", details["loaded"]["observations"],
-                               "rows"))
+        figures.append(context(f"{kind}: observations", details["loaded"]["observations"], "rows"))
         for name, sql, params in queries(history):
             seconds, n = time_query(db.engine, sql, params, args.repeat)
             figures.append(at_most(f"{kind}: {name}", seconds * 1000, 100, "ms"))
@@ -397,34 +523,57 @@ def measure(kind: str, args, history: History, say) -> tuple[list, dict]:
             say(f"{kind}: {name}: {seconds * 1000:.1f} ms ({n} rows)")
         seconds, cpu, rows = time_export(db.engine)
         rate = rows / seconds if seconds else 0.0
-        figures.append(at_least(f"{kind}: export of separations_monthly", rate, 100_000,
-                                "rows/s"))
-        figures.append(context(f"{kind}: export, rows per CPU second of the exporting process",
-                               round(rows / cpu) if cpu else 0, "rows/s"))
+        figures.append(at_least(f"{kind}: export of separations_monthly", rate, 100_000, "rows/s"))
+        figures.append(
+            context(
+                f"{kind}: export, rows per CPU second of the exporting process",
+                round(rows / cpu) if cpu else 0,
+                "rows/s",
+            )
+        )
         server = server_seconds(db.engine)
         if server:
-            figures.append(context(f"{kind}: export, the server's own time for the view "
-                                   "(EXPLAIN ANALYZE)", round(rows / server), "rows/s"))
-        details["export"] = {"rows": rows, "s": round(seconds, 2), "cpu_s": round(cpu, 2),
-                             "server_s": server and round(server, 2),
-                             "load_average_after": round(os.getloadavg()[0], 2)}
-        say(f"{kind}: export of separations_monthly: {rows} rows in {seconds:.2f} s "
+            figures.append(
+                context(
+                    f"{kind}: export, the server's own time for the view (EXPLAIN ANALYZE)",
+                    round(rows / server),
+                    "rows/s",
+                )
+            )
+        details["export"] = {
+            "rows": rows,
+            "s": round(seconds, 2),
+            "cpu_s": round(cpu, 2),
+            "server_s": server and round(server, 2),
+            "load_average_after": round(os.getloadavg()[0], 2),
+        }
+        say(
+            f"{kind}: export of separations_monthly: {rows} rows in {seconds:.2f} s "
             f"= {rate:,.0f} rows/s (exporting process: {cpu:.2f} s of CPU"
-            + (f"; PostgreSQL's own time {server:.2f} s" if server else "") + ")")
+            + (f"; PostgreSQL's own time {server:.2f} s" if server else "")
+            + ")"
+        )
     return figures, details
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000,
-                        help="Observations to generate (about; default 1,000,000).")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=1_000_000,
+        help="Observations to generate (about; default 1,000,000).",
+    )
     parser.add_argument("--years", type=int, default=10, help="Years of months (default 10).")
     parser.add_argument("--repeat", type=int, default=5, help="Runs per query (median).")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default=os.environ.get("MONITOR_TEST_PG_URL", PG_DEFAULT))
     parser.add_argument("--keep", action="store_true", help="Keep the scratch databases.")
-    parser.add_argument("--explain", action="store_true",
-                        help="Add each query's plan (EXPLAIN ANALYZE on PostgreSQL) to --json.")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="Add each query's plan (EXPLAIN ANALYZE on PostgreSQL) to --json.",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--quick", action="store_true", help="1 year, ~20,000 rows: a smoke run.")
     args = parser.parse_args()

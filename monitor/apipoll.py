@@ -40,40 +40,70 @@ def access_subject(spec: JsonApiSpec) -> str:
 def requests_this_hour(session: Session, spec: JsonApiSpec, now: datetime) -> int:
     """Requests made to the API in the hour before ``now`` (fetch runs on its base URL)."""
     base = spec.base_url.rstrip("/") + "/"
-    return session.scalar(select(func.count(FetchRun.id)).where(
-        FetchRun.url.like(base.replace("%", r"\%").replace("_", r"\_") + "%", escape="\\"),
-        FetchRun.started_at >= now - timedelta(hours=1),
-        or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE))) or 0
+    return (
+        session.scalar(
+            select(func.count(FetchRun.id)).where(
+                FetchRun.url.like(base.replace("%", r"\%").replace("_", r"\_") + "%", escape="\\"),
+                FetchRun.started_at >= now - timedelta(hours=1),
+                or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE),
+            )
+        )
+        or 0
+    )
 
 
-def report_refused_key(session: Session, spec: JsonApiSpec, problem: ApiProblem, *,
-                       source_id: str, now: datetime) -> None:
+def report_refused_key(
+    session: Session, spec: JsonApiSpec, problem: ApiProblem, *, source_id: str, now: datetime
+) -> None:
     """Raise (or keep) the one ``access`` finding for a key the API refused."""
     from monitor.operator_findings import raise_operator_finding
 
     env = "MONITOR_" + spec.key_setting.upper()
     raise_operator_finding(
-        session, family=ACCESS, subject=access_subject(spec), now=now, severity="high",
+        session,
+        family=ACCESS,
+        subject=access_subject(spec),
+        now=now,
+        severity="high",
         summary=f"{spec.name} refused the API key (HTTP {problem.status}): {spec.key_setting} "
-                f"is missing, expired or revoked; renew it ({env}). Until then the sources on "
-                f"this API are not read",
-        evidence={"api": spec.name, "setting": spec.key_setting, "environment_variable": env,
-                  "http_status": problem.status, "url": problem.url, "source": source_id})
+        f"is missing, expired or revoked; renew it ({env}). Until then the sources on "
+        f"this API are not read",
+        evidence={
+            "api": spec.name,
+            "setting": spec.key_setting,
+            "environment_variable": env,
+            "http_status": problem.status,
+            "url": problem.url,
+            "source": source_id,
+        },
+    )
 
 
 def resolve_refused_key(session: Session, spec: JsonApiSpec, *, now: datetime) -> None:
     from monitor.operator_findings import resolve_operator_finding
 
-    resolve_operator_finding(session, family=ACCESS, subject=access_subject(spec), now=now,
-                             note=f"{spec.name} accepted the API key again")
+    resolve_operator_finding(
+        session,
+        family=ACCESS,
+        subject=access_subject(spec),
+        now=now,
+        note=f"{spec.name} accepted the API key again",
+    )
 
 
 class ApiPoll:
     """The requests of one poll of one source to one JSON API. ``poll`` is the source's
     :class:`monitor.fetching._Poll` (its fetcher, archive, cycle, headers and runs)."""
 
-    def __init__(self, session: Session, poll: Any, spec: JsonApiSpec, *, now: datetime,
-                 budget: RequestBudget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        poll: Any,
+        spec: JsonApiSpec,
+        *,
+        now: datetime,
+        budget: RequestBudget | None = None,
+    ) -> None:
         self.session, self.poll, self.spec, self.now = session, poll, spec, now
         clock = poll.fetcher.clock
         if budget is None:
@@ -100,11 +130,13 @@ class ApiPoll:
     def note(self, problem: ApiProblem) -> None:
         self.problems.append(problem)
         if problem.kind == "access" and problem.status in (401, 403):
-            report_refused_key(self.session, self.spec, problem, source_id=self.poll.source.id,
-                               now=self.poll.at())
+            report_refused_key(
+                self.session, self.spec, problem, source_id=self.poll.source.id, now=self.poll.at()
+            )
 
-    def listing(self, url: str, items_key: str,
-                key: Callable[[dict], Any]) -> tuple[ItemsPage | None, list[str]]:
+    def listing(
+        self, url: str, items_key: str, key: Callable[[dict], Any]
+    ) -> tuple[ItemsPage | None, list[str]]:
         """Walk a listing's pages (each archived and recorded as a listing run); returns the
         items (None on a problem) and the links the source's parser found on its pages."""
         before = set(self.intakes)
@@ -156,8 +188,10 @@ def not_configured_reason(source, settings) -> str | None:
     if source.api is None or api_key_configured(source, settings):
         return None
     env = "MONITOR_" + source.api.key_setting.upper()
-    return (f"not configured: {source.api.key_setting} ({env}) is not set, so {source.id} is "
-            "not polled and what it would find is unknown")
+    return (
+        f"not configured: {source.api.key_setting} ({env}) is not set, so {source.id} is "
+        "not polled and what it would find is unknown"
+    )
 
 
 def since_for(session: Session, source, now: datetime) -> datetime:
@@ -174,11 +208,20 @@ def since_for(session: Session, source, now: datetime) -> datetime:
     return now - source.api_lookback
 
 
-def poll_api_source(session: Session, archive, fetcher, registered, *, now: datetime,
-                    cycle: str, recheck_days: int = 7, broken_after: int = 3,
-                    progress: Callable[[str], None] | None = None,
-                    headers: dict[str, str] | None = None,
-                    unreachable_after: int = 3):
+def poll_api_source(
+    session: Session,
+    archive,
+    fetcher,
+    registered,
+    *,
+    now: datetime,
+    cycle: str,
+    recheck_days: int = 7,
+    broken_after: int = 3,
+    progress: Callable[[str], None] | None = None,
+    headers: dict[str, str] | None = None,
+    unreachable_after: int = 3,
+):
     """Poll a source read through a JSON API (``Source.api``): walk its listings
     (``Source.api_listings(since)``), then follow the links its parser finds, breadth first and
     at most :data:`MAX_DEPTH` deep, fetching each document not retrieved for ``recheck_days``.
@@ -192,7 +235,12 @@ def poll_api_source(session: Session, archive, fetcher, registered, *, now: date
     from urllib.parse import urlsplit
 
     from monitor.fetching import (
-        FETCH_FAILURES, PARSE_FAILURES, PollResult, _due, _Poll, note_document_fetch,
+        FETCH_FAILURES,
+        PARSE_FAILURES,
+        PollResult,
+        _due,
+        _Poll,
+        note_document_fetch,
     )
     from monitor.health import health_of, record_poll
     from monitor.store import ensure_source, record_listing
@@ -204,12 +252,20 @@ def poll_api_source(session: Session, archive, fetcher, registered, *, now: date
     ensure_source(session, source, now)
     before = health_of(session, source.id)
     health_before = before.state if before is not None else None
-    result = PollResult(source=source.id, cycle=cycle, explicit=False, runs=[],
-                        health_before=health_before, health_after=health_before, failed=False,
-                        consecutive_failures=before.consecutive_failures if before else 0)
+    result = PollResult(
+        source=source.id,
+        cycle=cycle,
+        explicit=False,
+        runs=[],
+        health_before=health_before,
+        health_after=health_before,
+        failed=False,
+        consecutive_failures=before.consecutive_failures if before else 0,
+    )
     if spec.key_header not in (headers or {}):
-        result.not_configured = (f"not configured: {spec.key_setting} is not set; "
-                                 f"{source.id} was not polled")
+        result.not_configured = (
+            f"not configured: {spec.key_setting} is not set; {source.id} was not polled"
+        )
         return result
     poll = _Poll(session, archive, fetcher, registered, now, cycle, None, progress, headers)
     apoll = ApiPoll(session, poll, spec, now=now)
@@ -219,16 +275,20 @@ def poll_api_source(session: Session, archive, fetcher, registered, *, now: date
     for listing in source.api_listings(since):
         if apoll.stopped:
             break
-        items, found = apoll.listing(listing.url, listing.items_key,
-                                     lambda item, k=listing.key: item.get(k))
+        items, found = apoll.listing(
+            listing.url, listing.items_key, lambda item, k=listing.key: item.get(k)
+        )
         links.extend(found)
         if items is None:
-            failures.append(f"{redact_url(listing.url)}: {apoll.problems[-1].kind}: "
-                            f"{apoll.problems[-1].detail}")
+            failures.append(
+                f"{redact_url(listing.url)}: {apoll.problems[-1].kind}: {apoll.problems[-1].detail}"
+            )
         elif items.missing:
-            failures.append(f"{redact_url(listing.url)}: {items.missing} of {items.expected} "
-                            "listed packages never arrived (results shifted while paging); "
-                            "the same window is read again next poll")
+            failures.append(
+                f"{redact_url(listing.url)}: {items.missing} of {items.expected} "
+                "listed packages never arrived (results shifted while paging); "
+                "the same window is read again next poll"
+            )
     queue = deque((url, 1) for url in dict.fromkeys(links))
     seen: set[str] = set()
     while queue and not apoll.stopped:
@@ -250,23 +310,35 @@ def poll_api_source(session: Session, archive, fetcher, registered, *, now: date
             # what a summary leads to is listed on it (a report row with its own fetch state)
             record_listing(session, source, summary.url, intake.links, poll.at())
             if depth < MAX_DEPTH:
-                queue.extend((link.url, depth + 1) for link in intake.links
-                             if link.url not in seen)
+                queue.extend((link.url, depth + 1) for link in intake.links if link.url not in seen)
     if apoll.stopped:
         problem = next(p for p in apoll.problems if p.kind in ("access", "rate_limited", "budget"))
         failures.append(f"{spec.name} {problem.kind}: {problem.detail}")
     apoll.finish()
     result.runs = poll.runs
     result.api_problems = [f"{p.kind}: {p.detail} ({p.url})" for p in apoll.problems]
-    listing_failed = [r for r in poll.runs if r.listing and
-                      (r.outcome in FETCH_FAILURES or r.outcome in PARSE_FAILURES)]
+    listing_failed = [
+        r
+        for r in poll.runs
+        if r.listing and (r.outcome in FETCH_FAILURES or r.outcome in PARSE_FAILURES)
+    ]
     result.failed = bool(failures or listing_failed)
-    error = failures[0] if failures else (
-        f"{listing_failed[0].url}: {listing_failed[0].error}" if listing_failed else None)
-    change = record_poll(session, source.id, failed=result.failed,
-                         outcome=(listing_failed[0].outcome if listing_failed else
-                                  "api_error" if failures else "ok"),
-                         error=error, now=poll.at(), broken_after=broken_after)
+    error = (
+        failures[0]
+        if failures
+        else (f"{listing_failed[0].url}: {listing_failed[0].error}" if listing_failed else None)
+    )
+    change = record_poll(
+        session,
+        source.id,
+        failed=result.failed,
+        outcome=(
+            listing_failed[0].outcome if listing_failed else "api_error" if failures else "ok"
+        ),
+        error=error,
+        now=poll.at(),
+        broken_after=broken_after,
+    )
     result.health_after = change.after
     result.consecutive_failures = change.consecutive_failures
     return result

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from monitor.models import FindingRow, Snapshot
 from monitor.models.archive import CaptureRow
 from monitor.operator_findings import (
-    raise_operator_finding, resolve_operator_finding, sync_operator_family,
+    raise_operator_finding,
+    resolve_operator_finding,
+    sync_operator_family,
 )
 from scrapers.archive import Archive, BodyCheck
 
@@ -32,32 +34,50 @@ SEVERITY = "high"  # findings rest on these bodies: evidence that changed is no 
 
 
 def _body_summary(check: BodyCheck, snapshots: int) -> str:
-    rest = (f"{snapshots} snapshot(s) rest on it; the next fetch of its URL downloads it again"
-            if snapshots else "no snapshot rests on it")
+    rest = (
+        f"{snapshots} snapshot(s) rest on it; the next fetch of its URL downloads it again"
+        if snapshots
+        else "no snapshot rests on it"
+    )
     if check.state == "missing":
         return f"archived body {check.sha256} is missing from the archive ({rest})"
-    return (f"archived body {check.sha256} was altered: its file hashes to {check.found_sha256} "
-            f"({rest})")
+    return (
+        f"archived body {check.sha256} was altered: its file hashes to {check.found_sha256} "
+        f"({rest})"
+    )
 
 
 def _body_evidence(session: Session, archive: Archive, check: BodyCheck) -> dict[str, Any]:
-    snaps = session.execute(select(Snapshot.id, Snapshot.url, Snapshot.fetched_at)
-                            .where(Snapshot.sha256 == check.sha256)
-                            .order_by(Snapshot.id)).all()
-    return {"sha256": check.sha256, "state": check.state, "path": archive.object_rel(check.sha256),
-            "found_sha256": check.found_sha256, "size": check.size,
-            "snapshots": [{"id": s.id, "url": s.url, "fetched_at": s.fetched_at}
-                          for s in snaps[:10]],
-            "snapshot_count": len(snaps)}
+    snaps = session.execute(
+        select(Snapshot.id, Snapshot.url, Snapshot.fetched_at)
+        .where(Snapshot.sha256 == check.sha256)
+        .order_by(Snapshot.id)
+    ).all()
+    return {
+        "sha256": check.sha256,
+        "state": check.state,
+        "path": archive.object_rel(check.sha256),
+        "found_sha256": check.found_sha256,
+        "size": check.size,
+        "snapshots": [{"id": s.id, "url": s.url, "fetched_at": s.fetched_at} for s in snaps[:10]],
+        "snapshot_count": len(snaps),
+    }
 
 
-def report_body(session: Session, archive: Archive, check: BodyCheck, *,
-                now: datetime) -> FindingRow:
+def report_body(
+    session: Session, archive: Archive, check: BodyCheck, *, now: datetime
+) -> FindingRow:
     """Raise (or keep) the archive finding for a body that is missing or altered."""
     evidence = _body_evidence(session, archive, check)
-    return raise_operator_finding(session, family=FAMILY, subject=check.sha256,
-                                  summary=_body_summary(check, evidence["snapshot_count"]),
-                                  evidence=evidence, now=now, severity=SEVERITY)
+    return raise_operator_finding(
+        session,
+        family=FAMILY,
+        subject=check.sha256,
+        summary=_body_summary(check, evidence["snapshot_count"]),
+        evidence=evidence,
+        now=now,
+        severity=SEVERITY,
+    )
 
 
 def checked_body(session: Session, archive: Archive, sha: str, *, now: datetime) -> BodyCheck:
@@ -65,29 +85,47 @@ def checked_body(session: Session, archive: Archive, sha: str, *, now: datetime)
     intact again (restored from a backup, say)."""
     check = archive.check(sha)
     if check.state == "ok":
-        resolve_operator_finding(session, family=FAMILY, subject=sha, now=now,
-                                 note="the archived body hashes to its name again")
+        resolve_operator_finding(
+            session,
+            family=FAMILY,
+            subject=sha,
+            now=now,
+            note="the archived body hashes to its name again",
+        )
     else:
         report_body(session, archive, check, now=now)
     return check
 
 
-def note_restored(session: Session, archive: Archive, sha: str, *, quarantined: str | None,
-                  now: datetime) -> None:
+def note_restored(
+    session: Session, archive: Archive, sha: str, *, quarantined: str | None, now: datetime
+) -> None:
     """The genuine bytes of ``sha`` were archived again over an altered file (kept at
     ``quarantined``) or where the file had gone: make sure the finding exists, then resolve it
     with a note saying what happened, so the repair is on record."""
-    open_row = session.scalar(select(FindingRow).where(
-        FindingRow.obligation_id == "operator", FindingRow.family == FAMILY,
-        FindingRow.subject == sha, FindingRow.state != "resolved"))
+    open_row = session.scalar(
+        select(FindingRow).where(
+            FindingRow.obligation_id == "operator",
+            FindingRow.family == FAMILY,
+            FindingRow.subject == sha,
+            FindingRow.state != "resolved",
+        )
+    )
     if open_row is None:
         state = "altered" if quarantined else "missing"
         report_body(session, archive, BodyCheck(sha, state, None, None), now=now)
-    how = (f"the altered file is kept at {quarantined}" if quarantined
-           else "it had gone from the archive")
-    resolve_operator_finding(session, family=FAMILY, subject=sha, now=now,
-                             note=f"healed: the genuine bytes (sha256 {sha}) were fetched again "
-                                  f"and archived; {how}")
+    how = (
+        f"the altered file is kept at {quarantined}"
+        if quarantined
+        else "it had gone from the archive"
+    )
+    resolve_operator_finding(
+        session,
+        family=FAMILY,
+        subject=sha,
+        now=now,
+        note=f"healed: the genuine bytes (sha256 {sha}) were fetched again and archived; {how}",
+    )
 
 
 @dataclass
@@ -130,10 +168,14 @@ def verify_archive(session: Session, archive: Archive, *, now: datetime) -> Arch
     """Check every body and capture record in the archive and every snapshot and capture row in
     the database against them; sync the ``archive`` operator findings to what was found."""
     scan = archive.scan()
-    report = ArchiveReport(str(archive.root), objects=scan.objects,
-                           objects_intact=len(scan.intact), capture_files=len(scan.captures)
-                           + len(scan.bad_captures), leftovers=scan.leftovers,
-                           quarantined=scan.quarantined)
+    report = ArchiveReport(
+        str(archive.root),
+        objects=scan.objects,
+        objects_intact=len(scan.intact),
+        capture_files=len(scan.captures) + len(scan.bad_captures),
+        leftovers=scan.leftovers,
+        quarantined=scan.quarantined,
+    )
     snaps = defaultdict(list)
     for snap in session.execute(select(Snapshot.id, Snapshot.sha256, Snapshot.storage)):
         snaps[snap.sha256].append(snap)
@@ -146,15 +188,25 @@ def verify_archive(session: Session, archive: Archive, *, now: datetime) -> Arch
         bodies[sha] = BodyCheck(sha, "missing")
     for sha, check in sorted(bodies.items()):
         evidence = _body_evidence(session, archive, check)
-        report.problems.append(Problem(f"{check.state}_body", sha,
-                                       _body_summary(check, evidence["snapshot_count"]), evidence))
+        report.problems.append(
+            Problem(
+                f"{check.state}_body",
+                sha,
+                _body_summary(check, evidence["snapshot_count"]),
+                evidence,
+            )
+        )
     for sha, rows in sorted(snaps.items()):
         for snap in rows:
             if snap.storage != archive.object_rel(sha):
-                report.problems.append(Problem(
-                    "wrong_storage", f"snapshot {snap.id}",
-                    f"snapshot {snap.id} names {snap.storage}, not its body's path",
-                    {"snapshot": snap.id, "sha256": sha, "storage": snap.storage}))
+                report.problems.append(
+                    Problem(
+                        "wrong_storage",
+                        f"snapshot {snap.id}",
+                        f"snapshot {snap.id} names {snap.storage}, not its body's path",
+                        {"snapshot": snap.id, "sha256": sha, "storage": snap.storage},
+                    )
+                )
 
     recorded = set()
     for row in session.execute(select(CaptureRow.id, CaptureRow.record, CaptureRow.sha256)):
@@ -164,22 +216,41 @@ def verify_archive(session: Session, archive: Archive, *, now: datetime) -> Arch
             continue
         why = scan.bad_captures.get(row.record, f"capture record {row.record} is missing")
         kind = "bad_capture" if row.record in scan.bad_captures else "missing_capture"
-        report.problems.append(Problem(kind, f"capture {row.record}",
-                                       f"{why} (body {row.sha256})",
-                                       {"record": row.record, "sha256": row.sha256,
-                                        "capture_id": row.id}))
+        report.problems.append(
+            Problem(
+                kind,
+                f"capture {row.record}",
+                f"{why} (body {row.sha256})",
+                {"record": row.record, "sha256": row.sha256, "capture_id": row.id},
+            )
+        )
     for rel, why in sorted(scan.bad_captures.items()):
         if rel not in recorded:
-            report.problems.append(Problem("bad_capture", f"capture {rel}", why,
-                                           {"record": rel, "sha256": rel.split("/")[2]}))
+            report.problems.append(
+                Problem(
+                    "bad_capture",
+                    f"capture {rel}",
+                    why,
+                    {"record": rel, "sha256": rel.split("/")[2]},
+                )
+            )
     report.unrecorded_captures = len(set(scan.captures) - recorded)
     for rel in scan.misnamed:
-        report.problems.append(Problem("stray_file", f"file {rel}",
-                                       f"{rel} is not named by the sha256 of a body",
-                                       {"path": rel}))
+        report.problems.append(
+            Problem(
+                "stray_file",
+                f"file {rel}",
+                f"{rel} is not named by the sha256 of a body",
+                {"path": rel},
+            )
+        )
 
-    result = sync_operator_family(session, FAMILY, {p.subject: (p.summary, p.evidence)
-                                                    for p in report.problems},
-                                  now, severity=SEVERITY)
+    result = sync_operator_family(
+        session,
+        FAMILY,
+        {p.subject: (p.summary, p.evidence) for p in report.problems},
+        now,
+        severity=SEVERITY,
+    )
     report.opened, report.resolved = len(result.opened), len(result.resolved)
     return report

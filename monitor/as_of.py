@@ -19,10 +19,14 @@ from datetime import date, datetime
 from monitor.errors import MonitorError
 from rules.calendar import as_instant, eastern_date
 
-PAST_NOTE = ("dry run: --as-of {as_of} is in the past, so nothing was written "
-             "(add --write to record these findings)")
-FUTURE_NOTE = ("dry run: --as-of {as_of} is in the future, so nothing was written (a preview: "
-               "deadlines after today have not passed yet)")
+PAST_NOTE = (
+    "dry run: --as-of {as_of} is in the past, so nothing was written "
+    "(add --write to record these findings)"
+)
+FUTURE_NOTE = (
+    "dry run: --as-of {as_of} is in the future, so nothing was written (a preview: "
+    "deadlines after today have not passed yet)"
+)
 
 
 class FutureWrite(MonitorError):
@@ -48,8 +52,10 @@ def is_future(as_of: date | datetime | None, now: datetime) -> bool:
 def refuse_future_write(as_of: date | datetime | None, now: datetime, write: bool | None) -> None:
     """FutureWrite when asked to record an evaluation as of the future."""
     if write and is_future(as_of, now):
-        raise FutureWrite(f"--write cannot record findings as of {as_of.isoformat()}, which is "
-                          "in the future: drop --write to preview them")
+        raise FutureWrite(
+            f"--write cannot record findings as of {as_of.isoformat()}, which is "
+            "in the future: drop --write to preview them"
+        )
 
 
 def writes_findings(as_of: date | datetime | None, now: datetime, write: bool | None) -> bool:

@@ -63,9 +63,14 @@ def cited_package(citation) -> str | None:
     return package_id_of(url) if "govinfo.gov" in url and "/pkg/" in url else None
 
 
-def store_candidates(session: Session, source_id: str, snapshot: Snapshot,
-                     candidates: Sequence, now: datetime,
-                     obligations: Iterable | None = None) -> list[RequirementCandidate]:
+def store_candidates(
+    session: Session,
+    source_id: str,
+    snapshot: Snapshot,
+    candidates: Sequence,
+    now: datetime,
+    obligations: Iterable | None = None,
+) -> list[RequirementCandidate]:
     """Store the candidates one text yielded; returns the ones seen for the first time."""
     if obligations is None:
         from monitor.findings_sync import load_rules
@@ -80,12 +85,26 @@ def store_candidates(session: Session, source_id: str, snapshot: Snapshot,
             continue
         data = candidate.to_json()
         row = RequirementCandidate(
-            id=candidate.id, source_id=source_id, package_id=data["package"], url=data["url"],
-            section=data["section"], page=data["page"], agency=data["agency"],
-            recipients=data["recipients"], cadence=data["cadence"], days=data["days"],
-            hours=data["hours"], deadline_phrase=data["deadline_phrase"],
-            topics=data["topics"], quote=data["quote"], details=data, snapshot_id=snapshot.id,
-            first_seen_at=now, last_seen_at=now, status="new")
+            id=candidate.id,
+            source_id=source_id,
+            package_id=data["package"],
+            url=data["url"],
+            section=data["section"],
+            page=data["page"],
+            agency=data["agency"],
+            recipients=data["recipients"],
+            cadence=data["cadence"],
+            days=data["days"],
+            hours=data["hours"],
+            deadline_phrase=data["deadline_phrase"],
+            topics=data["topics"],
+            quote=data["quote"],
+            details=data,
+            snapshot_id=snapshot.id,
+            first_seen_at=now,
+            last_seen_at=now,
+            status="new",
+        )
         session.add(row)
         session.flush()
         new.append(row)
@@ -96,8 +115,9 @@ def store_candidates(session: Session, source_id: str, snapshot: Snapshot,
     return new
 
 
-def _verify(session: Session, row: RequirementCandidate, snapshot: Snapshot, obligations,
-            now: datetime) -> None:
+def _verify(
+    session: Session, row: RequirementCandidate, snapshot: Snapshot, obligations, now: datetime
+) -> None:
     text = f"{row.quote}\n{row.details.get('content') or ''}"
     for ob in obligations:
         for citation in ob.citations:
@@ -108,14 +128,25 @@ def _verify(session: Session, row: RequirementCandidate, snapshot: Snapshot, obl
                 continue  # the same words in another law verify nothing about this one
             if row.status == "new":  # the first citation it verifies names it
                 row.status, row.obligation_id, row.citation_id = "verifies", ob.id, citation.id
-            done = session.scalar(select(CitationVerification).where(
-                CitationVerification.obligation_id == ob.id,
-                CitationVerification.citation_id == citation.id))
+            done = session.scalar(
+                select(CitationVerification).where(
+                    CitationVerification.obligation_id == ob.id,
+                    CitationVerification.citation_id == citation.id,
+                )
+            )
             if done is None:
-                session.add(CitationVerification(
-                    obligation_id=ob.id, citation_id=citation.id, candidate_id=row.id,
-                    package_id=row.package_id, url=row.url, quote=row.quote,
-                    snapshot_id=snapshot.id, verified_at=now))
+                session.add(
+                    CitationVerification(
+                        obligation_id=ob.id,
+                        citation_id=citation.id,
+                        candidate_id=row.id,
+                        package_id=row.package_id,
+                        url=row.url,
+                        quote=row.quote,
+                        snapshot_id=snapshot.id,
+                        verified_at=now,
+                    )
+                )
     session.flush()
 
 
@@ -125,21 +156,37 @@ def _subject(row: RequirementCandidate) -> str:
 
 def _sync_finding(session: Session, row: RequirementCandidate, now: datetime) -> None:
     if row.status != "new":
-        resolve_operator_finding(session, family=FAMILY, subject=_subject(row), now=now,
-                                 note=f"candidate {row.status}")
+        resolve_operator_finding(
+            session, family=FAMILY, subject=_subject(row), now=now, note=f"candidate {row.status}"
+        )
         return
     deadline = row.deadline_phrase or "no deadline stated"
-    summary = (f"New reporting requirement in {row.package_id} ({row.section or 'no section'}): "
-               f"{row.agency}, {row.cadence}, {deadline}; review with `monitor candidates`, then "
-               f"`monitor adopt {row.id}` or `monitor reject {row.id} --reason TEXT`")
-    evidence = {"candidate": row.id, "package": row.package_id, "url": row.url,
-                "section": row.section, "page": row.page, "quote": row.quote,
-                "topics": row.topics, "cadence": row.cadence,
-                "deadline_phrase": row.deadline_phrase,
-                "reason": "an official text imposes reporting on the monitor's topics that no "
-                          "rule covers"}
-    raise_operator_finding(session, family=FAMILY, subject=_subject(row), summary=summary,
-                           evidence=evidence, now=now, severity="medium")
+    summary = (
+        f"New reporting requirement in {row.package_id} ({row.section or 'no section'}): "
+        f"{row.agency}, {row.cadence}, {deadline}; review with `monitor candidates`, then "
+        f"`monitor adopt {row.id}` or `monitor reject {row.id} --reason TEXT`"
+    )
+    evidence = {
+        "candidate": row.id,
+        "package": row.package_id,
+        "url": row.url,
+        "section": row.section,
+        "page": row.page,
+        "quote": row.quote,
+        "topics": row.topics,
+        "cadence": row.cadence,
+        "deadline_phrase": row.deadline_phrase,
+        "reason": "an official text imposes reporting on the monitor's topics that no rule covers",
+    }
+    raise_operator_finding(
+        session,
+        family=FAMILY,
+        subject=_subject(row),
+        summary=summary,
+        evidence=evidence,
+        now=now,
+        severity="medium",
+    )
 
 
 def candidate(session: Session, candidate_id: str) -> RequirementCandidate:
@@ -150,8 +197,9 @@ def candidate(session: Session, candidate_id: str) -> RequirementCandidate:
 
 
 def list_candidates(session: Session, status: str | None = None) -> list[RequirementCandidate]:
-    query = select(RequirementCandidate).order_by(RequirementCandidate.first_seen_at,
-                                                  RequirementCandidate.id)
+    query = select(RequirementCandidate).order_by(
+        RequirementCandidate.first_seen_at, RequirementCandidate.id
+    )
     if status:
         query = query.where(RequirementCandidate.status == status)
     return list(session.scalars(query))
@@ -159,35 +207,70 @@ def list_candidates(session: Session, status: str | None = None) -> list[Require
 
 def to_json(row: RequirementCandidate) -> dict:
     """The fields `monitor candidates --json` lists."""
-    return {"id": row.id, "package": row.package_id, "section": row.section, "page": row.page,
-            "agency": row.agency, "recipients": row.recipients, "cadence": row.cadence,
-            "days": row.days, "hours": row.hours, "deadline_phrase": row.deadline_phrase,
-            "topics": row.topics, "quote": row.quote, "status": row.status, "url": row.url,
-            "first_seen_at": row.first_seen_at.isoformat(),
-            "decided_by": row.decided_by, "reason": row.reason,
-            "obligation_id": row.obligation_id, "citation_id": row.citation_id}
+    return {
+        "id": row.id,
+        "package": row.package_id,
+        "section": row.section,
+        "page": row.page,
+        "agency": row.agency,
+        "recipients": row.recipients,
+        "cadence": row.cadence,
+        "days": row.days,
+        "hours": row.hours,
+        "deadline_phrase": row.deadline_phrase,
+        "topics": row.topics,
+        "quote": row.quote,
+        "status": row.status,
+        "url": row.url,
+        "first_seen_at": row.first_seen_at.isoformat(),
+        "decided_by": row.decided_by,
+        "reason": row.reason,
+        "obligation_id": row.obligation_id,
+        "citation_id": row.citation_id,
+    }
 
 
-def _decide(session: Session, row: RequirementCandidate, status: str, *, by: str,
-            now: datetime, reason: str | None, obligation_id: str | None = None) -> None:
+def _decide(
+    session: Session,
+    row: RequirementCandidate,
+    status: str,
+    *,
+    by: str,
+    now: datetime,
+    reason: str | None,
+    obligation_id: str | None = None,
+) -> None:
     if row.status != "new":
-        raise InvalidAction(f"candidate {row.id} is already {row.status}"
-                            + (f" ({row.obligation_id})" if row.obligation_id else ""))
+        raise InvalidAction(
+            f"candidate {row.id} is already {row.status}"
+            + (f" ({row.obligation_id})" if row.obligation_id else "")
+        )
     by = (by or "").strip()
     if not by:
         raise InvalidAction("--by must name the person who decides")
     row.status, row.decided_by, row.decided_at, row.reason = status, by, now, reason
     row.obligation_id = obligation_id
-    session.add(AuditEntry(at=now, actor=by, action=f"candidate_{status}",
-                           target=f"candidate:{row.id}", note=reason,
-                           details={"package": row.package_id, "section": row.section,
-                                    "obligation_id": obligation_id}))
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=by,
+            action=f"candidate_{status}",
+            target=f"candidate:{row.id}",
+            note=reason,
+            details={
+                "package": row.package_id,
+                "section": row.section,
+                "obligation_id": obligation_id,
+            },
+        )
+    )
     _sync_finding(session, row, now)
     session.flush()
 
 
-def reject(session: Session, candidate_id: str, *, reason: str, by: str,
-           now: datetime) -> RequirementCandidate:
+def reject(
+    session: Session, candidate_id: str, *, reason: str, by: str, now: datetime
+) -> RequirementCandidate:
     if not (reason or "").strip():
         raise InvalidAction("--reason must say why the candidate is not a requirement")
     row = candidate(session, candidate_id)
@@ -205,8 +288,10 @@ def draft_rule(row: RequirementCandidate, obligation_id: str) -> str:
     details = row.details or {}
     citation = details.get("citation") or {}
     deadline = details.get("deadline") or {}
-    due = {"rule": f"{TODO}: monthly_after_enactment | after_period_end | "
-                   "within_days_of_enactment", "citation": "official_text"}
+    due = {
+        "rule": f"{TODO}: monthly_after_enactment | after_period_end | within_days_of_enactment",
+        "citation": "official_text",
+    }
     if row.days is not None:
         due["days"] = row.days
     data = {
@@ -215,38 +300,54 @@ def draft_rule(row: RequirementCandidate, obligation_id: str) -> str:
         "title": f"{TODO}: what {row.agency} must report ({', '.join(row.topics)})",
         "agency": row.agency if row.agency != "unknown" else f"{TODO}: agency",
         "recipients": list(row.recipients) or [f"{TODO}: recipients"],
-        "citations": [{
-            "id": "official_text",
-            "law": f"{row.package_id}, {row.section or 'section not read'}",
-            "section": row.section,
-            "enacted": f"{TODO}: date of enactment (YYYY-MM-DD)",
-            "quote": row.quote,
-            "quoted_from": f"the official text, {row.package_id}"
-                           + (f", page {row.page}" if row.page else ""),
-            "url": row.url,
-            "enactment_verified": False,
-            "text_verified": True,
-            "verification_note": f"Quote read from the official text {row.package_id} "
-                                 f"({row.url or 'no URL'}) by requirement discovery (candidate "
-                                 f"{row.id}); adopted by {row.decided_by}. Verify the date of "
-                                 "enactment.",
-        }],
+        "citations": [
+            {
+                "id": "official_text",
+                "law": f"{row.package_id}, {row.section or 'section not read'}",
+                "section": row.section,
+                "enacted": f"{TODO}: date of enactment (YYYY-MM-DD)",
+                "quote": row.quote,
+                "quoted_from": f"the official text, {row.package_id}"
+                + (f", page {row.page}" if row.page else ""),
+                "url": row.url,
+                "enactment_verified": False,
+                "text_verified": True,
+                "verification_note": f"Quote read from the official text {row.package_id} "
+                f"({row.url or 'no URL'}) by requirement discovery (candidate "
+                f"{row.id}); adopted by {row.decided_by}. Verify the date of "
+                "enactment.",
+            }
+        ],
         "sources": [f"{TODO}: the source(s) that would publish it"],
         "cadence": {"kind": f"{TODO}: {row.cadence}", "due": due},
         "deadline_phrase": row.deadline_phrase,
-        "discovery": {"candidate": row.id, "cadence": row.cadence, "days": row.days,
-                      "hours": row.hours, "deadline": deadline,
-                      "heading": citation.get("heading")},
+        "discovery": {
+            "candidate": row.id,
+            "cadence": row.cadence,
+            "days": row.days,
+            "hours": row.hours,
+            "deadline": deadline,
+            "heading": citation.get("heading"),
+        },
         "severity": f"{TODO}: low | medium | high",
         "checks": [f"{TODO}: timeliness"],
     }
-    header = (f"# DRAFT written by `monitor adopt {row.id}`: complete every TODO, check it with\n"
-              f"# `monitor check`, then delete the `draft: true` line so it is evaluated.\n")
+    header = (
+        f"# DRAFT written by `monitor adopt {row.id}`: complete every TODO, check it with\n"
+        f"# `monitor check`, then delete the `draft: true` line so it is evaluated.\n"
+    )
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)
 
 
-def adopt(session: Session, candidate_id: str, *, by: str, now: datetime, directory: Path,
-          obligation_id: str | None = None) -> tuple[RequirementCandidate, Path]:
+def adopt(
+    session: Session,
+    candidate_id: str,
+    *,
+    by: str,
+    now: datetime,
+    directory: Path,
+    obligation_id: str | None = None,
+) -> tuple[RequirementCandidate, Path]:
     row = candidate(session, candidate_id)
     obligation_id = obligation_id or _default_id(row)
     if not re.fullmatch(r"[a-z0-9_]+", obligation_id):
@@ -271,5 +372,6 @@ def _default_id(row: RequirementCandidate) -> str:
 
 def verifications(session: Session) -> dict[tuple[str, str], CitationVerification]:
     """Every citation an official text has verified, by (obligation id, citation id)."""
-    return {(v.obligation_id, v.citation_id): v
-            for v in session.scalars(select(CitationVerification))}
+    return {
+        (v.obligation_id, v.citation_id): v for v in session.scalars(select(CitationVerification))
+    }

@@ -35,14 +35,26 @@ from scrapers.redact import redact_url
 
 
 def latest_capture(session: Session, url: str) -> CaptureRow | None:
-    return session.scalar(select(CaptureRow).where(CaptureRow.url == redact_url(url))
-                          .order_by(CaptureRow.first_seen_at.desc(), CaptureRow.id.desc())
-                          .limit(1))
+    return session.scalar(
+        select(CaptureRow)
+        .where(CaptureRow.url == redact_url(url))
+        .order_by(CaptureRow.first_seen_at.desc(), CaptureRow.id.desc())
+        .limit(1)
+    )
 
 
-def record_capture(session: Session, archive: Archive, *, source_id: str, url: str, sha256: str,
-                   fetched_at: datetime, http_status: int | None, headers: dict[str, str],
-                   requested_url: str | None = None) -> tuple[CaptureRow, bool]:
+def record_capture(
+    session: Session,
+    archive: Archive,
+    *,
+    source_id: str,
+    url: str,
+    sha256: str,
+    fetched_at: datetime,
+    http_status: int | None,
+    headers: dict[str, str],
+    requested_url: str | None = None,
+) -> tuple[CaptureRow, bool]:
     """Count a repeat of the URL's latest capture, or write a new capture record and its row.
     Returns the row and whether a record file was written. Flushes, never commits."""
     url = redact_url(url)
@@ -51,20 +63,42 @@ def record_capture(session: Session, archive: Archive, *, source_id: str, url: s
     if latest is not None and (latest.sha256, latest.http_status) == (sha256, http_status):
         later = CaptureRow.last_seen_at < fetched_at
         session.execute(
-            update(CaptureRow).where(CaptureRow.id == latest.id)
-            .values(seen_count=CaptureRow.seen_count + 1,
-                    last_seen_at=case((later, literal(fetched_at, CaptureRow.last_seen_at.type)),
-                                      else_=CaptureRow.last_seen_at))
-            .execution_options(synchronize_session=False))
+            update(CaptureRow)
+            .where(CaptureRow.id == latest.id)
+            .values(
+                seen_count=CaptureRow.seen_count + 1,
+                last_seen_at=case(
+                    (later, literal(fetched_at, CaptureRow.last_seen_at.type)),
+                    else_=CaptureRow.last_seen_at,
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
         session.expire(latest, ["seen_count", "last_seen_at"])
         return latest, False
-    record = archive.write_capture(sha256, {
-        "url": url, "requested_url": requested_url, "fetched_at": fetched_at.isoformat(),
-        "http_status": http_status, "headers": headers, "source": source_id,
-    }, fetched_at)
-    row = CaptureRow(source_id=source_id, url=url, requested_url=requested_url, sha256=sha256,
-                     http_status=http_status, first_seen_at=fetched_at, last_seen_at=fetched_at,
-                     seen_count=1, record=record)
+    record = archive.write_capture(
+        sha256,
+        {
+            "url": url,
+            "requested_url": requested_url,
+            "fetched_at": fetched_at.isoformat(),
+            "http_status": http_status,
+            "headers": headers,
+            "source": source_id,
+        },
+        fetched_at,
+    )
+    row = CaptureRow(
+        source_id=source_id,
+        url=url,
+        requested_url=requested_url,
+        sha256=sha256,
+        http_status=http_status,
+        first_seen_at=fetched_at,
+        last_seen_at=fetched_at,
+        seen_count=1,
+        record=record,
+    )
     session.add(row)
     session.flush()
     return row, True

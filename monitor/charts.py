@@ -19,8 +19,15 @@ from sqlalchemy.orm import Session
 
 MONTHS = 24
 NO_BREAKDOWN = "cause not given by month"
-CAUSE_ORDER = ("criminal_history", "gang_affiliation", "prosecution", "health_safety",
-               "parentage_fraud", "other", "unknown")
+CAUSE_ORDER = (
+    "criminal_history",
+    "gang_affiliation",
+    "prosecution",
+    "health_safety",
+    "parentage_fraud",
+    "other",
+    "unknown",
+)
 
 
 def _month(value: date | str | None) -> str | None:
@@ -34,15 +41,22 @@ def _shift(month: str, months: int) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def monthly_separations(session: Session, *, agency: str | None = None,
-                        start: date | str | None = None, end: date | str | None = None
-                        ) -> tuple[list[str], dict[str, dict[str, dict[str, int]]]]:
+def monthly_separations(
+    session: Session,
+    *,
+    agency: str | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+) -> tuple[list[str], dict[str, dict[str, dict[str, int]]]]:
     """(months, agency -> month -> category -> separations) for the chart's window."""
-    rows = session.execute(text(
-        "SELECT agency, month, dimension, category, value FROM separations_monthly "
-        "WHERE measure = 'separations' AND dimension IN ('cause', 'total', 'month') "
-        "AND dimension2 IS NULL" + (" AND agency = :agency" if agency else "")),
-        {"agency": agency} if agency else {}).all()
+    rows = session.execute(
+        text(
+            "SELECT agency, month, dimension, category, value FROM separations_monthly "
+            "WHERE measure = 'separations' AND dimension IN ('cause', 'total', 'month') "
+            "AND dimension2 IS NULL" + (" AND agency = :agency" if agency else "")
+        ),
+        {"agency": agency} if agency else {},
+    ).all()
     end_month = _month(end) or max((r.month for r in rows), default=None)
     if end_month is None:
         return [], {}
@@ -78,8 +92,13 @@ def _order(categories: set[str]) -> list[str]:
     return known + rest + ([NO_BREAKDOWN] if NO_BREAKDOWN in categories else [])
 
 
-def separations_chart_png(session: Session, *, agency: str | None = None,
-                          start: date | str | None = None, end: date | str | None = None) -> bytes:
+def separations_chart_png(
+    session: Session,
+    *,
+    agency: str | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+) -> bytes:
     """Monthly separations by cause, one panel per agency, as PNG bytes (byte-identical for the
     same figures)."""
     import matplotlib
@@ -94,27 +113,42 @@ def separations_chart_png(session: Session, *, agency: str | None = None,
     axes = fig.subplots(len(agencies), 1, squeeze=False, sharex=True)[:, 0]
     categories = _order({c for per in data.values() for cats in per.values() for c in cats})
     palette = matplotlib.colormaps["tab10"]
-    colors = {c: ("#9e9e9e" if c == NO_BREAKDOWN else palette(i % 10))
-              for i, c in enumerate(categories)}
+    colors = {
+        c: ("#9e9e9e" if c == NO_BREAKDOWN else palette(i % 10)) for i, c in enumerate(categories)
+    }
     for ax, ag in zip(axes, agencies):
         per_month = data.get(ag, {})
         bottom = [0] * len(months)
         for category in categories:
             heights = [per_month.get(m, {}).get(category, 0) for m in months]
             if any(heights):
-                ax.bar(range(len(months)), heights, bottom=bottom, color=colors[category],
-                       label=category.replace("_", " "), width=0.8)
+                ax.bar(
+                    range(len(months)),
+                    heights,
+                    bottom=bottom,
+                    color=colors[category],
+                    label=category.replace("_", " "),
+                    width=0.8,
+                )
                 bottom = [b + h for b, h in zip(bottom, heights)]
         if not any(bottom):
-            ax.text(0.5, 0.5, "no monthly separation figures in this period",
-                    transform=ax.transAxes, ha="center", va="center", color="#666666")
+            ax.text(
+                0.5,
+                0.5,
+                "no monthly separation figures in this period",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="#666666",
+            )
         ax.set_ylabel(f"{ag}\nseparations")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.spines[["top", "right"]].set_visible(False)
     if months:
         step = max(1, len(months) // 12)
-        axes[-1].set_xticks(range(0, len(months), step), months[::step], rotation=45,
-                            ha="right", fontsize=8)
+        axes[-1].set_xticks(
+            range(0, len(months), step), months[::step], rotation=45, ha="right", fontsize=8
+        )
     labels = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
@@ -123,8 +157,9 @@ def separations_chart_png(session: Session, *, agency: str | None = None,
     rows = -(-len(shown) // 4)  # legend rows, four entries each
     height = fig.get_figheight()
     if shown:
-        fig.legend([labels[c] for c in shown], shown, loc="lower center", ncol=4, fontsize=8,
-                   frameon=False)
+        fig.legend(
+            [labels[c] for c in shown], shown, loc="lower center", ncol=4, fontsize=8, frameon=False
+        )
     span = f"{months[0]} to {months[-1]}" if months else "no figures"
     fig.suptitle(f"Separations per month by cause ({span})", fontsize=10)
     fig.tight_layout(rect=(0, (0.25 * rows + 0.1) / height, 1, 1 - 0.3 / height))

@@ -30,8 +30,10 @@ def check_all(rules_dir=None, verified: dict | None = None, congress=None) -> di
         errors.append(f"no rule files in {directory.name}/")
     drafts = [path for path in files if is_draft(path)]
     for path in drafts:
-        warnings.append(f"rule file {path.name} is a draft (written by `monitor adopt`): not "
-                        "evaluated until its TODOs are completed and `draft: true` is removed")
+        warnings.append(
+            f"rule file {path.name} is a draft (written by `monitor adopt`): not "
+            "evaluated until its TODOs are completed and `draft: true` is removed"
+        )
     for path in files:
         if path in drafts:
             continue
@@ -60,9 +62,11 @@ def check_all(rules_dir=None, verified: dict | None = None, congress=None) -> di
     for ob in obligations:
         for source_id in sorted(ob.watched_sources()):
             if source_id not in sources:
-                warnings.append(f"{ob.id}: source {source_id} is not implemented yet; the "
-                                "obligation evaluates to unknown until it is (record manual "
-                                f"evidence with `monitor evidence {ob.id} ...`)")
+                warnings.append(
+                    f"{ob.id}: source {source_id} is not implemented yet; the "
+                    "obligation evaluates to unknown until it is (record manual "
+                    f"evidence with `monitor evidence {ob.id} ...`)"
+                )
         warnings.extend(citation_warnings(ob, verified))
 
     unclaimed = []
@@ -77,10 +81,17 @@ def check_all(rules_dir=None, verified: dict | None = None, congress=None) -> di
             warnings.append(
                 f"Congress.gov House requirement {req['number']} ({req['legal_authority']}; "
                 f"{agency}; {frequency}) cites a law that {citing} cite(s), and no rule claims "
-                "it: name it in that rule's congress_requirements if it is the same mandate")
-    return {"ok": not errors, "errors": errors, "warnings": warnings,
-            "obligations": [ob.id for ob in obligations], "cases_passed": cases_passed,
-            "sources": sources, "unclaimed_congress_requirements": unclaimed}
+                "it: name it in that rule's congress_requirements if it is the same mandate"
+            )
+    return {
+        "ok": not errors,
+        "errors": errors,
+        "warnings": warnings,
+        "obligations": [ob.id for ob in obligations],
+        "cases_passed": cases_passed,
+        "sources": sources,
+        "unclaimed_congress_requirements": unclaimed,
+    }
 
 
 def citation_references(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -120,31 +131,48 @@ def citation_warnings(ob, verified: dict | None = None) -> list[str]:
             named[cid].append(where)
     for cid, places in named.items():
         citation = ob.citation(cid)
-        unverified = [what for what, ok, applies in (
-            ("enactment date", citation.enactment_verified, citation.enacted is not None),
-            ("text", citation.text_verified or (ob.id, cid) in verified, True))
-            if applies and not ok]
+        unverified = [
+            what
+            for what, ok, applies in (
+                ("enactment date", citation.enactment_verified, citation.enacted is not None),
+                ("text", citation.text_verified or (ob.id, cid) in verified, True),
+            )
+            if applies and not ok
+        ]
         if not unverified:
             continue
         deadlines = [p for p in places if p.startswith("cadence")]
         others = [p for p in places if p not in deadlines]
-        uses = " and ".join(f"{label} ({', '.join(group)})" for label, group in
-                            (("deadlines", deadlines), ("requirements", others)) if group)
-        out.append(f"{ob.id}: {uses} rest on citation {cid} whose {' and '.join(unverified)} "
-                   f"{'is' if len(unverified) == 1 else 'are'} not verified against the public law")
+        uses = " and ".join(
+            f"{label} ({', '.join(group)})"
+            for label, group in (("deadlines", deadlines), ("requirements", others))
+            if group
+        )
+        out.append(
+            f"{ob.id}: {uses} rest on citation {cid} whose {' and '.join(unverified)} "
+            f"{'is' if len(unverified) == 1 else 'are'} not verified against the public law"
+        )
     dues = [(f"cadence.segments[{i}]", seg.due) for i, seg in enumerate(ob.cadence.segments)]
     if ob.cadence.due is not None:
         dues.append(("cadence.due", ob.cadence.due))
     assumed: dict[str, list[str]] = {}
     for where, due in dues:
         if due.citation is None:
-            texts = [a.text.strip() for a in ob.assumptions
-                     if where.startswith(a.field) or a.field.startswith(where.split("[")[0])]
-            basis = (": " + texts[0].split(". ")[0].rstrip(".") + ".") if texts \
+            texts = [
+                a.text.strip()
+                for a in ob.assumptions
+                if where.startswith(a.field) or a.field.startswith(where.split("[")[0])
+            ]
+            basis = (
+                (": " + texts[0].split(". ")[0].rstrip(".") + ".")
+                if texts
                 else " that the rule does not state"
+            )
             assumed.setdefault(basis, []).append(f"{where} ({due.rule})")
     for basis, places in assumed.items():
-        out.append(f"{ob.id}: no citation fixes the due day of {', '.join(places)}, so "
-                   f"{'its' if len(places) == 1 else 'their'} deadlines rest on an "
-                   f"assumption{basis}")
+        out.append(
+            f"{ob.id}: no citation fixes the due day of {', '.join(places)}, so "
+            f"{'its' if len(places) == 1 else 'their'} deadlines rest on an "
+            f"assumption{basis}"
+        )
     return out

@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="monitor",
         description="Compliance monitor for the family-separation reports Congress requires "
-                    "from DHS and HHS: fetch, archive, parse, evaluate, alert.",
+        "from DHS and HHS: fetch, archive, parse, evaluate, alert.",
     )
     parser.add_argument("--version", action="version", version=f"monitor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

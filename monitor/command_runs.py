@@ -24,20 +24,40 @@ log = logging.getLogger(__name__)
 def begin(session: Session, command: str, now: datetime) -> tuple[CommandRun, list[CommandRun]]:
     """Record ``command`` as running; mark every row left ``running`` as interrupted. The
     caller holds the writer lock. Returns (this command's row, the rows just marked)."""
-    marked = list(session.scalars(select(CommandRun).where(CommandRun.state == "running")
-                                  .order_by(CommandRun.id)))
+    marked = list(
+        session.scalars(
+            select(CommandRun).where(CommandRun.state == "running").order_by(CommandRun.id)
+        )
+    )
     for row in marked:
-        stored = session.scalar(select(func.count()).select_from(FetchRun)
-                                .where(FetchRun.cycle == row.cycle)) if row.cycle else 0
+        stored = (
+            session.scalar(
+                select(func.count()).select_from(FetchRun).where(FetchRun.cycle == row.cycle)
+            )
+            if row.cycle
+            else 0
+        )
         row.state, row.finished_at = "interrupted", now
-        row.detail = (f"ended without finishing (killed or crashed); found by pid "
-                      f"{os.getpid()} ({command}); " + (
-                          f"{stored} fetch run(s) of its cycle had been stored, the poll under "
-                          "way was rolled back" if row.cycle else
-                          "it had not begun to fetch"))
-        log.warning("an earlier command was interrupted",
-                    extra={"command": row.command, "pid": row.pid, "started_at": row.started_at,
-                           "cycle": row.cycle, "fetch_runs_stored": stored})
+        row.detail = (
+            f"ended without finishing (killed or crashed); found by pid "
+            f"{os.getpid()} ({command}); "
+            + (
+                f"{stored} fetch run(s) of its cycle had been stored, the poll under "
+                "way was rolled back"
+                if row.cycle
+                else "it had not begun to fetch"
+            )
+        )
+        log.warning(
+            "an earlier command was interrupted",
+            extra={
+                "command": row.command,
+                "pid": row.pid,
+                "started_at": row.started_at,
+                "cycle": row.cycle,
+                "fetch_runs_stored": stored,
+            },
+        )
     row = CommandRun(command=command, pid=os.getpid(), started_at=now, state="running")
     session.add(row)
     session.flush()
@@ -52,8 +72,9 @@ def note_cycle(session: Session, run_id: int | None, cycle: str) -> None:
             row.cycle = cycle
 
 
-def end(session: Session, run_id: int, exit_status: int, now: datetime,
-        error: str | None = None) -> None:
+def end(
+    session: Session, run_id: int, exit_status: int, now: datetime, error: str | None = None
+) -> None:
     row = session.get(CommandRun, run_id)
     if row is None:
         return
@@ -62,5 +83,11 @@ def end(session: Session, run_id: int, exit_status: int, now: datetime,
 
 
 def recent_interrupted(session: Session, limit: int = 5) -> list[CommandRun]:
-    return list(session.scalars(select(CommandRun).where(CommandRun.state == "interrupted")
-                                .order_by(CommandRun.started_at.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(CommandRun)
+            .where(CommandRun.state == "interrupted")
+            .order_by(CommandRun.started_at.desc())
+            .limit(limit)
+        )
+    )

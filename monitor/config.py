@@ -22,18 +22,45 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
-from pydantic import BeforeValidator, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
-    BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 from monitor.config_checks import (  # noqa: F401 - redact_url is imported from here
-    Number, Secret, Text, Whole, check_database_url, describe, directory_problem, iso_date,
-    lower, one_line, redact_url,
+    Number,
+    Secret,
+    Text,
+    Whole,
+    check_database_url,
+    describe,
+    directory_problem,
+    iso_date,
+    lower,
+    one_line,
+    redact_url,
 )
 from monitor.config_delivery import (
-    WEEKDAYS, Address, Addresses, ClockTime, BaseUrl, Port, SlackChannel, SlackRoutes, TimeZone,
+    WEEKDAYS,
+    Address,
+    Addresses,
+    ClockTime,
+    BaseUrl,
+    Port,
+    SlackChannel,
+    SlackRoutes,
+    TimeZone,
 )
 from monitor.durations import duration, format_duration
 from monitor.errors import ConfigError
@@ -68,13 +95,15 @@ class _TomlFile(TomlConfigSettingsSource):
             with open(file_path, "rb") as fh:
                 return tomllib.load(fh)
         except UnicodeDecodeError:
-            raise ConfigError(f"{CONFIG_VAR} {file_path} is not a TOML file (it is not UTF-8 "
-                              "text)") from None
+            raise ConfigError(
+                f"{CONFIG_VAR} {file_path} is not a TOML file (it is not UTF-8 text)"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{CONFIG_VAR} {file_path} is not valid TOML: {exc}") from None
         except OSError as exc:
-            raise ConfigError(f"{CONFIG_VAR} {file_path} cannot be read: "
-                              f"{exc.strerror or exc}") from None
+            raise ConfigError(
+                f"{CONFIG_VAR} {file_path} cannot be read: {exc.strerror or exc}"
+            ) from None
 
 
 def config_path(environ: Mapping[str, str]) -> Path | None:
@@ -94,107 +123,205 @@ def config_path(environ: Mapping[str, str]) -> Path | None:
 
 # --- the settings -------------------------------------------------------------------------------
 
+
 class Settings(BaseSettings):
     """Every setting of the monitor. Field order is the order of `monitor config`."""
 
-    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid", frozen=True,
-                                      validate_default=False)
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, extra="forbid", frozen=True, validate_default=False
+    )
 
-    home: Path = Field(Path(".monitor"), description=(
-        "Data directory: SQLite database and evidence archive (created on first use)."))
-    database_url: Text = Field(None, description=(
-        "SQLAlchemy URL; default sqlite:///<home>/monitor.db. "
-        "PostgreSQL: postgresql+psycopg://user@host/db."))
-    archive_dir: Path | None = Field(None, description=(
-        "Where fetched bodies are kept; default <home>/archive."))
-    contact: Text = Field(None, description=(
-        "Contact address put in the User-Agent (government CDNs block anonymous clients)."))
-    http_connect_timeout: Number = Field(10.0, gt=0, description="Seconds to wait for a connection.")
-    http_read_timeout: Number = Field(30.0, gt=0, description=(
-        "Seconds to wait between bytes of a response."))
+    home: Path = Field(
+        Path(".monitor"),
+        description=(
+            "Data directory: SQLite database and evidence archive (created on first use)."
+        ),
+    )
+    database_url: Text = Field(
+        None,
+        description=(
+            "SQLAlchemy URL; default sqlite:///<home>/monitor.db. "
+            "PostgreSQL: postgresql+psycopg://user@host/db."
+        ),
+    )
+    archive_dir: Path | None = Field(
+        None, description=("Where fetched bodies are kept; default <home>/archive.")
+    )
+    contact: Text = Field(
+        None,
+        description=(
+            "Contact address put in the User-Agent (government CDNs block anonymous clients)."
+        ),
+    )
+    http_connect_timeout: Number = Field(
+        10.0, gt=0, description="Seconds to wait for a connection."
+    )
+    http_read_timeout: Number = Field(
+        30.0, gt=0, description=("Seconds to wait between bytes of a response.")
+    )
     http_retries: Whole = Field(3, ge=0, description="Retries on connection errors, 429 and 5xx.")
-    http_backoff: Number = Field(1.0, ge=0, description=(
-        "Backoff factor between retries, in seconds."))
-    http_max_bytes: Whole = Field(50 * 1024 * 1024, ge=1, description=(
-        "Largest body accepted, in bytes."))
-    host_min_interval: Number = Field(1.0, ge=0, description=(
-        "Least seconds between two requests to the same host."))
-    fetch_concurrency: Whole = Field(8, ge=1, le=64, description=(
-        "How many hosts a poll fetches from at once (1: one request at a time). Never two "
-        "requests to one host at once; one thread writes the database."))
-    broken_after: Whole = Field(3, ge=1, description=(
-        "Consecutive failed polls after which a source is marked broken."))
-    unreachable_after: Whole = Field(3, ge=1, description=(
-        "Consecutive failed fetches after which a listed document is unreachable (its source's "
-        "poll still succeeds when the listing was read)."))
-    recheck_days: Whole = Field(7, ge=1, description=(
-        "Days between re-fetches of a report already archived (revisions, removals)."))
-    max_links_per_listing: Whole = Field(1000, ge=1, description=(
-        "Most links taken from one listing page per poll; past it, the first ones are taken, "
-        "a too_many_links problem names the cap, and no report is taken as removed from that "
-        "page."))
-    stale_after: Annotated[timedelta | None, BeforeValidator(duration)] = Field(None, description=(
-        "How long after a deadline a source may go unread before the period is unknown "
-        "(stale): a duration such as 36h, 2d, 1d12h or P2D. Default: two poll intervals of "
-        "each source (48h for the daily sources)."))
-    anomaly_tolerance: Number = Field(0.10, ge=0, description=(
-        "Relative gap between DHS and HHS counts for one month that raises an anomaly."))
-    watch_from: Annotated[date | None, BeforeValidator(iso_date)] = Field(None, description=(
-        "ISO date; periods that end before it are not evaluated. Default: every period since "
-        "each obligation took effect."))
-    ack_survives_days: Whole = Field(30, ge=0, description=(
-        "An acknowledgement survives a finding's reopen that comes less than this many days "
-        "after it was resolved (0: never)."))
-    lock_timeout: Number = Field(60.0, ge=0, description=(
-        "Seconds a command that writes waits for another one writing to the same database "
-        "before it gives up (exit 1); 0: do not wait."))
-    log_level: Annotated[Literal["debug", "info", "warning", "error"],
-                         BeforeValidator(lower)] = Field("info", description="Log level.")
+    http_backoff: Number = Field(
+        1.0, ge=0, description=("Backoff factor between retries, in seconds.")
+    )
+    http_max_bytes: Whole = Field(
+        50 * 1024 * 1024, ge=1, description=("Largest body accepted, in bytes.")
+    )
+    host_min_interval: Number = Field(
+        1.0, ge=0, description=("Least seconds between two requests to the same host.")
+    )
+    fetch_concurrency: Whole = Field(
+        8,
+        ge=1,
+        le=64,
+        description=(
+            "How many hosts a poll fetches from at once (1: one request at a time). Never two "
+            "requests to one host at once; one thread writes the database."
+        ),
+    )
+    broken_after: Whole = Field(
+        3, ge=1, description=("Consecutive failed polls after which a source is marked broken.")
+    )
+    unreachable_after: Whole = Field(
+        3,
+        ge=1,
+        description=(
+            "Consecutive failed fetches after which a listed document is unreachable (its source's "
+            "poll still succeeds when the listing was read)."
+        ),
+    )
+    recheck_days: Whole = Field(
+        7,
+        ge=1,
+        description=("Days between re-fetches of a report already archived (revisions, removals)."),
+    )
+    max_links_per_listing: Whole = Field(
+        1000,
+        ge=1,
+        description=(
+            "Most links taken from one listing page per poll; past it, the first ones are taken, "
+            "a too_many_links problem names the cap, and no report is taken as removed from that "
+            "page."
+        ),
+    )
+    stale_after: Annotated[timedelta | None, BeforeValidator(duration)] = Field(
+        None,
+        description=(
+            "How long after a deadline a source may go unread before the period is unknown "
+            "(stale): a duration such as 36h, 2d, 1d12h or P2D. Default: two poll intervals of "
+            "each source (48h for the daily sources)."
+        ),
+    )
+    anomaly_tolerance: Number = Field(
+        0.10,
+        ge=0,
+        description=(
+            "Relative gap between DHS and HHS counts for one month that raises an anomaly."
+        ),
+    )
+    watch_from: Annotated[date | None, BeforeValidator(iso_date)] = Field(
+        None,
+        description=(
+            "ISO date; periods that end before it are not evaluated. Default: every period since "
+            "each obligation took effect."
+        ),
+    )
+    ack_survives_days: Whole = Field(
+        30,
+        ge=0,
+        description=(
+            "An acknowledgement survives a finding's reopen that comes less than this many days "
+            "after it was resolved (0: never)."
+        ),
+    )
+    lock_timeout: Number = Field(
+        60.0,
+        ge=0,
+        description=(
+            "Seconds a command that writes waits for another one writing to the same database "
+            "before it gives up (exit 1); 0: do not wait."
+        ),
+    )
+    log_level: Annotated[Literal["debug", "info", "warning", "error"], BeforeValidator(lower)] = (
+        Field("info", description="Log level.")
+    )
     log_format: Annotated[Literal["auto", "json", "text"], BeforeValidator(lower)] = Field(
-        "auto", description="auto: JSON lines when stderr is not a terminal, text otherwise.")
-    slack_token: Secret = Field(None, description=(
-        "Slack bot token (secret). Scopes: chat:write, channels:history (groups:history for "
-        "private channels)."))
-    slack_channel: SlackChannel = Field(None, description=(
-        "Default Slack channel ID for alerts (e.g. C0123ABCD); unset: no Slack alerts."))
-    slack_routes: SlackRoutes = Field({}, description=(
-        "Channel per severity or obligation id (TOML table; environment: "
-        "high=C0123,obligation_id=C0456); obligation beats severity beats slack_channel."))
-    slack_base_url: BaseUrl = Field("https://slack.com/api/", description=(
-        "Slack Web API base URL (a proxy, or a local stand-in in tests)."))
+        "auto", description="auto: JSON lines when stderr is not a terminal, text otherwise."
+    )
+    slack_token: Secret = Field(
+        None,
+        description=(
+            "Slack bot token (secret). Scopes: chat:write, channels:history (groups:history for "
+            "private channels)."
+        ),
+    )
+    slack_channel: SlackChannel = Field(
+        None,
+        description=(
+            "Default Slack channel ID for alerts (e.g. C0123ABCD); unset: no Slack alerts."
+        ),
+    )
+    slack_routes: SlackRoutes = Field(
+        {},
+        description=(
+            "Channel per severity or obligation id (TOML table; environment: "
+            "high=C0123,obligation_id=C0456); obligation beats severity beats slack_channel."
+        ),
+    )
+    slack_base_url: BaseUrl = Field(
+        "https://slack.com/api/",
+        description=("Slack Web API base URL (a proxy, or a local stand-in in tests)."),
+    )
     smtp_host: Text = Field(None, description="SMTP server for the weekly digest; unset: no email.")
-    smtp_port: Port = Field(None, description=(
-        "SMTP port; default 587 for starttls, 465 for ssl, 25 for none."))
+    smtp_port: Port = Field(
+        None, description=("SMTP port; default 587 for starttls, 465 for ssl, 25 for none.")
+    )
     smtp_tls: Annotated[Literal["starttls", "ssl", "none"], BeforeValidator(lower)] = Field(
-        "starttls", description="starttls (upgrade a plain connection), ssl (TLS from the start) "
-                                "or none.")
+        "starttls",
+        description="starttls (upgrade a plain connection), ssl (TLS from the start) or none.",
+    )
     smtp_user: Text = Field(None, description="SMTP login name; unset: no login.")
     smtp_password: Secret = Field(None, description="SMTP password (secret).")
     digest_from: Address = Field(None, description="Sender address of the weekly digest.")
-    digest_to: Addresses = Field((), description=(
-        "Recipients of the weekly digest, comma-separated."))
+    digest_to: Addresses = Field(
+        (), description=("Recipients of the weekly digest, comma-separated.")
+    )
     digest_day: Annotated[Literal[WEEKDAYS], BeforeValidator(lower)] = Field(
-        "monday", description="Day `monitor serve` sends the digest of the week before.")
-    digest_time: ClockTime = Field(time(9, 0), description=(
-        "Time of day (HH:MM) the digest is sent."))
-    digest_timezone: TimeZone = Field("America/New_York", description=(
-        "Time zone of digest_day/digest_time and of the ISO weeks the digest covers."))
-    govinfo_api_key: Secret = Field(None, description=(
-        "GovInfo API key (secret), sent in X-Api-Key by source govinfo_appropriations; unset: "
-        "that source is not polled (not configured)."))
-    congress_api_key: Secret = Field(None, description=(
-        "Congress.gov API key (secret; sent in the X-Api-Key header by the "
-        "congress_requirements and congress_communications sources)."))
+        "monday", description="Day `monitor serve` sends the digest of the week before."
+    )
+    digest_time: ClockTime = Field(
+        time(9, 0), description=("Time of day (HH:MM) the digest is sent.")
+    )
+    digest_timezone: TimeZone = Field(
+        "America/New_York",
+        description=("Time zone of digest_day/digest_time and of the ISO weeks the digest covers."),
+    )
+    govinfo_api_key: Secret = Field(
+        None,
+        description=(
+            "GovInfo API key (secret), sent in X-Api-Key by source govinfo_appropriations; unset: "
+            "that source is not polled (not configured)."
+        ),
+    )
+    congress_api_key: Secret = Field(
+        None,
+        description=(
+            "Congress.gov API key (secret; sent in the X-Api-Key header by the "
+            "congress_requirements and congress_communications sources)."
+        ),
+    )
 
     _config_file: Path | None = PrivateAttr(None)
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
-                                   dotenv_settings, file_secret_settings
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Highest first: explicit arguments, then the environment, then the TOML file.
-        return (init_settings, _Environment(settings_cls),
-                _TomlFile(settings_cls, toml_file=config_path(_environ())))
+        return (
+            init_settings,
+            _Environment(settings_cls),
+            _TomlFile(settings_cls, toml_file=config_path(_environ())),
+        )
 
     @field_validator("home", "archive_dir", mode="before")
     @classmethod
@@ -230,8 +357,11 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Revealed secret values, for the log redaction filter."""
-        return [value.get_secret_value() for name in type(self).model_fields
-                if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()]
+        return [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
+        ]
 
     def redacted(self) -> dict[str, Any]:
         """Settings as plain data with secrets replaced by '***' (or None when unset)."""
@@ -259,6 +389,7 @@ class Settings(BaseSettings):
 
 # --- the registry: one entry per field, read by the README test and the bad-value test ----------
 
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -273,11 +404,13 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = tuple(
     Setting(name, field.default, field.description or "", "SecretStr" in str(field.annotation))
-    for name, field in Settings.model_fields.items())
+    for name, field in Settings.model_fields.items()
+)
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
 # --- messages ------------------------------------------------------------------------
+
 
 def _origin(name: str, environ: Mapping[str, str], path: Path | None) -> str:
     setting = _BY_NAME.get(name)
@@ -294,8 +427,9 @@ def _lines(exc: ValidationError, environ: Mapping[str, str], path: Path | None) 
             continue
         seen.add(name)
         if error["type"] == "extra_forbidden":
-            lines.append(f"{path} ({CONFIG_VAR}): unknown setting {name!r}; known: "
-                         f"{', '.join(_BY_NAME)}")
+            lines.append(
+                f"{path} ({CONFIG_VAR}): unknown setting {name!r}; known: {', '.join(_BY_NAME)}"
+            )
             continue
         shown, origin = error.get("input"), _origin(name, environ, path)
         setting = _BY_NAME.get(name)
@@ -308,8 +442,9 @@ def _lines(exc: ValidationError, environ: Mapping[str, str], path: Path | None) 
     return lines
 
 
-def _directory_lines(settings: Settings, environ: Mapping[str, str], path: Path | None,
-                     given: set[str]) -> list[str]:
+def _directory_lines(
+    settings: Settings, environ: Mapping[str, str], path: Path | None, given: set[str]
+) -> list[str]:
     lines = []
     home_used = "archive_dir" not in given or "database_url" not in given
     if home_used or "home" in given:

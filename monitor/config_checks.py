@@ -14,8 +14,9 @@ from pydantic import BeforeValidator, SecretStr
 
 from monitor.errors import ConfigError
 
-SUPPORTED_DATABASES = ("SQLite (sqlite:///PATH) and PostgreSQL via psycopg "
-                       "(postgresql+psycopg://USER@HOST/DB)")
+SUPPORTED_DATABASES = (
+    "SQLite (sqlite:///PATH) and PostgreSQL via psycopg (postgresql+psycopg://USER@HOST/DB)"
+)
 
 
 def _not_bool(what: str):
@@ -96,10 +97,14 @@ def check_database_url(url: str) -> None:
         installed = False
     supported = parsed.drivername in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
     if not supported or not installed:
-        why = " and ".join(w for w, bad in (("not installed", not installed),
-                                            ("not supported", not supported)) if bad)
-        raise ValueError(f"names database driver {name!r}, which is {why}; supported: "
-                         f"{SUPPORTED_DATABASES}")
+        why = " and ".join(
+            w
+            for w, bad in (("not installed", not installed), ("not supported", not supported))
+            if bad
+        )
+        raise ValueError(
+            f"names database driver {name!r}, which is {why}; supported: {SUPPORTED_DATABASES}"
+        )
 
 
 def describe(error: dict[str, Any]) -> str:

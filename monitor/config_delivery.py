@@ -21,8 +21,10 @@ _ROUTE_KEY = re.compile(r"^[a-z0-9_]+$")
 def slack_channel(value: Any) -> Any:
     value = one_line(value)
     if value is not None and not _CHANNEL.match(str(value)):
-        raise ValueError("must be a Slack channel ID such as C0123ABCD (not a #name: the monitor "
-                         "reads the channel's history by ID)")
+        raise ValueError(
+            "must be a Slack channel ID such as C0123ABCD (not a #name: the monitor "
+            "reads the channel's history by ID)"
+        )
     return value
 
 
@@ -40,11 +42,13 @@ def slack_routes(value: Any) -> Any:
     for key, channel in value.items():
         key = str(key).strip().lower()
         if not _ROUTE_KEY.match(key):
-            raise ValueError(f"must map severities or obligation ids to channels ({key!r} is "
-                             "neither)")
+            raise ValueError(
+                f"must map severities or obligation ids to channels ({key!r} is neither)"
+            )
         if not _CHANNEL.match(str(channel).strip()):
-            raise ValueError(f"must map to Slack channel IDs such as C0123ABCD ({str(channel)!r} "
-                             "is not one)")
+            raise ValueError(
+                f"must map to Slack channel IDs such as C0123ABCD ({str(channel)!r} is not one)"
+            )
         routes[key] = str(channel).strip()
     return routes
 
@@ -90,8 +94,9 @@ def address_list(value: Any) -> Any:
         try:
             address(part)
         except ValueError:
-            raise ValueError(f"must be email addresses separated by commas ({part!r} is not "
-                             "one)") from None
+            raise ValueError(
+                f"must be email addresses separated by commas ({part!r} is not one)"
+            ) from None
     if not parts:
         raise ValueError("must name at least one email address")
     return tuple(parts)

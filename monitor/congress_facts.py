@@ -19,12 +19,16 @@ from monitor.models import FetchRun, SourceHealthEvent
 from monitor.models.congress import CongressCommunicationRow, CongressRequirementRow
 from scrapers.vocabulary import SUCCESS_OUTCOMES
 from rules.congress import (
-    COMMUNICATIONS_SOURCE, CommunicationFact, CongressRecord, RequirementFact,
+    COMMUNICATIONS_SOURCE,
+    CommunicationFact,
+    CongressRecord,
+    RequirementFact,
 )
 
 
-def congress_record(session: Session, as_of: datetime,
-                    stale_after: timedelta | None = None) -> CongressRecord:
+def congress_record(
+    session: Session, as_of: datetime, stale_after: timedelta | None = None
+) -> CongressRecord:
     from scrapers.registry import source_ids
 
     state, first, last = _source_state(session, COMMUNICATIONS_SOURCE, as_of)
@@ -36,30 +40,39 @@ def congress_record(session: Session, as_of: datetime,
         read_state = f"{COMMUNICATIONS_SOURCE} is broken"
     else:
         read_state = None
-    return CongressRecord(communications=_communications(session, as_of),
-                          requirements=_requirements(session, as_of), read_state=read_state,
-                          first_read=first, last_read=last)
+    return CongressRecord(
+        communications=_communications(session, as_of),
+        requirements=_requirements(session, as_of),
+        read_state=read_state,
+        first_read=first,
+        last_read=last,
+    )
 
 
 def _source_state(session: Session, source_id: str, as_of: datetime):
     """(health state, first and last successful fetch) of a source as of ``as_of``."""
-    event = session.scalar(select(SourceHealthEvent.to_state)
-                           .where(SourceHealthEvent.source_id == source_id,
-                                  SourceHealthEvent.at <= as_of)
-                           .order_by(SourceHealthEvent.at.desc(), SourceHealthEvent.id.desc())
-                           .limit(1))
+    event = session.scalar(
+        select(SourceHealthEvent.to_state)
+        .where(SourceHealthEvent.source_id == source_id, SourceHealthEvent.at <= as_of)
+        .order_by(SourceHealthEvent.at.desc(), SourceHealthEvent.id.desc())
+        .limit(1)
+    )
     first, last = session.execute(
-        select(func.min(FetchRun.started_at), func.max(FetchRun.started_at))
-        .where(FetchRun.source_id == source_id, FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-               FetchRun.started_at <= as_of)).one()
+        select(func.min(FetchRun.started_at), func.max(FetchRun.started_at)).where(
+            FetchRun.source_id == source_id,
+            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+            FetchRun.started_at <= as_of,
+        )
+    ).one()
     return event, first, last
 
 
 def _communications(session: Session, as_of: datetime) -> tuple[CommunicationFact, ...]:
-    rows = session.scalars(select(CongressCommunicationRow)
-                           .where(CongressCommunicationRow.observed_at <= as_of)
-                           .order_by(CongressCommunicationRow.observed_at,
-                                     CongressCommunicationRow.id))
+    rows = session.scalars(
+        select(CongressCommunicationRow)
+        .where(CongressCommunicationRow.observed_at <= as_of)
+        .order_by(CongressCommunicationRow.observed_at, CongressCommunicationRow.id)
+    )
     first_seen: dict[str, datetime] = {}
     numbers: dict[str, set[int]] = {}
     detail: dict[str, CongressCommunicationRow] = {}
@@ -70,25 +83,46 @@ def _communications(session: Session, as_of: datetime) -> tuple[CommunicationFac
             detail[row.key] = row  # the newest reading of its own page
     out = []
     for key, row in detail.items():
-        out.append(CommunicationFact(
-            key=key, chamber=row.chamber, seen_at=first_seen[key], received_on=row.received_on,
-            agency=row.agency, abstract=row.abstract, url=row.url,
-            requirement_numbers=tuple(sorted(numbers[key])), laws=tuple(row.laws or ()),
-            period_start=row.period_start, period_end=row.period_end,
-            period_text=row.period_text))
+        out.append(
+            CommunicationFact(
+                key=key,
+                chamber=row.chamber,
+                seen_at=first_seen[key],
+                received_on=row.received_on,
+                agency=row.agency,
+                abstract=row.abstract,
+                url=row.url,
+                requirement_numbers=tuple(sorted(numbers[key])),
+                laws=tuple(row.laws or ()),
+                period_start=row.period_start,
+                period_end=row.period_end,
+                period_text=row.period_text,
+            )
+        )
     return tuple(sorted(out, key=lambda c: c.key))
 
 
 def _requirements(session: Session, as_of: datetime) -> tuple[RequirementFact, ...]:
     newest: dict[int, CongressRequirementRow] = {}
     first_seen: dict[int, datetime] = {}
-    for row in session.scalars(select(CongressRequirementRow)
-                               .where(CongressRequirementRow.observed_at <= as_of)
-                               .order_by(CongressRequirementRow.observed_at,
-                                         CongressRequirementRow.id)):
+    for row in session.scalars(
+        select(CongressRequirementRow)
+        .where(CongressRequirementRow.observed_at <= as_of)
+        .order_by(CongressRequirementRow.observed_at, CongressRequirementRow.id)
+    ):
         first_seen.setdefault(row.number, row.observed_at)
         newest[row.number] = row
-    return tuple(RequirementFact(
-        number=n, seen_at=first_seen[n], legal_authority=r.legal_authority, laws=tuple(r.laws or ()),
-        agency=r.submitting_agency or r.parent_agency, frequency=r.frequency, nature=r.nature,
-        active=r.active, url=r.url) for n, r in sorted(newest.items()))
+    return tuple(
+        RequirementFact(
+            number=n,
+            seen_at=first_seen[n],
+            legal_authority=r.legal_authority,
+            laws=tuple(r.laws or ()),
+            agency=r.submitting_agency or r.parent_agency,
+            frequency=r.frequency,
+            nature=r.nature,
+            active=r.active,
+            url=r.url,
+        )
+        for n, r in sorted(newest.items())
+    )

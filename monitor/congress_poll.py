@@ -61,9 +61,13 @@ def poll_congress(session: Session, poll, *, now: datetime) -> ApiPoll:
 def _listing(api: ApiPoll, url: str, items_key: str, key):
     items, _links = api.listing(url, items_key, key)
     if items is not None and items.missing:
-        log.warning("%s: %d of %d items the API counted never arrived (the list changed while "
-                    "it was paged); they are read on the next poll", url, items.missing,
-                    items.expected)
+        log.warning(
+            "%s: %d of %d items the API counted never arrived (the list changed while "
+            "it was paged); they are read on the next poll",
+            url,
+            items.missing,
+            items.expected,
+        )
     return items
 
 
@@ -98,8 +102,7 @@ def _communication_key(item: dict):
 
 
 def _communications(session: Session, api: ApiPoll, url: str) -> None:
-    items_key = "senateCommunications" if "/senate-communication/" in url \
-        else "houseCommunications"
+    items_key = "senateCommunications" if "/senate-communication/" in url else "houseCommunications"
     items = _listing(api, url, items_key, _communication_key)
     for item in items.items if items is not None else ():
         if api.stopped:

@@ -18,42 +18,77 @@ from scrapers.congress import CongressCommunication, CongressRequirement
 from scrapers.redact import redact_url
 
 
-def store_congress(session: Session, source_id: str, snapshot: Snapshot, parse: Parse,
-                   records: Sequence, now: datetime) -> tuple[int, int]:
+def store_congress(
+    session: Session,
+    source_id: str,
+    snapshot: Snapshot,
+    parse: Parse,
+    records: Sequence,
+    now: datetime,
+) -> tuple[int, int]:
     """Write the requirements and communications one parse yielded; (requirements,
     communications) written."""
     seen: set[tuple[str, object]] = set()
     n_req = n_comm = 0
-    common = dict(source_id=source_id, snapshot_id=snapshot.id, parse_id=parse.id,
-                  parser_version=parse.parser_version, observed_at=now)
+    common = dict(
+        source_id=source_id,
+        snapshot_id=snapshot.id,
+        parse_id=parse.id,
+        parser_version=parse.parser_version,
+        observed_at=now,
+    )
     for record in records:
         url = redact_url(record.url) if record.url else None
         if isinstance(record, CongressRequirement):
             if ("r", record.number) in seen:
                 continue
             seen.add(("r", record.number))
-            session.add(CongressRequirementRow(
-                **common, url=url, number=record.number, update_date=record.update_date,
-                parent_agency=record.parent_agency, submitting_agency=record.submitting_agency,
-                submitting_official=record.submitting_official, frequency=record.frequency,
-                nature=record.nature, legal_authority=record.legal_authority,
-                active=record.active, matching_count=record.matching_count,
-                laws=list(record.laws)))
+            session.add(
+                CongressRequirementRow(
+                    **common,
+                    url=url,
+                    number=record.number,
+                    update_date=record.update_date,
+                    parent_agency=record.parent_agency,
+                    submitting_agency=record.submitting_agency,
+                    submitting_official=record.submitting_official,
+                    frequency=record.frequency,
+                    nature=record.nature,
+                    legal_authority=record.legal_authority,
+                    active=record.active,
+                    matching_count=record.matching_count,
+                    laws=list(record.laws),
+                )
+            )
             n_req += 1
         elif isinstance(record, CongressCommunication):
             if ("c", record.key) in seen:
                 continue
             seen.add(("c", record.key))
-            session.add(CongressCommunicationRow(
-                **common, url=url, key=record.key, chamber=record.chamber,
-                congress=record.congress, type_code=record.type_code, number=record.number,
-                detail=record.detail, received_on=record.received_on,
-                congressional_record_date=record.congressional_record_date,
-                agency=record.agency, abstract=record.abstract,
-                legal_authority=record.legal_authority, report_nature=record.report_nature,
-                requirement_numbers=list(record.requirement_numbers), laws=list(record.laws),
-                committees=list(record.committees), period_start=record.period_start,
-                period_end=record.period_end, period_text=record.period_text))
+            session.add(
+                CongressCommunicationRow(
+                    **common,
+                    url=url,
+                    key=record.key,
+                    chamber=record.chamber,
+                    congress=record.congress,
+                    type_code=record.type_code,
+                    number=record.number,
+                    detail=record.detail,
+                    received_on=record.received_on,
+                    congressional_record_date=record.congressional_record_date,
+                    agency=record.agency,
+                    abstract=record.abstract,
+                    legal_authority=record.legal_authority,
+                    report_nature=record.report_nature,
+                    requirement_numbers=list(record.requirement_numbers),
+                    laws=list(record.laws),
+                    committees=list(record.committees),
+                    period_start=record.period_start,
+                    period_end=record.period_end,
+                    period_text=record.period_text,
+                )
+            )
             n_comm += 1
     session.flush()
     return n_req, n_comm

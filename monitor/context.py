@@ -62,8 +62,7 @@ class Context:
         """The configured database, migrated to head on first use (under the writer lock)."""
         from monitor.db import ensure_migrated
 
-        ensure_migrated(self.database, lock_timeout=self.settings.lock_timeout,
-                        on_wait=say_waiting)
+        ensure_migrated(self.database, lock_timeout=self.settings.lock_timeout, on_wait=say_waiting)
         return self.database
 
     @contextmanager
@@ -73,8 +72,9 @@ class Context:
         (:class:`monitor.locks.LockTimeout`). Re-entrant within a thread."""
         from monitor.locks import writer_lock
 
-        with writer_lock(self.database, timeout=self.settings.lock_timeout, purpose=purpose,
-                         on_wait=say_waiting) as lock:
+        with writer_lock(
+            self.database, timeout=self.settings.lock_timeout, purpose=purpose, on_wait=say_waiting
+        ) as lock:
             yield lock
 
     @cached_property
@@ -113,8 +113,9 @@ class Context:
             with self.session() as session:
                 command_runs.end(session, run_id, exit_status, self.now(), error)
         except Exception:  # noqa: BLE001 - never hides the command's own outcome
-            logging.getLogger(__name__).warning("could not record the end of the command",
-                                                exc_info=True)
+            logging.getLogger(__name__).warning(
+                "could not record the end of the command", exc_info=True
+            )
 
     @contextmanager
     def session(self) -> Iterator:

@@ -26,9 +26,11 @@ from monitor.errors import MonitorError
 from monitor.views import COLUMNS
 
 TITLE = "Family-separation reports: DHS and HHS figures, revisions and timeliness"
-ABOUT = ("Every view and column is described in docs/data-dictionary.md, which this metadata is "
-         "built from. Arbitrary SQL is off here: use the canned queries and the table filters, "
-         "or `monitor query` and `monitor export`.")
+ABOUT = (
+    "Every view and column is described in docs/data-dictionary.md, which this metadata is "
+    "built from. Arbitrary SQL is off here: use the canned queries and the table filters, "
+    "or `monitor query` and `monitor export`."
+)
 SOURCE = "Reports to Congress by DHS and HHS, as archived and read by the monitor"
 
 # The unit of each number column: words for the column description, and the pint unit Datasette
@@ -76,8 +78,9 @@ def parse_dictionary(text: str) -> tuple[str, dict[str, ViewDoc]]:
         before_table = body.split("\n|", 1)[0]
         paragraphs = [p for p in before_table.split("\n\n") if p.strip()]
         doc = ViewDoc(name, " ".join(_plain(p) for p in paragraphs))
-        for column, kind, meaning in re.findall(r"^\| `(\w+)` \| (\w+) \| (.*?) \|\s*$", body,
-                                                flags=re.M):
+        for column, kind, meaning in re.findall(
+            r"^\| `(\w+)` \| (\w+) \| (.*?) \|\s*$", body, flags=re.M
+        ):
             doc.columns[column] = (kind, _plain(meaning))
         for sql in re.findall(r"```sql\n(.*?)```", body, flags=re.S):
             first, _, rest = sql.partition("\n")
@@ -95,8 +98,9 @@ def slug(title: str) -> str:
 
 def metadata(database: str, hidden_tables: list[str] = (), dictionary: str | None = None) -> dict:
     """Datasette metadata for the database named ``database`` (the file's stem)."""
-    intro, views = parse_dictionary(dictionary if dictionary is not None
-                                    else data_dictionary_text())
+    intro, views = parse_dictionary(
+        dictionary if dictionary is not None else data_dictionary_text()
+    )
     intro = intro.split(". ", 1)[0].rstrip(".") + ". " + ABOUT
     missing = sorted(set(COLUMNS) - set(views))
     if missing:
@@ -112,13 +116,19 @@ def metadata(database: str, hidden_tables: list[str] = (), dictionary: str | Non
             columns[column] = f"{meaning} ({kind}" + (f"; unit: {words})" if words else ")")
             if pint_unit:
                 units[column] = pint_unit
-        tables[name] = {"title": name.replace("_", " ").capitalize(),
-                        "description": doc.description, "columns": columns}
+        tables[name] = {
+            "title": name.replace("_", " ").capitalize(),
+            "description": doc.description,
+            "columns": columns,
+        }
         if units:
             tables[name]["units"] = units
         for title, sql in doc.queries:
-            queries[slug(title)] = {"title": title, "sql": sql,
-                                    "description": f"From the data dictionary, view {name}."}
+            queries[slug(title)] = {
+                "title": title,
+                "sql": sql,
+                "description": f"From the data dictionary, view {name}.",
+            }
     for table in hidden_tables:
         if table not in tables:
             tables[table] = {"hidden": True}
@@ -127,8 +137,15 @@ def metadata(database: str, hidden_tables: list[str] = (), dictionary: str | Non
         "description": intro,
         "source": SOURCE,
         "allow_sql": False,
-        "databases": {database: {"title": TITLE, "description": intro, "allow_sql": False,
-                                 "tables": tables, "queries": queries}},
+        "databases": {
+            database: {
+                "title": TITLE,
+                "description": intro,
+                "allow_sql": False,
+                "tables": tables,
+                "queries": queries,
+            }
+        },
     }
 
 
@@ -146,7 +163,8 @@ def sqlite_path(url: str) -> Path:
         raise MonitorError(
             f"monitor datasette serves SQLite databases only (Datasette reads SQLite files); "
             f"{redact_url(url)} is {parsed.get_backend_name()}: use `monitor query` and "
-            "`monitor export`, or give the analysts the read-only role (README, For analysts)")
+            "`monitor export`, or give the analysts the read-only role (README, For analysts)"
+        )
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
         raise MonitorError("monitor datasette needs a SQLite database file, not an in-memory one")
@@ -156,8 +174,12 @@ def sqlite_path(url: str) -> Path:
 def table_names(path: Path) -> list[str]:
     conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
     try:
-        return [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
     finally:
         conn.close()
 
@@ -178,8 +200,10 @@ def _datasette_class():
     try:
         from datasette.app import Datasette
     except ImportError:
-        raise MonitorError("monitor datasette needs Datasette, which is not installed: "
-                           "pip install 'separation-reporting-monitor[datasette]'") from None
+        raise MonitorError(
+            "monitor datasette needs Datasette, which is not installed: "
+            "pip install 'separation-reporting-monitor[datasette]'"
+        ) from None
     return Datasette
 
 
@@ -207,7 +231,6 @@ def serve(ds, host: str, port: int) -> None:
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
         asyncio.run(ds.invoke_startup())
-        uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on",
-                    workers=1)
+        uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -44,14 +44,16 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         directory = sqlite_directory(url)
         if directory is not None and not directory.is_dir():
-            raise DatabaseError(f"the directory {directory} of the SQLite database "
-                                f"{redact_url(url)} does not exist: create it, or run "
-                                "`monitor db upgrade`, which creates it")
+            raise DatabaseError(
+                f"the directory {directory} of the SQLite database "
+                f"{redact_url(url)} does not exist: create it, or run "
+                "`monitor db upgrade`, which creates it"
+            )
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -60,8 +62,9 @@ def alembic_config(engine: Engine):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False)
-                        .replace("%", "%%"))
+    cfg.set_main_option(
+        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    )
     cfg.attributes["engine"] = engine
     return cfg
 
@@ -103,8 +106,14 @@ def _run_alembic(engine: Engine, action: str, revision: str) -> None:
             engine.dispose()  # pooled connections may have seen the schema before
 
 
-def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.0,
-            on_wait=None, repair: bool = False) -> list[str]:
+def upgrade(
+    engine: Engine,
+    revision: str = "head",
+    *,
+    lock_timeout: float = 60.0,
+    on_wait=None,
+    repair: bool = False,
+) -> list[str]:
     """Migrate to ``revision`` under the database's writer lock (no other monitor command
     writes meanwhile, and two first uses do not migrate twice), each migration in a
     transaction. A new SQLite file is built aside and renamed into place; an empty, truncated
@@ -113,8 +122,13 @@ def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.
     Returns what a repair dropped."""
     from monitor.locks import writer_lock
     from monitor.migrating import (
-        check_sqlite_file, create_sqlite, interrupted_first_build, refuse_unversioned,
-        repair as do_repair, sqlite_file, unversioned_tables,
+        check_sqlite_file,
+        create_sqlite,
+        interrupted_first_build,
+        refuse_unversioned,
+        repair as do_repair,
+        sqlite_file,
+        unversioned_tables,
     )
 
     path = sqlite_file(engine)
@@ -122,8 +136,9 @@ def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.
         check_sqlite_file(path)
     dropped: list[str] = []
     try:
-        with writer_lock(engine, timeout=lock_timeout, purpose="monitor db upgrade",
-                         on_wait=on_wait):
+        with writer_lock(
+            engine, timeout=lock_timeout, purpose="monitor db upgrade", on_wait=on_wait
+        ):
             if path is not None and (not path.exists() or interrupted_first_build(path)):
                 create_sqlite(engine, path, lambda temp: _run_alembic(temp, "upgrade", revision))
                 return dropped
@@ -136,32 +151,35 @@ def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = 60.
                 if tables:
                     dropped = do_repair(engine)
             elif repair:
-                raise DatabaseError(f"{redact_url(str(engine.url))} has a schema version "
-                                    "(nothing to repair): `monitor db upgrade` migrates it")
+                raise DatabaseError(
+                    f"{redact_url(str(engine.url))} has a schema version "
+                    "(nothing to repair): `monitor db upgrade` migrates it"
+                )
             _run_alembic(engine, "upgrade", revision)
     except OperationalError as exc:
         raise DatabaseError(_unreachable(engine, exc)) from None
     return dropped
 
 
-def downgrade(engine: Engine, revision: str = "base", *, lock_timeout: float = 60.0,
-              on_wait=None) -> None:
+def downgrade(
+    engine: Engine, revision: str = "base", *, lock_timeout: float = 60.0, on_wait=None
+) -> None:
     from monitor.locks import writer_lock
     from monitor.migrating import check_sqlite_file, sqlite_file
 
     path = sqlite_file(engine)
     if path is not None:
         if not path.exists():
-            raise DatabaseError(f"the SQLite database {path} does not exist: nothing to "
-                                "downgrade")
+            raise DatabaseError(f"the SQLite database {path} does not exist: nothing to downgrade")
         check_sqlite_file(path)
-    with writer_lock(engine, timeout=lock_timeout, purpose="monitor db downgrade",
-                     on_wait=on_wait):
+    with writer_lock(engine, timeout=lock_timeout, purpose="monitor db downgrade", on_wait=on_wait):
         _run_alembic(engine, "downgrade", revision)
 
 
 def _unreachable(engine: Engine, exc: Exception) -> str:
-    first = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    first = (
+        str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    )
     return f"database {redact_url(str(engine.url))} is unreachable: {first}"
 
 
@@ -180,7 +198,10 @@ def ensure_migrated(engine: Engine, *, lock_timeout: float = 60.0, on_wait=None)
     What cannot be migrated safely is refused (see :func:`upgrade`)."""
     from monitor.locks import writer_lock
     from monitor.migrating import (
-        check_sqlite_file, refuse_unversioned, sqlite_file, unversioned_tables,
+        check_sqlite_file,
+        refuse_unversioned,
+        sqlite_file,
+        unversioned_tables,
     )
 
     path = sqlite_file(engine)
@@ -189,8 +210,9 @@ def ensure_migrated(engine: Engine, *, lock_timeout: float = 60.0, on_wait=None)
     head = head_revision(engine)
     if _revision(engine) == head:
         return
-    with writer_lock(engine, timeout=lock_timeout, purpose="monitor (first-use migration)",
-                     on_wait=on_wait):
+    with writer_lock(
+        engine, timeout=lock_timeout, purpose="monitor (first-use migration)", on_wait=on_wait
+    ):
         current = _revision(engine)
         if current is None and (tables := unversioned_tables(engine)):
             refuse_unversioned(engine, tables)

@@ -138,16 +138,23 @@ def check_home(home: Path, database_url: str, *, force: bool) -> None:
     if not force and _url_hash(database_url) not in ours and _records_in(database_url):
         from monitor.config import redact_url
 
-        raise MonitorError(f"{redact_url(database_url)} already holds a database the demo did not "
-                           "write: its findings would mix with the demo's. Use a new directory "
-                           "(or an empty --database), or --force to run the demo on it anyway")
+        raise MonitorError(
+            f"{redact_url(database_url)} already holds a database the demo did not "
+            "write: its findings would mix with the demo's. Use a new directory "
+            "(or an empty --database), or --force to run the demo on it anyway"
+        )
     home.mkdir(parents=True, exist_ok=True)
-    marker.write_text("\n".join(sorted(ours | {_url_hash(database_url)})) + "\n",
-                      encoding="utf-8")
+    marker.write_text("\n".join(sorted(ours | {_url_hash(database_url)})) + "\n", encoding="utf-8")
 
 
-def run_demo(*, database_url: str | None = None, keep: Path | None = None, force: bool = False,
-             as_of: date = AS_OF, lock_timeout: float | None = None) -> DemoResult:
+def run_demo(
+    *,
+    database_url: str | None = None,
+    keep: Path | None = None,
+    force: bool = False,
+    as_of: date = AS_OF,
+    lock_timeout: float | None = None,
+) -> DemoResult:
     """Run the demo. Like every command that writes, it holds the writer lock of the database
     it writes (here the demo's, not the configured one) for the whole run, waiting up to
     ``lock_timeout`` seconds for another writer, and puts itself on record (command_runs)."""
@@ -175,16 +182,16 @@ def run_demo(*, database_url: str | None = None, keep: Path | None = None, force
         raise
 
 
-def _run(home: Path, settings, as_of: date, temporary: bool, ctx: SimulatedClockContext,
-         days: list[date]) -> DemoResult:
+def _run(
+    home: Path, settings, as_of: date, temporary: bool, ctx: SimulatedClockContext, days: list[date]
+) -> DemoResult:
     reports = []
     setup_logging(settings.log_level, settings.log_format, settings.secrets())
     with DemoServer(load_manifests(), deny=set(DENIED)) as server:
         for i, day in enumerate(days):
             ctx.set(datetime.combine(day, POLL_TIME))
             last = i == len(days) - 1
-            reports.append(run_once(ctx, every_source=True, rewrite=server.rewrite,
-                                    evaluate=last))
+            reports.append(run_once(ctx, every_source=True, rewrite=server.rewrite, evaluate=last))
         requests = len(server.requests)
     # What it would tell people: beside the kept database, or in a directory of their own that
     # outlives the temporary one (two small files the summary tells the reader to open).
@@ -193,8 +200,16 @@ def _run(home: Path, settings, as_of: date, temporary: bool, ctx: SimulatedClock
         slack_json, digest_html = write_deliveries(ctx, out, as_of)
     finally:
         ctx.engine.dispose()
-    return DemoResult(home, settings.database_url, settings.archive_dir, reports, requests,
-                      temporary, slack_json, digest_html)
+    return DemoResult(
+        home,
+        settings.database_url,
+        settings.archive_dir,
+        reports,
+        requests,
+        temporary,
+        slack_json,
+        digest_html,
+    )
 
 
 def serve(port: int, out=print) -> None:
@@ -205,8 +220,9 @@ def serve(port: int, out=print) -> None:
         server = DemoServer(load_manifests(), deny=set(DENIED), port=port)
     except OSError as exc:
         why = "the port is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or exc)
-        raise MonitorError(f"cannot serve on 127.0.0.1:{port}: {why} (choose another --port)") \
-            from None
+        raise MonitorError(
+            f"cannot serve on 127.0.0.1:{port}: {why} (choose another --port)"
+        ) from None
     import signal
 
     # Ctrl-C stops it even when started by a process that ignores SIGINT (which a child
@@ -237,10 +253,15 @@ def write_deliveries(ctx, out: Path, as_of: date) -> tuple[Path, Path]:
     slack_json, digest_html = out / "slack.json", out / "digest.html"
     with ctx.session() as session:
         calls = plan(session, ctx.settings)
-        digest = build_digest(session, IsoWeek.containing(as_of),
-                              tz=ctx.settings.digest_timezone, obligations=ctx.rules())
+        digest = build_digest(
+            session,
+            IsoWeek.containing(as_of),
+            tz=ctx.settings.digest_timezone,
+            obligations=ctx.rules(),
+        )
         session.rollback()
-    slack_json.write_text(json.dumps(calls, indent=2, ensure_ascii=False, default=str) + "\n",
-                          encoding="utf-8")
+    slack_json.write_text(
+        json.dumps(calls, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
     digest_html.write_text(preview_html(digest), encoding="utf-8")
     return slack_json, digest_html

@@ -55,15 +55,21 @@ def load_manifests(root: Path | None = None) -> list[Served]:
         for entry in entries:
             if not entry.get("url") or entry.get("role") in ("bad", "revision"):
                 continue
-            served.append(Served(entry["url"], manifest.parent / entry["file"],
-                                 entry.get("content_type") or "application/octet-stream",
-                                 bool(entry.get("reconstructed"))))
+            served.append(
+                Served(
+                    entry["url"],
+                    manifest.parent / entry["file"],
+                    entry.get("content_type") or "application/octet-stream",
+                    bool(entry.get("reconstructed")),
+                )
+            )
     return served
 
 
 class DemoServer:
-    def __init__(self, documents: list[Served], deny: set[str] = frozenset(),
-                 port: int = 0) -> None:
+    def __init__(
+        self, documents: list[Served], deny: set[str] = frozenset(), port: int = 0
+    ) -> None:
         self.routes = {mirror_path(d.url): d for d in documents}
         self.deny = {mirror_path(u) for u in deny}
         self.requests: list[str] = []
@@ -106,7 +112,9 @@ class DemoServer:
                     return self._send(403, "text/html", DENIAL_PAGE)
                 doc = server.routes.get(self.path)
                 if doc is None:
-                    return self._send(404, "text/html", b"<html><title>Page Not Found</title></html>")
+                    return self._send(
+                        404, "text/html", b"<html><title>Page Not Found</title></html>"
+                    )
                 body = doc.path.read_bytes()
                 etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag:

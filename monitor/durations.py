@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
-          "m": timedelta(minutes=1)}
+_UNITS = {
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhm])")
 _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?\s*[wdhm]\s*)+")
 _ISO = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
@@ -37,8 +41,9 @@ def format_duration(value: timedelta) -> str:
     minutes = int(value.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    out = (f"{days}d" if days else "") + (f"{hours}h" if hours else "") + \
-        (f"{mins}m" if mins else "")
+    out = (
+        (f"{days}d" if days else "") + (f"{hours}h" if hours else "") + (f"{mins}m" if mins else "")
+    )
     return out or f"{int(value.total_seconds())}s"
 
 

@@ -60,13 +60,16 @@ def _value(column: str, kind: str, value: str, dialect: str):
         try:
             return int(value)
         except ValueError:
-            raise MonitorError(f"--where {column}={value!r}: {column} holds whole numbers") from None
+            raise MonitorError(
+                f"--where {column}={value!r}: {column} holds whole numbers"
+            ) from None
     if kind == "date":
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise MonitorError(f"--where {column}={value!r}: {column} holds dates "
-                               "(YYYY-MM-DD)") from None
+            raise MonitorError(
+                f"--where {column}={value!r}: {column} holds dates (YYYY-MM-DD)"
+            ) from None
         return day if dialect == "postgresql" else day.isoformat()
     return value
 
@@ -79,8 +82,9 @@ def build_select(sel: Selection, dialect: str) -> tuple[list[str], str, dict]:
     by_column: dict[str, list[str]] = {}
     for column, value in sel.where:
         if column not in types:
-            raise NotFound(f"view {sel.view} has no column {column!r}; its columns are: "
-                           f"{', '.join(names)}")
+            raise NotFound(
+                f"view {sel.view} has no column {column!r}; its columns are: {', '.join(names)}"
+            )
         by_column.setdefault(column, []).append(value)
     for column, values in by_column.items():
         alternatives = []
@@ -116,7 +120,7 @@ def stream(engine, sel: Selection) -> Iterator[tuple[list[str], Iterator[list[tu
     names, sql, params = build_select(sel, dialect)
     compiled = text(sql).bindparams(**params).compile(dialect=engine.dialect)
     values = compiled.construct_params()
-    args = (tuple(values[k] for k in compiled.positiontup) if compiled.positional else values)
+    args = tuple(values[k] for k in compiled.positiontup) if compiled.positional else values
     errors = engine.dialect.dbapi.Error
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
@@ -168,7 +172,8 @@ def copy_csv(engine, sel: Selection, write_bytes=None, write_text=None) -> int:
     # names come from the view catalogue only (no braces, no colons); values become literals
     template = re.sub(r":(p\d+)\b", r"{\1}", select.replace("{", "{{").replace("}", "}}"))
     query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(
-        sql.SQL(template).format(**{k: sql.Literal(v) for k, v in params.items()}))
+        sql.SQL(template).format(**{k: sql.Literal(v) for k, v in params.items()})
+    )
     errors = engine.dialect.dbapi.Error
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
@@ -268,8 +273,10 @@ def _pyarrow():
         import pyarrow
         import pyarrow.parquet
     except ImportError:
-        raise MonitorError("--format parquet needs pyarrow, which is not installed: "
-                           "pip install 'separation-reporting-monitor[parquet]'") from None
+        raise MonitorError(
+            "--format parquet needs pyarrow, which is not installed: "
+            "pip install 'separation-reporting-monitor[parquet]'"
+        ) from None
     return pyarrow, pyarrow.parquet
 
 
@@ -334,4 +341,3 @@ def export(engine, sel: Selection, fmt: str, output: Path | None, stdout: IO[str
     finally:
         if partial is not None and partial.exists():
             partial.unlink()
-

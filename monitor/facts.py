@@ -29,7 +29,14 @@ from typing import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.models import FetchRun, ManualEvidence, Report, Snapshot, SourceHealth, SourceHealthEvent
+from monitor.models import (
+    FetchRun,
+    ManualEvidence,
+    Report,
+    Snapshot,
+    SourceHealth,
+    SourceHealthEvent,
+)
 from rules.facts import DEFAULT_STALE_AFTER, EvidenceFact, Facts, ListingRead, SourceFact
 from scrapers.source import LinkPeriods
 from scrapers.vocabulary import SUCCESS_OUTCOMES  # "the monitor read the page as it is"
@@ -54,8 +61,9 @@ def _registered() -> dict[str, Registered]:
         except (UnknownSource, ImportError, SyntaxError):
             continue  # a broken module is not an implemented source (`monitor check` says why)
         # as fetch runs store them: redacted (no credentials or keys in a URL)
-        out[source_id] = Registered(tuple(redact_url(u) for u in source.start_urls),
-                                    source.poll_every, source.link_periods)
+        out[source_id] = Registered(
+            tuple(redact_url(u) for u in source.start_urls), source.poll_every, source.link_periods
+        )
     return out
 
 
@@ -98,22 +106,29 @@ class Scope:
 
     def report_ids(self):
         """The reports in scope, as a subquery (no list of ids travels to the database)."""
-        return select(Report.id).where(Report.source_id.in_(self.source_ids),
-                                       Report.first_seen <= self.as_of)
+        return select(Report.id).where(
+            Report.source_id.in_(self.source_ids), Report.first_seen <= self.as_of
+        )
 
 
-def _listing_reads_by_source(execute, source_ids: Iterable[str], as_of: datetime,
-                             share=lambda v: v) -> dict[str, tuple[ListingRead, ...]]:
+def _listing_reads_by_source(
+    execute, source_ids: Iterable[str], as_of: datetime, share=lambda v: v
+) -> dict[str, tuple[ListingRead, ...]]:
     found: dict[str, list[ListingRead]] = defaultdict(list)
     ids = sorted(set(source_ids))
     if not ids:
         return {}
     for source_id, url, started, sha in execute(
-            select(FetchRun.source_id, FetchRun.url, FetchRun.started_at, Snapshot.sha256)
-            .outerjoin(Snapshot, Snapshot.id == FetchRun.snapshot_id)
-            .where(FetchRun.source_id.in_(ids), FetchRun.listing.is_(True),
-                   FetchRun.outcome.in_(SUCCESS_OUTCOMES), FetchRun.started_at <= as_of)
-            .order_by(FetchRun.started_at, FetchRun.id)):
+        select(FetchRun.source_id, FetchRun.url, FetchRun.started_at, Snapshot.sha256)
+        .outerjoin(Snapshot, Snapshot.id == FetchRun.snapshot_id)
+        .where(
+            FetchRun.source_id.in_(ids),
+            FetchRun.listing.is_(True),
+            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+            FetchRun.started_at <= as_of,
+        )
+        .order_by(FetchRun.started_at, FetchRun.id)
+    ):
         found[source_id].append(ListingRead(share(url), started, share(sha)))
     return {k: tuple(v) for k, v in found.items()}
 
@@ -127,6 +142,7 @@ def listing_reads(session: Session, source_id: str, as_of: datetime) -> tuple[Li
 
 # -- the families -----------------------------------------------------------------------------
 
+
 def source_facts(scope: Scope) -> list[SourceFact]:
     """Each source's health as of the instant, its first and last successful read, and every
     successful listing read (five queries for all the sources together)."""
@@ -135,19 +151,38 @@ def source_facts(scope: Scope) -> list[SourceFact]:
         return []
     events: dict[str, tuple] = {}
     for source_id, to_state, at, event_id in execute(
-            select(SourceHealthEvent.source_id, SourceHealthEvent.to_state, SourceHealthEvent.at,
-                   SourceHealthEvent.id)
-            .where(SourceHealthEvent.source_id.in_(ids), SourceHealthEvent.at <= as_of)):
+        select(
+            SourceHealthEvent.source_id,
+            SourceHealthEvent.to_state,
+            SourceHealthEvent.at,
+            SourceHealthEvent.id,
+        ).where(SourceHealthEvent.source_id.in_(ids), SourceHealthEvent.at <= as_of)
+    ):
         if source_id not in events or (at, event_id) > events[source_id][1:]:
             events[source_id] = (to_state, at, event_id)
-    health = {row[0]: row[1:] for row in execute(
-        select(SourceHealth.source_id, SourceHealth.state, SourceHealth.changed_at,
-               SourceHealth.first_success_at).where(SourceHealth.source_id.in_(ids)))}
-    success = {row[0]: row[1:] for row in execute(
-        select(FetchRun.source_id, func.min(FetchRun.started_at), func.max(FetchRun.started_at))
-        .where(FetchRun.source_id.in_(ids), FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-               FetchRun.started_at <= as_of)
-        .group_by(FetchRun.source_id))}
+    health = {
+        row[0]: row[1:]
+        for row in execute(
+            select(
+                SourceHealth.source_id,
+                SourceHealth.state,
+                SourceHealth.changed_at,
+                SourceHealth.first_success_at,
+            ).where(SourceHealth.source_id.in_(ids))
+        )
+    }
+    success = {
+        row[0]: row[1:]
+        for row in execute(
+            select(FetchRun.source_id, func.min(FetchRun.started_at), func.max(FetchRun.started_at))
+            .where(
+                FetchRun.source_id.in_(ids),
+                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+                FetchRun.started_at <= as_of,
+            )
+            .group_by(FetchRun.source_id)
+        )
+    }
     implemented = [s for s in ids if s in scope.registered]
     reads = _listing_reads_by_source(execute, implemented, as_of, scope.share)
     out = []
@@ -164,12 +199,21 @@ def source_facts(scope: Scope) -> list[SourceFact]:
             first = min(first, first_success) if first else first_success
         if state is None and first is not None:
             state = "healthy"  # read successfully, no failure recorded
-        out.append(SourceFact(
-            source_id, registered is not None, state, since, first, last,
-            listing_reads=reads.get(source_id, ()) if registered else (),
-            listing_urls=registered.start_urls if registered else (),
-            stale_after=stale_after_for(scope.stale_after,
-                                        registered.poll_every if registered else None)))
+        out.append(
+            SourceFact(
+                source_id,
+                registered is not None,
+                state,
+                since,
+                first,
+                last,
+                listing_reads=reads.get(source_id, ()) if registered else (),
+                listing_urls=registered.start_urls if registered else (),
+                stale_after=stale_after_for(
+                    scope.stale_after, registered.poll_every if registered else None
+                ),
+            )
+        )
     return out
 
 
@@ -177,19 +221,38 @@ def evidence_facts(scope: Scope) -> list[EvidenceFact]:
     """Manual evidence recorded for the obligations asked about, by the instant."""
     if not scope.obligation_ids:
         return []
-    return [EvidenceFact(*row) for row in scope.execute(
-        select(ManualEvidence.obligation_id, ManualEvidence.evidence_date, ManualEvidence.note,
-               ManualEvidence.recorded_by, ManualEvidence.recorded_at,
-               ManualEvidence.period_start, ManualEvidence.period_end, ManualEvidence.id)
-        .where(ManualEvidence.obligation_id.in_(scope.obligation_ids),
-               ManualEvidence.recorded_at <= scope.as_of)
-        .order_by(ManualEvidence.id))]
+    return [
+        EvidenceFact(*row)
+        for row in scope.execute(
+            select(
+                ManualEvidence.obligation_id,
+                ManualEvidence.evidence_date,
+                ManualEvidence.note,
+                ManualEvidence.recorded_by,
+                ManualEvidence.recorded_at,
+                ManualEvidence.period_start,
+                ManualEvidence.period_end,
+                ManualEvidence.id,
+            )
+            .where(
+                ManualEvidence.obligation_id.in_(scope.obligation_ids),
+                ManualEvidence.recorded_at <= scope.as_of,
+            )
+            .order_by(ManualEvidence.id)
+        )
+    ]
 
 
-def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
-                 obligation_ids: Iterable[str] = (), *,
-                 stale_after: timedelta | None = None,
-                 unreachable_after: int | None = None, whole_reads: bool = False) -> Facts:
+def gather_facts(
+    session: Session,
+    as_of: datetime,
+    source_ids: Iterable[str],
+    obligation_ids: Iterable[str] = (),
+    *,
+    stale_after: timedelta | None = None,
+    unreachable_after: int | None = None,
+    whole_reads: bool = False,
+) -> Facts:
     """Facts about ``source_ids`` and the manual evidence for ``obligation_ids`` at ``as_of``.
 
     ``stale_after`` is the setting of that name (None: two poll intervals of each source);
@@ -199,14 +262,25 @@ def gather_facts(session: Session, as_of: datetime, source_ids: Iterable[str],
     from monitor.fetching import UNREACHABLE_AFTER
     from monitor.report_facts import report_facts
 
-    scope = Scope(session, as_of, tuple(sorted(set(source_ids))),
-                  tuple(sorted(set(obligation_ids))), _registered(), stale_after,
-                  unreachable_after or UNREACHABLE_AFTER, whole_reads)
+    scope = Scope(
+        session,
+        as_of,
+        tuple(sorted(set(source_ids))),
+        tuple(sorted(set(obligation_ids))),
+        _registered(),
+        stale_after,
+        unreachable_after or UNREACHABLE_AFTER,
+        whole_reads,
+    )
     from monitor.congress_facts import congress_record  # Congress's own record
 
-    return Facts.build(source_facts(scope), report_facts(scope), evidence_facts(scope),
-                       congress_record(session, as_of, stale_after),
-                       _publications(session, scope.source_ids, as_of))
+    return Facts.build(
+        source_facts(scope),
+        report_facts(scope),
+        evidence_facts(scope),
+        congress_record(session, as_of, stale_after),
+        _publications(session, scope.source_ids, as_of),
+    )
 
 
 def _publications(session: Session, source_ids, as_of: datetime) -> dict:

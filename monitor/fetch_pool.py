@@ -103,22 +103,28 @@ class _Job:
 class FetchPool:
     """``workers`` threads fetching through one shared :class:`Fetcher`."""
 
-    def __init__(self, fetcher: Fetcher, workers: int = 8,
-                 read: Callable[[Request, FetchResult, float], Any] | None = None) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        workers: int = 8,
+        read: Callable[[Request, FetchResult, float], Any] | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError("a fetch pool needs at least one worker")
         self.fetcher = fetcher
         self.workers = workers
         self.read = read
-        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="fetch") \
-            if workers > 1 else None
+        self.executor = (
+            ThreadPoolExecutor(workers, thread_name_prefix="fetch") if workers > 1 else None
+        )
         self._jobs: list[_Job] = []
 
     def fetch_one(self, request: Request) -> Fetched:
         started = self.fetcher.clock()
         result = self.fetcher.fetch(request.url, **request.kwargs)
-        read = self.read(request, result, started + result.elapsed) \
-            if self.read is not None else None
+        read = (
+            self.read(request, result, started + result.elapsed) if self.read is not None else None
+        )
         return Fetched(result, started, read)
 
     def submit(self, requests: Sequence[Request]) -> list[Pending]:
@@ -159,32 +165,63 @@ class Prefetcher:
         self._ahead: dict[tuple, Pending] = {}
 
     @staticmethod
-    def _key(url: str, validators: Any, content_types: tuple[str, ...],
-             headers: dict[str, str] | None) -> tuple:
+    def _key(
+        url: str, validators: Any, content_types: tuple[str, ...], headers: dict[str, str] | None
+    ) -> tuple:
         return (url, validators, tuple(content_types), tuple(sorted((headers or {}).items())))
 
-    def prefetch(self, url: str, *, allowed: Callable[[str], bool], validators: Any = None,
-                 content_types: tuple[str, ...] = ("text/html", "application/pdf"),
-                 headers: dict[str, str] | None = None) -> None:
+    def prefetch(
+        self,
+        url: str,
+        *,
+        allowed: Callable[[str], bool],
+        validators: Any = None,
+        content_types: tuple[str, ...] = ("text/html", "application/pdf"),
+        headers: dict[str, str] | None = None,
+    ) -> None:
         key = self._key(url, validators, content_types, headers)
         if key in self._ahead:
             return
-        (self._ahead[key],) = self.pool.submit([Request(url, dict(
-            allowed=allowed, validators=validators, content_types=content_types,
-            headers=headers))])
+        (self._ahead[key],) = self.pool.submit(
+            [
+                Request(
+                    url,
+                    dict(
+                        allowed=allowed,
+                        validators=validators,
+                        content_types=content_types,
+                        headers=headers,
+                    ),
+                )
+            ]
+        )
 
-    def fetch(self, url: str, *, allowed: Callable[[str], bool], validators: Any = None,
-              content_types: tuple[str, ...] = ("text/html", "application/pdf"),
-              headers: dict[str, str] | None = None,
-              max_bytes: int | None = None) -> FetchResult:
+    def fetch(
+        self,
+        url: str,
+        *,
+        allowed: Callable[[str], bool],
+        validators: Any = None,
+        content_types: tuple[str, ...] = ("text/html", "application/pdf"),
+        headers: dict[str, str] | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
         # a request under a lower body cap (a JSON API's page) is not the one prefetched
-        pending = None if max_bytes is not None else \
-            self._ahead.pop(self._key(url, validators, content_types, headers), None)
+        pending = (
+            None
+            if max_bytes is not None
+            else self._ahead.pop(self._key(url, validators, content_types, headers), None)
+        )
         if pending is not None:
             return pending.take().result
-        return self.fetcher.fetch(url, allowed=allowed, validators=validators,
-                                  content_types=content_types, headers=headers,
-                                  max_bytes=max_bytes)
+        return self.fetcher.fetch(
+            url,
+            allowed=allowed,
+            validators=validators,
+            content_types=content_types,
+            headers=headers,
+            max_bytes=max_bytes,
+        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.fetcher, name)

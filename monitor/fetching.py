@@ -60,7 +60,11 @@ from monitor.ingest import INGEST_CYCLE
 from monitor.intake import Intake, record_run, store_document, take_in
 from monitor.models import FetchRun, HttpValidator, Report, Snapshot
 from monitor.store import (  # noqa: F401 - the snapshot queries, importable from here too
-    current_snapshot, ensure_source, last_retrieved, last_retrieved_many, snapshot_of,
+    current_snapshot,
+    ensure_source,
+    last_retrieved,
+    last_retrieved_many,
+    snapshot_of,
 )
 from scrapers.archive import Archive, ArchiveWriteError, BodyUnavailable
 from scrapers.http import Fetcher, FetchResult, Validators, host_of
@@ -126,8 +130,9 @@ def new_cycle(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
-def _validators_for(session: Session, archive: Archive, url: str, *, now: datetime
-                    ) -> tuple[Snapshot | None, Validators | None, HttpValidator | None]:
+def _validators_for(
+    session: Session, archive: Archive, url: str, *, now: datetime
+) -> tuple[Snapshot | None, Validators | None, HttpValidator | None]:
     """Validators are sent only when the body they describe is in the archive and still hashes
     to its name; a missing or altered body is reported (an ``archive`` operator finding) and
     gets none, so the server sends it again. The URL's validator row and the snapshot it names
@@ -135,10 +140,13 @@ def _validators_for(session: Session, archive: Archive, url: str, *, now: dateti
     from monitor.archive_check import checked_body
 
     found = session.execute(
-        select(HttpValidator, Snapshot).outerjoin(
-            Snapshot, and_(Snapshot.url == HttpValidator.url,
-                           Snapshot.sha256 == HttpValidator.sha256))
-        .where(HttpValidator.url == url)).first()
+        select(HttpValidator, Snapshot)
+        .outerjoin(
+            Snapshot,
+            and_(Snapshot.url == HttpValidator.url, Snapshot.sha256 == HttpValidator.sha256),
+        )
+        .where(HttpValidator.url == url)
+    ).first()
     row, snap = found if found is not None else (None, None)
     if row is None or not (row.etag or row.last_modified) or not row.sha256:
         return None, None, row
@@ -150,8 +158,9 @@ def _validators_for(session: Session, archive: Archive, url: str, *, now: dateti
 _UNKNOWN = object()  # a validator row not looked up yet
 
 
-def _save_validators(session: Session, url: str, result: FetchResult, sha256: str,
-                     now: datetime, row: Any = _UNKNOWN) -> None:
+def _save_validators(
+    session: Session, url: str, result: FetchResult, sha256: str, now: datetime, row: Any = _UNKNOWN
+) -> None:
     """Keep the validators of a body just stored; ``row`` is the URL's row as
     :func:`_validators_for` found it (None: it has none)."""
     if row is _UNKNOWN:
@@ -171,8 +180,9 @@ def _forget_validators(session: Session, url: str) -> None:
         session.delete(row)
 
 
-def source_headers(session: Session, source: Source, settings: Any, *,
-                   now: datetime) -> dict[str, str]:
+def source_headers(
+    session: Session, source: Source, settings: Any, *, now: datetime
+) -> dict[str, str]:
     """The headers carrying ``source``'s API keys (``Source.secret_headers``), valued from
     ``settings``. A key that is not configured is an ``access`` operator finding naming the
     setting (the request goes without it, and the API will say no); configuring it resolves it."""
@@ -187,16 +197,26 @@ def source_headers(session: Session, source: Source, settings: Any, *,
         if value is None or value == "":
             env = "MONITOR_" + name.upper()
             raise_operator_finding(
-                session, family="access", subject=subject, now=now, severity="high",
+                session,
+                family="access",
+                subject=subject,
+                now=now,
+                severity="high",
                 summary=f"{source.id} needs an API key in its {header} header: set {name} "
-                        f"({env}); until then its requests go without it",
-                evidence={"source": source.id, "header": header, "setting": name,
-                          "environment_variable": env})
+                f"({env}); until then its requests go without it",
+                evidence={
+                    "source": source.id,
+                    "header": header,
+                    "setting": name,
+                    "environment_variable": env,
+                },
+            )
             continue
         reveal = getattr(value, "reveal", None) or getattr(value, "get_secret_value", None)
         headers[header] = reveal() if reveal else str(value)
-        resolve_operator_finding(session, family="access", subject=subject, now=now,
-                                 note=f"{name} is configured")
+        resolve_operator_finding(
+            session, family="access", subject=subject, now=now, note=f"{name} is configured"
+        )
     return headers
 
 
@@ -228,10 +248,19 @@ class Obtained:
 class Poll:
     """The state of one poll: the source, the clock offset and the runs so far."""
 
-    def __init__(self, session: Session, archive: Archive, fetcher: Fetcher,
-                 registered: RegisteredSource, now: datetime, cycle: str,
-                 extra_host: str | None, progress: Callable[[str], None] | None,
-                 headers: dict[str, str] | None = None, max_links: int | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        archive: Archive,
+        fetcher: Fetcher,
+        registered: RegisteredSource,
+        now: datetime,
+        cycle: str,
+        extra_host: str | None,
+        progress: Callable[[str], None] | None,
+        headers: dict[str, str] | None = None,
+        max_links: int | None = None,
+    ) -> None:
         self.session, self.archive, self.fetcher = session, archive, fetcher
         self.registered, self.source = registered, registered.source
         self.now, self.cycle, self.extra_host, self.progress = now, cycle, extra_host, progress
@@ -246,8 +275,9 @@ class Poll:
         return self.now + timedelta(seconds=max(0.0, self.fetcher.clock() - self.clock0))
 
     def allowed(self, host: str) -> bool:
-        return self.source.allows_host(host) or (self.extra_host is not None
-                                                 and host == self.extra_host)
+        return self.source.allows_host(host) or (
+            self.extra_host is not None and host == self.extra_host
+        )
 
     # One request is three steps, so that the middle one can run elsewhere: ``prepare`` and
     # ``record`` use the database (the one writer), ``obtain`` only the network and the parser.
@@ -262,30 +292,36 @@ class Poll:
         if self.progress:
             self.progress(f"{self.source.id}: {shown}")
         started = self.at()
-        snapshot, validators, row = _validators_for(self.session, self.archive, shown,
-                                                    now=started)
+        snapshot, validators, row = _validators_for(self.session, self.archive, shown, now=started)
         return Prepared(url, shown, listing, started, snapshot, validators, row, max_bytes)
 
     def obtain(self, prepared: Prepared, *, read: bool = False) -> Obtained:
         """The request, and with ``read`` the parse of what came back: no database, so a worker
         thread may run it. A body the URL's validators already describe (the body stored last
         time) is not read here: the writer's store step knows whether this parser read it."""
-        result = self.fetcher.fetch(prepared.url, allowed=self.allowed,
-                                    validators=prepared.validators,
-                                    content_types=self.source.content_types,
-                                    headers=self.headers,
-                                    **({"max_bytes": prepared.max_bytes}
-                                       if prepared.max_bytes else {}))
+        result = self.fetcher.fetch(
+            prepared.url,
+            allowed=self.allowed,
+            validators=prepared.validators,
+            content_types=self.source.content_types,
+            headers=self.headers,
+            **({"max_bytes": prepared.max_bytes} if prepared.max_bytes else {}),
+        )
         self.last_result = result  # the answer of the latest request (the Congress.gov walk)
         finished = prepared.started + timedelta(seconds=result.elapsed)
         reading = None
         if read and result.outcome == "ok" and result.body is not None:
             row = prepared.validator_row
             if row is None or row.sha256 != hashlib.sha256(result.body).hexdigest():
-                reading = read_document(self.registered, result.body, url=prepared.url,
-                                        content_type=result.content_type,
-                                        listing=prepared.listing, fetched=finished.date(),
-                                        max_links=self._cap(prepared.listing))
+                reading = read_document(
+                    self.registered,
+                    result.body,
+                    url=prepared.url,
+                    content_type=result.content_type,
+                    listing=prepared.listing,
+                    fetched=finished.date(),
+                    max_links=self._cap(prepared.listing),
+                )
         return Obtained(prepared, result, finished, reading)
 
     def record(self, obtained: Obtained) -> tuple[RequestSummary, Intake | None]:
@@ -293,25 +329,52 @@ class Poll:
         the request's fetch run (DB)."""
         prepared, result, finished = obtained.prepared, obtained.result, obtained.finished
         session, registered = self.session, self.registered
-        url, shown, listing, started = prepared.url, prepared.shown, prepared.listing, \
-            prepared.started
+        url, shown, listing, started = (
+            prepared.url,
+            prepared.shown,
+            prepared.listing,
+            prepared.started,
+        )
         requested = redact_url(result.requested_url)
         requested = requested if requested != shown else None
         outcome, error, intake = result.outcome, result.error, None
         try:
             if result.outcome == "not_modified":
-                intake = store_document(session, self.archive, registered,
-                                        prepared.sent_snapshot, listing=listing, now=finished,
-                                        doc_url=url, max_links=self._cap(listing))
+                intake = store_document(
+                    session,
+                    self.archive,
+                    registered,
+                    prepared.sent_snapshot,
+                    listing=listing,
+                    now=finished,
+                    doc_url=url,
+                    max_links=self._cap(listing),
+                )
             elif result.outcome == "ok":
-                intake = take_in(session, self.archive, registered, url=shown, body=result.body,
-                                 fetched_at=finished, is_listing=listing,
-                                 content_type=result.content_type, headers=result.headers,
-                                 http_status=result.status, requested_url=requested,
-                                 doc_url=url, reading=obtained.reading,
-                                 max_links=self._cap(listing))
-                _save_validators(session, shown, result, intake.snapshot.sha256, finished,
-                                 row=prepared.validator_row)
+                intake = take_in(
+                    session,
+                    self.archive,
+                    registered,
+                    url=shown,
+                    body=result.body,
+                    fetched_at=finished,
+                    is_listing=listing,
+                    content_type=result.content_type,
+                    headers=result.headers,
+                    http_status=result.status,
+                    requested_url=requested,
+                    doc_url=url,
+                    reading=obtained.reading,
+                    max_links=self._cap(listing),
+                )
+                _save_validators(
+                    session,
+                    shown,
+                    result,
+                    intake.snapshot.sha256,
+                    finished,
+                    row=prepared.validator_row,
+                )
         except BodyUnavailable as exc:  # the body behind a 304 vanished or rotted meanwhile
             from monitor.archive_check import report_body
 
@@ -319,25 +382,49 @@ class Poll:
             report_body(session, self.archive, self.archive.check(exc.sha256), now=finished)
             outcome, error, intake = "parse_error", f"archive: {exc}", None
         except ArchiveWriteError as exc:  # the caller's transaction rolls the whole poll back
-            raise ArchiveWriteError(f"{exc} (storing {shown}); nothing from this poll of "
-                                    f"{self.source.id} was stored") from None
-        run = record_run(session, source_id=self.source.id, url=shown, requested_url=requested,
-                         started_at=started, finished_at=finished,
-                         duration_ms=int(round(result.elapsed * 1000)), fetch_outcome=outcome,
-                         http_status=result.status, bytes=result.bytes_read, error=error,
-                         cycle=self.cycle, listing=listing, intake=intake)
+            raise ArchiveWriteError(
+                f"{exc} (storing {shown}); nothing from this poll of {self.source.id} was stored"
+            ) from None
+        run = record_run(
+            session,
+            source_id=self.source.id,
+            url=shown,
+            requested_url=requested,
+            started_at=started,
+            finished_at=finished,
+            duration_ms=int(round(result.elapsed * 1000)),
+            fetch_outcome=outcome,
+            http_status=result.status,
+            bytes=result.bytes_read,
+            error=error,
+            cycle=self.cycle,
+            listing=listing,
+            intake=intake,
+        )
         summary = RequestSummary(
-            source=self.source.id, url=shown, outcome=run.outcome, http_status=run.http_status,
-            sha256=intake.snapshot.sha256 if intake else None, bytes=run.bytes, listing=listing,
-            requested_url=run.requested_url, duration_ms=run.duration_ms, error=run.error,
-            snapshot_id=run.snapshot_id, run_id=run.id, cycle=self.cycle, started_at=started,
+            source=self.source.id,
+            url=shown,
+            outcome=run.outcome,
+            http_status=run.http_status,
+            sha256=intake.snapshot.sha256 if intake else None,
+            bytes=run.bytes,
+            listing=listing,
+            requested_url=run.requested_url,
+            duration_ms=run.duration_ms,
+            error=run.error,
+            snapshot_id=run.snapshot_id,
+            run_id=run.id,
+            cycle=self.cycle,
+            started_at=started,
             new_reports=[r.url for r in intake.new_reports] if intake else [],
-            removed_reports=[r.url for r in intake.removed_reports] if intake else [])
+            removed_reports=[r.url for r in intake.removed_reports] if intake else [],
+        )
         self.runs.append(summary)
         return summary, intake
 
-    def fetch(self, url: str, *, listing: bool,
-              max_bytes: int | None = None) -> tuple[RequestSummary, Intake | None]:
+    def fetch(
+        self, url: str, *, listing: bool, max_bytes: int | None = None
+    ) -> tuple[RequestSummary, Intake | None]:
         """Request ``url`` (the real one) and store what came back; everything stored or
         reported names it redacted. ``max_bytes`` lowers the body cap (a JSON page);
         ``last_result`` keeps the answer."""
@@ -352,14 +439,20 @@ _Poll = Poll  # its name before the three steps (monitor/apipoll.py and its test
 UNREACHABLE_AFTER = 3
 
 
-def note_document_fetch(session: Session, source_id: str, run: RequestSummary, *,
-                        unreachable_after: int = UNREACHABLE_AFTER) -> Report | None:
+def note_document_fetch(
+    session: Session,
+    source_id: str,
+    run: RequestSummary,
+    *,
+    unreachable_after: int = UNREACHABLE_AFTER,
+) -> Report | None:
     """Fold one fetch of a listed document into its report's fetch state: a fetch-level
     failure adds one to ``fetch_failures`` (``failing``, then ``unreachable``) and keeps the
     error; anything that reached the document (``ok``, ``unchanged``, ``not_modified``, even
     unparseable) makes it ``ok`` again."""
-    report = session.scalar(select(Report).where(Report.source_id == source_id,
-                                                 Report.url == run.url))
+    report = session.scalar(
+        select(Report).where(Report.source_id == source_id, Report.url == run.url)
+    )
     if report is None:
         return None
     report.last_fetch_at = run.started_at
@@ -367,8 +460,9 @@ def note_document_fetch(session: Session, source_id: str, run: RequestSummary, *
         report.fetch_failures = (report.fetch_failures or 0) + 1
         error = f"{run.outcome}: {run.error}" if run.error else run.outcome
         report.last_fetch_error = error[:2000]
-        report.fetch_state = "unreachable" if report.fetch_failures >= unreachable_after \
-            else "failing"
+        report.fetch_state = (
+            "unreachable" if report.fetch_failures >= unreachable_after else "failing"
+        )
     else:
         report.fetch_failures = 0
         report.fetch_state = "ok"
@@ -392,14 +486,24 @@ def _api_sources() -> tuple[str, ...]:
     return CONGRESS_SOURCES
 
 
-def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
-                registered: RegisteredSource, *, now: datetime, cycle: str,
-                urls: Sequence[str] | None = None, explicit: bool = False,
-                listing: bool | None = None, recheck_days: int = 7, broken_after: int = 3,
-                progress: Callable[[str], None] | None = None,
-                headers: dict[str, str] | None = None,
-                unreachable_after: int = UNREACHABLE_AFTER,
-                max_links: int | None = None) -> PollResult:
+def poll_source(
+    session: Session,
+    archive: Archive,
+    fetcher: Fetcher,
+    registered: RegisteredSource,
+    *,
+    now: datetime,
+    cycle: str,
+    urls: Sequence[str] | None = None,
+    explicit: bool = False,
+    listing: bool | None = None,
+    recheck_days: int = 7,
+    broken_after: int = 3,
+    progress: Callable[[str], None] | None = None,
+    headers: dict[str, str] | None = None,
+    unreachable_after: int = UNREACHABLE_AFTER,
+    max_links: int | None = None,
+) -> PollResult:
     """Poll one source (or, with ``urls``, those URLs as that source). Flushes, never commits.
 
     A normal poll fetches each start URL as a listing, then (if the source follows links) every
@@ -419,17 +523,27 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     if source.api is not None and urls is None:  # read through a JSON API (monitor/apipoll.py)
         from monitor.apipoll import poll_api_source
 
-        return poll_api_source(session, archive, fetcher, registered, now=now, cycle=cycle,
-                               recheck_days=recheck_days, broken_after=broken_after,
-                               progress=progress, headers=headers,
-                               unreachable_after=unreachable_after)
+        return poll_api_source(
+            session,
+            archive,
+            fetcher,
+            registered,
+            now=now,
+            cycle=cycle,
+            recheck_days=recheck_days,
+            broken_after=broken_after,
+            progress=progress,
+            headers=headers,
+            unreachable_after=unreachable_after,
+        )
     ensure_source(session, source, now)
     targets = list(urls) if urls is not None else list(source.start_urls)
     extra_host = host_of(targets[0]) if explicit and targets else None
     if explicit and len({host_of(u) for u in targets}) > 1:
         raise ValueError("an explicit fetch names URLs on one host")
-    poll = Poll(session, archive, fetcher, registered, now, cycle, extra_host, progress,
-                headers, max_links)
+    poll = Poll(
+        session, archive, fetcher, registered, now, cycle, extra_host, progress, headers, max_links
+    )
     before = health_of(session, source.id)
     health_before = before.state if before is not None else None
 
@@ -442,8 +556,12 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
     for url in targets:
         is_listing = listing_rule(source, url, declared=listing)
         summary, intake = poll.fetch(url, listing=is_listing)
-        if intake is not None and is_listing and intake.outcome == "ok" \
-                and summary.outcome not in FETCH_FAILURES:
+        if (
+            intake is not None
+            and is_listing
+            and intake.outcome == "ok"
+            and summary.outcome not in FETCH_FAILURES
+        ):
             links.extend(link.url for link in intake.links)
 
     skipped: list[str] = []
@@ -456,29 +574,47 @@ def poll_source(session: Session, archive: Archive, fetcher: Fetcher,
             if url in seen:
                 continue
             seen.add(url)
-            if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(host_of(url)):
+            if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(
+                host_of(url)
+            ):
                 skipped.append(redact_url(url))
                 continue
             if _due_after(retrieved.get(redact_url(url)), poll.at(), recheck_days):
                 summary, _intake = poll.fetch(url, listing=False)
-                note_document_fetch(session, source.id, summary,
-                                    unreachable_after=unreachable_after)
+                note_document_fetch(
+                    session, source.id, summary, unreachable_after=unreachable_after
+                )
 
     # Only a listing page that could not be fetched or read fails the poll: a dead report link
     # is that document's problem (its fetch state), not the source's.
     # (A manual check of URLs, explicit, still fails on any request that failed.)
-    failing = [r for r in poll.runs
-               if (r.outcome in FETCH_FAILURES and (r.listing or explicit))
-               or (r.listing and r.outcome in PARSE_FAILURES)]
-    result = PollResult(source=source.id, cycle=cycle, explicit=explicit, runs=poll.runs,
-                        health_before=health_before, health_after=health_before,
-                        failed=bool(failing), skipped_links=skipped,
-                        consecutive_failures=before.consecutive_failures if before else 0)
+    failing = [
+        r
+        for r in poll.runs
+        if (r.outcome in FETCH_FAILURES and (r.listing or explicit))
+        or (r.listing and r.outcome in PARSE_FAILURES)
+    ]
+    result = PollResult(
+        source=source.id,
+        cycle=cycle,
+        explicit=explicit,
+        runs=poll.runs,
+        health_before=health_before,
+        health_after=health_before,
+        failed=bool(failing),
+        skipped_links=skipped,
+        consecutive_failures=before.consecutive_failures if before else 0,
+    )
     if not explicit and poll.runs:
-        change = record_poll(session, source.id, failed=bool(failing),
-                             outcome=failing[0].outcome if failing else "ok",
-                             error=(f"{failing[0].url}: {failing[0].error}" if failing else None),
-                             now=poll.at(), broken_after=broken_after)
+        change = record_poll(
+            session,
+            source.id,
+            failed=bool(failing),
+            outcome=failing[0].outcome if failing else "ok",
+            error=(f"{failing[0].url}: {failing[0].error}" if failing else None),
+            now=poll.at(),
+            broken_after=broken_after,
+        )
         result.health_after = change.after
         result.consecutive_failures = change.consecutive_failures
     return result
@@ -502,12 +638,21 @@ def next_poll_at(session: Session, reg: RegisteredSource) -> datetime | None:
     timing jitter: a daily cron job that fires at 06:00 must find yesterday's poll, which began
     at 06:00:02, due again. None when it was never polled (due now). Ingested copies are not
     polls."""
-    polled = FetchRun.listing.is_(True) if reg.source.api is not None else \
-        FetchRun.url.in_([redact_url(u) for u in reg.source.start_urls])  # an API: its listings
-    last = session.scalar(select(FetchRun.started_at)
-                          .where(FetchRun.source_id == reg.id, polled,
-                                 or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE))
-                          .order_by(FetchRun.started_at.desc()).limit(1))
+    polled = (
+        FetchRun.listing.is_(True)
+        if reg.source.api is not None
+        else FetchRun.url.in_([redact_url(u) for u in reg.source.start_urls])
+    )  # an API: its listings
+    last = session.scalar(
+        select(FetchRun.started_at)
+        .where(
+            FetchRun.source_id == reg.id,
+            polled,
+            or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE),
+        )
+        .order_by(FetchRun.started_at.desc())
+        .limit(1)
+    )
     if last is None:
         return None
     health = health_of(session, reg.id)
@@ -515,8 +660,9 @@ def next_poll_at(session: Session, reg: RegisteredSource) -> datetime | None:
     return last + interval - min(interval / 10, timedelta(hours=1))
 
 
-def sources_due(session: Session, registered_sources: Iterable[RegisteredSource],
-                now: datetime) -> list[RegisteredSource]:
+def sources_due(
+    session: Session, registered_sources: Iterable[RegisteredSource], now: datetime
+) -> list[RegisteredSource]:
     """Sources whose :func:`next_poll_at` has come."""
     due = []
     for reg in registered_sources:

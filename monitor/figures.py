@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from monitor.models import CountObservation, Report, SourceRow
 
-_KEY = ("measure, dimension, category, dimension2, category2, period_start, period_end")
+_KEY = "measure, dimension, category, dimension2, category2, period_start, period_end"
 
 _SELECT = """
 WITH printed AS (
@@ -73,22 +73,25 @@ SELECT ranked.*, lo.label, lo.label2, lo.page, lo.parser_version
 FROM ranked JOIN count_observations lo ON lo.id = ranked.observation_id
 """
 _ORDER = ("report_day", "report_end", "report_seen", "report_id", "seen_at", "snapshot_id")
-_COLUMNS = ("observation_id, report_id, snapshot_id, agency, source_id, " + _KEY +
-            ", month, value, seen_at, is_current, previous_observation_id, previous_value"
-            ", previous_report_id, previous_snapshot_id, label, label2, page, parser_version")
+_COLUMNS = (
+    "observation_id, report_id, snapshot_id, agency, source_id, "
+    + _KEY
+    + ", month, value, seen_at, is_current, previous_observation_id, previous_value"
+    ", previous_report_id, previous_snapshot_id, label, label2, page, parser_version"
+)
 
 DIALECT = {
     "sqlite": {
         "report_day": "COALESCE(r.issued, date(r.first_seen))",
         "month": "CASE WHEN strftime('%d', period_start) = '01' AND period_end = "
-                 "date(period_start, '+1 month', '-1 day') THEN strftime('%Y-%m', period_start) END",
+        "date(period_start, '+1 month', '-1 day') THEN strftime('%Y-%m', period_start) END",
         "is_current": "CASE WHEN newest = 1 THEN 1 ELSE 0 END",
     },
     "postgresql": {
         "report_day": "COALESCE(r.issued, CAST(r.first_seen AS DATE))",
         "month": "CASE WHEN EXTRACT(DAY FROM period_start) = 1 AND period_end = "
-                 "CAST(period_start + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) "
-                 "THEN to_char(period_start, 'YYYY-MM') END",
+        "CAST(period_start + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) "
+        "THEN to_char(period_start, 'YYYY-MM') END",
         "is_current": "newest = 1",
     },
 }
@@ -98,9 +101,15 @@ def versions_select(dialect: str, where: str = "") -> str:
     """The statement that ranks every figure's versions (``where`` narrows the observations)."""
     parts = DIALECT[dialect]
     return _SELECT.format(
-        where=where, key=_KEY, pkey=", ".join(f"p.{c.strip()}" for c in _KEY.split(",")),
-        order=", ".join(_ORDER), order_desc=", ".join(f"{c} DESC" for c in _ORDER),
-        report_day=parts["report_day"], month=parts["month"], is_current=parts["is_current"])
+        where=where,
+        key=_KEY,
+        pkey=", ".join(f"p.{c.strip()}" for c in _KEY.split(",")),
+        order=", ".join(_ORDER),
+        order_desc=", ".join(f"{c} DESC" for c in _ORDER),
+        report_day=parts["report_day"],
+        month=parts["month"],
+        is_current=parts["is_current"],
+    )
 
 
 def insert_statement(dialect: str, where: str = "") -> str:
@@ -115,8 +124,13 @@ def refresh_window(session: Session, agency: str, start: date, end: date) -> Non
     """Rebuild the versions of the agency's figures whose period lies within [start, end]."""
     dialect = session.get_bind().dialect.name
     params = {"agency": agency, "start": _bind(session, start), "end": _bind(session, end)}
-    session.execute(text("DELETE FROM figure_versions WHERE agency = :agency "
-                         "AND period_start >= :start AND period_end <= :end"), params)
+    session.execute(
+        text(
+            "DELETE FROM figure_versions WHERE agency = :agency "
+            "AND period_start >= :start AND period_end <= :end"
+        ),
+        params,
+    )
     where = "AND s.agency = :agency AND o.period_start >= :start AND o.period_end <= :end"
     session.execute(text(insert_statement(dialect, where)), params)
 
@@ -128,13 +142,19 @@ def refresh_reports(session: Session, report_ids: Iterable[int]) -> None:
         return
     session.flush()
     windows = session.execute(
-        select(SourceRow.agency, func.min(CountObservation.period_start),
-               func.max(CountObservation.period_end))
+        select(
+            SourceRow.agency,
+            func.min(CountObservation.period_start),
+            func.max(CountObservation.period_end),
+        )
         .join(Report, Report.id == CountObservation.report_id)
         .join(SourceRow, SourceRow.id == Report.source_id)
-        .where(CountObservation.report_id.in_(ids), CountObservation.period_start.is_not(None),
-               CountObservation.period_end.is_not(None))
-        .group_by(SourceRow.agency))
+        .where(
+            CountObservation.report_id.in_(ids),
+            CountObservation.period_start.is_not(None),
+            CountObservation.period_end.is_not(None),
+        )
+        .group_by(SourceRow.agency)
+    )
     for agency, start, end in windows.all():
         refresh_window(session, agency, start, end)
-

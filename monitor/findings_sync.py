@@ -53,15 +53,33 @@ class SyncResult:
         return bool(self.transitions)
 
 
-def record_transition(session: Session, result: SyncResult, row: FindingRow, change: str,
-                      now: datetime, *, from_state: str | None, from_kind: str | None,
-                      effective_at: datetime | None = None, actor: str | None = None,
-                      note: str | None = None) -> FindingTransition:
+def record_transition(
+    session: Session,
+    result: SyncResult,
+    row: FindingRow,
+    change: str,
+    now: datetime,
+    *,
+    from_state: str | None,
+    from_kind: str | None,
+    effective_at: datetime | None = None,
+    actor: str | None = None,
+    note: str | None = None,
+) -> FindingTransition:
     """Write one transition row for ``row``'s current state and kind (and date the change)."""
     transition = FindingTransition(
-        finding_id=row.id, change=change, from_state=from_state, to_state=row.state,
-        from_kind=from_kind, to_kind=row.kind, detected_at=now, effective_at=effective_at,
-        actor=actor, note=note, evidence=row.evidence)
+        finding_id=row.id,
+        change=change,
+        from_state=from_state,
+        to_state=row.state,
+        from_kind=from_kind,
+        to_kind=row.kind,
+        detected_at=now,
+        effective_at=effective_at,
+        actor=actor,
+        note=note,
+        evidence=row.evidence,
+    )
     session.add(transition)
     row.changed_at = now
     result.transitions.append(transition)
@@ -74,15 +92,23 @@ def _state_at_resolution(session: Session, row: FindingRow) -> str:
     with session.no_autoflush:
         state = session.scalar(
             select(FindingTransition.from_state)
-            .where(FindingTransition.finding_id == row.id,
-                   FindingTransition.change == "resolved")
-            .order_by(FindingTransition.id.desc()).limit(1))
+            .where(FindingTransition.finding_id == row.id, FindingTransition.change == "resolved")
+            .order_by(FindingTransition.id.desc())
+            .limit(1)
+        )
     return state or "open"
 
 
-def reopen(session: Session, result: SyncResult, row: FindingRow, now: datetime, *,
-           values: dict | None = None, effective_at: datetime | None = None,
-           ack_survives_days: int = ACK_SURVIVES_DAYS) -> FindingTransition:
+def reopen(
+    session: Session,
+    result: SyncResult,
+    row: FindingRow,
+    now: datetime,
+    *,
+    values: dict | None = None,
+    effective_at: datetime | None = None,
+    ack_survives_days: int = ACK_SURVIVES_DAYS,
+) -> FindingTransition:
     """Reopen a resolved finding (with the engine's new ``values``, if any), keeping the people's
     decision it had when it was resolved where that decision still applies:
 
@@ -103,18 +129,24 @@ def reopen(session: Session, result: SyncResult, row: FindingRow, now: datetime,
             state = "waived"
             note = f"waiver kept (kind {row.kind} unchanged): {row.waived_reason}"
         else:
-            note = (f"waiver not kept: it was given for kind {old_kind}, the finding is now "
-                    f"{row.kind} (reason was: {row.waived_reason})")
+            note = (
+                f"waiver not kept: it was given for kind {old_kind}, the finding is now "
+                f"{row.kind} (reason was: {row.waived_reason})"
+            )
     elif before == "acknowledged":
         gap = now - resolved_at if resolved_at is not None else timedelta(0)
         days = gap.total_seconds() / 86400
         if gap < timedelta(days=ack_survives_days):
             state = "acknowledged"
-            note = (f"acknowledgement kept: reopened {days:.1f} day(s) after it was resolved "
-                    f"(ack_survives_days={ack_survives_days})")
+            note = (
+                f"acknowledgement kept: reopened {days:.1f} day(s) after it was resolved "
+                f"(ack_survives_days={ack_survives_days})"
+            )
         else:
-            note = (f"acknowledgement not kept: reopened {days:.1f} day(s) after it was "
-                    f"resolved (ack_survives_days={ack_survives_days})")
+            note = (
+                f"acknowledgement not kept: reopened {days:.1f} day(s) after it was "
+                f"resolved (ack_survives_days={ack_survives_days})"
+            )
     elif before == "snoozed" and row.snoozed_until is not None:
         if eastern_date(now) < row.snoozed_until:
             state = "snoozed"
@@ -126,27 +158,49 @@ def reopen(session: Session, result: SyncResult, row: FindingRow, now: datetime,
         row.waived_reason = None
     if state != "snoozed":
         row.snoozed_until = None
-    transition = record_transition(session, result, row, "reopened", now,
-                                   from_state="resolved", from_kind=old_kind,
-                                   effective_at=effective_at, note=note)
+    transition = record_transition(
+        session,
+        result,
+        row,
+        "reopened",
+        now,
+        from_state="resolved",
+        from_kind=old_kind,
+        effective_at=effective_at,
+        note=note,
+    )
     result.opened.append(row)
     return transition
 
 
 def _fields(f: Finding) -> dict:
-    return {"obligation_id": f.obligation, "family": f.family, "kind": f.kind,
-            "severity": f.severity, "subject": f.subject, "period_start": f.period_start,
-            "period_end": f.period_end, "due": f.due, "deadline_at": f.deadline,
-            "summary": f.summary, "evidence": plain(f.evidence)}
+    return {
+        "obligation_id": f.obligation,
+        "family": f.family,
+        "kind": f.kind,
+        "severity": f.severity,
+        "subject": f.subject,
+        "period_start": f.period_start,
+        "period_end": f.period_end,
+        "due": f.due,
+        "deadline_at": f.deadline,
+        "summary": f.summary,
+        "evidence": plain(f.evidence),
+    }
 
 
 def _differs(row: FindingRow, values: dict) -> bool:
     return any(getattr(row, name) != value for name, value in values.items() if name != "kind")
 
 
-def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, *,
-                  scope: Iterable[str] | None = None,
-                  ack_survives_days: int = ACK_SURVIVES_DAYS) -> SyncResult:
+def sync_findings(
+    session: Session,
+    findings: Iterable[Finding],
+    now: datetime,
+    *,
+    scope: Iterable[str] | None = None,
+    ack_survives_days: int = ACK_SURVIVES_DAYS,
+) -> SyncResult:
     """Bring the findings table in line with ``findings``.
 
     ``scope``: the obligation ids that were evaluated (None: all). Only findings of evaluated
@@ -164,9 +218,18 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
     today = eastern_date(now)
     # New findings are inserted together (one flush: one multi-row INSERT), then their
     # "opened" transitions are written in order with the rest.
-    new = {key: FindingRow(key=key, key_text=f.key_text, state="open", first_detected_at=now,
-                           changed_at=now, **_fields(f))
-           for key, f in current.items() if key not in rows}
+    new = {
+        key: FindingRow(
+            key=key,
+            key_text=f.key_text,
+            state="open",
+            first_detected_at=now,
+            changed_at=now,
+            **_fields(f),
+        )
+        for key, f in current.items()
+        if key not in rows
+    }
     if new:
         session.add_all(new.values())
         session.flush()
@@ -176,38 +239,81 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
         values = _fields(f)
         if row is None:
             row = new[key]
-            record_transition(session, result, row, "opened", now, from_state=None,
-                              from_kind=None, effective_at=f.deadline)
+            record_transition(
+                session,
+                result,
+                row,
+                "opened",
+                now,
+                from_state=None,
+                from_kind=None,
+                effective_at=f.deadline,
+            )
             result.opened.append(row)
         elif row.state == "resolved":
-            reopen(session, result, row, now, values=values, effective_at=f.deadline,
-                   ack_survives_days=ack_survives_days)
+            reopen(
+                session,
+                result,
+                row,
+                now,
+                values=values,
+                effective_at=f.deadline,
+                ack_survives_days=ack_survives_days,
+            )
         else:
             changed = False
-            if row.state == "snoozed" and row.snoozed_until is not None \
-                    and today >= row.snoozed_until:
+            if (
+                row.state == "snoozed"
+                and row.snoozed_until is not None
+                and today >= row.snoozed_until
+            ):
                 row.state, row.snoozed_until = "open", None
-                record_transition(session, result, row, "snooze_expired", now,
-                                  from_state="snoozed", from_kind=row.kind)
+                record_transition(
+                    session,
+                    result,
+                    row,
+                    "snooze_expired",
+                    now,
+                    from_state="snoozed",
+                    from_kind=row.kind,
+                )
                 changed = True
             if row.kind != f.kind:
                 old_kind, old_state, note = row.kind, row.state, None
                 for name, value in values.items():
                     setattr(row, name, value)
                 if old_state == "waived":  # a waiver covers the kind it was given for
-                    note = (f"waiver not kept: it was given for kind {old_kind}, the finding is "
-                            f"now {row.kind} (reason was: {row.waived_reason})")
+                    note = (
+                        f"waiver not kept: it was given for kind {old_kind}, the finding is "
+                        f"now {row.kind} (reason was: {row.waived_reason})"
+                    )
                     row.state, row.waived_reason = "open", None
                 escalated = KIND_RANK.get(f.kind, 0) > KIND_RANK.get(old_kind, 0)
-                record_transition(session, result, row, "escalated" if escalated else "changed",
-                                  now, from_state=old_state, from_kind=old_kind,
-                                  effective_at=f.deadline, note=note)
+                record_transition(
+                    session,
+                    result,
+                    row,
+                    "escalated" if escalated else "changed",
+                    now,
+                    from_state=old_state,
+                    from_kind=old_kind,
+                    effective_at=f.deadline,
+                    note=note,
+                )
                 changed = True
             elif _differs(row, values):
                 for name, value in values.items():
                     setattr(row, name, value)
-                record_transition(session, result, row, "updated", now, from_state=row.state,
-                                  from_kind=row.kind, effective_at=f.deadline)
+                record_transition(
+                    session,
+                    result,
+                    row,
+                    "updated",
+                    now,
+                    from_state=row.state,
+                    from_kind=row.kind,
+                    effective_at=f.deadline,
+                )
                 changed = True
             if changed:
                 result.changed.append(row)
@@ -219,8 +325,9 @@ def sync_findings(session: Session, findings: Iterable[Finding], now: datetime, 
         old_state = row.state
         # waived_reason and snoozed_until stay: a reopen may restore them (see reopen)
         row.state, row.resolved_at = "resolved", now
-        record_transition(session, result, row, "resolved", now, from_state=old_state,
-                          from_kind=row.kind)
+        record_transition(
+            session, result, row, "resolved", now, from_state=old_state, from_kind=row.kind
+        )
         result.resolved.append(row)
     session.flush()
     return result
@@ -236,9 +343,16 @@ def load_rules(directory=None):
         raise ConfigError(f"rule file {exc}") from None
 
 
-def evaluate_and_sync(session: Session, settings, as_of: date | datetime, now: datetime, *,
-                      only: Iterable[str] | None = None, obligations=None,
-                      incremental: bool = False) -> SyncResult:
+def evaluate_and_sync(
+    session: Session,
+    settings,
+    as_of: date | datetime,
+    now: datetime,
+    *,
+    only: Iterable[str] | None = None,
+    obligations=None,
+    incremental: bool = False,
+) -> SyncResult:
     """Gather facts as of ``as_of``, evaluate the obligations and sync the findings table.
 
     The end-to-end entry point (pipeline and `monitor evaluate`). ``now`` dates the transitions;
@@ -261,29 +375,55 @@ def evaluate_and_sync(session: Session, settings, as_of: date | datetime, now: d
         rerun = inc.to_evaluate(session, selected, instant, now, settings, registered)
         evaluated = [ob for ob in selected if ob.id in rerun]
     sources = set().union(*(ob.watched_sources() for ob in evaluated)) if evaluated else set()
-    facts = gather_facts(session, instant, sources, [ob.id for ob in evaluated],
-                         stale_after=getattr(settings, "stale_after", None),
-                         unreachable_after=getattr(settings, "unreachable_after", None))
-    findings = evaluate(evaluated, facts, instant, tolerance=settings.anomaly_tolerance,
-                        periods_from=getattr(settings, "watch_from", None))
+    facts = gather_facts(
+        session,
+        instant,
+        sources,
+        [ob.id for ob in evaluated],
+        stale_after=getattr(settings, "stale_after", None),
+        unreachable_after=getattr(settings, "unreachable_after", None),
+    )
+    findings = evaluate(
+        evaluated,
+        facts,
+        instant,
+        tolerance=settings.anomaly_tolerance,
+        periods_from=getattr(settings, "watch_from", None),
+    )
     scope = None if only is None else [ob.id for ob in selected]
     chosen = {ob.id for ob in evaluated}
     skipped = [ob.id for ob in selected if ob.id not in chosen]
     if skipped:  # everything but them, rows of obligations that no longer exist included
-        every = set(session.scalars(select(FindingRow.obligation_id).distinct()
-                                    .where(FindingRow.family.in_(FAMILIES))))
-        scope = sorted((every | {ob.id for ob in evaluated}) - set(skipped)
-                       if only is None else {ob.id for ob in evaluated})
-    result = sync_findings(session, findings, now, scope=scope,
-                           ack_survives_days=getattr(settings, "ack_survives_days",
-                                                     ACK_SURVIVES_DAYS))
+        every = set(
+            session.scalars(
+                select(FindingRow.obligation_id).distinct().where(FindingRow.family.in_(FAMILIES))
+            )
+        )
+        scope = sorted(
+            (every | {ob.id for ob in evaluated}) - set(skipped)
+            if only is None
+            else {ob.id for ob in evaluated}
+        )
+    result = sync_findings(
+        session,
+        findings,
+        now,
+        scope=scope,
+        ack_survives_days=getattr(settings, "ack_survives_days", ACK_SURVIVES_DAYS),
+    )
     if skipped:  # as recorded; their evidence is read only if someone asks for it
-        result.findings.extend(session.scalars(
-            select(FindingRow).options(defer(FindingRow.evidence), defer(FindingRow.summary))
-            .where(FindingRow.obligation_id.in_(skipped),
-                                     FindingRow.family.in_(FAMILIES),
-                                     FindingRow.state != "resolved")
-            .order_by(FindingRow.id)))
+        result.findings.extend(
+            session.scalars(
+                select(FindingRow)
+                .options(defer(FindingRow.evidence), defer(FindingRow.summary))
+                .where(
+                    FindingRow.obligation_id.in_(skipped),
+                    FindingRow.family.in_(FAMILIES),
+                    FindingRow.state != "resolved",
+                )
+                .order_by(FindingRow.id)
+            )
+        )
     if incremental:
         inc.record(session, evaluated, instant, now, settings, registered, marks)
     return result

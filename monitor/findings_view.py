@@ -10,13 +10,25 @@ from monitor.models import FindingRow
 
 def finding_json(row: FindingRow) -> dict[str, Any]:
     return {
-        "id": row.id, "key": row.key, "obligation": row.obligation_id, "kind": row.kind,
-        "state": row.state, "severity": row.severity, "family": row.family,
-        "period_start": row.period_start, "period_end": row.period_end, "due": row.due,
-        "deadline": row.deadline_at, "subject": row.subject or None, "summary": row.summary,
-        "snoozed_until": row.snoozed_until, "waived_reason": row.waived_reason,
-        "first_detected_at": row.first_detected_at, "changed_at": row.changed_at,
-        "resolved_at": row.resolved_at, "evidence": row.evidence,
+        "id": row.id,
+        "key": row.key,
+        "obligation": row.obligation_id,
+        "kind": row.kind,
+        "state": row.state,
+        "severity": row.severity,
+        "family": row.family,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "due": row.due,
+        "deadline": row.deadline_at,
+        "subject": row.subject or None,
+        "summary": row.summary,
+        "snoozed_until": row.snoozed_until,
+        "waived_reason": row.waived_reason,
+        "first_detected_at": row.first_detected_at,
+        "changed_at": row.changed_at,
+        "resolved_at": row.resolved_at,
+        "evidence": row.evidence,
     }
 
 
@@ -40,16 +52,21 @@ def print_findings(rows: Iterable[FindingRow], as_json: bool) -> None:
     if not rows:
         print("no findings")
         return
-    print_table([(r.id, r.state, r.kind, r.severity, r.obligation_id, _period(r), r.due,
-                  r.summary[:110]) for r in rows],
-                ["id", "state", "kind", "severity", "obligation", "period", "due", "summary"])
+    print_table(
+        [
+            (r.id, r.state, r.kind, r.severity, r.obligation_id, _period(r), r.due, r.summary[:110])
+            for r in rows
+        ],
+        ["id", "state", "kind", "severity", "obligation", "period", "due", "summary"],
+    )
 
 
 def order(rows: Iterable[FindingRow]) -> list[FindingRow]:
     from datetime import date
 
-    return sorted(rows, key=lambda r: (r.obligation_id, r.period_start or date.min, r.family,
-                                       r.subject, r.id))
+    return sorted(
+        rows, key=lambda r: (r.obligation_id, r.period_start or date.min, r.family, r.subject, r.id)
+    )
 
 
 def finding_story(session, finding_id: int) -> dict[str, Any]:
@@ -64,18 +81,41 @@ def finding_story(session, finding_id: int) -> dict[str, Any]:
         raise NotFound(f"no finding with id {finding_id} (see `monitor findings`)")
     story = finding_json(row)
     story["transitions"] = [
-        {"id": t.id, "change": t.change, "from_state": t.from_state, "to_state": t.to_state,
-         "from_kind": t.from_kind, "to_kind": t.to_kind, "detected_at": t.detected_at,
-         "effective_at": t.effective_at, "actor": t.actor, "note": t.note,
-         "evidence": t.evidence}
-        for t in session.scalars(select(FindingTransition)
-                                 .where(FindingTransition.finding_id == row.id)
-                                 .order_by(FindingTransition.id))]
+        {
+            "id": t.id,
+            "change": t.change,
+            "from_state": t.from_state,
+            "to_state": t.to_state,
+            "from_kind": t.from_kind,
+            "to_kind": t.to_kind,
+            "detected_at": t.detected_at,
+            "effective_at": t.effective_at,
+            "actor": t.actor,
+            "note": t.note,
+            "evidence": t.evidence,
+        }
+        for t in session.scalars(
+            select(FindingTransition)
+            .where(FindingTransition.finding_id == row.id)
+            .order_by(FindingTransition.id)
+        )
+    ]
     story["audit"] = [
-        {"id": a.id, "at": a.at, "actor": a.actor, "action": a.action, "target": a.target,
-         "note": a.note, "details": a.details}
-        for a in session.scalars(select(AuditEntry).where(AuditEntry.target == f"finding:{row.id}")
-                                 .order_by(AuditEntry.id))]
+        {
+            "id": a.id,
+            "at": a.at,
+            "actor": a.actor,
+            "action": a.action,
+            "target": a.target,
+            "note": a.note,
+            "details": a.details,
+        }
+        for a in session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.target == f"finding:{row.id}")
+            .order_by(AuditEntry.id)
+        )
+    ]
     return story
 
 
@@ -84,8 +124,11 @@ def flatten(value: Any, path: str = "") -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         if not value:
             return [(path, {})] if path else []
-        return [pair for key, item in value.items()
-                for pair in flatten(item, f"{path}.{key}" if path else str(key))]
+        return [
+            pair
+            for key, item in value.items()
+            for pair in flatten(item, f"{path}.{key}" if path else str(key))
+        ]
     if isinstance(value, (list, tuple)):
         if not value:
             return [(path, [])]
@@ -105,14 +148,24 @@ def _text(value: Any) -> str:
 
 def print_story(story: dict[str, Any]) -> None:
     """`monitor findings show`: nothing truncated."""
-    print(f"Finding #{story['id']}: {story['kind']} ({story['state']}, severity "
-          f"{story['severity']})")
-    for label, key in (("obligation", "obligation"), ("family", "family"),
-                       ("subject", "subject"), ("period", "period_start"), ("", "period_end"),
-                       ("due", "due"), ("deadline", "deadline"),
-                       ("first detected", "first_detected_at"), ("changed", "changed_at"),
-                       ("resolved", "resolved_at"), ("snoozed until", "snoozed_until"),
-                       ("waived because", "waived_reason"), ("key", "key")):
+    print(
+        f"Finding #{story['id']}: {story['kind']} ({story['state']}, severity {story['severity']})"
+    )
+    for label, key in (
+        ("obligation", "obligation"),
+        ("family", "family"),
+        ("subject", "subject"),
+        ("period", "period_start"),
+        ("", "period_end"),
+        ("due", "due"),
+        ("deadline", "deadline"),
+        ("first detected", "first_detected_at"),
+        ("changed", "changed_at"),
+        ("resolved", "resolved_at"),
+        ("snoozed until", "snoozed_until"),
+        ("waived because", "waived_reason"),
+        ("key", "key"),
+    ):
         if key == "period_start":
             start, end = story["period_start"], story["period_end"]
             value = f"{_text(start)} .. {_text(end)}" if start or end else None
@@ -132,9 +185,14 @@ def print_story(story: dict[str, Any]) -> None:
         print("  (none)")
     print("\nTransitions")
     for t in story["transitions"]:
-        kind = t["to_kind"] if t["from_kind"] in (None, t["to_kind"]) \
+        kind = (
+            t["to_kind"]
+            if t["from_kind"] in (None, t["to_kind"])
             else f"{t['from_kind']} -> {t['to_kind']}"
-        state = t["to_state"] if t["from_state"] is None else f"{t['from_state']} -> {t['to_state']}"
+        )
+        state = (
+            t["to_state"] if t["from_state"] is None else f"{t['from_state']} -> {t['to_state']}"
+        )
         line = f"  {_text(t['detected_at'])}  {t['change']:<15} {state} ({kind})"
         line += f"  by {t['actor']}" if t["actor"] else "  by the monitor"
         if t["effective_at"]:
@@ -145,7 +203,10 @@ def print_story(story: dict[str, Any]) -> None:
     print("\nAudit")
     for a in story["audit"]:
         details = ", ".join(f"{k}={_text(v)}" for k, v in (a["details"] or {}).items())
-        print(f"  {_text(a['at'])}  {a['actor']}  {a['action']}"
-              + (f"  note: {a['note']}" if a["note"] else "") + (f"  ({details})" if details else ""))
+        print(
+            f"  {_text(a['at'])}  {a['actor']}  {a['action']}"
+            + (f"  note: {a['note']}" if a["note"] else "")
+            + (f"  ({details})" if details else "")
+        )
     if not story["audit"]:
         print("  (no decisions by people)")

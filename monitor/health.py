@@ -43,8 +43,16 @@ def health_of(session: Session, source_id: str) -> SourceHealth | None:
     return session.get(SourceHealth, source_id)
 
 
-def record_poll(session: Session, source_id: str, *, failed: bool, outcome: str,
-                error: str | None, now: datetime, broken_after: int) -> HealthChange:
+def record_poll(
+    session: Session,
+    source_id: str,
+    *,
+    failed: bool,
+    outcome: str,
+    error: str | None,
+    now: datetime,
+    broken_after: int,
+) -> HealthChange:
     """Fold one poll's result into the source's health; write an event if the state changed.
 
     The counter is kept by the database (``consecutive_failures = consecutive_failures + 1``),
@@ -54,32 +62,58 @@ def record_poll(session: Session, source_id: str, *, failed: bool, outcome: str,
     Flushes, does not commit.
     """
     session.flush()
-    first_seen = insert_or_ignore(session, SourceHealth, dict(
-        source_id=source_id, state="healthy", consecutive_failures=0, changed_at=now))
+    first_seen = insert_or_ignore(
+        session,
+        SourceHealth,
+        dict(source_id=source_id, state="healthy", consecutive_failures=0, changed_at=now),
+    )
     table = SourceHealth.__table__
     key = table.c.source_id == source_id
     if failed:
-        values = dict(consecutive_failures=table.c.consecutive_failures + 1,
-                      last_failure_at=now, last_error=error, last_outcome=outcome)
+        values = dict(
+            consecutive_failures=table.c.consecutive_failures + 1,
+            last_failure_at=now,
+            last_error=error,
+            last_outcome=outcome,
+        )
     else:
-        values = dict(consecutive_failures=0, last_success_at=now, last_error=None,
-                      last_outcome=outcome,
-                      first_success_at=func.coalesce(table.c.first_success_at, now))
-    row = session.execute(update(table).where(key).values(**values)
-                          .returning(table.c.consecutive_failures, table.c.state)).one()
+        values = dict(
+            consecutive_failures=0,
+            last_success_at=now,
+            last_error=None,
+            last_outcome=outcome,
+            first_success_at=func.coalesce(table.c.first_success_at, now),
+        )
+    row = session.execute(
+        update(table)
+        .where(key)
+        .values(**values)
+        .returning(table.c.consecutive_failures, table.c.state)
+    ).one()
     failures = row.consecutive_failures
     before = None if first_seen else row.state
     after = state_for(failures, broken_after)
-    moved = after != before and (first_seen or session.execute(
-        update(table).where(key, table.c.state == before)
-        .values(state=after, changed_at=now)).rowcount == 1)
+    moved = after != before and (
+        first_seen
+        or session.execute(
+            update(table).where(key, table.c.state == before).values(state=after, changed_at=now)
+        ).rowcount
+        == 1
+    )
     if first_seen and after != "healthy":
         session.execute(update(table).where(key).values(state=after, changed_at=now))
     if moved:
-        session.add(SourceHealthEvent(source_id=source_id, at=now, from_state=before,
-                                      to_state=after, outcome=outcome,
-                                      consecutive_failures=failures,
-                                      detail=error if failed else None))
+        session.add(
+            SourceHealthEvent(
+                source_id=source_id,
+                at=now,
+                from_state=before,
+                to_state=after,
+                outcome=outcome,
+                consecutive_failures=failures,
+                detail=error if failed else None,
+            )
+        )
     session.flush()
     cached = session.identity_map.get(session.identity_key(SourceHealth, (source_id,)))
     if cached is not None:

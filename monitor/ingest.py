@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 from monitor.intake import Intake, record_run, take_in
 from monitor.models import FetchRun
 from monitor.saved import (  # noqa: F401 - the saved-file API, importable from here too
-    DECLARED_BY_SUFFIX, SavedFile, content_type_of, parse_file, parse_when, read_saved,
+    DECLARED_BY_SUFFIX,
+    SavedFile,
+    content_type_of,
+    parse_file,
+    parse_when,
+    read_saved,
 )
 from scrapers.archive import Archive, ArchiveWriteError
 from scrapers.registry import RegisteredSource
@@ -28,20 +33,41 @@ INGEST_CYCLE = "ingest"
 FAILED = values(Outcome.PARSE_ERROR, Outcome.EMPTY, Outcome.WRONG_TYPE)
 
 
-def ingest_file(session: Session, archive: Archive, registered: RegisteredSource,
-                saved: SavedFile, *, fetched_at: datetime,
-                is_listing: bool | None = None) -> tuple[Intake, FetchRun]:
+def ingest_file(
+    session: Session,
+    archive: Archive,
+    registered: RegisteredSource,
+    saved: SavedFile,
+    *,
+    fetched_at: datetime,
+    is_listing: bool | None = None,
+) -> tuple[Intake, FetchRun]:
     """Archive, read and store one saved document, and record its fetch run, exactly as a
     fetch would (:mod:`monitor.intake`); flushes, the caller commits. ``is_listing`` is the
     caller's word (`--listing`); without it a start URL is a listing, anything else a report."""
     try:
-        intake = take_in(session, archive, registered, url=saved.url, body=saved.body,
-                         fetched_at=fetched_at, is_listing=is_listing,
-                         content_type=saved.content_type)
+        intake = take_in(
+            session,
+            archive,
+            registered,
+            url=saved.url,
+            body=saved.body,
+            fetched_at=fetched_at,
+            is_listing=is_listing,
+            content_type=saved.content_type,
+        )
     except ArchiveWriteError as exc:  # the caller's transaction rolls back
         raise ArchiveWriteError(f"{exc}; nothing of this document was stored") from None
-    run = record_run(session, source_id=registered.id, url=intake.snapshot.url,
-                     started_at=fetched_at, finished_at=fetched_at, fetch_outcome=Outcome.OK,
-                     listing=intake.listing, intake=intake, bytes=len(saved.body),
-                     cycle=INGEST_CYCLE)
+    run = record_run(
+        session,
+        source_id=registered.id,
+        url=intake.snapshot.url,
+        started_at=fetched_at,
+        finished_at=fetched_at,
+        fetch_outcome=Outcome.OK,
+        listing=intake.listing,
+        intake=intake,
+        bytes=len(saved.body),
+        cycle=INGEST_CYCLE,
+    )
     return intake, run

@@ -27,8 +27,15 @@ from monitor.models import FetchRun, Report, Snapshot
 from monitor.reading import Reading, read_document, run_parser  # noqa: F401 - importable here
 from monitor.reading import is_listing as listing_rule
 from monitor.store import (
-    StoredParse, current_sha256, ensure_source, parse_of, problem_text, record_fetch_run,
-    record_listing, record_parse, store_snapshot,
+    StoredParse,
+    current_sha256,
+    ensure_source,
+    parse_of,
+    problem_text,
+    record_fetch_run,
+    record_listing,
+    record_parse,
+    store_snapshot,
 )
 from scrapers.archive import Archive
 from scrapers.records import Link, ParseResult
@@ -55,11 +62,20 @@ class Intake:
     parser_version: str = ""
 
 
-def store_document(session: Session, archive: Archive, registered: RegisteredSource,
-                   snapshot: Snapshot, *, listing: bool, now: datetime,
-                   doc_url: str | None = None, reading: Reading | None = None,
-                   parsed_at: datetime | None = None, apply_listing: bool = True,
-                   max_links: int | None = None) -> Intake:
+def store_document(
+    session: Session,
+    archive: Archive,
+    registered: RegisteredSource,
+    snapshot: Snapshot,
+    *,
+    listing: bool,
+    now: datetime,
+    doc_url: str | None = None,
+    reading: Reading | None = None,
+    parsed_at: datetime | None = None,
+    apply_listing: bool = True,
+    max_links: int | None = None,
+) -> Intake:
     """Read an archived snapshot with the current parser (or take ``reading``, the same body
     read elsewhere) and store what it yields; flushes, never commits.
 
@@ -78,55 +94,126 @@ def store_document(session: Session, archive: Archive, registered: RegisteredSou
     if existing is not None:
         links = [Link(**link) for link in existing.links]
         if any(REDACTED in link.url for link in links):
-            again = read_document(registered, archive.get(snapshot.sha256), url=doc_url,
-                                  content_type=snapshot.content_type, listing=listing,
-                                  max_links=max_links)
+            again = read_document(
+                registered,
+                archive.get(snapshot.sha256),
+                url=doc_url,
+                content_type=snapshot.content_type,
+                listing=listing,
+                max_links=max_links,
+            )
             links = list(again.result.links)
-        intake = Intake(snapshot, False, existing.outcome, None, None, links=links,
-                        listing=listing, parser_version=source.parser_version)
+        intake = Intake(
+            snapshot,
+            False,
+            existing.outcome,
+            None,
+            None,
+            links=links,
+            listing=listing,
+            parser_version=source.parser_version,
+        )
     else:
-        if reading is None or (reading.fetched, reading.listing, reading.max_links) != \
-                (snapshot.fetched_at.date(), listing, max_links):  # read otherwise
-            reading = read_document(registered, archive.get(snapshot.sha256), url=doc_url,
-                                    content_type=snapshot.content_type, listing=listing,
-                                    fetched=snapshot.fetched_at.date(), max_links=max_links)
-        stored = record_parse(session, source, snapshot, reading.result, reading.outcome, now,
-                              parsed_at=parsed_at,
-                              checked=reading.parser_version == source.parser_version)
-        intake = Intake(snapshot, False, reading.outcome, reading.result, stored,
-                        links=list(reading.result.links), new_reports=list(stored.new_reports),
-                        listing=listing, parser_version=source.parser_version)
+        if reading is None or (reading.fetched, reading.listing, reading.max_links) != (
+            snapshot.fetched_at.date(),
+            listing,
+            max_links,
+        ):  # read otherwise
+            reading = read_document(
+                registered,
+                archive.get(snapshot.sha256),
+                url=doc_url,
+                content_type=snapshot.content_type,
+                listing=listing,
+                fetched=snapshot.fetched_at.date(),
+                max_links=max_links,
+            )
+        stored = record_parse(
+            session,
+            source,
+            snapshot,
+            reading.result,
+            reading.outcome,
+            now,
+            parsed_at=parsed_at,
+            checked=reading.parser_version == source.parser_version,
+        )
+        intake = Intake(
+            snapshot,
+            False,
+            reading.outcome,
+            reading.result,
+            stored,
+            links=list(reading.result.links),
+            new_reports=list(stored.new_reports),
+            listing=listing,
+            parser_version=source.parser_version,
+        )
     if listing and apply_listing and intake.outcome == Outcome.OK:
         created, removed = record_listing(
-            session, source, snapshot.url, intake.links, now,
-            complete=max_links is None or len(intake.links) < max_links)
+            session,
+            source,
+            snapshot.url,
+            intake.links,
+            now,
+            complete=max_links is None or len(intake.links) < max_links,
+        )
         intake.new_reports.extend(created)
         intake.removed_reports.extend(removed)
     return intake
 
 
-def take_in(session: Session, archive: Archive, registered: RegisteredSource, *, url: str,
-            body: bytes, fetched_at: datetime, is_listing: bool | None = None,
-            content_type: str | None = None, headers: dict[str, str] | None = None,
-            http_status: int | None = None, requested_url: str | None = None,
-            doc_url: str | None = None, reading: Reading | None = None,
-            max_links: int | None = None) -> Intake:
+def take_in(
+    session: Session,
+    archive: Archive,
+    registered: RegisteredSource,
+    *,
+    url: str,
+    body: bytes,
+    fetched_at: datetime,
+    is_listing: bool | None = None,
+    content_type: str | None = None,
+    headers: dict[str, str] | None = None,
+    http_status: int | None = None,
+    requested_url: str | None = None,
+    doc_url: str | None = None,
+    reading: Reading | None = None,
+    max_links: int | None = None,
+) -> Intake:
     """Archive ``body`` as obtained from canonical ``url`` at ``fetched_at``, then read and
     store it. ``url`` is stored redacted; ``doc_url`` (default ``url``) is what the parser reads
     links against. ``is_listing`` is the caller's word on what the document is
     (:func:`monitor.reading.is_listing` decides when it has none)."""
-    listing = listing_rule(registered.source, url,
-                           declared=is_listing if reading is None or is_listing is not None
-                           else reading.listing)
+    listing = listing_rule(
+        registered.source,
+        url,
+        declared=is_listing if reading is None or is_listing is not None else reading.listing,
+    )
     ensure_source(session, registered.source, fetched_at)
     current = current_sha256(session, url)  # before this body is stored
-    snapshot, new = store_snapshot(session, archive, source_id=registered.id, url=url, body=body,
-                                   fetched_at=fetched_at, content_type=content_type,
-                                   headers=headers, http_status=http_status,
-                                   requested_url=requested_url)
-    intake = store_document(session, archive, registered, snapshot, listing=listing,
-                            now=fetched_at, doc_url=doc_url or url, reading=reading,
-                            max_links=max_links)
+    snapshot, new = store_snapshot(
+        session,
+        archive,
+        source_id=registered.id,
+        url=url,
+        body=body,
+        fetched_at=fetched_at,
+        content_type=content_type,
+        headers=headers,
+        http_status=http_status,
+        requested_url=requested_url,
+    )
+    intake = store_document(
+        session,
+        archive,
+        registered,
+        snapshot,
+        listing=listing,
+        now=fetched_at,
+        doc_url=doc_url or url,
+        reading=reading,
+        max_links=max_links,
+    )
     intake.snapshot_new = new
     intake.changed = current != snapshot.sha256
     return intake
@@ -136,12 +223,23 @@ def take_in(session: Session, archive: Archive, registered: RegisteredSource, *,
 PARSE_FAILURES = PARSE_FAILURE_OUTCOMES
 
 
-def record_run(session: Session, *, source_id: str, url: str, started_at: datetime,
-               finished_at: datetime, fetch_outcome: str, listing: bool,
-               intake: Intake | None = None, requested_url: str | None = None,
-               duration_ms: int | None = 0, http_status: int | None = None,
-               bytes: int | None = None, error: str | None = None,
-               cycle: str | None = None) -> FetchRun:
+def record_run(
+    session: Session,
+    *,
+    source_id: str,
+    url: str,
+    started_at: datetime,
+    finished_at: datetime,
+    fetch_outcome: str,
+    listing: bool,
+    intake: Intake | None = None,
+    requested_url: str | None = None,
+    duration_ms: int | None = 0,
+    http_status: int | None = None,
+    bytes: int | None = None,
+    error: str | None = None,
+    cycle: str | None = None,
+) -> FetchRun:
     """The one ``fetch_runs`` row of a request (or of a document taken in by hand), its outcome
     decided one way for all: a body that could not be read gives its parse outcome; a body
     read fine that the URL already served is ``unchanged``; otherwise the fetch's outcome."""
@@ -151,12 +249,22 @@ def record_run(session: Session, *, source_id: str, url: str, started_at: dateti
         snapshot_id = intake.snapshot.id
         if intake.outcome in PARSE_FAILURES:
             outcome = intake.outcome
-            error = problem_text(session, intake.snapshot.id, intake.parser_version,
-                                 outcome)[:2000]
+            error = problem_text(session, intake.snapshot.id, intake.parser_version, outcome)[:2000]
         elif fetch_outcome == Outcome.OK and intake.changed is False:
             outcome = Outcome.UNCHANGED.value
     return record_fetch_run(
-        session, source_id=source_id, url=url, requested_url=requested_url,
-        started_at=started_at, finished_at=finished_at, duration_ms=duration_ms,
-        outcome=outcome, http_status=http_status, bytes=bytes, error=error,
-        snapshot_id=snapshot_id, cycle=cycle, listing=listing)
+        session,
+        source_id=source_id,
+        url=url,
+        requested_url=requested_url,
+        started_at=started_at,
+        finished_at=finished_at,
+        duration_ms=duration_ms,
+        outcome=outcome,
+        http_status=http_status,
+        bytes=bytes,
+        error=error,
+        snapshot_id=snapshot_id,
+        cycle=cycle,
+        listing=listing,
+    )

@@ -35,8 +35,12 @@ log = logging.getLogger(__name__)
 # unpooled connection with keepalives, and held() asking the server, from any thread.
 PG_KEY = pg_key(LEADER)
 # Keepalives on the lock connection: a leader cut off from the server notices within a minute.
-PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 10,
-                 "keepalives_count": 3}
+PG_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 20,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 class LeaderLock:
@@ -55,9 +59,10 @@ class LeaderLock:
 class PgLeaderLock(LeaderLock):
     def __init__(self, url: str) -> None:
         if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        self.engine = create_engine(url, poolclass=NullPool, connect_args=PG_KEEPALIVES,
-                                    isolation_level="AUTOCOMMIT")
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        self.engine = create_engine(
+            url, poolclass=NullPool, connect_args=PG_KEEPALIVES, isolation_level="AUTOCOMMIT"
+        )
         self.conn = None
 
     def acquire(self) -> bool:
@@ -66,16 +71,16 @@ class PgLeaderLock(LeaderLock):
         self.release()
         conn = self.engine.connect()  # raises OperationalError when the server is unreachable
         try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
-                               {"a": PG_KEY[0], "b": PG_KEY[1]}).scalar()
+            got = conn.execute(
+                text("SELECT pg_try_advisory_lock(:a, :b)"), {"a": PG_KEY[0], "b": PG_KEY[1]}
+            ).scalar()
         except BaseException:
             conn.close()
             raise
         if not got:
             conn.close()
             return False
-        conn.execute(text("SELECT set_config('application_name', :n, false)"),
-                     {"n": _stamp()[:63]})
+        conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": _stamp()[:63]})
         self.conn = conn
         return True
 
@@ -83,10 +88,15 @@ class PgLeaderLock(LeaderLock):
         if self.conn is None:
             return False
         try:
-            return bool(self.conn.execute(text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND pid = pg_backend_pid() AND classid = :a AND objid = :b AND objsubid = 2"),
-                {"a": PG_KEY[0], "b": PG_KEY[1]}).scalar())
+            return bool(
+                self.conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                        "AND pid = pg_backend_pid() AND classid = :a AND objid = :b AND objsubid = 2"
+                    ),
+                    {"a": PG_KEY[0], "b": PG_KEY[1]},
+                ).scalar()
+            )
         except SQLAlchemyError:
             self._drop()
             return False
@@ -104,8 +114,9 @@ class PgLeaderLock(LeaderLock):
         if self.conn is None:
             return
         try:
-            self.conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
-                              {"a": PG_KEY[0], "b": PG_KEY[1]})
+            self.conn.execute(
+                text("SELECT pg_advisory_unlock(:a, :b)"), {"a": PG_KEY[0], "b": PG_KEY[1]}
+            )
             self.conn.close()
             self.conn = None
         except SQLAlchemyError:
@@ -172,7 +183,9 @@ def leader_lock(database_url: str) -> LeaderLock:
     if database_url.startswith("sqlite"):
         database = make_url(database_url).database
         if not database or database == ":memory:" or database.startswith("file:"):
-            raise DatabaseError("monitor serve needs a database file or a PostgreSQL server, "
-                                "not an in-memory SQLite database")
+            raise DatabaseError(
+                "monitor serve needs a database file or a PostgreSQL server, "
+                "not an in-memory SQLite database"
+            )
         return FileLeaderLock(sqlite_lock_path(database, LEADER))
     return PgLeaderLock(database_url)

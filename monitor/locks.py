@@ -85,8 +85,11 @@ class DatabaseLock:
         self._fd: int | None = None  # SQLite: the locked file
         database = engine.url.database or ""
         if self.backend == "sqlite":
-            self.path = (None if not database or database == ":memory:" or
-                         database.startswith("file:") else sqlite_lock_path(database, name))
+            self.path = (
+                None
+                if not database or database == ":memory:" or database.startswith("file:")
+                else sqlite_lock_path(database, name)
+            )
             self._identity = ("sqlite", str(self.path), name)
         else:
             self.path = None
@@ -117,8 +120,10 @@ class DatabaseLock:
             return
         holder = self.holder()
         if timeout > 0 and on_wait is not None:
-            on_wait(f"waiting up to {timeout:g}s for the {self.name} lock of {_describe(self.engine)}"
-                    f": held by {holder}")
+            on_wait(
+                f"waiting up to {timeout:g}s for the {self.name} lock of {_describe(self.engine)}"
+                f": held by {holder}"
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             time.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
@@ -128,9 +133,11 @@ class DatabaseLock:
         raise LockTimeout(
             f"{_describe(self.engine)} is locked by another writer ({holder}) and stayed locked "
             f"for {timeout:g}s: try again when it is done, or raise lock_timeout "
-            "(MONITOR_LOCK_TIMEOUT)" if self.name == WRITER else
-            f"the {self.name} lock of {_describe(self.engine)} is held by {holder} "
-            f"(waited {timeout:g}s)")
+            "(MONITOR_LOCK_TIMEOUT)"
+            if self.name == WRITER
+            else f"the {self.name} lock of {_describe(self.engine)} is held by {holder} "
+            f"(waited {timeout:g}s)"
+        )
 
     def release(self) -> None:
         held = _held()
@@ -166,8 +173,10 @@ class DatabaseLock:
     # --- mechanisms ------------------------------------------------------------------------
 
     def _stamp(self) -> str:
-        return (f"pid {os.getpid()}: {self.purpose}, since "
-                f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%SZ}")
+        return (
+            f"pid {os.getpid()}: {self.purpose}, since "
+            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%SZ}"
+        )
 
     def _try(self) -> bool:
         if self.backend == "postgresql":
@@ -180,8 +189,9 @@ class DatabaseLock:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             try:
-                conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
-                             dict(zip("ab", pg_key(self.name))))
+                conn.execute(
+                    text("SELECT pg_advisory_unlock(:a, :b)"), dict(zip("ab", pg_key(self.name)))
+                )
                 conn.execute(text("RESET application_name"))
                 conn.close()
             except Exception:  # noqa: BLE001 - closing the connection frees the lock anyway
@@ -222,14 +232,18 @@ class DatabaseLock:
             conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         except OperationalError as exc:
             first = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
-            raise DatabaseError(f"database {_describe(self.engine)} is unreachable: "
-                                f"{first}") from None
+            raise DatabaseError(
+                f"database {_describe(self.engine)} is unreachable: {first}"
+            ) from None
         try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
-                               dict(zip("ab", pg_key(self.name)))).scalar()
+            got = conn.execute(
+                text("SELECT pg_try_advisory_lock(:a, :b)"), dict(zip("ab", pg_key(self.name)))
+            ).scalar()
             if got:
-                conn.execute(text("SELECT set_config('application_name', :n, false)"),
-                             {"n": self._stamp()[:63]})
+                conn.execute(
+                    text("SELECT set_config('application_name', :n, false)"),
+                    {"n": self._stamp()[:63]},
+                )
                 self._conn = conn
                 return True
         except BaseException:
@@ -242,12 +256,15 @@ class DatabaseLock:
     def _pg_holder(self) -> str:
         a, b = pg_key(self.name)
         with self.engine.connect() as conn:
-            row = conn.execute(text(
-                "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a "
-                "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
-                "AND l.classid = :a AND l.objid = :b AND l.objsubid = 2 "
-                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
-                {"a": a, "b": b}).first()
+            row = conn.execute(
+                text(
+                    "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a "
+                    "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                    "AND l.classid = :a AND l.objid = :b AND l.objsubid = 2 "
+                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
+                {"a": a, "b": b},
+            ).first()
         if row is None:
             return "another process"
         name = row.application_name or ""
@@ -255,8 +272,13 @@ class DatabaseLock:
 
 
 @contextmanager
-def writer_lock(engine: Engine, *, timeout: float, purpose: str = "monitor",
-                on_wait: Callable[[str], None] | None = None) -> Iterator[DatabaseLock]:
+def writer_lock(
+    engine: Engine,
+    *,
+    timeout: float,
+    purpose: str = "monitor",
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[DatabaseLock]:
     """Hold the writer lock of ``engine``'s database for the block (see :class:`DatabaseLock`)."""
     lock = DatabaseLock(engine, WRITER, purpose=purpose)
     lock.acquire(timeout, on_wait)

@@ -57,8 +57,9 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        extras = {k: v for k, v in vars(record).items()
-                  if k not in _STANDARD and not k.startswith("_")}
+        extras = {
+            k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")
+        }
         tail = " ".join(f"{k}={v}" for k, v in extras.items())
         line = f"{record.levelname.lower()}: {record.getMessage()}" + (f" [{tail}]" if tail else "")
         if record.exc_text:
@@ -66,8 +67,9 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-def setup_logging(level: str = "info", fmt: str = "auto", secrets: Iterable[str] = (),
-                  stream=None) -> logging.Handler:
+def setup_logging(
+    level: str = "info", fmt: str = "auto", secrets: Iterable[str] = (), stream=None
+) -> logging.Handler:
     """Install one handler on the root logger (replacing an earlier one of ours)."""
     stream = stream or sys.stderr
     if fmt == "auto":

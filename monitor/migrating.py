@@ -63,28 +63,39 @@ def check_sqlite_file(path: Path) -> None:
         return
     if size == 0 and interrupted_first_build(path):
         return
-    move_away = ("move it away (or point MONITOR_DATABASE_URL elsewhere) to start a new "
-                 "database, or restore it from a backup")
+    move_away = (
+        "move it away (or point MONITOR_DATABASE_URL elsewhere) to start a new "
+        "database, or restore it from a backup"
+    )
     if size == 0:
-        raise DatabaseError(f"the SQLite database {path} is an empty file (0 bytes), not a "
-                            f"database the monitor wrote; it was not touched: {move_away}")
+        raise DatabaseError(
+            f"the SQLite database {path} is an empty file (0 bytes), not a "
+            f"database the monitor wrote; it was not touched: {move_away}"
+        )
     with open(path, "rb") as fh:
         header = fh.read(100)
-    if not header.startswith(SQLITE_MAGIC[:len(header)]) or \
-            (len(header) >= 16 and header[:16] != SQLITE_MAGIC):
-        raise DatabaseError(f"{path} is not a SQLite database (it does not start with the "
-                            f"SQLite header); it was not touched: {move_away}")
+    if not header.startswith(SQLITE_MAGIC[: len(header)]) or (
+        len(header) >= 16 and header[:16] != SQLITE_MAGIC
+    ):
+        raise DatabaseError(
+            f"{path} is not a SQLite database (it does not start with the "
+            f"SQLite header); it was not touched: {move_away}"
+        )
     if len(header) < 100:
-        raise DatabaseError(f"the SQLite database {path} is truncated ({size} bytes, less than "
-                            f"its header); it was not touched: {move_away}")
+        raise DatabaseError(
+            f"the SQLite database {path} is truncated ({size} bytes, less than "
+            f"its header); it was not touched: {move_away}"
+        )
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     pages_valid = header[24:28] == header[92:96] and pages > 0
     if page_size < 512 or size % page_size or (pages_valid and size < pages * page_size):
         expected = f", its header says {pages * page_size}" if pages_valid else ""
-        raise DatabaseError(f"the SQLite database {path} is truncated ({size} bytes{expected}); "
-                            f"it was not touched: {move_away}")
+        raise DatabaseError(
+            f"the SQLite database {path} is truncated ({size} bytes{expected}); "
+            f"it was not touched: {move_away}"
+        )
 
 
 def migration_engine(engine: Engine) -> tuple[Engine, bool]:
@@ -158,7 +169,8 @@ def refuse_unversioned(engine: Engine, tables: list[str]) -> None:
         f"{', ...' if len(tables) > 3 else ''}) but no schema version: a first migration was "
         "interrupted, or it is not the monitor's database. Nothing was changed. To recover run "
         "`monitor db upgrade --repair` (rebuilds it if those tables are the monitor's and "
-        "empty), or start fresh with a new database")
+        "empty), or start fresh with a new database"
+    )
 
 
 def repair(engine: Engine) -> list[str]:
@@ -174,16 +186,23 @@ def repair(engine: Engine) -> list[str]:
     known = set(Base.metadata.tables)
     stray = sorted(t for t in tables if t not in known and not t.startswith("_alembic_tmp_"))
     if stray:
-        raise DatabaseError(f"{_describe(engine)} has tables the monitor does not make "
-                            f"({', '.join(stray[:5])}): it is not the monitor's database and "
-                            "was not repaired; point MONITOR_DATABASE_URL at a new database")
+        raise DatabaseError(
+            f"{_describe(engine)} has tables the monitor does not make "
+            f"({', '.join(stray[:5])}): it is not the monitor's database and "
+            "was not repaired; point MONITOR_DATABASE_URL at a new database"
+        )
     with engine.connect() as conn:
-        full = [f"{t}: {n} rows" for t in sorted(tables)
-                if (n := conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar())]
+        full = [
+            f"{t}: {n} rows"
+            for t in sorted(tables)
+            if (n := conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar())
+        ]
     if full:
-        raise DatabaseError(f"{_describe(engine)} has no schema version but holds data "
-                            f"({', '.join(full[:3])}); nothing was dropped. Back it up, then "
-                            "start fresh with a new database")
+        raise DatabaseError(
+            f"{_describe(engine)} has no schema version but holds data "
+            f"({', '.join(full[:3])}); nothing was dropped. Back it up, then "
+            "start fresh with a new database"
+        )
     order = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in tables]
     order += sorted(tables - set(order))
     cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""

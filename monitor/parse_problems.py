@@ -29,9 +29,15 @@ from scrapers.vocabulary import ProblemKind, values
 
 FAMILY = "parsing"
 # What the summary and `monitor problems` list first: the problems a person must act on.
-KIND_ORDER = values(ProblemKind.UNMAPPED_LABEL, ProblemKind.LAYOUT_CHANGED, ProblemKind.NON_NUMERIC,
-                    ProblemKind.INCONSISTENT_TOTAL, ProblemKind.PARSE_ERROR, ProblemKind.EMPTY,
-                    ProblemKind.INVALID_RECORD)
+KIND_ORDER = values(
+    ProblemKind.UNMAPPED_LABEL,
+    ProblemKind.LAYOUT_CHANGED,
+    ProblemKind.NON_NUMERIC,
+    ProblemKind.INCONSISTENT_TOTAL,
+    ProblemKind.PARSE_ERROR,
+    ProblemKind.EMPTY,
+    ProblemKind.INVALID_RECORD,
+)
 # A parser's detail names the table first ("Table 2: cause label 'X' is ..."), then the label
 # as a Python repr, which literal_eval reads back exactly.
 _LABEL = re.compile(r"""(?:cause label|row) ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
@@ -87,18 +93,30 @@ class ProblemGroup:
     finding: int | None = None  # the operator finding that stands for it (unmapped labels)
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "kind": self.kind, "label": self.label,
-                "detail": self.detail, "url": self.url, "report_id": self.report_id,
-                "pages": self.pages, "count": self.count, "sha256": self.sha256,
-                "parser_version": self.parser_version, "finding": self.finding}
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "label": self.label,
+            "detail": self.detail,
+            "url": self.url,
+            "report_id": self.report_id,
+            "pages": self.pages,
+            "count": self.count,
+            "sha256": self.sha256,
+            "parser_version": self.parser_version,
+            "finding": self.finding,
+        }
 
 
 def current_snapshot_ids(session: Session, source_id: str | None = None) -> dict[str, int]:
     """URL -> the snapshot it serves now: the latest fetch run's, unless a later snapshot was
     stored (an ingest, or a body being parsed before its run row is written)."""
     snaps = select(Snapshot.url, Snapshot.id, Snapshot.fetched_at)
-    newest_run = (select(FetchRun.url, func.max(FetchRun.started_at).label("at"))
-                  .where(FetchRun.snapshot_id.is_not(None)).group_by(FetchRun.url))
+    newest_run = (
+        select(FetchRun.url, func.max(FetchRun.started_at).label("at"))
+        .where(FetchRun.snapshot_id.is_not(None))
+        .group_by(FetchRun.url)
+    )
     if source_id is not None:
         snaps = snaps.where(Snapshot.source_id == source_id)
         newest_run = newest_run.where(FetchRun.source_id == source_id)
@@ -107,9 +125,11 @@ def current_snapshot_ids(session: Session, source_id: str | None = None) -> dict
         if url not in latest or (at, sid) > latest[url]:
             latest[url] = (at, sid)
     newest = newest_run.subquery()
-    runs = (select(FetchRun.url, FetchRun.started_at, FetchRun.id, FetchRun.snapshot_id)
-            .join(newest, (FetchRun.url == newest.c.url) & (FetchRun.started_at == newest.c.at))
-            .where(FetchRun.snapshot_id.is_not(None)))
+    runs = (
+        select(FetchRun.url, FetchRun.started_at, FetchRun.id, FetchRun.snapshot_id)
+        .join(newest, (FetchRun.url == newest.c.url) & (FetchRun.started_at == newest.c.at))
+        .where(FetchRun.snapshot_id.is_not(None))
+    )
     ran: dict[str, tuple] = {}
     for url, at, rid, sid in session.execute(runs):
         if url not in ran or (at, rid) > ran[url][:2]:
@@ -126,15 +146,27 @@ def current_problems(session: Session, source_id: str | None = None) -> list[Cur
     snapshot_ids = list(current_snapshot_ids(session, source_id).values())
     if not snapshot_ids:
         return []
-    latest_parse = (select(func.max(Parse.id)).where(Parse.snapshot_id.in_(snapshot_ids))
-                    .group_by(Parse.snapshot_id))
+    latest_parse = (
+        select(func.max(Parse.id))
+        .where(Parse.snapshot_id.in_(snapshot_ids))
+        .group_by(Parse.snapshot_id)
+    )
     rows = session.execute(
-        select(Parse.source_id, ParseProblem.kind, ParseProblem.detail, Snapshot.url,
-               ParseProblem.page, Snapshot.sha256, Parse.parser_version, ParseProblem.report_id)
+        select(
+            Parse.source_id,
+            ParseProblem.kind,
+            ParseProblem.detail,
+            Snapshot.url,
+            ParseProblem.page,
+            Snapshot.sha256,
+            Parse.parser_version,
+            ParseProblem.report_id,
+        )
         .join(Parse, ParseProblem.parse_id == Parse.id)
         .join(Snapshot, Parse.snapshot_id == Snapshot.id)
         .where(Parse.id.in_(latest_parse))
-        .order_by(Parse.source_id, Snapshot.url, ParseProblem.id))
+        .order_by(Parse.source_id, Snapshot.url, ParseProblem.id)
+    )
     return [CurrentProblem(*row) for row in rows]
 
 
@@ -149,8 +181,17 @@ def group_problems(problems: Iterable[CurrentProblem]) -> list[ProblemGroup]:
         key = (p.source, p.kind, p.what, p.url)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = ProblemGroup(p.source, p.kind, p.what, p.label, p.detail, p.url,
-                                               p.sha256, p.parser_version, p.report_id)
+            group = groups[key] = ProblemGroup(
+                p.source,
+                p.kind,
+                p.what,
+                p.label,
+                p.detail,
+                p.url,
+                p.sha256,
+                p.parser_version,
+                p.report_id,
+            )
         group.count += 1
         if p.page is not None and p.page not in group.pages:
             group.pages.append(p.page)
@@ -170,25 +211,33 @@ def _unmapped(problems: Iterable[CurrentProblem]) -> dict[str, tuple[str, dict[s
     out = {}
     for (source_id, label), found in sorted(by_label.items()):
         # the parser version stays out: a re-parse that still cannot map it changes nothing
-        documents = sorted({(p.url, p.page, p.sha256, p.report_id) for p in found},
-                           key=lambda d: (d[0], d[1] or 0))
+        documents = sorted(
+            {(p.url, p.page, p.sha256, p.report_id) for p in found}, key=lambda d: (d[0], d[1] or 0)
+        )
         first = documents[0]
         where = f"{first[0]}" + (f" page {first[1]}" if first[1] is not None else "")
         more = f" and {len(documents) - 1} more place(s)" if len(documents) > 1 else ""
-        summary = (f"{source_id}: {_TABLE.sub('', found[0].detail)}; printed in {where}{more}. "
-                   "Add the wording to the taxonomy, then `monitor reparse "
-                   f"{source_id}`")
+        summary = (
+            f"{source_id}: {_TABLE.sub('', found[0].detail)}; printed in {where}{more}. "
+            "Add the wording to the taxonomy, then `monitor reparse "
+            f"{source_id}`"
+        )
         evidence = {
-            "source": source_id, "label": label, "detail": found[0].detail,
-            "documents": [{"url": url, "page": page, "snapshot_sha256": sha,
-                           "report_id": report_id} for url, page, sha, report_id in documents],
+            "source": source_id,
+            "label": label,
+            "detail": found[0].detail,
+            "documents": [
+                {"url": url, "page": page, "snapshot_sha256": sha, "report_id": report_id}
+                for url, page, sha, report_id in documents
+            ],
         }
         out[subject(source_id, label)] = (summary, evidence)
     return out
 
 
-def sync_parsing_findings(session: Session, source_id: str, now: datetime, *,
-                          new_unmapped: bool = True):
+def sync_parsing_findings(
+    session: Session, source_id: str, now: datetime, *, new_unmapped: bool = True
+):
     """Make the source's ``parsing`` operator findings the distinct unmapped labels of its
     current readings. Cheap when there is nothing to do: unless the parse just stored has an
     unmapped label (``new_unmapped``) or the source has unresolved parsing findings, it returns
@@ -196,10 +245,16 @@ def sync_parsing_findings(session: Session, source_id: str, now: datetime, *,
     from monitor.operator_findings import OPERATOR, sync_operator_family
 
     if not new_unmapped:
-        unresolved = session.scalar(select(func.count()).select_from(FindingRow).where(
-            FindingRow.obligation_id == OPERATOR, FindingRow.family == FAMILY,
-            FindingRow.state != "resolved", FindingRow.subject.startswith(f"{source_id}|",
-                                                                          autoescape=True)))
+        unresolved = session.scalar(
+            select(func.count())
+            .select_from(FindingRow)
+            .where(
+                FindingRow.obligation_id == OPERATOR,
+                FindingRow.family == FAMILY,
+                FindingRow.state != "resolved",
+                FindingRow.subject.startswith(f"{source_id}|", autoescape=True),
+            )
+        )
         if not unresolved:
             return None
     current = _unmapped(current_problems(session, source_id))
@@ -210,12 +265,17 @@ def attach_findings(session: Session, groups: list[ProblemGroup]) -> list[Proble
     """Fill in the operator finding that stands for each unmapped label."""
     from monitor.operator_findings import OPERATOR
 
-    subjects = {subject(g.source, g.label or g.what): g for g in groups
-                if g.kind == "unmapped_label"}
+    subjects = {
+        subject(g.source, g.label or g.what): g for g in groups if g.kind == "unmapped_label"
+    }
     if subjects:
-        rows = session.execute(select(FindingRow.subject, FindingRow.id).where(
-            FindingRow.obligation_id == OPERATOR, FindingRow.family == FAMILY,
-            FindingRow.subject.in_(list(subjects))))
+        rows = session.execute(
+            select(FindingRow.subject, FindingRow.id).where(
+                FindingRow.obligation_id == OPERATOR,
+                FindingRow.family == FAMILY,
+                FindingRow.subject.in_(list(subjects)),
+            )
+        )
         ids = dict(rows.all())
         for g in groups:
             if g.kind == "unmapped_label":
@@ -233,8 +293,10 @@ def problems_headline(groups: list[ProblemGroup]) -> str:
     kinds: dict[str, int] = {}
     for g in groups:
         kinds[g.kind] = kinds.get(g.kind, 0) + 1
-    return ", ".join(f"{n} {kind}" for kind, n in kinds.items()) + \
-        f" in {len({g.url for g in groups})} document(s)"
+    return (
+        ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+        + f" in {len({g.url for g in groups})} document(s)"
+    )
 
 
 def problem_lines(groups: list[ProblemGroup], limit: int | None = None) -> list[str]:

@@ -63,11 +63,19 @@ class RunReport:
         return not self.failures
 
 
-def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None = None,
-             every_source: bool = False, rewrite: Callable[[str], str] | None = None,
-             registered: list[RegisteredSource] | None = None, evaluate: bool = True,
-             notify: bool = True, progress: Callable[[str], None] | None = None,
-             write: bool | None = None) -> RunReport:
+def run_once(
+    ctx,
+    *,
+    now: datetime | None = None,
+    as_of: datetime | date | None = None,
+    every_source: bool = False,
+    rewrite: Callable[[str], str] | None = None,
+    registered: list[RegisteredSource] | None = None,
+    evaluate: bool = True,
+    notify: bool = True,
+    progress: Callable[[str], None] | None = None,
+    write: bool | None = None,
+) -> RunReport:
     """Poll the due (or all) sources, then evaluate and sync findings as of ``as_of``.
 
     ``write``: record the findings (True), or evaluate without storing them (False); None, the
@@ -104,14 +112,22 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
                 ahead.up_to(i)
             with ctx.session() as session:
                 # each poll is dated when it starts, not when the cycle started
-                report.polls.append(poll_source(
-                    session, ctx.archive, ahead.fetcher if ahead else fetcher, reg,
-                    now=now if i == 0 else ctx.now(),
-                    cycle=report.cycle, recheck_days=ctx.settings.recheck_days,
-                    broken_after=ctx.settings.broken_after, progress=progress,
-                    unreachable_after=ctx.settings.unreachable_after,
-                    max_links=ctx.settings.max_links_per_listing,
-                    headers=source_headers(session, reg.source, ctx.settings, now=now)))
+                report.polls.append(
+                    poll_source(
+                        session,
+                        ctx.archive,
+                        ahead.fetcher if ahead else fetcher,
+                        reg,
+                        now=now if i == 0 else ctx.now(),
+                        cycle=report.cycle,
+                        recheck_days=ctx.settings.recheck_days,
+                        broken_after=ctx.settings.broken_after,
+                        progress=progress,
+                        unreachable_after=ctx.settings.unreachable_after,
+                        max_links=ctx.settings.max_links_per_listing,
+                        headers=source_headers(session, reg.source, ctx.settings, now=now),
+                    )
+                )
     finally:
         if ahead is not None:
             ahead.close()
@@ -126,8 +142,14 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
         report.findings_written = writes_findings(report.as_of, evaluated_at, write)
         report.as_of = report.as_of or evaluated_at
         with ctx.session() as session:
-            report.sync = evaluate_and_sync(session, ctx.settings, report.as_of, evaluated_at,
-                                            incremental=True, obligations=ctx.rules())
+            report.sync = evaluate_and_sync(
+                session,
+                ctx.settings,
+                report.as_of,
+                evaluated_at,
+                incremental=True,
+                obligations=ctx.rules(),
+            )
             if not report.findings_written:
                 session.expunge_all()  # the summary shows them as they would have been
                 session.rollback()
@@ -135,8 +157,14 @@ def run_once(ctx, *, now: datetime | None = None, as_of: datetime | date | None 
         from monitor.delivery.slack_sender import drain
 
         report.delivery = drain(ctx.session, ctx.settings, clock=ctx.now)
-    log.info("run finished", extra={"cycle": report.cycle, "failed_sources": report.failed_sources,
-                                    "opened": len(report.sync.opened) if report.sync else 0})
+    log.info(
+        "run finished",
+        extra={
+            "cycle": report.cycle,
+            "failed_sources": report.failed_sources,
+            "opened": len(report.sync.opened) if report.sync else 0,
+        },
+    )
     return report
 
 
@@ -148,8 +176,9 @@ class _Ahead:
     them fetched (:class:`monitor.fetch_pool.Prefetcher`). The fetcher keeps one request at a
     time per host and the host's interval; report links are fetched by the poll itself."""
 
-    def __init__(self, ctx, fetcher: Fetcher, due: list[RegisteredSource], workers: int,
-                 now: datetime) -> None:
+    def __init__(
+        self, ctx, fetcher: Fetcher, due: list[RegisteredSource], workers: int, now: datetime
+    ) -> None:
         from monitor.fetch_pool import FetchPool, Prefetcher
 
         self.ctx, self.due, self.now = ctx, due, now
@@ -167,17 +196,22 @@ class _Ahead:
         if self.asked >= last:
             return
         with self.ctx.session() as session:
-            for reg in self.due[self.asked:last]:
+            for reg in self.due[self.asked : last]:
                 source = reg.source
                 if reg.id in CONGRESS_SOURCES:
                     continue  # a JSON API's walk asks page by page, under its own budget
                 headers = source_headers(session, source, self.ctx.settings, now=self.now)
                 for url in source.start_urls:
                     _snap, validators, _row = _validators_for(
-                        session, self.ctx.archive, redact_url(url), now=self.ctx.now())
-                    self.fetcher.prefetch(url, allowed=source.allows_host,
-                                          validators=validators,
-                                          content_types=source.content_types, headers=headers)
+                        session, self.ctx.archive, redact_url(url), now=self.ctx.now()
+                    )
+                    self.fetcher.prefetch(
+                        url,
+                        allowed=source.allows_host,
+                        validators=validators,
+                        content_types=source.content_types,
+                        headers=headers,
+                    )
         self.asked = last
 
     def close(self) -> None:
@@ -188,30 +222,55 @@ def _finding_brief(row) -> dict[str, Any]:
     from monitor.findings_view import finding_json
 
     data = finding_json(row)
-    return {k: data[k] for k in ("id", "obligation", "kind", "state", "severity", "period_start",
-                                 "period_end", "due", "summary", "evidence")}
+    return {
+        k: data[k]
+        for k in (
+            "id",
+            "obligation",
+            "kind",
+            "state",
+            "severity",
+            "period_start",
+            "period_end",
+            "due",
+            "summary",
+            "evidence",
+        )
+    }
 
 
 def report_json(report: RunReport) -> dict[str, Any]:
     sources = []
     for poll in report.polls:
-        sources.append({
-            "source": poll.source, "ok": poll.succeeded,
-            "health_before": poll.health_before, "health_after": poll.health_after,
-            "new_reports": [u for r in poll.runs for u in r.new_reports],
-            "removed_reports": [u for r in poll.runs for u in r.removed_reports],
-            "runs": [r.to_json() for r in poll.runs],
-        })
+        sources.append(
+            {
+                "source": poll.source,
+                "ok": poll.succeeded,
+                "health_before": poll.health_before,
+                "health_after": poll.health_after,
+                "new_reports": [u for r in poll.runs for u in r.new_reports],
+                "removed_reports": [u for r in poll.runs for u in r.removed_reports],
+                "runs": [r.to_json() for r in poll.runs],
+            }
+        )
     sync = report.sync
     return {
-        "cycle": report.cycle, "now": report.now, "as_of": report.as_of, "ok": report.ok,
+        "cycle": report.cycle,
+        "now": report.now,
+        "as_of": report.as_of,
+        "ok": report.ok,
         "findings_written": report.findings_written,
-        "failures": report.failures, "sources": sources, "not_due": report.not_due,
+        "failures": report.failures,
+        "sources": sources,
+        "not_due": report.not_due,
         "source_status": [s.to_json() for s in report.statuses],
         "parse_problems": [g.to_json() for g in report.problems],
-        "delivery": None if report.delivery is None else {
-            k: v for k, v in vars(report.delivery).items()},
-        "findings": None if sync is None else {
+        "delivery": None
+        if report.delivery is None
+        else {k: v for k, v in vars(report.delivery).items()},
+        "findings": None
+        if sync is None
+        else {
             "opened": [_finding_brief(r) for r in sync.opened],
             "changed": [_finding_brief(r) for r in sync.changed],
             "resolved": [_finding_brief(r) for r in sync.resolved],

@@ -31,8 +31,9 @@ from scrapers.validate import validate
 log = logging.getLogger(__name__)
 
 
-def is_listing(source: Source, url: str, *, declared: bool | None = None,
-               result: ParseResult | None = None) -> bool:
+def is_listing(
+    source: Source, url: str, *, declared: bool | None = None, result: ParseResult | None = None
+) -> bool:
     """The one rule for what a document is, hence the shape it is judged by.
 
     1. The caller's word, when it has one: a link a listing led to is a report; `--listing`
@@ -51,8 +52,12 @@ def is_listing(source: Source, url: str, *, declared: bool | None = None,
     return False
 
 
-def run_parser(registered: RegisteredSource, doc: Document,
-               fetched: date | None = None, max_links: int | None = None) -> ParseResult:
+def run_parser(
+    registered: RegisteredSource,
+    doc: Document,
+    fetched: date | None = None,
+    max_links: int | None = None,
+) -> ParseResult:
     """Parse and validate (against the day the document was obtained, when known: no period
     starts and no report is issued after it; at most ``max_links`` links); a parser that
     raises is a ``parse_error``, never a crash."""
@@ -60,8 +65,10 @@ def run_parser(registered: RegisteredSource, doc: Document,
         result = registered.parse(doc)
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the pipeline
         log.exception("parser raised", extra={"source": registered.id, "url": doc.url})
-        return ParseResult(registered.source.parser_version,
-                           problems=[Problem("parse_error", f"parser raised {type(exc).__name__}: {exc}")])
+        return ParseResult(
+            registered.source.parser_version,
+            problems=[Problem("parse_error", f"parser raised {type(exc).__name__}: {exc}")],
+        )
     return validate(result, fetched=fetched, max_links=max_links)
 
 
@@ -83,10 +90,17 @@ class Reading:
         return self.result.parser_version
 
 
-def read_document(registered: RegisteredSource, body: bytes, *, url: str,
-                  content_type: str | None, listing: bool | None = None,
-                  fetched: date | None = None, infer: bool = False,
-                  max_links: int | None = None) -> Reading:
+def read_document(
+    registered: RegisteredSource,
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    listing: bool | None = None,
+    fetched: date | None = None,
+    infer: bool = False,
+    max_links: int | None = None,
+) -> Reading:
     """Parse, validate and judge one body; pure. ``listing`` is the caller's word on what the
     document is (:func:`is_listing`); ``infer`` lets the document say it when nobody can
     (`monitor parse`). ``fetched`` is the day it was obtained; ``max_links`` caps the links
@@ -94,5 +108,4 @@ def read_document(registered: RegisteredSource, body: bytes, *, url: str,
     result = run_parser(registered, Document(body, url, content_type), fetched, max_links)
     source = registered.source
     kind = is_listing(source, url, declared=listing, result=result if infer else None)
-    return Reading(url, kind, result, judge(result, source.shape(listing=kind)), fetched,
-                   max_links)
+    return Reading(url, kind, result, judge(result, source.shape(listing=kind)), fetched, max_links)

@@ -33,44 +33,164 @@ from monitor.errors import MonitorError
 READ_KEYWORDS = {"select", "with", "values", "explain"}
 READ_KEYWORDS_BY_DIALECT = {"postgresql": {"table", "show"}, "sqlite": {"pragma"}}
 WRITE_KEYWORDS = {
-    "insert", "update", "delete", "merge", "upsert", "drop", "create", "alter", "truncate",
-    "attach", "detach", "copy", "grant", "revoke", "vacuum", "reindex", "cluster", "refresh",
-    "lock", "listen", "notify", "call", "prepare", "execute", "deallocate", "begin", "commit",
-    "rollback", "savepoint", "checkpoint",
+    "insert",
+    "update",
+    "delete",
+    "merge",
+    "upsert",
+    "drop",
+    "create",
+    "alter",
+    "truncate",
+    "attach",
+    "detach",
+    "copy",
+    "grant",
+    "revoke",
+    "vacuum",
+    "reindex",
+    "cluster",
+    "refresh",
+    "lock",
+    "listen",
+    "notify",
+    "call",
+    "prepare",
+    "execute",
+    "deallocate",
+    "begin",
+    "commit",
+    "rollback",
+    "savepoint",
+    "checkpoint",
 }
 # Words that are written before "(" without being a function call.
 NOT_FUNCTIONS = {
-    "in", "exists", "values", "as", "from", "join", "on", "using", "over", "filter", "within",
-    "and", "or", "not", "select", "where", "when", "then", "else", "any", "all", "some", "array",
-    "row", "lateral", "with", "by", "is", "like", "ilike", "similar", "between", "returning",
-    "partition", "recursive", "materialized", "table", "cast", "case", "into", "limit", "offset",
-    "group", "order", "having", "window", "union", "intersect", "except", "distinct", "explain",
-    "analyze", "verbose", "format", "escape", "tablesample", "repeatable", "lateral",
+    "in",
+    "exists",
+    "values",
+    "as",
+    "from",
+    "join",
+    "on",
+    "using",
+    "over",
+    "filter",
+    "within",
+    "and",
+    "or",
+    "not",
+    "select",
+    "where",
+    "when",
+    "then",
+    "else",
+    "any",
+    "all",
+    "some",
+    "array",
+    "row",
+    "lateral",
+    "with",
+    "by",
+    "is",
+    "like",
+    "ilike",
+    "similar",
+    "between",
+    "returning",
+    "partition",
+    "recursive",
+    "materialized",
+    "table",
+    "cast",
+    "case",
+    "into",
+    "limit",
+    "offset",
+    "group",
+    "order",
+    "having",
+    "window",
+    "union",
+    "intersect",
+    "except",
+    "distinct",
+    "explain",
+    "analyze",
+    "verbose",
+    "format",
+    "escape",
+    "tablesample",
+    "repeatable",
+    "lateral",
 }
 # Volatile PostgreSQL functions that only read or compute: allowed.
-HARMLESS_VOLATILE = {"random", "random_normal", "clock_timestamp", "timeofday",
-                     "gen_random_uuid", "uuid_generate_v4", "statement_timestamp",
-                     "txid_current_if_assigned", "pg_backend_pid"}
+HARMLESS_VOLATILE = {
+    "random",
+    "random_normal",
+    "clock_timestamp",
+    "timeofday",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "statement_timestamp",
+    "txid_current_if_assigned",
+    "pg_backend_pid",
+}
 # SQLite functions that reach outside the database (most are not even built in).
-SQLITE_REFUSED_FUNCTIONS = {"load_extension", "fts3_tokenizer", "writefile", "readfile", "edit",
-                            "sqlite_dbpage", "zipfile"}
+SQLITE_REFUSED_FUNCTIONS = {
+    "load_extension",
+    "fts3_tokenizer",
+    "writefile",
+    "readfile",
+    "edit",
+    "sqlite_dbpage",
+    "zipfile",
+}
 # SQLite pragmas that only read; the ones that take a table or index name may have that argument.
-SQLITE_READ_PRAGMAS = {"table_info", "table_xinfo", "table_list", "index_list", "index_info",
-                       "index_xinfo", "foreign_key_list", "database_list", "function_list",
-                       "pragma_list", "collation_list", "compile_options", "user_version",
-                       "schema_version", "application_id", "encoding", "page_size",
-                       "page_count", "freelist_count", "data_version", "foreign_keys",
-                       "query_only"}
-SQLITE_NAME_PRAGMAS = {"table_info", "table_xinfo", "table_list", "index_list", "index_info",
-                       "index_xinfo", "foreign_key_list"}
+SQLITE_READ_PRAGMAS = {
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "database_list",
+    "function_list",
+    "pragma_list",
+    "collation_list",
+    "compile_options",
+    "user_version",
+    "schema_version",
+    "application_id",
+    "encoding",
+    "page_size",
+    "page_count",
+    "freelist_count",
+    "data_version",
+    "foreign_keys",
+    "query_only",
+}
+SQLITE_NAME_PRAGMAS = {
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+}
 
 
 class QueryRefused(MonitorError):
     """The statement would (or might) write: nothing was run, or it was stopped unrun."""
 
     def __init__(self, why: str) -> None:
-        super().__init__(f"refused: {why}; `monitor query` runs one read-only statement "
-                         "(SELECT, WITH, VALUES, EXPLAIN) and changes nothing")
+        super().__init__(
+            f"refused: {why}; `monitor query` runs one read-only statement "
+            "(SELECT, WITH, VALUES, EXPLAIN) and changes nothing"
+        )
 
 
 class QueryFailed(MonitorError):
@@ -124,8 +244,12 @@ def scan(sql: str, dialect: str) -> Scanned:
             out.append(" ")
             continue
         if c == "'":
-            backslash = (dialect == "postgresql" and i > 0 and sql[i - 1] in "eE"
-                         and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_")))
+            backslash = (
+                dialect == "postgresql"
+                and i > 0
+                and sql[i - 1] in "eE"
+                and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
+            )
             j = i + 1
             while True:
                 if j >= n:
@@ -143,7 +267,9 @@ def scan(sql: str, dialect: str) -> Scanned:
             out.append("''")
             current.append("''")
             continue
-        closing = {'"': '"', "`": "`", "[": "]"}.get(c) if (c == '"' or dialect == "sqlite") else None
+        closing = (
+            {'"': '"', "`": "`", "[": "]"}.get(c) if (c == '"' or dialect == "sqlite") else None
+        )
         if closing:
             j = i + 1
             while True:
@@ -155,15 +281,18 @@ def scan(sql: str, dialect: str) -> Scanned:
                         continue
                     break
                 j += 1
-            name = sql[i + 1:j].replace(closing * 2, closing)
+            name = sql[i + 1 : j].replace(closing * 2, closing)
             quoted.append(name)
             token = '"' + re.sub(r"\W", "_", name) + '"'
             out.append(token)
             current.append(token)
             i = j + 1
             continue
-        if c == "$" and dialect == "postgresql" and not (i > 0 and (sql[i - 1].isalnum()
-                                                                    or sql[i - 1] == "_")):
+        if (
+            c == "$"
+            and dialect == "postgresql"
+            and not (i > 0 and (sql[i - 1].isalnum() or sql[i - 1] == "_"))
+        ):
             m = _DOLLAR.match(sql, i)
             if m:
                 end = sql.find(m.group(0), m.end())
@@ -205,8 +334,10 @@ def check_statement(sql: str, dialect: str) -> Scanned:
     if scanned.statements == 0:
         raise QueryFailed("no SQL statement given")
     if scanned.statements > 1:
-        raise QueryRefused(f"the text holds {scanned.statements} statements; give one "
-                           "(a multi-statement string could hide a write after a read)")
+        raise QueryRefused(
+            f"the text holds {scanned.statements} statements; give one "
+            "(a multi-statement string could hide a write after a read)"
+        )
     words = _words(scanned.code)
     first = words[0] if words else scanned.code.strip()[:1]
     allowed = READ_KEYWORDS | READ_KEYWORDS_BY_DIALECT.get(dialect, set())
@@ -223,6 +354,7 @@ def check_statement(sql: str, dialect: str) -> Scanned:
 
 
 # --- running -------------------------------------------------------------------------------------
+
 
 def _sqlite_path(url: str) -> str:
     from sqlalchemy.engine import make_url
@@ -253,10 +385,14 @@ def sqlite_readonly(url: str) -> Iterator[tuple[sqlite3.Connection, list[str]]]:
         conn.close()
 
 
-_ACTION_NAMES = {getattr(sqlite3, name): name[len("SQLITE_"):].lower().replace("_", " ")
-                 for name in dir(sqlite3) if name.startswith("SQLITE_") and name not in (
-                     "SQLITE_OK", "SQLITE_DENY", "SQLITE_IGNORE")
-                 and isinstance(getattr(sqlite3, name), int) and getattr(sqlite3, name) < 100}
+_ACTION_NAMES = {
+    getattr(sqlite3, name): name[len("SQLITE_") :].lower().replace("_", " ")
+    for name in dir(sqlite3)
+    if name.startswith("SQLITE_")
+    and name not in ("SQLITE_OK", "SQLITE_DENY", "SQLITE_IGNORE")
+    and isinstance(getattr(sqlite3, name), int)
+    and getattr(sqlite3, name) < 100
+}
 
 
 def _authorizer(denied: list[str]):
@@ -272,8 +408,11 @@ def _authorizer(denied: list[str]):
             name = str(arg1).lower()
             if name in SQLITE_READ_PRAGMAS and (arg2 is None or name in SQLITE_NAME_PRAGMAS):
                 return sqlite3.SQLITE_OK
-            denied.append(f"PRAGMA {name}" + ("" if arg2 is None else f" = {arg2}")
-                          + " is not a read-only pragma")
+            denied.append(
+                f"PRAGMA {name}"
+                + ("" if arg2 is None else f" = {arg2}")
+                + " is not a read-only pragma"
+            )
             return sqlite3.SQLITE_DENY
         what = _ACTION_NAMES.get(action, f"action {action}")
         denied.append(f"{what.upper()} would change the database")
@@ -314,9 +453,12 @@ def _sqlite_rows(cur, denied: list[str]) -> Iterator[tuple]:
 def _pg_volatile(cur, names: set[str]) -> list[str]:
     if not names:
         return []
-    cur.execute("SELECT DISTINCT proname FROM pg_catalog.pg_proc "
-                "WHERE proname = ANY(%s) AND provolatile = 'v' ORDER BY proname",
-                (sorted(names),), prepare=True)
+    cur.execute(
+        "SELECT DISTINCT proname FROM pg_catalog.pg_proc "
+        "WHERE proname = ANY(%s) AND provolatile = 'v' ORDER BY proname",
+        (sorted(names),),
+        prepare=True,
+    )
     return [r[0] for r in cur.fetchall() if r[0] not in HARMLESS_VOLATILE]
 
 
@@ -333,11 +475,14 @@ def run_postgresql(engine, sql: str) -> Iterator[tuple[list[str], Iterator[tuple
         conn.autocommit = False
         conn.read_only = True
         with conn.cursor() as cur:
-            volatile = _pg_volatile(cur, function_names(scanned.code)
-                                    | {q.lower() for q in scanned.identifiers})
+            volatile = _pg_volatile(
+                cur, function_names(scanned.code) | {q.lower() for q in scanned.identifiers}
+            )
             if volatile:
-                raise QueryRefused(f"function {volatile[0]}() is volatile: it may have side "
-                                   "effects outside the query")
+                raise QueryRefused(
+                    f"function {volatile[0]}() is volatile: it may have side "
+                    "effects outside the query"
+                )
             try:
                 cur.execute(sql, prepare=True)
             except psycopg.errors.ReadOnlySqlTransaction as exc:

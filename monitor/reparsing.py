@@ -33,14 +33,27 @@ from monitor.intake import store_document
 from monitor.models import Report, Snapshot
 from monitor.reading import is_listing
 from monitor.store import (
-    current_snapshot, ensure_source, listing_snapshot_ids, parsed_snapshot_ids, record_listing,
+    current_snapshot,
+    ensure_source,
+    listing_snapshot_ids,
+    parsed_snapshot_ids,
+    record_listing,
     source_snapshots,
 )
 from scrapers.archive import Archive, BodyCheck, BodyUnavailable
 from scrapers.registry import RegisteredSource
 
-_READING = ("title", "period_start", "period_end", "issued", "issued_precision", "fiscal_year",
-            "authorities", "page_count", "snapshot_id")
+_READING = (
+    "title",
+    "period_start",
+    "period_end",
+    "issued",
+    "issued_precision",
+    "fiscal_year",
+    "authorities",
+    "page_count",
+    "snapshot_id",
+)
 
 
 @dataclass
@@ -65,8 +78,9 @@ def _order(snapshot: Snapshot | None) -> tuple:
     return (snapshot.fetched_at, snapshot.id) if snapshot is not None else ()
 
 
-def reparse_source(session: Session, archive: Archive, registered: RegisteredSource, *,
-                   now: datetime) -> list[ReparseItem]:
+def reparse_source(
+    session: Session, archive: Archive, registered: RegisteredSource, *, now: datetime
+) -> list[ReparseItem]:
     """Apply the current parser to every archived snapshot of the source. Flushes, no commit.
 
     Each snapshot goes the one document path (:func:`monitor.intake.store_document`), read as
@@ -78,8 +92,10 @@ def reparse_source(session: Session, archive: Archive, registered: RegisteredSou
     snapshots = source_snapshots(session, source.id)
     done = parsed_snapshot_ids(session, source.id, version)
     read_as_listing = listing_snapshot_ids(session, source.id)
-    before = {r.id: {name: getattr(r, name) for name in (*_READING, "removed_at")}
-              for r in session.scalars(select(Report).where(Report.source_id == source.id))}
+    before = {
+        r.id: {name: getattr(r, name) for name in (*_READING, "removed_at")}
+        for r in session.scalars(select(Report).where(Report.source_id == source.id))
+    }
 
     items: list[ReparseItem] = []
     listing_links: dict[int, list] = {}
@@ -88,23 +104,35 @@ def reparse_source(session: Session, archive: Archive, registered: RegisteredSou
     for snap in snapshots:
         item = ReparseItem(snap.id, snap.url, snap.sha256, snap.fetched_at, version, "skipped")
         items.append(item)
-        listing = is_listing(source, snap.url, declared=True if snap.id in read_as_listing
-                             else None)
+        listing = is_listing(
+            source, snap.url, declared=True if snap.id in read_as_listing else None
+        )
         if listing and snap.url not in listing_urls:
             listing_urls.append(snap.url)
         if snap.sha256 not in checked:
             checked[snap.sha256] = checked_body(session, archive, snap.sha256, now=now)
         if checked[snap.sha256].state != "ok":
             item.outcome = checked[snap.sha256].state
-            item.error = (f"archived body {snap.sha256} is missing" if item.outcome == "missing"
-                          else f"archived body {snap.sha256} was altered: it hashes to "
-                               f"{checked[snap.sha256].found_sha256}")
+            item.error = (
+                f"archived body {snap.sha256} is missing"
+                if item.outcome == "missing"
+                else f"archived body {snap.sha256} was altered: it hashes to "
+                f"{checked[snap.sha256].found_sha256}"
+            )
             continue
         if snap.id in done:
             continue
         try:  # judged against its own fetch day, dated by it; parsed now
-            intake = store_document(session, archive, registered, snap, listing=listing,
-                                    now=snap.fetched_at, parsed_at=now, apply_listing=False)
+            intake = store_document(
+                session,
+                archive,
+                registered,
+                snap,
+                listing=listing,
+                now=snap.fetched_at,
+                parsed_at=now,
+                apply_listing=False,
+            )
         except BodyUnavailable as exc:  # changed since it was checked a moment ago
             report_body(session, archive, archive.check(snap.sha256), now=now)
             item.outcome, item.error = exc.state, str(exc)

@@ -19,40 +19,74 @@ from collections import defaultdict
 from sqlalchemy import Text, cast, func, or_, select
 
 from monitor.models import (
-    CountObservation, FetchRun, Parse, ParseProblem, Report, ReportListing, Snapshot, Statement,
+    CountObservation,
+    FetchRun,
+    Parse,
+    ParseProblem,
+    Report,
+    ReportListing,
+    Snapshot,
+    Statement,
 )
 from rules.facts import (
-    READABLE, TOTAL_DIMENSIONS, CountFact, ProblemFact, ReadFact, ReportFact, StatementFact,
+    READABLE,
+    TOTAL_DIMENSIONS,
+    CountFact,
+    ProblemFact,
+    ReadFact,
+    ReportFact,
+    StatementFact,
 )
 from scrapers.vocabulary import SUCCESS_OUTCOMES
 
 # IN lists are cut to this many values (SQLite allows some thousands of parameters).
 CHUNK = 500
 
-_REPORT_COLUMNS = (Report.id, Report.source_id, Report.url, Report.first_seen, Report.title,
-                   Report.period_start, Report.period_end, Report.issued,
-                   Report.issued_precision, Report.removed_at, Report.listed_on,
-                   Report.link_period_start, Report.link_period_end)
-_COUNT_COLUMNS = (CountObservation.report_id, CountObservation.parse_id,
-                  CountObservation.measure, CountObservation.dimension,
-                  CountObservation.category, CountObservation.label, CountObservation.value,
-                  CountObservation.period_start, CountObservation.period_end,
-                  CountObservation.page)
+_REPORT_COLUMNS = (
+    Report.id,
+    Report.source_id,
+    Report.url,
+    Report.first_seen,
+    Report.title,
+    Report.period_start,
+    Report.period_end,
+    Report.issued,
+    Report.issued_precision,
+    Report.removed_at,
+    Report.listed_on,
+    Report.link_period_start,
+    Report.link_period_end,
+)
+_COUNT_COLUMNS = (
+    CountObservation.report_id,
+    CountObservation.parse_id,
+    CountObservation.measure,
+    CountObservation.dimension,
+    CountObservation.category,
+    CountObservation.label,
+    CountObservation.value,
+    CountObservation.period_start,
+    CountObservation.period_end,
+    CountObservation.page,
+)
 
 
 def _chunks(values) -> list[list]:
     values = sorted(values)
-    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
 def report_facts(scope) -> list[ReportFact]:
     as_of = scope.as_of
     if not scope.source_ids:
         return []
-    reports = list(scope.execute(select(*_REPORT_COLUMNS)
-                              .where(Report.source_id.in_(scope.source_ids),
-                                     Report.first_seen <= as_of)
-                                    .order_by(Report.id)))
+    reports = list(
+        scope.execute(
+            select(*_REPORT_COLUMNS)
+            .where(Report.source_id.in_(scope.source_ids), Report.first_seen <= as_of)
+            .order_by(Report.id)
+        )
+    )
     if not reports:
         return []
     reads = _reads(scope, {r.id for r in reports})
@@ -67,15 +101,27 @@ def report_facts(scope) -> list[ReportFact]:
             named = _could_cover(r, scope.registered.get(r.source_id))
             extra.update(zip(("named_start", "named_end", "could_start", "could_end"), named))
             if r.id in states:
-                extra.update(zip(("fetch_state", "fetch_failures", "last_fetch_error"),
-                                 states[r.id]))
-        out.append(ReportFact(
-            source_id=r.source_id, url=r.url, first_seen=r.first_seen, title=r.title,
-            period_start=r.period_start, period_end=r.period_end, issued=r.issued,
-            issued_precision=r.issued_precision, absent_at=absent.get(r.id),
-            removed_at=r.removed_at if r.removed_at and r.removed_at <= as_of else None,
-            listings=tuple((url, dropped) for url, _first, dropped in listings.get(r.id, ())),
-            reads=reads.get(r.id, ()), report_id=r.id, **extra))
+                extra.update(
+                    zip(("fetch_state", "fetch_failures", "last_fetch_error"), states[r.id])
+                )
+        out.append(
+            ReportFact(
+                source_id=r.source_id,
+                url=r.url,
+                first_seen=r.first_seen,
+                title=r.title,
+                period_start=r.period_start,
+                period_end=r.period_end,
+                issued=r.issued,
+                issued_precision=r.issued_precision,
+                absent_at=absent.get(r.id),
+                removed_at=r.removed_at if r.removed_at and r.removed_at <= as_of else None,
+                listings=tuple((url, dropped) for url, _first, dropped in listings.get(r.id, ())),
+                reads=reads.get(r.id, ()),
+                report_id=r.id,
+                **extra,
+            )
+        )
     return out
 
 
@@ -92,6 +138,7 @@ def _could_cover(report, registered):
 
 # -- readings ---------------------------------------------------------------------------------
 
+
 def _reads(scope, wanted: set[int]) -> dict[int, tuple[ReadFact, ...]]:
     """Per report, every reading known at the instant, chronological: each parse of a snapshot
     of its own URL, and each parse of another document that attributed rows to it."""
@@ -100,23 +147,43 @@ def _reads(scope, wanted: set[int]) -> dict[int, tuple[ReadFact, ...]]:
     parses: dict[int, tuple] = {}  # parse id -> (version, outcome, parsed_at, sha, fetched_at)
     pairs: dict[int, set[int]] = defaultdict(set)  # report id -> parse ids
     for rid, pid, version, outcome, parsed_at, sha, fetched_at in scope.execute(
-            select(Report.id, Parse.id, Parse.parser_version, Parse.outcome, Parse.parsed_at,
-                   Snapshot.sha256, Snapshot.fetched_at)
-            .join(Snapshot, (Snapshot.url == Report.url) & (Snapshot.source_id == Report.source_id))
-            .join(Parse, Parse.snapshot_id == Snapshot.id)
-            .where(Report.source_id.in_(scope.source_ids), Report.first_seen <= as_of,
-                   Snapshot.fetched_at <= as_of, Parse.parsed_at <= as_of)):
+        select(
+            Report.id,
+            Parse.id,
+            Parse.parser_version,
+            Parse.outcome,
+            Parse.parsed_at,
+            Snapshot.sha256,
+            Snapshot.fetched_at,
+        )
+        .join(Snapshot, (Snapshot.url == Report.url) & (Snapshot.source_id == Report.source_id))
+        .join(Parse, Parse.snapshot_id == Snapshot.id)
+        .where(
+            Report.source_id.in_(scope.source_ids),
+            Report.first_seen <= as_of,
+            Snapshot.fetched_at <= as_of,
+            Parse.parsed_at <= as_of,
+        )
+    ):
         pairs[rid].add(pid)
         parses[pid] = (share(version), share(outcome), parsed_at, sha, fetched_at)
 
     statements: dict[tuple[int, int], list[StatementFact]] = defaultdict(list)
     said: dict[tuple, StatementFact] = {}  # one per distinct statement
     for rid, pid, key, status, value, quote, page in scope.execute(
-            select(Statement.report_id, Statement.parse_id, Statement.key, Statement.status,
-                   Statement.value, Statement.quote, Statement.page)
-            .join(Parse, Parse.id == Statement.parse_id)
-            .where(Statement.report_id.in_(in_scope), Parse.parsed_at <= as_of)
-            .order_by(Statement.id)):
+        select(
+            Statement.report_id,
+            Statement.parse_id,
+            Statement.key,
+            Statement.status,
+            Statement.value,
+            Statement.quote,
+            Statement.page,
+        )
+        .join(Parse, Parse.id == Statement.parse_id)
+        .where(Statement.report_id.in_(in_scope), Parse.parsed_at <= as_of)
+        .order_by(Statement.id)
+    ):
         pairs[rid].add(pid)
         fact = (key, status, value, quote, page)
         if fact not in said:
@@ -124,15 +191,24 @@ def _reads(scope, wanted: set[int]) -> dict[int, tuple[ReadFact, ...]]:
         statements[(rid, pid)].append(said[fact])
     problems: dict[tuple[int | None, int], list[ProblemFact]] = defaultdict(list)
     for rid, pid, kind, detail, page in scope.execute(
-            select(ParseProblem.report_id, ParseProblem.parse_id, ParseProblem.kind,
-                   ParseProblem.detail, ParseProblem.page)
-            .join(Parse, Parse.id == ParseProblem.parse_id)
-            .where(or_(ParseProblem.report_id.in_(in_scope),
-                       # a problem of a whole document belongs to every report read from it
-                       ParseProblem.report_id.is_(None)
-                       & Parse.source_id.in_(scope.source_ids)),
-                   Parse.parsed_at <= as_of)
-            .order_by(ParseProblem.id)):
+        select(
+            ParseProblem.report_id,
+            ParseProblem.parse_id,
+            ParseProblem.kind,
+            ParseProblem.detail,
+            ParseProblem.page,
+        )
+        .join(Parse, Parse.id == ParseProblem.parse_id)
+        .where(
+            or_(
+                ParseProblem.report_id.in_(in_scope),
+                # a problem of a whole document belongs to every report read from it
+                ParseProblem.report_id.is_(None) & Parse.source_id.in_(scope.source_ids),
+            ),
+            Parse.parsed_at <= as_of,
+        )
+        .order_by(ParseProblem.id)
+    ):
         if rid is not None:
             pairs[rid].add(pid)
         problems[(rid, pid)].append(ProblemFact(share(kind), detail, page))
@@ -140,10 +216,17 @@ def _reads(scope, wanted: set[int]) -> dict[int, tuple[ReadFact, ...]]:
     missing = {pid for pids in pairs.values() for pid in pids} - set(parses)
     for chunk in _chunks(missing):  # parses that attributed rows to a report of another URL
         for pid, version, outcome, parsed_at, sha, fetched_at in scope.execute(
-                select(Parse.id, Parse.parser_version, Parse.outcome, Parse.parsed_at,
-                       Snapshot.sha256, Snapshot.fetched_at)
-                .join(Snapshot, Snapshot.id == Parse.snapshot_id)
-                .where(Parse.id.in_(chunk), Snapshot.fetched_at <= as_of)):
+            select(
+                Parse.id,
+                Parse.parser_version,
+                Parse.outcome,
+                Parse.parsed_at,
+                Snapshot.sha256,
+                Snapshot.fetched_at,
+            )
+            .join(Snapshot, Snapshot.id == Parse.snapshot_id)
+            .where(Parse.id.in_(chunk), Snapshot.fetched_at <= as_of)
+        ):
             parses[pid] = (share(version), share(outcome), parsed_at, sha, fetched_at)
     if missing:  # now their counts too
         counts.update(_counts(scope, wanted, pairs, parses, only=missing))
@@ -156,11 +239,19 @@ def _reads(scope, wanted: set[int]) -> dict[int, tuple[ReadFact, ...]]:
                 continue  # its snapshot was fetched after the instant
             version, outcome, parsed_at, sha, fetched_at = parses[pid]
             whole, rows = counts.get((rid, pid), (True, ()))
-            found.append(ReadFact(
-                sha, fetched_at, version, outcome, tuple(rows),
-                tuple(statements.get((rid, pid), ())),
-                tuple(problems.get((rid, pid), []) + problems.get((None, pid), [])),
-                parsed_at, whole=whole))
+            found.append(
+                ReadFact(
+                    sha,
+                    fetched_at,
+                    version,
+                    outcome,
+                    tuple(rows),
+                    tuple(statements.get((rid, pid), ())),
+                    tuple(problems.get((rid, pid), []) + problems.get((None, pid), [])),
+                    parsed_at,
+                    whole=whole,
+                )
+            )
         if len(found) > 1:
             found.sort(key=lambda r: (r.fetched_at, r.seen_at, r.parser_version))
         if found:
@@ -183,8 +274,9 @@ def _whole_needed(pairs: dict[int, set[int]], parses: dict[int, tuple]) -> set[i
     return out
 
 
-def _counts(scope, wanted, pairs, parses, only: set[int] | None = None
-            ) -> dict[tuple[int, int], tuple[bool, list[CountFact]]]:
+def _counts(
+    scope, wanted, pairs, parses, only: set[int] | None = None
+) -> dict[tuple[int, int], tuple[bool, list[CountFact]]]:
     """Per (report, parse): (whole?, the count rows kept), in stored order, for the reports
     ``wanted``. ``only``: these parses alone (those found after the main pass), whole."""
     as_of = scope.as_of
@@ -213,40 +305,66 @@ def _counts(scope, wanted, pairs, parses, only: set[int] | None = None
 
     if only is not None:
         for chunk in _chunks(only):
-            keep(scope.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk))
-                                 .order_by(co.id)), True)
+            keep(
+                scope.execute(
+                    select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk)).order_by(co.id)
+                ),
+                True,
+            )
         return out
     current = select(Parse.id).where(Parse.parsed_at <= as_of)
     if scope.whole_reads:
-        keep(scope.execute(select(*_COUNT_COLUMNS)
-                             .where(co.report_id.in_(in_scope), co.parse_id.in_(current))
-                             .order_by(co.id)), True)
+        keep(
+            scope.execute(
+                select(*_COUNT_COLUMNS)
+                .where(co.report_id.in_(in_scope), co.parse_id.in_(current))
+                .order_by(co.id)
+            ),
+            True,
+        )
         return out
     from scrapers.taxonomy import load as load_taxonomy
 
     taxonomy = load_taxonomy()
-    ambiguous = [label for (label,) in scope.execute(
-        select(co.label).distinct().where(co.report_id.in_(in_scope)))
-        if taxonomy.origin_is_ambiguous(label)]
-    firsts = [select(func.min(co.id)).where(co.report_id.in_(in_scope))
-              .group_by(co.report_id, co.parse_id, co.measure, co.dimension)]
+    ambiguous = [
+        label
+        for (label,) in scope.execute(select(co.label).distinct().where(co.report_id.in_(in_scope)))
+        if taxonomy.origin_is_ambiguous(label)
+    ]
+    firsts = [
+        select(func.min(co.id))
+        .where(co.report_id.in_(in_scope))
+        .group_by(co.report_id, co.parse_id, co.measure, co.dimension)
+    ]
     if ambiguous:
-        firsts.append(select(func.min(co.id)).where(co.report_id.in_(in_scope),
-                                                    co.label.in_(ambiguous))
-                      .group_by(co.report_id, co.parse_id))
-    keep(scope.execute(select(*_COUNT_COLUMNS)
-                         .where(co.report_id.in_(in_scope), co.parse_id.in_(current),
-                                or_(co.dimension.in_(TOTAL_DIMENSIONS),
-                                    *(co.id.in_(q) for q in firsts)))
-                         .order_by(co.id)), False)
+        firsts.append(
+            select(func.min(co.id))
+            .where(co.report_id.in_(in_scope), co.label.in_(ambiguous))
+            .group_by(co.report_id, co.parse_id)
+        )
+    keep(
+        scope.execute(
+            select(*_COUNT_COLUMNS)
+            .where(
+                co.report_id.in_(in_scope),
+                co.parse_id.in_(current),
+                or_(co.dimension.in_(TOTAL_DIMENSIONS), *(co.id.in_(q) for q in firsts)),
+            )
+            .order_by(co.id)
+        ),
+        False,
+    )
     whole = _whole_needed(pairs, parses)
     for chunk in _chunks(whole):
-        keep(scope.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk))
-                             .order_by(co.id)), True)
+        keep(
+            scope.execute(select(*_COUNT_COLUMNS).where(co.parse_id.in_(chunk)).order_by(co.id)),
+            True,
+        )
     return out
 
 
 # -- listings and publication -----------------------------------------------------------------
+
 
 def _listings(scope) -> dict[int, list[tuple[str, object, object]]]:
     """Per report, the listing pages that linked it by the instant: (URL, first seen there,
@@ -254,11 +372,15 @@ def _listings(scope) -> dict[int, list[tuple[str, object, object]]]:
     out: dict[int, list[tuple]] = defaultdict(list)
     as_of = scope.as_of
     for rid, url, first, removed in scope.execute(
-            select(ReportListing.report_id, ReportListing.listing_url, ReportListing.first_seen,
-                   ReportListing.removed_at)
-            .where(ReportListing.report_id.in_(scope.report_ids()),
-                   ReportListing.first_seen <= as_of)
-            .order_by(ReportListing.listing_url, ReportListing.report_id)):
+        select(
+            ReportListing.report_id,
+            ReportListing.listing_url,
+            ReportListing.first_seen,
+            ReportListing.removed_at,
+        )
+        .where(ReportListing.report_id.in_(scope.report_ids()), ReportListing.first_seen <= as_of)
+        .order_by(ReportListing.listing_url, ReportListing.report_id)
+    ):
         dropped = removed if removed and removed <= as_of else None
         out[rid].append((scope.share(url), first, dropped))
     return out
@@ -282,8 +404,10 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
         pages = {url: first for url, first, _dropped in listings.get(r.id, ())}
         every_page[r.id] = bool(pages)
         if not pages:
-            pages = {url: r.first_seen for url in
-                     ({r.listed_on} if r.listed_on else set(start_urls.get(r.source_id, ())))}
+            pages = {
+                url: r.first_seen
+                for url in ({r.listed_on} if r.listed_on else set(start_urls.get(r.source_id, ())))
+            }
         wanted[r.id] = pages
     urls = set().union(*(set(p) for p in wanted.values()))
     if not urls:
@@ -295,10 +419,14 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
     for chunk in _chunks(urls):
         last: dict[str, int | None] = {}
         for url, started, snap in scope.execute(
-                select(FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id)
-                .where(FetchRun.url.in_(chunk), FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-                       FetchRun.started_at <= as_of)
-                .order_by(FetchRun.url, FetchRun.started_at, FetchRun.id)):
+            select(FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id)
+            .where(
+                FetchRun.url.in_(chunk),
+                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+                FetchRun.started_at <= as_of,
+            )
+            .order_by(FetchRun.url, FetchRun.started_at, FetchRun.id)
+        ):
             snap = snap if snap is not None else last.get(url)
             last[url] = snap
             times[url].append(started)
@@ -327,8 +455,10 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
         linked: set[tuple[int, str]] = set()
         for chunk in _chunks(waiting):
             for snap_id, text in scope.execute(
-                    select(Parse.snapshot_id, cast(Parse.links, Text))
-                    .where(Parse.snapshot_id.in_(chunk), Parse.parsed_at <= as_of)):
+                select(Parse.snapshot_id, cast(Parse.links, Text)).where(
+                    Parse.snapshot_id.in_(chunk), Parse.parsed_at <= as_of
+                )
+            ):
                 there = None
                 for rid, url, _index, report_url in waiting[snap_id]:
                     if text is None or (_plain(report_url) and report_url not in text):
@@ -379,10 +509,14 @@ def _fetch_states(scope, reports) -> dict[int, tuple[str | None, int, str | None
     runs: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
     for chunk in _chunks({url for _s, url in wanted}):
         for source_id, url, outcome, error in scope.execute(
-                select(FetchRun.source_id, FetchRun.url, FetchRun.outcome, FetchRun.error)
-                .where(FetchRun.url.in_(chunk), FetchRun.listing.is_(False),
-                       FetchRun.started_at <= scope.as_of)
-                .order_by(FetchRun.started_at, FetchRun.id)):
+            select(FetchRun.source_id, FetchRun.url, FetchRun.outcome, FetchRun.error)
+            .where(
+                FetchRun.url.in_(chunk),
+                FetchRun.listing.is_(False),
+                FetchRun.started_at <= scope.as_of,
+            )
+            .order_by(FetchRun.started_at, FetchRun.id)
+        ):
             rid = wanted.get((source_id, url))
             if rid is not None:
                 runs[rid].append((outcome, error))
@@ -395,7 +529,12 @@ def _fetch_states(scope, reports) -> dict[int, tuple[str | None, int, str | None
                 last_error = (f"{outcome}: {error}" if error else outcome)[:2000]
             else:
                 failures = 0
-        state = "ok" if failures == 0 else \
-            "unreachable" if failures >= scope.unreachable_after else "failing"
+        state = (
+            "ok"
+            if failures == 0
+            else "unreachable"
+            if failures >= scope.unreachable_after
+            else "failing"
+        )
         out[rid] = (state, failures, last_error)
     return out

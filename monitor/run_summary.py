@@ -19,13 +19,17 @@ def _evidence_line(evidence: dict[str, Any]) -> str:
         parts.append(f"report {report['url']}" + (f" (sha256 {sha})" if sha else ""))
     for read in evidence.get("listing_reads") or []:
         sha = (read.get("sha256") or "")[:12]
-        parts.append(f"listing {read['url']} (sha256 {sha}) read {read.get('read_at', '')[:16]} "
-                     "lists no such report")
+        parts.append(
+            f"listing {read['url']} (sha256 {sha}) read {read.get('read_at', '')[:16]} "
+            "lists no such report"
+        )
     for cand in (evidence.get("candidates") or [])[:3]:  # documents a person must confirm
         if isinstance(cand, dict):
-            parts.append(f"candidate {cand.get('document_id') or cand.get('title')} "
-                         f"{cand.get('url')} (published {cand.get('published') or 'undated'}); "
-                         f"confirm: {cand.get('confirm')}")
+            parts.append(
+                f"candidate {cand.get('document_id') or cand.get('title')} "
+                f"{cand.get('url')} (published {cand.get('published') or 'undated'}); "
+                f"confirm: {cand.get('confirm')}"
+            )
     if evidence.get("quote"):
         parts.append(f"quote: \"{str(evidence['quote'])[:100]}\"")
     if congress_line(evidence):
@@ -54,11 +58,13 @@ def _period(row) -> str:
 
 
 def _status_line(status) -> str:
-    parts = [f"last successful read {_ts(status.last_success_at)}",
-             f"listing read {_ts(status.last_listing_read_at)}",
-             "STALE" if status.stale else "not stale",
-             f"next poll {_ts(status.next_poll_at) if status.next_poll_at else 'now'}"
-             + (" (retry)" if status.health in ("failing", "broken") else "")]
+    parts = [
+        f"last successful read {_ts(status.last_success_at)}",
+        f"listing read {_ts(status.last_listing_read_at)}",
+        "STALE" if status.stale else "not stale",
+        f"next poll {_ts(status.next_poll_at) if status.next_poll_at else 'now'}"
+        + (" (retry)" if status.health in ("failing", "broken") else ""),
+    ]
     return "; ".join(parts)
 
 
@@ -75,20 +81,27 @@ def print_report(report: RunReport, out=print) -> None:
     statuses = {s.id: s for s in report.statuses}
     for poll in report.polls:
         status = "FAILED" if poll.failed else "ok"
-        health = poll.health_after if poll.health_before == poll.health_after \
+        health = (
+            poll.health_after
+            if poll.health_before == poll.health_after
             else f"{poll.health_before or 'new'} -> {poll.health_after}"
+        )
         out(f"  {poll.source:<28} {status:<7} health: {health}")
         if poll.source in statuses:
             out(f"    {_status_line(statuses[poll.source])}")
             for line in statuses[poll.source].document_lines():
                 out(f"    {line}")
-        for kind, runs in (("listing", [r for r in poll.runs if r.listing]),
-                           ("report", [r for r in poll.runs if not r.listing])):
+        for kind, runs in (
+            ("listing", [r for r in poll.runs if r.listing]),
+            ("report", [r for r in poll.runs if not r.listing]),
+        ):
             if not runs:
                 continue
             counts = Counter(r.outcome for r in runs)
-            out(f"    {len(runs)} {kind} fetch(es): "
-                + ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
+            out(
+                f"    {len(runs)} {kind} fetch(es): "
+                + ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+            )
             for r in runs:
                 if not r.succeeded:
                     out(f"      {r.outcome}: {r.url}" + (f" ({r.error[:160]})" if r.error else ""))
@@ -119,8 +132,10 @@ def print_report(report: RunReport, out=print) -> None:
 def last_line(report: RunReport) -> str:
     """The line a cron log shows last: why the run exits 1, or that it exits 0."""
     if report.ok:
-        return ("OK: every source healthy and read within stale_after "
-                "(findings are not failures; exit 0)")
+        return (
+            "OK: every source healthy and read within stale_after "
+            "(findings are not failures; exit 0)"
+        )
     return "FAILED (exit 1): " + "; ".join(report.failures)
 
 
@@ -130,28 +145,40 @@ def _print_findings(report: RunReport, out) -> None:
         return
     out("")
     written = getattr(report, "findings_written", True)
-    labels = ("opened", "changed", "resolved") if written else \
-        ("would open", "would change", "would resolve")
-    out(f"Findings: {len(sync.opened)} {labels[0]}, {len(sync.changed)} {labels[1]}, "
-        f"{len(sync.resolved)} {labels[2]} ({len(sync.findings)} current)")
+    labels = (
+        ("opened", "changed", "resolved")
+        if written
+        else ("would open", "would change", "would resolve")
+    )
+    out(
+        f"Findings: {len(sync.opened)} {labels[0]}, {len(sync.changed)} {labels[1]}, "
+        f"{len(sync.resolved)} {labels[2]} ({len(sync.findings)} current)"
+    )
     if not written:
         from monitor.as_of import past_note
 
         out(f"  {past_note(report.as_of, report.now)}")
-    for label, rows in ((labels[0], sync.opened), (labels[1], sync.changed),
-                        (labels[2], sync.resolved)):
+    for label, rows in (
+        (labels[0], sync.opened),
+        (labels[1], sync.changed),
+        (labels[2], sync.resolved),
+    ):
         rows = sorted(rows, key=lambda r: (r.obligation_id, str(r.period_start), r.id))
         for group in _runs_of_same_reason(rows):
             if len(group) > GROUP_AFTER:
                 first, last = group[0], group[-1]
-                out(f"  {label:<8} {len(group)} x {first.kind:<8} {first.obligation_id}  "
-                    f"{_period(first)} .. {_period(last)}  (#{first.id}..#{last.id})")
+                out(
+                    f"  {label:<8} {len(group)} x {first.kind:<8} {first.obligation_id}  "
+                    f"{_period(first)} .. {_period(last)}  (#{first.id}..#{last.id})"
+                )
                 out(f"           {first.evidence.get('reason', '')[:160]}")
                 continue
             for row in group:
                 due = f"due {row.due}" if row.due else ""
-                out(f"  {label:<8} #{row.id:<4} {row.kind:<8} {row.obligation_id}  "
-                    f"{_period(row)}  {due}")
+                out(
+                    f"  {label:<8} #{row.id:<4} {row.kind:<8} {row.obligation_id}  "
+                    f"{_period(row)}  {due}"
+                )
                 out(f"           {row.summary}")
                 line = _evidence_line(row.evidence or {})
                 if line:
@@ -167,8 +194,11 @@ def _runs_of_same_reason(rows):
     group: list = []
     for row in rows:
         key = (row.obligation_id, row.kind, (row.evidence or {}).get("reason"))
-        if group and (key[2] is None or key != (group[-1].obligation_id, group[-1].kind,
-                                                 (group[-1].evidence or {}).get("reason"))):
+        if group and (
+            key[2] is None
+            or key
+            != (group[-1].obligation_id, group[-1].kind, (group[-1].evidence or {}).get("reason"))
+        ):
             yield group
             group = []
         group.append(row)

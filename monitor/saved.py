@@ -40,8 +40,13 @@ def read_saved(path: str | Path, url: str | None = None) -> SavedFile:
 
 
 # What a saved file's name says it is: the counterpart of a server's Content-Type header.
-DECLARED_BY_SUFFIX = {".pdf": sniff.PDF, ".html": sniff.HTML, ".htm": sniff.HTML,
-                      ".xhtml": sniff.HTML, ".txt": sniff.TEXT}
+DECLARED_BY_SUFFIX = {
+    ".pdf": sniff.PDF,
+    ".html": sniff.HTML,
+    ".htm": sniff.HTML,
+    ".xhtml": sniff.HTML,
+    ".txt": sniff.TEXT,
+}
 
 
 def content_type_of(path: Path, body: bytes) -> str:
@@ -60,15 +65,21 @@ def parse_when(text: str) -> datetime:
         try:
             day = date.fromisoformat(text.strip())
         except ValueError:
-            raise MonitorError(f"--fetched-at {text!r} is not an ISO date or datetime "
-                               "(e.g. 2022-09-30T12:00:00Z)") from None
+            raise MonitorError(
+                f"--fetched-at {text!r} is not an ISO date or datetime (e.g. 2022-09-30T12:00:00Z)"
+            ) from None
         value = datetime(day.year, day.month, day.day)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return (
+        value.replace(tzinfo=timezone.utc)
+        if value.tzinfo is None
+        else value.astimezone(timezone.utc)
+    )
 
 
 def parse_file(registered: RegisteredSource, saved: SavedFile) -> tuple[ParseResult, str]:
     """Validated parse and its outcome. Nothing is stored, so the document may say what it is
     (:func:`monitor.reading.is_listing`): a listing when it is a start URL or read no report."""
-    reading = read_document(registered, saved.body, url=saved.url,
-                            content_type=saved.content_type, infer=True)
+    reading = read_document(
+        registered, saved.body, url=saved.url, content_type=saved.content_type, infer=True
+    )
     return reading.result, reading.outcome

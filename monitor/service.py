@@ -82,9 +82,11 @@ class _Scheduler:
                     return None
                 return super()._process_jobs()
 
-        return Scheduler(timezone=UTC, job_defaults=dict(JOB_DEFAULTS),
-                         executors={"default": ThreadPoolExecutor(1),
-                                    "heartbeat": ThreadPoolExecutor(1)})
+        return Scheduler(
+            timezone=UTC,
+            job_defaults=dict(JOB_DEFAULTS),
+            executors={"default": ThreadPoolExecutor(1), "heartbeat": ThreadPoolExecutor(1)},
+        )
 
 
 class Service:
@@ -140,11 +142,14 @@ class Service:
             if not got:
                 who = self._leader_text()
                 if not self.opts.standby:
-                    raise DatabaseError(f"another monitor serve leads this database{who}; "
-                                        "exiting (--no-standby)")
+                    raise DatabaseError(
+                        f"another monitor serve leads this database{who}; exiting (--no-standby)"
+                    )
                 if not told_standby:
-                    log.warning(f"another monitor serve leads this database{who}; standing by "
-                                f"(checking every {self.opts.heartbeat_every:g}s)")
+                    log.warning(
+                        f"another monitor serve leads this database{who}; standing by "
+                        f"(checking every {self.opts.heartbeat_every:g}s)"
+                    )
                     told_standby = True
                 self.stopping.wait(self.opts.heartbeat_every)
                 continue
@@ -180,11 +185,16 @@ class Service:
         return False
 
     def _database_trouble(self, exc: Exception, retry_in: float | None = None) -> None:
-        text_ = str(exc) if isinstance(exc, DatabaseError) else \
-            str(getattr(exc, "orig", exc) or type(exc).__name__).strip().splitlines()[0]
+        text_ = (
+            str(exc)
+            if isinstance(exc, DatabaseError)
+            else str(getattr(exc, "orig", exc) or type(exc).__name__).strip().splitlines()[0]
+        )
         if self._db_down is None:
-            log.error(f"database unreachable: {text_}; retrying with backoff"
-                      + (f" (next in {retry_in:g}s)" if retry_in else ""))
+            log.error(
+                f"database unreachable: {text_}; retrying with backoff"
+                + (f" (next in {retry_in:g}s)" if retry_in else "")
+            )
         self._db_down = text_
 
     def _leader_text(self) -> str:
@@ -204,22 +214,25 @@ class Service:
         self._next_polls.clear()
         # Under the writer lock nobody else is writing, so whatever is left half-done belongs to
         # a process that died: its job runs, and Slack deliveries it had claimed.
-        with self.ctx.writing(purpose="monitor serve (taking over)"), \
-                self.ctx.session() as session:
+        with self.ctx.writing(purpose="monitor serve (taking over)"), self.ctx.session() as session:
             interrupted = state.mark_interrupted(session, now=now)
             orphans = state.release_orphaned_sends(session, now=now)
             lead = state.begin_run(session, "lead", now=now, host=self.host, pid=self.pid)
-            state.end_run(session, lead, state="ok", now=now,
-                          detail=f"host {self.host}, pid {self.pid} leads")
+            state.end_run(
+                session, lead, state="ok", now=now, detail=f"host {self.host}, pid {self.pid} leads"
+            )
             self.first_lead = _first_lead(session)
-            state.heartbeat(session, host=self.host, pid=self.pid, since=now, now=now,
-                            next_jobs=[])
+            state.heartbeat(session, host=self.host, pid=self.pid, since=now, now=now, next_jobs=[])
         for row in interrupted:
-            log.warning(f"run {row.id} ({row.job}, started {row.started_at:%Y-%m-%d %H:%M:%S} "
-                        f"UTC by host {row.host}, pid {row.pid}) was interrupted; marked as such")
+            log.warning(
+                f"run {row.id} ({row.job}, started {row.started_at:%Y-%m-%d %H:%M:%S} "
+                f"UTC by host {row.host}, pid {row.pid}) was interrupted; marked as such"
+            )
         if orphans:
-            log.warning(f"{orphans} Slack delivery(ies) left claimed by a stopped sender: "
-                        "checked against Slack before they are sent")
+            log.warning(
+                f"{orphans} Slack delivery(ies) left claimed by a stopped sender: "
+                "checked against Slack before they are sent"
+            )
         log.info(f"leading: host {self.host}, pid {self.pid}")
         scheduler = _Scheduler.make(lambda: self.stopping.is_set() or self.lost.is_set())
         self.scheduler = scheduler
@@ -247,8 +260,10 @@ class Service:
 
         sources = [r for r in self.ctx.sources.all() if is_polled(r, self.ctx.settings)]
         if self.opts.poll_every is not None:
-            sources = [replace(r, source=replace(r.source, poll_every=self.opts.poll_every))
-                       for r in sources]
+            sources = [
+                replace(r, source=replace(r.source, poll_every=self.opts.poll_every))
+                for r in sources
+            ]
         return sources
 
     def _add_jobs(self, scheduler, now: datetime) -> None:
@@ -256,18 +271,26 @@ class Service:
         from apscheduler.triggers.interval import IntervalTrigger
 
         settings = self.ctx.settings
-        scheduler.add_job(self._heartbeat, IntervalTrigger(
-            seconds=self.opts.heartbeat_every, timezone=UTC), id="heartbeat",
-            executor="heartbeat", next_run_time=now)
+        scheduler.add_job(
+            self._heartbeat,
+            IntervalTrigger(seconds=self.opts.heartbeat_every, timezone=UTC),
+            id="heartbeat",
+            executor="heartbeat",
+            next_run_time=now,
+        )
         for reg in self._registered():
             self._schedule_poll(scheduler, reg, None)
-        scheduler.add_job(self._job, self._evaluate_trigger(settings), args=("evaluate",),
-                          id="evaluate")
-        scheduler.add_job(self._job, IntervalTrigger(seconds=self.opts.drain_every,
-                                                     timezone=UTC),
-                          args=("drain",), id="drain", next_run_time=now)
-        scheduler.add_job(self._job, self._digest_trigger(settings), args=("digest",),
-                          id="digest")
+        scheduler.add_job(
+            self._job, self._evaluate_trigger(settings), args=("evaluate",), id="evaluate"
+        )
+        scheduler.add_job(
+            self._job,
+            IntervalTrigger(seconds=self.opts.drain_every, timezone=UTC),
+            args=("drain",),
+            id="drain",
+            next_run_time=now,
+        )
+        scheduler.add_job(self._job, self._digest_trigger(settings), args=("digest",), id="digest")
         if self._missed_weeks(now):
             self._catch_up_digest(scheduler, now)
         scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
@@ -276,29 +299,41 @@ class Service:
     def _evaluate_trigger(self, settings):
         from apscheduler.triggers.cron import CronTrigger
 
-        return CronTrigger(hour=EVALUATE_AT.hour, minute=EVALUATE_AT.minute,
-                           timezone=ZoneInfo(settings.digest_timezone))
+        return CronTrigger(
+            hour=EVALUATE_AT.hour,
+            minute=EVALUATE_AT.minute,
+            timezone=ZoneInfo(settings.digest_timezone),
+        )
 
     def _digest_trigger(self, settings):
         from apscheduler.triggers.cron import CronTrigger
 
-        return CronTrigger(day_of_week=WEEKDAYS.index(settings.digest_day),
-                           hour=settings.digest_time.hour, minute=settings.digest_time.minute,
-                           timezone=ZoneInfo(settings.digest_timezone))
+        return CronTrigger(
+            day_of_week=WEEKDAYS.index(settings.digest_day),
+            hour=settings.digest_time.hour,
+            minute=settings.digest_time.minute,
+            timezone=ZoneInfo(settings.digest_timezone),
+        )
 
     def _catch_up_digest(self, scheduler, now: datetime) -> None:
         from apscheduler.triggers.date import DateTrigger
 
-        scheduler.add_job(self._job, DateTrigger(run_date=now, timezone=UTC),
-                          args=("digest",), id="digest:catch-up", replace_existing=True)
+        scheduler.add_job(
+            self._job,
+            DateTrigger(run_date=now, timezone=UTC),
+            args=("digest",),
+            id="digest:catch-up",
+            replace_existing=True,
+        )
 
     def _missed(self, event) -> None:
         log.warning(f"job {event.job_id} missed its time {event.scheduled_run_time}")
         if event.job_id == "digest" and self.scheduler is not None:
             self._catch_up_digest(self.scheduler, self.ctx.now())
 
-    def _schedule_poll(self, scheduler, reg, failed_at: datetime | None,
-                       ran: datetime | None = None) -> None:
+    def _schedule_poll(
+        self, scheduler, reg, failed_at: datetime | None, ran: datetime | None = None
+    ) -> None:
         from apscheduler.triggers.date import DateTrigger
 
         from monitor.fetching import next_poll_at
@@ -310,9 +345,14 @@ class Service:
             when = now if ran is None else now + min(JOB_RETRY, reg.source.poll_every)
         if failed_at is not None:
             when = max(when, failed_at + min(JOB_RETRY, reg.source.poll_every))
-        scheduler.add_job(self._job, DateTrigger(run_date=max(when, now), timezone=UTC),
-                          args=(f"poll:{reg.id}",), kwargs={"reg": reg}, id=f"poll:{reg.id}",
-                          replace_existing=True)
+        scheduler.add_job(
+            self._job,
+            DateTrigger(run_date=max(when, now), timezone=UTC),
+            args=(f"poll:{reg.id}",),
+            kwargs={"reg": reg},
+            id=f"poll:{reg.id}",
+            replace_existing=True,
+        )
 
     def _job(self, job: str, reg=None) -> None:
         """Run one job: check the lock, record it ``running``, run it, record its end state."""
@@ -367,8 +407,14 @@ class Service:
                 if outcome == "forget":
                     state.forget_run(session, run_id)
                 else:
-                    state.end_run(session, run_id, state=outcome, now=self.ctx.now(),
-                                  detail=detail, cycle=cycle)
+                    state.end_run(
+                        session,
+                        run_id,
+                        state=outcome,
+                        now=self.ctx.now(),
+                        detail=detail,
+                        cycle=cycle,
+                    )
         except SQLAlchemyError as exc:
             self._database_trouble(exc)
 
@@ -395,9 +441,14 @@ class Service:
             self._database_trouble(exc)
             from apscheduler.triggers.date import DateTrigger
 
-            self.scheduler.add_job(self._job, DateTrigger(
-                run_date=self.ctx.now() + JOB_RETRY, timezone=UTC), args=(f"poll:{reg.id}",),
-                kwargs={"reg": reg}, id=f"poll:{reg.id}", replace_existing=True)
+            self.scheduler.add_job(
+                self._job,
+                DateTrigger(run_date=self.ctx.now() + JOB_RETRY, timezone=UTC),
+                args=(f"poll:{reg.id}",),
+                kwargs={"reg": reg},
+                id=f"poll:{reg.id}",
+                replace_existing=True,
+            )
 
     def _still_leader(self) -> bool:
         try:
@@ -410,8 +461,10 @@ class Service:
 
     def _lose(self) -> None:
         if not self.lost.is_set():
-            log.error("lost the leader lock (the database connection ended?): stopping the "
-                      "jobs and standing by")
+            log.error(
+                "lost the leader lock (the database connection ended?): stopping the "
+                "jobs and standing by"
+            )
             self.lost.set()
             self._wake()
 
@@ -429,9 +482,11 @@ class Service:
         if not report.polls:
             return "skipped", f"{reg.id}: not due", None
         poll = report.polls[0]
-        detail = f"{reg.id}: {'poll failed' if poll.failed else 'polled'}, health " \
-                 f"{poll.health_after}; {len(report.sync.opened) if report.sync else 0} " \
-                 "finding(s) opened"
+        detail = (
+            f"{reg.id}: {'poll failed' if poll.failed else 'polled'}, health "
+            f"{poll.health_after}; {len(report.sync.opened) if report.sync else 0} "
+            "finding(s) opened"
+        )
         if report.delivery is not None:
             detail += f"; {report.delivery.line()}"
         return ("failed" if poll.failed else "ok"), detail, report.cycle
@@ -441,8 +496,9 @@ class Service:
 
         report = run_once(self.ctx, registered=[])
         sync = report.sync
-        return "ok", (f"{len(sync.opened)} opened, {len(sync.changed)} changed, "
-                      f"{len(sync.resolved)} resolved")
+        return "ok", (
+            f"{len(sync.opened)} opened, {len(sync.changed)} changed, {len(sync.resolved)} resolved"
+        )
 
     def _drain(self) -> tuple[str, str | None]:
         from monitor.delivery.slack_sender import drain
@@ -451,8 +507,15 @@ class Service:
         if report.not_configured:
             self._once("slack", f"Slack alerts are off: {report.not_configured}")
             return "forget", None
-        if not (report.routed or report.sent or report.recovered or report.retried
-                or report.dead or report.skipped or report.stopped):
+        if not (
+            report.routed
+            or report.sent
+            or report.recovered
+            or report.retried
+            or report.dead
+            or report.skipped
+            or report.stopped
+        ):
             return "forget", None  # nothing to send: no row every minute
         return ("failed" if report.failed else "ok"), report.line()
 
@@ -484,17 +547,23 @@ class Service:
         if self.first_lead is None:
             return []
         weeks = []
-        for slot in digest_slots(now, settings.digest_day, settings.digest_time,
-                                 settings.digest_timezone, CATCH_UP_WEEKS):
+        for slot in digest_slots(
+            now, settings.digest_day, settings.digest_time, settings.digest_timezone, CATCH_UP_WEEKS
+        ):
             if slot <= self.first_lead:
                 break
             weeks.append(IsoWeek.previous(slot, settings.digest_timezone))
         if not weeks:
             return []
         with self.ctx.session() as session:
-            done = set(session.scalars(select(Delivery.idempotency_key).where(
-                Delivery.idempotency_key.in_([f"digest:{w.label}" for w in weeks]),
-                Delivery.state.in_(("sent", "dead")))))
+            done = set(
+                session.scalars(
+                    select(Delivery.idempotency_key).where(
+                        Delivery.idempotency_key.in_([f"digest:{w.label}" for w in weeks]),
+                        Delivery.state.in_(("sent", "dead")),
+                    )
+                )
+            )
         return [w for w in reversed(weeks) if f"digest:{w.label}" not in done]
 
     def _once(self, key: str, message: str) -> None:
@@ -517,13 +586,23 @@ class Service:
         if scheduler is not None:
             for job in scheduler.get_jobs():
                 if job.id != "heartbeat" and job.next_run_time is not None:
-                    jobs.append({"job": job.id,
-                                 "next_run_at": job.next_run_time.astimezone(UTC).isoformat()})
+                    jobs.append(
+                        {
+                            "job": job.id,
+                            "next_run_at": job.next_run_time.astimezone(UTC).isoformat(),
+                        }
+                    )
         jobs.sort(key=lambda j: j["next_run_at"])
         try:
             with self.ctx.session() as session:
-                state.heartbeat(session, host=self.host, pid=self.pid, since=self.since,
-                                now=self.ctx.now(), next_jobs=jobs)
+                state.heartbeat(
+                    session,
+                    host=self.host,
+                    pid=self.pid,
+                    since=self.since,
+                    now=self.ctx.now(),
+                    next_jobs=jobs,
+                )
             if self._db_down is not None:
                 log.warning("database reachable again")
                 self._db_down = None
@@ -538,12 +617,15 @@ class Service:
         try:
             new = load_settings()
         except ConfigError as exc:
-            log.error("settings not reloaded, the old ones stay: "
-                      + "; ".join(str(exc).splitlines()))
+            log.error(
+                "settings not reloaded, the old ones stay: " + "; ".join(str(exc).splitlines())
+            )
             return
         if new.database_url != old.database_url:
-            log.warning("database_url changed: restart monitor serve to use the new database; "
-                        "the other settings are reloaded")
+            log.warning(
+                "database_url changed: restart monitor serve to use the new database; "
+                "the other settings are reloaded"
+            )
             new = new.model_copy(update={"database_url": old.database_url})
         self.ctx.settings = new
         setup_logging(new.log_level, new.log_format, new.secrets())
@@ -560,8 +642,7 @@ def _first_lead(session) -> datetime | None:
 
     from monitor.models.service import ServiceRun
 
-    return session.scalar(select(func.min(ServiceRun.started_at))
-                          .where(ServiceRun.job == "lead"))
+    return session.scalar(select(func.min(ServiceRun.started_at)).where(ServiceRun.job == "lead"))
 
 
 def digest_slots(now: datetime, day: str, at: time, tz: str, count: int) -> list[datetime]:

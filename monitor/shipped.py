@@ -19,9 +19,11 @@ SHIPPED_DIR = PACKAGE_DIR / "_shipped"  # only in an installed wheel (see setup.
 CHECKOUT_DIR = PACKAGE_DIR.parent  # the repository root, when running from a checkout
 
 # name inside _shipped/ -> the checkout's authoring directory (relative to its root), what it holds
-AUTHORED = {"alembic": (Path("alembic"), "migrations"),
-            "demo_documents": (Path("tests") / "fixtures", "demo documents"),
-            "docs": (Path("docs"), "documents (docs/)")}
+AUTHORED = {
+    "alembic": (Path("alembic"), "migrations"),
+    "demo_documents": (Path("tests") / "fixtures", "demo documents"),
+    "docs": (Path("docs"), "documents (docs/)"),
+}
 
 
 def _locate(name: str) -> Path:
@@ -34,9 +36,11 @@ def _locate(name: str) -> Path:
     authored = CHECKOUT_DIR / relative
     if (CHECKOUT_DIR / "pyproject.toml").is_file() and authored.is_dir():
         return authored
-    raise MonitorError(f"the monitor's {what} are missing: neither {shipped} "
-                       f"(an installed wheel) nor {authored} (a checkout) exists; reinstall "
-                       "the package")
+    raise MonitorError(
+        f"the monitor's {what} are missing: neither {shipped} "
+        f"(an installed wheel) nor {authored} (a checkout) exists; reinstall "
+        "the package"
+    )
 
 
 def migrations_dir() -> Path:

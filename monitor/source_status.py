@@ -48,9 +48,12 @@ class SourceStatus:
     not_configured: str | None = None
 
     def document_lines(self) -> list[str]:
-        return [f"document {d['state']}: {d['url']} ({d['fetch_failures']} failed fetch"
-                f"{'es' if d['fetch_failures'] != 1 else ''}; last: "
-                f"{(d['last_fetch_error'] or '')[:160]})" for d in self.documents]
+        return [
+            f"document {d['state']}: {d['url']} ({d['fetch_failures']} failed fetch"
+            f"{'es' if d['fetch_failures'] != 1 else ''}; last: "
+            f"{(d['last_fetch_error'] or '')[:160]})"
+            for d in self.documents
+        ]
 
     @property
     def problem(self) -> str | None:
@@ -82,36 +85,58 @@ def _hours(value: timedelta) -> str:
     return format_duration(value)
 
 
-def source_status(session: Session, reg: RegisteredSource, now: datetime,
-                  stale_after: timedelta | None) -> SourceStatus:
+def source_status(
+    session: Session, reg: RegisteredSource, now: datetime, stale_after: timedelta | None
+) -> SourceStatus:
     source = reg.source
     health = session.get(SourceHealth, source.id)
     success = select(func.max(FetchRun.started_at)).where(
-        FetchRun.source_id == source.id, FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-        FetchRun.started_at <= now)
+        FetchRun.source_id == source.id,
+        FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+        FetchRun.started_at <= now,
+    )
     last_success = session.scalar(success)
     last_listing = session.scalar(success.where(FetchRun.listing.is_(True)))
     window = stale_after_for(stale_after, source.poll_every)
     polled = health is not None or last_success is not None
     stale = polled and (last_listing is None or now - last_listing > window)
     return SourceStatus(
-        id=source.id, agency=source.agency, title=source.title, poll_every=source.poll_every,
+        id=source.id,
+        agency=source.agency,
+        title=source.title,
+        poll_every=source.poll_every,
         health=health.state if health else None,
         consecutive_failures=health.consecutive_failures if health else 0,
         last_error=health.last_error if health else None,
-        last_success_at=last_success, last_listing_read_at=last_listing,
-        stale_after=window, stale=stale, next_poll_at=next_poll_at(session, reg),
-        documents=[{"url": r.url, "state": r.fetch_state, "fetch_failures": r.fetch_failures,
-                    "last_fetch_error": r.last_fetch_error, "last_fetch_at": r.last_fetch_at}
-                   for r in session.scalars(
-                       select(Report).where(Report.source_id == source.id,
-                                            Report.fetch_state.in_(("failing", "unreachable")),
-                                            Report.removed_at.is_(None))
-                       .order_by(Report.url))])
+        last_success_at=last_success,
+        last_listing_read_at=last_listing,
+        stale_after=window,
+        stale=stale,
+        next_poll_at=next_poll_at(session, reg),
+        documents=[
+            {
+                "url": r.url,
+                "state": r.fetch_state,
+                "fetch_failures": r.fetch_failures,
+                "last_fetch_error": r.last_fetch_error,
+                "last_fetch_at": r.last_fetch_at,
+            }
+            for r in session.scalars(
+                select(Report)
+                .where(
+                    Report.source_id == source.id,
+                    Report.fetch_state.in_(("failing", "unreachable")),
+                    Report.removed_at.is_(None),
+                )
+                .order_by(Report.url)
+            )
+        ],
+    )
 
 
-def source_statuses(session: Session, registered: Iterable[RegisteredSource], now: datetime,
-                    settings) -> list[SourceStatus]:
+def source_statuses(
+    session: Session, registered: Iterable[RegisteredSource], now: datetime, settings
+) -> list[SourceStatus]:
     from monitor.apipoll import not_configured_reason
 
     stale_after = getattr(settings, "stale_after", None)

@@ -21,7 +21,15 @@ from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
 from monitor.upsert import insert_many_or_ignore, insert_or_ignore
 from monitor.models import (
-    CountObservation, FetchRun, Parse, ParseProblem, Report, ReportListing, Snapshot, SourceRow, Statement,
+    CountObservation,
+    FetchRun,
+    Parse,
+    ParseProblem,
+    Report,
+    ReportListing,
+    Snapshot,
+    SourceRow,
+    Statement,
 )
 from scrapers.archive import Archive
 from scrapers.linkperiod import named_period
@@ -31,8 +39,19 @@ from scrapers.source import Source
 from scrapers.vocabulary import Outcome, values
 
 # Headers worth keeping with a snapshot (others are noise or could carry cookies).
-KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date", "server",
-                "cache-control", "content-disposition", "location", "x-cache", "via")
+KEPT_HEADERS = (
+    "content-type",
+    "content-length",
+    "etag",
+    "last-modified",
+    "date",
+    "server",
+    "cache-control",
+    "content-disposition",
+    "location",
+    "x-cache",
+    "via",
+)
 
 # Headers whose value is a URL, stored redacted like every URL.
 _URL_HEADERS = ("location",)
@@ -57,8 +76,11 @@ def ensure_source(session: Session, source: Source, now: datetime) -> SourceRow:
         return row
     row = session.get(SourceRow, source.id)
     if row is None:
-        insert_or_ignore(session, SourceRow, dict(id=source.id, agency=source.agency,
-                                                  title=source.title, created_at=now))
+        insert_or_ignore(
+            session,
+            SourceRow,
+            dict(id=source.id, agency=source.agency, title=source.title, created_at=now),
+        )
         row = session.get(SourceRow, source.id)
     known[source.id] = row
     return row
@@ -68,8 +90,11 @@ def kept_headers(headers: dict[str, str] | None) -> dict[str, str]:
     if not headers:
         return {}
     lower = {k.lower(): v for k, v in headers.items()}
-    return {k: redact_url(lower[k]) if k in _URL_HEADERS else lower[k]
-            for k in KEPT_HEADERS if k in lower}
+    return {
+        k: redact_url(lower[k]) if k in _URL_HEADERS else lower[k]
+        for k in KEPT_HEADERS
+        if k in lower
+    }
 
 
 # snapshots.content_type is varchar(200); a server can send any length (the whole header is kept
@@ -87,10 +112,19 @@ def content_type_column(value: str | None) -> str | None:
     return f"{media}; charset={charset.group(1)}" if charset else media
 
 
-def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: str, body: bytes,
-                   fetched_at: datetime, content_type: str | None = None,
-                   headers: dict[str, str] | None = None, http_status: int | None = None,
-                   requested_url: str | None = None) -> tuple[Snapshot, bool]:
+def store_snapshot(
+    session: Session,
+    archive: Archive,
+    *,
+    source_id: str,
+    url: str,
+    body: bytes,
+    fetched_at: datetime,
+    content_type: str | None = None,
+    headers: dict[str, str] | None = None,
+    http_status: int | None = None,
+    requested_url: str | None = None,
+) -> tuple[Snapshot, bool]:
     """Archive ``body`` and return its snapshot row for ``url``, and whether that row is new.
 
     The body is archived even when the snapshot row already exists: an archived copy that went
@@ -106,22 +140,48 @@ def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: s
     requested_url = redact_url(requested_url) if requested_url else None
     headers = kept_headers(headers)
     stored = archive.put(body)
-    restored = stored.healed or (stored.created and session.scalar(
-        select(Snapshot.id).where(Snapshot.sha256 == stored.sha256).limit(1)) is not None)
-    record_capture(session, archive, source_id=source_id, url=url, sha256=stored.sha256,
-                   fetched_at=fetched_at, http_status=http_status, headers=headers,
-                   requested_url=requested_url)
+    restored = stored.healed or (
+        stored.created
+        and session.scalar(select(Snapshot.id).where(Snapshot.sha256 == stored.sha256).limit(1))
+        is not None
+    )
+    record_capture(
+        session,
+        archive,
+        source_id=source_id,
+        url=url,
+        sha256=stored.sha256,
+        fetched_at=fetched_at,
+        http_status=http_status,
+        headers=headers,
+        requested_url=requested_url,
+    )
     if restored:
         note_restored(session, archive, stored.sha256, quarantined=stored.healed, now=fetched_at)
-    existing = session.scalar(select(Snapshot).where(Snapshot.url == url,
-                                                     Snapshot.sha256 == stored.sha256))
+    existing = session.scalar(
+        select(Snapshot).where(Snapshot.url == url, Snapshot.sha256 == stored.sha256)
+    )
     if existing is not None:
         return existing, False
     session.flush()  # the insert below goes straight to the database
-    inserted = insert_many_or_ignore(session, Snapshot, [dict(
-        source_id=source_id, url=url, sha256=stored.sha256, size=stored.size,
-        content_type=content_type_column(content_type), headers=headers, fetched_at=fetched_at,
-        storage=stored.storage)], ("url", "sha256"), entity=True)
+    inserted = insert_many_or_ignore(
+        session,
+        Snapshot,
+        [
+            dict(
+                source_id=source_id,
+                url=url,
+                sha256=stored.sha256,
+                size=stored.size,
+                content_type=content_type_column(content_type),
+                headers=headers,
+                fetched_at=fetched_at,
+                storage=stored.storage,
+            )
+        ],
+        ("url", "sha256"),
+        entity=True,
+    )
     if inserted:
         return inserted[0], True
     # another writer stored the same body at the same URL a moment ago
@@ -130,9 +190,14 @@ def store_snapshot(session: Session, archive: Archive, *, source_id: str, url: s
 
 # --- snapshot queries: what is stored of a URL -------------------------------------------
 
+
 def latest_snapshot(session: Session, url: str) -> Snapshot | None:
-    return session.scalar(select(Snapshot).where(Snapshot.url == url)
-                          .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc()).limit(1))
+    return session.scalar(
+        select(Snapshot)
+        .where(Snapshot.url == url)
+        .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc())
+        .limit(1)
+    )
 
 
 def snapshot_of(session: Session, url: str, sha256: str) -> Snapshot | None:
@@ -147,10 +212,12 @@ def current_snapshot(session: Session, url: str) -> Snapshot | None:
     the earlier snapshot; the newest run tells which body is current.
     """
     url = redact_url(url)
-    run = session.execute(select(FetchRun.started_at, FetchRun.snapshot_id)
-                          .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
-                          .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
-                          .limit(1)).first()
+    run = session.execute(
+        select(FetchRun.started_at, FetchRun.snapshot_id)
+        .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
+        .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
+        .limit(1)
+    ).first()
     latest = latest_snapshot(session, url)
     if run is not None and (latest is None or run.started_at >= latest.fetched_at):
         return session.get(Snapshot, run.snapshot_id)
@@ -161,18 +228,29 @@ def current_sha256(session: Session, url: str) -> str | None:
     """The sha256 of :func:`current_snapshot`, in one statement: what a body just obtained is
     compared with to say whether the URL changed."""
     url = redact_url(url)
-    run = (select(FetchRun.started_at, FetchRun.snapshot_id)
-           .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
-           .order_by(FetchRun.started_at.desc(), FetchRun.id.desc()).limit(1))
-    latest = (select(Snapshot.fetched_at, Snapshot.sha256).where(Snapshot.url == url)
-              .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc()).limit(1))
-    row = session.execute(select(
-        run.with_only_columns(FetchRun.started_at).scalar_subquery().label("run_at"),
-        select(Snapshot.sha256).where(Snapshot.id == run.with_only_columns(FetchRun.snapshot_id)
-                                      .scalar_subquery()).scalar_subquery().label("run_sha"),
-        latest.with_only_columns(Snapshot.fetched_at).scalar_subquery().label("latest_at"),
-        latest.with_only_columns(Snapshot.sha256).scalar_subquery().label("latest_sha"),
-    )).one()
+    run = (
+        select(FetchRun.started_at, FetchRun.snapshot_id)
+        .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
+        .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
+        .limit(1)
+    )
+    latest = (
+        select(Snapshot.fetched_at, Snapshot.sha256)
+        .where(Snapshot.url == url)
+        .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc())
+        .limit(1)
+    )
+    row = session.execute(
+        select(
+            run.with_only_columns(FetchRun.started_at).scalar_subquery().label("run_at"),
+            select(Snapshot.sha256)
+            .where(Snapshot.id == run.with_only_columns(FetchRun.snapshot_id).scalar_subquery())
+            .scalar_subquery()
+            .label("run_sha"),
+            latest.with_only_columns(Snapshot.fetched_at).scalar_subquery().label("latest_at"),
+            latest.with_only_columns(Snapshot.sha256).scalar_subquery().label("latest_sha"),
+        )
+    ).one()
     if row.run_at is not None and (row.latest_at is None or row.run_at >= row.latest_at):
         return row.run_sha
     return row.latest_sha
@@ -182,9 +260,12 @@ def last_retrieved(session: Session, url: str) -> datetime | None:
     """When a body of ``url`` was last obtained (fetched, confirmed by 304, or ingested)."""
     url = redact_url(url)
     times = []
-    run_at = session.scalar(select(FetchRun.started_at)
-                            .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
-                            .order_by(FetchRun.started_at.desc()).limit(1))
+    run_at = session.scalar(
+        select(FetchRun.started_at)
+        .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
+        .order_by(FetchRun.started_at.desc())
+        .limit(1)
+    )
     if run_at is not None:
         times.append(run_at)
     latest = latest_snapshot(session, url)
@@ -203,11 +284,14 @@ def last_retrieved_many(session: Session, urls) -> dict[str, datetime]:
         return {}
     times: dict[str, datetime] = {}
     for url_col, at_col, where in (
-            (FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id.is_not(None)),
-            (Snapshot.url, Snapshot.fetched_at, True)):
-        for url, at in session.execute(select(url_col, func.max(at_col))
-                                       .where(url_col.in_(list(shown)), where)
-                                       .group_by(url_col)):
+        (FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id.is_not(None)),
+        (Snapshot.url, Snapshot.fetched_at, True),
+    ):
+        for url, at in session.execute(
+            select(url_col, func.max(at_col))
+            .where(url_col.in_(list(shown)), where)
+            .group_by(url_col)
+        ):
             if at is not None and (url not in times or at > times[url]):
                 times[url] = at
     return times
@@ -215,38 +299,66 @@ def last_retrieved_many(session: Session, urls) -> dict[str, datetime]:
 
 def source_snapshots(session: Session, source_id: str) -> list[Snapshot]:
     """Every snapshot of a source, oldest first."""
-    return list(session.scalars(select(Snapshot).where(Snapshot.source_id == source_id)
-                                .order_by(Snapshot.fetched_at, Snapshot.id)))
+    return list(
+        session.scalars(
+            select(Snapshot)
+            .where(Snapshot.source_id == source_id)
+            .order_by(Snapshot.fetched_at, Snapshot.id)
+        )
+    )
 
 
 def listing_snapshot_ids(session: Session, source_id: str) -> set[int]:
     """Snapshots some fetch run (or ingest) took in as a listing page."""
-    return set(session.scalars(select(FetchRun.snapshot_id).distinct().where(
-        FetchRun.source_id == source_id, FetchRun.listing.is_(True),
-        FetchRun.snapshot_id.is_not(None))))
+    return set(
+        session.scalars(
+            select(FetchRun.snapshot_id)
+            .distinct()
+            .where(
+                FetchRun.source_id == source_id,
+                FetchRun.listing.is_(True),
+                FetchRun.snapshot_id.is_not(None),
+            )
+        )
+    )
 
 
 def parse_of(session: Session, snapshot_id: int, parser_version: str) -> Parse | None:
     """The parse of a snapshot by a parser version, if it was read by that version."""
-    return session.scalar(select(Parse).where(Parse.snapshot_id == snapshot_id,
-                                              Parse.parser_version == parser_version))
+    return session.scalar(
+        select(Parse).where(
+            Parse.snapshot_id == snapshot_id, Parse.parser_version == parser_version
+        )
+    )
 
 
 def parsed_snapshot_ids(session: Session, source_id: str, parser_version: str) -> set[int]:
-    return set(session.scalars(select(Parse.snapshot_id).where(
-        Parse.source_id == source_id, Parse.parser_version == parser_version)))
+    return set(
+        session.scalars(
+            select(Parse.snapshot_id).where(
+                Parse.source_id == source_id, Parse.parser_version == parser_version
+            )
+        )
+    )
 
 
 def problem_text(session: Session, snapshot_id: int, parser_version: str, kind: str) -> str:
     """``kind: detail; detail...`` (at most three) of a snapshot's parse: a fetch run's error."""
     details = session.scalars(
-        select(ParseProblem.detail).join(Parse, Parse.id == ParseProblem.parse_id)
-        .where(Parse.snapshot_id == snapshot_id, Parse.parser_version == parser_version,
-               ParseProblem.kind == kind).limit(3)).all()
+        select(ParseProblem.detail)
+        .join(Parse, Parse.id == ParseProblem.parse_id)
+        .where(
+            Parse.snapshot_id == snapshot_id,
+            Parse.parser_version == parser_version,
+            ParseProblem.kind == kind,
+        )
+        .limit(3)
+    ).all()
     return f"{kind}: " + ("; ".join(details) if details else "the parser found nothing to read")
 
 
 # --- fetch runs: one row per request, written here only --------------------------------------
+
 
 def record_fetch_run(session: Session, **columns: Any) -> FetchRun:
     """Write one ``fetch_runs`` row (every request, and every document taken in by hand, has
@@ -266,23 +378,42 @@ class StoredParse:
     statements: int
 
 
-def _upsert_report(session: Session, source_id: str, record, snapshot: Snapshot | None,
-                   now: datetime, listed_on: str | None, created: list[Report],
-                   fill_only: bool = False) -> Report:
+def _upsert_report(
+    session: Session,
+    source_id: str,
+    record,
+    snapshot: Snapshot | None,
+    now: datetime,
+    listed_on: str | None,
+    created: list[Report],
+    fill_only: bool = False,
+) -> Report:
     """Create or update the report at ``record.url`` (stored redacted). With ``fill_only`` (a
     link's text), only fields still empty are set: the document's own reading outranks a
     listing's link text."""
     url = redact_url(record.url)
     listed_on = redact_url(listed_on) if listed_on else None
-    report = session.scalar(select(Report).where(Report.source_id == source_id,
-                                                 Report.url == url))
+    report = session.scalar(select(Report).where(Report.source_id == source_id, Report.url == url))
     if report is None:
-        report = Report(source_id=source_id, url=url, authorities=[], first_seen=now,
-                        last_seen=now, listed_on=listed_on)
+        report = Report(
+            source_id=source_id,
+            url=url,
+            authorities=[],
+            first_seen=now,
+            last_seen=now,
+            listed_on=listed_on,
+        )
         session.add(report)
         created.append(report)
-    fields = ("title", "period_start", "period_end", "issued", "issued_precision",
-              "fiscal_year", "page_count")
+    fields = (
+        "title",
+        "period_start",
+        "period_end",
+        "issued",
+        "issued_precision",
+        "fiscal_year",
+        "page_count",
+    )
     for name in fields:
         value = getattr(record, name, None)
         if value is not None and not (fill_only and getattr(report, name) is not None):
@@ -306,9 +437,17 @@ def _upsert_report(session: Session, source_id: str, record, snapshot: Snapshot 
     return report
 
 
-def record_parse(session: Session, source: Source, snapshot: Snapshot, result: ParseResult,
-                 outcome: str, now: datetime, *, parsed_at: datetime | None = None,
-                 checked: bool = False) -> StoredParse:
+def record_parse(
+    session: Session,
+    source: Source,
+    snapshot: Snapshot,
+    result: ParseResult,
+    outcome: str,
+    now: datetime,
+    *,
+    parsed_at: datetime | None = None,
+    checked: bool = False,
+) -> StoredParse:
     """Write one validated parse of one snapshot. Idempotent per (snapshot, parser version).
 
     ``now`` dates what the parse derives (a reparse passes the snapshot's time); ``parsed_at``
@@ -318,11 +457,16 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
     done = None if checked else parse_of(session, snapshot.id, result.parser_version)
     if done is not None:
         return StoredParse(None, [], 0, 0)
-    parse = Parse(snapshot_id=snapshot.id, source_id=source.id,
-                  parser_version=result.parser_version, parsed_at=parsed_at or now,
-                  outcome=outcome,
-                  reports=len(result.reports), counts=len(result.counts),
-                  links=[_link_json(link) for link in result.links])
+    parse = Parse(
+        snapshot_id=snapshot.id,
+        source_id=source.id,
+        parser_version=result.parser_version,
+        parsed_at=parsed_at or now,
+        outcome=outcome,
+        reports=len(result.reports),
+        counts=len(result.counts),
+        links=[_link_json(link) for link in result.links],
+    )
     session.add(parse)
     session.flush()
 
@@ -330,38 +474,76 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
     report_ids: list[int | None] = []
     if outcome in _METADATA_OUTCOMES:
         for record in result.reports:
-            report_ids.append(_upsert_report(session, source.id, record, snapshot, now, None,
-                                             created).id)
+            report_ids.append(
+                _upsert_report(session, source.id, record, snapshot, now, None, created).id
+            )
     n_counts = n_statements = 0
     if outcome == "ok":
         for c in result.counts:
-            session.add(CountObservation(
-                report_id=report_ids[c.report], snapshot_id=snapshot.id, parse_id=parse.id,
-                parser_version=result.parser_version, measure=c.measure, dimension=c.dimension,
-                category=c.category, label=c.label, period_start=c.period_start,
-                period_end=c.period_end, value=float(c.value), page=c.page, observed_at=now,
-                dimension2=c.dimension2, category2=c.category2, label2=c.label2))
+            session.add(
+                CountObservation(
+                    report_id=report_ids[c.report],
+                    snapshot_id=snapshot.id,
+                    parse_id=parse.id,
+                    parser_version=result.parser_version,
+                    measure=c.measure,
+                    dimension=c.dimension,
+                    category=c.category,
+                    label=c.label,
+                    period_start=c.period_start,
+                    period_end=c.period_end,
+                    value=float(c.value),
+                    page=c.page,
+                    observed_at=now,
+                    dimension2=c.dimension2,
+                    category2=c.category2,
+                    label2=c.label2,
+                )
+            )
             n_counts += 1
     if outcome in _METADATA_OUTCOMES:
         # Statements are read from the text even when tables were not found; the rules decide
         # what a statement from a layout_changed parse is worth (see rules/engine.py).
         for s in result.statements:
-            session.add(Statement(
-                report_id=report_ids[s.report], snapshot_id=snapshot.id, parse_id=parse.id,
-                parser_version=result.parser_version, key=s.key, status=s.status,
-                value=s.value, quote=s.quote, page=s.page, observed_at=now))
+            session.add(
+                Statement(
+                    report_id=report_ids[s.report],
+                    snapshot_id=snapshot.id,
+                    parse_id=parse.id,
+                    parser_version=result.parser_version,
+                    key=s.key,
+                    status=s.status,
+                    value=s.value,
+                    quote=s.quote,
+                    page=s.page,
+                    observed_at=now,
+                )
+            )
             n_statements += 1
     for p in result.problems:
         rid = report_ids[p.report] if p.report is not None and p.report < len(report_ids) else None
-        session.add(ParseProblem(parse_id=parse.id, report_id=rid, kind=p.kind,
-                                 detail=redact_text(p.detail)[:2000], page=p.page))
+        session.add(
+            ParseProblem(
+                parse_id=parse.id,
+                report_id=rid,
+                kind=p.kind,
+                detail=redact_text(p.detail)[:2000],
+                page=p.page,
+            )
+        )
     session.flush()
     if result.publications and outcome in _METADATA_OUTCOMES:
         from monitor.publications import store_publications  # what publication pages say
 
-        store_publications(session, snapshot_id=snapshot.id, parse_id=parse.id,
-                           parser_version=result.parser_version, report_ids=report_ids,
-                           publications=result.publications, now=now)
+        store_publications(
+            session,
+            snapshot_id=snapshot.id,
+            parse_id=parse.id,
+            parser_version=result.parser_version,
+            report_ids=report_ids,
+            publications=result.publications,
+            now=now,
+        )
     if result.candidates and outcome in _METADATA_OUTCOMES:
         from monitor.candidates import store_candidates  # requirements in an official text
 
@@ -374,8 +556,9 @@ def record_parse(session: Session, source: Source, snapshot: Snapshot, result: P
         # the analyst views' current figures and revisions (a new reading, or a report's
         # metadata that ranks it among the others)
         refresh_reports(session, [rid for rid in report_ids if rid is not None])
-    sync_parsing_findings(session, source.id, parse.parsed_at,
-                          new_unmapped="unmapped_label" in result.problem_kinds())
+    sync_parsing_findings(
+        session, source.id, parse.parsed_at, new_unmapped="unmapped_label" in result.problem_kinds()
+    )
     return StoredParse(parse, created, n_counts, n_statements)
 
 
@@ -390,7 +573,7 @@ _IN_CHUNK = 5000
 
 def _chunks(values) -> list[list]:
     values = list(values)
-    return [values[i:i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
+    return [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
 
 
 def _expire(session: Session, model: type, ids: set[int]) -> None:
@@ -406,8 +589,15 @@ def _expire(session: Session, model: type, ids: set[int]) -> None:
             session.expire(obj)
 
 
-def record_listing(session: Session, source: Source, listing_url: str, links: list[Link],
-                   now: datetime, *, complete: bool = True) -> tuple[list[Report], list[Report]]:
+def record_listing(
+    session: Session,
+    source: Source,
+    listing_url: str,
+    links: list[Link],
+    now: datetime,
+    *,
+    complete: bool = True,
+) -> tuple[list[Report], list[Report]]:
     """A listing page was read successfully: every link is a report seen now, on this page.
 
     A report this page linked before and no longer links is dropped from this page (its
@@ -438,27 +628,58 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
         if named is not None:
             entry["named"] = named
     sync = {"synchronize_session": False}  # the session's copies are expired below instead
-    returned = (Report.id, Report.url, Report.title, Report.listed_on, Report.link_period_start,
-                Report.link_period_end)
+    returned = (
+        Report.id,
+        Report.url,
+        Report.title,
+        Report.listed_on,
+        Report.link_period_start,
+        Report.link_period_end,
+    )
 
     def seen_now(urls) -> dict[str, Any]:
         """Reports already known: seen now and back if removed, one UPDATE for all."""
-        return {row.url: row for part in _chunks(urls) for row in session.execute(
-            update(Report).where(Report.source_id == source.id, Report.url.in_(part))
-            .values(last_seen=case((Report.last_seen < now, now), else_=Report.last_seen),
-                    removed_at=None).returning(*returned), execution_options=sync)}
+        return {
+            row.url: row
+            for part in _chunks(urls)
+            for row in session.execute(
+                update(Report)
+                .where(Report.source_id == source.id, Report.url.in_(part))
+                .values(
+                    last_seen=case((Report.last_seen < now, now), else_=Report.last_seen),
+                    removed_at=None,
+                )
+                .returning(*returned),
+                execution_options=sync,
+            )
+        }
 
     found = seen_now(wanted)
     created: list[Report] = []
     created_ids: list[int] = []
     missing = [u for u in wanted if u not in found]
     if missing:
-        created = insert_many_or_ignore(session, Report, [
-            dict(source_id=source.id, url=u, title=wanted[u]["title"], authorities=[],
-                 first_seen=now, last_seen=now, listed_on=listing_url, fetch_failures=0,
-                 link_period_start=(wanted[u]["named"] or (None, None))[0],
-                 link_period_end=(wanted[u]["named"] or (None, None))[1]) for u in missing],
-            ("source_id", "url"), entity=True)
+        created = insert_many_or_ignore(
+            session,
+            Report,
+            [
+                dict(
+                    source_id=source.id,
+                    url=u,
+                    title=wanted[u]["title"],
+                    authorities=[],
+                    first_seen=now,
+                    last_seen=now,
+                    listed_on=listing_url,
+                    fetch_failures=0,
+                    link_period_start=(wanted[u]["named"] or (None, None))[0],
+                    link_period_end=(wanted[u]["named"] or (None, None))[1],
+                )
+                for u in missing
+            ],
+            ("source_id", "url"),
+            entity=True,
+        )
         inserted = created
         created_ids = [row.id for row in created]
         if len(inserted) < len(missing):  # another writer inserted some first
@@ -467,10 +688,12 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
     # period the link names): one executemany, only for the rows it changes.
     fills = []
     for url, row in found.items():
-        values = {"title": row.title if row.title is not None else wanted[url]["title"],
-                  "listed_on": row.listed_on or listing_url,
-                  "link_period_start": row.link_period_start,
-                  "link_period_end": row.link_period_end}
+        values = {
+            "title": row.title if row.title is not None else wanted[url]["title"],
+            "listed_on": row.listed_on or listing_url,
+            "link_period_start": row.link_period_start,
+            "link_period_end": row.link_period_end,
+        }
         if wanted[url]["named"] is not None:
             values["link_period_start"], values["link_period_end"] = wanted[url]["named"]
         if any(values[k] != getattr(row, k) for k in values):
@@ -481,68 +704,109 @@ def record_listing(session: Session, source: Source, listing_url: str, links: li
     seen_ids = {row.id for row in found.values()} | set(created_ids)
 
     # This page's listing rows, read in one SELECT.
-    on_page = {row.report_id: row for row in session.execute(
-        select(ReportListing.id, ReportListing.report_id, ReportListing.removed_at)
-        .join(Report, Report.id == ReportListing.report_id)
-        .where(Report.source_id == source.id, ReportListing.listing_url == listing_url))}
+    on_page = {
+        row.report_id: row
+        for row in session.execute(
+            select(ReportListing.id, ReportListing.report_id, ReportListing.removed_at)
+            .join(Report, Report.id == ReportListing.report_id)
+            .where(Report.source_id == source.id, ReportListing.listing_url == listing_url)
+        )
+    }
 
     def listed_now(report_ids) -> None:
         for part in _chunks(sorted(report_ids)):
             session.execute(
-                update(ReportListing).where(ReportListing.listing_url == listing_url,
-                                            ReportListing.report_id.in_(part))
-                .values(last_seen=case((ReportListing.last_seen < now, now),
-                                       else_=ReportListing.last_seen),
-                        first_seen=case((ReportListing.first_seen > now, now),
-                                        else_=ReportListing.first_seen),
-                        removed_at=None), execution_options=sync)
+                update(ReportListing)
+                .where(ReportListing.listing_url == listing_url, ReportListing.report_id.in_(part))
+                .values(
+                    last_seen=case(
+                        (ReportListing.last_seen < now, now), else_=ReportListing.last_seen
+                    ),
+                    first_seen=case(
+                        (ReportListing.first_seen > now, now), else_=ReportListing.first_seen
+                    ),
+                    removed_at=None,
+                ),
+                execution_options=sync,
+            )
 
     # Rows it still carries are seen now (and back if dropped), rows it dropped are marked: one
     # UPDATE for both, by row id.
     again = {on_page[rid].id for rid in seen_ids & set(on_page)}
-    dropped = {rid: row.id for rid, row in on_page.items()
-               if complete and row.removed_at is None and rid not in seen_ids}
+    dropped = {
+        rid: row.id
+        for rid, row in on_page.items()
+        if complete and row.removed_at is None and rid not in seen_ids
+    }
     for part in _chunks(sorted(again | set(dropped.values()))):
         gone_here = [i for i in part if i not in again]
         if gone_here:
             here = ReportListing.id.in_(gone_here)
             values = dict(
-                last_seen=case((here, ReportListing.last_seen),
-                               (ReportListing.last_seen < now, now),
-                               else_=ReportListing.last_seen),
-                first_seen=case((here, ReportListing.first_seen),
-                                (ReportListing.first_seen > now, now),
-                                else_=ReportListing.first_seen),
-                removed_at=case((here, now), else_=None))
+                last_seen=case(
+                    (here, ReportListing.last_seen),
+                    (ReportListing.last_seen < now, now),
+                    else_=ReportListing.last_seen,
+                ),
+                first_seen=case(
+                    (here, ReportListing.first_seen),
+                    (ReportListing.first_seen > now, now),
+                    else_=ReportListing.first_seen,
+                ),
+                removed_at=case((here, now), else_=None),
+            )
         else:
             values = dict(
-                last_seen=case((ReportListing.last_seen < now, now),
-                               else_=ReportListing.last_seen),
-                first_seen=case((ReportListing.first_seen > now, now),
-                                else_=ReportListing.first_seen),
-                removed_at=None)
-        session.execute(update(ReportListing).where(ReportListing.id.in_(part))
-                        .values(**values), execution_options=sync)
+                last_seen=case((ReportListing.last_seen < now, now), else_=ReportListing.last_seen),
+                first_seen=case(
+                    (ReportListing.first_seen > now, now), else_=ReportListing.first_seen
+                ),
+                removed_at=None,
+            )
+        session.execute(
+            update(ReportListing).where(ReportListing.id.in_(part)).values(**values),
+            execution_options=sync,
+        )
     _expire(session, ReportListing, again | set(dropped.values()))
     new_rows = sorted(seen_ids - set(on_page))
     if new_rows:
-        inserted_rows = {row.report_id for row in insert_many_or_ignore(
-            session, ReportListing,
-            [dict(report_id=rid, listing_url=listing_url, first_seen=now, last_seen=now,
-                  removed_at=None) for rid in new_rows],
-            ("report_id", "listing_url"), (ReportListing.report_id,))}
+        inserted_rows = {
+            row.report_id
+            for row in insert_many_or_ignore(
+                session,
+                ReportListing,
+                [
+                    dict(
+                        report_id=rid,
+                        listing_url=listing_url,
+                        first_seen=now,
+                        last_seen=now,
+                        removed_at=None,
+                    )
+                    for rid in new_rows
+                ],
+                ("report_id", "listing_url"),
+                (ReportListing.report_id,),
+            )
+        }
         listed_now(set(new_rows) - inserted_rows)  # another writer inserted them first
 
     # A report this page dropped is gone only when no page lists it any more.
     removed: list[Report] = []
     if dropped:
-        others = select(ReportListing.id).where(ReportListing.report_id == Report.id,
-                                                 ReportListing.removed_at.is_(None))
+        others = select(ReportListing.id).where(
+            ReportListing.report_id == Report.id, ReportListing.removed_at.is_(None)
+        )
         for part in _chunks(sorted(dropped)):
-            removed.extend(session.scalars(
-                update(Report).where(Report.id.in_(part), Report.removed_at.is_(None),
-                                     ~others.exists())
-                .values(removed_at=now).returning(Report)
-                .execution_options(populate_existing=True), execution_options=sync))
+            removed.extend(
+                session.scalars(
+                    update(Report)
+                    .where(Report.id.in_(part), Report.removed_at.is_(None), ~others.exists())
+                    .values(removed_at=now)
+                    .returning(Report)
+                    .execution_options(populate_existing=True),
+                    execution_options=sync,
+                )
+            )
         removed.sort(key=lambda r: r.id)
     return sorted(created, key=lambda r: r.id), removed

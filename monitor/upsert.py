@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 
-def insert_or_ignore(session: Session, model: type, values: dict[str, Any],
-                     conflict: tuple[str, ...] | None = None) -> bool:
+def insert_or_ignore(
+    session: Session, model: type, values: dict[str, Any], conflict: tuple[str, ...] | None = None
+) -> bool:
     """Insert one row of ``model`` unless one with the same key (``conflict``: the unique
     columns; default the primary key) exists. Returns whether a row was inserted."""
     if session.bind.dialect.name == "postgresql":
@@ -19,16 +20,25 @@ def insert_or_ignore(session: Session, model: type, values: dict[str, Any],
         from sqlalchemy.dialects.sqlite import insert
     table = model.__table__
     stmt = insert(table).values(**values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict)) if conflict else \
-        stmt.on_conflict_do_nothing()
+    stmt = (
+        stmt.on_conflict_do_nothing(index_elements=list(conflict))
+        if conflict
+        else stmt.on_conflict_do_nothing()
+    )
     # RETURNING says whether a row went in (DO NOTHING returns none); Core, not ORM, execution
     stmt = stmt.returning(*table.primary_key.columns)
     return session.connection().execute(stmt).first() is not None
 
 
-def insert_many_or_ignore(session: Session, model: type, rows: list[dict[str, Any]],
-                          conflict: tuple[str, ...], returning: tuple = (),
-                          entity: bool = False, chunk: int = 500) -> list:
+def insert_many_or_ignore(
+    session: Session,
+    model: type,
+    rows: list[dict[str, Any]],
+    conflict: tuple[str, ...],
+    returning: tuple = (),
+    entity: bool = False,
+    chunk: int = 500,
+) -> list:
     """Insert many rows of ``model`` in one statement (per ``chunk`` rows: far below SQLite's
     limit on bound parameters), ignoring those whose ``conflict`` key another writer inserted
     first. Returns the inserted rows' ``returning`` columns, or with ``entity`` the inserted
@@ -37,12 +47,20 @@ def insert_many_or_ignore(session: Session, model: type, rows: list[dict[str, An
     out: list = []
     for i in range(0, len(rows), chunk):
         if entity:
-            stmt = (insert(model).values(rows[i:i + chunk])
-                    .on_conflict_do_nothing(index_elements=list(conflict)).returning(model))
+            stmt = (
+                insert(model)
+                .values(rows[i : i + chunk])
+                .on_conflict_do_nothing(index_elements=list(conflict))
+                .returning(model)
+            )
             out.extend(session.scalars(stmt))
             continue
-        stmt = (insert(model.__table__).values(rows[i:i + chunk])
-                .on_conflict_do_nothing(index_elements=list(conflict)).returning(*returning))
+        stmt = (
+            insert(model.__table__)
+            .values(rows[i : i + chunk])
+            .on_conflict_do_nothing(index_elements=list(conflict))
+            .returning(*returning)
+        )
         out.extend(session.connection().execute(stmt).all())
     return out
 

@@ -52,19 +52,28 @@ def observability(ob: Obligation, ev: Evaluation) -> tuple[str | None, list[dict
     states = []
     for source_id in ob.sources:
         src = ev.source(source_id)
-        states.append({"source": source_id, "implemented": src.implemented,
-                       "state": src.state if src.first_success_at else "never_read",
-                       "state_since": src.state_since.isoformat() if src.state_since and
-                       src.state == "broken" else None})
+        states.append(
+            {
+                "source": source_id,
+                "implemented": src.implemented,
+                "state": src.state if src.first_success_at else "never_read",
+                "state_since": src.state_since.isoformat()
+                if src.state_since and src.state == "broken"
+                else None,
+            }
+        )
     if not any(s["implemented"] for s in states):
-        return ("no source observes this yet; record manual evidence "
-                f"(monitor evidence {ob.id} ...)"), states
+        return (
+            f"no source observes this yet; record manual evidence (monitor evidence {ob.id} ...)"
+        ), states
     if any(ev.source(s).readable for s in ob.sources):
         return None, states
     broken = [s["source"] for s in states if s["state"] == "broken"]
     if broken:
-        return (f"source {', '.join(broken)} is broken: absence of a report proves nothing "
-                "until it is read again"), states
+        return (
+            f"source {', '.join(broken)} is broken: absence of a report proves nothing "
+            "until it is read again"
+        ), states
     return "the monitor has not read the source successfully yet", states
 
 
@@ -77,11 +86,15 @@ def absence(ob: Obligation, ev: Evaluation, deadline: datetime) -> Absence:
     if unknown:
         if len(unknown) == 1:
             return unknown[0]
-        return Absence("unknown", "; ".join(r.reason or "" for r in unknown),
-                       details={"sources": [r.details for r in unknown]})
+        return Absence(
+            "unknown",
+            "; ".join(r.reason or "" for r in unknown),
+            details={"sources": [r.details for r in unknown]},
+        )
     if results and all(r.verdict == "observed" for r in results):
-        return Absence("observed",
-                       listing_reads=tuple(read for r in results for read in r.listing_reads))
+        return Absence(
+            "observed", listing_reads=tuple(read for r in results for read in r.listing_reads)
+        )
     return Absence("pending")
 
 
@@ -98,8 +111,9 @@ def _on_source(ev: Evaluation, src: SourceFact, deadline: datetime, *, prefix: b
     ever = set(first_after) | set(last_before)
     required = [u for u in src.listing_urls if u in ever]
     if first_after and all(u in first_after for u in required):
-        return Absence("observed", listing_reads=tuple(
-            first_after[u].evidence() for u in sorted(first_after)))
+        return Absence(
+            "observed", listing_reads=tuple(first_after[u].evidence() for u in sorted(first_after))
+        )
     label = f"source {src.id}: " if prefix else ""
     latest = reads[-1] if reads else None
     details: dict[str, Any] = {
@@ -109,18 +123,32 @@ def _on_source(ev: Evaluation, src: SourceFact, deadline: datetime, *, prefix: b
         "stale_after_hours": round(src.stale_after.total_seconds() / 3600, 2),
     }
     if latest is None:
-        return Absence("unknown", f"{label}no listing of the source read since the deadline; "
-                                  "last listing read: never", details=details)
+        return Absence(
+            "unknown",
+            f"{label}no listing of the source read since the deadline; last listing read: never",
+            details=details,
+        )
     stale_at = deadline + src.stale_after
     if ev.as_of <= stale_at:
         return Absence("pending")
     details["stale_since"] = stale_at.isoformat()
     if src.last_success_at is None or src.last_success_at <= deadline:
-        return Absence("unknown", f"{label}not read since the deadline; last successful read "
-                                  f"{when(src.last_success_at)}", details=details)
+        return Absence(
+            "unknown",
+            f"{label}not read since the deadline; last successful read {when(src.last_success_at)}",
+            details=details,
+        )
     if first_after:  # some listing pages were read again, not all
         url = next(u for u in required if u not in first_after)
-        return Absence("unknown", f"{label}listing page {url} not read since the deadline; "
-                                  f"last read {when(last_before[url].at)}", details=details)
-    return Absence("unknown", f"{label}no listing of the source read since the deadline; "
-                              f"last listing read: {when(latest.at)}", details=details)
+        return Absence(
+            "unknown",
+            f"{label}listing page {url} not read since the deadline; "
+            f"last read {when(last_before[url].at)}",
+            details=details,
+        )
+    return Absence(
+        "unknown",
+        f"{label}no listing of the source read since the deadline; "
+        f"last listing read: {when(latest.at)}",
+        details=details,
+    )

@@ -14,14 +14,26 @@ from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
 )
 
 from rules.findings import KINDS
 from rules.periods import parse_period
 from scrapers.vocabulary import (
-    PARSE_OUTCOMES, Dimension, HealthState, Measure, PublicationKind, StatementKey,
-    StatementStatus, values,
+    PARSE_OUTCOMES,
+    Dimension,
+    HealthState,
+    Measure,
+    PublicationKind,
+    StatementKey,
+    StatementStatus,
+    values,
 )
 
 OUTCOMES = PARSE_OUTCOMES
@@ -146,8 +158,9 @@ class CaseReport(_Strict):
 
     @model_validator(mode="after")
     def _one_way_to_give_reads(self) -> "CaseReport":
-        if self.reads is not None and (self.outcome or self.counts or self.statements
-                                       or self.problems):
+        if self.reads is not None and (
+            self.outcome or self.counts or self.statements or self.problems
+        ):
             raise ValueError("give either `reads` or outcome/counts/statements/problems, not both")
         return self
 

@@ -15,13 +15,27 @@ from datetime import date, datetime, timezone
 
 from rules.calendar import as_instant, end_of_day
 from rules.case_models import (
-    Case, CaseCount, CaseExpect, CaseListingRead, CaseRead, CaseReport,
+    Case,
+    CaseCount,
+    CaseExpect,
+    CaseListingRead,
+    CaseRead,
+    CaseReport,
 )
 from rules.congress import CommunicationFact, CongressRecord
 from rules.engine import evaluate
 from rules.facts import (
-    DEFAULT_STALE_AFTER, CountFact, ListingRead, EvidenceFact, Facts, ProblemFact,
-    PublicationFact, ReadFact, ReportFact, SourceFact, StatementFact,
+    DEFAULT_STALE_AFTER,
+    CountFact,
+    ListingRead,
+    EvidenceFact,
+    Facts,
+    ProblemFact,
+    PublicationFact,
+    ReadFact,
+    ReportFact,
+    SourceFact,
+    StatementFact,
 )
 from rules.findings import Finding
 from rules.obligations import Obligation
@@ -66,12 +80,17 @@ def _read(report: CaseReport, read: CaseRead) -> ReadFact:
     fetched = read.fetched_at or report.first_seen
     sha = read.sha256 or hashlib.sha256(f"{report.url}|{fetched.isoformat()}".encode()).hexdigest()
     return ReadFact(
-        snapshot_sha256=sha, fetched_at=fetched, parser_version=read.parser_version,
-        outcome=read.outcome, counts=tuple(_count(c) for c in read.counts),
-        statements=tuple(StatementFact(s.key, s.status, s.value, s.quote, s.page)
-                         for s in read.statements),
+        snapshot_sha256=sha,
+        fetched_at=fetched,
+        parser_version=read.parser_version,
+        outcome=read.outcome,
+        counts=tuple(_count(c) for c in read.counts),
+        statements=tuple(
+            StatementFact(s.key, s.status, s.value, s.quote, s.page) for s in read.statements
+        ),
         problems=tuple(ProblemFact(p.kind, p.detail, p.page) for p in read.problems),
-        parsed_at=read.parsed_at)
+        parsed_at=read.parsed_at,
+    )
 
 
 def _listing_read(r: CaseListingRead) -> ListingRead:
@@ -80,19 +99,39 @@ def _listing_read(r: CaseListingRead) -> ListingRead:
 
 
 def _report(ob: Obligation, r: CaseReport) -> ReportFact:
-    reads = r.reads if r.reads is not None else (CaseRead(
-        outcome=r.outcome or "ok", counts=r.counts, statements=r.statements,
-        problems=r.problems),)
+    reads = (
+        r.reads
+        if r.reads is not None
+        else (
+            CaseRead(
+                outcome=r.outcome or "ok",
+                counts=r.counts,
+                statements=r.statements,
+                problems=r.problems,
+            ),
+        )
+    )
     start, end = _period(r.period)
     named, could = _period(r.link_names), _period(r.could_cover)
     return ReportFact(
-        source_id=r.source or (ob.sources[0] if ob.sources else "none"), url=r.url,
-        first_seen=r.first_seen, title=r.title, period_start=start, period_end=end,
-        issued=r.issued, issued_precision=r.issued_precision if r.issued else None,
-        absent_at=r.absent_at, removed_at=r.removed_at,
-        named_start=named[0], named_end=named[1], could_start=could[0], could_end=could[1],
-        fetch_state=r.fetch_state, last_fetch_error=r.last_fetch_error,
-        reads=tuple(sorted((_read(r, x) for x in reads), key=lambda x: x.fetched_at)))
+        source_id=r.source or (ob.sources[0] if ob.sources else "none"),
+        url=r.url,
+        first_seen=r.first_seen,
+        title=r.title,
+        period_start=start,
+        period_end=end,
+        issued=r.issued,
+        issued_precision=r.issued_precision if r.issued else None,
+        absent_at=r.absent_at,
+        removed_at=r.removed_at,
+        named_start=named[0],
+        named_end=named[1],
+        could_start=could[0],
+        could_end=could[1],
+        fetch_state=r.fetch_state,
+        last_fetch_error=r.last_fetch_error,
+        reads=tuple(sorted((_read(r, x) for x in reads), key=lambda x: x.fetched_at)),
+    )
 
 
 def _publications(ob: Obligation, case: Case) -> dict:
@@ -101,12 +140,23 @@ def _publications(ob: Obligation, case: Case) -> dict:
         if not r.publications:
             continue
         source = r.source or (ob.sources[0] if ob.sources else "none")
-        out[(source, r.url)] = tuple(PublicationFact(
-            revision=i, observed_at=p.observed_at or r.first_seen, document_id=p.document_id,
-            kind=p.kind, title=p.title, created=p.created, last_published=p.last_published,
-            last_updated=p.last_updated, dated=p.dated, pdf_url=p.pdf_url,
-            mentions_hart=bool(re.search(r"\bHART\b", f"{p.title} {p.summary}")),
-            summary=p.summary) for i, p in enumerate(r.publications, 1))
+        out[(source, r.url)] = tuple(
+            PublicationFact(
+                revision=i,
+                observed_at=p.observed_at or r.first_seen,
+                document_id=p.document_id,
+                kind=p.kind,
+                title=p.title,
+                created=p.created,
+                last_published=p.last_published,
+                last_updated=p.last_updated,
+                dated=p.dated,
+                pdf_url=p.pdf_url,
+                mentions_hart=bool(re.search(r"\bHART\b", f"{p.title} {p.summary}")),
+                summary=p.summary,
+            )
+            for i, p in enumerate(r.publications, 1)
+        )
     return out
 
 
@@ -118,25 +168,39 @@ def case_facts(ob: Obligation, case: Case) -> Facts:
     for source_id in sorted(named):
         spec = case.sources.get(source_id)
         if spec is None:
-            sources.append(SourceFact(source_id, True, "healthy", WATCHED_SINCE, WATCHED_SINCE,
-                                      as_of))
+            sources.append(
+                SourceFact(source_id, True, "healthy", WATCHED_SINCE, WATCHED_SINCE, as_of)
+            )
             continue
         never = spec.state == "never_read"
         reads = tuple(sorted((_listing_read(r) for r in spec.listing_reads), key=lambda r: r.at))
-        urls = spec.listing_urls if spec.listing_urls is not None else \
-            tuple(sorted({r.url for r in reads}))
-        sources.append(SourceFact(
-            source_id, spec.implemented, None if never else spec.state,
-            spec.state_since, None if never else (spec.first_success_at or WATCHED_SINCE),
-            None if never else (spec.last_success_at or as_of), reads, urls,
-            spec.stale_after or DEFAULT_STALE_AFTER))
+        urls = (
+            spec.listing_urls
+            if spec.listing_urls is not None
+            else tuple(sorted({r.url for r in reads}))
+        )
+        sources.append(
+            SourceFact(
+                source_id,
+                spec.implemented,
+                None if never else spec.state,
+                spec.state_since,
+                None if never else (spec.first_success_at or WATCHED_SINCE),
+                None if never else (spec.last_success_at or as_of),
+                reads,
+                urls,
+                spec.stale_after or DEFAULT_STALE_AFTER,
+            )
+        )
     evidence = []
     for e in case.evidence:
         start, end = _period(e.period)
-        evidence.append(EvidenceFact(ob.id, e.date, e.note, e.by,
-                                     e.recorded_at or end_of_day(e.date), start, end))
-    return Facts.build(sources, reports, evidence, _congress(case, as_of),
-                       _publications(ob, case))
+        evidence.append(
+            EvidenceFact(
+                ob.id, e.date, e.note, e.by, e.recorded_at or end_of_day(e.date), start, end
+            )
+        )
+    return Facts.build(sources, reports, evidence, _congress(case, as_of), _publications(ob, case))
 
 
 def _congress(case: Case, as_of) -> CongressRecord | None:
@@ -145,18 +209,35 @@ def _congress(case: Case, as_of) -> CongressRecord | None:
     comms = []
     for c in case.congress.communications:
         start, end = _period(c.period)
-        comms.append(CommunicationFact(
-            key=c.key, chamber=c.chamber, seen_at=c.seen_at or end_of_day(c.received_on),
-            received_on=c.received_on, agency=c.agency, abstract=c.abstract,
-            requirement_numbers=c.requirements, laws=c.laws, period_start=start,
-            period_end=end, period_text=c.period))
-    return CongressRecord(communications=tuple(comms), read_state=case.congress.read_state,
-                          first_read=WATCHED_SINCE, last_read=case.congress.last_read or as_of)
+        comms.append(
+            CommunicationFact(
+                key=c.key,
+                chamber=c.chamber,
+                seen_at=c.seen_at or end_of_day(c.received_on),
+                received_on=c.received_on,
+                agency=c.agency,
+                abstract=c.abstract,
+                requirement_numbers=c.requirements,
+                laws=c.laws,
+                period_start=start,
+                period_end=end,
+                period_text=c.period,
+            )
+        )
+    return CongressRecord(
+        communications=tuple(comms),
+        read_state=case.congress.read_state,
+        first_read=WATCHED_SINCE,
+        last_read=case.congress.last_read or as_of,
+    )
 
 
 def _describe(f: Finding) -> str:
-    period = Period(f.period_start, f.period_end).label if f.period_start and f.period_end \
+    period = (
+        Period(f.period_start, f.period_end).label
+        if f.period_start and f.period_end
         else (f.period_start.isoformat() if f.period_start else "-")
+    )
     late = f" days_late={f.evidence.get('days_late')}" if f.kind == "late" else ""
     subject = f" subject={f.subject}" if f.subject else ""
     return f"{f.kind} {period}{subject}{late}"
@@ -206,4 +287,3 @@ def run_case(ob: Obligation, case: Case) -> CaseResult:
             left.remove(hit)
     result.unexpected = [_describe(f) for f in left]
     return result
-

@@ -61,8 +61,11 @@ class CommunicationFact:
 
     @property
     def period(self) -> Period | None:
-        if self.period_start is None or self.period_end is None \
-                or self.period_end < self.period_start:
+        if (
+            self.period_start is None
+            or self.period_end is None
+            or self.period_end < self.period_start
+        ):
             return None
         return Period(self.period_start, self.period_end)
 
@@ -150,8 +153,9 @@ def match_reason(ob, comm: CommunicationFact, period: Period) -> str | None:
     return None
 
 
-def matching_communications(ob, record: CongressRecord, period: Period,
-                            as_of: datetime) -> list[tuple[CommunicationFact, str]]:
+def matching_communications(
+    ob, record: CongressRecord, period: Period, as_of: datetime
+) -> list[tuple[CommunicationFact, str]]:
     out = []
     for comm in record.communications:
         if comm.seen_at > as_of or comm.received_on is None:
@@ -163,8 +167,9 @@ def matching_communications(ob, record: CongressRecord, period: Period,
     return out
 
 
-def congress_evidence(ob, record: CongressRecord | None, period: Period, deadline: datetime,
-                      as_of: datetime) -> dict[str, Any] | None:
+def congress_evidence(
+    ob, record: CongressRecord | None, period: Period, deadline: datetime, as_of: datetime
+) -> dict[str, Any] | None:
     """What Congress's record shows for ``ob``'s ``period`` (None: the shell gave no record,
     e.g. a rule file's own cases)."""
     if record is None:
@@ -172,28 +177,43 @@ def congress_evidence(ob, record: CongressRecord | None, period: Period, deadlin
     found = matching_communications(ob, record, period, as_of)
     if found:
         day = found[0][0].received_on
-        return {"status": "received", "received_on": day,
-                "summary": f"received by Congress on {day.isoformat()}",
-                "communications": [_ref(c, why) for c, why in found[:SHOWN]]}
+        return {
+            "status": "received",
+            "received_on": day,
+            "summary": f"received by Congress on {day.isoformat()}",
+            "communications": [_ref(c, why) for c, why in found[:SHOWN]],
+        }
     if record.read_state is not None:
         why = record.read_state
     elif record.last_read is None or record.last_read <= deadline:
         why = "Congress.gov not read since the deadline"
     else:
-        return {"status": "not_received",
-                "summary": f"Congress's record shows no submission for {period.label}",
-                "reason": "no communication received by the House or the Senate matches this "
-                          "period (by the rule's requirement numbers, or by a law it cites, its "
-                          "agency and the period named in the text)",
-                "requirements": list(ob.congress_requirements)}
-    return {"status": "unknown", "summary": f"unknown whether Congress received it: {why}",
-            "reason": why}
+        return {
+            "status": "not_received",
+            "summary": f"Congress's record shows no submission for {period.label}",
+            "reason": "no communication received by the House or the Senate matches this "
+            "period (by the rule's requirement numbers, or by a law it cites, its "
+            "agency and the period named in the text)",
+            "requirements": list(ob.congress_requirements),
+        }
+    return {
+        "status": "unknown",
+        "summary": f"unknown whether Congress received it: {why}",
+        "reason": why,
+    }
 
 
 def _ref(comm: CommunicationFact, why: str) -> dict[str, Any]:
-    return {"key": comm.key, "chamber": comm.chamber, "received_on": comm.received_on,
-            "agency": comm.agency, "abstract": comm.abstract, "url": comm.url,
-            "requirements": list(comm.requirement_numbers), "matched_because": why}
+    return {
+        "key": comm.key,
+        "chamber": comm.chamber,
+        "received_on": comm.received_on,
+        "agency": comm.agency,
+        "abstract": comm.abstract,
+        "url": comm.url,
+        "requirements": list(comm.requirement_numbers),
+        "matched_because": why,
+    }
 
 
 def unclaimed_requirements(obligations, record: CongressRecord) -> list[dict[str, Any]]:
@@ -204,12 +224,21 @@ def unclaimed_requirements(obligations, record: CongressRecord) -> list[dict[str
     for req in record.requirements:
         if req.number in claimed:
             continue
-        citing = sorted({ob.id for ob in obligations
-                         if any(_law_matches(c, req.laws) for c in cited_laws(ob))})
+        citing = sorted(
+            {ob.id for ob in obligations if any(_law_matches(c, req.laws) for c in cited_laws(ob))}
+        )
         if citing:
-            out.append({"number": req.number, "legal_authority": req.legal_authority,
-                        "agency": req.agency, "frequency": req.frequency, "nature": req.nature,
-                        "url": req.url, "obligations_citing_the_law": citing})
+            out.append(
+                {
+                    "number": req.number,
+                    "legal_authority": req.legal_authority,
+                    "agency": req.agency,
+                    "frequency": req.frequency,
+                    "nature": req.nature,
+                    "url": req.url,
+                    "obligations_citing_the_law": citing,
+                }
+            )
     return sorted(out, key=lambda r: r["number"])
 
 

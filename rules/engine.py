@@ -21,10 +21,15 @@ from rules.obligations import Obligation
 DEFAULT_TOLERANCE = 0.10
 
 
-def evaluate(obligations: Iterable[Obligation], facts: Facts, as_of: date | datetime, *,
-             tolerance: float = DEFAULT_TOLERANCE,
-             only: Iterable[str] | None = None,
-             periods_from: date | None = None) -> list[Finding]:
+def evaluate(
+    obligations: Iterable[Obligation],
+    facts: Facts,
+    as_of: date | datetime,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    only: Iterable[str] | None = None,
+    periods_from: date | None = None,
+) -> list[Finding]:
     """Findings for ``obligations`` (or the subset whose ids are in ``only``) at ``as_of``.
 
     ``as_of`` is an aware datetime, or a date meaning the end of that day in Washington.
@@ -43,9 +48,11 @@ def evaluate(obligations: Iterable[Obligation], facts: Facts, as_of: date | date
         if wanted is not None and ob.id not in wanted:
             continue
         for name in ob.checks:
-            out.extend(f for f in CHECKS[name](ob, ev)
-                       if periods_from is None or f.period_end is None
-                       or f.period_end >= periods_from)
+            out.extend(
+                f
+                for f in CHECKS[name](ob, ev)
+                if periods_from is None or f.period_end is None or f.period_end >= periods_from
+            )
     out.sort(key=_order)
     return out
 

@@ -47,8 +47,9 @@ class Evaluation:
         key = ("listing_reads", source_id)
         if key not in self.memo:
             reads = self.source(source_id).listing_reads
-            self.memo[key] = tuple(sorted((r for r in reads if r.at <= self.as_of),
-                                          key=lambda r: (r.at, r.url)))
+            self.memo[key] = tuple(
+                sorted((r for r in reads if r.at <= self.as_of), key=lambda r: (r.at, r.url))
+            )
         return self.memo[key]
 
     def listing_reads_by_page(self, source_id: str) -> dict[str, tuple[list, tuple]]:
@@ -58,8 +59,9 @@ class Evaluation:
             pages: dict[str, list[ListingRead]] = {}
             for read in self.listing_reads(source_id):
                 pages.setdefault(read.url, []).append(read)
-            self.memo[key] = {url: ([r.at for r in reads], tuple(reads))
-                              for url, reads in pages.items()}
+            self.memo[key] = {
+                url: ([r.at for r in reads], tuple(reads)) for url, reads in pages.items()
+            }
         return self.memo[key]
 
     def latest_read(self, report: ReportFact) -> ReadFact | None:
@@ -104,8 +106,9 @@ class Evaluation:
             else:
                 for report in self.reports(source_id):
                     rp = report.period
-                    if rp is not None and (rp.contains(period) if rule == "covers"
-                                           else rp.overlaps(period)):
+                    if rp is not None and (
+                        rp.contains(period) if rule == "covers" else rp.overlaps(period)
+                    ):
                         out.append(report)
         return out
 
@@ -127,12 +130,12 @@ class Evaluation:
     def unplaced_for(self, ob: Obligation, period: Period) -> list[ReportFact]:
         """The unplaced reports that could be ``period``: those whose link names a period that
         could cover it, and those whose link names none (they could be any period)."""
-        return [r for r in self.unplaced(ob)
-                if r.could_cover is None or r.could_cover.overlaps(period)]
+        return [
+            r for r in self.unplaced(ob) if r.could_cover is None or r.could_cover.overlaps(period)
+        ]
 
     def evidence_entries(self, ob: Obligation) -> tuple[EvidenceFact, ...]:
-        return tuple(e for e in self.facts.evidence(ob.id, self.as_of)
-                     if e.date <= self.as_of_date)
+        return tuple(e for e in self.facts.evidence(ob.id, self.as_of) if e.date <= self.as_of_date)
 
     def schedule(self, ob: Obligation) -> tuple[Due, ...]:
         return schedule(ob, self.as_of_date)
@@ -145,20 +148,24 @@ class Evaluation:
         key = (ob.id, citation_id)
         base = self._base.get(key)
         if base is None:
-            base = {"obligation": {"id": ob.id, "title": ob.title, "agency": ob.agency},
-                    "citation": ob.citation(citation_id).summary()}
+            base = {
+                "obligation": {"id": ob.id, "title": ob.title, "agency": ob.agency},
+                "citation": ob.citation(citation_id).summary(),
+            }
             if ob.assumptions:
-                base["assumptions"] = [{"field": a.field, "text": a.text}
-                                       for a in ob.assumptions]
+                base["assumptions"] = [{"field": a.field, "text": a.text} for a in ob.assumptions]
             self._base[key] = base
         return dict(base)
 
     def report_ref(self, report: ReportFact, read: ReadFact | None = None) -> dict[str, Any]:
         read = read if read is not None else self.latest_read(report)
         period = report.period
-        return {"url": report.url, "title": report.title,
-                "data_period": period.label if period else None,
-                "snapshot_sha256": read.snapshot_sha256 if read else None,
-                "fetched_at": read.fetched_at.isoformat() if read else None,
-                "parser_version": read.parser_version if read else None,
-                "parse_outcome": read.outcome if read else None}
+        return {
+            "url": report.url,
+            "title": report.title,
+            "data_period": period.label if period else None,
+            "snapshot_sha256": read.snapshot_sha256 if read else None,
+            "fetched_at": read.fetched_at.isoformat() if read else None,
+            "parser_version": read.parser_version if read else None,
+            "parse_outcome": read.outcome if read else None,
+        }

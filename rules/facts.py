@@ -65,8 +65,11 @@ class SourceFact:
     @property
     def readable(self) -> bool:
         """Whether absence on this source can be observed at all."""
-        return self.implemented and self.state in ("healthy", "failing") \
+        return (
+            self.implemented
+            and self.state in ("healthy", "failing")
             and self.first_success_at is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +85,14 @@ class CountFact:
 
     @property
     def cell(self) -> tuple:
-        return (self.measure, self.dimension, self.category, self.label, self.period_start,
-                self.period_end)
+        return (
+            self.measure,
+            self.dimension,
+            self.category,
+            self.label,
+            self.period_start,
+            self.period_end,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +135,11 @@ class ReadFact:
     @property
     def seen_at(self) -> datetime:
         """When this reading existed: a re-parse of an old snapshot exists from its parse time."""
-        return self.parsed_at if self.parsed_at and self.parsed_at > self.fetched_at \
+        return (
+            self.parsed_at
+            if self.parsed_at and self.parsed_at > self.fetched_at
             else self.fetched_at
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -195,8 +207,11 @@ class ReportFact:
 
     def __post_init__(self) -> None:
         period = None
-        if self.period_start is not None and self.period_end is not None \
-                and self.period_end >= self.period_start:
+        if (
+            self.period_start is not None
+            and self.period_end is not None
+            and self.period_end >= self.period_start
+        ):
             period = _period(self.period_start, self.period_end)
         object.__setattr__(self, "period", period)
 
@@ -244,13 +259,23 @@ class ReportFact:
                 day = date(self.issued.year, self.issued.month, 1)
             else:
                 day = self.issued
-            candidates.append((day, f"issued {self.issued.isoformat()} ({precision} precision): "
-                                    f"not published before {day.isoformat()}"))
+            candidates.append(
+                (
+                    day,
+                    f"issued {self.issued.isoformat()} ({precision} precision): "
+                    f"not published before {day.isoformat()}",
+                )
+            )
         if self.absent_at is not None:
             day = eastern_date(self.absent_at)
-            candidates.append((day, f"the monitor read the source at {self.absent_at.isoformat()} "
-                                    f"and this report was not there: not published before "
-                                    f"{day.isoformat()}"))
+            candidates.append(
+                (
+                    day,
+                    f"the monitor read the source at {self.absent_at.isoformat()} "
+                    f"and this report was not there: not published before "
+                    f"{day.isoformat()}",
+                )
+            )
         if not candidates:
             return None
         return max(candidates, key=lambda c: c[0])
@@ -278,9 +303,12 @@ class PublicationFact:
     @property
     def published(self) -> tuple[date, str] | None:
         """The day this version was published, and the label that says so."""
-        for name, label in (("last_published", "Last Published"),
-                            ("last_updated", "Last Updated"), ("dated", "the date printed on it"),
-                            ("created", "Created")):
+        for name, label in (
+            ("last_published", "Last Published"),
+            ("last_updated", "Last Updated"),
+            ("dated", "the date printed on it"),
+            ("created", "Created"),
+        ):
             day = getattr(self, name)
             if day is not None:
                 return day, label
@@ -309,26 +337,33 @@ class Facts:
     # Congress's record (rules/congress.py); None when the shell gave none (a rule's cases).
     congress: CongressRecord | None = None
     # What publication pages say, per (source id, report URL): revisions, oldest first.
-    publications: dict[tuple[str, str], tuple[PublicationFact, ...]] = \
-        field(default_factory=dict)
+    publications: dict[tuple[str, str], tuple[PublicationFact, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, sources: Iterable[SourceFact] = (), reports: Iterable[ReportFact] = (),
-              evidence: Iterable[EvidenceFact] = (),
-              congress: CongressRecord | None = None,
-              publications: dict[tuple[str, str], tuple[PublicationFact, ...]] | None = None
-              ) -> "Facts":
+    def build(
+        cls,
+        sources: Iterable[SourceFact] = (),
+        reports: Iterable[ReportFact] = (),
+        evidence: Iterable[EvidenceFact] = (),
+        congress: CongressRecord | None = None,
+        publications: dict[tuple[str, str], tuple[PublicationFact, ...]] | None = None,
+    ) -> "Facts":
         by_source: dict[str, list[ReportFact]] = {}
         for report in reports:
             by_source.setdefault(report.source_id, []).append(report)
         by_obligation: dict[str, list[EvidenceFact]] = {}
         for entry in evidence:
             by_obligation.setdefault(entry.obligation, []).append(entry)
-        return cls({s.id: s for s in sources},
-                   {k: tuple(sorted(v, key=lambda r: (r.first_seen, r.url)))
-                    for k, v in by_source.items()},
-                   {k: tuple(v) for k, v in by_obligation.items()}, congress,
-                   dict(publications or {}))
+        return cls(
+            {s.id: s for s in sources},
+            {
+                k: tuple(sorted(v, key=lambda r: (r.first_seen, r.url)))
+                for k, v in by_source.items()
+            },
+            {k: tuple(v) for k, v in by_obligation.items()},
+            congress,
+            dict(publications or {}),
+        )
 
     def source(self, source_id: str) -> SourceFact:
         return self.sources.get(source_id) or SourceFact(source_id, implemented=False)
@@ -340,18 +375,30 @@ class Facts:
         return reports[:cut]
 
     def evidence(self, obligation_id: str, as_of: datetime) -> tuple[EvidenceFact, ...]:
-        return tuple(e for e in self.evidence_by_obligation.get(obligation_id, ())
-                     if e.recorded_at <= as_of)
+        return tuple(
+            e for e in self.evidence_by_obligation.get(obligation_id, ()) if e.recorded_at <= as_of
+        )
 
     def publications_of(self, report: ReportFact, as_of: datetime) -> tuple[PublicationFact, ...]:
         """The revisions of ``report``'s publication record observed by ``as_of``."""
-        return tuple(p for p in self.publications.get((report.source_id, report.url), ())
-                     if p.observed_at <= as_of)
+        return tuple(
+            p
+            for p in self.publications.get((report.source_id, report.url), ())
+            if p.observed_at <= as_of
+        )
 
     def with_report(self, report: ReportFact) -> "Facts":
         """A copy with one more report (the incremental case: one new report arrived)."""
         reports = dict(self.reports_by_source)
-        reports[report.source_id] = tuple(sorted(
-            reports.get(report.source_id, ()) + (report,), key=lambda r: (r.first_seen, r.url)))
-        return Facts(dict(self.sources), reports, dict(self.evidence_by_obligation),
-                     self.congress, dict(self.publications))
+        reports[report.source_id] = tuple(
+            sorted(
+                reports.get(report.source_id, ()) + (report,), key=lambda r: (r.first_seen, r.url)
+            )
+        )
+        return Facts(
+            dict(self.sources),
+            reports,
+            dict(self.evidence_by_obligation),
+            self.congress,
+            dict(self.publications),
+        )

@@ -38,8 +38,17 @@ FAMILY_KINDS = {
 SEVERITIES = ("high", "medium", "low")
 
 # Order used to tell an escalation from a de-escalation when a finding changes kind.
-KIND_RANK = {"unknown": 0, "revised": 1, "anomaly": 1, "removed": 2, "incomplete": 2,
-             "late": 3, "missing": 4, OPERATOR_KIND: 0, "not_public": 3}
+KIND_RANK = {
+    "unknown": 0,
+    "revised": 1,
+    "anomaly": 1,
+    "removed": 2,
+    "incomplete": 2,
+    "late": 3,
+    "missing": 4,
+    OPERATOR_KIND: 0,
+    "not_public": 3,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +82,17 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "key": self.key, "obligation": self.obligation, "kind": self.kind,
-            "family": self.family, "severity": self.severity, "summary": self.summary,
-            "period_start": _iso(self.period_start), "period_end": _iso(self.period_end),
-            "subject": self.subject, "due": _iso(self.due), "deadline": _iso(self.deadline),
+            "key": self.key,
+            "obligation": self.obligation,
+            "kind": self.kind,
+            "family": self.family,
+            "severity": self.severity,
+            "summary": self.summary,
+            "period_start": _iso(self.period_start),
+            "period_end": _iso(self.period_end),
+            "subject": self.subject,
+            "due": _iso(self.due),
+            "deadline": _iso(self.deadline),
             "evidence": plain(self.evidence),
         }
 

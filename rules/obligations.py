@@ -19,7 +19,12 @@ from rules.case_models import Case, PeriodText
 from rules.findings import KINDS, SEVERITIES
 from rules.periods import Period, month_from_index, month_index, parse_period
 from scrapers.vocabulary import (
-    Dimension, Measure, PublicationKind, StatementKey, StatementStatus, values,
+    Dimension,
+    Measure,
+    PublicationKind,
+    StatementKey,
+    StatementStatus,
+    values,
 )
 
 # The words a rule file may use for what it requires (scrapers/vocabulary.py): a misspelt one is
@@ -32,8 +37,16 @@ PUBLICATION_KINDS = values(PublicationKind)
 # The kinds of check a rule file may name in ``checks:``. The functions that run them live in
 # rules/checks/, which imports this module (never the other way round) and refuses to load if
 # its CHECKS table and these names differ.
-CHECK_NAMES = ("timeliness", "content", "revised", "removed", "inconsistent_totals",
-               "cross_agency_totals", "manual_review", "not_public")
+CHECK_NAMES = (
+    "timeliness",
+    "content",
+    "revised",
+    "removed",
+    "inconsistent_totals",
+    "cross_agency_totals",
+    "manual_review",
+    "not_public",
+)
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "obligations"
 
@@ -76,9 +89,16 @@ class Citation(_Strict):
         return self.enactment_verified and self.text_verified
 
     def summary(self) -> dict:
-        return {"id": self.id, "law": self.law, "public_law": self.public_law,
-                "section": self.section, "enacted": self.enacted, "quote": self.quote,
-                "verified": self.verified, "verification_note": self.verification_note}
+        return {
+            "id": self.id,
+            "law": self.law,
+            "public_law": self.public_law,
+            "section": self.section,
+            "enacted": self.enacted,
+            "quote": self.quote,
+            "verified": self.verified,
+            "verification_note": self.verification_note,
+        }
 
 
 class DueRule(_Strict):
@@ -109,13 +129,17 @@ class DueRule(_Strict):
                     raise FieldProblem(name, f"not used by rule {self.rule}")
         else:
             if (self.days is None) == (self.months is None):
-                raise FieldProblem("days", "after_period_end takes either `days` or `months` "
-                                           "(with `day`)")
+                raise FieldProblem(
+                    "days", "after_period_end takes either `days` or `months` (with `day`)"
+                )
             if self.months is not None and self.day is None:
                 raise FieldProblem("day", "required with `months` (a day number or 'last')")
             if self.months == 0 and self.day != "last":
-                raise FieldProblem("day", "with `months: 0` the due day falls in the period's own "
-                                          "last month, before the period ends: use 'last'")
+                raise FieldProblem(
+                    "day",
+                    "with `months: 0` the due day falls in the period's own "
+                    "last month, before the period ends: use 'last'",
+                )
             if isinstance(self.day, int) and not 1 <= self.day <= 31:
                 raise FieldProblem("day", "must be 1..31 or 'last'")
         return self
@@ -161,8 +185,9 @@ class Cadence(_Strict):
                 raise FieldProblem("due", "periodic cadences put `due` inside each segment")
         elif self.segments:
             raise FieldProblem("segments", f"not used by a {self.kind} cadence")
-        if self.kind == "one_time" and (self.due is None
-                                        or self.due.rule != "within_days_of_enactment"):
+        if self.kind == "one_time" and (
+            self.due is None or self.due.rule != "within_days_of_enactment"
+        ):
             raise FieldProblem("due", "a one_time cadence needs due.rule within_days_of_enactment")
         if self.kind == "manual_review" and self.review_every_days is None:
             raise FieldProblem("review_every_days", "required by a manual_review cadence")
@@ -245,8 +270,10 @@ class Confirmation(_Strict):
     @model_validator(mode="after")
     def _enough_subjects(self) -> "Confirmation":
         if self.min_subjects > len(self.subjects):
-            raise FieldProblem("min_subjects", f"is {self.min_subjects} but only "
-                                               f"{len(self.subjects)} subjects are listed")
+            raise FieldProblem(
+                "min_subjects",
+                f"is {self.min_subjects} but only {len(self.subjects)} subjects are listed",
+            )
         return self
 
 
@@ -292,8 +319,10 @@ class Obligation(_Strict):
         by_id = {c.id: c for c in self.citations}
         for i, name in enumerate(self.checks):
             if name not in CHECK_NAMES:
-                raise FieldProblem(f"checks[{i}]", f"unknown check {name!r}; known: "
-                                                   f"{', '.join(sorted(CHECK_NAMES))}")
+                raise FieldProblem(
+                    f"checks[{i}]",
+                    f"unknown check {name!r}; known: {', '.join(sorted(CHECK_NAMES))}",
+                )
         if self.effective_until and self.effective_until < self.effective_from:
             raise FieldProblem("effective_until", "is before effective_from")
         dues = [(f"cadence.segments[{i}].due", s.due) for i, s in enumerate(self.cadence.segments)]
@@ -305,29 +334,35 @@ class Obligation(_Strict):
             if due.citation not in by_id:
                 raise FieldProblem(f"{where}.citation", f"no citation with id {due.citation!r}")
             if by_id[due.citation].enacted is None:
-                raise FieldProblem(f"{where}.citation", f"citation {due.citation!r} has no "
-                                                        "`enacted` date to count from")
+                raise FieldProblem(
+                    f"{where}.citation",
+                    f"citation {due.citation!r} has no `enacted` date to count from",
+                )
         self._check_segments(by_id)
         if self.confirmation is not None:
             cited = self.confirmation.published_after
             if cited not in by_id:
-                raise FieldProblem("confirmation.published_after",
-                                   f"no citation with id {cited!r}")
+                raise FieldProblem("confirmation.published_after", f"no citation with id {cited!r}")
             if by_id[cited].enacted is None:
-                raise FieldProblem("confirmation.published_after",
-                                   f"citation {cited!r} has no `enacted` date")
+                raise FieldProblem(
+                    "confirmation.published_after", f"citation {cited!r} has no `enacted` date"
+                )
             if self.cadence.kind != "one_time":
-                raise FieldProblem("confirmation", "confirmation is for one-time obligations "
-                                                   f"(this one is {self.cadence.kind})")
+                raise FieldProblem(
+                    "confirmation",
+                    f"confirmation is for one-time obligations (this one is {self.cadence.kind})",
+                )
         for part in ("counts", "statements"):
             for i, req in enumerate(getattr(self.content, part)):
                 if req.citation not in by_id:
-                    raise FieldProblem(f"content.{part}[{i}].citation",
-                                       f"no citation with id {req.citation!r}")
+                    raise FieldProblem(
+                        f"content.{part}[{i}].citation", f"no citation with id {req.citation!r}"
+                    )
         for i, assumption in enumerate(self.assumptions):
             if assumption.field.split(".")[0] not in type(self).model_fields:
-                raise FieldProblem(f"assumptions[{i}].field", f"{assumption.field!r} is not a "
-                                                              "field of the rule")
+                raise FieldProblem(
+                    f"assumptions[{i}].field", f"{assumption.field!r} is not a field of the rule"
+                )
         self._check_checks_fit()
         self._check_congress()
         return self
@@ -336,15 +371,22 @@ class Obligation(_Strict):
         numbers = self.congress_requirements
         for i, number in enumerate(numbers):
             if number <= 0:
-                raise FieldProblem(f"congress_requirements[{i}]", "a House requirement number is "
-                                                                  "a positive whole number")
+                raise FieldProblem(
+                    f"congress_requirements[{i}]",
+                    "a House requirement number is a positive whole number",
+                )
             if number in numbers[:i]:
                 raise FieldProblem(f"congress_requirements[{i}]", f"{number} is named twice")
         if "not_public" in self.checks and not self.publicly_available_online:
-            raise FieldProblem("publicly_available_online", "the not_public check needs the law "
-                                                            "to require publication online (true)")
-        if "not_public" in self.checks and self.cadence.kind not in ("monthly", "fiscal_year",
-                                                                     "one_time"):
+            raise FieldProblem(
+                "publicly_available_online",
+                "the not_public check needs the law to require publication online (true)",
+            )
+        if "not_public" in self.checks and self.cadence.kind not in (
+            "monthly",
+            "fiscal_year",
+            "one_time",
+        ):
             raise FieldProblem("checks", "not_public needs a dated cadence")
 
     def _check_segments(self, by_id: dict[str, Citation]) -> None:
@@ -355,28 +397,35 @@ class Obligation(_Strict):
                 raise FieldProblem(f"{where}.citation", f"no citation with id {seg.citation!r}")
             first, last = seg.first, seg.last
             if self.cadence.kind == "monthly" and not first.is_month:
-                raise FieldProblem(f"{where}.first_period", "a monthly segment starts at a month "
-                                                            "(YYYY-MM)")
+                raise FieldProblem(
+                    f"{where}.first_period", "a monthly segment starts at a month (YYYY-MM)"
+                )
             if self.cadence.kind == "fiscal_year" and not first.label.startswith("FY"):
-                raise FieldProblem(f"{where}.first_period", "a fiscal_year segment starts at a "
-                                                            "fiscal year (FY2020)")
+                raise FieldProblem(
+                    f"{where}.first_period",
+                    "a fiscal_year segment starts at a fiscal year (FY2020)",
+                )
             if last is not None and last.start < first.start:
                 raise FieldProblem(f"{where}.last_period", "is before first_period")
             if previous_end is not None and first.start <= previous_end.end:
                 raise FieldProblem(f"{where}.first_period", "overlaps the previous segment")
             if seg.due.rule == "monthly_after_enactment":
                 if self.cadence.kind != "monthly":
-                    raise FieldProblem(f"{where}.due.rule", "monthly_after_enactment needs a "
-                                                            "monthly cadence")
+                    raise FieldProblem(
+                        f"{where}.due.rule", "monthly_after_enactment needs a monthly cadence"
+                    )
                 first_due = by_id[seg.due.citation].enacted + timedelta(days=seg.due.days)
                 covered = month_from_index(month_index(first_due) - 1)
                 if first.start < covered.start:
-                    raise FieldProblem(f"{where}.first_period",
-                                       f"the citation's first deadline ({first_due}) covers "
-                                       f"{covered.label}; earlier months have no deadline under it")
+                    raise FieldProblem(
+                        f"{where}.first_period",
+                        f"the citation's first deadline ({first_due}) covers "
+                        f"{covered.label}; earlier months have no deadline under it",
+                    )
             if seg.due.rule == "within_days_of_enactment":
-                raise FieldProblem(f"{where}.due.rule", "a periodic segment cannot use a one-time "
-                                                        "rule")
+                raise FieldProblem(
+                    f"{where}.due.rule", "a periodic segment cannot use a one-time rule"
+                )
             previous_end = last or Period(date.max, date.max)
 
     def _check_checks_fit(self) -> None:
@@ -385,15 +434,20 @@ class Obligation(_Strict):
             raise FieldProblem("cross_agency", "required by the cross_agency_totals check")
         if "content" in checks and self.content.empty:
             raise FieldProblem("content", "the content check needs at least one requirement")
-        if "timeliness" in checks and self.cadence.kind not in ("monthly", "fiscal_year",
-                                                                "one_time"):
-            raise FieldProblem("checks", f"timeliness needs a dated cadence, not "
-                                         f"{self.cadence.kind}")
+        if "timeliness" in checks and self.cadence.kind not in (
+            "monthly",
+            "fiscal_year",
+            "one_time",
+        ):
+            raise FieldProblem(
+                "checks", f"timeliness needs a dated cadence, not {self.cadence.kind}"
+            )
         if "manual_review" in checks and self.cadence.kind != "manual_review":
             raise FieldProblem("checks", "manual_review needs cadence.kind manual_review")
         if self.verifiability == "not_publicly_verifiable" and self.cadence.kind != "manual_review":
-            raise FieldProblem("cadence.kind", "a not_publicly_verifiable obligation is checked "
-                                               "by manual_review")
+            raise FieldProblem(
+                "cadence.kind", "a not_publicly_verifiable obligation is checked by manual_review"
+            )
         if self.verifiability == "public" and not self.sources:
             raise FieldProblem("sources", "a public obligation names the source(s) that show it")
 
@@ -410,8 +464,9 @@ class Obligation(_Strict):
 
     def applies_to(self, period: Period) -> bool:
         """Whether a report with this data period falls under the obligation."""
-        return period.end >= self.effective_from and (self.effective_until is None
-                                                      or period.start <= self.effective_until)
+        return period.end >= self.effective_from and (
+            self.effective_until is None or period.start <= self.effective_until
+        )
 
     def watched_sources(self) -> set[str]:
         watched = set(self.sources)
@@ -446,7 +501,7 @@ def _error(file: str, exc: ValidationError) -> ObligationError:
         loc = loc + tuple(int(p[1:-1]) if p.startswith("[") else p for p in extra)
         message = str(cause)
     elif message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     more = exc.error_count() - 1
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -472,12 +527,14 @@ def load_obligation_file(path: Path | str) -> Obligation:
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f"line {where.line + 1}: " if where is not None else ""
-        raise ObligationError(name, "(yaml)", f"{line}{getattr(exc, 'problem', None) or exc}") \
-            from None
+        raise ObligationError(
+            name, "(yaml)", f"{line}{getattr(exc, 'problem', None) or exc}"
+        ) from None
     obligation = parse_obligation(data, name)
     if obligation.id != path.stem:
-        raise ObligationError(name, "id", f"{obligation.id!r} must equal the file name "
-                                          f"{path.stem!r}")
+        raise ObligationError(
+            name, "id", f"{obligation.id!r} must equal the file name {path.stem!r}"
+        )
     return obligation
 
 

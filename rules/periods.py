@@ -31,8 +31,12 @@ class Period:
         if self.end < self.start:
             raise PeriodError(f"period ends {self.end} before it starts {self.start}")
         start, end = self.start, self.end
-        is_month = (start.day == 1 and end.year == start.year and end.month == start.month
-                    and end.day == last_day_of_month(end.year, end.month))
+        is_month = (
+            start.day == 1
+            and end.year == start.year
+            and end.month == start.month
+            and end.day == last_day_of_month(end.year, end.month)
+        )
         object.__setattr__(self, "is_month", is_month)
         object.__setattr__(self, "label", _label(start, end, is_month))
 
@@ -62,8 +66,9 @@ def _label(start: date, end: date, is_month: bool) -> str:
 
 
 def month(year: int, month_number: int) -> Period:
-    return Period(date(year, month_number, 1),
-                  date(year, month_number, last_day_of_month(year, month_number)))
+    return Period(
+        date(year, month_number, 1), date(year, month_number, last_day_of_month(year, month_number))
+    )
 
 
 def month_of(day: date) -> Period:
@@ -124,5 +129,6 @@ def parse_period(text: str | date) -> Period:
             return Period(day, day)
     except ValueError as exc:
         raise PeriodError(f"{raw!r} is not a valid period: {exc}") from None
-    raise PeriodError(f"{raw!r} is not a period: write 2019-06, FY2020, "
-                      "2019-10-01..2020-01-31 or 2022-05-14")
+    raise PeriodError(
+        f"{raw!r} is not a period: write 2019-06, FY2020, 2019-10-01..2020-01-31 or 2022-05-14"
+    )

@@ -16,7 +16,11 @@ from datetime import date, datetime, timedelta
 from rules.calendar import add_months, end_of_day, last_day_of_month, next_business_day
 from rules.obligations import DueRule, Obligation
 from rules.periods import (
-    Period, fiscal_years, month_from_index, month_index, months,
+    Period,
+    fiscal_years,
+    month_from_index,
+    month_index,
+    months,
 )
 
 
@@ -56,9 +60,14 @@ def _make_due(ob: Obligation, rule: DueRule, period: Period, citation: str) -> D
     due = next_business_day(words) if ob.cadence.roll == "next_business_day" else words
     deadline_date = due + timedelta(days=ob.grace_days)
     deadline = end_of_day(deadline_date)
-    evidence = {"due": due, "statutory_due": words, "rolled_to_business_day": due != words,
-                "grace_days": ob.grace_days, "deadline": deadline.isoformat(),
-                "deadline_rule": "end of the day in America/New_York"}
+    evidence = {
+        "due": due,
+        "statutory_due": words,
+        "rolled_to_business_day": due != words,
+        "grace_days": ob.grace_days,
+        "deadline": deadline.isoformat(),
+        "deadline_rule": "end of the day in America/New_York",
+    }
     return Due(period, words, due, deadline_date, deadline, citation, evidence)
 
 
@@ -96,10 +105,16 @@ def schedule_key(ob: Obligation) -> str:
     if cached is not None and cached[0] is ob:
         return cached[1]
     enacted = {c.id: c.enacted.isoformat() if c.enacted else None for c in ob.citations}
-    key = json.dumps([ob.cadence.model_dump(mode="json"), ob.grace_days, enacted,
-                      ob.effective_from.isoformat(),
-                      ob.effective_until.isoformat() if ob.effective_until else None],
-                     sort_keys=True)
+    key = json.dumps(
+        [
+            ob.cadence.model_dump(mode="json"),
+            ob.grace_days,
+            enacted,
+            ob.effective_from.isoformat(),
+            ob.effective_until.isoformat() if ob.effective_until else None,
+        ],
+        sort_keys=True,
+    )
     if len(_KEYS) > 100_000:
         _KEYS.clear()
     _KEYS[id(ob)] = (ob, key)

@@ -105,7 +105,7 @@ def _file_sha256(path: Path) -> str:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -149,8 +149,9 @@ class Archive:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ArchiveWriteError(f"cannot write {what} to the archive: cannot create "
-                                    f"{folder}: {_reason(exc)}") from None
+            raise ArchiveWriteError(
+                f"cannot write {what} to the archive: cannot create {folder}: {_reason(exc)}"
+            ) from None
 
     def _temp(self, folder: Path, data: bytes, what: str, mode: int) -> str:
         """A fully written, fsync'ed temporary file in ``folder``; its path."""
@@ -158,8 +159,9 @@ class Archive:
         try:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=_TEMP_PREFIX)
         except OSError as exc:
-            raise ArchiveWriteError(f"cannot write {what} to the archive in {folder}: "
-                                    f"{_reason(exc)}") from None
+            raise ArchiveWriteError(
+                f"cannot write {what} to the archive in {folder}: {_reason(exc)}"
+            ) from None
         try:
             _write_all(fd, data)
             os.fsync(fd)
@@ -167,8 +169,10 @@ class Archive:
         except OSError as exc:
             os.close(fd)
             os.unlink(tmp)
-            raise ArchiveWriteError(f"cannot write {what} ({len(data):,} bytes) to the archive "
-                                    f"in {folder}: {_reason(exc)}") from None
+            raise ArchiveWriteError(
+                f"cannot write {what} ({len(data):,} bytes) to the archive "
+                f"in {folder}: {_reason(exc)}"
+            ) from None
         os.close(fd)
         return tmp
 
@@ -179,13 +183,15 @@ class Archive:
         except FileExistsError:
             return False
         except OSError as exc:
-            raise ArchiveWriteError(f"cannot write {what} to the archive at {target}: "
-                                    f"{_reason(exc)}") from None
+            raise ArchiveWriteError(
+                f"cannot write {what} to the archive at {target}: {_reason(exc)}"
+            ) from None
         _fsync_dir(target.parent)
         return True
 
-    def put(self, body: bytes, capture: dict[str, Any] | None = None,
-            fetched_at: datetime | None = None) -> Stored:
+    def put(
+        self, body: bytes, capture: dict[str, Any] | None = None, fetched_at: datetime | None = None
+    ) -> Stored:
         """Store ``body`` unless its intact copy is there; heal an altered copy (see the module
         docstring). With ``capture``, also write that capture record."""
         sha = sha256_hex(body)
@@ -204,8 +210,9 @@ class Archive:
                     try:
                         os.replace(tmp, target)
                     except OSError as exc:
-                        raise ArchiveWriteError(f"cannot write {what} to the archive at "
-                                                f"{target}: {_reason(exc)}") from None
+                        raise ArchiveWriteError(
+                            f"cannot write {what} to the archive at {target}: {_reason(exc)}"
+                        ) from None
                     tmp = None
                     _fsync_dir(target.parent)
             finally:
@@ -225,8 +232,9 @@ class Archive:
             except FileExistsError:
                 continue
             except OSError as exc:
-                raise ArchiveWriteError(f"cannot keep the altered copy of body {sha} at {name}: "
-                                        f"{_reason(exc)}") from None
+                raise ArchiveWriteError(
+                    f"cannot keep the altered copy of body {sha} at {name}: {_reason(exc)}"
+                ) from None
             _fsync_dir(folder)
             return str(name.relative_to(self.root))
         raise ArchiveWriteError(f"too many quarantined copies of body {sha}")
@@ -235,8 +243,9 @@ class Archive:
         """Write one capture record of body ``sha``; its path relative to the archive root."""
         folder = self._capture_dir(sha)
         stamp = fetched_at.strftime("%Y%m%dT%H%M%S.%fZ") if fetched_at else "undated"
-        data = json.dumps({"sha256": sha, **record}, indent=1, sort_keys=True,
-                          default=str).encode("utf-8")
+        data = json.dumps({"sha256": sha, **record}, indent=1, sort_keys=True, default=str).encode(
+            "utf-8"
+        )
         what = f"a capture record of body {sha}"
         tmp = self._temp(folder, data, what, 0o444)
         try:
@@ -273,11 +282,16 @@ class Archive:
         try:
             body = self.path(sha).read_bytes()
         except FileNotFoundError:
-            raise BodyUnavailable(sha, "missing", f"archived body {sha} is missing from "
-                                  f"{self.root}") from None
+            raise BodyUnavailable(
+                sha, "missing", f"archived body {sha} is missing from {self.root}"
+            ) from None
         if sha256_hex(body) != sha:
-            raise BodyUnavailable(sha, "altered", f"archived body {sha} is corrupt: its file "
-                                  f"hashes to {sha256_hex(body)}, not to its name")
+            raise BodyUnavailable(
+                sha,
+                "altered",
+                f"archived body {sha} is corrupt: its file "
+                f"hashes to {sha256_hex(body)}, not to its name",
+            )
         return body
 
     def read_capture(self, rel: str) -> dict[str, Any]:

@@ -26,24 +26,35 @@ _REPORT = r"\s*(?:No\.\s*)?(?P<c>\d{2,3})\s*-\s*(?P<n>\d{1,4})"
 _QUOTED = r"\s+states:?\s*[\"\u201c]?\s*Sec(?:tion|\.)\s*(?P<sec>\d+)"
 
 # Section-bearing forms come first: a span they matched is not matched again by a bare form.
-_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.I), t) for p, t in (
-    (r"\bsection\s+(?P<sec>\d+)\s+of\s+" + _PL, "P.L. {c}-{n} sec. {sec}"),
-    (r"\bsection\s+(?P<sec>\d+)\s+of\s+" + _HR, "H.R. {n} sec. {sec}"),
-    (r"\b" + _PL + _QUOTED, "P.L. {c}-{n} sec. {sec}"),
-    (r"\b" + _HR + _QUOTED, "H.R. {n} sec. {sec}"),
-    (r"\b" + _PL, "P.L. {c}-{n}"),
-    (r"\b" + _HR + r"\b", "H.R. {n}"),
-    (r"\b(?:Senate\s+Report|S\.\s*Rept?\.|S\.\s*Rpt\.)" + _REPORT, "S. Rept. {c}-{n}"),
-    (r"\b(?:House\s+Report|H\.\s*Rept?\.|H\.\s*Rpt\.)" + _REPORT, "H. Rept. {c}-{n}"),
-    (r"\b(?:Conference\s+Report|Conf\.\s*Rept?\.|Conf\.\s*Rpt\.|H\.\s*Conf\.\s*Rept\.)" + _REPORT,
-     "Conf. Rept. {c}-{n}"),
-)]
+_PATTERNS: list[tuple[re.Pattern, str]] = [
+    (re.compile(p, re.I), t)
+    for p, t in (
+        (r"\bsection\s+(?P<sec>\d+)\s+of\s+" + _PL, "P.L. {c}-{n} sec. {sec}"),
+        (r"\bsection\s+(?P<sec>\d+)\s+of\s+" + _HR, "H.R. {n} sec. {sec}"),
+        (r"\b" + _PL + _QUOTED, "P.L. {c}-{n} sec. {sec}"),
+        (r"\b" + _HR + _QUOTED, "H.R. {n} sec. {sec}"),
+        (r"\b" + _PL, "P.L. {c}-{n}"),
+        (r"\b" + _HR + r"\b", "H.R. {n}"),
+        (r"\b(?:Senate\s+Report|S\.\s*Rept?\.|S\.\s*Rpt\.)" + _REPORT, "S. Rept. {c}-{n}"),
+        (r"\b(?:House\s+Report|H\.\s*Rept?\.|H\.\s*Rpt\.)" + _REPORT, "H. Rept. {c}-{n}"),
+        (
+            r"\b(?:Conference\s+Report|Conf\.\s*Rept?\.|Conf\.\s*Rpt\.|H\.\s*Conf\.\s*Rept\.)"
+            + _REPORT,
+            "Conf. Rept. {c}-{n}",
+        ),
+    )
+]
 
 # Acts cited by name only (no public-law number in the reports that cite them).
 _NAMED_ACTS = [
-    (re.compile(r"(?:Department\s+of\s+Health\s+and\s+Human\s+Services|HHS)\s+Emergency\s+"
-                r"Supplemental\s+Appropriations\s+Act,?\s+2019", re.I),
-     "HHS Emergency Supplemental Appropriations Act, 2019"),
+    (
+        re.compile(
+            r"(?:Department\s+of\s+Health\s+and\s+Human\s+Services|HHS)\s+Emergency\s+"
+            r"Supplemental\s+Appropriations\s+Act,?\s+2019",
+            re.I,
+        ),
+        "HHS Emergency Supplemental Appropriations Act, 2019",
+    ),
 ]
 _FOLLOWING_LANGUAGE = re.compile(r"following\s+language\s+(?:included\s+)?in\s+(?:the\s+)?$", re.I)
 _QUOTED_SECTION = re.compile(r"\bSec\.\s*(\d+)\.", re.I)
@@ -66,7 +77,7 @@ def find_authorities(text: str) -> list[str]:
     for pattern, canonical in _NAMED_ACTS:
         for m in pattern.finditer(text):
             name = canonical
-            if _FOLLOWING_LANGUAGE.search(text[max(0, m.start() - 60):m.start()]):
+            if _FOLLOWING_LANGUAGE.search(text[max(0, m.start() - 60) : m.start()]):
                 sec = _QUOTED_SECTION.search(text, m.end())
                 if sec:
                     name = f"{canonical} sec. {sec.group(1)}"

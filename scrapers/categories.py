@@ -27,7 +27,7 @@ def _places() -> dict[str, str]:
 
 
 def place(label: str) -> str:
-    """"Rio Grande Valley Sector" -> "Rio Grande Valley"; unknown places keep their name."""
+    """ "Rio Grande Valley Sector" -> "Rio Grande Valley"; unknown places keep their name."""
     known = _places().get(match_key(label))
     if known:
         return known
@@ -56,17 +56,18 @@ def _band(label: str) -> str | None:
 
 
 def age_group(label: str) -> str:
-    """"0–5 years" -> "0-5", "Under 1" -> "0-0", "13 and older" -> "13+"; else the label."""
+    """ "0–5 years" -> "0-5", "Under 1" -> "0-0", "13 and older" -> "13+"; else the label."""
     return _band(label) or clean_label(label)
 
 
 def length_band(label: str) -> str:
-    """"31–60 days" -> "31-60", "More than 90 days" -> "91+"; else the label."""
+    """ "31–60 days" -> "31-60", "More than 90 days" -> "91+"; else the label."""
     return _band(label) or clean_label(label)
 
 
-def month(label: str, period: tuple[date | None, date | None]
-          ) -> tuple[str, date | None, date | None]:
+def month(
+    label: str, period: tuple[date | None, date | None]
+) -> tuple[str, date | None, date | None]:
     """(category "2021-05", first day, last day) of a month row; the label when unreadable."""
     found = month_of_label(clean_label(label), period)
     if not found:

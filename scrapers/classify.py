@@ -48,20 +48,32 @@ FINGERPRINTS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ("Akamai", _rx(r"reference\s*#\s*\d+\.[0-9a-f]+\.\d+\.[0-9a-f]+"), ("reference",)),
     ("Akamai", _rx(r"errors\.edgesuite\.net"), ("errors.edgesuite.net",)),
     ("Cloudflare", _rx(r"attention required!?\s*\|\s*cloudflare"), ("cloudflare",)),
-    ("Cloudflare", _rx(r"cf-error-details|/cdn-cgi/challenge-platform/|cf-chl-(?:bypass|opt|widget)"),
-     ("cf-error-details", "/cdn-cgi/challenge-platform/", "cf-chl-")),
+    (
+        "Cloudflare",
+        _rx(r"cf-error-details|/cdn-cgi/challenge-platform/|cf-chl-(?:bypass|opt|widget)"),
+        ("cf-error-details", "/cdn-cgi/challenge-platform/", "cf-chl-"),
+    ),
     ("Cloudflare", _rx(r"sorry, you have been blocked"), ("sorry, you have been blocked",)),
-    ("Cloudflare", _rx(r"checking (?:if the site connection is secure|your browser before accessing)"),
-     ("checking ",)),
-    ("F5 BIG-IP", _rx(r"the requested url was rejected\.\s*please consult with your administrator"),
-     ("the requested url was rejected.",)),
+    (
+        "Cloudflare",
+        _rx(r"checking (?:if the site connection is secure|your browser before accessing)"),
+        ("checking ",),
+    ),
+    (
+        "F5 BIG-IP",
+        _rx(r"the requested url was rejected\.\s*please consult with your administrator"),
+        ("the requested url was rejected.",),
+    ),
     ("F5 BIG-IP", _rx(r"your support id is:?\s*\d{6,}"), ("your support id is",)),
     ("Imperva Incapsula", _rx(r"incapsula incident id|_incapsula_resource"), ("incapsula",)),
     ("Imperva", _rx(r"pardon our interruption"), ("pardon our interruption",)),
     ("Sucuri", _rx(r"sucuri website firewall"), ("sucuri website firewall",)),
     ("CloudFront", _rx(r"the request could not be satisfied.{0,2000}cloudfront"), ("cloudfront",)),
-    ("PerimeterX", _rx(r"press (?:&amp;|&|and) hold to confirm you are|px-captcha"),
-     ("hold to confirm you are", "px-captcha")),
+    (
+        "PerimeterX",
+        _rx(r"press (?:&amp;|&|and) hold to confirm you are|px-captcha"),
+        ("hold to confirm you are", "px-captcha"),
+    ),
     ("DataDome", _rx(r"captcha-delivery\.com"), ("captcha-delivery.com",)),
 )
 
@@ -87,11 +99,15 @@ NOT_FOUND_PHRASES = _rx(
 
 # Where a denial redirect goes: "unblock"-style hosts and paths, and the known challenge hosts.
 BLOCK_HOST = _rx(r"(?:^|[.-])(?:unblock|blocked|captcha|challenge|denied|waf|botdefense)(?:[.-]|$)")
-BLOCK_PATH = _rx(r"/(?:unblock|blocked|captcha|challenge|access-?denied|bot-?check|"
-                 r"distil_r_captcha|_incapsula_resource)(?:/|\.s?html?|\.aspx?|\.php|$)")
+BLOCK_PATH = _rx(
+    r"/(?:unblock|blocked|captcha|challenge|access-?denied|bot-?check|"
+    r"distil_r_captcha|_incapsula_resource)(?:/|\.s?html?|\.aspx?|\.php|$)"
+)
 CHALLENGE_HOSTS = ("validate.perfdrive.com", "captcha-delivery.com", "errors.edgesuite.net")
-NOT_FOUND_PATH = _rx(r"(?:^|/)(?:404|not-?found|page-?not-?found|pagenotfound|error-?404)"
-                     r"(?:\.s?html?|\.aspx?|\.php)?/?$")
+NOT_FOUND_PATH = _rx(
+    r"(?:^|/)(?:404|not-?found|page-?not-?found|pagenotfound|error-?404)"
+    r"(?:\.s?html?|\.aspx?|\.php)?/?$"
+)
 
 _SPACE = re.compile(r"\s+")
 
@@ -133,15 +149,19 @@ class PageHead:
     def text(self) -> str:
         """Visible text of the head of the page."""
         if self._text is None:
-            self._text = _squeeze(htmltext.visible_text(self._root)) if self._root is not None \
-                else ""
+            self._text = (
+                _squeeze(htmltext.visible_text(self._root)) if self._root is not None else ""
+            )
         return self._text
 
     @property
     def short(self) -> bool:
         if self._short is None:
-            if self._text is None and self._root is not None \
-                    and htmltext.visible_letters(self._root) >= SHORT_TEXT:
+            if (
+                self._text is None
+                and self._root is not None
+                and htmltext.visible_letters(self._root) >= SHORT_TEXT
+            ):
                 self._short = False  # squeezing keeps every non-space character
             else:
                 self._short = len(self.text) < SHORT_TEXT
@@ -173,8 +193,9 @@ def page_head(head: bytes) -> PageHead:
         if root is not None:
             for tags in (("title",), ("h1", "h2")):
                 prominent += [_squeeze(htmltext.visible_text(el)) for el in root.iter(*tags)]
-        page = PageHead([p for p in prominent if p], html.unescape(raw), root,
-                        None if root is not None else "")
+        page = PageHead(
+            [p for p in prominent if p], html.unescape(raw), root, None if root is not None else ""
+        )
     else:
         page = PageHead([], html.unescape(raw), None, _squeeze(htmltext.plain_text(head)))
     return page
@@ -192,8 +213,9 @@ def _phrase_in(page: PageHead, pattern: re.Pattern[str]) -> str | None:
     return None
 
 
-def denial(status: int, headers: dict[str, str], head: bytes,
-           page: PageHead | None = None) -> Verdict | None:
+def denial(
+    status: int, headers: dict[str, str], head: bytes, page: PageHead | None = None
+) -> Verdict | None:
     """A firewall/CDN denial or a rate-limit answer, whatever the status code. ``page`` is
     ``page_head(head)`` when the caller has it already."""
     verdict = _header_denial(status, headers)
@@ -217,7 +239,10 @@ def _page_denial(status: int, page: PageHead) -> Verdict | None:
     for vendor, pattern, words in FINGERPRINTS:
         m = page.may_hold(words) and pattern.search(page.raw)
         if m:
-            return Verdict("blocked", f"{vendor} denial page (HTTP {status}): {_SPACE.sub(' ', m.group(0))[:100]}")
+            return Verdict(
+                "blocked",
+                f"{vendor} denial page (HTTP {status}): {_SPACE.sub(' ', m.group(0))[:100]}",
+            )
     phrase = _phrase_in(page, RATE_LIMIT_PHRASES)
     if phrase:
         return Verdict("blocked", f"rate-limit page (HTTP {status}): {phrase}")
@@ -258,8 +283,9 @@ def expected_types(url: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t.lower() for t in allowed)
 
 
-def wrong_type(url: str, content_type: str | None, head: bytes,
-               allowed: tuple[str, ...]) -> Verdict | None:
+def wrong_type(
+    url: str, content_type: str | None, head: bytes, allowed: tuple[str, ...]
+) -> Verdict | None:
     expected = expected_types(url, allowed)
     actual = sniffed_type(content_type, head)
     if expected and actual not in expected:
@@ -269,8 +295,15 @@ def wrong_type(url: str, content_type: str | None, head: bytes,
     return None
 
 
-def classify_response(status: int, headers: dict[str, str], head: bytes, *, url: str,
-                      final_url: str, allowed_types: tuple[str, ...]) -> Verdict | None:
+def classify_response(
+    status: int,
+    headers: dict[str, str],
+    head: bytes,
+    *,
+    url: str,
+    final_url: str,
+    allowed_types: tuple[str, ...],
+) -> Verdict | None:
     """The verdict on a final (non-redirect, non-304) response; ``None`` means genuine.
 
     Order matters: a denial page at a PDF URL is ``blocked`` (not ``wrong_type``), and a soft 404
@@ -287,5 +320,6 @@ def classify_response(status: int, headers: dict[str, str], head: bytes, *, url:
     if not 200 <= status < 300:
         return Verdict("http_error", f"HTTP {status}")
     lower = {k.lower(): v for k, v in headers.items()}
-    return soft_404(head, final_url, page) or wrong_type(url, lower.get("content-type"), head,
-                                                   allowed_types)
+    return soft_404(head, final_url, page) or wrong_type(
+        url, lower.get("content-type"), head, allowed_types
+    )

@@ -38,25 +38,37 @@ PAGE_LIMIT = 250
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 # "Public Law 116-94", "Pub. L. 116-94", "P.L. 116-94", "PL 116-94", "Public Law No. 116-94"
-_PUBLIC_LAW = re.compile(r"\b(?:Public\s+Law|Pub\.?\s*L\.?|P\.?\s*L\.?)\s*(?:No\.?\s*)?"
-                         r"(\d{2,3})\s*-\s*(\d{1,3})\b", re.I)
+_PUBLIC_LAW = re.compile(
+    r"\b(?:Public\s+Law|Pub\.?\s*L\.?|P\.?\s*L\.?)\s*(?:No\.?\s*)?"
+    r"(\d{2,3})\s*-\s*(\d{1,3})\b",
+    re.I,
+)
 # A section that belongs to the law before it, in the same clause: "116-94, Div. A, sec. 235",
 # "116-94, section 235", "114-287, section 13(c)(1)" (the number only: 13).
-_SECTION_AFTER = re.compile(r"\s*,?\s*(?:(?:Div(?:ision|\.)?|Title)\s+[A-Z0-9]+\s*,\s*)*"
-                            r"(?:sec(?:tion|s?\.)?|\u00a7+)\s*(\d+[a-z]?)", re.I)
+_SECTION_AFTER = re.compile(
+    r"\s*,?\s*(?:(?:Div(?:ision|\.)?|Title)\s+[A-Z0-9]+\s*,\s*)*"
+    r"(?:sec(?:tion|s?\.)?|\u00a7+)\s*(\d+[a-z]?)",
+    re.I,
+)
 # "section 235 of Public Law 116-94"
-_SECTION_BEFORE = re.compile(r"(?:sec(?:tion|\.)?|\u00a7+)\s*(\d+[a-z]?)(?:\([^)]*\))*\s+of\s+"
-                             r"(?:(?:Division|Div\.|Title)\s+[A-Z0-9]+\s+of\s+)?(?:the\s+)?$",
-                             re.I)
-_MONTH_WORD = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
-               r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_SECTION_BEFORE = re.compile(
+    r"(?:sec(?:tion|\.)?|\u00a7+)\s*(\d+[a-z]?)(?:\([^)]*\))*\s+of\s+"
+    r"(?:(?:Division|Div\.|Title)\s+[A-Z0-9]+\s+of\s+)?(?:the\s+)?$",
+    re.I,
+)
+_MONTH_WORD = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+    r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _MONTH_YEAR = rf"{_MONTH_WORD}\s*,?\s*(?:\d{{1,2}},?\s*)?\d{{4}}"
 _FISCAL = r"(?:fiscal\s+year|FY)\s*\d{2,4}"
 # The period a transmitting clause names: "for May 2021", "for the month of April 2022",
 # "covering October 2021 through May 2022", "for fiscal year 2021".
 _PERIOD_PHRASE = re.compile(
     rf"\b(?:for|covering|on|of)\s+(?:the\s+)?(?:(?:month|period|reporting\s+period)\s+(?:of\s+)?)?"
-    rf"((?:{_MONTH_YEAR})(?:\s*(?:-|to|through|thru)\s*(?:{_MONTH_YEAR}))?|{_FISCAL})", re.I)
+    rf"((?:{_MONTH_YEAR})(?:\s*(?:-|to|through|thru)\s*(?:{_MONTH_YEAR}))?|{_FISCAL})",
+    re.I,
+)
 # "A letter from the Secretary, Department of Health and Human Services, transmitting ..."
 _FROM_AGENCY = re.compile(r"\bfrom\s+(?:the\s+)?(.+?),?\s+transmitting\b", re.I)
 
@@ -99,7 +111,7 @@ def public_laws(text: str | None) -> list[str]:
     for m in _PUBLIC_LAW.finditer(text):
         law = f"{int(m.group(1))}-{int(m.group(2))}"
         after = _SECTION_AFTER.match(text, m.end())
-        before = _SECTION_BEFORE.search(text[max(0, m.start() - 80):m.start()])
+        before = _SECTION_BEFORE.search(text[max(0, m.start() - 80) : m.start()])
         section = after.group(1) if after else before.group(1) if before else None
         cited = f"{law} sec. {section}" if section else law
         if cited not in out:
@@ -126,8 +138,9 @@ def named_text_period(text: str | None) -> tuple[date, date, str] | None:
     for m in _PERIOD_PHRASE.finditer(_DASHES.sub("-", text)):
         words = m.group(1)
         if re.fullmatch(_FISCAL, words, re.I) and (
-                re.search(r"\bAct,?\s*$", text[max(0, m.start() - 40):m.start()], re.I)
-                or re.match(r"\s*Appropriations?\s+Act", text[m.end():], re.I)):
+            re.search(r"\bAct,?\s*$", text[max(0, m.start() - 40) : m.start()], re.I)
+            or re.match(r"\s*Appropriations?\s+Act", text[m.end() :], re.I)
+        ):
             continue  # "the ... Act for fiscal year 2020": the act's name, not a period
         period = named_period(words)
         if period is not None:
@@ -156,8 +169,11 @@ def with_params(url: str, **params: Any) -> str:
     """``url`` with these query parameters set (others kept, in order). An ``api_key`` the API
     echoes in its links is dropped: the key travels in a header, never in a URL."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k not in params and k.lower() != "api_key"]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in params and k.lower() != "api_key"
+    ]
     query += [(k, str(v)) for k, v in params.items() if v is not None]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
@@ -187,8 +203,9 @@ class CongressRequirement:
 
     def to_json(self) -> dict[str, Any]:
         out = {"kind": self.kind}
-        out.update({k: (v.isoformat() if isinstance(v, date) else v)
-                    for k, v in asdict(self).items()})
+        out.update(
+            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
+        )
         return out
 
 
@@ -222,8 +239,9 @@ class CongressCommunication:
 
     def to_json(self) -> dict[str, Any]:
         out = {"kind": self.kind, "key": self.key}
-        out.update({k: (v.isoformat() if isinstance(v, date) else v)
-                    for k, v in asdict(self).items()})
+        out.update(
+            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
+        )
         return out
 
 
@@ -246,8 +264,10 @@ def read_answer(body: bytes | None) -> tuple[dict | None, tuple[str, str] | None
     if is_pdf(text):
         return None, ("wrong_type", "a PDF where the API answers JSON")
     if text[:1] not in (b"{", b"["):
-        return None, ("layout_changed", "not a JSON answer (an HTML or text page where the API "
-                                        "answers JSON)")
+        return None, (
+            "layout_changed",
+            "not a JSON answer (an HTML or text page where the API answers JSON)",
+        )
     import json
 
     try:
@@ -260,8 +280,10 @@ def read_answer(body: bytes | None) -> tuple[dict | None, tuple[str, str] | None
     if error is not None and not any(k in data for k in ("request", "pagination")):
         code = error.get("code") if isinstance(error, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
-        return None, ("layout_changed", f"the API answered an error: "
-                                        f"{code or 'no code'}: {clean(str(message)) or ''}"[:300])
+        return None, (
+            "layout_changed",
+            f"the API answered an error: {code or 'no code'}: {clean(str(message)) or ''}"[:300],
+        )
     return data, None
 
 

@@ -85,15 +85,27 @@ class TableReading:
     def add(self, record: CountRecord, once: bool = False, where: str = "") -> None:
         """Store a count; with ``once``, a figure already stored by an earlier table is not
         stored again, and a different value for it is an inconsistent total."""
-        key = (record.measure, record.dimension, record.category, record.dimension2,
-               record.category2, record.period_start, record.period_end)
+        key = (
+            record.measure,
+            record.dimension,
+            record.category,
+            record.dimension2,
+            record.category2,
+            record.period_start,
+            record.period_end,
+        )
         if once and key in self.seen:
             if self.seen[key] == record.value:
                 return
-            self.problems.append(Problem(
-                "inconsistent_total", f"{where}: {record.label!r} gives {record.value:g} "
-                f"{record.measure}, but an earlier table of the report gives {self.seen[key]:g}",
-                report=record.report, page=record.page))
+            self.problems.append(
+                Problem(
+                    "inconsistent_total",
+                    f"{where}: {record.label!r} gives {record.value:g} "
+                    f"{record.measure}, but an earlier table of the report gives {self.seen[key]:g}",
+                    report=record.report,
+                    page=record.page,
+                )
+            )
         self.seen.setdefault(key, record.value)
         self.counts.append(record)
 
@@ -107,16 +119,22 @@ def _reunification_measure(label: str) -> str:
     return slug(label)[:60] or "reunification_other"
 
 
-def read_tables(tables: list[Table], report: int, period: tuple[date | None, date | None],
-                taxonomy: Taxonomy) -> TableReading:
+def read_tables(
+    tables: list[Table], report: int, period: tuple[date | None, date | None], taxonomy: Taxonomy
+) -> TableReading:
     out = TableReading()
     totals: dict[str, tuple[float, str]] = {}  # measure -> (value, where) of the stored total
     for table in crosstab.merge_column_parts(tables):
         for text in table.stray_rows:
-            out.problems.append(Problem(
-                "stray_header_row", f"{_name(table)}: the row {text[:120]!r} above its column "
-                "headings spans the whole table; it was kept out of the headings (a note?)",
-                report=report, page=table.page))
+            out.problems.append(
+                Problem(
+                    "stray_header_row",
+                    f"{_name(table)}: the row {text[:120]!r} above its column "
+                    "headings spans the whole table; it was kept out of the headings (a note?)",
+                    report=report,
+                    page=table.page,
+                )
+            )
         crossing = crosstab.detect(table, period, taxonomy)
         if crossing is not None:
             out.recognised += 1
@@ -135,8 +153,15 @@ def _name(table: Table) -> str:
     return f"table {table.number} ({table.title})" if table.number else f"table {table.title!r}"
 
 
-def _read_table(table: Table, kind: str, report: int, period: tuple[date | None, date | None],
-                taxonomy: Taxonomy, out: TableReading, totals: dict[str, tuple[float, str]]) -> None:
+def _read_table(
+    table: Table,
+    kind: str,
+    report: int,
+    period: tuple[date | None, date | None],
+    taxonomy: Taxonomy,
+    out: TableReading,
+    totals: dict[str, tuple[float, str]],
+) -> None:
     name = _name(table)
     single = len(table.columns) == 1
     measures = [column_measure(h, single) for h in table.columns] or ["separations"]
@@ -156,9 +181,15 @@ def _read_table(table: Table, kind: str, report: int, period: tuple[date | None,
             if value is None:
                 column = table.columns[col] if col < len(table.columns) else f"column {col + 1}"
                 shown = "a blank cell" if raw is None or not raw.strip() else repr(raw.strip())
-                out.problems.append(Problem("non_numeric", f"{name}: row {label!r}, {column!r} "
-                                            f"holds {shown}, not a number; not stored",
-                                            report=report, page=row.page))
+                out.problems.append(
+                    Problem(
+                        "non_numeric",
+                        f"{name}: row {label!r}, {column!r} "
+                        f"holds {shown}, not a number; not stored",
+                        report=report,
+                        page=row.page,
+                    )
+                )
                 if not is_total:
                     parts.setdefault(measure, []).append(None)
                 continue
@@ -173,10 +204,16 @@ def _read_table(table: Table, kind: str, report: int, period: tuple[date | None,
                 out.cause_labels.append((label, row.page))
                 if record.category == UNMAPPED and label not in unmapped_seen:
                     unmapped_seen.add(label)
-                    out.problems.append(Problem("unmapped_label", f"{name}: cause label {label!r} "
-                                                f"{taxonomy.why_unmapped(label)} "
-                                                "(scrapers/data/causes.yaml)",
-                                                report=report, page=row.page))
+                    out.problems.append(
+                        Problem(
+                            "unmapped_label",
+                            f"{name}: cause label {label!r} "
+                            f"{taxonomy.why_unmapped(label)} "
+                            "(scrapers/data/causes.yaml)",
+                            report=report,
+                            page=row.page,
+                        )
+                    )
             out.add(record)
             if record.category not in ("average", "median", "foreign_government_basis"):
                 parts.setdefault(measure, []).append(value)
@@ -185,45 +222,101 @@ def _read_table(table: Table, kind: str, report: int, period: tuple[date | None,
         _grand_total(name, measure, value, label, report, period, page, out, totals)
 
 
-def _grand_total(name: str, measure: str, value: float, label: str, report: int,
-                 period: tuple[date | None, date | None], page: int | None, out: TableReading,
-                 totals: dict[str, tuple[float, str]]) -> None:
+def _grand_total(
+    name: str,
+    measure: str,
+    value: float,
+    label: str,
+    report: int,
+    period: tuple[date | None, date | None],
+    page: int | None,
+    out: TableReading,
+    totals: dict[str, tuple[float, str]],
+) -> None:
     """A printed total is stored once per measure; another table printing another is a problem."""
     if measure not in totals:
         totals[measure] = (value, name)
-        out.add(CountRecord(report, measure, "total", "total", label, value, period[0], period[1],
-                            page))
+        out.add(
+            CountRecord(report, measure, "total", "total", label, value, period[0], period[1], page)
+        )
     elif totals[measure][0] != value:
-        out.problems.append(Problem("inconsistent_total", f"{name} prints a total {measure} "
-                                    f"of {value:g}, but {totals[measure][1]} prints "
-                                    f"{totals[measure][0]:g}", report=report, page=page))
+        out.problems.append(
+            Problem(
+                "inconsistent_total",
+                f"{name} prints a total {measure} "
+                f"of {value:g}, but {totals[measure][1]} prints "
+                f"{totals[measure][0]:g}",
+                report=report,
+                page=page,
+            )
+        )
 
 
-def _check_total(name: str, measure: str, total: float, parts: list[float | None], report: int,
-                 page: int | None, out: TableReading, what: str = "rows") -> None:
+def _check_total(
+    name: str,
+    measure: str,
+    total: float,
+    parts: list[float | None],
+    report: int,
+    page: int | None,
+    out: TableReading,
+    what: str = "rows",
+) -> None:
     known = [p for p in parts if p is not None]
     if not parts:
         return
     added = sum(known)
     if (len(known) == len(parts) and abs(added - total) > 1e-9) or added > total + 1e-9:
-        out.problems.append(Problem("inconsistent_total", f"{name}: the {measure} {what} add up to "
-                                    f"{added:g} but the printed total is {total:g}",
-                                    report=report, page=page))
+        out.problems.append(
+            Problem(
+                "inconsistent_total",
+                f"{name}: the {measure} {what} add up to "
+                f"{added:g} but the printed total is {total:g}",
+                report=report,
+                page=page,
+            )
+        )
 
 
-def _record(kind: str, label: str, measure: str, value: float, report: int,
-            period: tuple[date | None, date | None], page: int | None,
-            taxonomy: Taxonomy) -> CountRecord:
+def _record(
+    kind: str,
+    label: str,
+    measure: str,
+    value: float,
+    report: int,
+    period: tuple[date | None, date | None],
+    page: int | None,
+    taxonomy: Taxonomy,
+) -> CountRecord:
     start, end = period
     if kind == "cause":
-        return CountRecord(report, measure, "cause", taxonomy.category_of(label) or UNMAPPED, label,
-                           value, start, end, page)
+        return CountRecord(
+            report,
+            measure,
+            "cause",
+            taxonomy.category_of(label) or UNMAPPED,
+            label,
+            value,
+            start,
+            end,
+            page,
+        )
     if kind == "sector":
-        return CountRecord(report, measure, "sector", categories.place(label), label, value,
-                           start, end, page)
+        return CountRecord(
+            report, measure, "sector", categories.place(label), label, value, start, end, page
+        )
     if kind == "age_group":
-        return CountRecord(report, measure, "age_group", categories.age_group(label), label, value,
-                           start, end, page)
+        return CountRecord(
+            report,
+            measure,
+            "age_group",
+            categories.age_group(label),
+            label,
+            value,
+            start,
+            end,
+            page,
+        )
     if kind == "month":
         category, m_start, m_end = categories.month(label, period)
         return CountRecord(report, measure, "month", category, label, value, m_start, m_end, page)
@@ -231,54 +324,107 @@ def _record(kind: str, label: str, measure: str, value: float, report: int,
         stat = re.search(r"\b(average|mean|median)\b", label, re.I)
         if stat:
             category = "median" if stat.group(1).lower() == "median" else "average"
-            return CountRecord(report, "separation_length_days", "length", category, label, value,
-                               start, end, page)
-        return CountRecord(report, measure, "length", categories.length_band(label), label, value,
-                           start, end, page)
-    return CountRecord(report, _reunification_measure(label), "total", "total", label, value,
-                       start, end, page)
+            return CountRecord(
+                report, "separation_length_days", "length", category, label, value, start, end, page
+            )
+        return CountRecord(
+            report, measure, "length", categories.length_band(label), label, value, start, end, page
+        )
+    return CountRecord(
+        report, _reunification_measure(label), "total", "total", label, value, start, end, page
+    )
 
 
-def _cell_number(table: Table, row, col: int, name: str, label: str, report: int,
-                 out: TableReading) -> float | None:
+def _cell_number(
+    table: Table, row, col: int, name: str, label: str, report: int, out: TableReading
+) -> float | None:
     raw = row.cells[col] if col < len(row.cells) else None
     value = read_number(raw)
     if value is None:
         shown = "a blank cell" if raw is None or not raw.strip() else repr(raw.strip())
-        out.problems.append(Problem("non_numeric", f"{name}: row {label!r}, "
-                                    f"{table.columns[col]!r} holds {shown}, not a number; "
-                                    "not stored", report=report, page=row.page))
+        out.problems.append(
+            Problem(
+                "non_numeric",
+                f"{name}: row {label!r}, "
+                f"{table.columns[col]!r} holds {shown}, not a number; "
+                "not stored",
+                report=report,
+                page=row.page,
+            )
+        )
     return value
 
 
-def _alone(axis: Axis, measure: str, value: float, report: int,
-           period: tuple[date | None, date | None], page: int | None) -> CountRecord:
+def _alone(
+    axis: Axis,
+    measure: str,
+    value: float,
+    report: int,
+    period: tuple[date | None, date | None],
+    page: int | None,
+) -> CountRecord:
     """The one-dimensional figure of a total: a row's category over the table's period, or a
     month's (fiscal year's) total."""
     if axis.kind in PERIOD_KINDS:
-        return CountRecord(report, measure, axis.kind, axis.category or axis.label, axis.label,
-                           value, axis.start, axis.end, page)
-    return CountRecord(report, measure, axis.kind, axis.category, axis.label, value, period[0],
-                       period[1], page)
+        return CountRecord(
+            report,
+            measure,
+            axis.kind,
+            axis.category or axis.label,
+            axis.label,
+            value,
+            axis.start,
+            axis.end,
+            page,
+        )
+    return CountRecord(
+        report, measure, axis.kind, axis.category, axis.label, value, period[0], period[1], page
+    )
 
 
-def _cell(a: Axis, b: Axis, measure: str, value: float, report: int,
-          period: tuple[date | None, date | None], page: int | None) -> CountRecord:
+def _cell(
+    a: Axis,
+    b: Axis,
+    measure: str,
+    value: float,
+    report: int,
+    period: tuple[date | None, date | None],
+    page: int | None,
+) -> CountRecord:
     """One cell: the category dimension first, a period as its period, or a second dimension."""
     if a.kind in PERIOD_KINDS:
         a, b = b, a
     if b.kind in PERIOD_KINDS:
-        return CountRecord(report, measure, a.kind, a.category, a.label, value, b.start, b.end,
-                           page)
+        return CountRecord(
+            report, measure, a.kind, a.category, a.label, value, b.start, b.end, page
+        )
     if PRECEDENCE.index(b.kind) < PRECEDENCE.index(a.kind):
         a, b = b, a
-    return CountRecord(report, measure, a.kind, a.category, a.label, value, period[0], period[1],
-                       page, b.kind, b.category, b.label)
+    return CountRecord(
+        report,
+        measure,
+        a.kind,
+        a.category,
+        a.label,
+        value,
+        period[0],
+        period[1],
+        page,
+        b.kind,
+        b.category,
+        b.label,
+    )
 
 
-def _read_crossed(table: Table, crossing: Crossing, report: int,
-                  period: tuple[date | None, date | None], taxonomy: Taxonomy, out: TableReading,
-                  totals: dict[str, tuple[float, str]]) -> None:
+def _read_crossed(
+    table: Table,
+    crossing: Crossing,
+    report: int,
+    period: tuple[date | None, date | None],
+    taxonomy: Taxonomy,
+    out: TableReading,
+    totals: dict[str, tuple[float, str]],
+) -> None:
     name = _name(table)
     measure = column_measure(table.title, True)
     if measure is None:  # a table of percentages
@@ -286,8 +432,11 @@ def _read_crossed(table: Table, crossing: Crossing, report: int,
     cols = crossing.columns
     data = [i for i, a in enumerate(cols) if a.kind != "total"]
     total_col = next((i for i, a in enumerate(cols) if a.kind == "total"), None)
-    col_period = crosstab.span([cols[i] for i in data], period) \
-        if crossing.col_kind in PERIOD_KINDS else period
+    col_period = (
+        crosstab.span([cols[i] for i in data], period)
+        if crossing.col_kind in PERIOD_KINDS
+        else period
+    )
     for i in data:
         _note_label(cols[i], table.rows[0].page if table.rows else table.page, name, report, out)
     sums: dict[int, list[float | None]] = {i: [] for i in data}
@@ -302,9 +451,15 @@ def _read_crossed(table: Table, crossing: Crossing, report: int,
             continue
         axis = crosstab.row_axis(label, crossing.row_kind, period, taxonomy)
         if axis.kind in PERIOD_KINDS and axis.start is None:
-            out.problems.append(Problem("unmapped_label", f"{name}: row {label!r} names no "
-                                        f"{axis.kind.replace('_', ' ')} that can be placed",
-                                        report=report, page=row.page))
+            out.problems.append(
+                Problem(
+                    "unmapped_label",
+                    f"{name}: row {label!r} names no "
+                    f"{axis.kind.replace('_', ' ')} that can be placed",
+                    report=report,
+                    page=row.page,
+                )
+            )
         foreign = axis.kind == "cause" and bool(_FOREIGN.search(label))
         if foreign:
             axis = Axis("foreign_government_basis", label, "foreign_government_basis")
@@ -318,19 +473,28 @@ def _read_crossed(table: Table, crossing: Crossing, report: int,
             if not foreign:
                 sums[i].append(value)
             if value is not None:
-                out.add(_cell(axis, cols[i], measure, value, report, period, row.page),
-                        once=True, where=name)
+                out.add(
+                    _cell(axis, cols[i], measure, value, report, period, row.page),
+                    once=True,
+                    where=name,
+                )
         known = [c for c in cells if c is not None]
-        printed = _cell_number(table, row, total_col, name, label, report, out) \
-            if total_col is not None else None
+        printed = (
+            _cell_number(table, row, total_col, name, label, report, out)
+            if total_col is not None
+            else None
+        )
         if printed is not None:
-            _check_total(f"{name}, row {label!r}", measure, printed, cells, report, row.page, out,
-                         "cells")
-            out.add(_alone(axis, measure, printed, report, col_period, row.page), once=True,
-                    where=name)
+            _check_total(
+                f"{name}, row {label!r}", measure, printed, cells, report, row.page, out, "cells"
+            )
+            out.add(
+                _alone(axis, measure, printed, report, col_period, row.page), once=True, where=name
+            )
         if foreign and (printed is not None or len(known) == len(cells)):
-            out.foreign_rows.append((label, printed if printed is not None else sum(known),
-                                     row.page))
+            out.foreign_rows.append(
+                (label, printed if printed is not None else sum(known), row.page)
+            )
     if total_row is None:
         return
     row_period = crosstab.span(row_axes, period) if crossing.row_kind in PERIOD_KINDS else period
@@ -340,16 +504,36 @@ def _read_crossed(table: Table, crossing: Crossing, report: int,
         value = _cell_number(table, total_row, i, name, total_row.label, report, out)
         if value is None:
             continue
-        _check_total(f"{name}, column {table.columns[i]!r}", measure, value, sums[i], report,
-                     total_row.page, out, "cells")
-        out.add(_alone(cols[i], measure, value, report, row_period, total_row.page), once=True,
-                where=name)
+        _check_total(
+            f"{name}, column {table.columns[i]!r}",
+            measure,
+            value,
+            sums[i],
+            report,
+            total_row.page,
+            out,
+            "cells",
+        )
+        out.add(
+            _alone(cols[i], measure, value, report, row_period, total_row.page),
+            once=True,
+            where=name,
+        )
     if total_col is not None:
         grand = _cell_number(table, total_row, total_col, name, total_row.label, report, out)
         if grand is not None:
             _check_total(name, measure, grand, every, report, total_row.page, out, "cells")
-            _grand_total(name, measure, grand, clean_label(total_row.label), report, period,
-                         total_row.page, out, totals)
+            _grand_total(
+                name,
+                measure,
+                grand,
+                clean_label(total_row.label),
+                report,
+                period,
+                total_row.page,
+                out,
+                totals,
+            )
 
 
 def _note_label(axis: Axis, page: int | None, name: str, report: int, out: TableReading) -> None:
@@ -358,8 +542,15 @@ def _note_label(axis: Axis, page: int | None, name: str, report: int, out: Table
         return
     if (axis.label, page) not in out.cause_labels:
         out.cause_labels.append((axis.label, page))
-    if axis.category == UNMAPPED and not any(p.kind == "unmapped_label" and repr(axis.label) in
-                                             p.detail for p in out.problems):
-        out.problems.append(Problem("unmapped_label", f"{name}: cause label {axis.label!r} is not "
-                                    "in the taxonomy (scrapers/data/causes.yaml)", report=report,
-                                    page=page))
+    if axis.category == UNMAPPED and not any(
+        p.kind == "unmapped_label" and repr(axis.label) in p.detail for p in out.problems
+    ):
+        out.problems.append(
+            Problem(
+                "unmapped_label",
+                f"{name}: cause label {axis.label!r} is not "
+                "in the taxonomy (scrapers/data/causes.yaml)",
+                report=report,
+                page=page,
+            )
+        )

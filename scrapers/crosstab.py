@@ -72,8 +72,12 @@ def _band_like(text: str) -> bool:
     return categories._band(text) is not None
 
 
-def axis_of(text: str, period: tuple[date | None, date | None], taxonomy: Taxonomy,
-            unknown_as: str | None = None) -> Axis | None:
+def axis_of(
+    text: str,
+    period: tuple[date | None, date | None],
+    taxonomy: Taxonomy,
+    unknown_as: str | None = None,
+) -> Axis | None:
     """The axis a header names; ``unknown_as`` names the dimension a header that names nothing
     known is taken for (an unmapped cause, an unknown place)."""
     label = clean_label(text)
@@ -91,17 +95,24 @@ def axis_of(text: str, period: tuple[date | None, date | None], taxonomy: Taxono
     cause = taxonomy.category_of(label)
     if cause:
         return Axis("cause", label, cause)
-    if match_key(label) in categories._places() or re.search(r"\bsector$|field office$", label, re.I):
+    if match_key(label) in categories._places() or re.search(
+        r"\bsector$|field office$", label, re.I
+    ):
         return Axis("sector", label, categories.place(label))
     if _band_like(label):
-        kind = "length" if re.search(r"\bdays?\b|\bmonths?\b|\bweeks?\b", label, re.I) else "age_group"
+        kind = (
+            "length" if re.search(r"\bdays?\b|\bmonths?\b|\bweeks?\b", label, re.I) else "age_group"
+        )
         band = categories.length_band(label) if kind == "length" else categories.age_group(label)
         return Axis(kind, label, band)
     if unknown_as == "cause":
         return Axis("cause", label, UNMAPPED)
     if unknown_as in ("sector", "age_group", "length"):
-        cat = {"sector": categories.place, "age_group": categories.age_group,
-               "length": categories.length_band}[unknown_as](label)
+        cat = {
+            "sector": categories.place,
+            "age_group": categories.age_group,
+            "length": categories.length_band,
+        }[unknown_as](label)
         return Axis(unknown_as, label, cat)
     return None
 
@@ -110,8 +121,9 @@ def _named(kind: str, *texts: str) -> bool:
     return any(t and re.search(WORDS[kind], t, re.I) for t in texts)
 
 
-def detect(table: Table, period: tuple[date | None, date | None],
-           taxonomy: Taxonomy) -> Crossing | None:
+def detect(
+    table: Table, period: tuple[date | None, date | None], taxonomy: Taxonomy
+) -> Crossing | None:
     """The crossing a table prints, or None for a one-dimensional table."""
     heads = [axis_of(h, period, taxonomy) for h in table.columns]
     values = [a for a in heads if a is None or a.kind != "total"]
@@ -125,14 +137,22 @@ def detect(table: Table, period: tuple[date | None, date | None],
     if len(known) < len(values):
         # Some headers name nothing known: the columns are still this dimension when most do
         # and the title or header says so (a cause the taxonomy lacks, a place not listed).
-        if col_kind in PERIOD_KINDS or 2 * len(known) < len(values) or \
-                not _named(col_kind, table.title, table.label_header):
+        if (
+            col_kind in PERIOD_KINDS
+            or 2 * len(known) < len(values)
+            or not _named(col_kind, table.title, table.label_header)
+        ):
             return None
-        heads = [a if a is not None else axis_of(h, period, taxonomy, unknown_as=col_kind)
-                 for a, h in zip(heads, table.columns)]
+        heads = [
+            a if a is not None else axis_of(h, period, taxonomy, unknown_as=col_kind)
+            for a, h in zip(heads, table.columns)
+        ]
     row_kind = _row_kind(table, col_kind, period, taxonomy)
-    if row_kind is None or row_kind == col_kind or \
-            (row_kind in PERIOD_KINDS and col_kind in PERIOD_KINDS):
+    if (
+        row_kind is None
+        or row_kind == col_kind
+        or (row_kind in PERIOD_KINDS and col_kind in PERIOD_KINDS)
+    ):
         return None
     return Crossing(row_kind, col_kind, heads)
 
@@ -169,15 +189,20 @@ def row_axis(label: str, kind: str, period, taxonomy: Taxonomy) -> Axis:
 
 
 def _fallback(kind: str, label: str) -> str:
-    return {"sector": categories.place, "age_group": categories.age_group,
-            "length": categories.length_band}.get(kind, clean_label)(label)
+    return {
+        "sector": categories.place,
+        "age_group": categories.age_group,
+        "length": categories.length_band,
+    }.get(kind, clean_label)(label)
 
 
 def is_subtotal(label: str) -> bool:
     return bool(_SUBTOTAL.match(clean_label(label)))
 
 
-def span(axes: list[Axis], default: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
+def span(
+    axes: list[Axis], default: tuple[date | None, date | None]
+) -> tuple[date | None, date | None]:
     """The period a set of period axes covers together (the default when none is placed)."""
     starts = [a.start for a in axes if a.start]
     ends = [a.end for a in axes if a.end]
@@ -190,12 +215,20 @@ def merge_column_parts(tables: list[Table]) -> list[Table]:
     out: list[Table] = []
     for t in tables:
         prev = out[-1] if out else None
-        if prev is not None and t.number and t.number == prev.number and t.columns \
-                and t.columns != prev.columns and _labels(t) == _labels(prev) and _labels(t):
+        if (
+            prev is not None
+            and t.number
+            and t.number == prev.number
+            and t.columns
+            and t.columns != prev.columns
+            and _labels(t) == _labels(prev)
+            and _labels(t)
+        ):
             cells = {clean_label(r.label): r.cells for r in t.rows}
             for row in prev.rows:
-                row.cells = list(row.cells) + list(cells.get(clean_label(row.label),
-                                                             [None] * len(t.columns)))
+                row.cells = list(row.cells) + list(
+                    cells.get(clean_label(row.label), [None] * len(t.columns))
+                )
             prev.columns = list(prev.columns) + list(t.columns)
             continue
         out.append(t)

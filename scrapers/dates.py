@@ -16,8 +16,10 @@ MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
 
-_MONTH = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|" \
-         r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH = (
+    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 _DASH = r"\s*(?:[-\u2010-\u2015]|\bto\b|\bthrough\b|\bthru\b|\band\b)\s*"
 _FULL = _MONTH + r"\s+(\d{1,2}),?\s+(\d{4})"
 
@@ -28,8 +30,10 @@ _RANGE_SAME_MONTH = re.compile(_MONTH + r"\s+(\d{1,2})" + _DASH + r"(\d{1,2}),?\
 # "October 1–December 31, 2021"
 _RANGE_SAME_YEAR = re.compile(_MONTH + r"\s+(\d{1,2})" + _DASH + _FULL, re.I)
 # "during the month of June 2022", "covers June 2022"
-_MONTH_PERIOD = re.compile(r"\b(?:during|for|covers|covering|in)\s+(?:the\s+month\s+of\s+)?"
-                           + _MONTH + r",?\s+(\d{4})\b", re.I)
+_MONTH_PERIOD = re.compile(
+    r"\b(?:during|for|covers|covering|in)\s+(?:the\s+month\s+of\s+)?" + _MONTH + r",?\s+(\d{4})\b",
+    re.I,
+)
 _DAY = re.compile(r"^\s*" + _FULL + r"\s*$", re.I)
 _MONTH_YEAR = re.compile(r"^\s*" + _MONTH + r",?\s+(\d{4})\s*$", re.I)
 _FISCAL = re.compile(r"\b(?:Fiscal\s+Year|FY)\s*(\d{4}|\d{2})\s+Report\s+to\s+Congress\b", re.I)
@@ -111,7 +115,10 @@ def find_range(text: str) -> tuple[date, date, str] | None:
         start, end = _day(m.group(1), m.group(2), m.group(5)), _day(*m.group(3, 4, 5))
         found.append((m.start(), start, end, m.group(0)))
     for m in _RANGE_SAME_MONTH.finditer(text):
-        start, end = _day(m.group(1), m.group(2), m.group(4)), _day(m.group(1), m.group(3), m.group(4))
+        start, end = (
+            _day(m.group(1), m.group(2), m.group(4)),
+            _day(m.group(1), m.group(3), m.group(4)),
+        )
         found.append((m.start(), start, end, m.group(0)))
     found = [f for f in found if f[1] and f[2] and f[1] <= f[2]]
     if not found:
@@ -121,7 +128,9 @@ def find_range(text: str) -> tuple[date, date, str] | None:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.;])\s+(?=[A-Z(])", normalise_space(text)) if s.strip()]
+    return [
+        s.strip() for s in re.split(r"(?<=[.;])\s+(?=[A-Z(])", normalise_space(text)) if s.strip()
+    ]
 
 
 def stated_period(text: str, strong: bool = True) -> tuple[date, date, str] | None:
@@ -170,8 +179,9 @@ def fiscal_year(text: str) -> int | None:
 _ROW_MONTH = re.compile(r"^\s*" + _MONTH + r"(?:[\s,'\u2019-]+(\d{4}|\d{2}))?\s*$", re.I)
 
 
-def month_of_label(label: str, period: tuple[date | None, date | None] = (None, None)
-                   ) -> tuple[int, int] | None:
+def month_of_label(
+    label: str, period: tuple[date | None, date | None] = (None, None)
+) -> tuple[int, int] | None:
     """(year, month) of a table row label: "October 2020", "Oct-20", or "October" alone when the
     report period tells which year that month falls in. None when it cannot be told."""
     m = _ROW_MONTH.match(label)
@@ -184,8 +194,12 @@ def month_of_label(label: str, period: tuple[date | None, date | None] = (None, 
     start, end = period
     if not (start and end):
         return None
-    candidates = [y for y in range(start.year, end.year + 1) if start <= date(y, month, 1) <= end
-                  or date(y, month, 1) <= start <= month_bounds(y, month)[1]]
+    candidates = [
+        y
+        for y in range(start.year, end.year + 1)
+        if start <= date(y, month, 1) <= end
+        or date(y, month, 1) <= start <= month_bounds(y, month)[1]
+    ]
     return (candidates[0], month) if len(candidates) == 1 else None
 
 
@@ -205,8 +219,9 @@ def _full_year(text: str) -> int:
     return year + 2000 if year < 100 else year
 
 
-def month_of_header(text: str, period: tuple[date | None, date | None] = (None, None)
-                    ) -> tuple[int, int] | None:
+def month_of_header(
+    text: str, period: tuple[date | None, date | None] = (None, None)
+) -> tuple[int, int] | None:
     """(year, month) a column header or row label names, in any of the ways tables print a
     month; a month without a year takes it from the report period (None when that cannot tell).
     Fiscal years run October to September: "FY22 Oct" is October 2021."""

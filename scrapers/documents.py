@@ -45,8 +45,11 @@ def wrong_type(doc: Document, found: sniff.Sniffed) -> Problem | None:
     if found.is_pdf:
         return None
     if not found.is_text:
-        return Problem("wrong_type", f"the document is {found.description}, not a PDF, an HTML "
-                                     "page or text: there is no reader for it")
+        return Problem(
+            "wrong_type",
+            f"the document is {found.description}, not a PDF, an HTML "
+            "page or text: there is no reader for it",
+        )
     if sniff.media_type(doc.content_type) == sniff.PDF:
         return Problem("wrong_type", f"the document was given as a PDF but is {found.description}")
     return None
@@ -73,8 +76,9 @@ def load(doc: Document) -> Loaded | Problem:
     try:
         html = read_html(body, doc.content_type)
     except Exception as exc:  # noqa: BLE001 - lxml rejects some bodies outright
-        return Problem("parse_error", f"the page could not be parsed as HTML "
-                                      f"({type(exc).__name__}: {exc})")
+        return Problem(
+            "parse_error", f"the page could not be parsed as HTML ({type(exc).__name__}: {exc})"
+        )
     if not html.text.strip():
         return Problem("empty", "the page has no visible text")
     kind = "html" if html.root is not None else "text"

@@ -30,17 +30,41 @@ from scrapers.records import FOREIGN_BASIS, StatementRecord
 # data period ends before this date predates the requirement.
 REQUIREMENT_ENACTED = date(2022, 3, 15)
 
-_WORDS = {"no": 0, "none": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-          "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_WORDS = {
+    "no": 0,
+    "none": 0,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 _NUM = r"(\d[\d,]*|" + "|".join(_WORDS) + r")"
-_BASED = (r"\b(?:was|were)\s+(?:\w+\s+){0,4}?based\b[^.;]{0,80}?\binformation\b[^.;]{0,40}?"
-          r"\bforeign\s+government")
-_COUNT_FIRST = re.compile(r"\b" + _NUM + r"\b(?:\s+(?:of\s+(?:these|the|those)\s+)?(?:\d[\d,]*\s+)?"
-                          r"(?:family\s+)?separations?)?\s*" + _BASED, re.I)
-_NONE_OF = re.compile(r"\bnone\s+of\s+(?:these|the|those)\s+(?:\d[\d,]*\s+)?(?:family\s+)?"
-                      r"separations\s*" + _BASED, re.I)
-_COUNT_AFTER = re.compile(r"foreign\s+government\b[^.;\d]{0,60}?(?:\bwas\b|\bwere\b|\bis\b|:|"
-                          r"\btotal(?:l?ed)?\b)\s*" + _NUM + r"\b", re.I)
+_BASED = (
+    r"\b(?:was|were)\s+(?:\w+\s+){0,4}?based\b[^.;]{0,80}?\binformation\b[^.;]{0,40}?"
+    r"\bforeign\s+government"
+)
+_COUNT_FIRST = re.compile(
+    r"\b" + _NUM + r"\b(?:\s+(?:of\s+(?:these|the|those)\s+)?(?:\d[\d,]*\s+)?"
+    r"(?:family\s+)?separations?)?\s*" + _BASED,
+    re.I,
+)
+_NONE_OF = re.compile(
+    r"\bnone\s+of\s+(?:these|the|those)\s+(?:\d[\d,]*\s+)?(?:family\s+)?"
+    r"separations\s*" + _BASED,
+    re.I,
+)
+_COUNT_AFTER = re.compile(
+    r"foreign\s+government\b[^.;\d]{0,60}?(?:\bwas\b|\bwere\b|\bis\b|:|"
+    r"\btotal(?:l?ed)?\b)\s*" + _NUM + r"\b",
+    re.I,
+)
 # Sentences that quote the requirement rather than answer it.
 _REQUIREMENT_WORDS = re.compile(r"\b(?:whether|shall|requires?|directs?|requested|should)\b", re.I)
 
@@ -75,18 +99,25 @@ def _mention(pages: list[tuple[int | None, str]]) -> tuple[str, int | None] | No
     """A sentence about foreign-government information that gives no number."""
     for page, text in pages:
         for sentence in _sentences(text):
-            if re.search(r"foreign\s+government", sentence, re.I) and \
-                    not _REQUIREMENT_WORDS.search(sentence):
+            if re.search(r"foreign\s+government", sentence, re.I) and not _REQUIREMENT_WORDS.search(
+                sentence
+            ):
                 return sentence, page
     return None
 
 
-def assess(report: int, pages: list[tuple[int | None, str]], *, period_end: date | None,
-           period_quote: tuple[str, int | None] | None,
-           cause_labels: list[tuple[str, int | None]],
-           foreign_rows: list[tuple[str, float, int | None]],
-           tables_read: bool, ambiguous_label, only_positive: bool = False
-           ) -> StatementRecord | None:
+def assess(
+    report: int,
+    pages: list[tuple[int | None, str]],
+    *,
+    period_end: date | None,
+    period_quote: tuple[str, int | None] | None,
+    cause_labels: list[tuple[str, int | None]],
+    foreign_rows: list[tuple[str, float, int | None]],
+    tables_read: bool,
+    ambiguous_label,
+    only_positive: bool = False,
+) -> StatementRecord | None:
     """The statement of one report, or None when the document does not allow a judgement.
 
     ``ambiguous_label(label) -> bool`` comes from the taxonomy. With ``only_positive`` (HHS,

@@ -96,14 +96,22 @@ def _title(table) -> str:
         if not isinstance(prev.tag, str):
             continue
         text = _text(prev)
-        if text and (prev.tag in ("h1", "h2", "h3", "h4", "h5", "h6") or table_title(text)
-                     or len(text) <= 160):
+        if text and (
+            prev.tag in ("h1", "h2", "h3", "h4", "h5", "h6")
+            or table_title(text)
+            or len(text) <= 160
+        ):
             return text
         if text:
             break
     parent = table.getparent()
-    return _title(parent) if parent is not None and parent.tag == "div" and \
-        len([c for c in parent if isinstance(c.tag, str)]) == 1 else ""
+    return (
+        _title(parent)
+        if parent is not None
+        and parent.tag == "div"
+        and len([c for c in parent if isinstance(c.tag, str)]) == 1
+        else ""
+    )
 
 
 def _spanning_text(cells: list[str], width: int) -> str | None:
@@ -147,19 +155,31 @@ def read_tables(root) -> list[Table]:
                 title = text  # "Table 2. Separations by reason" printed as the first row
             else:
                 stray.append(text)
-        header = [" ".join(dict.fromkeys(h[i] for h in header_rows if i < len(h) and h[i]))
-                  for i in range(width)]
+        header = [
+            " ".join(dict.fromkeys(h[i] for h in header_rows if i < len(h) and h[i]))
+            for i in range(width)
+        ]
         numbered = table_title(title)
-        tables.append(Table(
-            title=numbered[1] if numbered else title,
-            label_header=header[0] if header else "",
-            columns=header[1:],
-            rows=[Row(cells[0], [c if c != "" else None for c in cells[1:width]] +
-                      [None] * (width - len(cells)), None)
-                  for cells, _h in rows if cells and cells[0].strip()],
-            page=None,
-            number=numbered[0] if numbered else None,
-            stray_rows=stray))
+        tables.append(
+            Table(
+                title=numbered[1] if numbered else title,
+                label_header=header[0] if header else "",
+                columns=header[1:],
+                rows=[
+                    Row(
+                        cells[0],
+                        [c if c != "" else None for c in cells[1:width]]
+                        + [None] * (width - len(cells)),
+                        None,
+                    )
+                    for cells, _h in rows
+                    if cells and cells[0].strip()
+                ],
+                page=None,
+                number=numbered[0] if numbered else None,
+                stray_rows=stray,
+            )
+        )
     return tables
 
 
@@ -171,5 +191,9 @@ def read_html(body: bytes, content_type: str | None = None) -> HtmlText:
     h1 = root.find(".//h1")
     title_el = root.find(".//title")
     title = _text(h1) if h1 is not None else (_text(title_el) if title_el is not None else None)
-    return HtmlText(root, visible_text(root.find("body") if root.find("body") is not None else root),
-                    read_tables(root), title or None)
+    return HtmlText(
+        root,
+        visible_text(root.find("body") if root.find("body") is not None else root),
+        read_tables(root),
+        title or None,
+    )

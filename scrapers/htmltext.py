@@ -12,9 +12,36 @@ from __future__ import annotations
 import re
 import threading
 
-BLOCKS = {"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "br",
-          "section", "article", "header", "footer", "main", "nav", "dt", "dd", "caption",
-          "blockquote", "title", "hr", "thead", "tbody"}
+BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "nav",
+    "dt",
+    "dd",
+    "caption",
+    "blockquote",
+    "title",
+    "hr",
+    "thead",
+    "tbody",
+}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
@@ -63,8 +90,10 @@ def encoding_of(body: bytes, content_type: str | None = None) -> str:
     bom = _bom_encoding(body)
     if bom:
         return bom
-    for found in (re.search(r"charset=[\"']?([\w-]+)", content_type or "", re.I),
-                  _META_CHARSET.search(body[:4096])):
+    for found in (
+        re.search(r"charset=[\"']?([\w-]+)", content_type or "", re.I),
+        _META_CHARSET.search(body[:4096]),
+    ):
         if found:
             name = found.group(1)
             name = name.decode("ascii", "replace") if isinstance(name, bytes) else name

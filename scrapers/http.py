@@ -40,7 +40,6 @@ ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"
 CHUNK = 64 * 1024
 
 
-
 @dataclass(frozen=True)
 class HttpConfig:
     user_agent: str
@@ -105,8 +104,9 @@ def mirror_rewrite(base: str) -> Callable[[str], str]:
 
     def rewrite(url: str) -> str:
         parts = urlsplit(url)
-        return f"{base}/{parts.netloc.lower()}{parts.path or '/'}" + \
-            (f"?{parts.query}" if parts.query else "")
+        return f"{base}/{parts.netloc.lower()}{parts.path or '/'}" + (
+            f"?{parts.query}" if parts.query else ""
+        )
 
     return rewrite
 
@@ -116,8 +116,9 @@ class HostThrottle:
     (through :meth:`turn`) never two requests to one host at once, whichever threads make
     them."""
 
-    def __init__(self, interval: float, clock: Callable[[], float],
-                 sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self, interval: float, clock: Callable[[], float], sleep: Callable[[float], None]
+    ) -> None:
         self.interval = interval
         self.clock = clock
         self.sleep = sleep
@@ -161,8 +162,9 @@ class PoliteRetry(Retry):
         fresh.retry_after_cap = self.retry_after_cap
         return fresh
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None,
-                  _stacktrace=None):
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):
         if response is not None:
             try:
                 wait = self.get_retry_after(response)
@@ -207,10 +209,15 @@ class Fetcher:
     every thread); ``clock`` (monotonic seconds) and ``sleep`` drive the host interval, retries
     and deadlines."""
 
-    def __init__(self, config: HttpConfig, *, rewrite: Callable[[str], str] | None = None,
-                 session: requests.Session | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        config: HttpConfig,
+        *,
+        rewrite: Callable[[str], str] | None = None,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.config = config
         self.rewrite = rewrite
         self.clock = clock
@@ -225,11 +232,20 @@ class Fetcher:
 
     def _equip(self, session: requests.Session) -> requests.Session:
         config = self.config
-        retry = PoliteRetry(total=config.retries, connect=config.retries, read=config.retries,
-                            status=config.retries, redirect=0, other=0,
-                            backoff_factor=config.backoff, status_forcelist=RETRY_STATUSES,
-                            allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False,
-                            raise_on_redirect=False, respect_retry_after_header=True)
+        retry = PoliteRetry(
+            total=config.retries,
+            connect=config.retries,
+            read=config.retries,
+            status=config.retries,
+            redirect=0,
+            other=0,
+            backoff_factor=config.backoff,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            raise_on_status=False,
+            raise_on_redirect=False,
+            respect_retry_after_header=True,
+        )
         retry.sleeper = self.sleep
         retry.retry_after_cap = config.retry_after_cap
         adapter = HTTPAdapter(max_retries=retry)
@@ -260,9 +276,12 @@ class Fetcher:
             connect_timeout=settings.http_connect_timeout,
             read_timeout=settings.http_read_timeout,
             total_timeout=max(60.0, 10 * settings.http_read_timeout),
-            retries=settings.http_retries, backoff=settings.http_backoff,
-            max_bytes=settings.http_max_bytes, host_min_interval=settings.host_min_interval,
-            secrets=secrets)
+            retries=settings.http_retries,
+            backoff=settings.http_backoff,
+            max_bytes=settings.http_max_bytes,
+            host_min_interval=settings.host_min_interval,
+            secrets=secrets,
+        )
         return cls(config, **kwargs)
 
     def close(self) -> None:
@@ -277,11 +296,16 @@ class Fetcher:
     def redact(self, text: str) -> str:
         return redact_text(text, self.config.secrets)
 
-    def fetch(self, url: str, *, allowed: Callable[[str], bool] | Iterable[str],
-              validators: Validators | None = None,
-              content_types: tuple[str, ...] = ("text/html", "application/pdf"),
-              headers: dict[str, str] | None = None,
-              max_bytes: int | None = None) -> FetchResult:
+    def fetch(
+        self,
+        url: str,
+        *,
+        allowed: Callable[[str], bool] | Iterable[str],
+        validators: Validators | None = None,
+        content_types: tuple[str, ...] = ("text/html", "application/pdf"),
+        headers: dict[str, str] | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
         """GET canonical ``url`` (rewritten if a rewrite is set); never raises for network or
         server behaviour. ``allowed`` says which hosts redirects may reach (a predicate or a list
         of hosts); the rewritten URL's own host is always allowed. ``headers`` are sent with
@@ -306,9 +330,16 @@ class Fetcher:
         result.elapsed = max(0.0, self.clock() - start)
         return result
 
-    def _fetch(self, result: FetchResult, current: str, allow: Callable[[str], bool],
-               conditional: dict[str, str], content_types: tuple[str, ...], start: float,
-               cap: int) -> None:
+    def _fetch(
+        self,
+        result: FetchResult,
+        current: str,
+        allow: Callable[[str], bool],
+        conditional: dict[str, str],
+        content_types: tuple[str, ...],
+        start: float,
+        cap: int,
+    ) -> None:
         for hop in range(self.config.max_redirects + 1):
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -318,8 +349,11 @@ class Fetcher:
                 if verdict:
                     raise _Failure(verdict.outcome, verdict.reason, result.status)
                 if not allow(parts.hostname.lower()):
-                    raise _Failure("http_error", "redirected to a host this source does not "
-                                   f"allow: {parts.hostname}", result.status)
+                    raise _Failure(
+                        "http_error",
+                        f"redirected to a host this source does not allow: {parts.hostname}",
+                        result.status,
+                    )
             host = parts.hostname.lower()
             with self.throttle.turn(host):  # one request at a time to a host, spaced
                 resp = self._request(current, conditional, host)
@@ -328,8 +362,9 @@ class Fetcher:
                     location = urljoin(current, resp.headers["location"])
                     resp.close()
                     if location in result.redirects or location == result.requested_url:
-                        raise _Failure("http_error", f"redirect loop at {location}",
-                                       resp.status_code)
+                        raise _Failure(
+                            "http_error", f"redirect loop at {location}", resp.status_code
+                        )
                     result.redirects.append(location)
                     current = location
                     continue
@@ -342,17 +377,25 @@ class Fetcher:
 
     def _request(self, url: str, conditional: dict[str, str], host: str) -> requests.Response:
         try:
-            return self.session.get(url, headers=conditional, stream=True, allow_redirects=False,
-                                    verify=True, timeout=(self.config.connect_timeout,
-                                                          self.config.read_timeout))
+            return self.session.get(
+                url,
+                headers=conditional,
+                stream=True,
+                allow_redirects=False,
+                verify=True,
+                timeout=(self.config.connect_timeout, self.config.read_timeout),
+            )
         except requests.exceptions.SSLError as exc:
             raise _Failure("network_error", f"TLS verification failed for {host}: {_first(exc)}")
         except requests.exceptions.ConnectTimeout:
-            raise _Failure("network_error", f"connection to {host} timed out "
-                           f"after {self.config.connect_timeout:g}s")
+            raise _Failure(
+                "network_error",
+                f"connection to {host} timed out after {self.config.connect_timeout:g}s",
+            )
         except requests.exceptions.ReadTimeout:
-            raise _Failure("network_error", f"{host} sent no response within "
-                           f"{self.config.read_timeout:g}s")
+            raise _Failure(
+                "network_error", f"{host} sent no response within {self.config.read_timeout:g}s"
+            )
         except requests.exceptions.RetryError as exc:
             # "Retry-After Ns" (a wait longer than the cap) first, so a caller can read it
             reason = getattr(exc.args[0], "reason", None) if exc.args else None
@@ -361,9 +404,16 @@ class Fetcher:
         except requests.exceptions.RequestException as exc:
             raise _Failure("network_error", f"{type(exc).__name__} for {host}: {_first(exc)}")
 
-    def _finish(self, result: FetchResult, resp: requests.Response, final_url: str,
-                conditional: dict[str, str], content_types: tuple[str, ...], start: float,
-                cap: int) -> None:
+    def _finish(
+        self,
+        result: FetchResult,
+        resp: requests.Response,
+        final_url: str,
+        conditional: dict[str, str],
+        content_types: tuple[str, ...],
+        start: float,
+        cap: int,
+    ) -> None:
         result.final_url = final_url
         result.headers = {k.lower(): v for k, v in resp.headers.items()}
         result.content_type = resp.headers.get("content-type")
@@ -374,31 +424,48 @@ class Fetcher:
             result.outcome = "not_modified"
             return
         declared = resp.headers.get("content-length")
-        if 200 <= status < 300 and declared and declared.isdigit() \
-                and int(declared) > cap:
-            raise _Failure("too_large", f"Content-Length {int(declared):,} bytes exceeds the "
-                           f"cap of {cap:,}", status)
+        if 200 <= status < 300 and declared and declared.isdigit() and int(declared) > cap:
+            raise _Failure(
+                "too_large",
+                f"Content-Length {int(declared):,} bytes exceeds the cap of {cap:,}",
+                status,
+            )
         # Error pages are only read far enough to recognise a denial page.
         limit = cap if 200 <= status < 300 else classify.HEAD_BYTES
         body = self._read(resp, limit, start, result, truncate=not 200 <= status < 300)
-        verdict = classify.classify_response(status, result.headers, body[:classify.HEAD_BYTES],
-                                             url=result.url, final_url=final_url,
-                                             allowed_types=content_types)
+        verdict = classify.classify_response(
+            status,
+            result.headers,
+            body[: classify.HEAD_BYTES],
+            url=result.url,
+            final_url=final_url,
+            allowed_types=content_types,
+        )
         if verdict:
             raise _Failure(verdict.outcome, verdict.reason, status)
         result.body = body
         result.outcome = "ok"
 
-    def _read(self, resp: requests.Response, limit: int, start: float, result: FetchResult,
-              *, truncate: bool) -> bytes:
+    def _read(
+        self,
+        resp: requests.Response,
+        limit: int,
+        start: float,
+        result: FetchResult,
+        *,
+        truncate: bool,
+    ) -> bytes:
         """Stream the body; abort past ``limit`` bytes or the overall deadline."""
         chunks: list[bytes] = []
         size = 0
         raw = resp.raw
         try:
             while True:
-                chunk = raw.read1(CHUNK, decode_content=True) if hasattr(raw, "read1") \
+                chunk = (
+                    raw.read1(CHUNK, decode_content=True)
+                    if hasattr(raw, "read1")
                     else raw.read(CHUNK, decode_content=True)
+                )
                 if not chunk:
                     break
                 size += len(chunk)
@@ -407,24 +474,39 @@ class Fetcher:
                     if truncate:
                         chunks.append(chunk)
                         break
-                    raise _Failure("too_large", f"body exceeds the cap of {limit:,} bytes "
-                                   "(download aborted)", resp.status_code)
+                    raise _Failure(
+                        "too_large",
+                        f"body exceeds the cap of {limit:,} bytes (download aborted)",
+                        resp.status_code,
+                    )
                 chunks.append(chunk)
                 if self.clock() - start > self.config.total_timeout:
-                    raise _Failure("network_error", "response took longer than "
-                                   f"{self.config.total_timeout:g}s (download aborted after "
-                                   f"{size:,} bytes)", resp.status_code)
+                    raise _Failure(
+                        "network_error",
+                        "response took longer than "
+                        f"{self.config.total_timeout:g}s (download aborted after "
+                        f"{size:,} bytes)",
+                        resp.status_code,
+                    )
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
-            raise _Failure("network_error", f"read timed out after {self.config.read_timeout:g}s "
-                           f"without data ({size:,} bytes received)", resp.status_code) from None
+            raise _Failure(
+                "network_error",
+                f"read timed out after {self.config.read_timeout:g}s "
+                f"without data ({size:,} bytes received)",
+                resp.status_code,
+            ) from None
         except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as exc:
-            raise _Failure("network_error", f"connection broke while reading the body: "
-                           f"{_first(exc)}", resp.status_code) from None
+            raise _Failure(
+                "network_error",
+                f"connection broke while reading the body: {_first(exc)}",
+                resp.status_code,
+            ) from None
         return b"".join(chunks)
 
 
-def _allow_predicate(allowed: Callable[[str], bool] | Iterable[str],
-                     extra: str | None) -> Callable[[str], bool]:
+def _allow_predicate(
+    allowed: Callable[[str], bool] | Iterable[str], extra: str | None
+) -> Callable[[str], bool]:
     if callable(allowed):
         base = allowed
     else:

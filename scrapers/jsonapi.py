@@ -42,8 +42,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapers.http import Fetcher, FetchResult
 from scrapers.redact import redact_text, redact_url
 
-PROBLEM_KINDS = ("access", "rate_limited", "budget", "malformed", "too_large", "http_error",
-                 "network_error", "blocked")
+PROBLEM_KINDS = (
+    "access",
+    "rate_limited",
+    "budget",
+    "malformed",
+    "too_large",
+    "http_error",
+    "network_error",
+    "blocked",
+)
 PAGING_STYLES = ("offset_mark", "limit_offset")
 JSON_TYPES = ("application/json", "text/json", "text/plain")
 _RETRY_AFTER_TEXT = re.compile(r"Retry-After (\d+(?:\.\d+)?)s")
@@ -82,12 +90,22 @@ class JsonApiSpec:
 
 
 # The published limits (GovInfo: api.data.gov's 36,000 an hour per key; Congress.gov: 5,000).
-GOVINFO = JsonApiSpec(name="govinfo", base_url="https://api.govinfo.gov",
-                      key_setting="govinfo_api_key", hourly_limit=36_000,
-                      paging="offset_mark", page_size=100)
-CONGRESS = JsonApiSpec(name="congress", base_url="https://api.congress.gov/v3",
-                       key_setting="congress_api_key", hourly_limit=5_000,
-                       paging="limit_offset", page_size=250)
+GOVINFO = JsonApiSpec(
+    name="govinfo",
+    base_url="https://api.govinfo.gov",
+    key_setting="govinfo_api_key",
+    hourly_limit=36_000,
+    paging="offset_mark",
+    page_size=100,
+)
+CONGRESS = JsonApiSpec(
+    name="congress",
+    base_url="https://api.congress.gov/v3",
+    key_setting="congress_api_key",
+    hourly_limit=5_000,
+    paging="limit_offset",
+    page_size=250,
+)
 
 
 @dataclass(frozen=True)
@@ -103,8 +121,16 @@ class ApiListing:
 class ApiProblem(Exception):
     """A request that gave no usable JSON. ``url`` is redacted; ``detail`` never holds a key."""
 
-    def __init__(self, kind: str, url: str, detail: str, *, status: int | None = None,
-                 retry_after: float | None = None, api: str | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        url: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        api: str | None = None,
+    ) -> None:
         if kind not in PROBLEM_KINDS:
             raise ValueError(f"unknown API problem kind {kind!r}")
         self.kind, self.url, self.detail = kind, redact_url(url), redact_text(detail)
@@ -143,8 +169,9 @@ class RequestBudget:
     requests made before this process (another run within the hour) as made just now, which
     errs on the side of fewer requests."""
 
-    def __init__(self, limit: int, *, window: float = 3600.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, *, window: float = 3600.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit, self.window, self.clock = limit, window, clock
         self._times: deque[float] = deque()
 
@@ -175,13 +202,23 @@ class RequestBudget:
 Transport = Callable[..., FetchResult]
 
 
-def fetcher_transport(fetcher: Fetcher, spec: JsonApiSpec, headers: dict[str, str], *,
-                      content_types: tuple[str, ...] = JSON_TYPES) -> Transport:
+def fetcher_transport(
+    fetcher: Fetcher,
+    spec: JsonApiSpec,
+    headers: dict[str, str],
+    *,
+    content_types: tuple[str, ...] = JSON_TYPES,
+) -> Transport:
     """The plain transport: ``fetcher`` with the key header, on the API's host only."""
 
     def transport(url: str, *, listing: bool = True, max_bytes: int | None = None) -> FetchResult:
-        return fetcher.fetch(url, allowed=(spec.host,), content_types=content_types,
-                             headers=headers, max_bytes=max_bytes)
+        return fetcher.fetch(
+            url,
+            allowed=(spec.host,),
+            content_types=content_types,
+            headers=headers,
+            max_bytes=max_bytes,
+        )
 
     return transport
 
@@ -197,8 +234,11 @@ def without_params(url: str, names: tuple[str, ...]) -> str:
     if not parts.query:
         return url
     lowered = {n.lower() for n in names}
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if k.lower() not in lowered]
+    kept = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in lowered
+    ]
     return urlunsplit(parts._replace(query=urlencode(kept, safe="*:,")))
 
 
@@ -213,9 +253,14 @@ def with_params(url: str, **params: Any) -> str:
 class JsonApi:
     """The requests of one poll to one API (see the module docstring)."""
 
-    def __init__(self, spec: JsonApiSpec, transport: Transport, *,
-                 budget: RequestBudget | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        spec: JsonApiSpec,
+        transport: Transport,
+        *,
+        budget: RequestBudget | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.spec, self.transport, self.clock = spec, transport, clock
         self.budget = budget or RequestBudget(spec.hourly_limit, clock=clock)
         self.requests = 0
@@ -230,8 +275,9 @@ class JsonApi:
         result = self.fetch(url, listing=listing, max_bytes=self.spec.max_bytes)
         return JsonResponse(result.url, self._decode(result.url, result), result)
 
-    def fetch(self, url: str, *, listing: bool = False,
-              max_bytes: int | None = None) -> FetchResult:
+    def fetch(
+        self, url: str, *, listing: bool = False, max_bytes: int | None = None
+    ) -> FetchResult:
         """One request of any type (a package's text rendition) under the same gate: the budget,
         a refused key and a pause stop it (:class:`ApiProblem`), and a 401/403 or 429 answer
         raises one. Any other outcome (``ok``, ``http_error``, ``too_large``...) is returned for
@@ -245,15 +291,29 @@ class JsonApi:
 
     def _may_request(self, url: str) -> None:
         if self.denied is not None:
-            raise ApiProblem("access", url, f"not requested: {self.denied.detail}",
-                             status=self.denied.status, api=self.spec.name)
+            raise ApiProblem(
+                "access",
+                url,
+                f"not requested: {self.denied.detail}",
+                status=self.denied.status,
+                api=self.spec.name,
+            )
         if self.paused_until is not None and self.clock() < self.paused_until:
-            raise ApiProblem("rate_limited", url, "not requested: the API asked to wait "
-                             f"{self._paused_by.retry_after:g}s", status=429,
-                             retry_after=self._paused_by.retry_after, api=self.spec.name)
+            raise ApiProblem(
+                "rate_limited",
+                url,
+                f"not requested: the API asked to wait {self._paused_by.retry_after:g}s",
+                status=429,
+                retry_after=self._paused_by.retry_after,
+                api=self.spec.name,
+            )
         if not self.budget.take():
-            raise ApiProblem("budget", url, f"the hourly budget of {self.budget.limit:,} "
-                             f"requests to {self.spec.name} is spent", api=self.spec.name)
+            raise ApiProblem(
+                "budget",
+                url,
+                f"the hourly budget of {self.budget.limit:,} requests to {self.spec.name} is spent",
+                api=self.spec.name,
+            )
 
     def _gatekeep(self, url: str, result: FetchResult) -> None:
         """A refused key or a rate limit ends this API's requests (for the poll, or the wait)."""
@@ -261,13 +321,24 @@ class JsonApi:
         status, error = result.status, result.error or result.outcome
         if status in (401, 403):
             self.denied = ApiProblem(
-                "access", url, f"HTTP {status}: the API key ({self.spec.key_setting}) is "
-                "missing, expired or refused", status=status, api=name)
+                "access",
+                url,
+                f"HTTP {status}: the API key ({self.spec.key_setting}) is "
+                "missing, expired or refused",
+                status=status,
+                api=name,
+            )
             raise self.denied
         retry_after = _retry_after(result)
         if status == 429 or (result.outcome == "network_error" and retry_after is not None):
-            problem = ApiProblem("rate_limited", url, f"rate limited: {error}", status=status,
-                                 retry_after=retry_after, api=name)
+            problem = ApiProblem(
+                "rate_limited",
+                url,
+                f"rate limited: {error}",
+                status=status,
+                retry_after=retry_after,
+                api=name,
+            )
             if retry_after:
                 self.paused_until, self._paused_by = self.clock() + retry_after, problem
             raise problem
@@ -280,13 +351,15 @@ class JsonApi:
         if result.outcome == "wrong_type":
             raise ApiProblem("malformed", url, f"not JSON: {error}", status=status, api=name)
         if result.outcome != "ok" or result.body is None:
-            raise ApiProblem("http_error", url, f"unexpected outcome {result.outcome}",
-                             status=status, api=name)
+            raise ApiProblem(
+                "http_error", url, f"unexpected outcome {result.outcome}", status=status, api=name
+            )
         try:
             return json.loads(result.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise ApiProblem("malformed", url, f"malformed JSON: {str(exc)[:200]}",
-                             status=status, api=name) from None
+            raise ApiProblem(
+                "malformed", url, f"malformed JSON: {str(exc)[:200]}", status=status, api=name
+            ) from None
 
     # -- paging --------------------------------------------------------------------------------
 
@@ -314,9 +387,13 @@ class JsonApi:
             page = self.get(current)
             data = page.data
             if not isinstance(data, dict) or not isinstance(data.get(items_key), list):
-                raise ApiProblem("malformed", current, f"a listing page is an object with a "
-                                 f"{items_key!r} list", status=page.result.status,
-                                 api=self.spec.name)
+                raise ApiProblem(
+                    "malformed",
+                    current,
+                    f"a listing page is an object with a {items_key!r} list",
+                    status=page.result.status,
+                    api=self.spec.name,
+                )
             yield page
             nxt = self.next_page_url(data)
             if not data[items_key] or nxt is None:
@@ -324,13 +401,15 @@ class JsonApi:
             nxt = without_key(nxt, self.spec.key_params)
             host = (urlsplit(nxt).hostname or "").lower()
             if host != self.spec.host:
-                raise ApiProblem("malformed", current, f"next page on another host: {host}",
-                                 api=self.spec.name)
+                raise ApiProblem(
+                    "malformed", current, f"next page on another host: {host}", api=self.spec.name
+                )
             if nxt in seen:
                 return  # a pager pointing back: everything was read
             current = nxt
-        raise ApiProblem("malformed", url, f"more than {self.spec.max_pages} pages",
-                         api=self.spec.name)
+        raise ApiProblem(
+            "malformed", url, f"more than {self.spec.max_pages} pages", api=self.spec.name
+        )
 
     def items(self, url: str, items_key: str, key: Callable[[dict], Any]) -> ItemsPage:
         """Every item of a listing, each once (by ``key``), with the shortfall counted."""

@@ -21,8 +21,9 @@ _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 # Words that connect or point but never name a cause: "danger to the child" = "danger child",
 # "health or safety" = "health/safety" = "health and safety".
-FILLER = frozenset("a an the of or and to for with by in on is has his her their its be been "
-                   "due because".split())
+FILLER = frozenset(
+    "a an the of or and to for with by in on is has his her their its be been due because".split()
+)
 # A footnote number glued to the word before it by text extraction: "History2" -> "History".
 _GLUED_NUMBER = re.compile(r"\b([a-z]{4,})\d{1,2}\b")
 

@@ -36,8 +36,10 @@ from urllib.parse import unquote, urlsplit
 
 from scrapers.dates import month_number
 
-_MONTH = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _SEP = r"[\s,._/-]*"
 _TOKENS = re.compile(
     # a month named, then optionally a day, then optionally a four-digit year
@@ -54,7 +56,8 @@ _TOKENS = re.compile(
     r"|(?P<fy>(?<![a-z])(?:fiscal[\s_-]*year|fy)[\s_.-]*(?P<fyn>\d{4}|\d{2})(?!\d))"
     # Q1 (only with a fiscal year)
     r"|(?P<q>(?<![a-z0-9])q(?P<qn>[1-4])(?![a-z0-9]))",
-    re.I)
+    re.I,
+)
 _RANGE_JOIN = re.compile(r"^\s*(?:[-\u2010-\u2015_]|to|through|thru)\s*$", re.I)
 
 
@@ -116,8 +119,9 @@ def _read(text: str) -> tuple[date, date] | None:
     raise _Unsure(text)
 
 
-def _in_fiscal_year(text: str, fy: int, quarters: set[int], months: list[tuple[int, int]],
-                    bare_months: list[int]) -> tuple[date, date]:
+def _in_fiscal_year(
+    text: str, fy: int, quarters: set[int], months: list[tuple[int, int]], bare_months: list[int]
+) -> tuple[date, date]:
     start, end = _fy_start(fy), date(fy, 9, 30)
     if quarters:
         if months or bare_months:

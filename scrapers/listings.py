@@ -32,7 +32,11 @@ class Anchor:
 def canonical(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-    port = parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
+    port = (
+        parts.port
+        if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443))
+        else None
+    )
     netloc = f"{host}:{port}" if port else host
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
@@ -73,8 +77,11 @@ def anchors(root, base_url: str) -> list[Anchor]:
         heading = _heading_before(headings, ancestors)
         if heading is not None and heading not in heading_text:
             heading_text[heading] = _squash(heading.text_content())
-        found.append(Anchor(canonical(href), text, context,
-                            heading_text[heading] if heading is not None else ""))
+        found.append(
+            Anchor(
+                canonical(href), text, context, heading_text[heading] if heading is not None else ""
+            )
+        )
     return found
 
 
@@ -83,8 +90,7 @@ def _heading_before(headings: list, ancestors: list):
     the link is not "before" it; one that started before it and does not hold it has ended)."""
     if not headings:
         return None
-    holding = {id(a) for a in ancestors} if any(a.tag in _HEADING_TAGS for a in ancestors) \
-        else ()
+    holding = {id(a) for a in ancestors} if any(a.tag in _HEADING_TAGS for a in ancestors) else ()
     for heading in reversed(headings):
         if id(heading) not in holding:
             return heading

@@ -149,9 +149,17 @@ def _drop_markers(words: list[dict]) -> list[dict]:
     kept = []
     for w in words:
         if _MARKER_TEXT.match(w["text"]):
-            near = (v for b in range(int(w["x0"]) - 2, int(w["x0"]) + 1) for v in by_right.get(b, ()))
-            if any(v is not w and w["size"] < 0.9 * v["size"] and -0.5 <= w["x0"] - v["x1"] <= 1.5
-                   and w["bottom"] < v["bottom"] - 1 and v["top"] < w["bottom"] for v in near):
+            near = (
+                v for b in range(int(w["x0"]) - 2, int(w["x0"]) + 1) for v in by_right.get(b, ())
+            )
+            if any(
+                v is not w
+                and w["size"] < 0.9 * v["size"]
+                and -0.5 <= w["x0"] - v["x1"] <= 1.5
+                and w["bottom"] < v["bottom"] - 1
+                and v["top"] < w["bottom"]
+                for v in near
+            ):
                 continue
         kept.append(w)
     return kept
@@ -214,7 +222,11 @@ def _merge(seg_lists: list[list[Seg]]) -> list[Seg]:
         for s in segs:
             hit = next((c for c in cells if c.x0 <= s.mid <= c.x1 or s.x0 <= c.mid <= s.x1), None)
             if hit:
-                hit.x0, hit.x1, hit.text = min(hit.x0, s.x0), max(hit.x1, s.x1), f"{hit.text} {s.text}"
+                hit.x0, hit.x1, hit.text = (
+                    min(hit.x0, s.x0),
+                    max(hit.x1, s.x1),
+                    f"{hit.text} {s.text}",
+                )
             else:
                 cells.append(Seg(s.x0, s.x1, s.text))
     return sorted(cells, key=lambda c: c.x0)
@@ -271,9 +283,13 @@ class _Builder:
     def _cells(self, segs: list[Seg]) -> list[str | None]:
         cells: list[str | None] = [None] * len(self.cols)
         for s in segs:
-            best = max(range(len(self.cols)), key=lambda i: (
-                min(s.x1, self.cols[i].x1) - max(s.x0, self.cols[i].x0),
-                -abs(s.mid - self.cols[i].mid)))
+            best = max(
+                range(len(self.cols)),
+                key=lambda i: (
+                    min(s.x1, self.cols[i].x1) - max(s.x0, self.cols[i].x0),
+                    -abs(s.mid - self.cols[i].mid),
+                ),
+            )
             cells[best] = s.text if cells[best] is None else f"{cells[best]} {s.text}"
         return cells
 
@@ -284,10 +300,13 @@ class _Builder:
         if len(lines) == 1:
             return self.feed(lines[0], page)
         if self.label_x0 is None and not any(map(self.is_data, lines)):
-            return self.feed(Line(lines[0].top, lines[-1].bottom,
-                                  _merge([ln.segs for ln in lines])), page)
-        if self.label_x0 is None or \
-                sum(1 for ln in lines if any(s.x0 >= self.value_left() for s in ln.segs)) > 1:
+            return self.feed(
+                Line(lines[0].top, lines[-1].bottom, _merge([ln.segs for ln in lines])), page
+            )
+        if (
+            self.label_x0 is None
+            or sum(1 for ln in lines if any(s.x0 >= self.value_left() for s in ln.segs)) > 1
+        ):
             for ln in lines:
                 if not self.done:
                     self.feed(ln, page)
@@ -296,13 +315,17 @@ class _Builder:
         label = " ".join(s.text for ln in lines for s in ln.segs if s.x0 < left)
         cells = _merge([[s for s in ln.segs if s.x0 >= left] for ln in lines])
         segs = ([Seg(self.label_x0, self.label_x0 + 1, label)] if label else []) + cells
-        return self.feed(Line(lines[0].top, lines[-1].bottom, segs,
-                              " ".join(sg.text for sg in segs)), page)
+        return self.feed(
+            Line(lines[0].top, lines[-1].bottom, segs, " ".join(sg.text for sg in segs)), page
+        )
 
     def feed(self, line: Line, page: int) -> None:
         """Take the next line (or ruled band); sets ``done`` when the table has ended."""
-        if self.rows and self.last_bottom is not None and \
-                line.top - self.last_bottom > 2.5 * (line.bottom - line.top) + 6:
+        if (
+            self.rows
+            and self.last_bottom is not None
+            and line.top - self.last_bottom > 2.5 * (line.bottom - line.top) + 6
+        ):
             self.done = True  # a wide vertical gap ends a table
             return
         if self.label_x0 is None:
@@ -327,24 +350,39 @@ class _Builder:
                 self.done = True  # prose under the table
                 return
             prev = self.rows[-1].label if self.rows else ""
-            if self.rows and not self.pending and (text[:1].islower() or prev.count("(") > prev.count(")")):
+            if (
+                self.rows
+                and not self.pending
+                and (text[:1].islower() or prev.count("(") > prev.count(")"))
+            ):
                 self.rows[-1].label = f"{prev} {text}"
             else:
                 self.pending.append(text)
             self.last_bottom = line.bottom
             return
-        self.rows.append(Row(" ".join(self.pending + [first.text]), self._cells(line.segs[1:]), page))
+        self.rows.append(
+            Row(" ".join(self.pending + [first.text]), self._cells(line.segs[1:]), page)
+        )
         self.pending, self.last_bottom = [], line.bottom
 
     def table(self) -> Table:
-        return Table(self.title, self.label_header, [c.text for c in self.cols], self.rows,
-                     self.page, self.number)
+        return Table(
+            self.title,
+            self.label_header,
+            [c.text for c in self.cols],
+            self.rows,
+            self.page,
+            self.number,
+        )
 
 
-def _page_tables(lines: list[Line], page_no: int, height: float, rules: list[float],
-                 carried: _Builder | None) -> tuple[list[_Builder], _Builder | None]:
+def _page_tables(
+    lines: list[Line], page_no: int, height: float, rules: list[float], carried: _Builder | None
+) -> tuple[list[_Builder], _Builder | None]:
     """Tables on one page; returns them and the table still open at the page end (if any)."""
-    content = [ln for ln in lines if ln.top >= MARGIN * height and ln.bottom <= (1 - MARGIN) * height]
+    content = [
+        ln for ln in lines if ln.top >= MARGIN * height and ln.bottom <= (1 - MARGIN) * height
+    ]
     found: list[_Builder] = []
     current: _Builder | None = None
     i = 0
@@ -354,9 +392,15 @@ def _page_tables(lines: list[Line], page_no: int, height: float, rules: list[flo
             current = carried
             current.rules = _stack(rules, first.top - 20)
         elif carried.is_data(first) or carried.repeats_header(first):
-            current = _Builder(carried.number, carried.title + " (continued)", page_no,
-                               _stack(rules, first.top - 20), carried.label_x0,
-                               [Seg(c.x0, c.x1, c.text) for c in carried.cols], carried.label_header)
+            current = _Builder(
+                carried.number,
+                carried.title + " (continued)",
+                page_no,
+                _stack(rules, first.top - 20),
+                carried.label_x0,
+                [Seg(c.x0, c.x1, c.text) for c in carried.cols],
+                carried.label_header,
+            )
             found.append(current)
             i = 0 if carried.is_data(first) else 1
     ends_with_title = False
@@ -391,9 +435,14 @@ def _join(builders: list[_Builder]) -> list[Table]:
         if not t.rows:
             continue
         prev = tables[-1] if tables else None
-        if prev and t.number and t.number == prev.number and len(t.columns) == len(prev.columns) \
-                and (is_continuation_title(t.title) or t.page == (prev.rows[-1].page or 0) + 1) \
-                and (t.columns == prev.columns or not any(t.columns)):
+        if (
+            prev
+            and t.number
+            and t.number == prev.number
+            and len(t.columns) == len(prev.columns)
+            and (is_continuation_title(t.title) or t.page == (prev.rows[-1].page or 0) + 1)
+            and (t.columns == prev.columns or not any(t.columns))
+        ):
             # (a part under other column headings carries the next columns of a wide table:
             # scrapers.crosstab.merge_column_parts joins it)
             prev.rows.extend(t.rows)
@@ -408,13 +457,18 @@ def _ends_after_eof(body: bytes) -> bool:
     end = body.rfind(b"%%EOF")
     if end < 0:
         return False
-    tail = body[end + 5:]
+    tail = body[end + 5 :]
     return not tail.strip(b"\x00\r\n\t ") or b"%PDF" not in tail and b"obj" not in tail
 
 
-def read_pdf(body: bytes, *, max_pages: int = MAX_PAGES,
-             max_inflated: int = MAX_INFLATED_BYTES, max_seconds: float = MAX_READ_SECONDS,
-             clock: Callable[[], float] = time.monotonic) -> PdfText:
+def read_pdf(
+    body: bytes,
+    *,
+    max_pages: int = MAX_PAGES,
+    max_inflated: int = MAX_INFLATED_BYTES,
+    max_seconds: float = MAX_READ_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> PdfText:
     """Text and tables of a PDF; raises PdfUnreadable for what cannot be read, ``too_large``
     for a file past a reading cap (``clock``: monotonic seconds, for the reading time)."""
     import pdfplumber
@@ -424,9 +478,12 @@ def read_pdf(body: bytes, *, max_pages: int = MAX_PAGES,
         raise PdfUnreadable("parse_error", "the PDF is truncated (no %%EOF at its end)")
     inflated = inflated_bytes(body, max_inflated)
     if inflated > max_inflated:
-        raise PdfUnreadable("too_large", f"the PDF's compressed streams inflate to more than "
-                            f"{max_inflated:,} bytes (from {len(body):,} bytes of file: a "
-                            "decompression bomb?); it was not read")
+        raise PdfUnreadable(
+            "too_large",
+            f"the PDF's compressed streams inflate to more than "
+            f"{max_inflated:,} bytes (from {len(body):,} bytes of file: a "
+            "decompression bomb?); it was not read",
+        )
     try:
         pdf = pdfplumber.open(io.BytesIO(body))
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many types; all mean unreadable
@@ -441,29 +498,36 @@ def read_pdf(body: bytes, *, max_pages: int = MAX_PAGES,
         with pdf:
             carried = None
             if len(pdf.pages) > max_pages:
-                raise PdfUnreadable("too_large", f"the PDF has {len(pdf.pages):,} pages, more "
-                                    f"than the {max_pages:,} a report is read to (a page bomb?)")
+                raise PdfUnreadable(
+                    "too_large",
+                    f"the PDF has {len(pdf.pages):,} pages, more "
+                    f"than the {max_pages:,} a report is read to (a page bomb?)",
+                )
             for number, page in enumerate(pdf.pages, start=1):
                 if clock() - started > max_seconds:
-                    raise PdfUnreadable("too_large", f"reading the PDF took more than "
-                                        f"{max_seconds:g} s (stopped before page {number} of "
-                                        f"{len(pdf.pages)}); it was not read")
+                    raise PdfUnreadable(
+                        "too_large",
+                        f"reading the PDF took more than "
+                        f"{max_seconds:g} s (stopped before page {number} of "
+                        f"{len(pdf.pages)}); it was not read",
+                    )
                 words = page.extract_words(extra_attrs=["size"])
                 lines = _lines(words)
                 pages.append((number, "\n".join(ln.text for ln in lines)))
                 if any(table_title(ln.text) for ln in lines) or carried is not None:
                     rules = _rules(page) if page.lines or page.rects else []
-                    found, carried = _page_tables(lines, number, float(page.height), rules,
-                                                  carried)
+                    found, carried = _page_tables(lines, number, float(page.height), rules, carried)
                     builders.extend(found)
                 page.close()
             page_count = len(pdf.pages)
     except PdfUnreadable:
         raise
     except Exception as exc:  # noqa: BLE001 - a page that cannot be read makes the file unreadable
-        raise PdfUnreadable("parse_error", f"the PDF could not be read ({type(exc).__name__}: {exc})") \
-            from None
+        raise PdfUnreadable(
+            "parse_error", f"the PDF could not be read ({type(exc).__name__}: {exc})"
+        ) from None
     if not any(text.strip() for _n, text in pages):
-        raise PdfUnreadable("empty", f"the PDF has {len(pages)} page(s) but no text layer "
-                                     "(scanned images need OCR)")
+        raise PdfUnreadable(
+            "empty", f"the PDF has {len(pages)} page(s) but no text layer (scanned images need OCR)"
+        )
     return PdfText(pages, _join(builders), page_count)

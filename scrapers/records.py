@@ -144,8 +144,14 @@ class ParseResult:
 
     @property
     def yielded_anything(self) -> bool:
-        return bool(self.reports or self.counts or self.statements or self.links
-                    or self.candidates or self.congress)
+        return bool(
+            self.reports
+            or self.counts
+            or self.statements
+            or self.links
+            or self.candidates
+            or self.congress
+        )
 
     def problem_kinds(self) -> set[str]:
         return {p.kind for p in self.problems}
@@ -154,14 +160,18 @@ class ParseResult:
         """The documented shape of `monitor parse --json` (dates as ISO 8601)."""
 
         def plain(obj) -> dict[str, Any]:
-            return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(obj).items()}
+            return {
+                k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(obj).items()
+            }
 
         out = {
             "source": source,
             "parser_version": self.parser_version,
             "reports": [plain(r) for r in self.reports],
-            "counts": [{k: v for k, v in plain(c).items() if k not in _CROSS_FIELDS or v is not None}
-                       for c in self.counts],
+            "counts": [
+                {k: v for k, v in plain(c).items() if k not in _CROSS_FIELDS or v is not None}
+                for c in self.counts
+            ],
             "statements": [plain(s) for s in self.statements],
             "links": [plain(link) for link in self.links],
             "problems": [plain(p) for p in self.problems],

@@ -22,12 +22,15 @@ REDACTED = "***"
 
 # A parameter name that marks a secret: one of these words, alone or as the last part of a
 # longer name (``api_key``, ``x-amz-signature``, ``access_token``, ``client_secret``).
-_SECRET_WORDS = (r"api_?key|apikey|key|token|secret|password|passwd|pwd|pass|signature|sig"
-                 r"|credential|credentials|auth|authorization")
+_SECRET_WORDS = (
+    r"api_?key|apikey|key|token|secret|password|passwd|pwd|pass|signature|sig"
+    r"|credential|credentials|auth|authorization"
+)
 _SECRET_NAME = re.compile(rf"(?:[\w.-]*[_.-])?(?:{_SECRET_WORDS})", re.IGNORECASE)
 # ``name=value`` inside free text (an error message, a log line), not preceded by a word char.
-_TEXT_PARAM = re.compile(rf"(?<![\w-])((?:[\w.-]*[_.-])?(?:{_SECRET_WORDS})=)[^&#\s'\"<>,;)]+",
-                         re.IGNORECASE)
+_TEXT_PARAM = re.compile(
+    rf"(?<![\w-])((?:[\w.-]*[_.-])?(?:{_SECRET_WORDS})=)[^&#\s'\"<>,;)]+", re.IGNORECASE
+)
 # Credentials in a URL inside free text: scheme://userinfo@
 _TEXT_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/?#@\s'\"<>]+@", re.IGNORECASE)
 
@@ -73,8 +76,13 @@ def redact_url(url: str, *, keep_user: bool = False) -> str:
         elif not keep_user or userinfo != user:
             userinfo = REDACTED
         netloc = f"{userinfo}@{host}"
-    return urlunsplit(parts._replace(netloc=netloc, query=_redact_params(parts.query),
-                                     fragment=_redact_params(parts.fragment)))
+    return urlunsplit(
+        parts._replace(
+            netloc=netloc,
+            query=_redact_params(parts.query),
+            fragment=_redact_params(parts.fragment),
+        )
+    )
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:

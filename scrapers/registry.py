@@ -38,15 +38,21 @@ def _module_names() -> list[str]:
 
 def load_source(source_id: str) -> RegisteredSource:
     if source_id not in _module_names():
-        raise UnknownSource(f"unknown source {source_id!r}; known: {', '.join(_module_names()) or 'none'}")
+        raise UnknownSource(
+            f"unknown source {source_id!r}; known: {', '.join(_module_names()) or 'none'}"
+        )
     module = importlib.import_module(f"scrapers.sources.{source_id}")
     source = getattr(module, "SOURCE", None)
     parse = getattr(module, "parse", None)
     if not isinstance(source, Source) or not callable(parse):
-        raise UnknownSource(f"scrapers/sources/{source_id}.py must define SOURCE = Source(...) and parse()")
+        raise UnknownSource(
+            f"scrapers/sources/{source_id}.py must define SOURCE = Source(...) and parse()"
+        )
     if source.id != source_id:
-        raise UnknownSource(f"scrapers/sources/{source_id}.py declares id {source.id!r}; "
-                            "the id must be the file name")
+        raise UnknownSource(
+            f"scrapers/sources/{source_id}.py declares id {source.id!r}; "
+            "the id must be the file name"
+        )
     return RegisteredSource(source, parse)
 
 
@@ -74,8 +80,9 @@ class Registry:
         try:
             return self._given[source_id]
         except KeyError:
-            raise UnknownSource(f"unknown source {source_id!r}; known: "
-                                f"{', '.join(self.ids()) or 'none'}") from None
+            raise UnknownSource(
+                f"unknown source {source_id!r}; known: {', '.join(self.ids()) or 'none'}"
+            ) from None
 
     def all(self) -> list[RegisteredSource]:
         return all_sources() if self._given is None else [self._given[i] for i in self.ids()]

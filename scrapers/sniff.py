@@ -36,35 +36,59 @@ _SIGNATURES: tuple[tuple[str, str, bytes], ...] = (
     ("application/x-bzip2", "a bzip2 archive", b"BZh91AY&SY"),
     ("application/x-7z-compressed", "a 7-Zip archive", b"7z\xbc\xaf\x27\x1c"),
     ("application/vnd.rar", "a RAR archive", b"Rar!\x1a\x07"),
-    ("application/x-ole-storage", "a legacy Microsoft Office file (DOC, XLS or PPT)",
-     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+    (
+        "application/x-ole-storage",
+        "a legacy Microsoft Office file (DOC, XLS or PPT)",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    ),
     ("application/rtf", "an RTF document", b"{\\rtf"),
     ("application/postscript", "a PostScript file", b"%!PS"),
 )
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 # Office Open XML and OpenDocument are ZIP archives; their first entries tell them apart.
 _ZIP_KINDS: tuple[tuple[bytes, str, str], ...] = (
-    (b"word/", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-     "a Word document (DOCX)"),
-    (b"xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-     "an Excel workbook (XLSX)"),
-    (b"ppt/", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-     "a PowerPoint presentation (PPTX)"),
-    (b"mimetypeapplication/vnd.oasis.opendocument", "application/vnd.oasis.opendocument",
-     "an OpenDocument file"),
+    (
+        b"word/",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "a Word document (DOCX)",
+    ),
+    (
+        b"xl/",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "an Excel workbook (XLSX)",
+    ),
+    (
+        b"ppt/",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "a PowerPoint presentation (PPTX)",
+    ),
+    (
+        b"mimetypeapplication/vnd.oasis.opendocument",
+        "application/vnd.oasis.opendocument",
+        "an OpenDocument file",
+    ),
 )
 _WEBP = re.compile(rb"^RIFF....WEBP", re.S)
 # Markup: a tag an HTML page has near its start. A plain-text copy of a page has none.
-_HTML_TAG = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|div|p|table|h[1-6]|a|ul|section|"
-                       rb"title|meta)\b", re.I)
+_HTML_TAG = re.compile(
+    rb"<\s*(?:!doctype\s+html|html|head|body|div|p|table|h[1-6]|a|ul|section|"
+    rb"title|meta)\b",
+    re.I,
+)
 _XML_DECL = re.compile(rb"^<\?xml\b", re.I)
 _SVG = re.compile(rb"<svg\b", re.I)
 _BOMS = (b"\xef\xbb\xbf",)
 _TEXT_CONTROLS = {9, 10, 12, 13, 27}
-_DESCRIPTIONS = {PDF: "a PDF document", HTML: "an HTML page", XML: "an XML document",
-                 TEXT: "plain text", BINARY: "binary data of no known document type",
-                 ZIP: "a ZIP archive", "image/svg+xml": "an SVG image",
-                 "image/webp": "a WebP image"}
+_DESCRIPTIONS = {
+    PDF: "a PDF document",
+    HTML: "an HTML page",
+    XML: "an XML document",
+    TEXT: "plain text",
+    BINARY: "binary data of no known document type",
+    ZIP: "a ZIP archive",
+    "image/svg+xml": "an SVG image",
+    "image/webp": "a WebP image",
+}
 
 
 @dataclass(frozen=True)
@@ -85,7 +109,7 @@ class Sniffed:
 def _strip(head: bytes) -> bytes:
     for bom in _BOMS:
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
     return head.lstrip()
 
 
@@ -99,7 +123,7 @@ def _wide_text(head: bytes) -> bytes | None:
     bytes, which would otherwise make it binary); None when there is no such mark."""
     for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if head.startswith(bom):
-            return head[len(bom):].decode(encoding, errors="replace").encode("utf-8")
+            return head[len(bom) :].decode(encoding, errors="replace").encode("utf-8")
     return None
 
 
@@ -168,8 +192,16 @@ def media_type(content_type: str | None) -> str | None:
 
 
 # Declared types that say little about the body: the bytes decide.
-_VAGUE = (None, PDF, BINARY, "binary/octet-stream", TEXT, "application/x-download",
-          "application/force-download", "application/download")
+_VAGUE = (
+    None,
+    PDF,
+    BINARY,
+    "binary/octet-stream",
+    TEXT,
+    "application/x-download",
+    "application/force-download",
+    "application/download",
+)
 
 
 def effective_type(content_type: str | None, body: bytes) -> str:

@@ -53,8 +53,29 @@ def is_continuation_title(title: str) -> bool:
 _NUMBER = re.compile(r"^\(?[+-]?(?:\d{1,3}(?:[,\u202f\u00a0]\d{3})+|\d+)(?:\.\d+)?\)?$")
 # What tables print where a number is withheld or missing; such a cell is a value cell that is
 # not a number (reported as non_numeric, never stored as zero).
-PLACEHOLDERS = {"-", "--", "\u2013", "\u2014", "n/a", "na", "n.a.", "*", "**", "***", "x", "d",
-                "(b)(6)", "(b)(7)(c)", "tbd", "unknown", "redacted", "\u2021", "s", "(d)", "(x)"}
+PLACEHOLDERS = {
+    "-",
+    "--",
+    "\u2013",
+    "\u2014",
+    "n/a",
+    "na",
+    "n.a.",
+    "*",
+    "**",
+    "***",
+    "x",
+    "d",
+    "(b)(6)",
+    "(b)(7)(c)",
+    "tbd",
+    "unknown",
+    "redacted",
+    "\u2021",
+    "s",
+    "(d)",
+    "(x)",
+}
 
 
 def read_number(cell: str | None) -> float | int | None:
@@ -76,5 +97,8 @@ def is_value_like(cell: str | None) -> bool:
     if cell is None:
         return False
     raw = re.sub(r"\s+", " ", cell).strip()  # raw: "*" is a placeholder, not a footnote marker
-    return raw.lower() in PLACEHOLDERS or read_number(raw) is not None or \
-        bool(re.match(r"^(?:<\s*\d+|\d+(?:\.\d+)?\s*%)$", raw))
+    return (
+        raw.lower() in PLACEHOLDERS
+        or read_number(raw) is not None
+        or bool(re.match(r"^(?:<\s*\d+|\d+(?:\.\d+)?\s*%)$", raw))
+    )

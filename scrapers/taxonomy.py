@@ -113,8 +113,10 @@ class Taxonomy:
         if found.how == "ambiguous":
             return f"names more than one cause ({', '.join(found.named)}) and is not mapped"
         if found.how == "excluded":
-            return (f"would be {found.named[0]}, but {found.excluded_by!r} excludes it; "
-                    "it is not mapped")
+            return (
+                f"would be {found.named[0]}, but {found.excluded_by!r} excludes it; "
+                "it is not mapped"
+            )
         if found.category is not None:
             return f"is {found.category}"
         return "is not in the taxonomy"
@@ -135,8 +137,10 @@ def _patterns(category: str, field: str, spec: dict, *, regex: bool = False) -> 
             try:
                 out.append(re.compile(str(entry)))
             except re.error as exc:
-                raise TaxonomyError(f"category {category!r}: pattern {entry!r} is not a valid "
-                                    f"regular expression ({exc})") from None
+                raise TaxonomyError(
+                    f"category {category!r}: pattern {entry!r} is not a valid "
+                    f"regular expression ({exc})"
+                ) from None
         else:
             out.append(phrase(str(entry)))
     return out
@@ -151,19 +155,26 @@ def build(data: dict) -> Taxonomy:
         spec = spec or {}
         unknown = set(spec) - _CATEGORY_KEYS
         if unknown:
-            raise TaxonomyError(f"category {category!r} has unknown field(s) "
-                                f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(_CATEGORY_KEYS))})")
+            raise TaxonomyError(
+                f"category {category!r} has unknown field(s) "
+                f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(_CATEGORY_KEYS))})"
+            )
         labels = spec.get("labels") or []
         if not labels:
             raise TaxonomyError(f"category {category!r} lists no labels")
         for label in labels:
             key = match_key(str(label))
             if by_key.get(key, category) != category:
-                raise TaxonomyError(f"label {label!r} is listed under {by_key[key]!r} and {category!r}")
+                raise TaxonomyError(
+                    f"label {label!r} is listed under {by_key[key]!r} and {category!r}"
+                )
             by_key[key] = category
-        names = _patterns(category, "names", spec) + _patterns(category, "patterns", spec, regex=True)
-        rules.append(CategoryRule(str(category), tuple(names),
-                                  tuple(_patterns(category, "excludes", spec))))
+        names = _patterns(category, "names", spec) + _patterns(
+            category, "patterns", spec, regex=True
+        )
+        rules.append(
+            CategoryRule(str(category), tuple(names), tuple(_patterns(category, "excludes", spec)))
+        )
     markers = tuple(phrase(str(m)) for m in data.get("ambiguous_origin_markers") or [])
     return Taxonomy(tuple(data["categories"]), by_key, tuple(rules), markers)
 

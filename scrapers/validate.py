@@ -10,7 +10,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from scrapers.records import (
-    PROBLEM_KINDS, STATEMENT_STATUSES, ParseResult, Problem,
+    PROBLEM_KINDS,
+    STATEMENT_STATUSES,
+    ParseResult,
+    Problem,
 )
 from scrapers.source import Shape
 from scrapers.vocabulary import PublicationKind, values
@@ -24,8 +27,7 @@ PUBLICATION_KINDS = values(PublicationKind)
 MAX_COUNT = 10_000_000
 # The widths of count_observations' text columns: a longer name is junk read as a label (a
 # paragraph in a table cell), dropped with a problem rather than refused by the database.
-FIELD_WIDTHS = {"measure": 60, "dimension": 60, "category": 120, "dimension2": 60,
-                "category2": 120}
+FIELD_WIDTHS = {"measure": 60, "dimension": 60, "category": 120, "dimension2": 60, "category2": 120}
 
 
 # How far after the day a document was obtained a period may start or an issue date fall
@@ -42,13 +44,15 @@ def _bad_period(start: date | None, end: date | None, fetched: date | None = Non
     if start and end and start > end:
         return f"period starts {start} after it ends {end}"
     if _future(start, fetched):
-        return f"period starts {start}, more than a year after the document was fetched " \
-               f"on {fetched}"
+        return (
+            f"period starts {start}, more than a year after the document was fetched on {fetched}"
+        )
     return None
 
 
-def validate(result: ParseResult, *, fetched: date | None = None,
-             max_links: int | None = None) -> ParseResult:
+def validate(
+    result: ParseResult, *, fetched: date | None = None, max_links: int | None = None
+) -> ParseResult:
     """Return a copy with invalid records removed and a problem for each removal.
 
     ``fetched`` (the day the document was obtained, when known) rules out what cannot have
@@ -69,9 +73,14 @@ def validate(result: ParseResult, *, fetched: date | None = None,
         if issue and r.url:
             reports[-1] = replace(r, period_start=None, period_end=None)
         if r.url and _future(r.issued, fetched):
-            problems.append(Problem("invalid_record", f"report {i}: issued {r.issued}, more than "
-                                    f"a year after the document was fetched on {fetched}",
-                                    report=i))
+            problems.append(
+                Problem(
+                    "invalid_record",
+                    f"report {i}: issued {r.issued}, more than "
+                    f"a year after the document was fetched on {fetched}",
+                    report=i,
+                )
+            )
             reports[-1] = replace(reports[-1], issued=None, issued_precision=None)
 
     counts = []
@@ -79,8 +88,12 @@ def validate(result: ParseResult, *, fetched: date | None = None,
         issue = None
         if not 0 <= c.report < n_reports:
             issue = f"count refers to report {c.report}, which does not exist"
-        elif not isinstance(c.value, (int, float)) or isinstance(c.value, bool) \
-                or math.isnan(c.value) or math.isinf(c.value):
+        elif (
+            not isinstance(c.value, (int, float))
+            or isinstance(c.value, bool)
+            or math.isnan(c.value)
+            or math.isinf(c.value)
+        ):
             issue = f"count {c.label!r} has non-numeric value {c.value!r}"
         elif c.value < 0:
             issue = f"count {c.label!r} is negative ({c.value})"
@@ -90,13 +103,21 @@ def validate(result: ParseResult, *, fetched: date | None = None,
             issue = f"count {c.label!r} lacks measure, dimension or category"
         elif any(len(getattr(c, name) or "") > width for name, width in FIELD_WIDTHS.items()):
             name = next(n for n, w in FIELD_WIDTHS.items() if len(getattr(c, n) or "") > w)
-            issue = (f"count {c.label[:80]!r}... has a {name} longer than "
-                     f"{FIELD_WIDTHS[name]} characters")
+            issue = (
+                f"count {c.label[:80]!r}... has a {name} longer than "
+                f"{FIELD_WIDTHS[name]} characters"
+            )
         else:
             issue = _bad_period(c.period_start, c.period_end, fetched)
         if issue:
-            problems.append(Problem("invalid_record", issue, report=c.report if 0 <= c.report < n_reports
-                                    else None, page=c.page))
+            problems.append(
+                Problem(
+                    "invalid_record",
+                    issue,
+                    report=c.report if 0 <= c.report < n_reports else None,
+                    page=c.page,
+                )
+            )
         else:
             counts.append(c)
 
@@ -126,14 +147,26 @@ def validate(result: ParseResult, *, fetched: date | None = None,
         elif pub.kind not in PUBLICATION_KINDS:
             issue = f"publication has unknown kind {pub.kind!r}"
         else:
-            late = [name for name in ("created", "last_published", "last_updated", "dated")
-                    if _future(getattr(pub, name), fetched)]
+            late = [
+                name
+                for name in ("created", "last_published", "last_updated", "dated")
+                if _future(getattr(pub, name), fetched)
+            ]
             if late:
-                problems.append(Problem("invalid_record", f"publication {pub.document_id or ''}: "
-                                        f"{', '.join(late)} more than a year after the document "
-                                        f"was fetched on {fetched}", report=pub.report))
-                pub = replace(pub, **{name: None for name in late},
-                              **({"dated_precision": None} if "dated" in late else {}))
+                problems.append(
+                    Problem(
+                        "invalid_record",
+                        f"publication {pub.document_id or ''}: "
+                        f"{', '.join(late)} more than a year after the document "
+                        f"was fetched on {fetched}",
+                        report=pub.report,
+                    )
+                )
+                pub = replace(
+                    pub,
+                    **{name: None for name in late},
+                    **({"dated_precision": None} if "dated" in late else {}),
+                )
         if issue:
             problems.append(Problem("invalid_record", issue))
         else:
@@ -144,13 +177,25 @@ def validate(result: ParseResult, *, fetched: date | None = None,
             raise ValueError(f"parser raised unknown problem kind {p.kind!r}")
     links = [link for link in result.links if link.url]
     if max_links is not None and len(links) > max_links:
-        problems.append(Problem("too_many_links", f"the page links {len(links):,} documents, more "
-                                f"than max_links_per_listing ({max_links:,}): only the first "
-                                f"{max_links:,} were taken, and none of the documents it "
-                                "linked before was taken as removed"))
+        problems.append(
+            Problem(
+                "too_many_links",
+                f"the page links {len(links):,} documents, more "
+                f"than max_links_per_listing ({max_links:,}): only the first "
+                f"{max_links:,} were taken, and none of the documents it "
+                "linked before was taken as removed",
+            )
+        )
         links = links[:max_links]
-    return replace(result, reports=reports, counts=counts, statements=statements, links=links,
-                   problems=problems, publications=publications)
+    return replace(
+        result,
+        reports=reports,
+        counts=counts,
+        statements=statements,
+        links=links,
+        problems=problems,
+        publications=publications,
+    )
 
 
 def outcome(result: ParseResult, shape: Shape | None = None) -> str:

@@ -44,10 +44,20 @@ class Outcome(StrEnum):
 # Outcomes under which the monitor read the page as it is.
 SUCCESS_OUTCOMES = values(Outcome.OK, Outcome.NOT_MODIFIED, Outcome.UNCHANGED)
 # Outcomes of a request that got no usable body, and of a body that could not be read.
-FETCH_FAILURE_OUTCOMES = values(Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.BLOCKED,
-                                Outcome.TOO_LARGE, Outcome.WRONG_TYPE)
-PARSE_FAILURE_OUTCOMES = values(Outcome.LAYOUT_CHANGED, Outcome.EMPTY, Outcome.PARSE_ERROR,
-                                Outcome.WRONG_TYPE, Outcome.TOO_LARGE)
+FETCH_FAILURE_OUTCOMES = values(
+    Outcome.HTTP_ERROR,
+    Outcome.NETWORK_ERROR,
+    Outcome.BLOCKED,
+    Outcome.TOO_LARGE,
+    Outcome.WRONG_TYPE,
+)
+PARSE_FAILURE_OUTCOMES = values(
+    Outcome.LAYOUT_CHANGED,
+    Outcome.EMPTY,
+    Outcome.PARSE_ERROR,
+    Outcome.WRONG_TYPE,
+    Outcome.TOO_LARGE,
+)
 # The outcomes a parse can give a document (a rule file's cases name these).
 PARSE_OUTCOMES = values(Outcome.OK, Outcome.LAYOUT_CHANGED, Outcome.EMPTY, Outcome.PARSE_ERROR)
 

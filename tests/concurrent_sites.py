@@ -13,9 +13,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-PAGE = ('<html><head><title>Reports</title></head><body><h1>Reports</h1><ul>'
-        '<li><a href="http://{host}:{port}/files/report-{n}.pdf">Report {n}</a></li></ul>'
-        '</body></html>')
+PAGE = (
+    '<html><head><title>Reports</title></head><body><h1>Reports</h1><ul>'
+    '<li><a href="http://{host}:{port}/files/report-{n}.pdf">Report {n}</a></li></ul>'
+    '</body></html>'
+)
 
 
 class Sites:
@@ -46,8 +48,9 @@ class Sites:
                 start = time.monotonic()
                 with sites.lock:
                     sites.in_flight[host] = sites.in_flight.get(host, 0) + 1
-                    sites.max_per_host[host] = max(sites.max_per_host.get(host, 0),
-                                                   sites.in_flight[host])
+                    sites.max_per_host[host] = max(
+                        sites.max_per_host.get(host, 0), sites.in_flight[host]
+                    )
                     sites.max_overall = max(sites.max_overall, sum(sites.in_flight.values()))
                 try:
                     time.sleep(sites.delay)
@@ -87,12 +90,14 @@ class Sites:
         handler = self._handler()
         first = ThreadingHTTPServer((self.host(0), 0), handler)
         self.port = first.server_address[1]
-        self.servers = [first] + [ThreadingHTTPServer((self.host(i), self.port), handler)
-                                  for i in range(1, self.n)]
+        self.servers = [first] + [
+            ThreadingHTTPServer((self.host(i), self.port), handler) for i in range(1, self.n)
+        ]
         for server in self.servers:
             server.daemon_threads = True
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                             daemon=True).start()
+            threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            ).start()
         return self
 
     def __exit__(self, *_exc) -> None:

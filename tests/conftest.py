@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-PG_ADMIN_URL = os.environ.get("MONITOR_TEST_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "MONITOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -198,8 +199,7 @@ def cli(monitor_env, capsys, registries):
 
     def run(*argv: str) -> tuple[int, str, str]:
         try:
-            rc = main(list(argv), sources=registries.sources,
-                      obligations=registries.obligations)
+            rc = main(list(argv), sources=registries.sources, obligations=registries.obligations)
         except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
             rc = exc.code if isinstance(exc.code, int) else 1
         captured = capsys.readouterr()

@@ -44,15 +44,25 @@ def month(year: int, m: int) -> tuple[date, date]:
     return date(year, m, 1), nxt - timedelta(days=1)
 
 
-def finding(ob=HHS, kind="missing", period=(2022, 4), *, reason=None, summary=None,
-            days_late=None, report=None, quote=None, page=None, family=None,
-            subject="") -> Finding:
+def finding(
+    ob=HHS,
+    kind="missing",
+    period=(2022, 4),
+    *,
+    reason=None,
+    summary=None,
+    days_late=None,
+    report=None,
+    quote=None,
+    page=None,
+    family=None,
+    subject="",
+) -> Finding:
     start, end = month(*period)
     label = f"{start:%Y-%m}"
     evidence = {
         "obligation": {"id": ob[0], "title": ob[1], "agency": ob[2]},
-        "citation": {"public_law": "P.L. 116-94", "section": "Div. A, sec. 235",
-                     "verified": False},
+        "citation": {"public_law": "P.L. 116-94", "section": "Div. A, sec. 235", "verified": False},
         "period": {"start": start.isoformat(), "end": end.isoformat(), "label": label},
     }
     if reason:
@@ -65,13 +75,29 @@ def finding(ob=HHS, kind="missing", period=(2022, 4), *, reason=None, summary=No
         evidence["listing_reads"] = [{"url": LISTING, "sha256": SHA}]
     if quote:
         evidence["quote"], evidence["page"] = quote, page
-    family = family or {"missing": "timeliness", "late": "timeliness", "unknown": "timeliness",
-                        "incomplete": "content", "anomaly": "anomaly"}[kind]
+    family = (
+        family
+        or {
+            "missing": "timeliness",
+            "late": "timeliness",
+            "unknown": "timeliness",
+            "incomplete": "content",
+            "anomaly": "anomaly",
+        }[kind]
+    )
     due = date(end.year + (end.month == 12), end.month % 12 + 1, 3)
-    return Finding(obligation=ob[0], kind=kind, family=family,
-                   severity="high" if kind in ("missing", "late", "incomplete") else "medium",
-                   summary=summary or f"{ob[1]} for {label}: {kind}", period_start=start,
-                   period_end=end, subject=subject, due=due, evidence=evidence)
+    return Finding(
+        obligation=ob[0],
+        kind=kind,
+        family=family,
+        severity="high" if kind in ("missing", "late", "incomplete") else "medium",
+        summary=summary or f"{ob[1]} for {label}: {kind}",
+        period_start=start,
+        period_end=end,
+        subject=subject,
+        due=due,
+        evidence=evidence,
+    )
 
 
 def sync(session: Session, findings, now: datetime, scope=None):

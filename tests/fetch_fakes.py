@@ -18,7 +18,12 @@ import responses
 from sqlalchemy import func, select
 
 from monitor.models import (
-    CountObservation, HttpValidator, Parse, Report, Snapshot, Statement,
+    CountObservation,
+    HttpValidator,
+    Parse,
+    Report,
+    Snapshot,
+    Statement,
 )
 from scrapers.http import Fetcher, HttpConfig
 from scrapers.records import CountRecord, Link, ParseResult, ReportRecord
@@ -40,34 +45,53 @@ You don't have permission to access "http&#58;&#47;&#47;www&#46;agency&#46;gov&#
 Reference&#32;&#35;18&#46;3c6c2217&#46;1732600000&#46;5a1b2c3
 </BODY>
 </HTML>"""
-CLOUDFLARE = (b'<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>'
-              b'<body><div id="cf-wrapper"><div id="cf-error-details"><h1>Sorry, you have been '
-              b'blocked</h1><p>Cloudflare Ray ID: 8a1b2c3d4e5f6789</p></div></div></body></html>')
-F5 = (b"<html><head><title>Request Rejected</title></head><body>The requested URL was rejected. "
-      b"Please consult with your administrator.<br><br>Your support ID is: 1234567890123456789"
-      b"<br><br><a href='javascript:history.back();'>[Go Back]</a></body></html>")
-INCAPSULA = (b'<html style="height:100%"><head><META NAME="ROBOTS" CONTENT="NOINDEX, NOFOLLOW">'
-             b'</head><body style="margin:0px;height:100%"><iframe id="main-iframe" '
-             b'src="/_Incapsula_Resource?CWUDNSAI=24&xinfo=8-1234&incident_id=1-2-3" '
-             b'frameborder=0>Request unsuccessful. Incapsula incident ID: 123000-456</iframe>'
-             b'</body></html>')
-PARDON = (b"<!DOCTYPE html><html><head><title>Pardon Our Interruption</title></head><body>"
-          b"<h1>Pardon Our Interruption</h1><p>As you were browsing something about your "
-          b"browser made us think you were a bot.</p></body></html>")
-RATE_PAGE = (b"<html><head><title>Too Many Requests</title></head><body><h1>Too Many Requests"
-             b"</h1><p>Please slow down.</p></body></html>")
-SOFT_404 = (b"<!DOCTYPE html><html><head><title>Page Not Found | Agency</title></head><body>"
-            b"<h1>Page Not Found</h1><p>The page you requested may have moved.</p></body></html>")
+CLOUDFLARE = (
+    b'<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>'
+    b'<body><div id="cf-wrapper"><div id="cf-error-details"><h1>Sorry, you have been '
+    b'blocked</h1><p>Cloudflare Ray ID: 8a1b2c3d4e5f6789</p></div></div></body></html>'
+)
+F5 = (
+    b"<html><head><title>Request Rejected</title></head><body>The requested URL was rejected. "
+    b"Please consult with your administrator.<br><br>Your support ID is: 1234567890123456789"
+    b"<br><br><a href='javascript:history.back();'>[Go Back]</a></body></html>"
+)
+INCAPSULA = (
+    b'<html style="height:100%"><head><META NAME="ROBOTS" CONTENT="NOINDEX, NOFOLLOW">'
+    b'</head><body style="margin:0px;height:100%"><iframe id="main-iframe" '
+    b'src="/_Incapsula_Resource?CWUDNSAI=24&xinfo=8-1234&incident_id=1-2-3" '
+    b'frameborder=0>Request unsuccessful. Incapsula incident ID: 123000-456</iframe>'
+    b'</body></html>'
+)
+PARDON = (
+    b"<!DOCTYPE html><html><head><title>Pardon Our Interruption</title></head><body>"
+    b"<h1>Pardon Our Interruption</h1><p>As you were browsing something about your "
+    b"browser made us think you were a bot.</p></body></html>"
+)
+RATE_PAGE = (
+    b"<html><head><title>Too Many Requests</title></head><body><h1>Too Many Requests"
+    b"</h1><p>Please slow down.</p></body></html>"
+)
+SOFT_404 = (
+    b"<!DOCTYPE html><html><head><title>Page Not Found | Agency</title></head><body>"
+    b"<h1>Page Not Found</h1><p>The page you requested may have moved.</p></body></html>"
+)
 
 
-SOURCE = Source(id="fake_agency", agency="DHS", title="Fake agency reports",
-                start_urls=(LISTING,), allowed_hosts=("agency.gov",))
+SOURCE = Source(
+    id="fake_agency",
+    agency="DHS",
+    title="Fake agency reports",
+    start_urls=(LISTING,),
+    allowed_hosts=("agency.gov",),
+)
 
 
 def listing_html(*urls: str) -> bytes:
     items = "".join(f'<li><a href="{u}">Report {i}</a></li>' for i, u in enumerate(urls, 1))
-    return (f"<!DOCTYPE html><html><head><title>Reports | Agency</title></head><body>"
-            f"<h1>Family Unit Actions Reports</h1><ul>{items}</ul></body></html>").encode()
+    return (
+        f"<!DOCTYPE html><html><head><title>Reports | Agency</title></head><body>"
+        f"<h1>Family Unit Actions Reports</h1><ul>{items}</ul></body></html>"
+    ).encode()
 
 
 def pdf(title: str, total: int) -> bytes:
@@ -83,11 +107,16 @@ def parse(doc) -> ParseResult:
         title = re.search(r"TITLE (.+)", text)
         total = re.search(r"TOTAL (\d+)", text)
         if not title or not total:
-            return ParseResult("1", reports=[ReportRecord(title=None, url=doc.url)],
-                               problems=[Problem("layout_changed", "no TOTAL line", report=0)])
-        return ParseResult("1", reports=[ReportRecord(title=title.group(1), url=doc.url)],
-                           counts=[CountRecord(0, "separations", "total", "total", "Total",
-                                               int(total.group(1)))])
+            return ParseResult(
+                "1",
+                reports=[ReportRecord(title=None, url=doc.url)],
+                problems=[Problem("layout_changed", "no TOTAL line", report=0)],
+            )
+        return ParseResult(
+            "1",
+            reports=[ReportRecord(title=title.group(1), url=doc.url)],
+            counts=[CountRecord(0, "separations", "total", "total", "Total", int(total.group(1)))],
+        )
     links = re.findall(r'href="([^"]+)"', doc.body.decode("utf-8", "replace"))
     return ParseResult("1", links=[Link(u) for u in links])
 
@@ -100,12 +129,20 @@ def make_fetcher(**overrides) -> tuple[Fetcher, list[float]]:
     """A fetcher with tiny timeouts, one retry, no backoff and a recorded (not real) sleep."""
     slept: list[float] = []
     rewrite = overrides.pop("rewrite", None)
-    settings = dict(user_agent=USER_AGENT, connect_timeout=2.0, read_timeout=2.0,
-                    total_timeout=10.0, retries=1, backoff=0.0, host_min_interval=0.0,
-                    max_bytes=100_000)
+    settings = dict(
+        user_agent=USER_AGENT,
+        connect_timeout=2.0,
+        read_timeout=2.0,
+        total_timeout=10.0,
+        retries=1,
+        backoff=0.0,
+        host_min_interval=0.0,
+        max_bytes=100_000,
+    )
     settings.update(overrides)
-    fetcher = Fetcher(HttpConfig(**settings), rewrite=rewrite, clock=lambda: 0.0,
-                      sleep=slept.append)
+    fetcher = Fetcher(
+        HttpConfig(**settings), rewrite=rewrite, clock=lambda: 0.0, sleep=slept.append
+    )
     return fetcher, slept
 
 
@@ -157,24 +194,41 @@ def good_site(site: Site) -> None:
 
 
 def archive_files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) \
-        if root.exists() else []
+    return (
+        sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        if root.exists()
+        else []
+    )
 
 
 def stored_state(session, archive, *, with_last_seen: bool = True) -> dict:
     """Everything a hostile response must leave untouched."""
+
     def count(model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
     session.expire_all()
-    reports = sorted((r.url, r.title, r.snapshot_id, r.removed_at,
-                      r.last_seen if with_last_seen else None, r.first_seen)
-                     for r in session.scalars(select(Report)))
+    reports = sorted(
+        (
+            r.url,
+            r.title,
+            r.snapshot_id,
+            r.removed_at,
+            r.last_seen if with_last_seen else None,
+            r.first_seen,
+        )
+        for r in session.scalars(select(Report))
+    )
     return {
         "reports": reports,
-        "counts": {m.__name__: count(m) for m in (Report, Snapshot, CountObservation,
-                                                  Statement, Parse, HttpValidator)},
-        "validators": sorted(session.execute(select(HttpValidator.url, HttpValidator.etag,
-                                                    HttpValidator.sha256)).all()),
+        "counts": {
+            m.__name__: count(m)
+            for m in (Report, Snapshot, CountObservation, Statement, Parse, HttpValidator)
+        },
+        "validators": sorted(
+            session.execute(
+                select(HttpValidator.url, HttpValidator.etag, HttpValidator.sha256)
+            ).all()
+        ),
         "archive": archive_files(archive.root),
     }

@@ -38,24 +38,39 @@ def everything(session, archive) -> dict:
 
     session.expire_all()
     session.flush()
-    state = {t.name: _rows(session, t) for t in Base.metadata.sorted_tables
-             if t.name not in MUTABLE}
+    state = {
+        t.name: _rows(session, t) for t in Base.metadata.sorted_tables if t.name not in MUTABLE
+    }
     root = Path(archive.root)
-    state["archive files"] = {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-                              for p in sorted(root.rglob("*")) if p.is_file()} \
-        if root.exists() else {}
+    state["archive files"] = (
+        {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+        if root.exists()
+        else {}
+    )
     return state
 
 
 # What a second genuine reading of a figure or a problem legitimately updates: which version
 # of a figure is current, and an operator finding's latest sighting.
-NEWER_READING = {"figure_versions": {"is_current", "previous_observation_id", "previous_value",
-                                     "previous_report_id", "previous_snapshot_id"},
-                 "findings": {"summary", "evidence", "changed_at"}}
+NEWER_READING = {
+    "figure_versions": {
+        "is_current",
+        "previous_observation_id",
+        "previous_value",
+        "previous_report_id",
+        "previous_snapshot_id",
+    },
+    "findings": {"summary", "evidence", "changed_at"},
+}
 
 
-def lost_or_changed(before: dict, after: dict, allowed: dict[str, set[str]] | None = None
-                    ) -> list[str]:
+def lost_or_changed(
+    before: dict, after: dict, allowed: dict[str, set[str]] | None = None
+) -> list[str]:
     """What existed before and is gone or different now (new rows are not counted), apart
     from the ``allowed`` columns of a table."""
     out = []
@@ -70,8 +85,11 @@ def lost_or_changed(before: dict, after: dict, allowed: dict[str, set[str]] | No
                 if now != row:
                     out.append(f"{table} {key}: changed")
                 continue
-            diff = {k: (v, now.get(k)) for k, v in row.items()
-                    if now.get(k) != v and k not in allowed.get(table, ())}
+            diff = {
+                k: (v, now.get(k))
+                for k, v in row.items()
+                if now.get(k) != v and k not in allowed.get(table, ())
+            }
             if diff:
                 out.append(f"{table} {key}: changed {diff}")
     return out
@@ -98,8 +116,10 @@ def pdf_file(objects: list[bytes], *, root: int = 1, trailer_extra: bytes = b"")
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for offset in offsets:
         out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, root, trailer_extra, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, root, trailer_extra, xref)
+    )
     return out.getvalue()
 
 
@@ -134,8 +154,10 @@ def pages_pdf(contents: list[bytes], *, shared: bool = False, ascii85: bool = Fa
     for i in range(len(contents)):
         kids.append(b"%d 0 R" % (len(objects) + 1))
         content = first_stream + (0 if shared else i)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 3 0 R >> >> >>" % content)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % content
+        )
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
     return pdf_file(objects)
 
@@ -143,16 +165,21 @@ def pages_pdf(contents: list[bytes], *, shared: bool = False, ascii85: bool = Fa
 def image_only_pdf() -> bytes:
     """A scan: one page that paints a grey raster image and prints no text at all."""
     pixels = bytes((x * 7 + y * 3) % 256 for y in range(64) for x in range(64))
-    image = stream(pixels, extra=b"/Type /XObject /Subtype /Image /Width 64 /Height 64 "
-                                 b"/ColorSpace /DeviceGray /BitsPerComponent 8 ")
-    return pdf_file([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /XObject << /Im1 5 0 R >> >> >>",
-        stream(b"q 500 0 0 700 50 50 cm /Im1 Do Q"),
-        image,
-    ])
+    image = stream(
+        pixels,
+        extra=b"/Type /XObject /Subtype /Image /Width 64 /Height 64 "
+        b"/ColorSpace /DeviceGray /BitsPerComponent 8 ",
+    )
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /XObject << /Im1 5 0 R >> >> >>",
+            stream(b"q 500 0 0 700 50 50 cm /Im1 Do Q"),
+            image,
+        ]
+    )
 
 
 def flate_bomb_pdf(text: list[str], inflated: int, *, ascii85: bool = False) -> bytes:
@@ -164,8 +191,9 @@ def flate_bomb_pdf(text: list[str], inflated: int, *, ascii85: bool = False) -> 
 
 def self_referencing_pdf() -> bytes:
     """A page tree whose only kid is itself."""
-    return pdf_file([b"<< /Type /Catalog /Pages 2 0 R >>",
-                     b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"])
+    return pdf_file(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"]
+    )
 
 
 def encrypted_pdf(lines: list[str], *, user_password: str) -> bytes:
@@ -175,8 +203,14 @@ def encrypted_pdf(lines: list[str], *, user_password: str) -> bytes:
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
-    enc = StandardEncryption(user_password, ownerPassword="owner-secret", canPrint=1,
-                             canModify=0, canCopy=0, strength=128)
+    enc = StandardEncryption(
+        user_password,
+        ownerPassword="owner-secret",
+        canPrint=1,
+        canModify=0,
+        canCopy=0,
+        strength=128,
+    )
     c = canvas.Canvas(buf, invariant=1, encrypt=enc)
     y = 740
     for line in lines:

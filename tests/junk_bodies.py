@@ -25,5 +25,7 @@ ZIP = zip_of("tables.csv")
 XLSX = zip_of("[Content_Types].xml", "xl/workbook.xml")
 GZIP = gzip.compress(b"%PDF-1.4 inside a gzip")
 RANDOM = _RNG.randbytes(4000)
-HTML_PAGE = (b"<!DOCTYPE html><html><head><title>Family Unit Actions Report</title></head><body>"
-             b"<h1>Sign in</h1><p>Log in to continue.</p></body></html>")
+HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Family Unit Actions Report</title></head><body>"
+    b"<h1>Sign in</h1><p>Log in to continue.</p></body></html>"
+)

@@ -13,8 +13,13 @@ from typing import Callable
 Answer = bytes | Callable[[socket.socket], None]
 
 
-def response(body: bytes, status: str = "200 OK", content_type: str | None = "text/html",
-             headers: dict[str, str] | None = None, length: int | None = None) -> bytes:
+def response(
+    body: bytes,
+    status: str = "200 OK",
+    content_type: str | None = "text/html",
+    headers: dict[str, str] | None = None,
+    length: int | None = None,
+) -> bytes:
     """An HTTP/1.1 answer; ``length`` overrides the Content-Length (to lie), -1 leaves it out."""
     lines = [f"HTTP/1.1 {status}"]
     if content_type:
@@ -63,8 +68,7 @@ class RawSite:
                 data += chunk
             path = data.split(b" ", 2)[1].decode("latin-1")
             self.hits[path] += 1
-            answer = self.routes.get(path, response(b"no such page", "404 Not Found",
-                                                    "text/plain"))
+            answer = self.routes.get(path, response(b"no such page", "404 Not Found", "text/plain"))
             if callable(answer):
                 answer(conn)
             else:

@@ -42,7 +42,9 @@ def block_problems(blocks: list[dict]) -> list[str]:
         for e in raw.get("elements") or []:
             if len(e.get("text", "")) > SECTION_MAX:
                 problems.append(f"block {n}: context element longer than {SECTION_MAX}")
-        for obj in [raw.get("text")] + list(raw.get("fields") or []) + list(raw.get("elements") or []):
+        for obj in (
+            [raw.get("text")] + list(raw.get("fields") or []) + list(raw.get("elements") or [])
+        ):
             if obj and not obj.get("text"):
                 problems.append(f"block {n}: empty text")
     return problems
@@ -110,9 +112,12 @@ class SlackStandIn:
         if spec[0] == "http":
             headers = spec[2] if len(spec) > 2 else {}
             body = {"ok": False, "error": "ratelimited"} if spec[1] == 429 else None
-            return Response(json.dumps(body) if body else "<html>Internal Server Error</html>",
-                            status=spec[1], headers=headers,
-                            content_type="application/json" if body else "text/html")
+            return Response(
+                json.dumps(body) if body else "<html>Internal Server Error</html>",
+                status=spec[1],
+                headers=headers,
+                content_type="application/json" if body else "text/html",
+            )
         return _json({"ok": False, "error": spec[1]})
 
     def _next_ts(self) -> str:
@@ -139,13 +144,23 @@ class SlackStandIn:
         channel = args["channel"]
         if thread and not any(m["ts"] == thread for m in self.messages[channel]):
             return {"ok": False, "error": "thread_not_found"}
-        message = {"ts": self._next_ts(), "channel": channel, "text": args.get("text"),
-                   "blocks": args.get("blocks") or [], "metadata": args.get("metadata"),
-                   "thread_ts": thread, "reply_broadcast": bool(args.get("reply_broadcast")),
-                   "args": args}
+        message = {
+            "ts": self._next_ts(),
+            "channel": channel,
+            "text": args.get("text"),
+            "blocks": args.get("blocks") or [],
+            "metadata": args.get("metadata"),
+            "thread_ts": thread,
+            "reply_broadcast": bool(args.get("reply_broadcast")),
+            "args": args,
+        }
         self.messages[channel].append(message)
-        return {"ok": True, "channel": channel, "ts": message["ts"],
-                "message": {"text": message["text"], "ts": message["ts"]}}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": message["ts"],
+            "message": {"text": message["text"], "ts": message["ts"]},
+        }
 
     def _chat_update(self, args: dict) -> dict:
         error = self._check(args)
@@ -153,8 +168,7 @@ class SlackStandIn:
             return {"ok": False, "error": error}
         for message in self.messages[args["channel"]]:
             if message["ts"] == args.get("ts"):
-                message.update(text=args.get("text"), blocks=args.get("blocks") or [],
-                               edited=True)
+                message.update(text=args.get("text"), blocks=args.get("blocks") or [], edited=True)
                 self.updates.append(args)
                 return {"ok": True, "channel": args["channel"], "ts": message["ts"]}
         return {"ok": False, "error": "message_not_found"}
@@ -164,24 +178,38 @@ class SlackStandIn:
         start = int(args.get("cursor") or 0)
         oldest = float(args.get("oldest") or 0)
         messages = [m for m in messages if float(m["ts"]) > oldest]
-        page = messages[start:start + limit]
+        page = messages[start : start + limit]
         with_meta = str(args.get("include_all_metadata")).lower() in ("true", "1")
-        shown = [{"ts": m["ts"], "text": m["text"], "thread_ts": m["thread_ts"],
-                  **({"metadata": m["metadata"]} if with_meta and m["metadata"] else {})}
-                 for m in page]
+        shown = [
+            {
+                "ts": m["ts"],
+                "text": m["text"],
+                "thread_ts": m["thread_ts"],
+                **({"metadata": m["metadata"]} if with_meta and m["metadata"] else {}),
+            }
+            for m in page
+        ]
         more = start + limit < len(messages)
-        return {"ok": True, "messages": shown, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _conversations_history(self, args: dict) -> dict:
-        top = [m for m in self.messages[args.get("channel")]
-               if not m["thread_ts"] or m["reply_broadcast"]]
+        top = [
+            m
+            for m in self.messages[args.get("channel")]
+            if not m["thread_ts"] or m["reply_broadcast"]
+        ]
         return self._page(list(reversed(top)), args)  # newest first, as Slack does
 
     def _conversations_replies(self, args: dict) -> dict:
         ts = args.get("ts")
-        thread = [m for m in self.messages[args.get("channel")]
-                  if m["ts"] == ts or m["thread_ts"] == ts]
+        thread = [
+            m for m in self.messages[args.get("channel")] if m["ts"] == ts or m["thread_ts"] == ts
+        ]
         return self._page(thread, args)
 
 

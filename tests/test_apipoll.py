@@ -34,34 +34,51 @@ def rsps():
 
 
 def packages(*ids, count=None, next_page=None):
-    return {"count": count or len(ids), "message": None, "nextPage": next_page,
-            "previousPage": None,
-            "packages": [{"packageId": i, "lastModified": "2026-03-01T10:00:00Z",
-                          "packageLink": f"https://api.govinfo.gov/packages/{i}/summary"}
-                         for i in ids]}
+    return {
+        "count": count or len(ids),
+        "message": None,
+        "nextPage": next_page,
+        "previousPage": None,
+        "packages": [
+            {
+                "packageId": i,
+                "lastModified": "2026-03-01T10:00:00Z",
+                "packageLink": f"https://api.govinfo.gov/packages/{i}/summary",
+            }
+            for i in ids
+        ],
+    }
 
 
 def api_poll(session, archive, now=T0):
     reg = load_source("govinfo_appropriations")
     ensure_source(session, reg.source, now)
     fetcher, _ = make_fetcher(secrets=(KEY,))
-    poll = _Poll(session, archive, fetcher, reg, now, new_cycle(now), None, None,
-                 {"X-Api-Key": KEY})
+    poll = _Poll(
+        session, archive, fetcher, reg, now, new_cycle(now), None, None, {"X-Api-Key": KEY}
+    )
     return ApiPoll(session, poll, GOVINFO, now=now)
 
 
 def test_pages_are_archived_and_recorded_without_the_key(session, archive, rsps, caplog):
     caplog.set_level(logging.DEBUG)
-    rsps.get(LIST, json=packages("PLAW-118publ47", count=2, next_page=NEXT),
-             match=[responses.matchers.query_param_matcher({"offsetMark": "*", "pageSize": "100"})])
-    rsps.get(LIST, json=packages("PLAW-118publ47", "PLAW-118publ48", count=2),
-             match=[responses.matchers.query_param_matcher({"offsetMark": "AoE2", "pageSize": "100"})])
+    rsps.get(
+        LIST,
+        json=packages("PLAW-118publ47", count=2, next_page=NEXT),
+        match=[responses.matchers.query_param_matcher({"offsetMark": "*", "pageSize": "100"})],
+    )
+    rsps.get(
+        LIST,
+        json=packages("PLAW-118publ47", "PLAW-118publ48", count=2),
+        match=[responses.matchers.query_param_matcher({"offsetMark": "AoE2", "pageSize": "100"})],
+    )
     apoll = api_poll(session, archive)
     items, links = apoll.listing(LIST, "packages", key=lambda p: p.get("packageId"))
     assert [p["packageId"] for p in items.items] == ["PLAW-118publ47", "PLAW-118publ48"]
     assert (items.duplicates, items.missing) == (1, 0)
-    assert all(c.request.headers["X-Api-Key"] == KEY and KEY not in c.request.url
-               for c in rsps.calls)
+    assert all(
+        c.request.headers["X-Api-Key"] == KEY and KEY not in c.request.url for c in rsps.calls
+    )
     runs = session.scalars(select(FetchRun).order_by(FetchRun.id)).all()
     assert [(r.listing, r.outcome) for r in runs] == [(True, "ok"), (True, "ok")]
     assert session.scalar(select(func.count(Snapshot.id))) == 2  # both pages archived
@@ -73,8 +90,11 @@ def test_pages_are_archived_and_recorded_without_the_key(session, archive, rsps,
 
 
 def test_a_refused_key_is_one_access_finding_and_no_retry_storm(session, archive, rsps):
-    rsps.get(LIST, status=403, json={"error": {"code": "API_KEY_INVALID",
-                                               "message": "An invalid api_key was supplied."}})
+    rsps.get(
+        LIST,
+        status=403,
+        json={"error": {"code": "API_KEY_INVALID", "message": "An invalid api_key was supplied."}},
+    )
     for _ in range(2):  # two polls (or two sources on the same key)
         apoll = api_poll(session, archive)
         items, _links = apoll.listing(LIST, "packages", key=lambda p: p.get("packageId"))

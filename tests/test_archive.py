@@ -68,7 +68,9 @@ def test_scan_finds_what_is_wrong_and_what_is_left_over(archive):
     empty.write_bytes(b"")
     scan = archive.scan()
     assert scan.objects == 2 and scan.intact == {good.sha256}
-    assert [(c.sha256, c.found_sha256) for c in scan.altered] == [(bad.sha256, sha256_hex(b"worse"))]
+    assert [(c.sha256, c.found_sha256) for c in scan.altered] == [
+        (bad.sha256, sha256_hex(b"worse"))
+    ]
     assert scan.misnamed == ["objects/ab/readme"]
     assert len(scan.leftovers) == 1 and scan.leftovers[0].endswith(".incoming-x1")
     assert list(scan.captures.values()) == [good.sha256]

@@ -17,12 +17,18 @@ import report  # noqa: E402  (bench/report.py)
 
 
 def test_every_benchmark_reports_figures_with_goals():
-    proc = subprocess.run([sys.executable, str(BENCH / "report.py"), "--quick", "--json"],
-                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "report.py"), "--quick", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     data = json.loads(proc.stdout)
-    expected = sorted(p.stem for p in BENCH.glob("*.py")
-                      if not p.name.startswith("_") and p.name != "report.py")
+    expected = sorted(
+        p.stem for p in BENCH.glob("*.py") if not p.name.startswith("_") and p.name != "report.py"
+    )
     assert sorted(b["benchmark"] for b in data["benchmarks"]) == expected
     assert data["not_run"] == []
     for bench in data["benchmarks"]:
@@ -41,16 +47,31 @@ def test_a_benchmark_that_fails_or_prints_no_figures_is_a_row_saying_so(tmp_path
     crashed, quiet = report.run_one(crash, quick=True), report.run_one(silent, quick=True)
     assert "cannot reach the database" in crashed["error"]
     assert "no figures" in quiet["error"]
-    table = report.rows([crashed, quiet, {"benchmark": "ok", "figures": [
-        {"figure": "speed", "value": 7.0, "unit": "s", "goal": "<= 5 s", "met": False}]}])
+    table = report.rows(
+        [
+            crashed,
+            quiet,
+            {
+                "benchmark": "ok",
+                "figures": [
+                    {"figure": "speed", "value": 7.0, "unit": "s", "goal": "<= 5 s", "met": False}
+                ],
+            },
+        ]
+    )
     assert [r[-1].split(":")[0] for r in table] == ["NOT RUN", "NOT RUN", "NOT MET"]
 
 
 def test_poll_cycle_prints_the_figures_of_each_cycle_in_the_agreed_shape():
     """bench/poll_cycle.py --json: {"full": {...}, "nochange": {...}, "peer", "ratios"} beside
     the figures bench/report.py reads (without --peer, peer and ratios are null)."""
-    proc = subprocess.run([sys.executable, str(BENCH / "poll_cycle.py"), "--quick", "--json"],
-                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "poll_cycle.py"), "--quick", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {"full", "nochange", "peer", "ratios", "figures"} <= set(data)

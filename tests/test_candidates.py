@@ -17,8 +17,15 @@ PLAW_URL = "https://www.govinfo.gov/content/pkg/PLAW-116publ26/html/PLAW-116publ
 
 
 def _ingest(cli, path: Path, url: str) -> int:
-    rc, out, err = cli("ingest", "govinfo_appropriations", str(path), "--url", url,
-                       "--fetched-at", "2022-10-01T12:00:00Z")
+    rc, out, err = cli(
+        "ingest",
+        "govinfo_appropriations",
+        str(path),
+        "--url",
+        url,
+        "--fetched-at",
+        "2022-10-01T12:00:00Z",
+    )
     assert "Traceback" not in err
     return rc
 
@@ -57,8 +64,9 @@ def test_an_ingested_committee_report_yields_candidates_each_with_one_finding(cl
 def test_reject_records_who_and_why_and_resolves_the_finding(cli_db):
     _ingest(cli_db, CRPT, CRPT_URL)
     target = _candidates(cli_db)[0]["id"]
-    rc, out, err = cli_db("reject", target, "--reason", "a cost study, not a report on separations",
-                          "--by", "analyst")
+    rc, out, err = cli_db(
+        "reject", target, "--reason", "a cost study, not a report on separations", "--by", "analyst"
+    )
     assert rc == 0, err
     row = next(c for c in _candidates(cli_db) if c["id"] == target)
     assert row["status"] == "rejected" and row["decided_by"] == "analyst"
@@ -81,8 +89,16 @@ def test_adopt_writes_a_draft_rule_that_check_lists_but_the_loader_skips(cli_db,
     _ingest(cli_db, CRPT, CRPT_URL)
     hart = next(c for c in _candidates(cli_db) if "hart" in c["topics"])
     drafts = tmp_path / "rules"
-    rc, out, err = cli_db("adopt", hart["id"], "--by", "analyst", "--as", "dhs_hart_report_2020",
-                          "--output", str(drafts))
+    rc, out, err = cli_db(
+        "adopt",
+        hart["id"],
+        "--by",
+        "analyst",
+        "--as",
+        "dhs_hart_report_2020",
+        "--output",
+        str(drafts),
+    )
     assert rc == 0, err
     path = drafts / "dhs_hart_report_2020.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -90,8 +106,9 @@ def test_adopt_writes_a_draft_rule_that_check_lists_but_the_loader_skips(cli_db,
     citation = data["citations"][0]
     assert citation["text_verified"] is True and citation["url"] == CRPT_URL
     assert citation["quote"] == hart["quote"]
-    assert "TODO" in data["title"] and "TODO" in str(data["enacted"] if "enacted" in data
-                                                      else citation["enacted"])
+    assert "TODO" in data["title"] and "TODO" in str(
+        data["enacted"] if "enacted" in data else citation["enacted"]
+    )
     assert draft_files(drafts) == [path]
     assert load_obligations(drafts) == []  # not evaluated until completed
     report = check_all(rules_dir=drafts)
@@ -102,11 +119,20 @@ def test_adopt_writes_a_draft_rule_that_check_lists_but_the_loader_skips(cli_db,
     assert states[hart["id"]] == "resolved"
     # an existing file is never overwritten
     other = next(c for c in _candidates(cli_db) if c["status"] == "new")
-    rc, out, err = cli_db("adopt", other["id"], "--by", "analyst", "--as", "dhs_hart_report_2020",
-                          "--output", str(drafts))
+    rc, out, err = cli_db(
+        "adopt",
+        other["id"],
+        "--by",
+        "analyst",
+        "--as",
+        "dhs_hart_report_2020",
+        "--output",
+        str(drafts),
+    )
     assert rc == 1 and "already exists" in err
-    assert yaml.safe_load(path.read_text(encoding="utf-8"))["citations"][0]["quote"] == \
-        hart["quote"]
+    assert (
+        yaml.safe_load(path.read_text(encoding="utf-8"))["citations"][0]["quote"] == hart["quote"]
+    )
     assert next(c for c in _candidates(cli_db) if c["id"] == other["id"])["status"] == "new"
 
 
@@ -133,8 +159,10 @@ def test_the_official_text_of_a_citation_verifies_it_and_check_stops_warning(cli
     found = _candidates(cli_db)
     monthly = next(c for c in found if c["cadence"] == "monthly")
     assert monthly["status"] == "verifies"
-    assert (monthly["obligation_id"], monthly["citation_id"]) == \
-        ("hhs_separated_children_monthly", "sec408")
+    assert (monthly["obligation_id"], monthly["citation_id"]) == (
+        "hhs_separated_children_monthly",
+        "sec408",
+    )
     # it is a known requirement: no finding asks to review it
     assert monthly["id"] not in {f["evidence"]["candidate"] for f in _discovery_findings(cli_db)}
     rc, out, _ = cli_db("check", "--json")
@@ -147,8 +175,13 @@ def test_the_official_text_of_a_citation_verifies_it_and_check_stops_warning(cli
 def test_a_text_that_is_not_official_stores_no_candidate(cli_db, tmp_path):
     page = tmp_path / "gone.html"
     page.write_text("<html><title>Page Not Found</title><body>Sorry.</body></html>")
-    rc, out, err = cli_db("ingest", "govinfo_appropriations", str(page), "--url",
-                          "https://www.govinfo.gov/content/pkg/CRPT-116hrpt9/html/x.htm")
+    rc, out, err = cli_db(
+        "ingest",
+        "govinfo_appropriations",
+        str(page),
+        "--url",
+        "https://www.govinfo.gov/content/pkg/CRPT-116hrpt9/html/x.htm",
+    )
     assert rc == 0 and "layout_changed" in out and "not an official text" in out
     assert _candidates(cli_db) == []
 

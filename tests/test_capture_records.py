@@ -28,8 +28,9 @@ def site():
 
 
 def poll(session, archive, now):
-    return poll_source(session, archive, make_fetcher()[0], registered(), now=now,
-                       cycle=new_cycle(now))
+    return poll_source(
+        session, archive, make_fetcher()[0], registered(), now=now, cycle=new_cycle(now)
+    )
 
 
 def capture_files(archive, sha=None):
@@ -40,9 +41,12 @@ def capture_files(archive, sha=None):
 
 def rows(session, url):
     session.expire_all()
-    return [(r.sha256, r.http_status, r.seen_count, r.first_seen_at, r.last_seen_at)
-            for r in session.scalars(select(CaptureRow).where(CaptureRow.url == url)
-                                     .order_by(CaptureRow.id))]
+    return [
+        (r.sha256, r.http_status, r.seen_count, r.first_seen_at, r.last_seen_at)
+        for r in session.scalars(
+            select(CaptureRow).where(CaptureRow.url == url).order_by(CaptureRow.id)
+        )
+    ]
 
 
 def test_a_page_that_does_not_change_keeps_one_capture_file(session, archive, site):
@@ -68,7 +72,11 @@ def test_a_new_body_or_status_is_a_new_capture_and_a_return_is_one_too(session, 
     poll(session, archive, T0 + 3 * DAY)
     poll(session, archive, T0 + 4 * DAY)
     assert [(s, st, n) for s, st, n, _f, _l in rows(session, LISTING)] == [
-        (a, 200, 1), (b, 200, 1), (a, 200, 1), (a, 203, 2)]
+        (a, 200, 1),
+        (b, 200, 1),
+        (a, 200, 1),
+        (a, 203, 2),
+    ]
     assert len(capture_files(archive, a)) == 3 and len(capture_files(archive, b)) == 1
 
 

@@ -25,7 +25,8 @@ def test_the_fuar_rule_s_assumed_deadline_is_warned_about():
         "dhs_family_unit_actions_monthly: no citation fixes the due day of cadence.segments[0] "
         "(after_period_end), cadence.segments[1] (after_period_end), so their deadlines rest on "
         "an assumption: ASSUMPTION: a month's report is due on the last day of the following "
-        "month."]
+        "month.",
+    ]
 
 
 def test_every_unverified_citation_named_anywhere_is_warned_about():
@@ -35,8 +36,10 @@ def test_every_unverified_citation_named_anywhere_is_warned_about():
         for where, cid in citation_references(ob):
             c = ob.citation(cid)
             if (c.enacted is not None and not c.enactment_verified) or not c.text_verified:
-                assert any(f"rest on citation {cid} " in w and where.removesuffix(".due") in w
-                           for w in warnings), (path.name, where, cid)
+                assert any(
+                    f"rest on citation {cid} " in w and where.removesuffix(".due") in w
+                    for w in warnings
+                ), (path.name, where, cid)
     refs = set(citation_references(load_obligation_file(FUAR)))
     assert ("content.counts[0]", "dhs_landing_page") in refs  # content is walked too
 
@@ -53,6 +56,7 @@ def test_verified_citations_and_cited_due_days_raise_no_warning(tmp_path):
     def verify_all(data):
         for c in data["citations"]:
             c["enactment_verified"] = c["text_verified"] = True
+
     assert [w for w in _fuar_with(tmp_path, verify_all) if "rest on citation" in w] == []
 
     def cite_the_due_day(data):
@@ -61,12 +65,16 @@ def test_verified_citations_and_cited_due_days_raise_no_warning(tmp_path):
             seg["due"]["days"] = 30
             del seg["due"]["months"], seg["due"]["day"]
             seg["due"]["citation"] = seg["citation"]
+
     assert _fuar_with(tmp_path, cite_the_due_day) == []
 
     def unverify_the_landing_page(data):
         verify_all(data)
         data["citations"][3]["text_verified"] = False
-    assert [w for w in _fuar_with(tmp_path, unverify_the_landing_page)
-            if "rest on citation" in w] == [
+
+    assert [
+        w for w in _fuar_with(tmp_path, unverify_the_landing_page) if "rest on citation" in w
+    ] == [
         "dhs_family_unit_actions_monthly: requirements (content.counts[0]) rest on citation "
-        "dhs_landing_page whose text is not verified against the public law"]
+        "dhs_landing_page whose text is not verified against the public law"
+    ]

@@ -84,9 +84,11 @@ def test_db_upgrade_and_current(cli, empty_db_url, monkeypatch):
 
 
 def test_help_starts_without_loading_the_database_stack():
-    code = ("import sys, monitor.cli as c; c.build_parser(); "
-            "heavy = [m for m in ('sqlalchemy', 'pdfplumber', 'requests', 'alembic') if m in sys.modules]; "
-            "print(','.join(heavy))")
+    code = (
+        "import sys, monitor.cli as c; c.build_parser(); "
+        "heavy = [m for m in ('sqlalchemy', 'pdfplumber', 'requests', 'alembic') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -95,9 +97,16 @@ def test_a_reader_that_leaves_early_gets_no_traceback(monitor_env):
     """`monitor config | head -1`: the pipe closes before the output is written."""
     import os
 
-    proc = subprocess.Popen([sys.executable, "-c", "from monitor.cli import main; "
-                             "import sys; sys.exit(main(['config']))"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from monitor.cli import main; import sys; sys.exit(main(['config']))",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
     proc.stdout.close()  # before the child has started writing
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0

@@ -24,32 +24,60 @@ N = 6
 
 def sources(sites: Sites, prefix: str = "site") -> list[RegisteredSource]:
     """One source per site: its listing links one report PDF on the same host."""
-    return [RegisteredSource(replace(SOURCE, id=f"{prefix}_{i}", start_urls=(sites.url(i),),
-                                     allowed_hosts=(sites.host(i),)), parse)
-            for i in range(sites.n)]
+    return [
+        RegisteredSource(
+            replace(
+                SOURCE,
+                id=f"{prefix}_{i}",
+                start_urls=(sites.url(i),),
+                allowed_hosts=(sites.host(i),),
+            ),
+            parse,
+        )
+        for i in range(sites.n)
+    ]
 
 
 def context(db_url: str, home, concurrency: int) -> Context:
-    return Context(load_settings({
-        "MONITOR_HOME": str(home), "MONITOR_DATABASE_URL": db_url,
-        "MONITOR_HOST_MIN_INTERVAL": "0.05", "MONITOR_HTTP_RETRIES": "0",
-        "MONITOR_CONTACT": "t@localhost", "MONITOR_FETCH_CONCURRENCY": str(concurrency)}))
+    return Context(
+        load_settings(
+            {
+                "MONITOR_HOME": str(home),
+                "MONITOR_DATABASE_URL": db_url,
+                "MONITOR_HOST_MIN_INTERVAL": "0.05",
+                "MONITOR_HTTP_RETRIES": "0",
+                "MONITOR_CONTACT": "t@localhost",
+                "MONITOR_FETCH_CONCURRENCY": str(concurrency),
+            }
+        )
+    )
 
 
 def stored(ctx: Context, prefix: str) -> tuple[list, list]:
     """The fetch runs and reports of the sources named ``prefix``_N, without the prefix and
     with URLs reduced to host and path (each run has its own port)."""
+
     def path(url: str) -> str:
         return url.split("//", 1)[1].split(":", 1)[0] + "/" + url.split("/", 3)[3]
 
     with ctx.session() as session:
-        runs = sorted((r.source_id.removeprefix(prefix), path(r.url), r.outcome, r.listing,
-                       r.http_status, r.snapshot_id is not None)
-                      for r in session.scalars(select(FetchRun))
-                      if r.source_id.startswith(prefix + "_"))
-        reports = sorted((r.source_id.removeprefix(prefix), r.title)
-                         for r in session.scalars(select(Report))
-                         if r.source_id.startswith(prefix + "_"))
+        runs = sorted(
+            (
+                r.source_id.removeprefix(prefix),
+                path(r.url),
+                r.outcome,
+                r.listing,
+                r.http_status,
+                r.snapshot_id is not None,
+            )
+            for r in session.scalars(select(FetchRun))
+            if r.source_id.startswith(prefix + "_")
+        )
+        reports = sorted(
+            (r.source_id.removeprefix(prefix), r.title)
+            for r in session.scalars(select(Report))
+            if r.source_id.startswith(prefix + "_")
+        )
     return runs, reports
 
 
@@ -57,8 +85,13 @@ def poll(db_url, tmp_path, concurrency: int, fail=(), prefix: str = "site"):
     with Sites(N, delay=0.3, fail=fail) as sites:
         ctx = context(db_url, tmp_path / "home", concurrency)
         try:
-            report = run_once(ctx, every_source=True, registered=sources(sites, prefix),
-                              evaluate=False, notify=False)
+            report = run_once(
+                ctx,
+                every_source=True,
+                registered=sources(sites, prefix),
+                evaluate=False,
+                notify=False,
+            )
             return sites, report, stored(ctx, prefix)
         finally:
             ctx.engine.dispose()
@@ -66,7 +99,8 @@ def poll(db_url, tmp_path, concurrency: int, fail=(), prefix: str = "site"):
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_hosts_are_fetched_at_once_only_with_workers_and_one_host_never_twice(
-        db_url, tmp_path, concurrency):
+    db_url, tmp_path, concurrency
+):
     sites, report, (runs, reports) = poll(db_url, tmp_path, concurrency)
     assert report.ok, report.failures
     assert len(sites.served) == 2 * N  # each site: its listing, then its report
@@ -82,7 +116,8 @@ def test_hosts_are_fetched_at_once_only_with_workers_and_one_host_never_twice(
 
 
 def test_a_failing_host_fails_only_its_source_and_workers_store_what_one_at_a_time_stores(
-        db_url, tmp_path):
+    db_url, tmp_path
+):
     _s, one_report, one = poll(db_url, tmp_path, 1, fail=(2,), prefix="one")
     _s, many_report, many = poll(db_url, tmp_path, 4, fail=(2,), prefix="many")
     assert many == one

@@ -13,8 +13,10 @@ import yaml
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HHS = FIXTURES / "hhs_separated_children"
 API = "https://api.congress.gov/v3"
-HHS_BASE = ("https://www.hhs.gov/programs/social-services/unaccompanied-children/"
-            "report-to-congress-on-separated-children")
+HHS_BASE = (
+    "https://www.hhs.gov/programs/social-services/unaccompanied-children/"
+    "report-to-congress-on-separated-children"
+)
 READ_AT = "2022-09-30T12:00:00Z"
 
 
@@ -27,16 +29,29 @@ def _hhs_2022(cli) -> None:
     """The HHS listing of 2022 (April 2022 is not on it) and every month report it links."""
     for entry in yaml.safe_load((HHS / "manifest.yaml").read_text())["fixtures"]:
         if entry["role"] == "listing" and "2022" in entry["file"]:
-            _ingest(cli, "hhs_separated_children", HHS / entry["file"], entry["url"], READ_AT,
-                    "--listing")
+            _ingest(
+                cli,
+                "hhs_separated_children",
+                HHS / entry["file"],
+                entry["url"],
+                READ_AT,
+                "--listing",
+            )
     for entry in yaml.safe_load((HHS / "manifest.yaml").read_text())["fixtures"]:
         if entry["role"] == "report" and "_2022_" in entry["file"]:
             _ingest(cli, "hhs_separated_children", HHS / entry["file"], entry["url"])
 
 
 def _april(cli, as_of: str) -> dict[str, dict]:
-    rc, out, err = cli("evaluate", "--as-of", as_of, "--write", "--json",
-                       "--obligation", "hhs_separated_children_monthly")
+    rc, out, err = cli(
+        "evaluate",
+        "--as-of",
+        as_of,
+        "--write",
+        "--json",
+        "--obligation",
+        "hhs_separated_children_monthly",
+    )
     assert rc == 0, err
     rc, out, err = cli("findings", "--json", "--state", "all")
     assert rc == 0, err
@@ -44,7 +59,8 @@ def _april(cli, as_of: str) -> dict[str, dict]:
 
 
 def test_a_communication_is_evidence_the_report_reached_congress_and_not_public(
-        cli_db, monkeypatch, tmp_path):
+    cli_db, monkeypatch, tmp_path
+):
     monkeypatch.setenv("MONITOR_WATCH_FROM", "2022-01-01")
     _hhs_2022(cli_db)
     found = _april(cli_db, "2022-09-30")
@@ -52,9 +68,14 @@ def test_a_communication_is_evidence_the_report_reached_congress_and_not_public(
     assert congress["status"] == "unknown" and "never read" in congress["reason"]
     assert "not_public" not in found
 
-    _ingest(cli_db, "congress_communications",
-            FIXTURES / "congress_communications" / "senate_communication_117_ec_4120_reconstructed.json",
-            f"{API}/senate-communication/117/ec/4120?format=json")
+    _ingest(
+        cli_db,
+        "congress_communications",
+        FIXTURES
+        / "congress_communications"
+        / "senate_communication_117_ec_4120_reconstructed.json",
+        f"{API}/senate-communication/117/ec/4120?format=json",
+    )
     found = _april(cli_db, "2022-09-30")
     congress = found["missing"]["evidence"]["congress"]
     assert congress["status"] == "received" and congress["received_on"] == "2022-05-12"
@@ -67,8 +88,13 @@ def test_a_communication_is_evidence_the_report_reached_congress_and_not_public(
     april = (HHS / "june_2022_reconstructed.html").read_text("utf-8").replace("June", "April")
     page = tmp_path / "april.html"
     page.write_text(april, "utf-8")
-    _ingest(cli_db, "hhs_separated_children", page, f"{HHS_BASE}/april-2022/index.html",
-            "2022-10-05T12:00:00Z")
+    _ingest(
+        cli_db,
+        "hhs_separated_children",
+        page,
+        f"{HHS_BASE}/april-2022/index.html",
+        "2022-10-05T12:00:00Z",
+    )
     found = _april(cli_db, "2022-10-06")
     assert found["not_public"]["state"] == "resolved"
     assert found["late"]["evidence"]["congress"]["summary"] == "received by Congress on 2022-05-12"
@@ -79,10 +105,17 @@ def test_check_lists_requirements_citing_a_rules_law_that_no_rule_claims(cli_db)
     assert rc == 0 and json.loads(out)["unclaimed_congress_requirements"] == []
     folder = FIXTURES / "congress_requirements"
     for number in (90235, 90236, 12478):
-        name = f"house_requirement_{number}_reconstructed.json" if number != 12478 else \
-            "house_requirement_12478_docexample_reconstructed.json"
-        _ingest(cli_db, "congress_requirements", folder / name,
-                f"{API}/house-requirement/{number}?format=json")
+        name = (
+            f"house_requirement_{number}_reconstructed.json"
+            if number != 12478
+            else "house_requirement_12478_docexample_reconstructed.json"
+        )
+        _ingest(
+            cli_db,
+            "congress_requirements",
+            folder / name,
+            f"{API}/house-requirement/{number}?format=json",
+        )
     rc, out, _err = cli_db("check", "--json")
     report = json.loads(out)
     unclaimed = {r["number"]: r for r in report["unclaimed_congress_requirements"]}

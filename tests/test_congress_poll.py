@@ -41,49 +41,81 @@ def _q(**params):
 
 
 def _req_list(numbers, *, count=None, next_offset=None):
-    page = {"houseRequirements": [{"number": n, "updateDate": "2026-03-01",
-                                   "url": f"{API}/house-requirement/{n}"} for n in numbers],
-            "pagination": {"count": count if count is not None else len(numbers)}}
+    page = {
+        "houseRequirements": [
+            {"number": n, "updateDate": "2026-03-01", "url": f"{API}/house-requirement/{n}"}
+            for n in numbers
+        ],
+        "pagination": {"count": count if count is not None else len(numbers)},
+    }
     if next_offset is not None:
-        page["pagination"]["next"] = (f"{REQ_LIST}?offset={next_offset}&limit=250&format=json"
-                                      f"&api_key={KEY}")
+        page["pagination"]["next"] = (
+            f"{REQ_LIST}?offset={next_offset}&limit=250&format=json&api_key={KEY}"
+        )
     return page
 
 
 def _requirement(number, matching=0):
-    body = json.loads((FIXTURES / "congress_requirements" /
-                       "house_requirement_90235_reconstructed.json").read_text())
+    body = json.loads(
+        (
+            FIXTURES / "congress_requirements" / "house_requirement_90235_reconstructed.json"
+        ).read_text()
+    )
     body["houseRequirement"]["number"] = number
     body["houseRequirement"]["matchingCommunications"] = {
-        "count": matching, "url": f"{API}/house-requirement/{number}/matching-communications"}
+        "count": matching,
+        "url": f"{API}/house-requirement/{number}/matching-communications",
+    }
     return body
 
 
 def _poll(session, archive, source="congress_requirements", key=KEY, now=T0, **fetcher):
     fetch, slept = make_fetcher(secrets=(KEY,), **fetcher)
-    result = poll_source(session, archive, fetch, load_source(source), now=now,
-                         cycle=new_cycle(now), headers={"X-Api-Key": key} if key else {})
+    result = poll_source(
+        session,
+        archive,
+        fetch,
+        load_source(source),
+        now=now,
+        cycle=new_cycle(now),
+        headers={"X-Api-Key": key} if key else {},
+    )
     session.flush()
     return result, slept
 
 
 def test_requirements_are_walked_page_by_page_each_read_once_without_the_key(
-        session, archive, rsps, caplog):
+    session, archive, rsps, caplog
+):
     caplog.set_level(logging.DEBUG)
-    rsps.get(REQ_LIST, json=_req_list([1, 2], count=3, next_offset=2),
-             match=_q(format="json", limit=250, offset=0))
+    rsps.get(
+        REQ_LIST,
+        json=_req_list([1, 2], count=3, next_offset=2),
+        match=_q(format="json", limit=250, offset=0),
+    )
     rsps.get(REQ_LIST, json=_req_list([3], count=3), match=_q(offset=2, limit=250, format="json"))
     for n in (1, 2, 3):
         rsps.get(f"{API}/house-requirement/{n}", json=_requirement(n, matching=1 if n == 1 else 0))
-    rsps.get(f"{API}/house-requirement/1/matching-communications", json={
-        "matchingCommunications": [{"chamber": "House", "number": 77, "congress": 118,
-                                    "communicationType": {"code": "EC"},
-                                    "url": f"{API}/house-communication/118/ec/77"}],
-        "pagination": {"count": 1}})
+    rsps.get(
+        f"{API}/house-requirement/1/matching-communications",
+        json={
+            "matchingCommunications": [
+                {
+                    "chamber": "House",
+                    "number": 77,
+                    "congress": 118,
+                    "communicationType": {"code": "EC"},
+                    "url": f"{API}/house-communication/118/ec/77",
+                }
+            ],
+            "pagination": {"count": 1},
+        },
+    )
     result, _ = _poll(session, archive)
     assert not result.failed
-    assert all(c.request.headers.get("X-Api-Key") == KEY and KEY not in c.request.url
-               for c in rsps.calls)
+    assert all(
+        c.request.headers.get("X-Api-Key") == KEY and KEY not in c.request.url for c in rsps.calls
+    )
     numbers = sorted(r.number for r in session.scalars(select(CongressRequirementRow)))
     assert numbers == [1, 2, 3]
     [stub] = session.scalars(select(CongressCommunicationRow)).all()
@@ -97,27 +129,34 @@ def test_requirements_are_walked_page_by_page_each_read_once_without_the_key(
 
 
 def test_a_list_that_shifts_while_paged_gives_no_duplicate_and_says_what_it_missed(
-        session, archive, rsps, caplog):
+    session, archive, rsps, caplog
+):
     # page 1 holds 1..3; before page 2 is read a new requirement pushes 3 onto it, so item 4
     # (counted: 5) never arrives in this walk
-    rsps.get(REQ_LIST, json=_req_list([1, 2, 3], count=5, next_offset=3),
-             match=_q(format="json", limit=250, offset=0))
-    rsps.get(REQ_LIST, json=_req_list([3, 5], count=5), match=_q(offset=3, limit=250,
-                                                                   format="json"))
+    rsps.get(
+        REQ_LIST,
+        json=_req_list([1, 2, 3], count=5, next_offset=3),
+        match=_q(format="json", limit=250, offset=0),
+    )
+    rsps.get(
+        REQ_LIST, json=_req_list([3, 5], count=5), match=_q(offset=3, limit=250, format="json")
+    )
     for n in (1, 2, 3, 5):
         rsps.get(f"{API}/house-requirement/{n}", json=_requirement(n))
     with caplog.at_level(logging.WARNING):
         _poll(session, archive)
     requested = [c.request.url.split("?")[0] for c in rsps.calls]
     assert requested.count(f"{API}/house-requirement/3") == 1
-    assert sorted(r.number for r in session.scalars(select(CongressRequirementRow))) == \
-        [1, 2, 3, 5]
+    assert sorted(r.number for r in session.scalars(select(CongressRequirementRow))) == [1, 2, 3, 5]
     assert "1 of 5 items the API counted never arrived" in caplog.text
 
 
 def test_a_refused_key_is_one_operator_finding_and_one_request(session, archive, rsps):
-    rsps.get(REQ_LIST, status=403, json={"error": {"code": "API_KEY_INVALID",
-                                                   "message": "An invalid api_key was supplied."}})
+    rsps.get(
+        REQ_LIST,
+        status=403,
+        json={"error": {"code": "API_KEY_INVALID", "message": "An invalid api_key was supplied."}},
+    )
     for day in (2, 3):
         result, _ = _poll(session, archive, now=T0.replace(day=day))
         assert result.failed
@@ -129,8 +168,12 @@ def test_a_refused_key_is_one_operator_finding_and_one_request(session, archive,
 
 def test_a_429_with_a_long_retry_after_pauses_the_api_for_the_poll(session, archive, rsps):
     rsps.get(REQ_LIST, json=_req_list([1, 2]))
-    rsps.get(f"{API}/house-requirement/1", status=429, headers={"Retry-After": "3600"},
-             json={"error": {"code": "OVER_RATE_LIMIT", "message": "slow down"}})
+    rsps.get(
+        f"{API}/house-requirement/1",
+        status=429,
+        headers={"Retry-After": "3600"},
+        json={"error": {"code": "OVER_RATE_LIMIT", "message": "slow down"}},
+    )
     rsps.get(f"{API}/house-requirement/2", json=_requirement(2))
     _result, slept = _poll(session, archive)
     urls = [c.request.url.split("?")[0] for c in rsps.calls]
@@ -140,8 +183,12 @@ def test_a_429_with_a_long_retry_after_pauses_the_api_for_the_poll(session, arch
 
 
 def test_malformed_json_is_a_parse_error_run_and_nothing_stored(session, archive, rsps):
-    rsps.get(REQ_LIST, body='{"houseRequirements": [{"number": 1, "url": "', status=200,
-             content_type="application/json")
+    rsps.get(
+        REQ_LIST,
+        body='{"houseRequirements": [{"number": 1, "url": "',
+        status=200,
+        content_type="application/json",
+    )
     result, _ = _poll(session, archive)
     [run] = session.scalars(select(FetchRun)).all()
     assert run.outcome == "parse_error" and "malformed JSON" in (run.error or "")
@@ -164,18 +211,33 @@ def test_a_huge_answer_is_cut_off_and_too_large(session, archive, rsps, monkeypa
 
 def test_communications_lists_lead_to_each_communication_once(session, archive, rsps):
     house = f"{API}/house-communication/116/ec"
-    body = (FIXTURES / "congress_communications" /
-            "house_communication_117_ec_1599_reconstructed.json").read_bytes()
+    body = (
+        FIXTURES / "congress_communications" / "house_communication_117_ec_1599_reconstructed.json"
+    ).read_bytes()
     for url in load_source("congress_communications").source.start_urls:
         base = url.split("?")[0]
-        items = [{"chamber": "House", "number": 1599, "congressNumber": 117,
-                  "communicationType": {"code": "EC"}, "updateDate": "2026-03-01T00:00:00Z",
-                  "url": f"{API}/house-communication/117/ec/1599"}] if base == house else []
-        rsps.get(base, json={"houseCommunications" if "/house-" in base
-                             else "senateCommunications": items,
-                             "pagination": {"count": len(items)}})
-    rsps.get(f"{API}/house-communication/117/ec/1599", body=body,
-             content_type="application/json")
+        items = (
+            [
+                {
+                    "chamber": "House",
+                    "number": 1599,
+                    "congressNumber": 117,
+                    "communicationType": {"code": "EC"},
+                    "updateDate": "2026-03-01T00:00:00Z",
+                    "url": f"{API}/house-communication/117/ec/1599",
+                }
+            ]
+            if base == house
+            else []
+        )
+        rsps.get(
+            base,
+            json={
+                "houseCommunications" if "/house-" in base else "senateCommunications": items,
+                "pagination": {"count": len(items)},
+            },
+        )
+    rsps.get(f"{API}/house-communication/117/ec/1599", body=body, content_type="application/json")
     result, _ = _poll(session, archive, source="congress_communications")
     assert not result.failed
     [row] = session.scalars(select(CongressCommunicationRow)).all()
@@ -193,8 +255,9 @@ def test_without_a_key_the_congress_sources_are_not_polled():
     assert pollable(load_source("hhs_separated_children"), SimpleNamespace(congress_api_key=None))
 
 
-def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(db_url, tmp_path, rsps,
-                                                                      caplog):
+def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(
+    db_url, tmp_path, rsps, caplog
+):
     """`run --once` with the key set and Congress.gov refusing it: one request per Congress.gov
     source, ONE access finding, HHS read as usual, and the key nowhere but in the headers."""
     import yaml
@@ -204,15 +267,25 @@ def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(db_url, tm
     from monitor.pipeline import run_once
 
     caplog.set_level(logging.DEBUG)
-    settings = load_settings({"MONITOR_HOME": str(tmp_path / "home"),
-                              "MONITOR_DATABASE_URL": db_url, "MONITOR_HOST_MIN_INTERVAL": "0",
-                              "MONITOR_HTTP_RETRIES": "0", "MONITOR_WATCH_FROM": "2022-01-01",
-                              "MONITOR_CONTACT": "t@localhost", "MONITOR_CONGRESS_API_KEY": KEY})
+    settings = load_settings(
+        {
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_HOST_MIN_INTERVAL": "0",
+            "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_WATCH_FROM": "2022-01-01",
+            "MONITOR_CONTACT": "t@localhost",
+            "MONITOR_CONGRESS_API_KEY": KEY,
+        }
+    )
     hhs = FIXTURES / "hhs_separated_children"
     for entry in yaml.safe_load((hhs / "manifest.yaml").read_text())["fixtures"]:
         if entry["role"] != "bad":
-            rsps.get(entry["url"], body=(hhs / entry["file"]).read_bytes(),
-                     content_type=entry["content_type"])
+            rsps.get(
+                entry["url"],
+                body=(hhs / entry["file"]).read_bytes(),
+                content_type=entry["content_type"],
+            )
     refused = {"error": {"code": "API_KEY_INVALID", "message": "An invalid api_key was supplied."}}
     for source in ("congress_requirements", "congress_communications"):
         for url in load_source(source).source.start_urls:
@@ -221,8 +294,10 @@ def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(db_url, tm
     try:
         report = run_once(context, every_source=True)
         with context.session() as session:
-            access = [(f.subject, f.summary) for f in session.scalars(
-                select(FindingRow).where(FindingRow.family == "access"))]
+            access = [
+                (f.subject, f.summary)
+                for f in session.scalars(select(FindingRow).where(FindingRow.family == "access"))
+            ]
             stored = database_text(session)
     finally:
         context.engine.dispose()
@@ -234,8 +309,7 @@ def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(db_url, tm
     assert all(c.request.headers.get("X-Api-Key") == KEY for c in congress_calls)
     assert len(access) == 1 and access[0][0] == "congress|congress_api_key"
     assert KEY not in stored + capture_text(tmp_path / "home" / "archive") + caplog.text
-    assert KEY not in json.dumps([r.to_json() for p in report.polls for r in p.runs],
-                                 default=str)
+    assert KEY not in json.dumps([r.to_json() for p in report.polls for r in p.runs], default=str)
 
 
 def test_sources_says_the_congress_sources_wait_for_their_key(cli_db):
@@ -245,8 +319,7 @@ def test_sources_says_the_congress_sources_wait_for_their_key(cli_db):
     assert "congress_requirements: not polled until congress_api_key is set" in out
 
 
-def test_an_api_error_fails_the_poll_and_the_next_poll_reads_what_it_missed(session, archive,
-                                                                           rsps):
+def test_an_api_error_fails_the_poll_and_the_next_poll_reads_what_it_missed(session, archive, rsps):
     rsps.get(REQ_LIST, json=_req_list([1, 2]))
     rsps.get(f"{API}/house-requirement/1", json=_requirement(1))
     rsps.get(f"{API}/house-requirement/2", status=500, body="Internal Server Error")

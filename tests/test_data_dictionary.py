@@ -11,14 +11,21 @@ from sqlalchemy import inspect, text
 from monitor.views import COLUMNS
 
 DICTIONARY = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
-VIEWS = ("separation_counts", "separations_monthly", "separations_by_report_period",
-         "separation_revisions", "reporting_timeliness", "foreign_basis_statements")
+VIEWS = (
+    "separation_counts",
+    "separations_monthly",
+    "separations_by_report_period",
+    "separation_revisions",
+    "reporting_timeliness",
+    "foreign_basis_statements",
+)
 
 
 def documented() -> dict[str, tuple[list[str], list[str]]]:
     """view -> (columns in its table, SQL examples)."""
-    return {name: ([c for c, _ in columns], queries)
-            for name, (columns, queries) in _sections().items()}
+    return {
+        name: ([c for c, _ in columns], queries) for name, (columns, queries) in _sections().items()
+    }
 
 
 def _sections() -> dict[str, tuple[list[tuple[str, str]], list[str]]]:
@@ -54,11 +61,13 @@ def test_every_view_in_the_database_is_documented_and_catalogued(engine):
     `monitor export` checks names against) describe it, column by column, with its type."""
     views = set(inspect(engine).get_view_names())
     sections = _sections()
-    assert views == set(sections), "views without a section, or sections without a view: " \
-        f"{sorted(views ^ set(sections))}"
+    assert views == set(sections), (
+        f"views without a section, or sections without a view: {sorted(views ^ set(sections))}"
+    )
     assert set(COLUMNS) == views
     for view in sorted(views):
         actual = [c["name"] for c in inspect(engine).get_columns(view)]
         assert [c for c, _ in COLUMNS[view]] == actual, f"monitor/views.py: {view}"
-        assert list(COLUMNS[view]) == sections[view][0], \
+        assert list(COLUMNS[view]) == sections[view][0], (
             f"{view}: the types in docs/data-dictionary.md differ from monitor/views.py"
+        )

@@ -20,8 +20,12 @@ from monitor.views import COLUMNS
 from viewkit import DHS, HHS, entry, ingest_reports
 
 DICTIONARY = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
-CANNED = ("separations_by_cause_per_month_and_agency", "dhs_vs_hhs_by_month", "late_reports",
-          "reports_without_a_foreign_government_statement")
+CANNED = (
+    "separations_by_cause_per_month_and_agency",
+    "dhs_vs_hhs_by_month",
+    "late_reports",
+    "reports_without_a_foreign_government_statement",
+)
 
 
 @pytest.fixture
@@ -41,18 +45,34 @@ def sqlite_db(tmp_path, sqlite_template, archive) -> Path:
         ingest_reports(session, archive, DHS)
         ingest_reports(session, archive, HHS)
         late = Finding(
-            obligation="dhs_family_unit_actions_monthly", kind="late", family="timeliness",
-            severity="high", summary="late", period_start=date(2022, 1, 1),
-            period_end=date(2022, 1, 31), due=date(2022, 2, 28),
+            obligation="dhs_family_unit_actions_monthly",
+            kind="late",
+            family="timeliness",
+            severity="high",
+            summary="late",
+            period_start=date(2022, 1, 1),
+            period_end=date(2022, 1, 31),
+            due=date(2022, 2, 28),
             deadline=datetime(2022, 3, 1, 4, 59, 59, tzinfo=timezone.utc),
-            evidence={"obligation": {"agency": "DHS"}, "period": {"label": "2022-01"},
-                      "publication": {"earliest_possible": date(2022, 9, 1), "basis": "issued"},
-                      "days_late": 185, "reports": [{"url": "https://www.dhs.gov/r.pdf"}]})
+            evidence={
+                "obligation": {"agency": "DHS"},
+                "period": {"label": "2022-01"},
+                "publication": {"earliest_possible": date(2022, 9, 1), "basis": "issued"},
+                "days_late": 185,
+                "reports": [{"url": "https://www.dhs.gov/r.pdf"}],
+            },
+        )
         missing = Finding(
-            obligation="hhs_separated_children_monthly", kind="missing", family="timeliness",
-            severity="high", summary="missing", period_start=date(2022, 4, 1),
-            period_end=date(2022, 4, 30), due=date(2022, 5, 3),
-            evidence={"obligation": {"agency": "HHS"}, "period": {"label": "2022-04"}})
+            obligation="hhs_separated_children_monthly",
+            kind="missing",
+            family="timeliness",
+            severity="high",
+            summary="missing",
+            period_start=date(2022, 4, 1),
+            period_end=date(2022, 4, 30),
+            due=date(2022, 5, 3),
+            evidence={"obligation": {"agency": "HHS"}, "period": {"label": "2022-04"}},
+        )
         sync_findings(session, [late, missing], datetime(2022, 9, 30, tzinfo=timezone.utc))
         session.commit()
     engine.dispose()
@@ -67,14 +87,20 @@ def view(path: Path, sql: str) -> list[dict]:
 
 def get(ds, *paths: str):
     """GET each path through Datasette's test client: [(status, parsed JSON or text)]."""
+
     async def fetch():
         out = []
         for p in paths:
             r = await ds.client.get(p)
-            body = r.json() if p.split("?")[0].endswith(".json") and \
-                r.headers.get("content-type", "").startswith("application/json") else r.text
+            body = (
+                r.json()
+                if p.split("?")[0].endswith(".json")
+                and r.headers.get("content-type", "").startswith("application/json")
+                else r.text
+            )
             out.append((r.status_code, body))
         return out
+
     return asyncio.run(fetch())
 
 
@@ -106,10 +132,12 @@ def test_metadata_comes_from_the_data_dictionary():
 def test_a_dictionary_edit_changes_the_metadata():
     text = DICTIONARY.read_text("utf-8").replace(
         "| `days_late` | integer | days from the due date",
-        "| `days_late` | integer | whole days from the due date")
+        "| `days_late` | integer | whole days from the due date",
+    )
     meta = site.metadata("m", dictionary=text)
     assert meta["databases"]["m"]["tables"]["reporting_timeliness"]["columns"][
-        "days_late"].startswith("whole days from the due date")
+        "days_late"
+    ].startswith("whole days from the due date")
     without = text.split("## `foreign_basis_statements`")[0]
     with pytest.raises(Exception, match="foreign_basis_statements"):
         site.metadata("m", dictionary=without)
@@ -127,31 +155,47 @@ def test_datasette_serves_the_views_immutable_with_canned_queries(sqlite_db):
         "/monitor/separations_by_cause_per_month_and_agency.json?_shape=array&_size=max",
         "/monitor/dhs_vs_hhs_by_month.json?_shape=array&_size=max",
         "/monitor/late_reports.json?_shape=array",
-        "/monitor/reports_without_a_foreign_government_statement.json?_shape=array")
+        "/monitor/reports_without_a_foreign_government_statement.json?_shape=array",
+    )
     assert status == 200
     # the figures of the ingested fixtures: the newest report wins each month
-    assert [(r["month"], r["value"]) for r in monthly] == [(r["month"], r["value"]) for r in view(
-        sqlite_db, "SELECT month, value FROM separations_monthly WHERE agency = 'DHS' AND "
-                   "dimension = 'cause' AND category = 'criminal_history' AND "
-                   "measure = 'separations' ORDER BY month")]
+    assert [(r["month"], r["value"]) for r in monthly] == [
+        (r["month"], r["value"])
+        for r in view(
+            sqlite_db,
+            "SELECT month, value FROM separations_monthly WHERE agency = 'DHS' AND "
+            "dimension = 'cause' AND category = 'criminal_history' AND "
+            "measure = 'separations' ORDER BY month",
+        )
+    ]
     assert ("2022-11", 4) in [(r["month"], r["value"]) for r in monthly]  # revised 3 -> 4
     by_cause = {(r["agency"], r["month"], r["cause"]): r["value"] for r in canned}
     assert by_cause[("DHS", "2022-11", "criminal_history")] == 4
     assert by_cause[("HHS", "2022-06", "criminal_history")] == 9
-    totals = {(r["agency"], r["month"]): r["value"] for r in view(
-        sqlite_db, "SELECT agency, month, value FROM separations_monthly WHERE measure = "
-                   "'separations' AND dimension IN ('month', 'total') AND dimension2 IS NULL")}
+    totals = {
+        (r["agency"], r["month"]): r["value"]
+        for r in view(
+            sqlite_db,
+            "SELECT agency, month, value FROM separations_monthly WHERE measure = "
+            "'separations' AND dimension IN ('month', 'total') AND dimension2 IS NULL",
+        )
+    }
     assert versus and {r["month"] for r in versus} == {m for _, m in totals}
     for r in versus:
-        assert (r["dhs"], r["hhs"]) == (totals.get(("DHS", r["month"])),
-                                        totals.get(("HHS", r["month"])))
+        assert (r["dhs"], r["hhs"]) == (
+            totals.get(("DHS", r["month"])),
+            totals.get(("HHS", r["month"])),
+        )
     assert any(r["dhs"] is not None for r in versus) and any(r["hhs"] is not None for r in versus)
-    assert [(r["obligation_id"], r["days_late"]) for r in late] == \
-        [("dhs_family_unit_actions_monthly", 185)]
+    assert [(r["obligation_id"], r["days_late"]) for r in late] == [
+        ("dhs_family_unit_actions_monthly", 185)
+    ]
     # days_late has a unit: Datasette's filters convert
     (_, week), (_, months) = get(
-        ds, "/monitor/reporting_timeliness.json?_shape=array&days_late__gt=1+week",
-        "/monitor/reporting_timeliness.json?_shape=array&days_late__gt=27+weeks")
+        ds,
+        "/monitor/reporting_timeliness.json?_shape=array&days_late__gt=1+week",
+        "/monitor/reporting_timeliness.json?_shape=array&days_late__gt=27+weeks",
+    )
     assert [r["days_late"] for r in week] == [185] and months == []
     assert entry(DHS, "fuar_may2022_reconstructed.pdf")["url"] in {r["report_url"] for r in without}
     assert {r["status"] for r in without} <= {"not_stated", "ambiguous"}
@@ -160,10 +204,13 @@ def test_datasette_serves_the_views_immutable_with_canned_queries(sqlite_db):
 def test_arbitrary_sql_and_the_database_file_are_refused(sqlite_db):
     ds = site.build(sqlite_db)
     before = sqlite_db.read_bytes()
-    answers = get(ds, "/monitor.json?sql=select+1",
-                  "/monitor.json?sql=delete+from+count_observations",
-                  "/monitor/separations_monthly.json?_where=1%3D1",
-                  "/monitor.db")
+    answers = get(
+        ds,
+        "/monitor.json?sql=select+1",
+        "/monitor.json?sql=delete+from+count_observations",
+        "/monitor/separations_monthly.json?_where=1%3D1",
+        "/monitor.db",
+    )
     # a read is refused for want of permission; a write is not even a query to Datasette
     assert [status for status, _ in answers] == [403, 400, 403, 403]
     assert sqlite_db.read_bytes() == before
@@ -171,15 +218,17 @@ def test_arbitrary_sql_and_the_database_file_are_refused(sqlite_db):
 
 def test_the_database_page_shows_the_views_and_hides_the_internal_tables(sqlite_db):
     ds = site.build(sqlite_db)
-    (_, db), (_, page), (_, meta) = get(ds, "/monitor.json", "/monitor/separations_monthly",
-                                        "/-/metadata.json")
+    (_, db), (_, page), (_, meta) = get(
+        ds, "/monitor.json", "/monitor/separations_monthly", "/-/metadata.json"
+    )
     hidden = {t["name"] for t in db["tables"] if t["hidden"]}
     assert {"count_observations", "findings", "figure_versions"} <= hidden
     assert not {t["name"] for t in db["tables"]} - hidden  # every table is internal
     assert "current figure per agency, month" in page  # the view's description
     assert "the current figure (integer; unit: count" in page  # a column's description
     assert meta["databases"]["monitor"]["queries"]["dhs_vs_hhs_by_month"]["sql"].startswith(
-        "-- DHS vs HHS by month")
+        "-- DHS vs HHS by month"
+    )
 
 
 def test_the_command_serves_a_copy_and_removes_it(cli, sqlite_db, monkeypatch, tmp_path):
@@ -187,8 +236,13 @@ def test_the_command_serves_a_copy_and_removes_it(cli, sqlite_db, monkeypatch, t
 
     def fake_serve(ds, host, port):
         db = ds.databases["monitor"]
-        served.update(path=Path(db.path), mutable=db.is_mutable, host=host, port=port,
-                      rows=len(view(Path(db.path), "SELECT * FROM separations_monthly")))
+        served.update(
+            path=Path(db.path),
+            mutable=db.is_mutable,
+            host=host,
+            port=port,
+            rows=len(view(Path(db.path), "SELECT * FROM separations_monthly")),
+        )
 
     monkeypatch.setattr(site, "serve", fake_serve)
     monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{sqlite_db}")
@@ -207,8 +261,10 @@ def test_the_command_serves_a_copy_and_removes_it(cli, sqlite_db, monkeypatch, t
     rc, out, err = cli("datasette", "--metadata", str(target))
     assert rc == 0, err
     written = json.loads(target.read_text())
-    assert written["databases"]["monitor"]["queries"] == \
-        site.metadata("monitor")["databases"]["monitor"]["queries"]
+    assert (
+        written["databases"]["monitor"]["queries"]
+        == site.metadata("monitor")["databases"]["monitor"]["queries"]
+    )
     assert written["databases"]["monitor"]["tables"]["findings"] == {"hidden": True}
 
 
@@ -232,8 +288,9 @@ def test_the_copy_is_removed_when_the_server_is_stopped(cli, sqlite_db, monkeypa
 
 
 def test_postgresql_is_refused_with_one_line(cli, monkeypatch):
-    monkeypatch.setenv("MONITOR_DATABASE_URL",
-                       "postgresql+psycopg://analyst:s3cret@127.0.0.1:1/monitor")
+    monkeypatch.setenv(
+        "MONITOR_DATABASE_URL", "postgresql+psycopg://analyst:s3cret@127.0.0.1:1/monitor"
+    )
     rc, out, err = cli("datasette")
     assert rc == 1 and out == ""
     assert err.startswith("error: monitor datasette serves SQLite databases only")
@@ -247,5 +304,7 @@ def test_without_datasette_installed_the_command_says_how_to_get_it(cli, sqlite_
     monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{sqlite_db}")
     rc, out, err = cli("datasette")
     assert rc == 1 and out == ""
-    assert err == "error: monitor datasette needs Datasette, which is not installed: " \
-                  "pip install 'separation-reporting-monitor[datasette]'\n"
+    assert (
+        err == "error: monitor datasette needs Datasette, which is not installed: "
+        "pip install 'separation-reporting-monitor[datasette]'\n"
+    )

@@ -23,9 +23,14 @@ def queued(db_url):
     """Two findings opened and committed: two outbox messages waiting."""
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     with Session(engine) as session:
-        sync(session, [finding(HHS, "missing", (2022, 4)),
-                       finding(DHS, "unknown", (2022, 7), reason="<!channel> source is broken")],
-             T0)
+        sync(
+            session,
+            [
+                finding(HHS, "missing", (2022, 4)),
+                finding(DHS, "unknown", (2022, 7), reason="<!channel> source is broken"),
+            ],
+            T0,
+        )
     engine.dispose()
 
 
@@ -58,8 +63,11 @@ def test_notify_sends_then_deliveries_lists_the_attempts(cli_db, queued, slack, 
     assert rc == 1 and "2 sent" in out and "1 dead" in out and "dead-lettered" in err
     rc, out, _ = cli_db("deliveries", "--failed", "--json")
     (dead,) = json.loads(out)["deliveries"]
-    assert (dead["channel"], dead["state"], dead["last_error"]) == \
-        ("C0HHS", "dead", "not_in_channel")
+    assert (dead["channel"], dead["state"], dead["last_error"]) == (
+        "C0HHS",
+        "dead",
+        "not_in_channel",
+    )
     assert [a["result"] for a in dead["attempt_log"]] == ["dead"]
     rc, out, _ = cli_db("deliveries")
     assert "not_in_channel" in out and "sent" in out
@@ -78,18 +86,26 @@ def test_notify_sends_then_deliveries_lists_the_attempts(cli_db, queued, slack, 
 
 def test_notify_without_slack_settings_is_a_one_line_error(cli_db, queued):
     rc, out, err = cli_db("notify")
-    assert rc == 1 and err.strip() == ("error: Slack is not configured: no slack_token is "
-                                       "configured (MONITOR_SLACK_TOKEN)")
+    assert rc == 1 and err.strip() == (
+        "error: Slack is not configured: no slack_token is configured (MONITOR_SLACK_TOKEN)"
+    )
     assert "Traceback" not in err
 
 
 def test_run_once_drains_the_outbox_at_the_end(db_url, tmp_path, slack):
-    settings = load_settings({
-        "MONITOR_HOME": str(tmp_path / "home"), "MONITOR_DATABASE_URL": db_url,
-        "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
-        "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost",
-        "MONITOR_SLACK_TOKEN": TOKEN, "MONITOR_SLACK_CHANNEL": "C0ALERTS",
-        "MONITOR_SLACK_BASE_URL": slack.base_url})
+    settings = load_settings(
+        {
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_HOST_MIN_INTERVAL": "0",
+            "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_WATCH_FROM": "2022-01-01",
+            "MONITOR_CONTACT": "t@localhost",
+            "MONITOR_SLACK_TOKEN": TOKEN,
+            "MONITOR_SLACK_CHANNEL": "C0ALERTS",
+            "MONITOR_SLACK_BASE_URL": slack.base_url,
+        }
+    )
     ctx = Context(settings)
     try:  # no source polled: every month since watch_from is unknown ("never read")
         report = run_once(ctx, registered=[], as_of=date(2022, 12, 31), write=True)

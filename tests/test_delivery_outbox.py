@@ -20,16 +20,22 @@ def _months(n: int):
 
 def test_a_first_run_opening_173_unknown_months_is_one_message_per_obligation(session):
     findings = [finding(DHS, "unknown", p, reason=BROKEN) for p in _months(173)]
-    findings += [finding(HHS, "unknown", p, reason="source hhs is broken")
-                 for p in _months(40)]
+    findings += [finding(HHS, "unknown", p, reason="source hhs is broken") for p in _months(40)]
     findings.append(finding(HHS, "missing", (2022, 4)))
     sync(session, findings, T0)
     messages = outbox(session)
     assert [(m.action, m.obligation_id, m.kind) for m in messages] == [
-        ("post", DHS[0], "unknown"), ("post", HHS[0], "unknown"), ("post", HHS[0], "missing")]
+        ("post", DHS[0], "unknown"),
+        ("post", HHS[0], "unknown"),
+        ("post", HHS[0], "missing"),
+    ]
     dhs = messages[0]
-    assert session.scalar(select(func.count()).select_from(OutboxItem)
-                          .where(OutboxItem.outbox_id == dhs.id)) == 173
+    assert (
+        session.scalar(
+            select(func.count()).select_from(OutboxItem).where(OutboxItem.outbox_id == dhs.id)
+        )
+        == 173
+    )
     assert block_problems(dhs.payload["blocks"]) == []
     text = str(dhs.payload["blocks"])
     assert "173 periods" in dhs.payload["header"]
@@ -38,8 +44,14 @@ def test_a_first_run_opening_173_unknown_months_is_one_message_per_obligation(se
 
 
 def test_different_reasons_are_different_messages(session):
-    sync(session, [finding(DHS, "unknown", (2022, 1), reason="broken"),
-                   finding(DHS, "unknown", (2022, 2), reason="never read")], T0)
+    sync(
+        session,
+        [
+            finding(DHS, "unknown", (2022, 1), reason="broken"),
+            finding(DHS, "unknown", (2022, 2), reason="never read"),
+        ],
+        T0,
+    )
     assert len(outbox(session)) == 2
 
 
@@ -90,8 +102,14 @@ def test_kind_change_replies_to_the_announcement_and_reopening_posts_again(sessi
     sync(session, [], T0)  # resolved
     sync(session, [finding(HHS, "missing", (2022, 4))], T0)  # reopened: a new message
     actions = [(m.action, m.change) for m in outbox(session)]
-    assert actions == [("post", "opened"), ("reply", "escalated"), ("update", "escalated"),
-                       ("reply", "resolved"), ("update", "resolved"), ("post", "reopened")]
+    assert actions == [
+        ("post", "opened"),
+        ("reply", "escalated"),
+        ("update", "escalated"),
+        ("reply", "resolved"),
+        ("update", "resolved"),
+        ("post", "reopened"),
+    ]
 
 
 def test_people_decisions_are_not_sent_and_waived_findings_stay_quiet(session):
@@ -104,14 +122,21 @@ def test_people_decisions_are_not_sent_and_waived_findings_stay_quiet(session):
     sync(session, [], T0)  # both resolve: only the acknowledged one is announced
     replies = [m for m in outbox(session) if m.action == "reply"]
     assert len(replies) == 1
-    items = session.scalars(select(OutboxItem.finding_id)
-                            .where(OutboxItem.outbox_id == replies[0].id)).all()
+    items = session.scalars(
+        select(OutboxItem.finding_id).where(OutboxItem.outbox_id == replies[0].id)
+    ).all()
     assert items == [rows[0].id]
 
 
 def test_operator_findings_are_announced_too(session):
-    raise_operator_finding(session, family="delivery", subject="slack:token", summary="bad token",
-                           evidence={"error": "invalid_auth"}, now=T0)
+    raise_operator_finding(
+        session,
+        family="delivery",
+        subject="slack:token",
+        summary="bad token",
+        evidence={"error": "invalid_auth"},
+        now=T0,
+    )
     session.commit()
     (message,) = outbox(session)
     assert (message.obligation_id, message.kind) == ("operator", "review")

@@ -13,19 +13,29 @@ from monitor.delivery.routing import route_channel
 
 def test_defaults():
     s = load_settings({})
-    assert (s.slack_channel, dict(s.slack_routes), s.slack_base_url) == \
-        (None, {}, "https://slack.com/api/")
+    assert (s.slack_channel, dict(s.slack_routes), s.slack_base_url) == (
+        None,
+        {},
+        "https://slack.com/api/",
+    )
     assert (s.smtp_host, s.smtp_port, s.smtp_tls, s.digest_to) == (None, 587, "starttls", ())
-    assert (s.digest_day, s.digest_time, s.digest_timezone) == \
-        ("monday", time(9, 0), "America/New_York")
+    assert (s.digest_day, s.digest_time, s.digest_timezone) == (
+        "monday",
+        time(9, 0),
+        "America/New_York",
+    )
     assert load_settings({"MONITOR_SMTP_TLS": "ssl"}).smtp_port == 465
-    assert load_settings({"MONITOR_SMTP_TLS": "none", "MONITOR_SMTP_PORT": "2525"}).smtp_port == 2525
+    assert (
+        load_settings({"MONITOR_SMTP_TLS": "none", "MONITOR_SMTP_PORT": "2525"}).smtp_port == 2525
+    )
 
 
 def test_routes_from_a_toml_table_or_the_environment(tmp_path):
     cfg = tmp_path / "monitor.toml"
-    cfg.write_text('slack_channel = "C0DEFAULT"\n[slack_routes]\nhigh = "C0HIGH"\n'
-                   'hhs_separated_children_monthly = "C0HHS"\n')
+    cfg.write_text(
+        'slack_channel = "C0DEFAULT"\n[slack_routes]\nhigh = "C0HIGH"\n'
+        'hhs_separated_children_monthly = "C0HHS"\n'
+    )
     s = load_settings({"MONITOR_CONFIG": str(cfg)})
     assert route_channel(s, "hhs_separated_children_monthly", "high") == "C0HHS"  # obligation
     assert route_channel(s, "dhs_family_unit_actions_monthly", "high") == "C0HIGH"  # severity

@@ -38,9 +38,16 @@ def demo(db_url, tmp_path):
 
 def _findings(engine):
     with engine.connect() as conn:
-        return conn.execute(select(FindingRow.obligation_id, FindingRow.kind,
-                                   FindingRow.period_start, FindingRow.period_end, FindingRow.state,
-                                   FindingRow.evidence)).all()
+        return conn.execute(
+            select(
+                FindingRow.obligation_id,
+                FindingRow.kind,
+                FindingRow.period_start,
+                FindingRow.period_end,
+                FindingRow.state,
+                FindingRow.evidence,
+            )
+        ).all()
 
 
 def test_demo_produces_the_findings_it_promises(demo):
@@ -50,8 +57,9 @@ def test_demo_produces_the_findings_it_promises(demo):
     assert ("hhs_separated_children_monthly", "missing", date(2022, 4, 1)) in kinds
     # every missing cites the listing read it rests on, taken after the period's deadline
     with engine.connect() as conn:
-        missing = conn.execute(select(FindingRow.deadline_at, FindingRow.evidence)
-                               .where(FindingRow.kind == "missing")).all()
+        missing = conn.execute(
+            select(FindingRow.deadline_at, FindingRow.evidence).where(FindingRow.kind == "missing")
+        ).all()
     assert missing
     for deadline, evidence in missing:
         reads = evidence["listing_reads"]
@@ -60,8 +68,11 @@ def test_demo_produces_the_findings_it_promises(demo):
     late = [f for f in found if f.kind == "late"]
     assert late and all(f.evidence["days_late"] > 0 for f in late)
     assert all(f.evidence["publication"]["basis"] for f in late)
-    incomplete = [f for f in found if f.obligation_id == "dhs_separation_foreign_basis"
-                  and f.kind == "incomplete"]
+    incomplete = [
+        f
+        for f in found
+        if f.obligation_id == "dhs_separation_foreign_basis" and f.kind == "incomplete"
+    ]
     assert len(incomplete) == 1
     assert "home country" in json.dumps(incomplete[0].evidence)
     # DHS is broken by the denial page: a month without a report is unknown, never missing
@@ -80,12 +91,14 @@ def test_demo_produces_the_findings_it_promises(demo):
     unmapped = [g for g in groups if g.kind == "unmapped_label"]
     assert unmapped and {g.kind for g in groups} >= {"unmapped_label", "inconsistent_total"}
     with engine.connect() as conn:
-        rows = conn.execute(select(FindingRow.id, FindingRow.subject, FindingRow.kind,
-                                   FindingRow.state)
-                            .where(FindingRow.obligation_id == "operator",
-                                   FindingRow.family == "parsing")).all()
-    assert sorted((r.id, r.subject) for r in rows) == \
-        sorted((g.finding, f"{g.source}|{g.label}") for g in unmapped)
+        rows = conn.execute(
+            select(FindingRow.id, FindingRow.subject, FindingRow.kind, FindingRow.state).where(
+                FindingRow.obligation_id == "operator", FindingRow.family == "parsing"
+            )
+        ).all()
+    assert sorted((r.id, r.subject) for r in rows) == sorted(
+        (g.finding, f"{g.source}|{g.label}") for g in unmapped
+    )
     assert {(r.kind, r.state) for r in rows} == {("review", "open")}
 
 
@@ -103,22 +116,31 @@ def test_demo_source_health_and_requests_stay_on_loopback(demo):
     assert result.requests == len(runs)
     assert len(result.reports) == 3 and result.reports[-1].now.date() == AS_OF
     with engine.connect() as conn:  # it wrote under the writer lock, on record as a writer
-        commands = conn.execute(select(CommandRun.command, CommandRun.state,
-                                       CommandRun.exit_status)).all()
+        commands = conn.execute(
+            select(CommandRun.command, CommandRun.state, CommandRun.exit_status)
+        ).all()
     assert [tuple(c) for c in commands] == [("monitor demo", "finished", 0)]
     # evidence trail: every snapshot a finding rests on is in the archive
     for f in _findings(engine):
         for ref in f.evidence.get("reports") or []:
             if ref.get("snapshot_sha256"):
-                path = result.archive_dir / "objects" / ref["snapshot_sha256"][:2] / ref["snapshot_sha256"]
+                path = (
+                    result.archive_dir
+                    / "objects"
+                    / ref["snapshot_sha256"][:2]
+                    / ref["snapshot_sha256"]
+                )
                 assert path.is_file()
 
 
 def _readme_findings_examples() -> list[list[str]]:
     """The README's examples of people's decisions, which name the demo database's ids."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    return [shlex.split(line, comments=True)[1:] for line in readme.splitlines()
-            if re.match(r"monitor (ack|snooze|waive|findings show) \d+ ", line)]
+    return [
+        shlex.split(line, comments=True)[1:]
+        for line in readme.splitlines()
+        if re.match(r"monitor (ack|snooze|waive|findings show) \d+ ", line)
+    ]
 
 
 def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path, monkeypatch):
@@ -128,7 +150,7 @@ def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path, mon
     assert "dhs_family_unit_actions      FAILED  health: failing -> broken" in out
     assert f"MONITOR_HOME={tmp_path / 'kept'}" in out
     # parse problems are in the summary, each unmapped label with its operator finding
-    problems = out[out.index("\nParse problems: "):out.index("\nFindings: ")]
+    problems = out[out.index("\nParse problems: ") : out.index("\nFindings: ")]
     assert "unmapped_label" in problems.splitlines()[1]
     assert re.search(r"unmapped_label +'[^']+'  \(finding #\d+\)", problems)
     assert (tmp_path / "kept" / "monitor.db").is_file()
@@ -141,12 +163,16 @@ def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path, mon
     assert {c["call"]["channel"] for c in calls} == {"C0DEMOALERTS"}
     assert all(block_problems(c["call"]["blocks"]) == [] for c in calls)
     headers = [c["call"]["blocks"][0]["text"]["text"] for c in calls]
-    assert any("Missing report: HHS Report to Congress on Separated Children, 2022-04" in h
-               for h in headers)
+    assert any(
+        "Missing report: HHS Report to Congress on Separated Children, 2022-04" in h
+        for h in headers
+    )
     assert any("Late report: DHS Family Unit Actions Report, 6 periods" in h for h in headers)
     html = digest_html.read_text()
-    assert "Separation reporting compliance, week 2022-W39: 1 missing, 6 late, " \
-           "1 without foreign-basis statement" in html
+    assert (
+        "Separation reporting compliance, week 2022-W39: 1 missing, 6 late, "
+        "1 without foreign-basis statement" in html
+    )
     assert "data:image/png;base64," in html
 
     # the README's examples work against the kept demo database, on the ids they name
@@ -159,8 +185,11 @@ def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path, mon
         assert rc == 0, (argv, err)
     rc, out, _err = cli("findings", "show", examples[0][2], "--json")
     story = json.loads(out)
-    assert (story["obligation"], story["kind"], story["period_start"]) == \
-        ("hhs_separated_children_monthly", "missing", "2022-04-01")
+    assert (story["obligation"], story["kind"], story["period_start"]) == (
+        "hhs_separated_children_monthly",
+        "missing",
+        "2022-04-01",
+    )
     states = {f["id"]: f["state"] for f in json.loads(cli("findings", "--json")[1])}
     assert [states[int(e[1])] for e in examples[1:]] == ["acknowledged", "snoozed", "waived"]
 
@@ -188,9 +217,11 @@ def test_keep_refuses_a_database_the_demo_did_not_write(cli, tmp_path, monkeypat
     before = (home / "monitor.db").read_bytes()
     rc, out, err = cli("demo", "--keep", str(home))
     assert (rc, out) == (1, "")
-    assert err == (f"error: sqlite:///{home / 'monitor.db'} already holds a database the demo "
-                   "did not write: its findings would mix with the demo's. Use a new directory "
-                   "(or an empty --database), or --force to run the demo on it anyway\n")
+    assert err == (
+        f"error: sqlite:///{home / 'monitor.db'} already holds a database the demo "
+        "did not write: its findings would mix with the demo's. Use a new directory "
+        "(or an empty --database), or --force to run the demo on it anyway\n"
+    )
     assert (home / "monitor.db").read_bytes() == before
     assert not (home / MARKER).exists()
 
@@ -221,9 +252,13 @@ def test_serve_only_serves_the_documents_until_interrupted(tmp_path):
     from monitor.demo_server import load_manifests, mirror_path
 
     env = {**os.environ, "MONITOR_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "demo", "--serve-only",
-                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "demo", "--serve-only", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         first = proc.stdout.readline()
         base = re.match(r"Serving the demo's documents at (http://127\.0\.0\.1:\d+) ", first)
@@ -248,8 +283,11 @@ def test_serve_only_port_in_use_and_usage_errors(cli):
         busy.listen()
         port = busy.getsockname()[1]
         assert cli("demo", "--serve-only", "--port", str(port)) == (
-            1, "", f"error: cannot serve on 127.0.0.1:{port}: the port is in use (choose "
-                   "another --port)\n")
+            1,
+            "",
+            f"error: cannot serve on 127.0.0.1:{port}: the port is in use (choose "
+            "another --port)\n",
+        )
     assert cli("demo", "--serve-only", "--keep", "x")[0] == 2
     assert cli("demo", "--port", "9000")[0] == 2
     assert cli("demo", "--serve-only", "--port", "70000")[0] == 2
@@ -260,10 +298,14 @@ def test_serve_only_stops_on_ctrl_c_even_when_started_ignoring_sigint(tmp_path):
     raises no KeyboardInterrupt: the server must still stop on Ctrl-C, and on SIGTERM."""
     env = {**os.environ, "MONITOR_HOME": str(tmp_path / "home")}
     for sig in (signal.SIGINT, signal.SIGTERM):
-        proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "demo", "--serve-only",
-                                 "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env,
-                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor.cli", "demo", "--serve-only", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
         try:
             assert proc.stdout.readline().startswith("Serving the demo's documents at ")
             proc.send_signal(sig)

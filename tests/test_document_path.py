@@ -57,11 +57,11 @@ def test_a_reading_made_elsewhere_is_stored_without_parsing_again(session, archi
     parser = Counted(_links)
     reg = RegisteredSource(SRC, parser)
     body = b"https://e.gov/a https://e.gov/b"
-    reading = read_document(reg, body, url=LIST, content_type="text/plain", listing=True,
-                            fetched=T0.date())
+    reading = read_document(
+        reg, body, url=LIST, content_type="text/plain", listing=True, fetched=T0.date()
+    )
     assert (parser.calls, reading.outcome, reading.listing) == (1, "ok", True)
-    intake = take_in(session, archive, reg, url=LIST, body=body, fetched_at=T0,
-                     reading=reading)
+    intake = take_in(session, archive, reg, url=LIST, body=body, fetched_at=T0, reading=reading)
     assert parser.calls == 1 and intake.listing and intake.result is reading.result
     assert sorted(r.url for r in intake.new_reports) == ["https://e.gov/a", "https://e.gov/b"]
 
@@ -70,8 +70,14 @@ def test_a_reading_for_another_day_or_shape_is_read_again(session, archive):
     parser = Counted(_links)
     reg = RegisteredSource(SRC, parser)
     body = b"https://e.gov/a"
-    stale = read_document(reg, body, url=LIST, content_type=None, listing=True,
-                          fetched=(T0 - timedelta(days=2)).date())
+    stale = read_document(
+        reg,
+        body,
+        url=LIST,
+        content_type=None,
+        listing=True,
+        fetched=(T0 - timedelta(days=2)).date(),
+    )
     take_in(session, archive, reg, url=LIST, body=body, fetched_at=T0, reading=stale)
     assert parser.calls == 2  # judged against the day of the snapshot it is stored with
 
@@ -101,8 +107,7 @@ def test_a_request_obtained_in_a_worker_thread_is_stored_like_a_fetch(session, a
     assert (summary.outcome, summary.new_reports) == ("ok", [R1, R2])
     assert session.scalar(select(FetchRun.outcome).where(FetchRun.id == summary.run_id)) == "ok"
 
-    later = Poll(session, archive, fetcher, reg, T0 + timedelta(days=1), new_cycle(T0), None,
-                 None)
+    later = Poll(session, archive, fetcher, reg, T0 + timedelta(days=1), new_cycle(T0), None, None)
     prepared = later.prepare(LISTING, listing=True)
     assert prepared.validators is not None
     with ThreadPoolExecutor(1) as pool:

@@ -19,11 +19,15 @@ NOTES = REPO / "docs" / "domain.md"
 # Built from parts so that this file does not match itself.
 SHARED = "shared" + "/"
 WORK = "/" + "work/"
-_OUTSIDE = re.compile("|".join((
-    r"\bDOMAIN" + r"\.md\b",   # the domain notes that were never in the repository
-    r"(?<![\w-])" + SHARED,      # the shared directory, however it is reached
-    r"(?<![\w.-])" + WORK,       # this machine's paths
-)))
+_OUTSIDE = re.compile(
+    "|".join(
+        (
+            r"\bDOMAIN" + r"\.md\b",  # the domain notes that were never in the repository
+            r"(?<![\w-])" + SHARED,  # the shared directory, however it is reached
+            r"(?<![\w.-])" + WORK,  # this machine's paths
+        )
+    )
+)
 _CITATION = re.compile(r"\bdomain\.md#([\w-]+)")
 _LOCAL_LINK = re.compile(r"\]\(#([\w-]+)\)")
 _SKIP_DIRS = {".git", "__pycache__", ".pytest_cache", ".hypothesis", ".monitor", "build", "dist"}
@@ -35,9 +39,15 @@ def tracked_files() -> list[Path]:
         out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
         names = [n for n in out.stdout.decode("utf-8").split("\0") if n]
     except (OSError, subprocess.CalledProcessError):
-        names = [str(p.relative_to(REPO)) for p in REPO.rglob("*") if p.is_file()
-                 and not any(part in _SKIP_DIRS or part.endswith(".egg-info")
-                             for part in p.relative_to(REPO).parts)]
+        names = [
+            str(p.relative_to(REPO))
+            for p in REPO.rglob("*")
+            if p.is_file()
+            and not any(
+                part in _SKIP_DIRS or part.endswith(".egg-info")
+                for part in p.relative_to(REPO).parts
+            )
+        ]
     assert names, "no files found"
     return [REPO / n for n in names if (REPO / n).is_file()]
 
@@ -117,4 +127,3 @@ def test_every_cited_section_of_the_domain_notes_exists():
     assert cited, "nothing cites docs/domain.md"
     broken = {f: sorted(a - headings) for f, a in cited.items() if a - headings}
     assert broken == {}, f"no such heading in docs/domain.md; headings: {sorted(headings)}"
-

@@ -24,8 +24,9 @@ def _report(facts):
     return report
 
 
-def test_absent_at_is_the_last_listing_read_that_did_not_link_the_report(session, archive,
-                                                                         monkeypatch):
+def test_absent_at_is_the_last_listing_read_that_did_not_link_the_report(
+    session, archive, monkeypatch
+):
     register(monkeypatch)
     listing(session, archive, at(2020, 1, 5), [])
     listing(session, archive, at(2020, 2, 10), [])  # same body: an `unchanged` read
@@ -52,10 +53,20 @@ def test_nothing_from_after_as_of_is_used(session, archive, monkeypatch):
     publish(session, archive, at(2020, 3, 15), URL, JAN, value=4, body=b"second")
     first = session.scalars(select(Snapshot).order_by(Snapshot.fetched_at)).first()
     # a new parser version re-reads the first snapshot on April 1st
-    record_parse(session, SRC, first, ParseResult("2", reports=[ReportRecord(
-        title="Jan", url=URL, period_start=JAN[0], period_end=JAN[1])], counts=[
-        CountRecord(0, "separations", "cause", "criminal_history", "criminal history", 30)]),
-        "ok", at(2020, 4, 1))
+    record_parse(
+        session,
+        SRC,
+        first,
+        ParseResult(
+            "2",
+            reports=[ReportRecord(title="Jan", url=URL, period_start=JAN[0], period_end=JAN[1])],
+            counts=[
+                CountRecord(0, "separations", "cause", "criminal_history", "criminal history", 30)
+            ],
+        ),
+        "ok",
+        at(2020, 4, 1),
+    )
     assert gather_facts(session, at(2020, 2, 1), ["src"]).reports_by_source == {}
     early = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
     assert [(r.parser_version, r.counts[0].value) for r in early.reads] == [("1", 3.0)]
@@ -63,7 +74,10 @@ def test_nothing_from_after_as_of_is_used(session, archive, monkeypatch):
     assert [r.counts[0].value for r in middle.reads] == [3.0, 4.0]
     late = _report(gather_facts(session, at(2020, 4, 2), ["src"]))
     assert sorted((r.parser_version, r.counts[0].value) for r in late.reads) == [
-        ("1", 3.0), ("1", 4.0), ("2", 30.0)]
+        ("1", 3.0),
+        ("1", 4.0),
+        ("2", 30.0),
+    ]
     assert late.latest_read(at(2020, 4, 2)).counts[0].value == 4.0  # newest snapshot wins
 
 
@@ -74,8 +88,16 @@ def test_source_health_and_evidence_as_of(session, archive, monkeypatch):
     health(session, "broken", at(2020, 2, 20), at(2020, 1, 1))
     health(session, "healthy", at(2020, 3, 1), at(2020, 1, 1))
     ob = obligation()
-    record_evidence(session, [ob], ob.id, by="ana", on=date(2020, 2, 1), note="emailed",
-                    now=at(2020, 2, 25), period="2020-01")
+    record_evidence(
+        session,
+        [ob],
+        ob.id,
+        by="ana",
+        on=date(2020, 2, 1),
+        note="emailed",
+        now=at(2020, 2, 25),
+        period="2020-01",
+    )
 
     facts = gather_facts(session, at(2020, 2, 25), ["src", "unbuilt"], [ob.id])
     assert facts.source("src").state == "broken" and facts.source("src").readable is False

@@ -33,11 +33,16 @@ def _seed(db_url, archive, monkeypatch, registries):
 
 def _stored(engine):
     with session_scope(engine) as session:
-        rows = session.execute(select(FindingRow.period_start, FindingRow.kind, FindingRow.state)
-                               .order_by(FindingRow.period_start, FindingRow.id)).all()
-        return ([tuple(r) for r in rows],
-                session.scalar(select(func.count()).select_from(FindingTransition)),
-                session.scalar(select(func.count()).select_from(OutboxMessage)))
+        rows = session.execute(
+            select(FindingRow.period_start, FindingRow.kind, FindingRow.state).order_by(
+                FindingRow.period_start, FindingRow.id
+            )
+        ).all()
+        return (
+            [tuple(r) for r in rows],
+            session.scalar(select(func.count()).select_from(FindingTransition)),
+            session.scalar(select(func.count()).select_from(OutboxMessage)),
+        )
 
 
 def test_is_past_is_a_day_before_today_in_washington_or_a_time_before_now():
@@ -52,15 +57,17 @@ def test_is_past_is_a_day_before_today_in_washington_or_a_time_before_now():
     assert writes_findings(None, now, None) is True
 
 
-def test_evaluate_as_of_the_past_is_a_dry_run_unless_write(cli_db, db_url, archive,
-                                                           monkeypatch, registries):
+def test_evaluate_as_of_the_past_is_a_dry_run_unless_write(
+    cli_db, db_url, archive, monkeypatch, registries
+):
     engine = _seed(db_url, archive, monkeypatch, registries)
     rc, out, err = cli_db("evaluate", "--as-of", "2020-03-10")
     assert rc == 0, err
     assert "would open 3" in out  # December to February missing
     assert out.strip().splitlines()[-1] == (
         "dry run: --as-of 2020-03-10 is in the past, so nothing was written "
-        "(add --write to record these findings)")
+        "(add --write to record these findings)"
+    )
     assert _stored(engine) == ([], 0, 0)
     rc, out, err = cli_db("evaluate", "--as-of", "2020-03-10", "--json")
     assert rc == 0 and len(json.loads(out)) == 3  # the JSON stays one document
@@ -76,14 +83,21 @@ def test_evaluate_as_of_the_past_is_a_dry_run_unless_write(cli_db, db_url, archi
 
 
 def test_alternating_past_and_present_evaluations_do_not_flip_stored_findings(
-        cli_db, db_url, archive, monkeypatch, registries):
+    cli_db, db_url, archive, monkeypatch, registries
+):
     engine = _seed(db_url, archive, monkeypatch, registries)
     assert cli_db("evaluate")[0] == 0  # now: missing up to March 2020, then unknown (stale)
     present = _stored(engine)
     kinds = {kind for _p, kind, _s in present[0]}
     assert kinds == {"missing", "unknown"} and present[1] == len(present[0])
-    for argv in (("--as-of", "2020-03-10"), (), ("--as-of", "2020-01-02"), (),
-                 ("--as-of", "2020-04-10", "--json"), ()):
+    for argv in (
+        ("--as-of", "2020-03-10"),
+        (),
+        ("--as-of", "2020-01-02"),
+        (),
+        ("--as-of", "2020-04-10", "--json"),
+        (),
+    ):
         rc, _out, err = cli_db("evaluate", *argv)
         assert rc == 0, err
         assert _stored(engine) == present  # no resolve, no reopen, no alert
@@ -103,8 +117,9 @@ def test_run_once_as_of_the_past_is_a_dry_run_unless_write(cli_db, db_url, monke
         data = json.loads(out)
         assert data["findings_written"] is False and data["findings"]["opened"]
         assert _stored(engine)[:2] == ([], 0)
-        rc, out, err = cli_db("run", "--once", "--all", "--as-of", "2022-06-30", "--write",
-                              "--json")
+        rc, out, err = cli_db(
+            "run", "--once", "--all", "--as-of", "2022-06-30", "--write", "--json"
+        )
         data = json.loads(out)
         assert data["findings_written"] is True
         opened = data["findings"]["opened"]
@@ -114,6 +129,7 @@ def test_run_once_as_of_the_past_is_a_dry_run_unless_write(cli_db, db_url, monke
 
 
 # --- the future: always a preview, never written -------------------------------------------------
+
 
 def test_is_future_is_a_day_after_today_in_washington_or_a_time_after_now():
     from monitor.as_of import FutureWrite, is_future, refuse_future_write
@@ -138,8 +154,9 @@ def _future() -> str:
     return (datetime.now(UTC).date() + timedelta(days=400)).isoformat()
 
 
-def test_evaluate_as_of_the_future_is_a_preview_and_write_is_refused(cli_db, db_url, archive,
-                                                                     monkeypatch, registries):
+def test_evaluate_as_of_the_future_is_a_preview_and_write_is_refused(
+    cli_db, db_url, archive, monkeypatch, registries
+):
     engine = _seed(db_url, archive, monkeypatch, registries)
     future = _future()
     rc, out, err = cli_db("evaluate", "--as-of", future)
@@ -147,15 +164,18 @@ def test_evaluate_as_of_the_future_is_a_preview_and_write_is_refused(cli_db, db_
     assert "would open" in out and "opened" not in out.replace("would open", "")
     assert out.strip().splitlines()[-1] == (
         f"dry run: --as-of {future} is in the future, so nothing was written (a preview: "
-        "deadlines after today have not passed yet)")
+        "deadlines after today have not passed yet)"
+    )
     assert _stored(engine) == ([], 0, 0)
     rc, out, err = cli_db("evaluate", "--as-of", future, "--json")
     assert rc == 0 and json.loads(out) and "is in the future" in err
     assert _stored(engine) == ([], 0, 0)
     rc, out, err = cli_db("evaluate", "--as-of", future, "--write")
     assert rc == 1 and out == ""
-    assert err.strip() == (f"error: --write cannot record findings as of {future}, which is in "
-                           "the future: drop --write to preview them")
+    assert err.strip() == (
+        f"error: --write cannot record findings as of {future}, which is in "
+        "the future: drop --write to preview them"
+    )
     assert _stored(engine) == ([], 0, 0)
     # what a preview showed is not what the present records: now writes as before
     assert cli_db("evaluate")[0] == 0 and _stored(engine)[1] > 0
@@ -163,7 +183,8 @@ def test_evaluate_as_of_the_future_is_a_preview_and_write_is_refused(cli_db, db_
 
 
 def test_run_once_as_of_the_future_previews_and_refuses_write_before_fetching(
-        cli_db, db_url, monkeypatch):
+    cli_db, db_url, monkeypatch
+):
     from monitor.models import FetchRun
 
     monkeypatch.setenv("MONITOR_HTTP_RETRIES", "0")

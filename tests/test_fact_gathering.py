@@ -23,27 +23,62 @@ from rules.obligations import load_obligations
 from scrapers.records import CountRecord, ParseResult, Problem, ReportRecord, StatementRecord
 
 # a content rule with the foreign-government statement, so the ambiguous label is quoted
-RULES = [OB, obligation(id="test_statement", checks=["content", "inconsistent_totals"],
-                        content={"statements": [{"key": "foreign_government_basis",
-                                                 "accept": ["stated"], "citation": "act",
-                                                 "why": "asked",
-                                                 "ambiguous_labels": "taxonomy"}]})]
+RULES = [
+    OB,
+    obligation(
+        id="test_statement",
+        checks=["content", "inconsistent_totals"],
+        content={
+            "statements": [
+                {
+                    "key": "foreign_government_basis",
+                    "accept": ["stated"],
+                    "citation": "act",
+                    "why": "asked",
+                    "ambiguous_labels": "taxonomy",
+                }
+            ]
+        },
+    ),
+]
 CAUSES = ["criminal_history", "gang_affiliation", "illness", "other"]
 
 
 def _counts(month: date, extra: int, value: float) -> list[CountRecord]:
     """A cause table, a month and total row, an ambiguous label, and ``extra`` cells of an
     age-by-cause table (cells no check reads)."""
-    rows = [CountRecord(0, "separations", "cause", c, c.replace("_", " "), value + i)
-            for i, c in enumerate(CAUSES)]
-    rows.append(CountRecord(0, "separations", "cause", "criminal_history",
-                            "Criminal history (U.S. or home country)", value, page=2))
-    rows.append(CountRecord(0, "separations", "month", "all", month.strftime("%B %Y"),
-                            4 * value + 6, period_start=month,
-                            period_end=month.replace(day=28)))
+    rows = [
+        CountRecord(0, "separations", "cause", c, c.replace("_", " "), value + i)
+        for i, c in enumerate(CAUSES)
+    ]
+    rows.append(
+        CountRecord(
+            0,
+            "separations",
+            "cause",
+            "criminal_history",
+            "Criminal history (U.S. or home country)",
+            value,
+            page=2,
+        )
+    )
+    rows.append(
+        CountRecord(
+            0,
+            "separations",
+            "month",
+            "all",
+            month.strftime("%B %Y"),
+            4 * value + 6,
+            period_start=month,
+            period_end=month.replace(day=28),
+        )
+    )
     rows.append(CountRecord(0, "separations", "total", "all", "Total", 4 * value + 6))
-    rows += [CountRecord(0, "separations", "age_group", f"age_{i}", f"age {i}", i % 7)
-             for i in range(extra)]
+    rows += [
+        CountRecord(0, "separations", "age_group", f"age_{i}", f"age {i}", i % 7)
+        for i in range(extra)
+    ]
     return rows
 
 
@@ -60,14 +95,30 @@ def _world(session, archive, extra: int, months: int = 6) -> None:
         listing(session, archive, when, urls)
         ensure_source(session, SRC, when)
         for version, value in ((1, 3),) + (((2, 5),) if m == months else ()):
-            snap, _ = store_snapshot(session, archive, source_id="src", url=url,
-                                     body=f"{url} {value}".encode(), fetched_at=when)
-            result = ParseResult("1", reports=[ReportRecord(
-                title=f"Report {month:%B %Y}", url=url, period_start=month,
-                period_end=month.replace(day=28), issued=when.date(), issued_precision="day")],
+            snap, _ = store_snapshot(
+                session,
+                archive,
+                source_id="src",
+                url=url,
+                body=f"{url} {value}".encode(),
+                fetched_at=when,
+            )
+            result = ParseResult(
+                "1",
+                reports=[
+                    ReportRecord(
+                        title=f"Report {month:%B %Y}",
+                        url=url,
+                        period_start=month,
+                        period_end=month.replace(day=28),
+                        issued=when.date(),
+                        issued_precision="day",
+                    )
+                ],
                 counts=_counts(month, extra, value),
                 statements=[StatementRecord(0, "foreign_government_basis", "not_stated")],
-                problems=[Problem("inconsistent_total", "parts add up to 18, total 17", report=0)])
+                problems=[Problem("inconsistent_total", "parts add up to 18, total 17", report=0)],
+            )
             record_parse(session, SRC, snap, result, "ok", when)
             run(session, when, url=url, snapshot=snap)
             when = when.replace(day=20)
@@ -93,13 +144,18 @@ def _gather(session, **kw):
 
 
 def _rows(facts) -> int:
-    return sum(len(read.counts) for reports in facts.reports_by_source.values()
-               for report in reports for read in report.reads)
+    return sum(
+        len(read.counts)
+        for reports in facts.reports_by_source.values()
+        for report in reports
+        for read in report.reads
+    )
 
 
 @pytest.mark.parametrize("extra", [0, 60])
-def test_statements_and_rows_do_not_grow_with_the_counts_of_a_report(engine, session, archive,
-                                                                     monkeypatch, extra):
+def test_statements_and_rows_do_not_grow_with_the_counts_of_a_report(
+    engine, session, archive, monkeypatch, extra
+):
     register(monkeypatch)
     _world(session, archive, extra=0)
     with statements(engine) as few:
@@ -111,14 +167,14 @@ def test_statements_and_rows_do_not_grow_with_the_counts_of_a_report(engine, ses
     assert len(many) == len(few)
     # only the revised report's two readings are read whole; every other reading keeps the
     # rows the checks read (first of each table, month, total, the ambiguous label)
-    whole = [read for report in large.reports_by_source["src"] for read in report.reads
-             if read.whole]
+    whole = [
+        read for report in large.reports_by_source["src"] for read in report.reads if read.whole
+    ]
     assert len(whole) == 2
     assert _rows(large) - _rows(small) == 2 * extra + 5 * min(extra, 1)
 
 
-def test_statements_do_not_grow_with_the_number_of_reports(engine, session, archive,
-                                                           monkeypatch):
+def test_statements_do_not_grow_with_the_number_of_reports(engine, session, archive, monkeypatch):
     register(monkeypatch)
     _world(session, archive, extra=3, months=2)
     with statements(engine) as few:
@@ -134,9 +190,11 @@ def test_what_is_kept_of_a_reading_is_what_the_checks_read(session, archive, mon
     register(monkeypatch)
     _world(session, archive, extra=12)
     lean, whole = _gather(session), _gather(session, whole_reads=True)
-    pairs = [(a, b) for ra, rb in zip(lean.reports_by_source["src"],
-                                      whole.reports_by_source["src"])
-             for a, b in zip(ra.reads, rb.reads)]
+    pairs = [
+        (a, b)
+        for ra, rb in zip(lean.reports_by_source["src"], whole.reports_by_source["src"])
+        for a, b in zip(ra.reads, rb.reads)
+    ]
     assert pairs and all(b.whole for _a, b in pairs)
     for a, b in pairs:
         assert a.counts == (b.counts if a.whole else counts_read(b.counts))
@@ -148,8 +206,9 @@ def test_what_is_kept_of_a_reading_is_what_the_checks_read(session, archive, mon
     kinds = {f["kind"] for f in found}
     assert {"revised", "incomplete", "anomaly"} <= kinds
     quoted = [f for f in found if f["kind"] == "incomplete" and "quote" in f["evidence"]]
-    assert quoted and all(f["evidence"]["quote"] == "Criminal history (U.S. or home country)"
-                          for f in quoted)
+    assert quoted and all(
+        f["evidence"]["quote"] == "Criminal history (U.S. or home country)" for f in quoted
+    )
 
 
 def test_a_revision_is_never_judged_on_part_of_a_reading(session, archive, monkeypatch):
@@ -176,13 +235,23 @@ def test_every_rule_case_gives_the_same_findings_on_the_readings_the_checks_read
                     bodies: dict[str, set] = {}
                     for read in report.reads:
                         bodies.setdefault(read.parser_version, set()).add(read.snapshot_sha256)
-                    out.append(replace(report, reads=tuple(
-                        read if len(bodies[read.parser_version]) > 1
-                        else replace(read, counts=counts_read(read.counts), whole=False)
-                        for read in report.reads)))
+                    out.append(
+                        replace(
+                            report,
+                            reads=tuple(
+                                read
+                                if len(bodies[read.parser_version]) > 1
+                                else replace(read, counts=counts_read(read.counts), whole=False)
+                                for read in report.reads
+                            ),
+                        )
+                    )
                 lean[source_id] = tuple(out)
             cut = replace(facts, reports_by_source=lean)
-            assert [f.to_json() for f in evaluate([ob], cut, case.as_of, tolerance=case.tolerance)] == \
-                [f.to_json() for f in evaluate([ob], facts, case.as_of, tolerance=case.tolerance)], (ob.id, case.name)
+            assert [
+                f.to_json() for f in evaluate([ob], cut, case.as_of, tolerance=case.tolerance)
+            ] == [
+                f.to_json() for f in evaluate([ob], facts, case.as_of, tolerance=case.tolerance)
+            ], (ob.id, case.name)
             checked += 1
     assert checked >= 20

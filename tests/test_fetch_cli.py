@@ -9,7 +9,16 @@ import pytest
 import responses
 
 from fetch_fakes import (
-    AKAMAI, LISTING, R1, R2, R3, Site, good_site, listing_html, pdf, registered,
+    AKAMAI,
+    LISTING,
+    R1,
+    R2,
+    R3,
+    Site,
+    good_site,
+    listing_html,
+    pdf,
+    registered,
 )
 
 
@@ -35,8 +44,11 @@ def test_fetch_json_lists_runs_and_exits_0(fetch_cli, site, monkeypatch):
     rc, out, err = fetch_cli("fetch", "fake_agency", "--json")
     assert rc == 0, err
     runs = json.loads(out)
-    assert [(r["url"], r["outcome"]) for r in runs] == [(LISTING, "ok"), (R1, "ok"),
-                                                       ("https://www.agency.gov/files/r2.pdf", "ok")]
+    assert [(r["url"], r["outcome"]) for r in runs] == [
+        (LISTING, "ok"),
+        (R1, "ok"),
+        ("https://www.agency.gov/files/r2.pdf", "ok"),
+    ]
     for run in runs:
         assert {"source", "url", "outcome", "http_status", "sha256", "bytes"} <= set(run)
         assert run["source"] == "fake_agency" and len(run["sha256"]) == 64
@@ -98,28 +110,34 @@ def test_runs_lists_recent_runs(fetch_cli, site):
 
 def test_explicit_loopback_url_and_mirror(fetch_cli, site):
     site.page("http://127.0.0.1:9/manual.pdf", pdf("Manual", 1), content_type="application/pdf")
-    rc, out, err = fetch_cli("fetch", "fake_agency", "--url", "http://127.0.0.1:9/manual.pdf",
-                             "--json")
+    rc, out, err = fetch_cli(
+        "fetch", "fake_agency", "--url", "http://127.0.0.1:9/manual.pdf", "--json"
+    )
     assert rc == 0, err
     assert [r["outcome"] for r in json.loads(out)] == ["ok"]
     assert "warning" not in err  # loopback only: no contact needed
 
     base = "http://127.0.0.1:9"
-    site.page(f"{base}/www.agency.gov/reports", b"<html><head><title>Reports</title></head>"
-              b"<body><p>No reports yet.</p></body></html>")
+    site.page(
+        f"{base}/www.agency.gov/reports",
+        b"<html><head><title>Reports</title></head><body><p>No reports yet.</p></body></html>",
+    )
     rc, out, err = fetch_cli("fetch", "fake_agency", "--mirror", base, "--json")
     run = json.loads(out)[0]
     assert (run["url"], run["requested_url"]) == (LISTING, f"{base}/www.agency.gov/reports")
     assert run["outcome"] == "empty" and rc == 1
 
 
-@pytest.mark.parametrize("argv,message", [
-    (("fetch",), "name one SOURCE or pass --all"),
-    (("fetch", "fake_agency", "--all"), "name one SOURCE or pass --all"),
-    (("fetch", "fake_agency", "--url", "ftp://x/y"), "http(s) URL"),
-    (("fetch", "fake_agency", "--listing"), "--listing applies to --url"),
-    (("fetch", "no_such_source"), "unknown source"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (("fetch",), "name one SOURCE or pass --all"),
+        (("fetch", "fake_agency", "--all"), "name one SOURCE or pass --all"),
+        (("fetch", "fake_agency", "--url", "ftp://x/y"), "http(s) URL"),
+        (("fetch", "fake_agency", "--listing"), "--listing applies to --url"),
+        (("fetch", "no_such_source"), "unknown source"),
+    ],
+)
 def test_bad_invocations_are_one_line_errors(fetch_cli, argv, message):
     rc, _out, err = fetch_cli(*argv)
     assert rc == 1 and message in err

@@ -13,8 +13,21 @@ import responses
 from sqlalchemy import select
 
 from fetch_fakes import (
-    AKAMAI, CLOUDFLARE, F5, INCAPSULA, LISTING, PARDON, R1, R2, RATE_PAGE, SOFT_404, Site,
-    good_site, make_fetcher, registered, stored_state,
+    AKAMAI,
+    CLOUDFLARE,
+    F5,
+    INCAPSULA,
+    LISTING,
+    PARDON,
+    R1,
+    R2,
+    RATE_PAGE,
+    SOFT_404,
+    Site,
+    good_site,
+    make_fetcher,
+    registered,
+    stored_state,
 )
 from monitor.fetching import new_cycle, poll_source
 from monitor.models import FetchRun, Report, SourceHealth
@@ -35,25 +48,42 @@ HOSTILE_LISTINGS = {
     "soft_404_200": (dict(body=SOFT_404, etag=False), "http_error"),
     "http_404": (dict(body=b"gone", status=404), "http_error"),
     "http_503": (dict(body=b"busy", status=503), "http_error"),
-    "redirect_off_allow_list": (dict(status=302, etag=False,
-                                     headers={"Location": "https://evil.example.com/reports"}),
-                                "http_error"),
-    "redirect_to_unblock_host": (dict(status=302, etag=False, headers={
-        "Location": "https://unblock.agency.gov/?ref=reports"}), "blocked"),
-    "redirect_to_404_page": (dict(status=301, etag=False,
-                                  headers={"Location": "https://www.agency.gov/404"}), "http_error"),
-    "json_instead_of_html": (dict(body=b'{"error": "maintenance"}', etag=False,
-                                  content_type="application/json"), "wrong_type"),
+    "redirect_off_allow_list": (
+        dict(status=302, etag=False, headers={"Location": "https://evil.example.com/reports"}),
+        "http_error",
+    ),
+    "redirect_to_unblock_host": (
+        dict(
+            status=302, etag=False, headers={"Location": "https://unblock.agency.gov/?ref=reports"}
+        ),
+        "blocked",
+    ),
+    "redirect_to_404_page": (
+        dict(status=301, etag=False, headers={"Location": "https://www.agency.gov/404"}),
+        "http_error",
+    ),
+    "json_instead_of_html": (
+        dict(body=b'{"error": "maintenance"}', etag=False, content_type="application/json"),
+        "wrong_type",
+    ),
     "too_large": (dict(body=b"<html>" + b"x" * 200_000 + b"</html>", etag=False), "too_large"),
     # junk whatever its header says: the magic bytes decide (scrapers/sniff.py)
-    "png_served_as_html": (dict(body=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-                                etag=False), "wrong_type"),
-    "random_bytes_served_as_html": (dict(body=bytes((i * 7919) % 251 for i in range(3000)),
-                                         etag=False), "wrong_type"),
-    "gzip_served_as_html": (dict(body=b"\x1f\x8b\x08\x00" + bytes(range(64)), etag=False),
-                            "wrong_type"),
-    "connection_refused": (dict(error=requests.exceptions.ConnectionError("refused")),
-                           "network_error"),
+    "png_served_as_html": (
+        dict(body=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), etag=False),
+        "wrong_type",
+    ),
+    "random_bytes_served_as_html": (
+        dict(body=bytes((i * 7919) % 251 for i in range(3000)), etag=False),
+        "wrong_type",
+    ),
+    "gzip_served_as_html": (
+        dict(body=b"\x1f\x8b\x08\x00" + bytes(range(64)), etag=False),
+        "wrong_type",
+    ),
+    "connection_refused": (
+        dict(error=requests.exceptions.ConnectionError("refused")),
+        "network_error",
+    ),
 }
 
 
@@ -97,11 +127,18 @@ def test_pdf_link_that_returns_html_is_wrong_type_and_changes_nothing(session, a
     fetcher, _ = make_fetcher()
     poll(session, archive, fetcher, T0)
     before = stored_state(session, archive, with_last_seen=False)
-    site.page(R1, b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>"
-                  b"<form>Log in to continue</form></body></html>", etag=False)
+    site.page(
+        R1,
+        b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>"
+        b"<form>Log in to continue</form></body></html>",
+        etag=False,
+    )
     result = poll(session, archive, fetcher, T0 + timedelta(days=8))  # reports due for recheck
     assert [(r.url, r.outcome) for r in result.runs] == [
-        (LISTING, "not_modified"), (R1, "wrong_type"), (R2, "not_modified")]
+        (LISTING, "not_modified"),
+        (R1, "wrong_type"),
+        (R2, "not_modified"),
+    ]
     assert "expected application/pdf, got text/html" in result.runs[1].error
     # the listing's 304 legitimately refreshes last_seen; nothing else moved
     assert stored_state(session, archive, with_last_seen=False) == before
@@ -117,13 +154,21 @@ def test_pdf_link_that_returns_a_png_declared_pdf_is_wrong_type(session, archive
     fetcher, _ = make_fetcher()
     poll(session, archive, fetcher, T0)
     before = stored_state(session, archive, with_last_seen=False)
-    site.page(R1, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), etag=False,
-              content_type="application/pdf")
+    site.page(
+        R1,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+        etag=False,
+        content_type="application/pdf",
+    )
     result = poll(session, archive, fetcher, T0 + timedelta(days=8))
     assert [(r.url, r.outcome) for r in result.runs] == [
-        (LISTING, "not_modified"), (R1, "wrong_type"), (R2, "not_modified")]
-    assert "expected application/pdf, got image/png (declared application/pdf)" in \
-        result.runs[1].error
+        (LISTING, "not_modified"),
+        (R1, "wrong_type"),
+        (R2, "not_modified"),
+    ]
+    assert (
+        "expected application/pdf, got image/png (declared application/pdf)" in result.runs[1].error
+    )
     assert stored_state(session, archive, with_last_seen=False) == before
 
 

@@ -11,12 +11,27 @@ import responses
 from sqlalchemy import func, select
 
 from fetch_fakes import (
-    LISTING, R1, R2, R3, SOURCE, Site, good_site, listing_html, make_fetcher, pdf, registered,
+    LISTING,
+    R1,
+    R2,
+    R3,
+    SOURCE,
+    Site,
+    good_site,
+    listing_html,
+    make_fetcher,
+    pdf,
+    registered,
     stored_state,
 )
 from monitor.fetching import new_cycle, poll_source, sources_due
 from monitor.models import (
-    CountObservation, FetchRun, HttpValidator, Report, Snapshot, SourceHealth,
+    CountObservation,
+    FetchRun,
+    HttpValidator,
+    Report,
+    Snapshot,
+    SourceHealth,
 )
 from scrapers.archive import sha256_hex
 from scrapers.http import mirror_rewrite
@@ -32,8 +47,9 @@ def site():
 
 
 def poll(session, archive, fetcher, now, reg=None, **kwargs):
-    return poll_source(session, archive, fetcher, reg or registered(), now=now,
-                       cycle=new_cycle(now), **kwargs)
+    return poll_source(
+        session, archive, fetcher, reg or registered(), now=now, cycle=new_cycle(now), **kwargs
+    )
 
 
 def outcomes(result):
@@ -105,7 +121,10 @@ def test_changed_listing_is_a_new_snapshot_new_and_removed_reports(session, arch
     assert result.runs[0].new_reports == [R3] and result.runs[0].removed_reports == [R1]
     removed = dict(session.execute(select(Report.url, Report.removed_at)).all())
     assert removed == {R1: t1, R2: None, R3: None}
-    assert session.scalar(select(func.count()).select_from(Snapshot).where(Snapshot.url == LISTING)) == 2
+    assert (
+        session.scalar(select(func.count()).select_from(Snapshot).where(Snapshot.url == LISTING))
+        == 2
+    )
 
 
 def test_reports_are_rechecked_after_recheck_days(session, archive, site):
@@ -181,10 +200,17 @@ def test_rewrite_requests_the_mirror_and_records_the_canonical_url(session, arch
     base = "http://127.0.0.1:8765"
     site.page(f"{base}/www.agency.gov/reports", listing_html(R1))
     # the mirror redirects on its own host: allowed because the rewrite targets that host
-    site.page(f"{base}/www.agency.gov/files/r1.pdf", status=302, etag=False,
-              headers={"Location": "/www.agency.gov/files/r1-final.pdf"})
-    site.page(f"{base}/www.agency.gov/files/r1-final.pdf", pdf("Report one", 7),
-              content_type="application/pdf")
+    site.page(
+        f"{base}/www.agency.gov/files/r1.pdf",
+        status=302,
+        etag=False,
+        headers={"Location": "/www.agency.gov/files/r1-final.pdf"},
+    )
+    site.page(
+        f"{base}/www.agency.gov/files/r1-final.pdf",
+        pdf("Report one", 7),
+        content_type="application/pdf",
+    )
     fetcher, _ = make_fetcher(rewrite=mirror_rewrite(base))
     result = poll(session, archive, fetcher, T0)
     assert outcomes(result) == [(LISTING, "ok"), (R1, "ok")]
@@ -197,8 +223,12 @@ def test_explicit_url_may_be_loopback_and_leaves_health_alone(session, archive, 
     url = "http://127.0.0.1:9/check.pdf"
     site.page(url, status=301, etag=False, headers={"Location": "http://127.0.0.1:9/moved.pdf"})
     site.page("http://127.0.0.1:9/moved.pdf", pdf("Manual", 3), content_type="application/pdf")
-    site.page("http://127.0.0.1:9/away.pdf", status=302, etag=False,
-              headers={"Location": "https://elsewhere.example.net/x.pdf"})
+    site.page(
+        "http://127.0.0.1:9/away.pdf",
+        status=302,
+        etag=False,
+        headers={"Location": "https://elsewhere.example.net/x.pdf"},
+    )
     fetcher, _ = make_fetcher()
     result = poll(session, archive, fetcher, T0, urls=[url], explicit=True)
     assert outcomes(result) == [(url, "ok")] and not result.runs[0].listing
@@ -211,9 +241,16 @@ def test_explicit_url_may_be_loopback_and_leaves_health_alone(session, archive, 
 def test_sources_due_uses_poll_every_and_the_last_listing_run(session, archive, site):
     good_site(site)
     daily = registered()
-    weekly = registered(Source(id="weekly", agency="HHS", title="Weekly",
-                               start_urls=("https://www.agency.gov/weekly",),
-                               allowed_hosts=("agency.gov",), poll_every=timedelta(days=7)))
+    weekly = registered(
+        Source(
+            id="weekly",
+            agency="HHS",
+            title="Weekly",
+            start_urls=("https://www.agency.gov/weekly",),
+            allowed_hosts=("agency.gov",),
+            poll_every=timedelta(days=7),
+        )
+    )
     site.page("https://www.agency.gov/weekly", listing_html(R1))
     assert [r.id for r in sources_due(session, [daily, weekly], T0)] == ["fake_agency", "weekly"]
     fetcher, _ = make_fetcher()
@@ -221,10 +258,12 @@ def test_sources_due_uses_poll_every_and_the_last_listing_run(session, archive, 
     poll(session, archive, fetcher, T0, reg=weekly)
     assert sources_due(session, [daily, weekly], T0 + timedelta(hours=22)) == []
     # a daily cron job firing a little early still finds yesterday's poll due
-    assert [r.id for r in sources_due(session, [daily, weekly],
-                                      T0 + timedelta(hours=23, minutes=30))] == ["fake_agency"]
-    assert [r.id for r in sources_due(session, [daily, weekly], T0 + timedelta(days=1))] \
-        == ["fake_agency"]
+    assert [
+        r.id for r in sources_due(session, [daily, weekly], T0 + timedelta(hours=23, minutes=30))
+    ] == ["fake_agency"]
+    assert [r.id for r in sources_due(session, [daily, weekly], T0 + timedelta(days=1))] == [
+        "fake_agency"
+    ]
     assert len(sources_due(session, [daily, weekly], T0 + timedelta(days=7))) == 2
 
 
@@ -236,8 +275,14 @@ def test_a_failing_source_is_retried_with_backoff_capped_at_its_interval(session
     reg = registered()
     day = timedelta(days=1)
     assert [retry_interval(day, n) for n in (0, 1, 2, 3, 7, 8, 50)] == [
-        day, timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1),
-        timedelta(hours=16), day, day]
+        day,
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=16),
+        day,
+        day,
+    ]
     t = T0
     for expected in (timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1)):
         assert poll(session, archive, fetcher, t, reg=reg).failed
@@ -270,12 +315,17 @@ def test_a_listing_past_max_links_is_capped_and_removes_nothing(session, archive
     assert not result.failed and result.runs[0].outcome == "ok"
     followed = [r.url for r in result.runs if not r.listing]
     assert followed == [R3, many[0]]  # only the first two links are taken
-    (problem,) = session.scalars(select(ParseProblem).where(
-        ParseProblem.kind == "too_many_links")).all()
+    (problem,) = session.scalars(
+        select(ParseProblem).where(ParseProblem.kind == "too_many_links")
+    ).all()
     assert "links 8 documents, more than max_links_per_listing (2)" in problem.detail
     assert result.runs[0].removed_reports == []
-    assert session.scalar(select(func.count()).select_from(Report).where(
-        Report.removed_at.is_not(None))) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Report).where(Report.removed_at.is_not(None))
+        )
+        == 0
+    )
     kept = session.scalars(select(ReportListing).join(Report).where(Report.url.in_([R1, R2])))
     assert [row.removed_at for row in kept] == [None, None]
     # read whole again (under the cap), the listing decides removals as before

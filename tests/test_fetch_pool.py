@@ -14,13 +14,18 @@ UA = "separation-reporting-monitor/test (+ops@example.org)"
 
 
 def fetcher(interval: float = 0.0) -> Fetcher:
-    return Fetcher(HttpConfig(user_agent=UA, retries=0, host_min_interval=interval,
-                              connect_timeout=5, read_timeout=5))
+    return Fetcher(
+        HttpConfig(
+            user_agent=UA, retries=0, host_min_interval=interval, connect_timeout=5, read_timeout=5
+        )
+    )
 
 
 def request(sites: Sites, i: int, path: str = "/reports") -> Request:
-    return Request(sites.url(i, path), {"allowed": [sites.host(i)],
-                                        "content_types": ("text/html", "application/pdf")})
+    return Request(
+        sites.url(i, path),
+        {"allowed": [sites.host(i)], "content_types": ("text/html", "application/pdf")},
+    )
 
 
 def test_different_hosts_are_fetched_at_once_and_one_host_never_twice_at_once():
@@ -28,12 +33,23 @@ def test_different_hosts_are_fetched_at_once_and_one_host_never_twice_at_once():
         f = fetcher()
         with FetchPool(f, workers=4) as pool:
             # two jobs on host 0 first, competing for that host ...
-            pending = [p for name in ("c", "d") for p in pool.submit(
-                [request(sites, 0, f"/files/{name}-0.pdf")])]
+            pending = [
+                p
+                for name in ("c", "d")
+                for p in pool.submit([request(sites, 0, f"/files/{name}-0.pdf")])
+            ]
             # ... then each host: its listing and two reports, as one job (they share the host)
-            pending += [p for i in range(6) for p in pool.submit(
-                [request(sites, i), request(sites, i, f"/files/a-{i}.pdf"),
-                 request(sites, i, f"/files/b-{i}.pdf")])]
+            pending += [
+                p
+                for i in range(6)
+                for p in pool.submit(
+                    [
+                        request(sites, i),
+                        request(sites, i, f"/files/a-{i}.pdf"),
+                        request(sites, i, f"/files/b-{i}.pdf"),
+                    ]
+                )
+            ]
             results = [p.take() for p in pending]
         f.close()
     assert [r.result.outcome for r in results] == ["ok"] * 20
@@ -47,8 +63,9 @@ def test_the_interval_between_requests_to_one_host_is_kept_across_workers():
     with Sites(2, delay=0.05) as sites:
         f = fetcher(interval=0.3)
         with FetchPool(f, workers=4) as pool:
-            pending = [p for _ in range(3) for i in (0, 1)
-                       for p in pool.submit([request(sites, i)])]
+            pending = [
+                p for _ in range(3) for i in (0, 1) for p in pool.submit([request(sites, i)])
+            ]
             assert all(p.take().result.outcome == "ok" for p in pending)
         f.close()
     for host in (sites.host(0), sites.host(1)):
@@ -65,8 +82,9 @@ def test_a_failing_host_does_not_affect_the_others():
         with FetchPool(f, workers=4) as pool:
             pending = [pool.submit([request(sites, i)])[0] for i in range(4)]
             # a host nobody listens on: a network error, handed back like any outcome
-            pending.append(pool.submit([Request("http://127.0.0.1:9/reports",
-                                                {"allowed": ["127.0.0.1"]})])[0])
+            pending.append(
+                pool.submit([Request("http://127.0.0.1:9/reports", {"allowed": ["127.0.0.1"]})])[0]
+            )
             outcomes = [p.take().result.outcome for p in pending]
         f.close()
     assert outcomes == ["ok", "http_error", "ok", "ok", "network_error"]
@@ -84,8 +102,11 @@ def test_one_worker_fetches_one_request_at_a_time_in_the_callers_thread():
     with Sites(3, delay=0.1) as sites:
         f = fetcher()
         with FetchPool(f, workers=1, read=read) as pool:
-            pending = [p for i in range(3) for p in pool.submit(
-                [request(sites, i), request(sites, i, f"/files/r-{i}.pdf")])]
+            pending = [
+                p
+                for i in range(3)
+                for p in pool.submit([request(sites, i), request(sites, i, f"/files/r-{i}.pdf")])
+            ]
             assert sites.served == []  # nothing is fetched before it is taken
             first = pending[0].take()
             assert len(sites.served) == 1  # only what was taken
@@ -94,8 +115,12 @@ def test_one_worker_fetches_one_request_at_a_time_in_the_callers_thread():
     assert reads == ["ok"] * 6
     assert sites.max_overall == 1
     assert seen_threads == {threading.current_thread().name}
-    assert [p for _h, p, _s, _e in sites.served] == ["/reports", "/files/r-0.pdf"] * 1 + \
-        ["/reports", "/files/r-1.pdf", "/reports", "/files/r-2.pdf"]
+    assert [p for _h, p, _s, _e in sites.served] == ["/reports", "/files/r-0.pdf"] * 1 + [
+        "/reports",
+        "/files/r-1.pdf",
+        "/reports",
+        "/files/r-2.pdf",
+    ]
 
 
 def test_a_pool_needs_a_worker():
@@ -118,8 +143,12 @@ def test_a_poll_takes_a_prefetched_answer_only_for_exactly_the_same_request():
             first = ahead.fetch(sites.url(0), allowed=allowed)  # the prefetched answer
             assert first.outcome == "ok" and len(sites.served) >= 1
             # other validators: not the request made ahead, so it is made now
-            other = ahead.fetch(sites.url(1), allowed=allowed, headers={"X-Api-Key": "k"},
-                                validators=Validators(etag='"nope"'))
+            other = ahead.fetch(
+                sites.url(1),
+                allowed=allowed,
+                headers={"X-Api-Key": "k"},
+                validators=Validators(etag='"nope"'),
+            )
             same = ahead.fetch(sites.url(1), allowed=allowed, headers={"X-Api-Key": "k"})
             again = ahead.fetch(sites.url(0), allowed=allowed)  # taken once: fetched again
         assert ahead.clock is f.clock  # the rest is the fetcher's

@@ -23,14 +23,15 @@ def row(session, archive, monkeypatch):
     health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))
     listing(session, archive, at(2019, 12, 1), [])
     run(session, at(2020, 2, 10))
-    evaluate_and_sync(session, SETTINGS, at(2020, 2, 10, 18), at(2020, 2, 10, 18),
-                      obligations=[OB])
+    evaluate_and_sync(session, SETTINGS, at(2020, 2, 10, 18), at(2020, 2, 10, 18), obligations=[OB])
     return finding(session, JAN)
 
 
 def _audit(session):
-    return [(a.actor, a.action, a.target, a.note) for a in
-            session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    return [
+        (a.actor, a.action, a.target, a.note)
+        for a in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+    ]
 
 
 def test_each_action_is_a_transition_and_an_audit_entry(session, row):
@@ -40,13 +41,21 @@ def test_each_action_is_a_transition_and_an_audit_entry(session, row):
     assert _audit(session) == [
         ("ana", "acknowledge", f"finding:{row.id}", "asked HHS"),
         ("ben", "snooze", f"finding:{row.id}", None),
-        ("cy", "waive", f"finding:{row.id}", "data month had no separations")]
-    people = [(t.change, t.from_state, t.to_state, t.actor) for t in session.scalars(
-        select(FindingTransition).where(FindingTransition.actor.is_not(None))
-        .order_by(FindingTransition.id))]
-    assert people == [("acknowledged", "open", "acknowledged", "ana"),
-                      ("snoozed", "acknowledged", "snoozed", "ben"),
-                      ("waived", "snoozed", "waived", "cy")]
+        ("cy", "waive", f"finding:{row.id}", "data month had no separations"),
+    ]
+    people = [
+        (t.change, t.from_state, t.to_state, t.actor)
+        for t in session.scalars(
+            select(FindingTransition)
+            .where(FindingTransition.actor.is_not(None))
+            .order_by(FindingTransition.id)
+        )
+    ]
+    assert people == [
+        ("acknowledged", "open", "acknowledged", "ana"),
+        ("snoozed", "acknowledged", "snoozed", "ben"),
+        ("waived", "snoozed", "waived", "cy"),
+    ]
     assert row.waived_reason == "data month had no separations" and row.snoozed_until is None
     audit = session.scalars(select(AuditEntry)).first()
     assert audit.at == at(2020, 2, 11) and audit.details["key"] == row.key
@@ -83,21 +92,50 @@ def test_bad_input_is_a_clear_error(session, row):
 
 def test_manual_evidence_is_validated_and_audited(session, row):
     with pytest.raises(NotFound, match="no obligation 'nope'"):
-        record_evidence(session, [OB], "nope", by="a", on=date(2020, 2, 1), note="n",
-                        now=at(2020, 2, 11))
+        record_evidence(
+            session, [OB], "nope", by="a", on=date(2020, 2, 1), note="n", now=at(2020, 2, 11)
+        )
     with pytest.raises(InvalidAction, match="--period"):
-        record_evidence(session, [OB], OB.id, by="a", on=date(2020, 2, 1), note="n",
-                        now=at(2020, 2, 11))
+        record_evidence(
+            session, [OB], OB.id, by="a", on=date(2020, 2, 1), note="n", now=at(2020, 2, 11)
+        )
     with pytest.raises(InvalidAction, match="not a period"):
-        record_evidence(session, [OB], OB.id, by="a", on=date(2020, 2, 1), note="n",
-                        now=at(2020, 2, 11), period="January")
+        record_evidence(
+            session,
+            [OB],
+            OB.id,
+            by="a",
+            on=date(2020, 2, 1),
+            note="n",
+            now=at(2020, 2, 11),
+            period="January",
+        )
     with pytest.raises(InvalidAction, match="future"):
-        record_evidence(session, [OB], OB.id, by="a", on=date(2020, 3, 1), note="n",
-                        now=at(2020, 2, 11), period="2020-01")
+        record_evidence(
+            session,
+            [OB],
+            OB.id,
+            by="a",
+            on=date(2020, 3, 1),
+            note="n",
+            now=at(2020, 2, 11),
+            period="2020-01",
+        )
     assert count(session, ManualEvidence) == 0
-    entry = record_evidence(session, [OB], OB.id, by="ana", on=date(2020, 2, 1),
-                            note="emailed to the committees", now=at(2020, 2, 11),
-                            period="2020-01")
+    entry = record_evidence(
+        session,
+        [OB],
+        OB.id,
+        by="ana",
+        on=date(2020, 2, 1),
+        note="emailed to the committees",
+        now=at(2020, 2, 11),
+        period="2020-01",
+    )
     assert (entry.period_start, entry.period_end) == (date(2020, 1, 1), date(2020, 1, 31))
-    assert _audit(session)[-1] == ("ana", "evidence", f"obligation:{OB.id}",
-                                   "emailed to the committees")
+    assert _audit(session)[-1] == (
+        "ana",
+        "evidence",
+        f"obligation:{OB.id}",
+        "emailed to the committees",
+    )

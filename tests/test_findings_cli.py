@@ -35,35 +35,45 @@ def _evaluate(cli_db, *args):
     return json.loads(out)
 
 
-@pytest.mark.parametrize("deadline_second,after", [
-    # January 2020 due Monday 2020-02-03: end of day EST = 04:59:59.999999 UTC on the 4th
-    (datetime(2020, 2, 4, 4, 59, 59, tzinfo=UTC), datetime(2020, 2, 4, 5, 0, 0, tzinfo=UTC)),
-    # June 2020 due 2020-07-03, the observed Independence Day, rolled to Monday 07-06, in EDT
-    (datetime(2020, 7, 7, 3, 59, 59, tzinfo=UTC), datetime(2020, 7, 7, 4, 0, 0, tzinfo=UTC)),
-])
-def test_a_deadline_passes_on_the_shells_clock_to_the_second(cli_db, db_url, archive,
-                                                             monkeypatch, deadline_second, after, registries):
-    _seed(db_url, archive, monkeypatch, registries, state="broken")  # broken: absence is unknown at once
+@pytest.mark.parametrize(
+    "deadline_second,after",
+    [
+        # January 2020 due Monday 2020-02-03: end of day EST = 04:59:59.999999 UTC on the 4th
+        (datetime(2020, 2, 4, 4, 59, 59, tzinfo=UTC), datetime(2020, 2, 4, 5, 0, 0, tzinfo=UTC)),
+        # June 2020 due 2020-07-03, the observed Independence Day, rolled to Monday 07-06, in EDT
+        (datetime(2020, 7, 7, 3, 59, 59, tzinfo=UTC), datetime(2020, 7, 7, 4, 0, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_deadline_passes_on_the_shells_clock_to_the_second(
+    cli_db, db_url, archive, monkeypatch, deadline_second, after, registries
+):
+    _seed(
+        db_url, archive, monkeypatch, registries, state="broken"
+    )  # broken: absence is unknown at once
     month = f"{deadline_second.year}-{deadline_second.month - 1:02d}-01"
     with time_machine.travel(deadline_second, tick=False):
         assert month not in {f["period_start"] for f in _evaluate(cli_db)}
     with time_machine.travel(after, tick=False):
         found = {f["period_start"]: f for f in _evaluate(cli_db)}
     assert found[month]["kind"] == "unknown"
-    assert found[month]["evidence"]["deadline"] == \
-        deadline_second.replace(microsecond=999999).isoformat()
+    assert (
+        found[month]["evidence"]["deadline"]
+        == deadline_second.replace(microsecond=999999).isoformat()
+    )
 
 
-def test_evaluate_json_shape_and_a_second_run_writes_nothing(cli_db, db_url, archive,
-                                                             monkeypatch, registries):
+def test_evaluate_json_shape_and_a_second_run_writes_nothing(
+    cli_db, db_url, archive, monkeypatch, registries
+):
     _seed(db_url, archive, monkeypatch, registries)
     first = _evaluate(cli_db, "--as-of", "2020-01-02", "--write")
     assert first == []  # December not yet due, nothing else
     rc, out, err = cli_db("evaluate", "--as-of", "2020-03-10", "--write")
     assert rc == 0 and "opened" in out
     rows = _evaluate(cli_db, "--as-of", "2020-03-10", "--write")
-    assert {"obligation", "kind", "state", "period_start", "period_end", "due",
-            "evidence"} <= set(rows[0])
+    assert {"obligation", "kind", "state", "period_start", "period_end", "due", "evidence"} <= set(
+        rows[0]
+    )
     assert {r["kind"] for r in rows} == {"missing"}
     rc, out, _ = cli_db("evaluate", "--as-of", "2020-03-10", "--write")
     assert out.strip().splitlines()[-1].endswith("opened 0, changed 0, resolved 0")
@@ -83,9 +93,11 @@ def test_findings_ack_snooze_waive_and_errors(cli_db, db_url, archive, monkeypat
     assert json.loads(out)[0]["waived_reason"] == "known gap"
     rc, out, _ = cli_db("findings")
     assert rc == 0 and "acknowledged" in out and "snoozed" in out
-    for argv in (("ack", "99999", "--by", "ana"), ("waive", str(ids[2]), "--reason", "x",
-                                                   "--by", "cy"),
-                 ("snooze", str(ids[0]), "--until", "2000-01-01", "--by", "ana")):
+    for argv in (
+        ("ack", "99999", "--by", "ana"),
+        ("waive", str(ids[2]), "--reason", "x", "--by", "cy"),
+        ("snooze", str(ids[0]), "--until", "2000-01-01", "--by", "ana"),
+    ):
         rc, out, err = cli_db(*argv)
         assert rc == 1 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
         assert "Traceback" not in err
@@ -96,8 +108,19 @@ def test_evidence_command(cli_db, db_url, archive, monkeypatch, registries):
     _seed(db_url, archive, monkeypatch, registries)
     rc, out, err = cli_db("evidence", "nope", "--by", "a", "--date", "2020-01-01", "--note", "x")
     assert rc == 1 and "no obligation 'nope'" in err
-    rc, out, err = cli_db("evidence", "test_monthly", "--by", "ana", "--date", "2020-02-01",
-                          "--note", "emailed", "--period", "2020-01", "--json")
+    rc, out, err = cli_db(
+        "evidence",
+        "test_monthly",
+        "--by",
+        "ana",
+        "--date",
+        "2020-02-01",
+        "--note",
+        "emailed",
+        "--period",
+        "2020-01",
+        "--json",
+    )
     assert rc == 0 and json.loads(out)["period_start"] == "2020-01-01"
     # recorded now, so it counts as of now, not as of a date before it was recorded
     assert "2020-01-01" not in {r["period_start"] for r in _evaluate(cli_db)}

@@ -21,9 +21,16 @@ JAN = date(2020, 1, 1)
 
 
 def _jan(kind: str = "missing") -> Finding:
-    return Finding(obligation="test_monthly", kind=kind, family="timeliness", severity="high",
-                   summary=f"January 2020 {kind}", period_start=JAN,
-                   period_end=date(2020, 1, 31), due=date(2020, 2, 3))
+    return Finding(
+        obligation="test_monthly",
+        kind=kind,
+        family="timeliness",
+        severity="high",
+        summary=f"January 2020 {kind}",
+        period_start=JAN,
+        period_end=date(2020, 1, 31),
+        due=date(2020, 2, 3),
+    )
 
 
 def _cycle(session, decide, *, resolved_on, reopened_on, kind_after="missing", days=30):
@@ -41,25 +48,37 @@ def _cycle(session, decide, *, resolved_on, reopened_on, kind_after="missing", d
 
 
 def test_a_waiver_survives_a_reopen_with_the_same_kind(session):
-    row, t = _cycle(session, lambda r: waive(session, r.id, reason="shutdown month", by="ben",
-                                             now=at(2020, 2, 11)),
-                    resolved_on=at(2020, 2, 12), reopened_on=at(2020, 6, 1))
+    row, t = _cycle(
+        session,
+        lambda r: waive(session, r.id, reason="shutdown month", by="ben", now=at(2020, 2, 11)),
+        resolved_on=at(2020, 2, 12),
+        reopened_on=at(2020, 6, 1),
+    )
     assert (row.state, row.waived_reason) == ("waived", "shutdown month")
     assert "waiver kept" in t.note and "shutdown month" in t.note
 
 
 def test_a_waiver_does_not_cover_another_kind(session):
-    row, t = _cycle(session, lambda r: waive(session, r.id, reason="no separations", by="ben",
-                                             now=at(2020, 2, 11)),
-                    resolved_on=at(2020, 2, 12), reopened_on=at(2020, 2, 13), kind_after="late")
+    row, t = _cycle(
+        session,
+        lambda r: waive(session, r.id, reason="no separations", by="ben", now=at(2020, 2, 11)),
+        resolved_on=at(2020, 2, 12),
+        reopened_on=at(2020, 2, 13),
+        kind_after="late",
+    )
     assert (row.state, row.kind, row.waived_reason) == ("open", "late", None)
     assert "waiver not kept" in t.note and "missing" in t.note and "late" in t.note
 
 
 def test_a_waived_finding_whose_kind_changes_returns_to_open(session):
     sync_findings(session, [_jan("unknown")], at(2020, 2, 10))
-    waive(session, finding(session, JAN).id, reason="source down for maintenance", by="ben",
-          now=at(2020, 2, 11))
+    waive(
+        session,
+        finding(session, JAN).id,
+        reason="source down for maintenance",
+        by="ben",
+        now=at(2020, 2, 11),
+    )
     result = sync_findings(session, [_jan("missing")], at(2020, 2, 12))
     row = finding(session, JAN)
     assert (row.state, row.kind, row.waived_reason) == ("open", "missing", None)
@@ -71,33 +90,48 @@ def test_a_waived_finding_whose_kind_changes_returns_to_open(session):
 @pytest.mark.parametrize("gap_days,kept", [(0, True), (29, True), (30, False), (45, False)])
 def test_an_acknowledgement_survives_a_reopen_within_the_setting(session, gap_days, kept):
     resolved = at(2020, 2, 12)
-    row, t = _cycle(session, lambda r: acknowledge(session, r.id, by="ana", note="asked HHS",
-                                                   now=at(2020, 2, 11)),
-                    resolved_on=resolved, reopened_on=resolved + timedelta(days=gap_days))
+    row, t = _cycle(
+        session,
+        lambda r: acknowledge(session, r.id, by="ana", note="asked HHS", now=at(2020, 2, 11)),
+        resolved_on=resolved,
+        reopened_on=resolved + timedelta(days=gap_days),
+    )
     assert row.state == ("acknowledged" if kept else "open")
     assert t.note.startswith("acknowledgement kept" if kept else "acknowledgement not kept")
     assert "ack_survives_days=30" in t.note
 
 
 def test_ack_survives_days_zero_never_keeps_an_acknowledgement(session):
-    row, t = _cycle(session, lambda r: acknowledge(session, r.id, by="ana", now=at(2020, 2, 11)),
-                    resolved_on=at(2020, 2, 12), reopened_on=at(2020, 2, 12), days=0)
+    row, t = _cycle(
+        session,
+        lambda r: acknowledge(session, r.id, by="ana", now=at(2020, 2, 11)),
+        resolved_on=at(2020, 2, 12),
+        reopened_on=at(2020, 2, 12),
+        days=0,
+    )
     assert row.state == "open" and "not kept" in t.note
 
 
-@pytest.mark.parametrize("reopened_on,kept", [(at(2020, 2, 19), True), (at(2020, 2, 20, 13), False)])
+@pytest.mark.parametrize(
+    "reopened_on,kept", [(at(2020, 2, 19), True), (at(2020, 2, 20, 13), False)]
+)
 def test_a_snooze_survives_a_reopen_until_its_date(session, reopened_on, kept):
-    row, t = _cycle(session, lambda r: snooze(session, r.id, until=date(2020, 2, 20), by="cy",
-                                              now=at(2020, 2, 11)),
-                    resolved_on=at(2020, 2, 12), reopened_on=reopened_on)
-    assert (row.state, row.snoozed_until) == (("snoozed", date(2020, 2, 20)) if kept
-                                               else ("open", None))
+    row, t = _cycle(
+        session,
+        lambda r: snooze(session, r.id, until=date(2020, 2, 20), by="cy", now=at(2020, 2, 11)),
+        resolved_on=at(2020, 2, 12),
+        reopened_on=reopened_on,
+    )
+    assert (row.state, row.snoozed_until) == (
+        ("snoozed", date(2020, 2, 20)) if kept else ("open", None)
+    )
     assert t.note.startswith("snooze kept" if kept else "snooze not kept")
 
 
 def test_a_reopen_without_a_decision_is_open_with_no_note(session):
-    row, t = _cycle(session, lambda r: None, resolved_on=at(2020, 2, 12),
-                    reopened_on=at(2020, 2, 13))
+    row, t = _cycle(
+        session, lambda r: None, resolved_on=at(2020, 2, 12), reopened_on=at(2020, 2, 13)
+    )
     assert row.state == "open" and t.note is None
 
 
@@ -109,11 +143,18 @@ def test_every_cycle_is_recorded_in_the_transitions(session):
         sync_findings(session, [_jan()], at(2020, 2, day + 1))
     row = finding(session, JAN)
     assert row.state == "waived"
-    assert transitions(session, row) == [
-        ("opened", None, "open", None, "missing"),
-        ("waived", "open", "waived", "missing", "missing"),
-    ] + [("resolved", "waived", "resolved", "missing", "missing"),
-         ("reopened", "resolved", "waived", "missing", "missing")] * 3
+    assert (
+        transitions(session, row)
+        == [
+            ("opened", None, "open", None, "missing"),
+            ("waived", "open", "waived", "missing", "missing"),
+        ]
+        + [
+            ("resolved", "waived", "resolved", "missing", "missing"),
+            ("reopened", "resolved", "waived", "missing", "missing"),
+        ]
+        * 3
+    )
 
 
 def test_operator_findings_keep_decisions_the_same_way(session):
@@ -123,13 +164,17 @@ def test_operator_findings_keep_decisions_the_same_way(session):
     resolve_operator_finding(session, family="archive", subject="sha:ab", now=at(2020, 2, 12))
     raise_operator_finding(session, now=at(2020, 2, 13), **kw)
     assert row.state == "acknowledged"
-    t = session.scalars(select(FindingTransition).where(FindingTransition.finding_id == row.id)
-                        .order_by(FindingTransition.id.desc())).first()
+    t = session.scalars(
+        select(FindingTransition)
+        .where(FindingTransition.finding_id == row.id)
+        .order_by(FindingTransition.id.desc())
+    ).first()
     assert (t.change, t.to_state) == ("reopened", "acknowledged")
 
 
-def test_the_cli_never_erases_decisions_when_evaluating_an_earlier_date(cli_db, db_url, archive,
-                                                                      monkeypatch, registries):
+def test_the_cli_never_erases_decisions_when_evaluating_an_earlier_date(
+    cli_db, db_url, archive, monkeypatch, registries
+):
     """The probe of the issue: `evaluate --as-of 2020-01-01` then `evaluate` (whether the first
     is a dry run or writes a resolve) leaves people's decisions where they were."""
     register(monkeypatch)
@@ -152,6 +197,8 @@ def test_the_cli_never_erases_decisions_when_evaluating_an_earlier_date(cli_db, 
     with session_scope(engine) as session:
         states = [finding(session, date(2020, m, 1)) for m in (1, 2, 3)]
         assert [(r.state, r.waived_reason, r.snoozed_until) for r in states] == [
-            ("acknowledged", None, None), ("waived", "shutdown month", None),
-            ("snoozed", None, date(2099, 1, 1))]
+            ("acknowledged", None, None),
+            ("waived", "shutdown month", None),
+            ("snoozed", None, date(2099, 1, 1)),
+        ]
     engine.dispose()

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import date
 
 from findings_kit import (
-    OB, SETTINGS, at, counts, finding, health, listing, publish, register, run, transitions,
+    OB,
+    SETTINGS,
+    at,
+    counts,
+    finding,
+    health,
+    listing,
+    publish,
+    register,
+    run,
+    transitions,
 )
 from sqlalchemy import event, select
 
@@ -27,9 +37,14 @@ def _watching(session, archive):
     """The source has been read since 2019-12-01; December's report came out on time."""
     health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))
     listing(session, archive, at(2019, 12, 1), [])
-    publish(session, archive, at(2020, 1, 2), "https://e.gov/dec", (date(2019, 12, 1),
-                                                                     date(2019, 12, 31)),
-            issued=date(2020, 1, 2))
+    publish(
+        session,
+        archive,
+        at(2020, 1, 2),
+        "https://e.gov/dec",
+        (date(2019, 12, 1), date(2019, 12, 31)),
+        issued=date(2020, 1, 2),
+    )
 
 
 def test_missing_opens_with_a_transition_dated_at_the_deadline(session, archive, monkeypatch):
@@ -76,8 +91,9 @@ def test_late_publication_changes_the_kind_of_the_same_finding(session, archive,
     run(session, at(2020, 2, 10))
     _sync(session, at(2020, 2, 10, 18))
     missing = finding(session, JAN)
-    publish(session, archive, at(2020, 2, 20), "https://e.gov/jan", JAN_PERIOD,
-            issued=date(2020, 2, 20))
+    publish(
+        session, archive, at(2020, 2, 20), "https://e.gov/jan", JAN_PERIOD, issued=date(2020, 2, 20)
+    )
     result = _sync(session, at(2020, 2, 21))
     late = finding(session, JAN)
     assert late.id == missing.id and late.kind == "late"
@@ -93,8 +109,16 @@ def test_a_finding_that_disappears_is_resolved_and_can_reopen(session, archive, 
     run(session, at(2020, 2, 10))
     _sync(session, at(2020, 2, 10, 18))
     # an analyst learns the report was sent on time, by email
-    record_evidence(session, [OB], "test_monthly", by="ana", on=date(2020, 2, 1),
-                    note="emailed to the committees", now=at(2020, 2, 12), period="2020-01")
+    record_evidence(
+        session,
+        [OB],
+        "test_monthly",
+        by="ana",
+        on=date(2020, 2, 1),
+        note="emailed to the committees",
+        now=at(2020, 2, 12),
+        period="2020-01",
+    )
     result = _sync(session, at(2020, 2, 12, 18))
     row = finding(session, JAN)
     assert row.state == "resolved" and [r.id for r in result.resolved] == [row.id]
@@ -117,7 +141,10 @@ def test_people_states_persist_across_evaluations(session, archive, monkeypatch)
     snooze(session, mar.id, until=date(2020, 4, 20), by="cy", now=at(2020, 4, 11))
     _sync(session, at(2020, 4, 15))  # before the snooze date
     assert [finding(session, d).state for d in (JAN, FEB, date(2020, 3, 1))] == [
-        "acknowledged", "waived", "snoozed"]
+        "acknowledged",
+        "waived",
+        "snoozed",
+    ]
     result = _sync(session, at(2020, 4, 20, 13))  # the snooze date has come
     assert finding(session, date(2020, 3, 1)).state == "open"
     assert finding(session, JAN).state == "acknowledged"
@@ -151,15 +178,33 @@ def test_incremental_evaluation_only_touches_the_named_obligations(session, arch
     other = obligation(id="other_monthly")
     _watching(session, archive)
     run(session, at(2020, 2, 10))
-    evaluate_and_sync(session, SETTINGS, at(2020, 2, 10, 18), at(2020, 2, 10, 18),
-                      obligations=[OB, other])
+    evaluate_and_sync(
+        session, SETTINGS, at(2020, 2, 10, 18), at(2020, 2, 10, 18), obligations=[OB, other]
+    )
     for ob_id in ("test_monthly", "other_monthly"):
-        record_evidence(session, [OB, other], ob_id, by="ana", on=date(2020, 2, 1),
-                        note="emailed", now=at(2020, 2, 12), period="2020-01")
-    evaluate_and_sync(session, SETTINGS, at(2020, 2, 12, 18), at(2020, 2, 12, 18),
-                      obligations=[OB, other], only=["test_monthly"])
-    states = dict(session.execute(select(FindingRow.obligation_id, FindingRow.state)
-                                  .where(FindingRow.period_start == JAN)).all())
+        record_evidence(
+            session,
+            [OB, other],
+            ob_id,
+            by="ana",
+            on=date(2020, 2, 1),
+            note="emailed",
+            now=at(2020, 2, 12),
+            period="2020-01",
+        )
+    evaluate_and_sync(
+        session,
+        SETTINGS,
+        at(2020, 2, 12, 18),
+        at(2020, 2, 12, 18),
+        obligations=[OB, other],
+        only=["test_monthly"],
+    )
+    states = dict(
+        session.execute(
+            select(FindingRow.obligation_id, FindingRow.state).where(FindingRow.period_start == JAN)
+        ).all()
+    )
     assert states == {"test_monthly": "resolved", "other_monthly": "open"}
 
 
@@ -167,8 +212,15 @@ def test_content_and_revision_findings_rest_on_snapshots(session, archive, monke
     register(monkeypatch)
     _watching(session, archive)
     url = "https://e.gov/jan"
-    publish(session, archive, at(2020, 2, 1), url, JAN_PERIOD, issued=date(2020, 2, 1),
-            outcome="layout_changed")
+    publish(
+        session,
+        archive,
+        at(2020, 2, 1),
+        url,
+        JAN_PERIOD,
+        issued=date(2020, 2, 1),
+        outcome="layout_changed",
+    )
     _sync(session, at(2020, 2, 2))
     content = finding(session, JAN, family="content")
     assert content.kind == "unknown" and content.subject == url
@@ -179,8 +231,10 @@ def test_content_and_revision_findings_rest_on_snapshots(session, archive, monke
     revised = finding(session, JAN, family="revision")
     change = revised.evidence["revision"]["changes"][0]
     assert (change["before"], change["after"]) == ([3.0], [4.0])
-    assert revised.evidence["revision"]["to_snapshot_sha256"] != \
-        revised.evidence["revision"]["from_snapshot_sha256"]
+    assert (
+        revised.evidence["revision"]["to_snapshot_sha256"]
+        != revised.evidence["revision"]["from_snapshot_sha256"]
+    )
 
 
 def test_a_report_dropped_from_the_listing_is_removed(session, archive, monkeypatch):

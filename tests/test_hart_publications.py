@@ -20,19 +20,38 @@ from scrapers.sources.dhs_hart_publications import HART_PAGE, PRIVACY_LIBRARY
 
 UTC = timezone.utc
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dhs_hart_publications"
-PIA005 = ("https://www.dhs.gov/publication/dhsobimpia-005-office-biometric-identity-management-"
-          "obim-national-institute-standards")
+PIA005 = (
+    "https://www.dhs.gov/publication/dhsobimpia-005-office-biometric-identity-management-"
+    "obim-national-institute-standards"
+)
 OB = "dhs_hart_disclosure"
 
 
-def _ingest(cli_db, name: str, url: str, when: str, *, listing: bool = True,
-            body: bytes | None = None, tmp_path: Path | None = None) -> tuple[int, dict]:
+def _ingest(
+    cli_db,
+    name: str,
+    url: str,
+    when: str,
+    *,
+    listing: bool = True,
+    body: bytes | None = None,
+    tmp_path: Path | None = None,
+) -> tuple[int, dict]:
     path = FIXTURES / name
     if body is not None:
         path = tmp_path / name
         path.write_bytes(body)
-    rc, out, err = cli_db("ingest", "dhs_hart_publications", str(path), "--url", url,
-                          "--fetched-at", when, "--json", *(["--listing"] if listing else []))
+    rc, out, err = cli_db(
+        "ingest",
+        "dhs_hart_publications",
+        str(path),
+        "--url",
+        url,
+        "--fetched-at",
+        when,
+        "--json",
+        *(["--listing"] if listing else []),
+    )
     return rc, json.loads(out)
 
 
@@ -54,35 +73,42 @@ def _rows(db_url, model, *where):
         engine.dispose()
 
 
-def test_a_changed_last_published_date_is_a_new_revision_and_the_old_is_kept(cli_db, db_url,
-                                                                             tmp_path):
-    rc, first = _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE,
-                        "2022-03-02T14:00:00Z")
+def test_a_changed_last_published_date_is_a_new_revision_and_the_old_is_kept(
+    cli_db, db_url, tmp_path
+):
+    rc, first = _ingest(
+        cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE, "2022-03-02T14:00:00Z"
+    )
     assert rc == 0 and first["outcome"] == "ok"
     # the same page again: nothing new
-    rc, again = _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE,
-                        "2022-03-03T14:00:00Z")
+    rc, again = _ingest(
+        cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE, "2022-03-03T14:00:00Z"
+    )
     assert rc == 0 and again["already_parsed"]
     # DHS moves the Last Published date (and nothing else)
-    body = (FIXTURES / "hart_pia004_2021_drupal_reconstructed.html").read_bytes().replace(
-        b"Last Published Date: July 6, 2021", b"Last Published Date: April 4, 2022")
-    rc, moved = _ingest(cli_db, "moved.html", HART_PAGE, "2022-04-05T14:00:00Z", body=body,
-                        tmp_path=tmp_path)
+    body = (
+        (FIXTURES / "hart_pia004_2021_drupal_reconstructed.html")
+        .read_bytes()
+        .replace(b"Last Published Date: July 6, 2021", b"Last Published Date: April 4, 2022")
+    )
+    rc, moved = _ingest(
+        cli_db, "moved.html", HART_PAGE, "2022-04-05T14:00:00Z", body=body, tmp_path=tmp_path
+    )
     assert rc == 0 and moved["outcome"] == "ok"
     # the same reading in another body (markup noise) is no new revision
     noisy = body.replace(b"</body>", b"<!-- cache 2 --></body>")
-    _ingest(cli_db, "noisy.html", HART_PAGE, "2022-04-06T14:00:00Z", body=noisy,
-            tmp_path=tmp_path)
+    _ingest(cli_db, "noisy.html", HART_PAGE, "2022-04-06T14:00:00Z", body=noisy, tmp_path=tmp_path)
     # the 2024 update on the same URL
-    rc, update = _ingest(cli_db, "hart_pia004a_2024_uswds_reconstructed.html", HART_PAGE,
-                         "2024-08-27T14:00:00Z")
+    rc, update = _ingest(
+        cli_db, "hart_pia004a_2024_uswds_reconstructed.html", HART_PAGE, "2024-08-27T14:00:00Z"
+    )
     assert rc == 0
     (report,) = _rows(db_url, Report, Report.url == HART_PAGE)
-    revisions = sorted(_rows(db_url, PublicationRevision,
-                             PublicationRevision.report_id == report.id),
-                       key=lambda r: r.revision)
-    got = [(r.revision, r.document_id, r.kind, r.last_published, r.last_updated)
-           for r in revisions]
+    revisions = sorted(
+        _rows(db_url, PublicationRevision, PublicationRevision.report_id == report.id),
+        key=lambda r: r.revision,
+    )
+    got = [(r.revision, r.document_id, r.kind, r.last_published, r.last_updated) for r in revisions]
     assert got == [
         (1, "DHS/OBIM/PIA-004", "pia", date(2021, 7, 6), None),
         (2, "DHS/OBIM/PIA-004", "pia", date(2022, 4, 4), None),
@@ -94,10 +120,13 @@ def test_a_changed_last_published_date_is_a_new_revision_and_the_old_is_kept(cli
 
 
 def test_listing_read_after_the_deadline_without_a_candidate_is_missing(cli_db):
-    _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE,
-            "2022-06-01T14:00:00Z")
-    rc, read = _ingest(cli_db, "privacy_library_other_programmes_reconstructed.html",
-                       PRIVACY_LIBRARY, "2022-06-01T14:05:00Z")
+    _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE, "2022-06-01T14:00:00Z")
+    rc, read = _ingest(
+        cli_db,
+        "privacy_library_other_programmes_reconstructed.html",
+        PRIVACY_LIBRARY,
+        "2022-06-01T14:05:00Z",
+    )
     assert rc == 0 and read["outcome"] == "ok" and read["links"] == 0
     finding = _hart(cli_db)
     assert finding["kind"] == "missing"
@@ -106,21 +135,26 @@ def test_listing_read_after_the_deadline_without_a_candidate_is_missing(cli_db):
 
 
 def test_a_qualifying_document_is_proposed_and_a_person_confirms_it(cli_db, db_url):
-    _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE,
-            "2022-06-01T14:00:00Z")
-    _ingest(cli_db, "privacy_library_other_programmes_reconstructed.html", PRIVACY_LIBRARY,
-            "2022-06-01T14:05:00Z")
+    _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE, "2022-06-01T14:00:00Z")
+    _ingest(
+        cli_db,
+        "privacy_library_other_programmes_reconstructed.html",
+        PRIVACY_LIBRARY,
+        "2022-06-01T14:05:00Z",
+    )
     assert _hart(cli_db)["kind"] == "missing"
     # the HART page carries the 2024 update
-    _ingest(cli_db, "hart_pia004a_2024_uswds_reconstructed.html", HART_PAGE,
-            "2024-08-27T14:00:00Z")
+    _ingest(cli_db, "hart_pia004a_2024_uswds_reconstructed.html", HART_PAGE, "2024-08-27T14:00:00Z")
     finding = _hart(cli_db)
     assert finding["kind"] == "review" and "DHS/OBIM/PIA-004(a)" in finding["summary"]
     (candidate,) = finding["evidence"]["candidates"]
     assert candidate["document_id"] == "DHS/OBIM/PIA-004(a)"
     assert candidate["published"] == "2024-08-26" and candidate["published_label"] == "Last Updated"
-    assert set(candidate["matched_subjects"]) == {"technologies", "data collection mechanisms",
-                                                  "sharing agreements"}
+    assert set(candidate["matched_subjects"]) == {
+        "technologies",
+        "data collection mechanisms",
+        "sharing agreements",
+    }
     assert "ISAA" in candidate["matched_subjects"]["sharing agreements"]
     assert "after the requirement's enactment on 2022-03-15" in candidate["why"]
     report_id = candidate["report_id"]
@@ -132,8 +166,7 @@ def test_a_qualifying_document_is_proposed_and_a_person_confirms_it(cli_db, db_u
     rc, _, err = cli_db("evidence", OB, "--by", "ana")
     assert rc == 1 and "--from-report" in err
 
-    rc, out, err = cli_db("evidence", OB, "--from-report", str(report_id), "--by", "ana",
-                          "--json")
+    rc, out, err = cli_db("evidence", OB, "--from-report", str(report_id), "--by", "ana", "--json")
     assert rc == 0, err
     recorded = json.loads(out)
     assert recorded["report_id"] == report_id and recorded["by"] == "ana"
@@ -153,13 +186,18 @@ def test_a_qualifying_document_is_proposed_and_a_person_confirms_it(cli_db, db_u
 
 
 def test_the_demo_listing_links_the_obim_assessment_which_is_proposed(cli_db):
-    rc, listing = _ingest(cli_db, "privacy_library_uswds_reconstructed.html", PRIVACY_LIBRARY,
-                          "2022-09-28T14:00:00Z")
+    rc, listing = _ingest(
+        cli_db, "privacy_library_uswds_reconstructed.html", PRIVACY_LIBRARY, "2022-09-28T14:00:00Z"
+    )
     assert rc == 0 and listing["new_reports"] == [PIA005]
-    _ingest(cli_db, "pia005_obim_nist_page_reconstructed.html", PIA005, "2022-09-28T14:01:00Z",
-            listing=False)
-    _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE,
-            "2022-09-28T14:02:00Z")
+    _ingest(
+        cli_db,
+        "pia005_obim_nist_page_reconstructed.html",
+        PIA005,
+        "2022-09-28T14:01:00Z",
+        listing=False,
+    )
+    _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE, "2022-09-28T14:02:00Z")
     finding = _hart(cli_db, "--as-of", "2022-09-30", "--dry-run")
     assert finding["kind"] == "review"
     (candidate,) = finding["evidence"]["candidates"]
@@ -167,17 +205,23 @@ def test_the_demo_listing_links_the_obim_assessment_which_is_proposed(cli_db):
     assert set(candidate["matched_subjects"]) == {"technologies", "sharing agreements"}
 
 
-@pytest.mark.parametrize("name,outcome", [
-    ("bad_redesigned_page_reconstructed.html", "layout_changed"),
-    ("bad_empty_listing_reconstructed.html", "empty"),
-])
+@pytest.mark.parametrize(
+    "name,outcome",
+    [
+        ("bad_redesigned_page_reconstructed.html", "layout_changed"),
+        ("bad_empty_listing_reconstructed.html", "empty"),
+    ],
+)
 def test_a_bad_page_is_a_typed_problem_and_never_a_silent_pass(cli_db, name, outcome):
     url = PRIVACY_LIBRARY if "listing" in name else HART_PAGE
     # read well before the deadline, then only badly after it
-    _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE,
-            "2022-05-01T14:00:00Z")
-    _ingest(cli_db, "privacy_library_other_programmes_reconstructed.html", PRIVACY_LIBRARY,
-            "2022-05-01T14:05:00Z")
+    _ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE, "2022-05-01T14:00:00Z")
+    _ingest(
+        cli_db,
+        "privacy_library_other_programmes_reconstructed.html",
+        PRIVACY_LIBRARY,
+        "2022-05-01T14:05:00Z",
+    )
     rc, read = _ingest(cli_db, name, url, "2022-06-01T14:00:00Z")
     assert read["outcome"] == outcome
     assert outcome in {p["kind"] for p in read["problems"]}

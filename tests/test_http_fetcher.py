@@ -24,8 +24,12 @@ def rsps():
 
 
 def test_ok_response_identifies_itself_and_sends_no_validators(rsps):
-    rsps.get(URL, body=PAGE, content_type="text/html",
-             headers={"ETag": '"v1"', "Last-Modified": "Mon, 02 Mar 2026 09:00:00 GMT"})
+    rsps.get(
+        URL,
+        body=PAGE,
+        content_type="text/html",
+        headers={"ETag": '"v1"', "Last-Modified": "Mon, 02 Mar 2026 09:00:00 GMT"},
+    )
     fetcher, _ = make_fetcher()
     result = fetcher.fetch(URL, allowed=ALLOWED)
     assert (result.outcome, result.status, result.body) == ("ok", 200, PAGE)
@@ -39,8 +43,9 @@ def test_ok_response_identifies_itself_and_sends_no_validators(rsps):
 def test_conditional_get_and_304(rsps):
     rsps.get(URL, status=304, headers={"ETag": '"v1"'})
     fetcher, _ = make_fetcher()
-    result = fetcher.fetch(URL, allowed=ALLOWED,
-                           validators=Validators('"v1"', "Mon, 02 Mar 2026 09:00:00 GMT"))
+    result = fetcher.fetch(
+        URL, allowed=ALLOWED, validators=Validators('"v1"', "Mon, 02 Mar 2026 09:00:00 GMT")
+    )
     assert (result.outcome, result.status, result.body) == ("not_modified", 304, None)
     sent = rsps.calls[0].request.headers
     assert sent["If-None-Match"] == '"v1"'
@@ -83,7 +88,10 @@ def test_redirects_are_followed_hop_by_hop_within_the_allow_list(rsps):
     fetcher, _ = make_fetcher()
     result = fetcher.fetch(URL, allowed=ALLOWED)
     assert result.outcome == "ok" and result.final_url == "https://agency.gov/reports/index.html"
-    assert result.redirects == ["https://agency.gov/reports/", "https://agency.gov/reports/index.html"]
+    assert result.redirects == [
+        "https://agency.gov/reports/",
+        "https://agency.gov/reports/index.html",
+    ]
 
 
 def test_redirect_off_the_allow_list_is_not_followed(rsps):
@@ -108,8 +116,11 @@ def test_redirect_loops_and_chains_end(rsps):
     fetcher, _ = make_fetcher()
     assert "loop" in fetcher.fetch(URL, allowed=ALLOWED).error
     for i in range(4):  # c0 -> c1 -> c2 -> c3 -> (c4 is never requested)
-        rsps.get(f"https://www.agency.gov/c{i}", status=302,
-                 headers={"Location": f"https://www.agency.gov/c{i + 1}"})
+        rsps.get(
+            f"https://www.agency.gov/c{i}",
+            status=302,
+            headers={"Location": f"https://www.agency.gov/c{i + 1}"},
+        )
     short, _ = make_fetcher(max_redirects=3)
     result = short.fetch("https://www.agency.gov/c0", allowed=ALLOWED)
     assert result.outcome == "http_error" and "more than 3 redirects" in result.error
@@ -129,8 +140,11 @@ def test_declared_length_over_the_cap_is_too_large_without_reading(rsps):
 
 
 def test_wrong_content_type(rsps):
-    rsps.get("https://www.agency.gov/r.pdf", body=b"<html><body>Moved</body></html>",
-             content_type="text/html")
+    rsps.get(
+        "https://www.agency.gov/r.pdf",
+        body=b"<html><body>Moved</body></html>",
+        content_type="text/html",
+    )
     fetcher, _ = make_fetcher()
     result = fetcher.fetch("https://www.agency.gov/r.pdf", allowed=ALLOWED)
     assert result.outcome == "wrong_type" and result.body is None
@@ -145,8 +159,10 @@ def test_connection_error_is_a_network_error(rsps):
 
 def test_error_texts_never_carry_secrets(rsps):
     url = "https://api.agency.gov/v1/packages?api_key=SEKRET123&offset=0"
-    rsps.get(re.compile(r"https://api\.agency\.gov/.*"),
-             body=requests.exceptions.ConnectionError(f"failed for {url} token hunter2"))
+    rsps.get(
+        re.compile(r"https://api\.agency\.gov/.*"),
+        body=requests.exceptions.ConnectionError(f"failed for {url} token hunter2"),
+    )
     fetcher, _ = make_fetcher(secrets=("hunter2",))
     result = fetcher.fetch(url, allowed=ALLOWED)
     assert result.outcome == "network_error"
@@ -172,8 +188,11 @@ def test_tls_verification_is_always_requested(rsps):
 
 def test_rewrite_requests_the_mirror_and_allows_its_host(rsps):
     base = "http://127.0.0.1:8080"
-    rsps.get(f"{base}/www.agency.gov/reports?x=1", status=302,
-             headers={"Location": f"{base}/www.agency.gov/reports/"})
+    rsps.get(
+        f"{base}/www.agency.gov/reports?x=1",
+        status=302,
+        headers={"Location": f"{base}/www.agency.gov/reports/"},
+    )
     rsps.get(f"{base}/www.agency.gov/reports/", body=PAGE, content_type="text/html")
     fetcher, _ = make_fetcher(rewrite=mirror_rewrite(base + "/"))
     result = fetcher.fetch("https://WWW.agency.gov/reports?x=1", allowed=ALLOWED)
@@ -207,8 +226,11 @@ def test_fetcher_spaces_requests_to_one_host(rsps):
     rsps.get(URL, body=PAGE, content_type="text/html")
     rsps.get("https://www.other.gov/x", body=PAGE, content_type="text/html")
     slept = []
-    fetcher = Fetcher(HttpConfig(user_agent=USER_AGENT, host_min_interval=3.0),
-                      clock=lambda: 50.0, sleep=slept.append)
+    fetcher = Fetcher(
+        HttpConfig(user_agent=USER_AGENT, host_min_interval=3.0),
+        clock=lambda: 50.0,
+        sleep=slept.append,
+    )
     fetcher.fetch(URL, allowed=ALLOWED)
     fetcher.fetch("https://www.other.gov/x", allowed=("other.gov",))
     fetcher.fetch(URL, allowed=ALLOWED)

@@ -31,8 +31,15 @@ def server():
 
 def fetcher(**overrides) -> tuple[Fetcher, list[float]]:
     slept: list[float] = []
-    config = dict(user_agent=USER_AGENT, connect_timeout=2.0, read_timeout=2.0,
-                  total_timeout=20.0, retries=0, backoff=0.0, host_min_interval=0.0)
+    config = dict(
+        user_agent=USER_AGENT,
+        connect_timeout=2.0,
+        read_timeout=2.0,
+        total_timeout=20.0,
+        retries=0,
+        backoff=0.0,
+        host_min_interval=0.0,
+    )
     config.update(overrides)
     return Fetcher(HttpConfig(**config), sleep=slept.append), slept
 
@@ -57,7 +64,8 @@ def test_a_body_that_never_ends_is_cut_at_the_cap(server):
             yield CHUNK
 
     server.expect_request("/endless.pdf").respond_with_handler(
-        lambda _r: Response(endless(), content_type="application/pdf"))
+        lambda _r: Response(endless(), content_type="application/pdf")
+    )
     cap = 1024 * 1024
     client, _ = fetcher(max_bytes=cap)
     result = client.fetch(server.url_for("/endless.pdf"), allowed=["127.0.0.1"])
@@ -74,7 +82,8 @@ def test_a_server_sending_one_byte_a_second_hits_the_read_timeout(server):
             time.sleep(1.0)
 
     server.expect_request("/slow").respond_with_handler(
-        lambda _r: Response(drip(), content_type="text/html"))
+        lambda _r: Response(drip(), content_type="text/html")
+    )
     client, _ = fetcher(read_timeout=0.3)
     result = client.fetch(server.url_for("/slow"), allowed=["127.0.0.1"])
     assert result.outcome == "network_error" and "read timed out" in result.error
@@ -88,7 +97,8 @@ def test_a_drip_faster_than_the_read_timeout_still_meets_the_deadline(server):
             time.sleep(0.1)
 
     server.expect_request("/drip").respond_with_handler(
-        lambda _r: Response(drip(), content_type="text/html"))
+        lambda _r: Response(drip(), content_type="text/html")
+    )
     client, _ = fetcher(read_timeout=1.0, total_timeout=0.5)
     result = client.fetch(server.url_for("/drip"), allowed=["127.0.0.1"])
     assert result.outcome == "network_error" and "longer than 0.5s" in result.error
@@ -96,8 +106,12 @@ def test_a_drip_faster_than_the_read_timeout_still_meets_the_deadline(server):
 
 
 def test_retry_after_is_honoured(server):
-    answers = iter([Response("busy", status=503, headers={"Retry-After": "2"}),
-                    Response("<html><body>ok</body></html>", content_type="text/html")])
+    answers = iter(
+        [
+            Response("busy", status=503, headers={"Retry-After": "2"}),
+            Response("<html><body>ok</body></html>", content_type="text/html"),
+        ]
+    )
     server.expect_request("/r").respond_with_handler(lambda _r: next(answers))
     client, slept = fetcher(retries=2, backoff=0.0)
     result = client.fetch(server.url_for("/r"), allowed=["127.0.0.1"])
@@ -108,7 +122,8 @@ def test_retry_after_is_honoured(server):
 
 def test_a_retry_after_too_long_to_wait_is_not_waited_for(server):
     server.expect_request("/r").respond_with_response(
-        Response("slow down", status=429, headers={"Retry-After": "3600"}))
+        Response("slow down", status=429, headers={"Retry-After": "3600"})
+    )
     client, slept = fetcher(retries=3)
     result = client.fetch(server.url_for("/r"), allowed=["127.0.0.1"])
     assert (result.outcome, result.status) == ("blocked", 429)
@@ -142,8 +157,9 @@ def tls_server():
 
 def test_tls_is_verified(tls_server, monkeypatch, tmp_path):
     srv, ca = tls_server
-    srv.expect_request("/page").respond_with_data("<html><body>hi</body></html>",
-                                                  content_type="text/html")
+    srv.expect_request("/page").respond_with_data(
+        "<html><body>hi</body></html>", content_type="text/html"
+    )
     url = srv.url_for("/page")
     assert url.startswith("https://")
     client, _ = fetcher()

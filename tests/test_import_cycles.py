@@ -36,7 +36,9 @@ def _imports(path: Path, known: dict[str, Path]) -> tuple[set[str], set[str]]:
     """(modules imported at module level, modules imported inside a function)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     top, nested = set(), set()
-    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    functions = [
+        n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
     inside = {id(n) for f in functions for n in ast.walk(f)}
     for node in ast.walk(tree):
         targets: list[str] = []
@@ -79,8 +81,12 @@ def _reaches(start: str, goal: str, top: dict[str, set[str]]) -> bool:
 def test_no_module_level_import_cycles(package):
     known, edges = _graph(package)
     top = {m: e[0] for m, e in edges.items()}
-    cycles = sorted((m, d) for m, deps in top.items() for d in deps
-                    if d != m and not m.startswith(d + ".") and _reaches(d, m, top))
+    cycles = sorted(
+        (m, d)
+        for m, deps in top.items()
+        for d in deps
+        if d != m and not m.startswith(d + ".") and _reaches(d, m, top)
+    )
     assert cycles == []
 
 
@@ -90,8 +96,9 @@ def test_no_cycle_hidden_in_a_function_level_import(package):
     put out of sight (rules.obligations once imported rules.checks inside a validator)."""
     known, edges = _graph(package)
     top = {m: e[0] for m, e in edges.items()}
-    hidden = sorted((m, d) for m, (_, nested) in edges.items() for d in nested
-                    if d != m and _reaches(d, m, top))
+    hidden = sorted(
+        (m, d) for m, (_, nested) in edges.items() for d in nested if d != m and _reaches(d, m, top)
+    )
     assert hidden == []
 
 

@@ -25,23 +25,36 @@ from scrapers.source import Source
 
 JAN = (date(2020, 1, 1), date(2020, 1, 31))
 OTHER = "https://o.gov/list"
-SRC2 = Source(id="oth", agency="DHS", title="Other source", start_urls=(OTHER,),
-              allowed_hosts=("o.gov",))
+SRC2 = Source(
+    id="oth", agency="DHS", title="Other source", start_urls=(OTHER,), allowed_hosts=("o.gov",)
+)
 OB2 = obligation(id="test_other", sources=["oth"], checks=["timeliness"])
 RULES = [OB, OB2]
 SETTINGS = SimpleNamespace(anomaly_tolerance=0.10)
 
 
 def _register(monkeypatch):
-    monkeypatch.setattr("monitor.facts._registered", lambda: {
-        "src": Registered((LISTING,), timedelta(days=1)),
-        "oth": Registered((OTHER,), timedelta(days=1))})
+    monkeypatch.setattr(
+        "monitor.facts._registered",
+        lambda: {
+            "src": Registered((LISTING,), timedelta(days=1)),
+            "oth": Registered((OTHER,), timedelta(days=1)),
+        },
+    )
 
 
 def _read_other(session, when):
     ensure_source(session, SRC2, when)
-    session.add(FetchRun(source_id="oth", url=OTHER, started_at=when, finished_at=when,
-                         outcome="not_modified", listing=True))
+    session.add(
+        FetchRun(
+            source_id="oth",
+            url=OTHER,
+            started_at=when,
+            finished_at=when,
+            outcome="not_modified",
+            listing=True,
+        )
+    )
     session.flush()
 
 
@@ -51,14 +64,26 @@ def _expected(session, when) -> dict:
 
 
 def _recorded(session) -> dict:
-    rows = session.scalars(select(FindingRow).where(FindingRow.family.in_(FAMILIES),
-                                                    FindingRow.state != "resolved"))
+    rows = session.scalars(
+        select(FindingRow).where(FindingRow.family.in_(FAMILIES), FindingRow.state != "resolved")
+    )
     return {row.key: {name: getattr(row, name) for name in _fields_names()} for row in rows}
 
 
 def _fields_names():
-    return ("obligation_id", "family", "kind", "severity", "subject", "period_start",
-            "period_end", "due", "deadline_at", "summary", "evidence")
+    return (
+        "obligation_id",
+        "family",
+        "kind",
+        "severity",
+        "subject",
+        "period_start",
+        "period_end",
+        "due",
+        "deadline_at",
+        "summary",
+        "evidence",
+    )
 
 
 def _step(session, engine, when, now=None) -> set[str]:
@@ -68,8 +93,7 @@ def _step(session, engine, when, now=None) -> set[str]:
 
     now = now or when
     chosen = incremental.to_evaluate(session, RULES, when, now, SETTINGS, _registered())
-    result = evaluate_and_sync(session, SETTINGS, when, now, obligations=RULES,
-                               incremental=True)
+    result = evaluate_and_sync(session, SETTINGS, when, now, obligations=RULES, incremental=True)
     session.flush()
     recorded = _recorded(session)
     assert recorded == _expected(session, when), when
@@ -77,8 +101,9 @@ def _step(session, engine, when, now=None) -> set[str]:
     return chosen
 
 
-def test_incremental_findings_equal_a_full_evaluation_at_every_step(session, engine, archive,
-                                                                    monkeypatch):
+def test_incremental_findings_equal_a_full_evaluation_at_every_step(
+    session, engine, archive, monkeypatch
+):
     _register(monkeypatch)
     listing(session, archive, at(2020, 1, 5), [])
     _read_other(session, at(2020, 1, 5))
@@ -105,13 +130,22 @@ def test_incremental_findings_equal_a_full_evaluation_at_every_step(session, eng
 
     # a source publishes: only the obligation watching it
     listing(session, archive, at(2020, 2, 15), ["https://e.gov/jan"])
-    publish(session, archive, at(2020, 2, 15, 13), "https://e.gov/jan", JAN,
-            issued=date(2020, 2, 12))
+    publish(
+        session, archive, at(2020, 2, 15, 13), "https://e.gov/jan", JAN, issued=date(2020, 2, 12)
+    )
     assert _step(session, engine, at(2020, 2, 15, 18)) == {OB.id}
 
     # manual evidence for the other one
-    record_evidence(session, RULES, OB2.id, by="ana", on=date(2020, 2, 1), note="emailed",
-                    now=at(2020, 2, 16), period="2020-01")
+    record_evidence(
+        session,
+        RULES,
+        OB2.id,
+        by="ana",
+        on=date(2020, 2, 1),
+        note="emailed",
+        now=at(2020, 2, 16),
+        period="2020-01",
+    )
     assert _step(session, engine, at(2020, 2, 16, 18)) == {OB2.id}
 
     # a row written now but dated before the last evaluation (a look back, an old file)
@@ -125,8 +159,9 @@ def test_incremental_findings_equal_a_full_evaluation_at_every_step(session, eng
     assert _step(session, engine, at(2020, 2, 17, 13)) == {OB2.id}  # now it is
 
     # a snooze runs out
-    row = session.scalars(select(FindingRow).where(FindingRow.obligation_id == OB2.id,
-                                                   FindingRow.state == "open")).first()
+    row = session.scalars(
+        select(FindingRow).where(FindingRow.obligation_id == OB2.id, FindingRow.state == "open")
+    ).first()
     assert row is not None
     snooze(session, row.id, until=date(2020, 2, 19), by="ana", now=at(2020, 2, 17, 14))
     assert _step(session, engine, at(2020, 2, 18)) == set()
@@ -135,8 +170,14 @@ def test_incremental_findings_equal_a_full_evaluation_at_every_step(session, eng
 
     # a changed rule is evaluated again
     changed = obligation(id="test_other", sources=["oth"], checks=["timeliness"], grace_days=2)
-    assert incremental.to_evaluate(session, [OB, changed], at(2020, 2, 19, 19),
-                                   at(2020, 2, 19, 19), SETTINGS,
-                                   {"src": Registered((LISTING,), timedelta(days=1)),
-                                    "oth": Registered((OTHER,), timedelta(days=1))}) \
-        == {changed.id}
+    assert incremental.to_evaluate(
+        session,
+        [OB, changed],
+        at(2020, 2, 19, 19),
+        at(2020, 2, 19, 19),
+        SETTINGS,
+        {
+            "src": Registered((LISTING,), timedelta(days=1)),
+            "oth": Registered((OTHER,), timedelta(days=1)),
+        },
+    ) == {changed.id}

@@ -17,10 +17,14 @@ from monitor.models import CountObservation, FetchRun, Report, Snapshot, Stateme
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DHS = FIXTURES / "dhs_family_unit_actions"
 HHS = FIXTURES / "hhs_separated_children"
-MAY_2022 = ("https://www.dhs.gov/sites/default/files/2022-10/"
-            "2022_0920_plcy_familly_unit_actions_report_may_2022.pdf")
-HHS_INDEX = ("https://www.hhs.gov/programs/social-services/unaccompanied-children/"
-             "report-to-congress-on-separated-children/index.html")
+MAY_2022 = (
+    "https://www.dhs.gov/sites/default/files/2022-10/"
+    "2022_0920_plcy_familly_unit_actions_report_may_2022.pdf"
+)
+HHS_INDEX = (
+    "https://www.hhs.gov/programs/social-services/unaccompanied-children/"
+    "report-to-congress-on-separated-children/index.html"
+)
 
 
 def _count(engine, model, *where) -> int:
@@ -34,8 +38,15 @@ def _ingest(cli_db, source, path, *args):
 
 
 def test_a_report_is_stored_as_if_fetched_then_repeating_it_stores_nothing_new(cli_db, engine):
-    rc, out, err = _ingest(cli_db, "dhs_family_unit_actions", DHS / "fuar_may2022_reconstructed.pdf",
-                           "--url", MAY_2022, "--fetched-at", "2022-09-30T12:00:00Z")
+    rc, out, err = _ingest(
+        cli_db,
+        "dhs_family_unit_actions",
+        DHS / "fuar_may2022_reconstructed.pdf",
+        "--url",
+        MAY_2022,
+        "--fetched-at",
+        "2022-09-30T12:00:00Z",
+    )
     assert rc == 0 and out["outcome"] == "ok" and out["counts"] == 23 and out["statements"] == 1
     with Session(engine) as s:
         run = s.scalar(select(FetchRun))
@@ -43,17 +54,30 @@ def test_a_report_is_stored_as_if_fetched_then_repeating_it_stores_nothing_new(c
         assert run.started_at == datetime(2022, 9, 30, 12, tzinfo=timezone.utc)
         assert run.snapshot_id == s.scalar(select(Snapshot.id))
         report = s.scalar(select(Report))
-        assert (report.url, str(report.period_start), str(report.period_end)) == \
-            (MAY_2022, "2021-10-01", "2022-05-31")
+        assert (report.url, str(report.period_start), str(report.period_end)) == (
+            MAY_2022,
+            "2021-10-01",
+            "2022-05-31",
+        )
         assert report.authorities == ["P.L. 117-103"] and report.fiscal_year == 2022
         assert s.scalar(select(Statement.status)) == "ambiguous"
-    rc, out, _err = _ingest(cli_db, "dhs_family_unit_actions", DHS / "fuar_may2022_reconstructed.pdf",
-                            "--url", MAY_2022, "--fetched-at", "2022-10-01")
+    rc, out, _err = _ingest(
+        cli_db,
+        "dhs_family_unit_actions",
+        DHS / "fuar_may2022_reconstructed.pdf",
+        "--url",
+        MAY_2022,
+        "--fetched-at",
+        "2022-10-01",
+    )
     assert rc == 0 and out["already_parsed"] and out["counts"] == 0
     assert _count(engine, CountObservation) == 23
     assert _count(engine, FetchRun) == 2
     with Session(engine) as s:
-        assert s.scalars(select(FetchRun.outcome).order_by(FetchRun.id)).all() == ["ok", "unchanged"]
+        assert s.scalars(select(FetchRun.outcome).order_by(FetchRun.id)).all() == [
+            "ok",
+            "unchanged",
+        ]
 
 
 BAD = [
@@ -76,8 +100,13 @@ def test_an_unreadable_document_keeps_its_evidence_and_exits_1(cli_db, engine, p
 
 
 def test_a_table_of_withheld_cells_stores_no_zero(cli_db, engine):
-    rc, out, err = _ingest(cli_db, "dhs_family_unit_actions", DHS / "bad_non_numeric_reconstructed.pdf",
-                           "--url", MAY_2022)
+    rc, out, err = _ingest(
+        cli_db,
+        "dhs_family_unit_actions",
+        DHS / "bad_non_numeric_reconstructed.pdf",
+        "--url",
+        MAY_2022,
+    )
     assert rc == 0 and out["outcome"] == "layout_changed" and "no counts stored" in err
     assert {p["kind"] for p in out["problems"]} == {"non_numeric"}
     assert _count(engine, CountObservation) == 0
@@ -85,10 +114,24 @@ def test_a_table_of_withheld_cells_stores_no_zero(cli_db, engine):
 
 
 def test_a_bad_copy_later_does_not_lose_what_was_stored(cli_db, engine):
-    _ingest(cli_db, "dhs_family_unit_actions", DHS / "fuar_may2022_reconstructed.pdf", "--url", MAY_2022,
-            "--fetched-at", "2022-09-30")
-    rc, _out, _err = _ingest(cli_db, "dhs_family_unit_actions", DHS / "bad_truncated_reconstructed.pdf",
-                             "--url", MAY_2022, "--fetched-at", "2022-10-30")
+    _ingest(
+        cli_db,
+        "dhs_family_unit_actions",
+        DHS / "fuar_may2022_reconstructed.pdf",
+        "--url",
+        MAY_2022,
+        "--fetched-at",
+        "2022-09-30",
+    )
+    rc, _out, _err = _ingest(
+        cli_db,
+        "dhs_family_unit_actions",
+        DHS / "bad_truncated_reconstructed.pdf",
+        "--url",
+        MAY_2022,
+        "--fetched-at",
+        "2022-10-30",
+    )
     assert rc == 1
     assert _count(engine, CountObservation) == 23
     with Session(engine) as s:
@@ -97,8 +140,16 @@ def test_a_bad_copy_later_does_not_lose_what_was_stored(cli_db, engine):
 
 
 def test_a_listing_makes_a_report_of_every_link(cli_db, engine):
-    rc, out, _err = _ingest(cli_db, "hhs_separated_children", HHS / "listing_index_2022_reconstructed.html",
-                            "--listing", "--url", HHS_INDEX, "--fetched-at", "2022-09-30")
+    rc, out, _err = _ingest(
+        cli_db,
+        "hhs_separated_children",
+        HHS / "listing_index_2022_reconstructed.html",
+        "--listing",
+        "--url",
+        HHS_INDEX,
+        "--fetched-at",
+        "2022-09-30",
+    )
     assert rc == 0 and out["links"] == 7 and len(out["new_reports"]) == 7
     with Session(engine) as s:
         titles = set(s.scalars(select(Report.title)))
@@ -108,16 +159,25 @@ def test_a_listing_makes_a_report_of_every_link(cli_db, engine):
 
 def test_without_url_the_file_address_is_used_and_said(cli_db, engine):
     rc, out, err = _ingest(cli_db, "hhs_separated_children", HHS / "june_2022_reconstructed.html")
-    assert rc == 0 and out["url"].startswith("file://") and out["url"].endswith("june_2022_reconstructed.html")
+    assert (
+        rc == 0
+        and out["url"].startswith("file://")
+        and out["url"].endswith("june_2022_reconstructed.html")
+    )
     assert "warning: no --url given" in err
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--fetched-at", "yesterday"], "not an ISO date"),
-    (["--url", "https://x.gov/a"], "no such file"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--fetched-at", "yesterday"], "not an ISO date"),
+        (["--url", "https://x.gov/a"], "no such file"),
+    ],
+)
 def test_bad_arguments_are_one_line_and_store_nothing(cli_db, engine, tmp_path, args, message):
-    path = HHS / "june_2022_reconstructed.html" if "--fetched-at" in args else tmp_path / "none.html"
+    path = (
+        HHS / "june_2022_reconstructed.html" if "--fetched-at" in args else tmp_path / "none.html"
+    )
     rc, _out, err = cli_db("ingest", "hhs_separated_children", str(path), *args)
     assert rc == 1 and message in err and len(err.strip().splitlines()) == 1
     assert _count(engine, FetchRun) == 0

@@ -14,8 +14,13 @@ from scrapers.registry import RegisteredSource
 from scrapers.source import Source
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
-SRC = Source(id="fake", agency="HHS", title="Fake", start_urls=("https://e.gov/list",),
-             allowed_hosts=("e.gov",))
+SRC = Source(
+    id="fake",
+    agency="HHS",
+    title="Fake",
+    start_urls=("https://e.gov/list",),
+    allowed_hosts=("e.gov",),
+)
 
 
 def _listing_parser(doc):
@@ -25,12 +30,26 @@ def _listing_parser(doc):
 
 def test_listing_links_become_reports_and_repeat_is_a_no_op(session, archive):
     reg = RegisteredSource(SRC, _listing_parser)
-    first = take_in(session, archive, reg, url="https://e.gov/list", body=b"https://e.gov/a",
-                    fetched_at=T0, is_listing=True)
+    first = take_in(
+        session,
+        archive,
+        reg,
+        url="https://e.gov/list",
+        body=b"https://e.gov/a",
+        fetched_at=T0,
+        is_listing=True,
+    )
     assert first.outcome == "ok" and first.snapshot_new
     assert [r.url for r in first.new_reports] == ["https://e.gov/a"]
-    again = take_in(session, archive, reg, url="https://e.gov/list", body=b"https://e.gov/a",
-                    fetched_at=T0 + timedelta(days=1), is_listing=True)
+    again = take_in(
+        session,
+        archive,
+        reg,
+        url="https://e.gov/list",
+        body=b"https://e.gov/a",
+        fetched_at=T0 + timedelta(days=1),
+        is_listing=True,
+    )
     assert not again.snapshot_new and again.result is None and again.new_reports == []
     assert session.scalar(select(Report.last_seen)) == T0 + timedelta(days=1)
     assert session.scalar(select(func.count()).select_from(Parse)) == 1
@@ -40,8 +59,15 @@ def test_a_parser_that_raises_is_a_parse_error_and_creates_no_report(session, ar
     def broken(doc):
         raise ZeroDivisionError("bug")
 
-    intake = take_in(session, archive, RegisteredSource(SRC, broken), url="https://e.gov/r.pdf",
-                     body=b"%PDF-1.4", fetched_at=T0, is_listing=False)
+    intake = take_in(
+        session,
+        archive,
+        RegisteredSource(SRC, broken),
+        url="https://e.gov/r.pdf",
+        body=b"%PDF-1.4",
+        fetched_at=T0,
+        is_listing=False,
+    )
     assert intake.outcome == "parse_error"
     assert session.scalar(select(func.count()).select_from(Report)) == 0
     assert "ZeroDivisionError" in session.scalar(select(ParseProblem.detail))
@@ -49,10 +75,24 @@ def test_a_parser_that_raises_is_a_parse_error_and_creates_no_report(session, ar
 
 def test_listing_that_lost_its_layout_does_not_remove_reports(session, archive):
     reg = RegisteredSource(SRC, _listing_parser)
-    take_in(session, archive, reg, url="https://e.gov/list", body=b"https://e.gov/a",
-            fetched_at=T0, is_listing=True)
-    later = take_in(session, archive, reg, url="https://e.gov/list", body=b"",
-                    fetched_at=T0 + timedelta(days=1), is_listing=True)
+    take_in(
+        session,
+        archive,
+        reg,
+        url="https://e.gov/list",
+        body=b"https://e.gov/a",
+        fetched_at=T0,
+        is_listing=True,
+    )
+    later = take_in(
+        session,
+        archive,
+        reg,
+        url="https://e.gov/list",
+        body=b"",
+        fetched_at=T0 + timedelta(days=1),
+        is_listing=True,
+    )
     assert later.outcome == "empty"
     assert session.scalar(select(Report.removed_at)) is None
 
@@ -61,10 +101,24 @@ def test_report_document_updates_the_listed_report(session, archive):
     def report_parser(doc):
         return ParseResult("1", reports=[ReportRecord(title="Doc title", url=doc.url)])
 
-    take_in(session, archive, RegisteredSource(SRC, _listing_parser), url="https://e.gov/list",
-            body=b"https://e.gov/a", fetched_at=T0, is_listing=True)
-    take_in(session, archive, RegisteredSource(SRC, report_parser), url="https://e.gov/a",
-            body=b"report", fetched_at=T0, is_listing=False)
+    take_in(
+        session,
+        archive,
+        RegisteredSource(SRC, _listing_parser),
+        url="https://e.gov/list",
+        body=b"https://e.gov/a",
+        fetched_at=T0,
+        is_listing=True,
+    )
+    take_in(
+        session,
+        archive,
+        RegisteredSource(SRC, report_parser),
+        url="https://e.gov/a",
+        body=b"report",
+        fetched_at=T0,
+        is_listing=False,
+    )
     report = session.scalar(select(Report))
     assert report.title == "Doc title" and report.snapshot_id is not None
     assert report.listed_on == "https://e.gov/list"

@@ -13,7 +13,13 @@ from werkzeug import Response
 
 from fetch_fakes import make_fetcher
 from scrapers.jsonapi import (
-    CONGRESS, GOVINFO, ApiProblem, JsonApi, JsonApiSpec, RequestBudget, fetcher_transport,
+    CONGRESS,
+    GOVINFO,
+    ApiProblem,
+    JsonApi,
+    JsonApiSpec,
+    RequestBudget,
+    fetcher_transport,
     without_key,
 )
 
@@ -34,22 +40,39 @@ def api_for(spec=GOVINFO, budget=None, clock=lambda: 0.0, **fetcher_kw):
 
 
 def page(ids, *, count=None, next_page=None):
-    return {"count": count if count is not None else len(ids), "message": None,
-            "nextPage": next_page, "previousPage": None,
-            "packages": [{"packageId": i, "packageLink": f"https://api.govinfo.gov/packages/{i}/summary"}
-                         for i in ids]}
+    return {
+        "count": count if count is not None else len(ids),
+        "message": None,
+        "nextPage": next_page,
+        "previousPage": None,
+        "packages": [
+            {"packageId": i, "packageLink": f"https://api.govinfo.gov/packages/{i}/summary"}
+            for i in ids
+        ],
+    }
 
 
 def test_offset_mark_pages_with_the_key_in_a_header_and_duplicates_removed(rsps):
     second = "https://api.govinfo.gov/collections/PLAW/2024-01-01T00:00:00Z?offsetMark=AoJ2&pageSize=2&api_key=DEMO_KEY"
-    third = "https://api.govinfo.gov/collections/PLAW/2024-01-01T00:00:00Z?offsetMark=AoJ3&pageSize=2"
+    third = (
+        "https://api.govinfo.gov/collections/PLAW/2024-01-01T00:00:00Z?offsetMark=AoJ3&pageSize=2"
+    )
     # results shift while paging: B is served again on the second page, D never arrives
-    rsps.get(BASE, json=page(["A", "B"], count=5, next_page=second),
-             match=[responses.matchers.query_param_matcher({"offsetMark": "*", "pageSize": "100"})])
-    rsps.get(BASE, json=page(["B", "C"], count=5, next_page=third),
-             match=[responses.matchers.query_param_matcher({"offsetMark": "AoJ2", "pageSize": "2"})])
-    rsps.get(BASE, json=page(["E"], count=5),
-             match=[responses.matchers.query_param_matcher({"offsetMark": "AoJ3", "pageSize": "2"})])
+    rsps.get(
+        BASE,
+        json=page(["A", "B"], count=5, next_page=second),
+        match=[responses.matchers.query_param_matcher({"offsetMark": "*", "pageSize": "100"})],
+    )
+    rsps.get(
+        BASE,
+        json=page(["B", "C"], count=5, next_page=third),
+        match=[responses.matchers.query_param_matcher({"offsetMark": "AoJ2", "pageSize": "2"})],
+    )
+    rsps.get(
+        BASE,
+        json=page(["E"], count=5),
+        match=[responses.matchers.query_param_matcher({"offsetMark": "AoJ3", "pageSize": "2"})],
+    )
     api, _ = api_for()
     got = api.items(BASE, "packages", key=lambda p: p.get("packageId"))
     assert [p["packageId"] for p in got.items] == ["A", "B", "C", "E"]
@@ -63,12 +86,20 @@ def test_offset_mark_pages_with_the_key_in_a_header_and_duplicates_removed(rsps)
 def test_limit_offset_pages_congress_style(rsps):
     url = "https://api.congress.gov/v3/committee-report/118"
     nxt = "https://api.congress.gov/v3/committee-report/118?offset=250&limit=250&format=json"
-    rsps.get(url, json={"reports": [{"citation": "H. Rept. 118-1"}],
-                        "pagination": {"count": 2, "next": nxt}},
-             match=[responses.matchers.query_param_matcher({"offset": "0", "limit": "250"})])
-    rsps.get(url, json={"reports": [{"citation": "H. Rept. 118-2"}], "pagination": {"count": 2}},
-             match=[responses.matchers.query_param_matcher(
-                 {"offset": "250", "limit": "250", "format": "json"})])
+    rsps.get(
+        url,
+        json={"reports": [{"citation": "H. Rept. 118-1"}], "pagination": {"count": 2, "next": nxt}},
+        match=[responses.matchers.query_param_matcher({"offset": "0", "limit": "250"})],
+    )
+    rsps.get(
+        url,
+        json={"reports": [{"citation": "H. Rept. 118-2"}], "pagination": {"count": 2}},
+        match=[
+            responses.matchers.query_param_matcher(
+                {"offset": "250", "limit": "250", "format": "json"}
+            )
+        ],
+    )
     api, _ = api_for(CONGRESS)
     got = api.items(url, "reports", key=lambda r: r.get("citation"))
     assert [r["citation"] for r in got.items] == ["H. Rept. 118-1", "H. Rept. 118-2"]
@@ -77,8 +108,11 @@ def test_limit_offset_pages_congress_style(rsps):
 
 
 def test_401_is_one_access_problem_and_no_further_request(rsps):
-    rsps.get(BASE, status=403, json={"error": {"code": "API_KEY_INVALID",
-                                               "message": "An invalid api_key was supplied."}})
+    rsps.get(
+        BASE,
+        status=403,
+        json={"error": {"code": "API_KEY_INVALID", "message": "An invalid api_key was supplied."}},
+    )
     api, _ = api_for()
     with pytest.raises(ApiProblem) as first:
         api.get(BASE)
@@ -91,16 +125,24 @@ def test_401_is_one_access_problem_and_no_further_request(rsps):
 
 
 def local_api(httpserver, clock=lambda: 0.0, **fetcher_kw):
-    spec = JsonApiSpec(name="local", base_url=httpserver.url_for("/").rstrip("/"),
-                       key_setting="govinfo_api_key")
+    spec = JsonApiSpec(
+        name="local", base_url=httpserver.url_for("/").rstrip("/"), key_setting="govinfo_api_key"
+    )
     fetcher, slept = make_fetcher(secrets=(KEY,), **fetcher_kw)
-    return JsonApi(spec, fetcher_transport(fetcher, spec, {"X-Api-Key": KEY}), clock=clock), \
-        slept, spec
+    return (
+        JsonApi(spec, fetcher_transport(fetcher, spec, {"X-Api-Key": KEY}), clock=clock),
+        slept,
+        spec,
+    )
 
 
 def slow_down(retry_after):
-    return Response(json.dumps({"error": "slow down"}), status=429,
-                    headers={"Retry-After": retry_after}, content_type="application/json")
+    return Response(
+        json.dumps({"error": "slow down"}),
+        status=429,
+        headers={"Retry-After": retry_after},
+        content_type="application/json",
+    )
 
 
 def test_429_with_a_short_retry_after_is_waited_for_and_retried(httpserver):
@@ -138,10 +180,13 @@ def test_429_still_refused_after_retries_is_rate_limited(httpserver):
     assert slept == [1.0, 1.0] and len(httpserver.log) == 3  # bounded by the fetcher's retries
 
 
-@pytest.mark.parametrize("body,content_type", [
-    (b'{"count": 3, "packages": [', "application/json"),
-    (b"\xff\xfe not utf-8 {", "application/json"),
-])
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b'{"count": 3, "packages": [', "application/json"),
+        (b"\xff\xfe not utf-8 {", "application/json"),
+    ],
+)
 def test_malformed_json_is_a_typed_problem(rsps, body, content_type):
     rsps.get(BASE, body=body, content_type=content_type)
     api, _ = api_for()
@@ -159,14 +204,19 @@ def test_a_listing_that_is_not_a_listing_is_malformed(rsps):
 
 
 def test_a_pager_that_never_ends_is_a_problem(rsps):
-    spec = JsonApiSpec(name="govinfo", base_url="https://api.govinfo.gov", key_setting="k",
-                       max_pages=3)
+    spec = JsonApiSpec(
+        name="govinfo", base_url="https://api.govinfo.gov", key_setting="k", max_pages=3
+    )
     n = [0]
 
     def callback(request):
         n[0] += 1
         nxt = f"{BASE}?offsetMark=m{n[0]}&pageSize=100"
-        return 200, {"Content-Type": "application/json"}, json.dumps(page([f"P{n[0]}"], count=99, next_page=nxt))
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps(page([f"P{n[0]}"], count=99, next_page=nxt)),
+        )
 
     rsps.add_callback(responses.GET, BASE, callback=callback)
     api, _ = api_for(spec)
@@ -228,9 +278,14 @@ def test_a_huge_answer_is_streamed_and_capped(httpserver):
         yield b"]}"
 
     httpserver.expect_request("/collections/PLAW/2024").respond_with_response(
-        Response(stream(), content_type="application/json"))
-    spec = JsonApiSpec(name="local", base_url=httpserver.url_for("/").rstrip("/"),
-                       key_setting="k", max_bytes=1024 * 1024)
+        Response(stream(), content_type="application/json")
+    )
+    spec = JsonApiSpec(
+        name="local",
+        base_url=httpserver.url_for("/").rstrip("/"),
+        key_setting="k",
+        max_bytes=1024 * 1024,
+    )
     fetcher, _ = make_fetcher(max_bytes=50 * 1024 * 1024, secrets=(KEY,))
     api = JsonApi(spec, fetcher_transport(fetcher, spec, {"X-Api-Key": KEY}))
     with pytest.raises(ApiProblem) as exc:

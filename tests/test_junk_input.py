@@ -15,18 +15,29 @@ from sqlalchemy.orm import Session
 
 from junk_bodies import GZIP, HTML_PAGE, JPEG, PNG, RANDOM, XLSX, ZIP
 from monitor.models import (
-    CountObservation, FetchRun, Parse, ParseProblem, Report, Snapshot, Statement,
+    CountObservation,
+    FetchRun,
+    Parse,
+    ParseProblem,
+    Report,
+    Snapshot,
+    Statement,
 )
 from scrapers.registry import Registry
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-MAY_2022 = ("https://www.dhs.gov/sites/default/files/2022-10/"
-            "2022_0920_plcy_familly_unit_actions_report_may_2022.pdf")
-HHS_INDEX = ("https://www.hhs.gov/programs/social-services/unaccompanied-children/"
-             "report-to-congress-on-separated-children/index.html")
+MAY_2022 = (
+    "https://www.dhs.gov/sites/default/files/2022-10/"
+    "2022_0920_plcy_familly_unit_actions_report_may_2022.pdf"
+)
+HHS_INDEX = (
+    "https://www.hhs.gov/programs/social-services/unaccompanied-children/"
+    "report-to-congress-on-separated-children/index.html"
+)
 # every source that reads documents (PDF or HTML): junk handed as a document is junk to each
-SOURCES = tuple(r.id for r in Registry().all()
-                if {"application/pdf", "text/html"} & set(r.source.content_types))
+SOURCES = tuple(
+    r.id for r in Registry().all() if {"application/pdf", "text/html"} & set(r.source.content_types)
+)
 
 
 # name -> (file name, bytes, words the problem must use)
@@ -69,11 +80,20 @@ def test_monitor_parse_calls_junk_wrong_type_and_exits_1(cli, tmp_path, source, 
 
 
 @pytest.mark.parametrize("case", sorted(JUNK))
-def test_monitor_ingest_of_junk_exits_1_and_stores_only_the_evidence(cli_db, engine, tmp_path,
-                                                                     monitor_env, case):
+def test_monitor_ingest_of_junk_exits_1_and_stores_only_the_evidence(
+    cli_db, engine, tmp_path, monitor_env, case
+):
     path, body, words = _write(tmp_path, case)
-    rc, out, err = cli_db("ingest", "dhs_family_unit_actions", str(path), "--json",
-                          "--url", MAY_2022, "--fetched-at", "2022-10-01")
+    rc, out, err = cli_db(
+        "ingest",
+        "dhs_family_unit_actions",
+        str(path),
+        "--json",
+        "--url",
+        MAY_2022,
+        "--fetched-at",
+        "2022-10-01",
+    )
     assert rc == 1 and "Traceback" not in err
     summary = json.loads(out)
     assert summary["outcome"] == "wrong_type" and summary["counts"] == 0
@@ -83,35 +103,66 @@ def test_monitor_ingest_of_junk_exits_1_and_stores_only_the_evidence(cli_db, eng
         assert run.error.startswith("wrong_type: ") and words in run.error
         snapshot = s.scalar(select(Snapshot))
         assert run.snapshot_id == snapshot.id and snapshot.url == MAY_2022
-        assert (s.scalar(select(Parse.outcome)), s.scalar(select(ParseProblem.kind))) == \
-            ("wrong_type", "wrong_type")
+        assert (s.scalar(select(Parse.outcome)), s.scalar(select(ParseProblem.kind))) == (
+            "wrong_type",
+            "wrong_type",
+        )
     assert _count(engine, Snapshot) == 1
     assert _count(engine, Report) == 0 and _count(engine, CountObservation) == 0
     assert _count(engine, Statement) == 0
     from scrapers.archive import Archive, sha256_hex
 
     assert Archive(monitor_env / "archive").get(sha256_hex(body)) == body  # the evidence is kept
-    rc, out, _err = cli_db("ingest", "dhs_family_unit_actions", str(path), "--json",
-                           "--url", MAY_2022, "--fetched-at", "2022-10-02")
+    rc, out, _err = cli_db(
+        "ingest",
+        "dhs_family_unit_actions",
+        str(path),
+        "--json",
+        "--url",
+        MAY_2022,
+        "--fetched-at",
+        "2022-10-02",
+    )
     assert rc == 1 and json.loads(out)["outcome"] == "wrong_type"  # the same bytes again: still
     assert _count(engine, Snapshot) == 1 and _count(engine, Report) == 0  # typed, nothing new
 
 
 def test_junk_given_as_a_listing_removes_no_report_the_listing_carried(cli_db, engine, tmp_path):
-    rc, out, _err = cli_db("ingest", "hhs_separated_children",
-                           str(FIXTURES / "hhs_separated_children" /
-                               "listing_index_2022_reconstructed.html"),
-                           "--listing", "--url", HHS_INDEX, "--fetched-at", "2022-09-30", "--json")
+    rc, out, _err = cli_db(
+        "ingest",
+        "hhs_separated_children",
+        str(FIXTURES / "hhs_separated_children" / "listing_index_2022_reconstructed.html"),
+        "--listing",
+        "--url",
+        HHS_INDEX,
+        "--fetched-at",
+        "2022-09-30",
+        "--json",
+    )
     assert rc == 0 and len(json.loads(out)["new_reports"]) == 7
     png = tmp_path / "index.html"
     png.write_bytes(JUNK["png"][1])
-    rc, out, _err = cli_db("ingest", "hhs_separated_children", str(png), "--listing",
-                           "--url", HHS_INDEX, "--fetched-at", "2022-10-01", "--json")
+    rc, out, _err = cli_db(
+        "ingest",
+        "hhs_separated_children",
+        str(png),
+        "--listing",
+        "--url",
+        HHS_INDEX,
+        "--fetched-at",
+        "2022-10-01",
+        "--json",
+    )
     assert rc == 1 and json.loads(out)["outcome"] == "wrong_type"
     with Session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(Report)
-                        .where(Report.removed_at.is_not(None))) == 0
-        assert s.scalars(select(FetchRun.outcome).order_by(FetchRun.id)).all() == ["ok", "wrong_type"]
+        assert (
+            s.scalar(select(func.count()).select_from(Report).where(Report.removed_at.is_not(None)))
+            == 0
+        )
+        assert s.scalars(select(FetchRun.outcome).order_by(FetchRun.id)).all() == [
+            "ok",
+            "wrong_type",
+        ]
 
 
 def test_a_saved_page_named_for_what_it_is_is_still_read(cli, tmp_path):

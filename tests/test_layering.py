@@ -56,10 +56,29 @@ FILE_IO_ALLOWED = {
     "scrapers/categories.py": "bundled data: scrapers/data/sectors.yaml",
     "scrapers/discovery/patterns.py": "bundled data: scrapers/data/discovery.yaml",
 }
-_CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"),
-                ("date", "today"), ("time", "time"), ("time", "time_ns")}
-_PATH_IO = {"read_text", "read_bytes", "write_text", "write_bytes", "mkdir", "rmdir", "unlink",
-            "touch", "rename", "iterdir", "glob", "rglob", "open"}
+_CLOCK_CALLS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+}
+_PATH_IO = {
+    "read_text",
+    "read_bytes",
+    "write_text",
+    "write_bytes",
+    "mkdir",
+    "rmdir",
+    "unlink",
+    "touch",
+    "rename",
+    "iterdir",
+    "glob",
+    "rglob",
+    "open",
+}
 _IN_MEMORY_OPENERS = {"pdfplumber"}  # pdfplumber.open(io.BytesIO(body)) reads bytes in memory
 
 
@@ -94,8 +113,9 @@ def _file_io(path: Path) -> list[str]:
             found.append(f"open() line {call.lineno}")
         elif isinstance(f, ast.Attribute):
             owner = _owner(f.value)
-            if owner in ("os", "shutil") or (f.attr in _PATH_IO
-                                            and owner not in _IN_MEMORY_OPENERS):
+            if owner in ("os", "shutil") or (
+                f.attr in _PATH_IO and owner not in _IN_MEMORY_OPENERS
+            ):
                 found.append(f"{owner + '.' if owner else '.'}{f.attr}() line {call.lineno}")
     return found
 
@@ -105,8 +125,9 @@ def _modules(*packages: str) -> list[Path]:
 
 
 def test_only_the_named_places_read_the_clock():
-    offenders = {str(f.relative_to(REPO)): _clock_reads(f) for f in
-                 _modules("scrapers", "rules", "monitor")}
+    offenders = {
+        str(f.relative_to(REPO)): _clock_reads(f) for f in _modules("scrapers", "rules", "monitor")
+    }
     offenders = {k: v for k, v in offenders.items() if v and k not in CLOCK_ALLOWED}
     assert offenders == {}, "take `now` from the Context (or as an argument) instead"
 
@@ -120,12 +141,18 @@ def test_the_pure_packages_touch_no_files_but_the_named_ones():
 def test_the_checks_see_what_they_are_for(tmp_path):
     """The detectors find a clock read and file I/O, and the exceptions still need them."""
     sample = tmp_path / "sample.py"
-    sample.write_text("import datetime, time\nfrom pathlib import Path\n"
-                      "a = datetime.datetime.now()\nb = time.time()\nc = date.today()\n"
-                      "d = Path('x').read_text()\ne = open('y')\nf = os.replace('a', 'b')\n"
-                      "g = pdfplumber.open(io.BytesIO(b''))\n", encoding="utf-8")
-    assert [r.split("(")[0] for r in _clock_reads(sample)] == ["datetime.now", "time.time",
-                                                                "date.today"]
+    sample.write_text(
+        "import datetime, time\nfrom pathlib import Path\n"
+        "a = datetime.datetime.now()\nb = time.time()\nc = date.today()\n"
+        "d = Path('x').read_text()\ne = open('y')\nf = os.replace('a', 'b')\n"
+        "g = pdfplumber.open(io.BytesIO(b''))\n",
+        encoding="utf-8",
+    )
+    assert [r.split("(")[0] for r in _clock_reads(sample)] == [
+        "datetime.now",
+        "time.time",
+        "date.today",
+    ]
     assert [r.split("(")[0] for r in _file_io(sample)] == [".read_text", "open", "os.replace"]
     for name in CLOCK_ALLOWED:
         assert _clock_reads(REPO / name), f"{name} no longer reads the clock: drop its exception"

@@ -11,7 +11,9 @@ def test_json_lines_when_not_a_terminal_with_extras_and_redaction():
     stream = io.StringIO()
     setup_logging("info", "auto", secrets=["xoxb-123-secret"], stream=stream)
     log = logging.getLogger("monitor.test")
-    log.info("posting with token %s", "xoxb-123-secret", extra={"url": "https://x/?api_key=ABC&q=1"})
+    log.info(
+        "posting with token %s", "xoxb-123-secret", extra={"url": "https://x/?api_key=ABC&q=1"}
+    )
     try:
         raise RuntimeError("failed with xoxb-123-secret")
     except RuntimeError:

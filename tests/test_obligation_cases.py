@@ -34,11 +34,16 @@ def test_rule_case(ob, case):
 def test_the_five_obligations_are_defined():
     """Every rule file is loaded, under its file name; the five obligations of the statutes
     are among them (more may come: a new rule file needs no edit here)."""
-    assert {ob.id for ob in OBLIGATIONS} == {p.stem for p in BUNDLED_DIR.glob("*.yaml")
-                                             if not is_draft(p)}
+    assert {ob.id for ob in OBLIGATIONS} == {
+        p.stem for p in BUNDLED_DIR.glob("*.yaml") if not is_draft(p)
+    }
     assert {ob.id for ob in OBLIGATIONS} >= {
-        "hhs_separated_children_monthly", "dhs_family_unit_actions_monthly",
-        "dhs_separation_foreign_basis", "dhs_hart_disclosure", "dhs_separation_oig_crcl_24h"}
+        "hhs_separated_children_monthly",
+        "dhs_family_unit_actions_monthly",
+        "dhs_separation_foreign_basis",
+        "dhs_hart_disclosure",
+        "dhs_separation_oig_crcl_24h",
+    }
 
 
 @pytest.mark.parametrize("ob", OBLIGATIONS, ids=lambda ob: ob.id)

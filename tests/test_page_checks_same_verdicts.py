@@ -28,8 +28,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # --- the reference: the checks as they were before they were made cheaper -----------------
 
+
 def reference_page(head: bytes) -> classify.PageHead:
-    head = head[:classify.HEAD_BYTES]
+    head = head[: classify.HEAD_BYTES]
     raw = head.decode("utf-8", errors="replace")
     prominent, text = [], ""
     if sniff.looks_like_html(head):
@@ -39,8 +40,9 @@ def reference_page(head: bytes) -> classify.PageHead:
             root = None
         if root is not None:
             for tags in (("title",), ("h1", "h2")):
-                prominent += [classify._squeeze(htmltext.visible_text(el))
-                              for el in root.iter(*tags)]
+                prominent += [
+                    classify._squeeze(htmltext.visible_text(el)) for el in root.iter(*tags)
+                ]
             text = classify._squeeze(htmltext.visible_text(root))
     else:
         text = classify._squeeze(htmltext.plain_text(head))
@@ -54,8 +56,11 @@ def reference_classify(status, headers, head, *, url, final_url, allowed_types):
         for vendor, pattern, _words in classify.FINGERPRINTS:  # every pattern, no pre-check
             m = pattern.search(page.raw)
             if m:
-                verdict = classify.Verdict("blocked", f"{vendor} denial page (HTTP {status}): "
-                                           f"{classify._SPACE.sub(' ', m.group(0))[:100]}")
+                verdict = classify.Verdict(
+                    "blocked",
+                    f"{vendor} denial page (HTTP {status}): "
+                    f"{classify._SPACE.sub(' ', m.group(0))[:100]}",
+                )
                 break
         else:
             phrase = classify._phrase_in(page, classify.RATE_LIMIT_PHRASES)
@@ -74,17 +79,21 @@ def reference_classify(status, headers, head, *, url, final_url, allowed_types):
         phrase = classify._phrase_in(reference_page(head), classify.NOT_FOUND_PHRASES)
         if phrase:
             return classify.Verdict("http_error", f"soft 404 (HTTP 200 page says: {phrase})")
-    return classify.wrong_type(url, {k.lower(): v for k, v in headers.items()}
-                               .get("content-type"), head, allowed_types)
+    return classify.wrong_type(
+        url, {k.lower(): v for k, v in headers.items()}.get("content-type"), head, allowed_types
+    )
 
 
 def reference_anchors(root, base_url):
     """The heading of each link by XPath, as the reader found it before."""
     found = listings.anchors(root, base_url)
-    links = [a for a in root.iter("a")
-             if (a.get("href") or "").strip()
-             and not (a.get("href") or "").strip().startswith(listings._SKIPPED)
-             and urlsplit((a.get("href") or "").strip()).scheme in ("http", "https", "file")]
+    links = [
+        a
+        for a in root.iter("a")
+        if (a.get("href") or "").strip()
+        and not (a.get("href") or "").strip().startswith(listings._SKIPPED)
+        and urlsplit((a.get("href") or "").strip()).scheme in ("http", "https", "file")
+    ]
     assert len(links) == len(found)
     headings = []
     for a in links:
@@ -95,26 +104,43 @@ def reference_anchors(root, base_url):
 
 # --- the bodies -----------------------------------------------------------------------------
 
+
 def saved_bodies() -> list[tuple[str, bytes]]:
-    out = [(str(p.relative_to(FIXTURES)), p.read_bytes()) for p in sorted(FIXTURES.rglob("*"))
-           if p.is_file() and p.suffix in (".html", ".htm", ".txt", ".pdf", ".xml", ".json")]
-    out += [(name, getattr(junk_bodies, name)) for name in dir(junk_bodies)
-            if name.isupper() and isinstance(getattr(junk_bodies, name), bytes)]
-    out += [("AKAMAI", AKAMAI), ("CLOUDFLARE", CLOUDFLARE), ("F5", F5), ("INCAPSULA", INCAPSULA),
-            ("PARDON", PARDON), ("RATE_PAGE", RATE_PAGE), ("SOFT_404", SOFT_404)]
+    out = [
+        (str(p.relative_to(FIXTURES)), p.read_bytes())
+        for p in sorted(FIXTURES.rglob("*"))
+        if p.is_file() and p.suffix in (".html", ".htm", ".txt", ".pdf", ".xml", ".json")
+    ]
+    out += [
+        (name, getattr(junk_bodies, name))
+        for name in dir(junk_bodies)
+        if name.isupper() and isinstance(getattr(junk_bodies, name), bytes)
+    ]
+    out += [
+        ("AKAMAI", AKAMAI),
+        ("CLOUDFLARE", CLOUDFLARE),
+        ("F5", F5),
+        ("INCAPSULA", INCAPSULA),
+        ("PARDON", PARDON),
+        ("RATE_PAGE", RATE_PAGE),
+        ("SOFT_404", SOFT_404),
+    ]
     return out
 
 
 BODIES = saved_bodies()
-URLS = [("https://www.agency.gov/reports/index.html", "https://www.agency.gov/reports/index.html"),
-        ("https://www.agency.gov/r.pdf", "https://www.agency.gov/404.html")]
+URLS = [
+    ("https://www.agency.gov/reports/index.html", "https://www.agency.gov/reports/index.html"),
+    ("https://www.agency.gov/r.pdf", "https://www.agency.gov/404.html"),
+]
 
 
 def both(body: bytes, status: int = 200, headers=None, urls=URLS[0]):
     headers = headers if headers is not None else {"content-type": "text/html"}
     kw = dict(url=urls[0], final_url=urls[1], allowed_types=("text/html", "application/pdf"))
-    return classify.classify_response(status, headers, body, **kw), \
-        reference_classify(status, headers, body, **kw)
+    return classify.classify_response(status, headers, body, **kw), reference_classify(
+        status, headers, body, **kw
+    )
 
 
 @pytest.mark.parametrize("name,body", BODIES, ids=[n for n, _b in BODIES])
@@ -134,49 +160,100 @@ def test_the_saved_corpus_holds_denial_pages_and_genuine_pages():
     assert any(v is None for v in verdicts)
 
 
-@pytest.mark.parametrize("name,body", [(n, b) for n, b in BODIES if sniff.looks_like_html(b)],
-                         ids=[n for n, b in BODIES if sniff.looks_like_html(b)])
+@pytest.mark.parametrize(
+    "name,body",
+    [(n, b) for n, b in BODIES if sniff.looks_like_html(b)],
+    ids=[n for n, b in BODIES if sniff.looks_like_html(b)],
+)
 def test_every_saved_page_gets_the_link_headings_it_got_before(name, body):
-    found, headings = reference_anchors(htmltext.parse_html(body),
-                                        "https://www.agency.gov/reports/index.html")
+    found, headings = reference_anchors(
+        htmltext.parse_html(body), "https://www.agency.gov/reports/index.html"
+    )
     assert [a.heading for a in found] == headings
 
 
 # --- generated pages ------------------------------------------------------------------------
 
-NEEDLES = ["Reference #18.2d351ab8.1557333295.a4e16ab", "errors.edgesuite.net",
-           "Attention Required! | Cloudflare", "cf-error-details", "/cdn-cgi/challenge-platform/",
-           "Sorry, you have been blocked", "Checking your browser before accessing",
-           "The requested URL was rejected. Please consult with your administrator.",
-           "Your support ID is: 1234567890", "Incapsula incident ID", "Pardon Our Interruption",
-           "Sucuri WebSite Firewall", "The request could not be satisfied. CloudFront",
-           "Press &amp; Hold to confirm you are", "px-captcha", "captcha-delivery.com",
-           "Access Denied", "Too Many Requests", "Page not found", "Just a moment...",
-           "\u017forry, you have been blocked", "\u0130ncapsula incident id", "s\u0131te blocked",
-           "\u212aeep calm", "S\u0130te", "reference #", "cloudflare", "checking things"]
-FILLER = st.sampled_from(["The Secretary shall report the number of children separated. ",
-                          "Monthly report. ", "\u00a0", "  \n\t", "<br>", "Total 7 "])
+NEEDLES = [
+    "Reference #18.2d351ab8.1557333295.a4e16ab",
+    "errors.edgesuite.net",
+    "Attention Required! | Cloudflare",
+    "cf-error-details",
+    "/cdn-cgi/challenge-platform/",
+    "Sorry, you have been blocked",
+    "Checking your browser before accessing",
+    "The requested URL was rejected. Please consult with your administrator.",
+    "Your support ID is: 1234567890",
+    "Incapsula incident ID",
+    "Pardon Our Interruption",
+    "Sucuri WebSite Firewall",
+    "The request could not be satisfied. CloudFront",
+    "Press &amp; Hold to confirm you are",
+    "px-captcha",
+    "captcha-delivery.com",
+    "Access Denied",
+    "Too Many Requests",
+    "Page not found",
+    "Just a moment...",
+    "\u017forry, you have been blocked",
+    "\u0130ncapsula incident id",
+    "s\u0131te blocked",
+    "\u212aeep calm",
+    "S\u0130te",
+    "reference #",
+    "cloudflare",
+    "checking things",
+]
+FILLER = st.sampled_from(
+    [
+        "The Secretary shall report the number of children separated. ",
+        "Monthly report. ",
+        "\u00a0",
+        "  \n\t",
+        "<br>",
+        "Total 7 ",
+    ]
+)
 
 
 @st.composite
 def pages(draw):
     parts = []
     for _ in range(draw(st.integers(0, 12))):
-        kind = draw(st.sampled_from(["text", "needle", "script", "comment", "attr", "title",
-                                     "heading", "filler", "template", "style", "link"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "text",
+                    "needle",
+                    "script",
+                    "comment",
+                    "attr",
+                    "title",
+                    "heading",
+                    "filler",
+                    "template",
+                    "style",
+                    "link",
+                ]
+            )
+        )
         needle = draw(st.sampled_from(NEEDLES))
         words = "".join(draw(st.lists(FILLER, max_size=40)))
-        parts.append({
-            "text": f"<p>{words}{needle}</p>", "needle": needle,
-            "script": f"<script>var x='{needle}{words}';</script>",
-            "comment": f"<!-- {needle} -->", "attr": f'<div data-x="{needle}">{words}</div>',
-            "title": f"<title>{needle}</title>", "heading": f"<h{draw(st.integers(1, 4))}>"
-                                                         f"{needle}</h1>",
-            "filler": words * draw(st.integers(1, 60)),
-            "template": f"<template><p>{needle}{words}</p></template>",
-            "style": f"<style>/* {needle} */ p{{}}</style>",
-            "link": f'<li><a href="/r/{len(parts)}.pdf">{needle}</a></li>',
-        }[kind])
+        parts.append(
+            {
+                "text": f"<p>{words}{needle}</p>",
+                "needle": needle,
+                "script": f"<script>var x='{needle}{words}';</script>",
+                "comment": f"<!-- {needle} -->",
+                "attr": f'<div data-x="{needle}">{words}</div>',
+                "title": f"<title>{needle}</title>",
+                "heading": f"<h{draw(st.integers(1, 4))}>{needle}</h1>",
+                "filler": words * draw(st.integers(1, 60)),
+                "template": f"<template><p>{needle}{words}</p></template>",
+                "style": f"<style>/* {needle} */ p{{}}</style>",
+                "link": f'<li><a href="/r/{len(parts)}.pdf">{needle}</a></li>',
+            }[kind]
+        )
     return ("<html><head></head><body>" + "".join(parts) + "</body></html>").encode()
 
 
@@ -196,9 +273,11 @@ def test_generated_pages_get_the_link_headings_they_got_before(body):
 
 
 def test_a_link_inside_a_heading_takes_the_heading_before_that_one():
-    body = (b"<html><body><h2>Monthly Reports</h2><ul><li><h3><a href='/a.pdf'>A</a></h3></li>"
-            b"<li><h3>B</h3><a href='/b.pdf'>B</a></li></ul><h1><h2>inner</h2><a href='/c'>C"
-            b"</a></h1></body></html>")
+    body = (
+        b"<html><body><h2>Monthly Reports</h2><ul><li><h3><a href='/a.pdf'>A</a></h3></li>"
+        b"<li><h3>B</h3><a href='/b.pdf'>B</a></li></ul><h1><h2>inner</h2><a href='/c'>C"
+        b"</a></h1></body></html>"
+    )
     found, headings = reference_anchors(htmltext.parse_html(body), "https://www.agency.gov/")
     assert [a.heading for a in found] == headings
     assert headings[:2] == ["Monthly Reports", "B"]
@@ -222,17 +301,30 @@ def test_a_fetched_page_is_parsed_once_for_the_check_and_the_parser(monkeypatch)
     from scrapers.records import Document
     from scrapers.sources.hhs_separated_children import parse
 
-    body = (FIXTURES / "hhs_separated_children" / "listing_index_2022_reconstructed.html") \
-        .read_bytes()
-    url = ("https://www.hhs.gov/programs/social-services/unaccompanied-children/"
-           "report-to-congress-on-separated-children/index.html")
+    body = (
+        FIXTURES / "hhs_separated_children" / "listing_index_2022_reconstructed.html"
+    ).read_bytes()
+    url = (
+        "https://www.hhs.gov/programs/social-services/unaccompanied-children/"
+        "report-to-congress-on-separated-children/index.html"
+    )
     alone = parse(Document(body, url, "text/html"))
     parses = []
     real = lxml.html.document_fromstring
-    monkeypatch.setattr(lxml.html, "document_fromstring",
-                        lambda *a, **k: parses.append(1) or real(*a, **k))
-    assert classify.classify_response(200, {"content-type": "text/html"}, body, url=url, final_url=url,
-                             allowed_types=("text/html",)) is None
+    monkeypatch.setattr(
+        lxml.html, "document_fromstring", lambda *a, **k: parses.append(1) or real(*a, **k)
+    )
+    assert (
+        classify.classify_response(
+            200,
+            {"content-type": "text/html"},
+            body,
+            url=url,
+            final_url=url,
+            allowed_types=("text/html",),
+        )
+        is None
+    )
     shared = parse(Document(body, url, "text/html"))
     assert len(parses) == 1
     assert shared == alone

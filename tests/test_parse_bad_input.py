@@ -32,12 +32,25 @@ BAD = [
 
 @pytest.mark.parametrize("source,name,kind", BAD, ids=[b[1] for b in BAD])
 def test_monitor_parse_reports_problems_and_exits_1(cli, source, name, kind):
-    rc, out, err = cli("parse", source, str(FIXTURES / source / name), "--json",
-                       "--url", "https://www.dhs.gov/sites/default/files/2022-11/x.pdf")
+    rc, out, err = cli(
+        "parse",
+        source,
+        str(FIXTURES / source / name),
+        "--json",
+        "--url",
+        "https://www.dhs.gov/sites/default/files/2022-11/x.pdf",
+    )
     assert rc == 1 and "Traceback" not in err
     data = json.loads(out)
-    assert set(data) == {"source", "parser_version", "reports", "counts", "statements", "links",
-                         "problems"}
+    assert set(data) == {
+        "source",
+        "parser_version",
+        "reports",
+        "counts",
+        "statements",
+        "links",
+        "problems",
+    }
     assert kind in {p["kind"] for p in data["problems"]}
     assert data["counts"] == []  # nothing read is nothing stored: never a zero
 
@@ -74,8 +87,10 @@ JSON_ONLY = {r.id for r in all_sources() if set(r.source.content_types) == {"app
 def _parse_all(body: bytes, content_type: str | None = None, *, json_only: bool = False):
     for registered in all_sources():
         if (registered.id in JSON_ONLY) == json_only:
-            yield registered.id, validate(registered.parse(
-                Document(body, "https://www.dhs.gov/x", content_type)))
+            yield (
+                registered.id,
+                validate(registered.parse(Document(body, "https://www.dhs.gov/x", content_type))),
+            )
 
 
 def test_a_pdf_without_a_text_layer_is_empty():
@@ -98,15 +113,17 @@ def test_a_pdf_is_recognised_by_its_bytes_whatever_the_content_type_says():
 
 def test_html_without_report_or_links_is_layout_changed_and_whitespace_is_empty():
     for json_only in (False, True):
-        for sid, result in _parse_all(b"<html><body><p>Site maintenance.</p></body></html>",
-                                      json_only=json_only):
+        for sid, result in _parse_all(
+            b"<html><body><p>Site maintenance.</p></body></html>", json_only=json_only
+        ):
             assert [p.kind for p in result.problems] == ["layout_changed"], sid
         for sid, result in _parse_all(b" \n\t  ", json_only=json_only):
             assert [p.kind for p in result.problems] == ["empty"], sid
     for sid, result in _parse_all(b"<html><body><script>var x = 1;</script></body></html>"):
         assert [p.kind for p in result.problems] == ["empty"], sid
-    for sid, result in _parse_all(b"<html><body><script>var x = 1;</script></body></html>",
-                                  json_only=True):
+    for sid, result in _parse_all(
+        b"<html><body><script>var x = 1;</script></body></html>", json_only=True
+    ):
         assert [p.kind for p in result.problems] == ["layout_changed"], sid
 
 
@@ -122,8 +139,13 @@ def test_random_and_mangled_bodies_never_raise():
                 mangled[rng.randrange(len(doc) - 10)] = rng.randrange(256)
             bodies.append(bytes(mangled))
     bodies += [b"%PDF-1.4", b"%PDF-1.4\n%%EOF", html[: len(html) // 3], b"<", b"\x00" * 100]
-    bodies += [b'{"houseRequirements": [', b'{"houseCommunication": {"number": "x"}}', b"[]",
-               b'{"error": "x"}', b'{"houseRequirements": [null, 1, {"url": 5}]}']
+    bodies += [
+        b'{"houseRequirements": [',
+        b'{"houseCommunication": {"number": "x"}}',
+        b"[]",
+        b'{"error": "x"}',
+        b'{"houseRequirements": [null, 1, {"url": 5}]}',
+    ]
     for body in bodies:
         for sid, result in [*_parse_all(body), *_parse_all(body, json_only=True)]:
             assert {p.kind for p in result.problems} <= set(PROBLEM_KINDS), sid
@@ -134,23 +156,33 @@ def test_random_and_mangled_bodies_never_raise():
 def test_an_hhs_index_page_carrying_a_report_also_yields_its_month_links():
     from scrapers.sources import hhs_separated_children
 
-    body = ("<html><body><h1>Report to Congress on Separated Children \u2013 May 2019</h1><p>HHS "
-            "submits this report to Congress pursuant to the following language.</p><ul>"
-            "<li><a href='april-2019/index.html'>April 2019</a></li></ul></body></html>").encode()
-    url = ("https://www.hhs.gov/programs/social-services/unaccompanied-alien-children/"
-           "report-to-congress-on-separated-children/index.html")
+    body = (
+        "<html><body><h1>Report to Congress on Separated Children \u2013 May 2019</h1><p>HHS "
+        "submits this report to Congress pursuant to the following language.</p><ul>"
+        "<li><a href='april-2019/index.html'>April 2019</a></li></ul></body></html>"
+    ).encode()
+    url = (
+        "https://www.hhs.gov/programs/social-services/unaccompanied-alien-children/"
+        "report-to-congress-on-separated-children/index.html"
+    )
     result = validate(hhs_separated_children.parse(Document(body, url)))
     assert result.reports[0].title.endswith("May 2019")
-    assert [link.url for link in result.links] == [url.replace("index.html", "april-2019/index.html")]
+    assert [link.url for link in result.links] == [
+        url.replace("index.html", "april-2019/index.html")
+    ]
     assert "layout_changed" in result.problem_kinds()  # the report itself has no tables
 
 
 def test_a_dhs_page_linking_report_pdfs_is_a_listing_whatever_its_text_says():
     from scrapers.sources import dhs_family_unit_actions
 
-    body = ("<html><body><h1>Family Unit Actions Report</h1><p>Fiscal Year 2021 Report to Congress, "
-            "October 1, 2020\u2013September 30, 2021.</p><a href='/sites/default/files/2022-03/"
-            "fuar_fy21.pdf'>Family Unit Actions Report (PDF)</a></body></html>").encode()
+    body = (
+        "<html><body><h1>Family Unit Actions Report</h1><p>Fiscal Year 2021 Report to Congress, "
+        "October 1, 2020\u2013September 30, 2021.</p><a href='/sites/default/files/2022-03/"
+        "fuar_fy21.pdf'>Family Unit Actions Report (PDF)</a></body></html>"
+    ).encode()
     result = validate(dhs_family_unit_actions.parse(Document(body, "https://www.dhs.gov/fuar")))
     assert result.reports == [] and result.problems == []
-    assert [link.url for link in result.links] == ["https://www.dhs.gov/sites/default/files/2022-03/fuar_fy21.pdf"]
+    assert [link.url for link in result.links] == [
+        "https://www.dhs.gov/sites/default/files/2022-03/fuar_fy21.pdf"
+    ]

@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "hhs_separated_children" / \
-    "july_2022_reconstructed.html"
+FIXTURE = (
+    Path(__file__).resolve().parent
+    / "fixtures"
+    / "hhs_separated_children"
+    / "july_2022_reconstructed.html"
+)
 
 SCRIPT = """
 import sys
@@ -23,10 +27,18 @@ print("LOADED", ",".join(loaded))
 
 def test_parse_imports_no_database_layer(tmp_path):
     env = {"MONITOR_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(FIXTURE)], capture_output=True,
-                          text=True, env=env, timeout=120)
-    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines()
-                 if line.startswith(("RC ", "LOADED ")))
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(FIXTURE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    lines = dict(
+        line.split(" ", 1)
+        for line in done.stdout.splitlines()
+        if line.startswith(("RC ", "LOADED "))
+    )
     assert lines.get("RC") == "0", done.stderr[-2000:]
     assert lines.get("LOADED", "").strip() == "", lines.get("LOADED")
     assert not (tmp_path / "home" / "monitor.db").exists()  # and creates no database

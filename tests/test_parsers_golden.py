@@ -33,8 +33,12 @@ def manifest(source_id: str) -> list[dict]:
 
 
 def entries() -> list[tuple[str, dict]]:
-    return [(sid, e) for sid in source_ids() if (FIXTURES / sid / "manifest.yaml").exists()
-            for e in manifest(sid)]
+    return [
+        (sid, e)
+        for sid in source_ids()
+        if (FIXTURES / sid / "manifest.yaml").exists()
+        for e in manifest(sid)
+    ]
 
 
 def expected_path(source_id: str, entry: dict) -> Path:
@@ -46,8 +50,13 @@ def parse_fixture(source_id: str, entry: dict) -> tuple[ParseResult, str]:
     rule for a document's shape, monitor.reading.is_listing: a start URL or a document that
     read no report is a listing)."""
     body = (FIXTURES / source_id / entry["file"]).read_bytes()
-    reading = read_document(load_source(source_id), body, url=entry["url"],
-                            content_type=entry["content_type"], infer=True)
+    reading = read_document(
+        load_source(source_id),
+        body,
+        url=entry["url"],
+        content_type=entry["content_type"],
+        infer=True,
+    )
     return reading.result, reading.outcome
 
 
@@ -55,7 +64,9 @@ def as_json(result: ParseResult, source_id: str) -> dict:
     return json.loads(json.dumps(result.to_json(source_id), ensure_ascii=False))
 
 
-@pytest.mark.parametrize("source_id,entry", entries(), ids=lambda v: v if isinstance(v, str) else v["file"])
+@pytest.mark.parametrize(
+    "source_id,entry", entries(), ids=lambda v: v if isinstance(v, str) else v["file"]
+)
 def test_fixture_parses_to_its_expected_json(source_id, entry):
     result, got = parse_fixture(source_id, entry)
     expected = json.loads(expected_path(source_id, entry).read_text(encoding="utf-8"))
@@ -66,21 +77,30 @@ def test_fixture_parses_to_its_expected_json(source_id, entry):
 def test_every_source_has_fixtures_and_every_fixture_an_expected_file():
     for sid in source_ids():
         folder = FIXTURES / sid
-        assert (folder / "manifest.yaml").exists(), f"source {sid} has no tests/fixtures/{sid}/manifest.yaml"
+        assert (folder / "manifest.yaml").exists(), (
+            f"source {sid} has no tests/fixtures/{sid}/manifest.yaml"
+        )
         listed = manifest(sid)
         roles = {e["role"] for e in listed}
-        assert {"listing", "report", "bad"} <= roles, f"{sid}: needs listing, report and bad fixtures"
+        assert {"listing", "report", "bad"} <= roles, (
+            f"{sid}: needs listing, report and bad fixtures"
+        )
         for e in listed:
             assert set(e) == FIELDS, f"{sid}/{e.get('file')}: fields {sorted(set(e) ^ FIELDS)}"
             # revision: another version of a served URL's document, parsed but not served
             assert e["role"] in ("listing", "report", "bad", "revision")
             assert (folder / e["file"]).exists(), f"{sid}/{e['file']} is listed but missing"
             assert expected_path(sid, e).exists(), f"{sid}/{e['file']} has no expected JSON"
-        on_disk = {p.name for p in folder.iterdir() if p.name != "manifest.yaml"
-                   and not p.name.endswith(".expected.json")}
+        on_disk = {
+            p.name
+            for p in folder.iterdir()
+            if p.name != "manifest.yaml" and not p.name.endswith(".expected.json")
+        }
         assert on_disk == {e["file"] for e in listed}, "every fixture file is in the manifest"
         expected_files = {p.name for p in folder.glob("*.expected.json")}
-        assert expected_files == {expected_path(sid, e).name for e in listed}, "no stray expected files"
+        assert expected_files == {expected_path(sid, e).name for e in listed}, (
+            "no stray expected files"
+        )
 
 
 def _text_of(path: Path) -> str:
@@ -92,7 +112,9 @@ def _text_of(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("source_id,entry", entries(), ids=lambda v: v if isinstance(v, str) else v["file"])
+@pytest.mark.parametrize(
+    "source_id,entry", entries(), ids=lambda v: v if isinstance(v, str) else v["file"]
+)
 def test_reconstructed_fixtures_say_so_in_name_manifest_and_text(source_id, entry):
     path = FIXTURES / source_id / entry["file"]
     assert entry["reconstructed"] == ("reconstructed" in entry["file"])
@@ -135,9 +157,13 @@ def test_demo_shows_a_month_missing_from_the_hhs_listing():
 
 
 def test_demo_shows_a_dhs_report_issued_long_after_its_data_period():
-    late = [r.reports[0] for r in _served_results("dhs_family_unit_actions")
-            if r.reports[0].issued and r.reports[0].period_end
-            and (r.reports[0].issued - r.reports[0].period_end).days > 90]
+    late = [
+        r.reports[0]
+        for r in _served_results("dhs_family_unit_actions")
+        if r.reports[0].issued
+        and r.reports[0].period_end
+        and (r.reports[0].issued - r.reports[0].period_end).days > 90
+    ]
     assert any(r.period_start == date(2019, 10, 1) and r.issued == date(2020, 6, 1) for r in late)
 
 
@@ -147,7 +173,9 @@ def test_demo_shows_ambiguous_and_stated_foreign_government_basis_after_march_20
         report = result.reports[0]
         for s in result.statements:
             statements.setdefault(s.status, []).append((report, s))
-    ambiguous = [(r, s) for r, s in statements.get("ambiguous", []) if r.period_end > date(2022, 3, 15)]
+    ambiguous = [
+        (r, s) for r, s in statements.get("ambiguous", []) if r.period_end > date(2022, 3, 15)
+    ]
     assert ambiguous and "home country" in ambiguous[0][1].quote
     stated = statements.get("stated", [])
     assert stated and stated[0][1].value == 0 and "foreign government" in stated[0][1].quote
@@ -171,8 +199,10 @@ def update(fragment: str = "") -> None:
         if fragment in entry["file"]:
             result, got = parse_fixture(sid, entry)
             path = expected_path(sid, entry)
-            path.write_text(json.dumps(result.to_json(sid), indent=1, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
+            path.write_text(
+                json.dumps(result.to_json(sid), indent=1, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
             print(f"{path.relative_to(REPO)}: outcome {got} (manifest says {entry['outcome']})")
 
 

@@ -28,12 +28,22 @@ FETCHED = datetime(2022, 9, 30, 12, tzinfo=timezone.utc)
 
 def _take_in_reports(session, archive, source_id: str) -> None:
     registered = load_source(source_id)
-    entries = yaml.safe_load((FIXTURES / source_id / "manifest.yaml").read_text("utf-8"))["fixtures"]
+    entries = yaml.safe_load((FIXTURES / source_id / "manifest.yaml").read_text("utf-8"))[
+        "fixtures"
+    ]
     for e in entries:
         if e["role"] == "report" and e["reconstructed"]:
             body = (FIXTURES / source_id / e["file"]).read_bytes()
-            intake = take_in(session, archive, registered, url=e["url"], body=body,
-                             fetched_at=FETCHED, is_listing=False, content_type=e["content_type"])
+            intake = take_in(
+                session,
+                archive,
+                registered,
+                url=e["url"],
+                body=body,
+                fetched_at=FETCHED,
+                is_listing=False,
+                content_type=e["content_type"],
+            )
             assert intake.outcome == "ok", e["file"]
     session.flush()
 
@@ -42,9 +52,15 @@ def _cause_totals(session, source_id: str, start: date, end: date) -> dict[str, 
     rows = session.execute(
         select(CountObservation.category, func.sum(CountObservation.value))
         .join(Report, Report.id == CountObservation.report_id)
-        .where(Report.source_id == source_id, Report.period_start >= start, Report.period_end <= end,
-               CountObservation.measure == "separations", CountObservation.dimension == "cause")
-        .group_by(CountObservation.category))
+        .where(
+            Report.source_id == source_id,
+            Report.period_start >= start,
+            Report.period_end <= end,
+            CountObservation.measure == "separations",
+            CountObservation.dimension == "cause",
+        )
+        .group_by(CountObservation.category)
+    )
     return {category: value for category, value in rows}
 
 
@@ -54,7 +70,9 @@ def test_dhs_october_2020_through_may_2022(session, archive):
     assert totals["criminal_history"] == 107
     assert totals["gang_affiliation"] == 26
     # the window is read from the reports' own periods: the FY2020 and FYTD-June reports stay out
-    everything = _cause_totals(session, "dhs_family_unit_actions", date(2000, 1, 1), date(2100, 1, 1))
+    everything = _cause_totals(
+        session, "dhs_family_unit_actions", date(2000, 1, 1), date(2100, 1, 1)
+    )
     assert everything["criminal_history"] > 107
 
 
@@ -63,10 +81,17 @@ def test_hhs_june_and_july_2022(session, archive):
     totals = _cause_totals(session, "hhs_separated_children", date(2022, 6, 1), date(2022, 7, 31))
     assert totals["criminal_history"] == 16
     assert totals["gang_affiliation"] == 5
-    labels = set(session.scalars(
-        select(CountObservation.label).join(Report, Report.id == CountObservation.report_id)
-        .where(Report.period_start >= date(2022, 6, 1), Report.period_end <= date(2022, 7, 31),
-               CountObservation.category == "gang_affiliation")))
+    labels = set(
+        session.scalars(
+            select(CountObservation.label)
+            .join(Report, Report.id == CountObservation.report_id)
+            .where(
+                Report.period_start >= date(2022, 6, 1),
+                Report.period_end <= date(2022, 7, 31),
+                CountObservation.category == "gang_affiliation",
+            )
+        )
+    )
     assert labels == {"Parent cartel/gang affiliation"}  # as printed, footnote marker removed
 
 
@@ -81,19 +106,26 @@ def test_the_published_aggregates_reproduce_from_the_analyst_views(session, arch
     are given per report period, HHS causes per month."""
     _take_in_reports(session, archive, "dhs_family_unit_actions")
     _take_in_reports(session, archive, "hhs_separated_children")
-    dhs = _view_totals(session, """
+    dhs = _view_totals(
+        session,
+        """
         SELECT category, SUM(value) FROM separations_by_report_period
         WHERE agency = 'DHS' AND measure = 'separations' AND dimension = 'cause'
           AND dimension2 IS NULL AND period_start >= :start AND period_end <= :end
-        GROUP BY category""", start=_day(session, date(2020, 10, 1)),
-        end=_day(session, date(2022, 5, 31)))
+        GROUP BY category""",
+        start=_day(session, date(2020, 10, 1)),
+        end=_day(session, date(2022, 5, 31)),
+    )
     assert (dhs["criminal_history"], dhs["gang_affiliation"]) == (107, 26)
     assert all(type(v) is int for v in dhs.values())
-    hhs = _view_totals(session, """
+    hhs = _view_totals(
+        session,
+        """
         SELECT category, SUM(value) FROM separations_monthly
         WHERE agency = 'HHS' AND measure = 'separations' AND dimension = 'cause'
           AND month IN ('2022-06', '2022-07')
-        GROUP BY category""")
+        GROUP BY category""",
+    )
     assert (hhs["criminal_history"], hhs["gang_affiliation"]) == (16, 5)
 
 

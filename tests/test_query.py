@@ -18,8 +18,10 @@ from sqlalchemy.engine import make_url
 from viewkit import DHS, Q1, ingest
 
 FEB = datetime(2023, 2, 20, 12, tzinfo=timezone.utc)
-CAUSES = ("SELECT month, value FROM separations_monthly WHERE agency = 'DHS' "
-          "AND dimension = 'cause' AND category = 'criminal_history' ORDER BY month")
+CAUSES = (
+    "SELECT month, value FROM separations_monthly WHERE agency = 'DHS' "
+    "AND dimension = 'cause' AND category = 'criminal_history' ORDER BY month"
+)
 
 # (statement, the database it attacks: on the other one it may simply not exist)
 WRITES = [
@@ -34,8 +36,10 @@ WRITES = [
     ("SELECT 1; DELETE FROM count_observations", "both"),
     ("SELECT 1; COMMIT; DELETE FROM count_observations", "both"),
     ("SELECT 1 /* ; */ ; DROP VIEW separations_monthly --", "both"),
-    ("WITH gone AS (DELETE FROM count_observations RETURNING id) SELECT count(*) FROM gone",
-     "both"),
+    (
+        "WITH gone AS (DELETE FROM count_observations RETURNING id) SELECT count(*) FROM gone",
+        "both",
+    ),
     ("SELECT * FROM sources FOR UPDATE", "both"),
     ("COPY count_observations TO '{tmp}/out.csv'", "both"),
     ("COPY (SELECT 1) TO STDOUT", "both"),
@@ -66,12 +70,18 @@ def fingerprint(engine, tmp_path: Path) -> tuple:
         counts = [(t, conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar()) for t in tables]
         extra = ()
         if engine.dialect.name == "postgresql":
-            extra = tuple(conn.execute(text(
-                "SELECT (SELECT count(*) FROM pg_largeobject_metadata), "
-                "(SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace), "
-                "(SELECT last_value FROM count_observations_id_seq)")).one())
-    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")
-                   if "archive" not in p.parts)
+            extra = tuple(
+                conn.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM pg_largeobject_metadata), "
+                        "(SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace), "
+                        "(SELECT last_value FROM count_observations_id_seq)"
+                    )
+                ).one()
+            )
+    files = sorted(
+        str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "archive" not in p.parts
+    )
     digest = None
     if engine.dialect.name == "sqlite":
         digest = hashlib.sha256(Path(make_url(str(engine.url)).database).read_bytes()).hexdigest()
@@ -81,14 +91,27 @@ def fingerprint(engine, tmp_path: Path) -> tuple:
 def test_a_read_prints_as_a_table_csv_or_json(cli_db, stored):
     rc, out, err = cli_db("query", CAUSES)
     assert rc == 0, err
-    assert out.splitlines() == ["month    value", "-------  -----", "2022-10  4", "2022-11  3",
-                                "2022-12  5", "(3 rows)"]
+    assert out.splitlines() == [
+        "month    value",
+        "-------  -----",
+        "2022-10  4",
+        "2022-11  3",
+        "2022-12  5",
+        "(3 rows)",
+    ]
     rc, out, _ = cli_db("query", CAUSES, "--format", "csv")
-    assert list(csv.reader(io.StringIO(out))) == [["month", "value"], ["2022-10", "4"],
-                                                  ["2022-11", "3"], ["2022-12", "5"]]
+    assert list(csv.reader(io.StringIO(out))) == [
+        ["month", "value"],
+        ["2022-10", "4"],
+        ["2022-11", "3"],
+        ["2022-12", "5"],
+    ]
     rc, out, _ = cli_db("query", CAUSES + ";  -- the months", "--format", "json")
-    assert json.loads(out) == [{"month": "2022-10", "value": 4}, {"month": "2022-11", "value": 3},
-                               {"month": "2022-12", "value": 5}]
+    assert json.loads(out) == [
+        {"month": "2022-10", "value": 4},
+        {"month": "2022-11", "value": 3},
+        {"month": "2022-12", "value": 5},
+    ]
     rc, out, _ = cli_db("query", "SELECT count(*) AS n FROM separations_monthly WHERE 1 = 0")
     assert (rc, out.splitlines()[-1]) == (0, "(1 row)")
 
@@ -96,8 +119,9 @@ def test_a_read_prints_as_a_table_csv_or_json(cli_db, stored):
 def test_a_read_that_the_database_rejects_is_one_line(cli_db):
     rc, out, err = cli_db("query", "SELECT no_such_column FROM separations_monthly")
     assert rc == 1 and out == "" and err.count("\n") == 1
-    assert err.startswith("error: SQLite: no such column") or \
-        err.startswith('error: PostgreSQL: column "no_such_column" does not exist')
+    assert err.startswith("error: SQLite: no such column") or err.startswith(
+        'error: PostgreSQL: column "no_such_column" does not exist'
+    )
 
 
 def test_every_write_is_refused_and_changes_nothing(cli_db, engine, stored, tmp_path):
@@ -109,8 +133,10 @@ def test_every_write_is_refused_and_changes_nothing(cli_db, engine, stored, tmp_
         if attacks in ("both", engine.dialect.name):
             assert err.startswith("error: refused: "), (sql, err)
         else:  # e.g. pg_read_file on SQLite: no such function
-            assert err.startswith(("error: refused: ", "error: SQLite: ",
-                                   "error: PostgreSQL: ")), (sql, err)
+            assert err.startswith(("error: refused: ", "error: SQLite: ", "error: PostgreSQL: ")), (
+                sql,
+                err,
+            )
         assert fingerprint(engine, tmp_path) == before, sql
     rc, out, _ = cli_db("query", CAUSES, "--format", "csv")  # the database still answers
     assert rc == 0 and out.count("\n") == 4
@@ -126,15 +152,23 @@ DATABASE_LAYER = [
     "SELECT * FROM sources FOR UPDATE",
     "CREATE TABLE t AS SELECT 1 AS x",
 ]
-SQLITE_LAYER = ["ATTACH DATABASE '{tmp}/evil.db' AS evil", "PRAGMA user_version = 42",
-                "SELECT load_extension('mod_spatialite')", "VACUUM"]
-POSTGRESQL_LAYER = ["SELECT pg_terminate_backend(pg_backend_pid())",
-                    "SELECT lo_import('/etc/hostname')", "SELECT nextval('count_observations_id_seq')",
-                    "SELECT set_config('default_transaction_read_only', 'off', false)"]
+SQLITE_LAYER = [
+    "ATTACH DATABASE '{tmp}/evil.db' AS evil",
+    "PRAGMA user_version = 42",
+    "SELECT load_extension('mod_spatialite')",
+    "VACUUM",
+]
+POSTGRESQL_LAYER = [
+    "SELECT pg_terminate_backend(pg_backend_pid())",
+    "SELECT lo_import('/etc/hostname')",
+    "SELECT nextval('count_observations_id_seq')",
+    "SELECT set_config('default_transaction_read_only', 'off', false)",
+]
 
 
-def test_the_database_layer_refuses_writes_on_its_own(db_url, engine, stored, tmp_path,
-                                                      monkeypatch):
+def test_the_database_layer_refuses_writes_on_its_own(
+    db_url, engine, stored, tmp_path, monkeypatch
+):
     from monitor import readonly_sql
     from monitor.readonly_sql import QueryFailed, QueryRefused, run_readonly, scan
 

@@ -16,8 +16,10 @@ from pathlib import Path
 from sqlalchemy import event, select
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hhs_separated_children"
-LISTING_URL = ("https://www.hhs.gov/programs/social-services/unaccompanied-children/"
-               "report-to-congress-on-separated-children/index.html")
+LISTING_URL = (
+    "https://www.hhs.gov/programs/social-services/unaccompanied-children/"
+    "report-to-congress-on-separated-children/index.html"
+)
 T0 = datetime(2022, 9, 30, 12, tzinfo=timezone.utc)
 
 
@@ -51,8 +53,10 @@ def scans(engine, text: str, table: str) -> bool:
     """Whether the plan reads ``table`` whole."""
     if engine.dialect.name == "postgresql":
         return f"Seq Scan on {table}" in text
-    return any(line.strip().startswith(f"SCAN {table}") and "INDEX" not in line
-               for line in text.splitlines())
+    return any(
+        line.strip().startswith(f"SCAN {table}") and "INDEX" not in line
+        for line in text.splitlines()
+    )
 
 
 def _history(session, archive):
@@ -63,10 +67,13 @@ def _history(session, archive):
     reg = load_source("hhs_separated_children")
     listing = read_saved(FIXTURES / "listing_index_2022_reconstructed.html", LISTING_URL)
     for day in range(3):
-        ingest_file(session, archive, reg, listing, fetched_at=T0 + timedelta(days=day),
-                    is_listing=True)
-    july = read_saved(FIXTURES / "july_2022_reconstructed.html",
-                      LISTING_URL.replace("index.html", "july-2022/index.html"))
+        ingest_file(
+            session, archive, reg, listing, fetched_at=T0 + timedelta(days=day), is_listing=True
+        )
+    july = read_saved(
+        FIXTURES / "july_2022_reconstructed.html",
+        LISTING_URL.replace("index.html", "july-2022/index.html"),
+    )
     ingest_file(session, archive, reg, july, fetched_at=T0, is_listing=False)
     session.commit()
     return reg
@@ -98,14 +105,15 @@ def test_counts_by_measure_dimension_and_months_use_an_index(engine, session, ar
     from monitor.models import CountObservation
 
     _history(session, archive)
-    query = (select(CountObservation.category, CountObservation.value)
-             .where(CountObservation.measure == "separations",
-                    CountObservation.dimension == "cause",
-                    CountObservation.period_start >= date(2022, 1, 1),
-                    CountObservation.period_start < date(2023, 1, 1)))
+    query = select(CountObservation.category, CountObservation.value).where(
+        CountObservation.measure == "separations",
+        CountObservation.dimension == "cause",
+        CountObservation.period_start >= date(2022, 1, 1),
+        CountObservation.period_start < date(2023, 1, 1),
+    )
     with captured(engine) as statements:
         session.execute(query).all()
-    (statement, parameters), = statements
+    ((statement, parameters),) = statements
     text = plan(engine, statement, parameters)
     assert not scans(engine, text, "count_observations"), text
     assert "ix_count_observations_measure_period" in text, text

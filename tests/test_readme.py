@@ -19,8 +19,10 @@ def _first_block() -> list[str]:
 
 def test_readme_starts_with_the_run_and_test_commands():
     assert README.index("```sh") < README.index("\n## ")
-    assert _first_block() == ['pip install -e . && monitor demo',
-                              'pip install -e ".[test]" && python -m pytest']
+    assert _first_block() == [
+        'pip install -e . && monitor demo',
+        'pip install -e ".[test]" && python -m pytest',
+    ]
 
 
 def test_ci_runs_exactly_the_readme_test_command():

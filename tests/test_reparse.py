@@ -13,7 +13,17 @@ import responses
 from sqlalchemy import func, select
 
 from fetch_fakes import (
-    LISTING, R1, R2, SOURCE, Site, good_site, listing_html, make_fetcher, parse, pdf, registered,
+    LISTING,
+    R1,
+    R2,
+    SOURCE,
+    Site,
+    good_site,
+    listing_html,
+    make_fetcher,
+    parse,
+    pdf,
+    registered,
 )
 from monitor.fetching import new_cycle, poll_source
 from monitor.models import CountObservation, Parse, Report
@@ -46,13 +56,15 @@ def site():
 
 def poll(session, archive, now, reg=None, fetcher=None):
     fetcher = fetcher or make_fetcher()[0]
-    return poll_source(session, archive, fetcher, reg or registered(), now=now,
-                       cycle=new_cycle(now))
+    return poll_source(
+        session, archive, fetcher, reg or registered(), now=now, cycle=new_cycle(now)
+    )
 
 
 def _versions(session):
-    return sorted(session.execute(select(CountObservation.parser_version, CountObservation.value))
-                  .all())
+    return sorted(
+        session.execute(select(CountObservation.parser_version, CountObservation.value)).all()
+    )
 
 
 def test_reparse_adds_new_version_keeps_old_and_skips_on_repeat(session, archive, site):
@@ -62,8 +74,9 @@ def test_reparse_adds_new_version_keeps_old_and_skips_on_repeat(session, archive
     assert [i.outcome for i in items] == ["ok", "ok", "ok"]
     assert sum(i.counts for i in items) == 2
     assert _versions(session) == [("1", 7.0), ("1", 9.0), ("2", 7.0), ("2", 9.0)]
-    parse_rows = session.execute(select(Parse.parser_version, Parse.parsed_at)
-                                 .where(Parse.parser_version == "2")).all()
+    parse_rows = session.execute(
+        select(Parse.parser_version, Parse.parsed_at).where(Parse.parser_version == "2")
+    ).all()
     assert {at for _v, at in parse_rows} == {LATER}
     # observations are dated by the evidence they come from, not by the reparse
     assert LATER not in set(session.scalars(select(CountObservation.observed_at)))

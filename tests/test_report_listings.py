@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from findings_kit import (
-    OB, SETTINGS, SRC, at, health, publish, register, run,
+    OB,
+    SETTINGS,
+    SRC,
+    at,
+    health,
+    publish,
+    register,
+    run,
 )
 from sqlalchemy import select
 
@@ -24,16 +31,19 @@ JAN = "https://e.gov/jan-2020.pdf"
 
 
 def _register_two_pages(monkeypatch):
-    monkeypatch.setattr("monitor.facts._registered",
-                        lambda: {"src": Registered((PAGE_A, PAGE_B), timedelta(days=1))})
+    monkeypatch.setattr(
+        "monitor.facts._registered",
+        lambda: {"src": Registered((PAGE_A, PAGE_B), timedelta(days=1))},
+    )
 
 
 def _read(session, archive, page, when, urls):
     """``page`` read at ``when``, linking ``urls`` (through the store, as intake does)."""
     ensure_source(session, SRC, when)
     body = (page + " " + " ".join(urls)).encode()
-    snap, _ = store_snapshot(session, archive, source_id="src", url=page, body=body,
-                             fetched_at=when)
+    snap, _ = store_snapshot(
+        session, archive, source_id="src", url=page, body=body, fetched_at=when
+    )
     links = [Link(u) for u in urls]
     record_parse(session, SRC, snap, ParseResult("1", links=links), "ok", when)
     created, removed = record_listing(session, SRC, page, links, when)
@@ -60,8 +70,14 @@ def _seed(session, archive, monkeypatch):
     assert [r.url for r in created] == [JAN]
     created, _ = _read(session, archive, PAGE_B, at(2020, 2, 1, 13), [JAN])
     assert created == []  # the same report, now on a second page
-    publish(session, archive, at(2020, 2, 1, 14), JAN, (date(2020, 1, 1), date(2020, 1, 31)),
-            issued=date(2020, 2, 1))
+    publish(
+        session,
+        archive,
+        at(2020, 2, 1, 14),
+        JAN,
+        (date(2020, 1, 1), date(2020, 1, 31)),
+        issued=date(2020, 2, 1),
+    )
 
 
 def test_a_report_on_two_pages_records_both(session, archive, monkeypatch):
@@ -74,8 +90,9 @@ def test_a_report_on_two_pages_records_both(session, archive, monkeypatch):
     assert set(fact.listings) == {(PAGE_A, None), (PAGE_B, None)}
 
 
-def test_one_page_dropping_it_claims_no_removal_both_dropping_it_does(session, archive,
-                                                                      monkeypatch):
+def test_one_page_dropping_it_claims_no_removal_both_dropping_it_does(
+    session, archive, monkeypatch
+):
     _seed(session, archive, monkeypatch)
     _, removed = _read(session, archive, PAGE_A, at(2020, 3, 1), [])
     assert removed == []  # still on page B
@@ -89,7 +106,9 @@ def test_one_page_dropping_it_claims_no_removal_both_dropping_it_does(session, a
     (finding,) = _removal_findings(session, at(2020, 3, 6))
     assert finding.subject == JAN
     assert {p["url"]: p["dropped_at"] for p in finding.evidence["removal"]["listings"]} == {
-        PAGE_A: at(2020, 3, 1), PAGE_B: at(2020, 3, 5)}
+        PAGE_A: at(2020, 3, 1),
+        PAGE_B: at(2020, 3, 5),
+    }
     # as of a time between the two drops, nothing was removed yet
     assert _removal_findings(session, at(2020, 3, 3)) == []
 
@@ -107,8 +126,7 @@ def test_removal_from_the_other_page_first_is_detected_too(session, archive, mon
     assert _removal_findings(session, at(2020, 3, 10)) == []
 
 
-def test_the_removal_finding_is_synced_once_every_page_dropped_it(session, archive,
-                                                                  monkeypatch):
+def test_the_removal_finding_is_synced_once_every_page_dropped_it(session, archive, monkeypatch):
     _seed(session, archive, monkeypatch)
     _read(session, archive, PAGE_A, at(2020, 3, 1), [])
     evaluate_and_sync(session, SETTINGS, at(2020, 3, 2), at(2020, 3, 2), obligations=[OB])
@@ -116,8 +134,9 @@ def test_the_removal_finding_is_synced_once_every_page_dropped_it(session, archi
     _read(session, archive, PAGE_B, at(2020, 3, 5), [])
     evaluate_and_sync(session, SETTINGS, at(2020, 3, 6), at(2020, 3, 6), obligations=[OB])
     row = session.scalars(select(FindingRow).where(FindingRow.kind == "removed")).one()
-    assert row.subject == JAN and row.evidence["removal"]["removed_at"] == \
-        at(2020, 3, 5).isoformat()
+    assert (
+        row.subject == JAN and row.evidence["removal"]["removed_at"] == at(2020, 3, 5).isoformat()
+    )
 
 
 def test_lateness_rests_on_a_read_of_every_page_that_lacked_it(session, archive, monkeypatch):
@@ -144,22 +163,36 @@ def test_the_migration_gives_each_listed_report_its_page(empty_db_url):
     try:
         upgrade(engine, "0008_listing_reads")
         with engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO sources (id, agency, title, created_at) VALUES "
-                                 "('src', 'HHS', 'Test', '2020-01-01 00:00:00')"))
-            for i, (listed_on, removed) in enumerate([(PAGE_A, None),
-                                                      (PAGE_B, "2020-03-01 12:00:00"),
-                                                      (None, None)]):
-                conn.execute(sa.text(
-                    "INSERT INTO reports (id, source_id, url, authorities, first_seen, last_seen, "
-                    "removed_at, listed_on) VALUES (:id, 'src', :url, '[]', "
-                    "'2020-02-01 12:00:00', '2020-02-20 12:00:00', :removed, :listed_on)"),
-                    {"id": i + 1, "url": f"https://e.gov/r{i}", "removed": removed,
-                     "listed_on": listed_on})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO sources (id, agency, title, created_at) VALUES "
+                    "('src', 'HHS', 'Test', '2020-01-01 00:00:00')"
+                )
+            )
+            for i, (listed_on, removed) in enumerate(
+                [(PAGE_A, None), (PAGE_B, "2020-03-01 12:00:00"), (None, None)]
+            ):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO reports (id, source_id, url, authorities, first_seen, last_seen, "
+                        "removed_at, listed_on) VALUES (:id, 'src', :url, '[]', "
+                        "'2020-02-01 12:00:00', '2020-02-20 12:00:00', :removed, :listed_on)"
+                    ),
+                    {
+                        "id": i + 1,
+                        "url": f"https://e.gov/r{i}",
+                        "removed": removed,
+                        "listed_on": listed_on,
+                    },
+                )
         upgrade(engine)
         with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT report_id, listing_url, removed_at IS NOT NULL FROM report_listings "
-                "ORDER BY report_id")).all()
+            rows = conn.execute(
+                sa.text(
+                    "SELECT report_id, listing_url, removed_at IS NOT NULL FROM report_listings "
+                    "ORDER BY report_id"
+                )
+            ).all()
         assert [tuple(r) for r in rows] == [(1, PAGE_A, False), (2, PAGE_B, True)]
     finally:
         engine.dispose()

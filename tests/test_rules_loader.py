@@ -9,14 +9,19 @@ import yaml
 from rulekit import data
 
 from rules.obligations import (
-    BUNDLED_DIR, ObligationError, load_obligation_file, load_obligations, parse_obligation,
+    BUNDLED_DIR,
+    ObligationError,
+    load_obligation_file,
+    load_obligations,
+    parse_obligation,
 )
 
 
 def _write(tmp_path, name: str, content) -> object:
     path = tmp_path / name
-    path.write_text(content if isinstance(content, str) else yaml.safe_dump(content),
-                    encoding="utf-8")
+    path.write_text(
+        content if isinstance(content, str) else yaml.safe_dump(content), encoding="utf-8"
+    )
     return path
 
 
@@ -31,51 +36,178 @@ def test_a_valid_file_loads(tmp_path):
     assert ob.id == "test_monthly" and ob.cadence.segments[0].due.days == 14
 
 
-@pytest.mark.parametrize("changes,field,words", [
-    ({"severity": "urgent"}, "severity", "high"),
-    ({"grace_days": -1}, "grace_days", "greater than or equal"),
-    ({"dueday": 3}, "dueday", "Extra inputs"),  # a misspelt key is an error, not ignored
-    ({"checks": ["timeliness", "telepathy"]}, "checks[1]", "unknown check 'telepathy'"),
-    ({"effective_from": "someday"}, "effective_from", "date"),
-    ({"cadence": {"segments": [{"citation": "act", "first_period": "2019-12",
-                                "due": {"rule": "monthly_after_enactment", "citation": "nope",
-                                        "days": 14}}]}},
-     "cadence.segments[0].due.citation", "no citation with id 'nope'"),
-    ({"cadence": {"segments": [{"citation": "act", "first_period": "2019-12",
-                                "due": {"rule": "monthly_after_enactment", "citation": "act"}}]}},
-     "cadence.segments[0].due.days", "required"),
-    ({"cadence": {"segments": [{"citation": "act", "first_period": "2019-13",
-                                "due": {"rule": "after_period_end", "days": 3}}]}},
-     "cadence.segments[0].first_period", "not a valid period"),
-    ({"cadence": {"segments": [{"citation": "act", "first_period": "2019-10",
-                                "due": {"rule": "monthly_after_enactment", "citation": "act",
-                                        "days": 14}}]}},
-     "cadence.segments[0].first_period", "covers 2019-12"),
-    ({"checks": ["timeliness", "cross_agency_totals"]}, "cross_agency", "required"),
-    ({"checks": ["content"]}, "content", "at least one requirement"),
-    ({"sources": []}, "sources", "names the source"),
-    ({"citations": [{"id": "act", "law": "x", "enactment_verified": True,
-                     "text_verified": True}]}, "citations[0].verification_note", "required"),
-    ({"cases": [{"name": "x", "as_of": date(2020, 1, 1),
-                 "expect": [{"kind": "tardy"}]}]}, "cases[0].expect[0].kind", "missing"),
-    # the vocabulary (scrapers/vocabulary.py): a misspelt measure, dimension or statement key
-    ({"content": {"counts": [{"measure": "separation", "dimension": "cause", "citation": "act",
-                              "why": "w"}]}}, "content.counts[0].measure", "'separations'"),
-    ({"content": {"counts": [{"measure": "separations", "dimension": "causes", "citation": "act",
-                              "why": "w"}]}}, "content.counts[0].dimension", "'cause'"),
-    ({"content": {"statements": [{"key": "foreign_basis", "citation": "act", "why": "w"}]}},
-     "content.statements[0].key", "'foreign_government_basis'"),
-    ({"cross_agency": {"compare_source": "x", "measure": "seperations"}}, "cross_agency.measure",
-     "'separations'"),
-    ({"cases": [{"name": "x", "as_of": date(2020, 1, 1),
-                 "reports": [{"url": "u", "first_seen": "2020-01-01T00:00:00Z",
-                              "counts": [{"dimension": "age", "category": "c", "label": "l",
-                                          "value": 1}]}]}]},
-     "cases[0].reports[0].counts[0].dimension", "'age_group'"),
-    ({"cases": [{"name": "x", "as_of": date(2020, 1, 1),
-                 "reports": [{"url": "u", "first_seen": "2020-01-01T00:00:00"}]}]},
-     "cases[0].reports[0].first_seen", "timezone"),
-])
+@pytest.mark.parametrize(
+    "changes,field,words",
+    [
+        ({"severity": "urgent"}, "severity", "high"),
+        ({"grace_days": -1}, "grace_days", "greater than or equal"),
+        ({"dueday": 3}, "dueday", "Extra inputs"),  # a misspelt key is an error, not ignored
+        ({"checks": ["timeliness", "telepathy"]}, "checks[1]", "unknown check 'telepathy'"),
+        ({"effective_from": "someday"}, "effective_from", "date"),
+        (
+            {
+                "cadence": {
+                    "segments": [
+                        {
+                            "citation": "act",
+                            "first_period": "2019-12",
+                            "due": {
+                                "rule": "monthly_after_enactment",
+                                "citation": "nope",
+                                "days": 14,
+                            },
+                        }
+                    ]
+                }
+            },
+            "cadence.segments[0].due.citation",
+            "no citation with id 'nope'",
+        ),
+        (
+            {
+                "cadence": {
+                    "segments": [
+                        {
+                            "citation": "act",
+                            "first_period": "2019-12",
+                            "due": {"rule": "monthly_after_enactment", "citation": "act"},
+                        }
+                    ]
+                }
+            },
+            "cadence.segments[0].due.days",
+            "required",
+        ),
+        (
+            {
+                "cadence": {
+                    "segments": [
+                        {
+                            "citation": "act",
+                            "first_period": "2019-13",
+                            "due": {"rule": "after_period_end", "days": 3},
+                        }
+                    ]
+                }
+            },
+            "cadence.segments[0].first_period",
+            "not a valid period",
+        ),
+        (
+            {
+                "cadence": {
+                    "segments": [
+                        {
+                            "citation": "act",
+                            "first_period": "2019-10",
+                            "due": {
+                                "rule": "monthly_after_enactment",
+                                "citation": "act",
+                                "days": 14,
+                            },
+                        }
+                    ]
+                }
+            },
+            "cadence.segments[0].first_period",
+            "covers 2019-12",
+        ),
+        ({"checks": ["timeliness", "cross_agency_totals"]}, "cross_agency", "required"),
+        ({"checks": ["content"]}, "content", "at least one requirement"),
+        ({"sources": []}, "sources", "names the source"),
+        (
+            {
+                "citations": [
+                    {"id": "act", "law": "x", "enactment_verified": True, "text_verified": True}
+                ]
+            },
+            "citations[0].verification_note",
+            "required",
+        ),
+        (
+            {"cases": [{"name": "x", "as_of": date(2020, 1, 1), "expect": [{"kind": "tardy"}]}]},
+            "cases[0].expect[0].kind",
+            "missing",
+        ),
+        # the vocabulary (scrapers/vocabulary.py): a misspelt measure, dimension or statement key
+        (
+            {
+                "content": {
+                    "counts": [
+                        {
+                            "measure": "separation",
+                            "dimension": "cause",
+                            "citation": "act",
+                            "why": "w",
+                        }
+                    ]
+                }
+            },
+            "content.counts[0].measure",
+            "'separations'",
+        ),
+        (
+            {
+                "content": {
+                    "counts": [
+                        {
+                            "measure": "separations",
+                            "dimension": "causes",
+                            "citation": "act",
+                            "why": "w",
+                        }
+                    ]
+                }
+            },
+            "content.counts[0].dimension",
+            "'cause'",
+        ),
+        (
+            {"content": {"statements": [{"key": "foreign_basis", "citation": "act", "why": "w"}]}},
+            "content.statements[0].key",
+            "'foreign_government_basis'",
+        ),
+        (
+            {"cross_agency": {"compare_source": "x", "measure": "seperations"}},
+            "cross_agency.measure",
+            "'separations'",
+        ),
+        (
+            {
+                "cases": [
+                    {
+                        "name": "x",
+                        "as_of": date(2020, 1, 1),
+                        "reports": [
+                            {
+                                "url": "u",
+                                "first_seen": "2020-01-01T00:00:00Z",
+                                "counts": [
+                                    {"dimension": "age", "category": "c", "label": "l", "value": 1}
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            },
+            "cases[0].reports[0].counts[0].dimension",
+            "'age_group'",
+        ),
+        (
+            {
+                "cases": [
+                    {
+                        "name": "x",
+                        "as_of": date(2020, 1, 1),
+                        "reports": [{"url": "u", "first_seen": "2020-01-01T00:00:00"}],
+                    }
+                ]
+            },
+            "cases[0].reports[0].first_seen",
+            "timezone",
+        ),
+    ],
+)
 def test_errors_name_the_file_and_the_field(tmp_path, changes, field, words):
     err = _error(tmp_path, data(**changes))
     assert err.file == "test_monthly.yaml"
@@ -125,9 +257,14 @@ def test_bundled_rules_carry_citations_with_verification_notes():
 def test_enactment_dates_match_the_public_laws():
     """The enactment dates the lead engineer and GovInfo records agree on (see
     docs/domain.md#the-reporting-obligations)."""
-    expected = {"P.L. 116-94": date(2019, 12, 20), "P.L. 116-93": date(2019, 12, 20),
-                "P.L. 116-260": date(2020, 12, 27), "P.L. 117-103": date(2022, 3, 15),
-                "P.L. 117-328": date(2022, 12, 29), "P.L. 116-26": date(2019, 7, 1)}
+    expected = {
+        "P.L. 116-94": date(2019, 12, 20),
+        "P.L. 116-93": date(2019, 12, 20),
+        "P.L. 116-260": date(2020, 12, 27),
+        "P.L. 117-103": date(2022, 3, 15),
+        "P.L. 117-328": date(2022, 12, 29),
+        "P.L. 116-26": date(2019, 7, 1),
+    }
     seen = {}
     for ob in load_obligations():
         for c in ob.citations:

@@ -51,15 +51,25 @@ def test_hart_one_time_deadline_rolls_from_saturday_to_monday():
 
 
 def test_monthly_after_enactment_keeps_the_anchor_day_across_a_leap_february():
-    ob = obligation(citations=[{**obligation().citations[0].model_dump(),
-                                "enacted": date(2020, 1, 17)}],
-                    cadence={"segments": [{"citation": "act", "first_period": "2019-12",
-                                           "due": {"rule": "monthly_after_enactment",
-                                                   "citation": "act", "days": 14}}]},
-                    effective_from=date(2019, 12, 1))
+    ob = obligation(
+        citations=[{**obligation().citations[0].model_dump(), "enacted": date(2020, 1, 17)}],
+        cadence={
+            "segments": [
+                {
+                    "citation": "act",
+                    "first_period": "2019-12",
+                    "due": {"rule": "monthly_after_enactment", "citation": "act", "days": 14},
+                }
+            ]
+        },
+        effective_from=date(2019, 12, 1),
+    )
     dues = _dues(ob, date(2020, 6, 1))
     assert [dues[m].statutory_due for m in ("2019-12", "2020-01", "2020-02")] == [
-        date(2020, 1, 31), date(2020, 2, 29), date(2020, 3, 31)]
+        date(2020, 1, 31),
+        date(2020, 2, 29),
+        date(2020, 3, 31),
+    ]
 
 
 def test_grace_days_extend_the_deadline_not_the_due_date():
@@ -76,9 +86,18 @@ def test_no_roll_keeps_a_weekend_due_date():
 
 
 def test_fiscal_year_cadence_rolls_over_on_october_first():
-    ob = obligation(cadence={"kind": "fiscal_year", "segments": [{
-        "citation": "act", "first_period": "FY2020",
-        "due": {"rule": "after_period_end", "days": 90}}]})
+    ob = obligation(
+        cadence={
+            "kind": "fiscal_year",
+            "segments": [
+                {
+                    "citation": "act",
+                    "first_period": "FY2020",
+                    "due": {"rule": "after_period_end", "days": 90},
+                }
+            ],
+        }
+    )
     dues = _dues(ob, date(2020, 10, 1))
     assert sorted(dues) == ["FY2020", "FY2021"]  # FY2021 began on 2020-10-01
     assert dues["FY2020"].statutory_due == date(2020, 12, 29)
@@ -86,8 +105,17 @@ def test_fiscal_year_cadence_rolls_over_on_october_first():
 
 
 def test_days_after_period_end():
-    ob = obligation(cadence={"segments": [{"citation": "act", "first_period": "2020-01",
-                                           "due": {"rule": "after_period_end", "days": 30}}]})
+    ob = obligation(
+        cadence={
+            "segments": [
+                {
+                    "citation": "act",
+                    "first_period": "2020-01",
+                    "due": {"rule": "after_period_end", "days": 30},
+                }
+            ]
+        }
+    )
     assert _dues(ob, date(2020, 4, 1))["2020-02"].statutory_due == date(2020, 3, 30)
 
 

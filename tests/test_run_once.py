@@ -24,17 +24,26 @@ POLLED = {r.id for r in all_sources() if r.source.start_urls and not r.source.se
 def _counts(db_url):
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
-        out = {m.__name__: conn.scalar(select(func.count()).select_from(m))
-               for m in (Report, Snapshot, CountObservation, FindingTransition)}
+        out = {
+            m.__name__: conn.scalar(select(func.count()).select_from(m))
+            for m in (Report, Snapshot, CountObservation, FindingTransition)
+        }
     engine.dispose()
     return out
 
 
 @pytest.fixture
 def ctx(db_url, tmp_path):
-    settings = load_settings({"MONITOR_HOME": str(tmp_path / "home"), "MONITOR_DATABASE_URL": db_url,
-                              "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
-                              "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost"})
+    settings = load_settings(
+        {
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_HOST_MIN_INTERVAL": "0",
+            "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_WATCH_FROM": "2022-01-01",
+            "MONITOR_CONTACT": "t@localhost",
+        }
+    )
     context = Context(settings)
     yield context
     context.engine.dispose()
@@ -51,8 +60,11 @@ def test_unreachable_sources_give_unknown_findings_and_exit_1(cli_db, db_url, mo
     assert outcomes == {"network_error"}
     assert {s["source"] for s in data["sources"]} == POLLED
     opened = data["findings"]["opened"]
-    monthly = [f for f in opened if f["obligation"] in ("dhs_family_unit_actions_monthly",
-                                                        "hhs_separated_children_monthly")]
+    monthly = [
+        f
+        for f in opened
+        if f["obligation"] in ("dhs_family_unit_actions_monthly", "hhs_separated_children_monthly")
+    ]
     assert monthly and {f["kind"] for f in monthly} == {"unknown"}
     assert not [f for f in opened if f["kind"] == "missing"]
 
@@ -72,8 +84,9 @@ def test_an_outage_after_good_runs_loses_nothing(ctx, db_url):
         outage = run_once(ctx, every_source=True)
     assert not outage.ok
     after = _counts(db_url)
-    assert {k: after[k] for k in ("Report", "Snapshot", "CountObservation")} == \
-        {k: before[k] for k in ("Report", "Snapshot", "CountObservation")}
+    assert {k: after[k] for k in ("Report", "Snapshot", "CountObservation")} == {
+        k: before[k] for k in ("Report", "Snapshot", "CountObservation")
+    }
 
 
 def test_second_run_with_nothing_new_polls_nothing_and_writes_no_findings(ctx, db_url):
@@ -121,10 +134,17 @@ def test_a_source_unread_for_stale_after_makes_the_run_exit_1_even_when_not_due(
 
     from monitor.run_summary import last_line
 
-    settings = load_settings({"MONITOR_HOME": str(tmp_path / "home"), "MONITOR_DATABASE_URL": db_url,
-                              "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
-                              "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost",
-                              "MONITOR_STALE_AFTER": "6h"})
+    settings = load_settings(
+        {
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_HOST_MIN_INTERVAL": "0",
+            "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_WATCH_FROM": "2022-01-01",
+            "MONITOR_CONTACT": "t@localhost",
+            "MONITOR_STALE_AFTER": "6h",
+        }
+    )
     ctx = Context(settings)
     start = datetime(2022, 9, 30, 14, tzinfo=timezone.utc)
     try:
@@ -136,14 +156,14 @@ def test_a_source_unread_for_stale_after_makes_the_run_exit_1_even_when_not_due(
             read = [s for s in first.statuses if not s.not_configured]
             assert all(not s.stale and s.health == "healthy" for s in read)
             # a source read through an API whose key is not set says so, and is not polled
-            assert [s.id for s in first.statuses if s.not_configured] == \
-                ["govinfo_appropriations"]
+            assert [s.id for s in first.statuses if s.not_configured] == ["govinfo_appropriations"]
             with time_machine.travel(start + timedelta(hours=8), tick=True):
                 later = run_once(ctx, rewrite=server.rewrite)
     finally:
         ctx.engine.dispose()
     assert later.polls == []  # daily sources, polled 8 hours ago: not due
     assert not later.ok and all(s.stale for s in later.statuses if not s.not_configured)
-    assert "hhs_separated_children: stale (listing not read since 2022-09-30 14:" in \
-        last_line(later)
+    assert "hhs_separated_children: stale (listing not read since 2022-09-30 14:" in last_line(
+        later
+    )
     assert "stale_after 6h" in last_line(later)

@@ -36,12 +36,19 @@ LISTINGS = {s: len(load_source(s).source.start_urls) for s in SOURCES}
 T1 = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
 T2 = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # the Tuesday after: Monday 09:00 EDT has passed
 NY = "America/New_York"
-ENV = {"MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
-       "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost",
-       "MONITOR_SMTP_HOST": "127.0.0.1", "MONITOR_SMTP_TLS": "none",
-       "MONITOR_DIGEST_FROM": "monitor@example.org", "MONITOR_DIGEST_TO": "policy@example.org",
-       "MONITOR_DIGEST_DAY": "monday", "MONITOR_DIGEST_TIME": "09:00",
-       "MONITOR_DIGEST_TIMEZONE": NY}
+ENV = {
+    "MONITOR_HOST_MIN_INTERVAL": "0",
+    "MONITOR_HTTP_RETRIES": "0",
+    "MONITOR_WATCH_FROM": "2022-01-01",
+    "MONITOR_CONTACT": "t@localhost",
+    "MONITOR_SMTP_HOST": "127.0.0.1",
+    "MONITOR_SMTP_TLS": "none",
+    "MONITOR_DIGEST_FROM": "monitor@example.org",
+    "MONITOR_DIGEST_TO": "policy@example.org",
+    "MONITOR_DIGEST_DAY": "monday",
+    "MONITOR_DIGEST_TIME": "09:00",
+    "MONITOR_DIGEST_TIMEZONE": NY,
+}
 WAIT = 90  # seconds: an upper bound for a few local polls, never reached when all is well
 
 
@@ -50,8 +57,9 @@ class Mailbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content,
-                                                      policy=email.policy.default))
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
         return "250 OK"
 
 
@@ -73,9 +81,14 @@ def mailbox():
 
 @pytest.fixture
 def ctx(db_url, tmp_path, mailbox):
-    settings = load_settings({**ENV, "MONITOR_HOME": str(tmp_path / "home"),
-                              "MONITOR_DATABASE_URL": db_url,
-                              "MONITOR_SMTP_PORT": str(mailbox.port)})
+    settings = load_settings(
+        {
+            **ENV,
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_SMTP_PORT": str(mailbox.port),
+        }
+    )
     context = Context(settings)
     yield context
     context.engine.dispose()
@@ -106,9 +119,11 @@ def _serve_until(ctx, options, done, what):
 
 
 def _finished(session, since, jobs):
-    rows = session.execute(select(ServiceRun.job, func.count()).where(
-        ServiceRun.started_at >= since, ServiceRun.state != "running")
-        .group_by(ServiceRun.job)).all()
+    rows = session.execute(
+        select(ServiceRun.job, func.count())
+        .where(ServiceRun.started_at >= since, ServiceRun.state != "running")
+        .group_by(ServiceRun.job)
+    ).all()
     counts = dict(rows)
     return all(counts.get(job) for job in jobs)
 
@@ -129,8 +144,12 @@ def test_down_across_a_poll_and_a_digest_runs_each_once_on_restart(ctx, mailbox,
         # down from Wednesday to the next Tuesday: past each source's daily poll and past the
         # Monday 09:00 (New York) digest
         with time_machine.travel(T2, tick=True):
-            _serve_until(ctx, options, lambda s: _finished(s, T2, polls + ["digest"]),
-                         "the polls and the digest missed while down")
+            _serve_until(
+                ctx,
+                options,
+                lambda s: _finished(s, T2, polls + ["digest"]),
+                "the polls and the digest missed while down",
+            )
         t3 = T2 + timedelta(minutes=10)
         with time_machine.travel(t3, tick=True):
             seen = {}
@@ -144,14 +163,17 @@ def test_down_across_a_poll_and_a_digest_runs_each_once_on_restart(ctx, mailbox,
             service = _serve_until(ctx, options, beating, "a heartbeat with its next jobs")
     engine = make_engine(db_url)
     with Session(engine) as session:
-        first = _runs(session)[:len(polls)]
+        first = _runs(session)[: len(polls)]
         assert sorted(first) == sorted((p, "ok") for p in polls)
         again = _runs(session, T2)
         assert sorted(j for j, _ in again if j != "drain") == sorted(polls + ["digest"])
         assert ("digest", "ok") in again
         # each source's start URL was fetched once per start, never twice
-        starts = session.execute(select(FetchRun.source_id, func.count()).where(
-            FetchRun.listing.is_(True)).group_by(FetchRun.source_id)).all()
+        starts = session.execute(
+            select(FetchRun.source_id, func.count())
+            .where(FetchRun.listing.is_(True))
+            .group_by(FetchRun.source_id)
+        ).all()
     engine.dispose()
     assert dict(starts) == {s: 2 * LISTINGS[s] for s in SOURCES}
     (message,) = mailbox.messages  # once, for the week before the missed Monday
@@ -165,12 +187,20 @@ def test_down_across_a_poll_and_a_digest_runs_each_once_on_restart(ctx, mailbox,
 
 
 def test_digest_slots_keep_local_time_across_daylight_saving():
-    slots = digest_slots(datetime(2026, 3, 10, 15, tzinfo=UTC), "monday",
-                         datetime(2000, 1, 1, 9).time(), "America/New_York", 2)
-    assert slots == [datetime(2026, 3, 9, 13, tzinfo=UTC),  # EDT
-                     datetime(2026, 3, 2, 14, tzinfo=UTC)]  # EST
-    on_the_slot = digest_slots(slots[0], "monday", datetime(2000, 1, 1, 9).time(),
-                               "America/New_York", 1)
+    slots = digest_slots(
+        datetime(2026, 3, 10, 15, tzinfo=UTC),
+        "monday",
+        datetime(2000, 1, 1, 9).time(),
+        "America/New_York",
+        2,
+    )
+    assert slots == [
+        datetime(2026, 3, 9, 13, tzinfo=UTC),  # EDT
+        datetime(2026, 3, 2, 14, tzinfo=UTC),
+    ]  # EST
+    on_the_slot = digest_slots(
+        slots[0], "monday", datetime(2000, 1, 1, 9).time(), "America/New_York", 1
+    )
     assert on_the_slot == [slots[0]]
 
 
@@ -184,14 +214,21 @@ def test_no_standby_exits_1_when_another_instance_leads(cli_db, db_url):
     finally:
         held.release()
     assert rc == 1
-    assert err.strip().splitlines()[-1].startswith(
-        "error: another monitor serve leads this database")
+    assert (
+        err.strip().splitlines()[-1].startswith("error: another monitor serve leads this database")
+    )
     assert "Traceback" not in err
 
 
 def test_an_unreachable_database_is_one_log_line_and_retries_until_stopped(tmp_path, caplog):
-    ctx = Context(load_settings({"MONITOR_HOME": str(tmp_path / "home"),
-                                 "MONITOR_DATABASE_URL": "postgresql+psycopg://m@127.0.0.1:9/x"}))
+    ctx = Context(
+        load_settings(
+            {
+                "MONITOR_HOME": str(tmp_path / "home"),
+                "MONITOR_DATABASE_URL": "postgresql+psycopg://m@127.0.0.1:9/x",
+            }
+        )
+    )
     service = Service(ctx, ServeOptions(heartbeat_every=0.05))
     result = {}
     thread = threading.Thread(target=lambda: result.update(rc=service.run()), daemon=True)
@@ -209,8 +246,9 @@ def test_an_unreachable_database_is_one_log_line_and_retries_until_stopped(tmp_p
     assert lines[0].startswith("database unreachable: ") and "retrying with backoff" in lines[0]
 
 
-def test_sighup_reloads_the_settings_file_and_the_digest_follows(ctx, tmp_path, monkeypatch,
-                                                                 caplog):
+def test_sighup_reloads_the_settings_file_and_the_digest_follows(
+    ctx, tmp_path, monkeypatch, caplog
+):
     config = tmp_path / "monitor.toml"
     config.write_text('digest_time = "09:00"\n')
     for key, value in ENV.items():
@@ -222,8 +260,9 @@ def test_sighup_reloads_the_settings_file_and_the_digest_follows(ctx, tmp_path, 
     monkeypatch.setenv("MONITOR_HOME", str(ctx.settings.home))
     monkeypatch.setenv("MONITOR_CONFIG", str(config))
     live = Context(load_settings())
-    service = Service(live, ServeOptions(mirror="http://127.0.0.1:9", heartbeat_every=0.1,
-                                         drain_every=3600))
+    service = Service(
+        live, ServeOptions(mirror="http://127.0.0.1:9", heartbeat_every=0.1, drain_every=3600)
+    )
     thread = threading.Thread(target=service.run, daemon=True)
     thread.start()
     engine = make_engine(ctx.settings.database_url)
@@ -269,8 +308,9 @@ def test_losing_the_lock_stops_the_jobs_and_the_instance_leads_again(ctx, db_url
     instance stands by and takes the lock again, as a new leader."""
     from sqlalchemy import text
 
-    service = Service(ctx, ServeOptions(mirror="http://127.0.0.1:9", heartbeat_every=0.2,
-                                        drain_every=3600))
+    service = Service(
+        ctx, ServeOptions(mirror="http://127.0.0.1:9", heartbeat_every=0.2, drain_every=3600)
+    )
     thread = threading.Thread(target=service.run, daemon=True)
     engine = make_engine(db_url)
 
@@ -278,8 +318,9 @@ def test_losing_the_lock_stops_the_jobs_and_the_instance_leads_again(ctx, db_url
         deadline = time.monotonic() + WAIT
         while True:
             with Session(engine) as session:
-                rows = [r for r in session.scalars(select(ServiceRun).where(
-                    ServiceRun.job == "lead"))]
+                rows = [
+                    r for r in session.scalars(select(ServiceRun).where(ServiceRun.job == "lead"))
+                ]
             if len(rows) >= n:
                 return rows
             assert time.monotonic() < deadline and thread.is_alive(), rows
@@ -317,8 +358,13 @@ def test_a_poll_slower_than_its_interval_is_still_polled_again(ctx, monkeypatch)
         return "ok", f"{reg.id}: polled", None
 
     monkeypatch.setattr(Service, "_poll", slow_poll)
-    options = ServeOptions(mirror="http://127.0.0.1:9", heartbeat_every=0.2, drain_every=3600,
-                           poll_every=timedelta(0))
-    _serve_until(ctx, options, lambda s: all(calls.count(src) >= 3 for src in SOURCES),
-                 "three polls of every source")
+    options = ServeOptions(
+        mirror="http://127.0.0.1:9", heartbeat_every=0.2, drain_every=3600, poll_every=timedelta(0)
+    )
+    _serve_until(
+        ctx,
+        options,
+        lambda s: all(calls.count(src) >= 3 for src in SOURCES),
+        "three polls of every source",
+    )
     assert set(calls) == set(SOURCES)

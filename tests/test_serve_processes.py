@@ -97,10 +97,17 @@ def demo():
 @pytest.fixture
 def env(db_url, tmp_path):
     out = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    out.update({"MONITOR_HOME": str(tmp_path / "home"), "MONITOR_DATABASE_URL": db_url,
-                "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
-                "MONITOR_WATCH_FROM": "2022-01-01", "MONITOR_CONTACT": "t@localhost",
-                "MONITOR_LOG_FORMAT": "json"})
+    out.update(
+        {
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_HOST_MIN_INTERVAL": "0",
+            "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_WATCH_FROM": "2022-01-01",
+            "MONITOR_CONTACT": "t@localhost",
+            "MONITOR_LOG_FORMAT": "json",
+        }
+    )
     return out
 
 
@@ -108,8 +115,12 @@ class Proc:
     def __init__(self, env: dict, log_path, *args: str) -> None:
         self.log_path = log_path
         self.log = open(log_path, "w")
-        self.p = subprocess.Popen([sys.executable, "-m", "monitor.cli", "serve", *args],
-                                  env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.p = subprocess.Popen(
+            [sys.executable, "-m", "monitor.cli", "serve", *args],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.pid = self.p.pid
 
     def output(self) -> str:
@@ -183,8 +194,9 @@ def test_sigterm_lets_the_running_job_finish_and_exits_0(env, db_url, demo, proc
         jobs = [(r.job, r.state) for r in runs(session) if r.job in POLLS]
         leader = session.get(ServiceLeader, "leader")
         (run,) = [r for r in runs(session) if r.job in POLLS]
-        fetched = session.scalar(select(func.count()).select_from(FetchRun)
-                                 .where(FetchRun.cycle == run.cycle))
+        fetched = session.scalar(
+            select(func.count()).select_from(FetchRun).where(FetchRun.cycle == run.cycle)
+        )
     engine.dispose()
     # the poll that was running finished (its fetch runs are stored); the next one never started
     assert len(jobs) == 1 and jobs[0][1] in ("ok", "failed"), jobs
@@ -194,9 +206,15 @@ def test_sigterm_lets_the_running_job_finish_and_exits_0(env, db_url, demo, proc
 
 
 def test_kill_9_mid_poll_then_restart_marks_the_run_and_loses_and_repeats_nothing(
-        env, db_url, demo, procs, tmp_path, slack):  # noqa: F811 - fixture
-    env.update({"MONITOR_SLACK_TOKEN": TOKEN, "MONITOR_SLACK_CHANNEL": "C0ALERTS",
-                "MONITOR_SLACK_BASE_URL": slack.base_url})
+    env, db_url, demo, procs, tmp_path, slack
+):  # noqa: F811 - fixture
+    env.update(
+        {
+            "MONITOR_SLACK_TOKEN": TOKEN,
+            "MONITOR_SLACK_CHANNEL": "C0ALERTS",
+            "MONITOR_SLACK_BASE_URL": slack.base_url,
+        }
+    )
     ctx = Context(load_settings(env))
     first = run_once(ctx, rewrite=demo.rewrite, notify=False)  # findings waiting in the outbox
     assert first.sync.opened
@@ -213,8 +231,12 @@ def test_kill_9_mid_poll_then_restart_marks_the_run_and_loses_and_repeats_nothin
         gate.released.set()
         restarted = Proc(env, tmp_path / "restarted.log", *(a or gate.base for a in args))
         procs.append(restarted)
-        wait_for(db_url, "the restart's polls",
-                 lambda s: finished_polls(s, restarted.pid, 1), [restarted])
+        wait_for(
+            db_url,
+            "the restart's polls",
+            lambda s: finished_polls(s, restarted.pid, 1),
+            [restarted],
+        )
         restarted.p.send_signal(signal.SIGTERM)
         assert restarted.wait() == 0, restarted.output()
     finally:
@@ -224,13 +246,24 @@ def test_kill_9_mid_poll_then_restart_marks_the_run_and_loses_and_repeats_nothin
         lead = [r for r in runs(session, restarted.pid) if r.job == "lead"][0]
         snapshots = set(session.scalars(select(Snapshot.id)))
         assert len(interrupted) == 1 and interrupted[0].pid == killed.pid, interrupted
-        lost_window = session.scalar(select(func.count()).select_from(FetchRun).where(
-            FetchRun.started_at >= interrupted[0].started_at,
-            FetchRun.started_at < lead.started_at))
-        sent = session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.kind == "slack", Delivery.state == "sent"))
-        left = session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.kind == "slack", Delivery.state != "sent"))
+        lost_window = session.scalar(
+            select(func.count())
+            .select_from(FetchRun)
+            .where(
+                FetchRun.started_at >= interrupted[0].started_at,
+                FetchRun.started_at < lead.started_at,
+            )
+        )
+        sent = session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.kind == "slack", Delivery.state == "sent")
+        )
+        left = session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.kind == "slack", Delivery.state != "sent")
+        )
         running = [r for r in runs(session) if r.state == "running"]
     engine.dispose()
     ctx.engine.dispose()
@@ -245,31 +278,55 @@ def test_kill_9_mid_poll_then_restart_marks_the_run_and_loses_and_repeats_nothin
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_two_instances_run_each_job_once_and_the_standby_takes_over(
-        env, db_url, demo, procs, tmp_path):
-    args = ("--mirror", demo.base, "--heartbeat", "0.5", "--drain-every", "1",
-            "--poll-every", f"PT{int(EVERY.total_seconds())}S")
+    env, db_url, demo, procs, tmp_path
+):
+    args = (
+        "--mirror",
+        demo.base,
+        "--heartbeat",
+        "0.5",
+        "--drain-every",
+        "1",
+        "--poll-every",
+        f"PT{int(EVERY.total_seconds())}S",
+    )
     leader = Proc(env, tmp_path / "a.log", *args)
     procs.append(leader)
-    wait_for(db_url, "the first instance leads",
-             lambda s: any(r.job == "lead" for r in runs(s, leader.pid)), [leader])
+    wait_for(
+        db_url,
+        "the first instance leads",
+        lambda s: any(r.job == "lead" for r in runs(s, leader.pid)),
+        [leader],
+    )
     standby = Proc(env, tmp_path / "b.log", *args)
     procs.append(standby)
-    wait_for(db_url, "two cycles of the leader",
-             lambda s: finished_polls(s, leader.pid, 2) and "another monitor serve leads"
-             in standby.output(), [leader, standby])
+    wait_for(
+        db_url,
+        "two cycles of the leader",
+        lambda s: (
+            finished_polls(s, leader.pid, 2) and "another monitor serve leads" in standby.output()
+        ),
+        [leader, standby],
+    )
     leader.kill()  # kill -9: its advisory lock goes with its connection
-    wait_for(db_url, "two cycles of the standby after taking over",
-             lambda s: finished_polls(s, standby.pid, 2), [standby])
+    wait_for(
+        db_url,
+        "two cycles of the standby after taking over",
+        lambda s: finished_polls(s, standby.pid, 2),
+        [standby],
+    )
     standby.p.send_signal(signal.SIGTERM)
     assert standby.wait() == 0, standby.output()
 
     engine = make_engine(db_url)
     with Session(engine) as session:
         rows = runs(session)
-        polls = session.execute(select(FetchRun.source_id, func.min(FetchRun.started_at))
-                                .where(FetchRun.listing.is_(True))
-                                .group_by(FetchRun.source_id, FetchRun.cycle)
-                                .order_by(func.min(FetchRun.started_at))).all()
+        polls = session.execute(
+            select(FetchRun.source_id, func.min(FetchRun.started_at))
+            .where(FetchRun.listing.is_(True))
+            .group_by(FetchRun.source_id, FetchRun.cycle)
+            .order_by(func.min(FetchRun.started_at))
+        ).all()
     engine.dispose()
     takeover = next(r for r in rows if r.job == "lead" and r.pid == standby.pid)
     assert {r.pid for r in rows} == {leader.pid, standby.pid}
@@ -289,7 +346,8 @@ def test_two_instances_run_each_job_once_and_the_standby_takes_over(
 
 
 def test_kill_9_while_slack_answers_then_restart_sends_each_alert_once(
-        env, db_url, demo, procs, tmp_path, httpserver):
+    env, db_url, demo, procs, tmp_path, httpserver
+):
     """The harshest moment: Slack took a message and the sender dies before recording it."""
     standin = SlackStandIn()
     standin._ts = int(time.time()) * 1_000_000  # Slack's ts is the time of posting
@@ -305,8 +363,13 @@ def test_kill_9_while_slack_answers_then_restart_sends_each_alert_once(
         return response
 
     httpserver.expect_request(re.compile(r"^/api/.+")).respond_with_handler(handle)
-    env.update({"MONITOR_SLACK_TOKEN": TOKEN, "MONITOR_SLACK_CHANNEL": "C0ALERTS",
-                "MONITOR_SLACK_BASE_URL": httpserver.url_for("/api/")})
+    env.update(
+        {
+            "MONITOR_SLACK_TOKEN": TOKEN,
+            "MONITOR_SLACK_CHANNEL": "C0ALERTS",
+            "MONITOR_SLACK_BASE_URL": httpserver.url_for("/api/"),
+        }
+    )
     ctx = Context(load_settings(env))
     assert run_once(ctx, rewrite=demo.rewrite, notify=False).sync.opened  # alerts waiting
     ctx.engine.dispose()
@@ -322,9 +385,13 @@ def test_kill_9_while_slack_answers_then_restart_sends_each_alert_once(
     procs.append(restarted)
 
     def all_sent(session):
-        states = dict(session.execute(select(Delivery.state, func.count())
-                                      .where(Delivery.kind == "slack")
-                                      .group_by(Delivery.state)).all())
+        states = dict(
+            session.execute(
+                select(Delivery.state, func.count())
+                .where(Delivery.kind == "slack")
+                .group_by(Delivery.state)
+            ).all()
+        )
         return set(states) == {"sent"}
 
     wait_for(db_url, "every alert delivered", all_sent, [restarted])
@@ -333,8 +400,11 @@ def test_kill_9_while_slack_answers_then_restart_sends_each_alert_once(
     keys = [m["metadata"]["event_payload"]["idempotency_key"] for m in standin.posts()]
     engine = make_engine(db_url)
     with Session(engine) as session:
-        sent = session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.kind == "slack", Delivery.state == "sent"))
+        sent = session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.kind == "slack", Delivery.state == "sent")
+        )
         interrupted = [r.job for r in runs(session) if r.state == "interrupted"]
     engine.dispose()
     assert interrupted == ["drain"]

@@ -29,8 +29,15 @@ def _write(db_url, fn):
 def _beat(age: timedelta, **extra):
     def write(session):
         now = datetime.now(UTC)
-        state.heartbeat(session, host="box", pid=4242, since=now - timedelta(days=2),
-                        now=now - age, next_jobs=[{"job": "drain", "next_run_at": "2030-01-01"}])
+        state.heartbeat(
+            session,
+            host="box",
+            pid=4242,
+            since=now - timedelta(days=2),
+            now=now - age,
+            next_jobs=[{"job": "drain", "next_run_at": "2030-01-01"}],
+        )
+
     return write
 
 
@@ -66,6 +73,7 @@ def test_a_cleanly_stopped_leader_is_no_leader(cli_db, db_url):
         _beat(timedelta(seconds=5))(session)
         session.flush()
         state.stopped(session, host="box", pid=4242, now=datetime.now(UTC))
+
     _write(db_url, write)
     rc, out, _ = cli_db("status")
     assert rc == 1 and "stopped at" in out and "next jobs" not in out
@@ -78,14 +86,44 @@ def test_a_broken_source_is_exit_1_and_the_rest_is_reported(cli_db, db_url):
         _beat(timedelta(seconds=10))(session)
         reg = load_source("hhs_separated_children")
         ensure_source(session, reg.source, now)
-        session.add(SourceHealth(source_id=reg.id, state="broken", consecutive_failures=3,
-                                 last_error="blocked", changed_at=now))
-        session.add(Delivery(kind="email", channel="a@example.org",
-                             idempotency_key="digest:2026-W47", summary="Weekly digest",
-                             state="sent", attempts=1, needs_check=False, next_attempt_at=now, created_at=now, sent_at=now, remote_id="<m@x>"))
-        session.add(Delivery(kind="slack", channel="C1", idempotency_key="k1", summary="s",
-                             state="dead", attempts=10, needs_check=False, next_attempt_at=now,
-                             created_at=now))
+        session.add(
+            SourceHealth(
+                source_id=reg.id,
+                state="broken",
+                consecutive_failures=3,
+                last_error="blocked",
+                changed_at=now,
+            )
+        )
+        session.add(
+            Delivery(
+                kind="email",
+                channel="a@example.org",
+                idempotency_key="digest:2026-W47",
+                summary="Weekly digest",
+                state="sent",
+                attempts=1,
+                needs_check=False,
+                next_attempt_at=now,
+                created_at=now,
+                sent_at=now,
+                remote_id="<m@x>",
+            )
+        )
+        session.add(
+            Delivery(
+                kind="slack",
+                channel="C1",
+                idempotency_key="k1",
+                summary="s",
+                state="dead",
+                attempts=10,
+                needs_check=False,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
     _write(db_url, write)
     rc, out, _ = cli_db("status", "--json")
     assert rc == 1

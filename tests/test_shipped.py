@@ -34,11 +34,16 @@ def test_the_build_step_ships_what_upgrade_and_the_demo_read(tmp_path, monkeypat
     copied = _setup_module().copy_shipped(REPO, tmp_path)
     assert copied == tmp_path / "monitor" / "_shipped"
     monkeypatch.setattr(shipped, "SHIPPED_DIR", copied)
-    monkeypatch.setattr(shipped, "CHECKOUT_DIR", tmp_path / "nowhere")  # no checkout to fall back on
+    monkeypatch.setattr(
+        shipped, "CHECKOUT_DIR", tmp_path / "nowhere"
+    )  # no checkout to fall back on
 
     assert shipped.migrations_dir() == copied / "alembic"
     assert shipped.data_dictionary() == copied / "docs" / "data-dictionary.md"
-    assert shipped.data_dictionary().read_bytes() == (REPO / "docs" / "data-dictionary.md").read_bytes()
+    assert (
+        shipped.data_dictionary().read_bytes()
+        == (REPO / "docs" / "data-dictionary.md").read_bytes()
+    )
     engine = make_engine("sqlite://")
     try:  # the shipped chain has the checkout's head
         assert head_revision(engine) == _checkout_head()
@@ -46,9 +51,15 @@ def test_the_build_step_ships_what_upgrade_and_the_demo_read(tmp_path, monkeypat
         engine.dispose()
 
     served = load_manifests()
-    assert served == [s.__class__(s.url, copied / "demo_documents" / s.path.relative_to(
-        REPO / "tests" / "fixtures"), s.content_type, s.reconstructed)
-        for s in load_manifests(REPO / "tests" / "fixtures")]
+    assert served == [
+        s.__class__(
+            s.url,
+            copied / "demo_documents" / s.path.relative_to(REPO / "tests" / "fixtures"),
+            s.content_type,
+            s.reconstructed,
+        )
+        for s in load_manifests(REPO / "tests" / "fixtures")
+    ]
     assert served and all(s.path.is_file() for s in served)
     assert not list(copied.rglob("*.expected.json")), "golden files are not shipped"
     assert not list(copied.rglob("__pycache__"))

@@ -10,14 +10,25 @@ import pytest
 from sqlalchemy import select
 
 from delivery_kit import (
-    DHS, HHS, REPORT, SHA, Clock, deliveries, finding, sessions, settings, sync,
+    DHS,
+    HHS,
+    REPORT,
+    SHA,
+    Clock,
+    deliveries,
+    finding,
+    sessions,
+    settings,
+    sync,
 )
 from delivery_kit import slack  # noqa: F401 - the Slack stand-in fixture
 from monitor.delivery import slack_sender
 from monitor.delivery.slack_sender import LEASE, drain
 from monitor.models import DeliveryAttempt, FindingRow
 
-LATE = dict(days_late=185, report=(REPORT, "Family Unit Actions Report October 1, 2021–May 31, 2022"))
+LATE = dict(
+    days_late=185, report=(REPORT, "Family Unit Actions Report October 1, 2021–May 31, 2022")
+)
 
 
 @pytest.fixture
@@ -25,8 +36,10 @@ def send(engine, slack):
     clock = Clock()
 
     def run(**kw):
-        return drain(sessions(engine), settings(slack.base_url, **kw), clock=clock,
-                     rng=random.Random(1))
+        return drain(
+            sessions(engine), settings(slack.base_url, **kw), clock=clock, rng=random.Random(1)
+        )
+
     run.clock = clock
     return run
 
@@ -40,8 +53,20 @@ def _attempts(session, delivery_id=None):
 
 
 def test_an_opened_finding_is_posted_with_everything_a_person_needs(session, slack, send):
-    sync(session, [finding(DHS, "late", (2022, 1), quote="Criminal history (U.S. or home "
-                                                          "country)", page=5, **LATE)], send.clock())
+    sync(
+        session,
+        [
+            finding(
+                DHS,
+                "late",
+                (2022, 1),
+                quote="Criminal history (U.S. or home country)",
+                page=5,
+                **LATE,
+            )
+        ],
+        send.clock(),
+    )
     report = send()
     assert (report.sent, report.dead, report.stopped) == (1, 0, None)
     (posted,) = slack.posts("C0ALERTS")
@@ -49,26 +74,45 @@ def test_an_opened_finding_is_posted_with_everything_a_person_needs(session, sla
     shown = str(blocks)
     assert blocks[0]["type"] == "header" and "Late report" in blocks[0]["text"]["text"]
     row = session.scalars(select(FindingRow)).one()
-    for expected in ("DHS Family Unit Actions Report", DHS[0], "*Agency*\\nDHS",
-                     "P.L. 116-94 Div. A, sec. 235", "2022-01", "2022-02-03 (185 days late)",
-                     REPORT, SHA, "Quote (page 5): \"Criminal history (U.S. or home country)\"",
-                     f"monitor ack {row.id} --by NAME"):
+    for expected in (
+        "DHS Family Unit Actions Report",
+        DHS[0],
+        "*Agency*\\nDHS",
+        "P.L. 116-94 Div. A, sec. 235",
+        "2022-01",
+        "2022-02-03 (185 days late)",
+        REPORT,
+        SHA,
+        "Quote (page 5): \"Criminal history (U.S. or home country)\"",
+        f"monitor ack {row.id} --by NAME",
+    ):
         assert expected in shown, expected
     assert f"(finding #{row.id})" in posted["text"]  # the plain-text fallback
     assert posted["args"]["unfurl_links"] is False and posted["args"]["mrkdwn"] is False
     (delivery,) = deliveries(session)
     key = posted["metadata"]["event_payload"]["idempotency_key"]
-    assert (delivery.state, delivery.remote_id, delivery.idempotency_key) == \
-        ("sent", posted["ts"], key)
+    assert (delivery.state, delivery.remote_id, delivery.idempotency_key) == (
+        "sent",
+        posted["ts"],
+        key,
+    )
     (attempt,) = _attempts(session)
-    assert (attempt.result, attempt.channel, attempt.remote_id, attempt.error) == \
-        ("sent", "C0ALERTS", posted["ts"], None)
+    assert (attempt.result, attempt.channel, attempt.remote_id, attempt.error) == (
+        "sent",
+        "C0ALERTS",
+        posted["ts"],
+        None,
+    )
     assert send().sent == 0 and len(slack.posts()) == 1  # a second drain sends nothing
 
 
 def test_grouped_findings_are_one_message_and_routes_pick_the_channel(session, slack, send):
-    sync(session, [finding(DHS, "unknown", (2021, m), reason="source is broken")
-                   for m in range(1, 13)] + [finding(HHS, "missing", (2022, 4))], send.clock())
+    sync(
+        session,
+        [finding(DHS, "unknown", (2021, m), reason="source is broken") for m in range(1, 13)]
+        + [finding(HHS, "missing", (2022, 4))],
+        send.clock(),
+    )
     report = send(slack_routes=f"{HHS[0]}=C0HHS,medium=C0OPS")
     assert report.sent == 2
     (hhs,) = slack.posts("C0HHS")
@@ -115,8 +159,11 @@ def test_a_429_is_waited_out_and_sent_once(session, slack, send):
 
 
 def test_a_long_retry_after_reschedules_instead_of_waiting(session, slack, send):
-    sync(session, [finding(HHS, "missing", (2022, 4)), finding(DHS, "late", (2022, 1), **LATE)],
-         send.clock())
+    sync(
+        session,
+        [finding(HHS, "missing", (2022, 4)), finding(DHS, "late", (2022, 1), **LATE)],
+        send.clock(),
+    )
     slack.fail("chat.postMessage", ("http", 429, {"Retry-After": "120"}))
     report = send()
     assert report.retried == 1 and report.stopped.startswith("Slack rate limit")
@@ -143,13 +190,18 @@ def test_a_500_then_success_checks_history_and_sends_once(session, slack, send):
     assert send().sent == 1
     assert slack.methods() == ["chat.postMessage", "conversations.history", "chat.postMessage"]
     assert [(a.result, (a.error or "")[:8]) for a in _attempts(session)] == [
-        ("retry", "HTTP 500"), ("sent", "")]
+        ("retry", "HTTP 500"),
+        ("sent", ""),
+    ]
     assert len(slack.posts()) == 1
 
 
 def test_invalid_auth_is_dead_lettered_with_an_operator_finding(session, slack, send):
-    sync(session, [finding(HHS, "missing", (2022, 4)), finding(HHS, "missing", (2022, 5),
-                                                                reason="other")], send.clock())
+    sync(
+        session,
+        [finding(HHS, "missing", (2022, 4)), finding(HHS, "missing", (2022, 5), reason="other")],
+        send.clock(),
+    )
     slack.fail("chat.postMessage", ("error", "invalid_auth"))
     report = send()
     assert report.dead == 1 and "token" in report.stopped
@@ -166,20 +218,27 @@ def test_invalid_auth_is_dead_lettered_with_an_operator_finding(session, slack, 
 
 
 def test_channel_not_found_dead_letters_that_channel_only(session, slack, send):
-    sync(session, [finding(HHS, "missing", (2022, 4)), finding(DHS, "late", (2022, 1), **LATE)],
-         send.clock())
+    sync(
+        session,
+        [finding(HHS, "missing", (2022, 4)), finding(DHS, "late", (2022, 1), **LATE)],
+        send.clock(),
+    )
     slack.fail("chat.postMessage", ("error", "channel_not_found"))
     report = send(slack_routes=f"{HHS[0]}=C0GONE")
     assert (report.dead, report.sent) == (1, 2)  # DHS's alert, and the operator finding's
     assert [(d.channel, d.state) for d in deliveries(session)] == [
-        ("C0GONE", "dead"), ("C0ALERTS", "sent"), ("C0ALERTS", "sent")]
+        ("C0GONE", "dead"),
+        ("C0ALERTS", "sent"),
+        ("C0ALERTS", "sent"),
+    ]
     assert "C0GONE" in slack.posts("C0ALERTS")[1]["text"]
     subjects = session.scalars(select(FindingRow.subject).where(FindingRow.family == "delivery"))
     assert list(subjects) == ["slack:channel:C0GONE"]
 
 
 def test_a_crash_between_slacks_answer_and_the_record_sends_no_duplicate(
-        session, slack, send, monkeypatch):
+    session, slack, send, monkeypatch
+):
     sync(session, [finding(HHS, "missing", (2022, 4))], send.clock())
     real = slack_sender._record
 
@@ -219,14 +278,29 @@ def test_a_reply_waits_for_the_message_it_belongs_to(session, slack, send):
 
 def test_hostile_document_text_is_accepted_by_slack_and_pings_nobody(session, slack, send):
     hostile = "<!channel> <@U123> *bold* " + "x" * 5000
-    sync(session, [finding(DHS, "late", (2022, 1), summary=hostile, quote=hostile, page=1,
-                           days_late=3, report=("https://e.gov/a|b>c", hostile))], send.clock())
+    sync(
+        session,
+        [
+            finding(
+                DHS,
+                "late",
+                (2022, 1),
+                summary=hostile,
+                quote=hostile,
+                page=1,
+                days_late=3,
+                report=("https://e.gov/a|b>c", hostile),
+            )
+        ],
+        send.clock(),
+    )
     assert send().sent == 1  # the stand-in refuses anything beyond Slack's block limits
     (posted,) = slack.posts()
     for text in _texts(posted["blocks"]) + [posted["text"]]:
         assert "<!channel>" not in text and "<@U123>" not in text
-    mrkdwn = [b["text"]["text"] for b in posted["blocks"]
-              if b.get("text", {}).get("type") == "mrkdwn"]
+    mrkdwn = [
+        b["text"]["text"] for b in posted["blocks"] if b.get("text", {}).get("type") == "mrkdwn"
+    ]
     assert all("*bold*" not in t for t in mrkdwn)
     assert "https://e.gov/a%7Cb%3Ec" in str(posted["blocks"])
 

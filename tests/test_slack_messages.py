@@ -17,16 +17,28 @@ AT = datetime(2022, 10, 5, 14, tzinfo=timezone.utc)
 
 
 def _row(f, fid=1):
-    return SimpleNamespace(id=fid, obligation_id=f.obligation, kind=f.kind, family=f.family,
-                           severity=f.severity, summary=f.summary, evidence=f.evidence,
-                           period_start=f.period_start, period_end=f.period_end, due=f.due)
+    return SimpleNamespace(
+        id=fid,
+        obligation_id=f.obligation,
+        kind=f.kind,
+        family=f.family,
+        severity=f.severity,
+        summary=f.summary,
+        evidence=f.evidence,
+        period_start=f.period_start,
+        period_end=f.period_end,
+        due=f.due,
+    )
 
 
 def _texts(payload) -> list[tuple[str, str]]:
     out = [("fallback", payload["text"])]
     for block in payload["blocks"]:
-        for obj in [block.get("text")] + list(block.get("fields") or []) \
-                + list(block.get("elements") or []):
+        for obj in (
+            [block.get("text")]
+            + list(block.get("fields") or [])
+            + list(block.get("elements") or [])
+        ):
             if obj:
                 out.append((obj["type"], obj["text"]))
     return out
@@ -34,12 +46,24 @@ def _texts(payload) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("build", ["post", "reply", "edit"])
 def test_hostile_document_text_cannot_ping_format_or_overflow(build):
-    f = finding(DHS, "late", (2022, 1), summary=HOSTILE, quote=HOSTILE, page=2, days_late=4,
-                report=("https://e.gov/r|<!channel>", HOSTILE), reason=HOSTILE)
+    f = finding(
+        DHS,
+        "late",
+        (2022, 1),
+        summary=HOSTILE,
+        quote=HOSTILE,
+        page=2,
+        days_late=4,
+        report=("https://e.gov/r|<!channel>", HOSTILE),
+        reason=HOSTILE,
+    )
     item = m.alert_item(_row(f))
     post = m.post_message([item], "opened")
-    payload = {"post": post, "reply": m.reply_message([item], "escalated", AT),
-               "edit": m.edited_parent(post, [item], "resolved", AT)}[build]
+    payload = {
+        "post": post,
+        "reply": m.reply_message([item], "escalated", AT),
+        "edit": m.edited_parent(post, [item], "resolved", AT),
+    }[build]
     assert block_problems(payload["blocks"]) == []
     assert len(payload["text"]) <= m.FALLBACK_MAX
     for kind, text in _texts(payload):
@@ -53,8 +77,9 @@ def test_hostile_document_text_cannot_ping_format_or_overflow(build):
 
 
 def test_links_only_http_urls_and_cannot_be_broken_out_of():
-    assert m.link("https://e.gov/a|b>c d") == "<https://e.gov/a%7Cb%3Ec%20d|e.gov/a|b>c d>" \
-        .replace("a|b>c d>", "a¦b&gt;c d>")
+    assert m.link("https://e.gov/a|b>c d") == "<https://e.gov/a%7Cb%3Ec%20d|e.gov/a|b>c d>".replace(
+        "a|b>c d>", "a¦b&gt;c d>"
+    )
     assert m.link("javascript:alert(1)") == "javascript:alert(1)"
     assert m.link("https://e.gov/?a=1&b=<2>").startswith("<https://e.gov/?a=1&amp;b=%3C2%3E|")
 
@@ -66,8 +91,15 @@ def test_inert_breaks_every_mention_but_keeps_the_words():
 
 
 def test_a_huge_group_stays_within_slacks_limits_and_says_how_many_are_left():
-    items = [m.alert_item(_row(finding(HHS, "unknown", (2000 + i // 12, i % 12 + 1),
-                                       reason="source is broken"), i + 1)) for i in range(3000)]
+    items = [
+        m.alert_item(
+            _row(
+                finding(HHS, "unknown", (2000 + i // 12, i % 12 + 1), reason="source is broken"),
+                i + 1,
+            )
+        )
+        for i in range(3000)
+    ]
     payload = m.post_message(items, "opened")
     assert len(payload["blocks"]) <= m.MAX_BLOCKS
     assert block_problems(payload["blocks"]) == []
@@ -77,8 +109,15 @@ def test_a_huge_group_stays_within_slacks_limits_and_says_how_many_are_left():
 
 
 def test_a_group_of_late_reports_links_each_report():
-    items = [m.alert_item(_row(finding(DHS, "late", (2022, n), days_late=10 * n,
-                                       report=(f"{REPORT}?m={n}", "t")), n)) for n in (1, 2)]
+    items = [
+        m.alert_item(
+            _row(
+                finding(DHS, "late", (2022, n), days_late=10 * n, report=(f"{REPORT}?m={n}", "t")),
+                n,
+            )
+        )
+        for n in (1, 2)
+    ]
     text = str(m.post_message(items, "opened")["blocks"])
     assert "2022-01 · due 2022-02-03 (10 days late) · <" + REPORT + "?m=1|report> · #1" in text
     assert "(20 days late)" in text

@@ -21,11 +21,17 @@ BODIES = [
     ("gif", b"GIF89a\x01\x00\x01\x00\x80\x00\x00", "image/gif"),
     ("tiff", b"II*\x00\x08\x00\x00\x00", "image/tiff"),
     ("zip", ZIP, "application/zip"),
-    ("docx", zip_of("[Content_Types].xml", "word/document.xml"),
-     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (
+        "docx",
+        zip_of("[Content_Types].xml", "word/document.xml"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
     ("xlsx", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("legacy office", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
-     "application/x-ole-storage"),
+    (
+        "legacy office",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
+        "application/x-ole-storage",
+    ),
     ("gzip", GZIP, "application/gzip"),
     ("random bytes", RANDOM, "application/octet-stream"),
     ("nul bytes", b"\x00" * 300, "application/octet-stream"),
@@ -39,8 +45,9 @@ BODIES = [
 ]
 
 
-@pytest.mark.parametrize("body,expected", [(b, e) for _n, b, e in BODIES],
-                         ids=[n for n, _b, _e in BODIES])
+@pytest.mark.parametrize(
+    "body,expected", [(b, e) for _n, b, e in BODIES], ids=[n for n, _b, _e in BODIES]
+)
 def test_the_bytes_say_what_a_body_is(body, expected):
     assert sniff.sniff(body).media_type == expected
 
@@ -56,18 +63,29 @@ def test_a_recognised_signature_beats_the_header_and_a_specific_header_stands():
     assert sniff.effective_type("text/html", b"Plain words") == "text/html"
 
 
-JUNK = [(n, b) for n, b, e in BODIES if e not in ("application/pdf", "text/html",
-                                                   "application/xml", "text/plain")]
+JUNK = [
+    (n, b)
+    for n, b, e in BODIES
+    if e not in ("application/pdf", "text/html", "application/xml", "text/plain")
+]
 PDF_URL = "https://www.dhs.gov/sites/default/files/2022-10/report.pdf"
 
 
-@pytest.mark.parametrize("body", [b for _n, b in JUNK] + [HTML_PAGE, b"Plain words\n"],
-                         ids=[n for n, _b in JUNK] + ["html", "text"])
+@pytest.mark.parametrize(
+    "body",
+    [b for _n, b in JUNK] + [HTML_PAGE, b"Plain words\n"],
+    ids=[n for n, _b in JUNK] + ["html", "text"],
+)
 def test_fetch_and_parse_agree_that_junk_at_a_pdf_address_is_wrong_type(body):
     """The same body served as a PDF is wrong_type to the fetcher's check and to the reader."""
-    verdict = classify.classify_response(200, {"Content-Type": "application/pdf"}, body[:classify.HEAD_BYTES],
-                                url=PDF_URL, final_url=PDF_URL,
-                                allowed_types=("text/html", "application/pdf"))
+    verdict = classify.classify_response(
+        200,
+        {"Content-Type": "application/pdf"},
+        body[: classify.HEAD_BYTES],
+        url=PDF_URL,
+        final_url=PDF_URL,
+        allowed_types=("text/html", "application/pdf"),
+    )
     assert verdict is not None and verdict.outcome == "wrong_type"
     loaded = load(Document(body, PDF_URL, "application/pdf"))
     assert isinstance(loaded, Problem) and loaded.kind == "wrong_type"
@@ -102,12 +120,18 @@ def test_any_bytes_get_a_type_and_a_typed_reading(body):
 
 
 def test_one_html_to_text_for_the_reader_and_the_response_check():
-    page = (b"<html><head><title>Report &amp; Data</title><style>p{}</style></head><body>"
-            b"<h1>Family Unit Actions Report</h1><script>var x;</script><p>June 2022</p>"
-            b"<table><tr><td>Total</td><td>7</td></tr></table></body></html>")
+    page = (
+        b"<html><head><title>Report &amp; Data</title><style>p{}</style></head><body>"
+        b"<h1>Family Unit Actions Report</h1><script>var x;</script><p>June 2022</p>"
+        b"<table><tr><td>Total</td><td>7</td></tr></table></body></html>"
+    )
     text = htmltext.visible_text(htmltext.parse_html(page))
-    assert text.splitlines() == ["Report & Data", "Family Unit Actions Report", "June 2022",
-                                 "Total 7"]
+    assert text.splitlines() == [
+        "Report & Data",
+        "Family Unit Actions Report",
+        "June 2022",
+        "Total 7",
+    ]
     seen = classify.page_head(page)
     assert seen.prominent == ["Report & Data", "Family Unit Actions Report"]
     assert seen.text == "Report & Data Family Unit Actions Report June 2022 Total 7"

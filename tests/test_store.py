@@ -13,16 +13,32 @@ from scrapers.records import CountRecord, Link, ParseResult, ReportRecord, State
 from scrapers.source import Source
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
-SRC = Source(id="test_source", agency="HHS", title="Test", start_urls=("https://e.gov/list",),
-             allowed_hosts=("e.gov",))
+SRC = Source(
+    id="test_source",
+    agency="HHS",
+    title="Test",
+    start_urls=("https://e.gov/list",),
+    allowed_hosts=("e.gov",),
+)
 
 
 def _result(version="1", value=4):
-    return ParseResult(version, reports=[ReportRecord(
-        title="May 2021", url="https://e.gov/may-2021", period_start=date(2021, 5, 1),
-        period_end=date(2021, 5, 31), authorities=["P.L. 116-94 sec. 235"])],
-        counts=[CountRecord(0, "separations", "cause", "criminal_history", "criminal history", value)],
-        statements=[StatementRecord(0, "foreign_government_basis", "not_stated")])
+    return ParseResult(
+        version,
+        reports=[
+            ReportRecord(
+                title="May 2021",
+                url="https://e.gov/may-2021",
+                period_start=date(2021, 5, 1),
+                period_end=date(2021, 5, 31),
+                authorities=["P.L. 116-94 sec. 235"],
+            )
+        ],
+        counts=[
+            CountRecord(0, "separations", "cause", "criminal_history", "criminal history", value)
+        ],
+        statements=[StatementRecord(0, "foreign_government_basis", "not_stated")],
+    )
 
 
 def _count(session, model):
@@ -31,13 +47,24 @@ def _count(session, model):
 
 def test_snapshot_and_parse_are_idempotent(session, archive):
     ensure_source(session, SRC, T0)
-    snap, new = store_snapshot(session, archive, source_id=SRC.id, url="https://e.gov/may-2021",
-                               body=b"<html>may</html>", fetched_at=T0,
-                               headers={"ETag": '"a"', "Set-Cookie": "secret=1"})
+    snap, new = store_snapshot(
+        session,
+        archive,
+        source_id=SRC.id,
+        url="https://e.gov/may-2021",
+        body=b"<html>may</html>",
+        fetched_at=T0,
+        headers={"ETag": '"a"', "Set-Cookie": "secret=1"},
+    )
     assert new and snap.headers == {"etag": '"a"'}  # cookies are not kept
-    again, new_again = store_snapshot(session, archive, source_id=SRC.id,
-                                      url="https://e.gov/may-2021", body=b"<html>may</html>",
-                                      fetched_at=T0 + timedelta(days=1))
+    again, new_again = store_snapshot(
+        session,
+        archive,
+        source_id=SRC.id,
+        url="https://e.gov/may-2021",
+        body=b"<html>may</html>",
+        fetched_at=T0 + timedelta(days=1),
+    )
     assert again.id == snap.id and not new_again
     stored = record_parse(session, SRC, snap, _result(), "ok", T0)
     assert stored.parse is not None and stored.counts == 1 and len(stored.new_reports) == 1
@@ -48,15 +75,25 @@ def test_snapshot_and_parse_are_idempotent(session, archive):
 
 def test_reparse_and_revision_add_rows_and_keep_old_ones(session, archive):
     ensure_source(session, SRC, T0)
-    snap1, _ = store_snapshot(session, archive, source_id=SRC.id, url="https://e.gov/may-2021",
-                              body=b"v1", fetched_at=T0)
+    snap1, _ = store_snapshot(
+        session, archive, source_id=SRC.id, url="https://e.gov/may-2021", body=b"v1", fetched_at=T0
+    )
     record_parse(session, SRC, snap1, _result("1", 4), "ok", T0)
     record_parse(session, SRC, snap1, _result("2", 4), "ok", T0 + timedelta(hours=1))  # reparse
-    snap2, _ = store_snapshot(session, archive, source_id=SRC.id, url="https://e.gov/may-2021",
-                              body=b"v2", fetched_at=T0 + timedelta(days=3))
+    snap2, _ = store_snapshot(
+        session,
+        archive,
+        source_id=SRC.id,
+        url="https://e.gov/may-2021",
+        body=b"v2",
+        fetched_at=T0 + timedelta(days=3),
+    )
     record_parse(session, SRC, snap2, _result("2", 5), "ok", T0 + timedelta(days=3))
-    rows = session.execute(select(CountObservation.parser_version, CountObservation.snapshot_id,
-                                  CountObservation.value).order_by(CountObservation.id)).all()
+    rows = session.execute(
+        select(
+            CountObservation.parser_version, CountObservation.snapshot_id, CountObservation.value
+        ).order_by(CountObservation.id)
+    ).all()
     assert rows == [("1", snap1.id, 4.0), ("2", snap1.id, 4.0), ("2", snap2.id, 5.0)]
     report = session.scalar(select(Report))
     assert report.snapshot_id == snap2.id
@@ -65,8 +102,14 @@ def test_reparse_and_revision_add_rows_and_keep_old_ones(session, archive):
 
 def test_unreadable_parse_stores_problems_but_no_numbers(session, archive):
     ensure_source(session, SRC, T0)
-    snap, _ = store_snapshot(session, archive, source_id=SRC.id, url="https://e.gov/x",
-                             body=b"%PDF-broken", fetched_at=T0)
+    snap, _ = store_snapshot(
+        session,
+        archive,
+        source_id=SRC.id,
+        url="https://e.gov/x",
+        body=b"%PDF-broken",
+        fetched_at=T0,
+    )
     from scrapers.records import Problem
 
     broken = ParseResult("1", problems=[Problem("parse_error", "not a PDF")])
@@ -80,10 +123,14 @@ def test_listing_marks_vanished_reports_removed_and_returning_ones_back(session)
     links = [Link("https://e.gov/a", "A"), Link("https://e.gov/b", "B")]
     created, removed = record_listing(session, SRC, "https://e.gov/list", links, T0)
     assert len(created) == 2 and removed == []
-    _, removed = record_listing(session, SRC, "https://e.gov/list", links[:1], T0 + timedelta(days=1))
+    _, removed = record_listing(
+        session, SRC, "https://e.gov/list", links[:1], T0 + timedelta(days=1)
+    )
     assert [r.url for r in removed] == ["https://e.gov/b"]
     assert removed[0].removed_at == T0 + timedelta(days=1)
-    created, removed = record_listing(session, SRC, "https://e.gov/list", links, T0 + timedelta(days=2))
+    created, removed = record_listing(
+        session, SRC, "https://e.gov/list", links, T0 + timedelta(days=2)
+    )
     assert created == [] and removed == []
     b = session.scalar(select(Report).where(Report.url == "https://e.gov/b"))
     assert b.removed_at is None and b.first_seen == T0
@@ -91,11 +138,17 @@ def test_listing_marks_vanished_reports_removed_and_returning_ones_back(session)
 
 def test_link_text_does_not_overwrite_the_documents_own_title(session, archive):
     ensure_source(session, SRC, T0)
-    snap, _ = store_snapshot(session, archive, source_id=SRC.id, url="https://e.gov/may-2021",
-                             body=b"v1", fetched_at=T0)
+    snap, _ = store_snapshot(
+        session, archive, source_id=SRC.id, url="https://e.gov/may-2021", body=b"v1", fetched_at=T0
+    )
     record_parse(session, SRC, snap, _result(), "ok", T0)
-    record_listing(session, SRC, "https://e.gov/list", [Link("https://e.gov/may-2021", "link text")],
-                   T0 + timedelta(days=1))
+    record_listing(
+        session,
+        SRC,
+        "https://e.gov/list",
+        [Link("https://e.gov/may-2021", "link text")],
+        T0 + timedelta(days=1),
+    )
     report = session.scalar(select(Report))
     assert report.title == "May 2021" and report.listed_on == "https://e.gov/list"
     assert _count(session, Parse) == 1 and _count(session, Snapshot) == 1

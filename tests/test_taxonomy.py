@@ -19,13 +19,21 @@ from scrapers.labels import match_words
 from scrapers.tables import Row, Table
 from scrapers.taxonomy import UNMAPPED, TaxonomyError, build, load
 
-CANONICAL = {"criminal_history", "gang_affiliation", "prosecution", "health_safety",
-             "parentage_fraud", "other"}
+CANONICAL = {
+    "criminal_history",
+    "gang_affiliation",
+    "prosecution",
+    "health_safety",
+    "parentage_fraud",
+    "other",
+}
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def _data() -> dict:
-    return yaml.safe_load(resources.files("scrapers").joinpath("data/causes.yaml").read_text("utf-8"))
+    return yaml.safe_load(
+        resources.files("scrapers").joinpath("data/causes.yaml").read_text("utf-8")
+    )
 
 
 def test_the_categories_are_the_canonical_six():
@@ -158,10 +166,15 @@ def test_labels_that_name_two_causes_or_none_are_not_guessed(label, how):
     assert found.how == how
 
 
-_MARKERS = st.sampled_from(["", "*", "**", "\u00b9", "\u00b2", "\u2020", "\u2021", " [3]", "\u00a7"])
+_MARKERS = st.sampled_from(
+    ["", "*", "**", "\u00b9", "\u00b2", "\u2020", "\u2021", " [3]", "\u00a7"]
+)
 _GAPS = st.sampled_from([" ", "  ", "\t", "\n", " - ", " / ", ", ", " \u2013 ", "/", "; "])
-_LABELS = [label for label, _c in VARIANTS] + [label for label, _h in NOT_MAPPED if label] + [
-    label for spec in _data()["categories"].values() for label in spec["labels"]]
+_LABELS = (
+    [label for label, _c in VARIANTS]
+    + [label for label, _h in NOT_MAPPED if label]
+    + [label for spec in _data()["categories"].values() for label in spec["labels"]]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -173,8 +186,12 @@ def test_case_spacing_punctuation_and_footnotes_never_change_a_category(label, d
     text = words[0] + "".join(g + w for g, w in zip(gaps, words[1:]))
     flips = data.draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
     text = "".join(c.upper() if f else c.lower() for c, f in zip(text, flips))
-    text = data.draw(st.sampled_from(["", " ", "\n"])) + text + data.draw(_MARKERS) \
+    text = (
+        data.draw(st.sampled_from(["", " ", "\n"]))
+        + text
+        + data.draw(_MARKERS)
         + data.draw(st.sampled_from(["", ":", " "]))
+    )
     assert taxonomy.category_of(text) == taxonomy.category_of(label), (label, text)
     assert taxonomy.origin_is_ambiguous(text) == taxonomy.origin_is_ambiguous(label)
 
@@ -185,21 +202,32 @@ def test_the_golden_fixtures_keep_their_categories():
         for count in json.loads(path.read_text("utf-8"))["counts"]:
             if count["dimension"] == "cause":
                 seen += 1
-                assert (load().category_of(count["label"]) or UNMAPPED) == count["category"], \
-                    (path.name, count["label"])
+                assert (load().category_of(count["label"]) or UNMAPPED) == count["category"], (
+                    path.name,
+                    count["label"],
+                )
     assert seen > 40
 
 
 def test_labels_that_leave_the_source_of_information_open():
     taxonomy = load()
-    for label in ("Criminal history (U.S. or home country)",
-                  "parent has a criminal history (U.S. or home country)",
-                  "Criminal history (country of origin)", "Criminal record abroad",
-                  "Interpol Red Notice", "Criminal history - foreign conviction",
-                  "Criminal history (outside the U.S.)"):
+    for label in (
+        "Criminal history (U.S. or home country)",
+        "parent has a criminal history (U.S. or home country)",
+        "Criminal history (country of origin)",
+        "Criminal record abroad",
+        "Interpol Red Notice",
+        "Criminal history - foreign conviction",
+        "Criminal history (outside the U.S.)",
+    ):
         assert taxonomy.origin_is_ambiguous(label), label
-    for label in ("Criminal history", "Cartel/gang affiliation", "Other", "Country music",
-                  "Based on information obtained from a foreign government"):
+    for label in (
+        "Criminal history",
+        "Cartel/gang affiliation",
+        "Other",
+        "Country music",
+        "Based on information obtained from a foreign government",
+    ):
         assert not taxonomy.origin_is_ambiguous(label), label
 
 
@@ -213,8 +241,9 @@ def test_the_foreign_basis_rule_takes_its_ambiguous_words_from_the_taxonomy():
     statement = rule.content.statements[0]
     assert statement.ambiguous_labels == "taxonomy"
     with pytest.raises(ValidationError, match="ambiguous_labels"):
-        StatementRequirement(key="foreign_government_basis", citation="c", why="w",
-                             ambiguous_labels=["home country"])
+        StatementRequirement(
+            key="foreign_government_basis", citation="c", why="w", ambiguous_labels=["home country"]
+        )
 
 
 def test_a_broken_taxonomy_file_is_refused():
@@ -233,12 +262,19 @@ def test_a_broken_taxonomy_file_is_refused():
 
 
 def test_a_name_is_a_phrase_of_whole_words_and_prefixes():
-    taxonomy = build({"categories": {
-        "illness": {"labels": ["ill"], "names": ["hospital*", "health safety"]},
-        "rest": {"labels": ["rest"], "names": ["other"], "excludes": ["other than"]}}})
+    taxonomy = build(
+        {
+            "categories": {
+                "illness": {"labels": ["ill"], "names": ["hospital*", "health safety"]},
+                "rest": {"labels": ["rest"], "names": ["other"], "excludes": ["other than"]},
+            }
+        }
+    )
     assert taxonomy.category_of("Hospitalized parent") == "illness"
     assert taxonomy.category_of("Health and/or Safety") == "illness"
-    assert taxonomy.category_of("Safety and health") is None  # the words of a phrase keep their order
+    assert (
+        taxonomy.category_of("Safety and health") is None
+    )  # the words of a phrase keep their order
     assert taxonomy.category_of("Mother") is None  # whole words only
     assert taxonomy.category_of("Others") == "rest"
     assert taxonomy.category_of("Someone other than a parent") is None
@@ -246,13 +282,26 @@ def test_a_name_is_a_phrase_of_whole_words_and_prefixes():
 
 
 def test_an_unmapped_label_is_kept_with_its_count_and_a_problem():
-    table = Table("Separations by Reason", "Reason", ["Separations"], [
-        Row("Criminal history", ["4"], 3), Row("Pending review", ["2"], 3),
-        Row("Pending review", ["1"], 3), Row("Total", ["7"], 3)], page=3, number="2")
+    table = Table(
+        "Separations by Reason",
+        "Reason",
+        ["Separations"],
+        [
+            Row("Criminal history", ["4"], 3),
+            Row("Pending review", ["2"], 3),
+            Row("Pending review", ["1"], 3),
+            Row("Total", ["7"], 3),
+        ],
+        page=3,
+        number="2",
+    )
     reading = read_tables([table], 0, (None, None), load())
     causes = [(c.category, c.label, c.value) for c in reading.counts if c.dimension == "cause"]
-    assert causes == [("criminal_history", "Criminal history", 4),
-                      (UNMAPPED, "Pending review", 2), (UNMAPPED, "Pending review", 1)]
+    assert causes == [
+        ("criminal_history", "Criminal history", 4),
+        (UNMAPPED, "Pending review", 2),
+        (UNMAPPED, "Pending review", 1),
+    ]
     unmapped = [p for p in reading.problems if p.kind == "unmapped_label"]
     assert len(unmapped) == 1 and "'Pending review'" in unmapped[0].detail and unmapped[0].page == 3
     assert "is not in the taxonomy" in unmapped[0].detail
@@ -260,9 +309,14 @@ def test_an_unmapped_label_is_kept_with_its_count_and_a_problem():
 
 
 def test_a_label_naming_two_causes_is_unmapped_and_the_problem_says_why():
-    table = Table("Separations by Reason", "Reason", ["Separations"], [
-        Row("Other criminal or gang activity", ["3"], 4), Row("Gang affiliation", ["2"], 4)],
-        page=4, number="3")
+    table = Table(
+        "Separations by Reason",
+        "Reason",
+        ["Separations"],
+        [Row("Other criminal or gang activity", ["3"], 4), Row("Gang affiliation", ["2"], 4)],
+        page=4,
+        number="3",
+    )
     reading = read_tables([table], 0, (None, None), load())
     causes = [(c.category, c.value) for c in reading.counts if c.dimension == "cause"]
     assert causes == [(UNMAPPED, 3), ("gang_affiliation", 2)]

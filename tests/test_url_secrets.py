@@ -48,8 +48,11 @@ def database_text(session) -> str:
 
 
 def capture_text(root) -> str:
-    return "\n".join(p.read_text() for p in (root / "captures").rglob("*") if p.is_file()) \
-        if (root / "captures").exists() else ""
+    return (
+        "\n".join(p.read_text() for p in (root / "captures").rglob("*") if p.is_file())
+        if (root / "captures").exists()
+        else ""
+    )
 
 
 def leaked(text: str) -> list[str]:
@@ -61,14 +64,19 @@ def fetch_cli(cli_db, monkeypatch, registries):
     from scrapers.registry import Registry
 
     registries.sources = Registry([registered()])
-    for name, value in {"HOST_MIN_INTERVAL": "0", "HTTP_BACKOFF": "0", "HTTP_RETRIES": "0",
-                        "CONTACT": "ops@example.org"}.items():
+    for name, value in {
+        "HOST_MIN_INTERVAL": "0",
+        "HTTP_BACKOFF": "0",
+        "HTTP_RETRIES": "0",
+        "CONTACT": "ops@example.org",
+    }.items():
         monkeypatch.setenv(f"MONITOR_{name}", value)
     return cli_db
 
 
-def test_secret_urls_are_requested_but_never_stored_or_printed(fetch_cli, site, engine,
-                                                               monitor_env):
+def test_secret_urls_are_requested_but_never_stored_or_printed(
+    fetch_cli, site, engine, monitor_env
+):
     from sqlalchemy.orm import Session
 
     secret_site(site)
@@ -80,8 +88,11 @@ def test_secret_urls_are_requested_but_never_stored_or_printed(fetch_cli, site, 
     assert {R1_REAL, R2_REAL, R3_REAL} <= set(site.hits)
     runs = json.loads(out) + json.loads(out2)
     assert [r["url"] for r in runs] == [
-        LISTING, f"{R1}?token=***", "https://***@www.agency.gov/files/r2.pdf",
-        "https://www.agency.gov/files/r3.pdf?api_key=***&page=1"]
+        LISTING,
+        f"{R1}?token=***",
+        "https://***@www.agency.gov/files/r2.pdf",
+        "https://www.agency.gov/files/r3.pdf?api_key=***&page=1",
+    ]
     printed = out + err + out2 + err2
     for args in (("runs",), ("runs", "--json")):
         rc, out, err = fetch_cli(*args)
@@ -105,8 +116,7 @@ def test_links_with_secrets_are_followed_by_their_real_url_on_later_polls(sessio
     first = poll_source(session, archive, fetcher, registered(), now=T0, cycle=new_cycle(T0))
     assert [r.outcome for r in first.runs] == ["ok", "ok", "ok"]
     later = T0 + timedelta(days=8)  # past recheck_days: the reports are fetched again
-    second = poll_source(session, archive, fetcher, registered(), now=later,
-                         cycle=new_cycle(later))
+    second = poll_source(session, archive, fetcher, registered(), now=later, cycle=new_cycle(later))
     assert [r.outcome for r in second.runs] == ["not_modified", "not_modified", "not_modified"]
     assert site.hits[R1_REAL] == 2 and site.hits[R2_REAL] == 2
     assert not any("***" in url for url in site.hits)  # never requested a redacted URL
@@ -116,20 +126,23 @@ def test_links_with_secrets_are_followed_by_their_real_url_on_later_polls(sessio
 def test_errors_about_secret_urls_are_redacted(session, archive, site):
     site.page(LISTING, listing_html(R1_REAL))
     site.page(R1_REAL, b"gone", status=410)
-    result = poll_source(session, archive, make_fetcher()[0], registered(), now=T0,
-                         cycle=new_cycle(T0))
+    result = poll_source(
+        session, archive, make_fetcher()[0], registered(), now=T0, cycle=new_cycle(T0)
+    )
     failed = [r for r in result.runs if r.outcome == "http_error"]
     assert failed and failed[0].url == f"{R1}?token=***"
     errors = session.scalars(select(FetchRun.error)).all()
     assert leaked(" ".join(e or "" for e in errors) + repr(result)) == []
 
 
-API_SOURCE = dataclasses.replace(SOURCE, id="fake_api", secret_headers=(("X-Api-Key",
-                                                                          "govinfo_api_key"),))
+API_SOURCE = dataclasses.replace(
+    SOURCE, id="fake_api", secret_headers=(("X-Api-Key", "govinfo_api_key"),)
+)
 
 
-def test_an_api_key_goes_in_the_header_the_source_declares(session, archive, site, monitor_env,
-                                                           monkeypatch):
+def test_an_api_key_goes_in_the_header_the_source_declares(
+    session, archive, site, monitor_env, monkeypatch
+):
     from monitor.config import load_settings
     from monitor.fetching import source_headers
 
@@ -139,14 +152,22 @@ def test_an_api_key_goes_in_the_header_the_source_declares(session, archive, sit
     site.page(R1, pdf("Report one", 7), content_type="application/pdf")
     headers = source_headers(session, API_SOURCE, settings, now=T0)
     assert headers == {"X-Api-Key": KEY}
-    poll_source(session, archive, make_fetcher(secrets=(KEY,))[0], registered(API_SOURCE),
-                now=T0, cycle=new_cycle(T0), headers=headers)
+    poll_source(
+        session,
+        archive,
+        make_fetcher(secrets=(KEY,))[0],
+        registered(API_SOURCE),
+        now=T0,
+        cycle=new_cycle(T0),
+        headers=headers,
+    )
     assert [r.headers.get("X-Api-Key") for r in site.requests] == [KEY, KEY]
     assert leaked(database_text(session) + capture_text(archive.root)) == []
 
 
-def test_a_missing_api_key_is_an_access_finding_until_it_is_configured(session, monitor_env,
-                                                                       monkeypatch):
+def test_a_missing_api_key_is_an_access_finding_until_it_is_configured(
+    session, monitor_env, monkeypatch
+):
     from monitor.config import load_settings
     from monitor.fetching import source_headers
     from monitor.models import FindingRow
@@ -182,26 +203,43 @@ def test_upgrading_redacts_urls_stored_before(empty_db_url):
     try:
         upgrade(engine, "0003")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO sources (id, agency, title, created_at) "
-                              "VALUES ('s', 'DHS', 'S', '2026-01-01 00:00:00')"))
-            for i, (url, sha) in enumerate([(R1_REAL, "a" * 64), (R2_REAL, "b" * 64),
-                                            (f"{R1}?token=other", "a" * 64)], 1):
-                conn.execute(text(
-                    "INSERT INTO snapshots (id, source_id, url, sha256, size, headers, "
-                    "fetched_at, storage) VALUES (:i, 's', :u, :h, 1, '{}', "
-                    "'2026-01-01 00:00:00', 'objects')"), {"i": i, "u": url, "h": sha})
-            conn.execute(text(
-                "INSERT INTO fetch_runs (source_id, url, requested_url, started_at, outcome, "
-                "error) VALUES ('s', :u, :r, '2026-01-01 00:00:00', 'http_error', :e)"),
-                {"u": R3_REAL, "r": R2_REAL, "e": f"redirect loop at {R1_REAL}"})
+            conn.execute(
+                text(
+                    "INSERT INTO sources (id, agency, title, created_at) "
+                    "VALUES ('s', 'DHS', 'S', '2026-01-01 00:00:00')"
+                )
+            )
+            for i, (url, sha) in enumerate(
+                [(R1_REAL, "a" * 64), (R2_REAL, "b" * 64), (f"{R1}?token=other", "a" * 64)], 1
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO snapshots (id, source_id, url, sha256, size, headers, "
+                        "fetched_at, storage) VALUES (:i, 's', :u, :h, 1, '{}', "
+                        "'2026-01-01 00:00:00', 'objects')"
+                    ),
+                    {"i": i, "u": url, "h": sha},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO fetch_runs (source_id, url, requested_url, started_at, outcome, "
+                    "error) VALUES ('s', :u, :r, '2026-01-01 00:00:00', 'http_error', :e)"
+                ),
+                {"u": R3_REAL, "r": R2_REAL, "e": f"redirect loop at {R1_REAL}"},
+            )
         upgrade(engine)
         with engine.connect() as conn:
             run = conn.execute(text("SELECT url, requested_url, error FROM fetch_runs")).one()
             urls = conn.execute(text("SELECT url FROM snapshots ORDER BY id")).scalars().all()
-        assert tuple(run) == ("https://www.agency.gov/files/r3.pdf?api_key=***&page=1",
-                              "https://***@www.agency.gov/files/r2.pdf",
-                              f"redirect loop at {R1}?token=***")
-        assert urls == [f"{R1}?token=***", "https://***@www.agency.gov/files/r2.pdf",
-                        f"{R1}?token=other"]  # same body, same redacted URL: left alone
+        assert tuple(run) == (
+            "https://www.agency.gov/files/r3.pdf?api_key=***&page=1",
+            "https://***@www.agency.gov/files/r2.pdf",
+            f"redirect loop at {R1}?token=***",
+        )
+        assert urls == [
+            f"{R1}?token=***",
+            "https://***@www.agency.gov/files/r2.pdf",
+            f"{R1}?token=other",
+        ]  # same body, same redacted URL: left alone
     finally:
         engine.dispose()

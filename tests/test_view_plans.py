@@ -15,11 +15,19 @@ from viewkit import DHS, MARCH, Q1, ingest, rows
 
 FEB = datetime(2023, 2, 20, 12, tzinfo=timezone.utc)
 MAY = datetime(2023, 5, 20, 12, tzinfo=timezone.utc)
-REVISIONS = ("SELECT month, category, old_value, new_value, old_report_url, new_report_url "
-             "FROM separation_revisions WHERE agency = 'DHS' AND measure = 'separations' "
-             "AND dimension = 'cause' ORDER BY first_seen_at DESC")
-ALL_VIEWS = ("separation_counts", "separations_monthly", "separations_by_report_period",
-             "separation_revisions", "reporting_timeliness", "foreign_basis_statements")
+REVISIONS = (
+    "SELECT month, category, old_value, new_value, old_report_url, new_report_url "
+    "FROM separation_revisions WHERE agency = 'DHS' AND measure = 'separations' "
+    "AND dimension = 'cause' ORDER BY first_seen_at DESC"
+)
+ALL_VIEWS = (
+    "separation_counts",
+    "separations_monthly",
+    "separations_by_report_period",
+    "separation_revisions",
+    "reporting_timeliness",
+    "foreign_basis_statements",
+)
 
 
 def _two_reports(session, archive):
@@ -47,19 +55,27 @@ def test_current_figures_are_read_without_the_observations(engine, session, arch
 
 def test_the_copied_fields_are_those_of_the_observations(session, archive):
     _two_reports(session, archive)
-    mismatched = rows(session, """
+    mismatched = rows(
+        session,
+        """
         SELECT m.observation_id FROM separations_monthly m
         JOIN count_observations o ON o.id = m.observation_id
         WHERE m.label <> o.label OR COALESCE(m.label2, '') <> COALESCE(o.label2, '')
-           OR COALESCE(m.page, -1) <> COALESCE(o.page, -1) OR m.parser_version <> o.parser_version""")
+           OR COALESCE(m.page, -1) <> COALESCE(o.page, -1) OR m.parser_version <> o.parser_version""",
+    )
     assert mismatched == []
-    revisions = rows(session, """
+    revisions = rows(
+        session,
+        """
         SELECT v.old_report_id, o.report_id, v.old_snapshot_sha256, sn.sha256
         FROM separation_revisions v
         JOIN count_observations o ON o.id = v.old_observation_id
-        JOIN snapshots sn ON sn.id = o.snapshot_id""")
-    assert revisions and all(r["old_report_id"] == r["report_id"] and
-                             r["old_snapshot_sha256"] == r["sha256"] for r in revisions)
+        JOIN snapshots sn ON sn.id = o.snapshot_id""",
+    )
+    assert revisions and all(
+        r["old_report_id"] == r["report_id"] and r["old_snapshot_sha256"] == r["sha256"]
+        for r in revisions
+    )
 
 
 def test_the_migration_keeps_every_row_of_every_view(engine, session, archive):
@@ -69,16 +85,21 @@ def test_the_migration_keeps_every_row_of_every_view(engine, session, archive):
 
     from monitor.db import alembic_config, downgrade, upgrade
 
-    before_0018 = ScriptDirectory.from_config(alembic_config(engine)).get_revision(
-        "0018_analyst_indexes").down_revision
+    before_0018 = (
+        ScriptDirectory.from_config(alembic_config(engine))
+        .get_revision("0018_analyst_indexes")
+        .down_revision
+    )
 
     _two_reports(session, archive)
     session.close()
 
     def snapshot():
         with engine.connect() as conn:
-            return {v: sorted(map(repr, map(tuple, conn.execute(text(f"SELECT * FROM {v}")))))
-                    for v in ALL_VIEWS}
+            return {
+                v: sorted(map(repr, map(tuple, conn.execute(text(f"SELECT * FROM {v}")))))
+                for v in ALL_VIEWS
+            }
 
     now = snapshot()
     assert now["separation_revisions"] and now["separations_monthly"]

@@ -10,7 +10,13 @@ from pathlib import Path
 import yaml
 
 from scrapers.vocabulary import (
-    SUCCESS_OUTCOMES, Dimension, Measure, ProblemKind, StatementKey, StatementStatus, values,
+    SUCCESS_OUTCOMES,
+    Dimension,
+    Measure,
+    ProblemKind,
+    StatementKey,
+    StatementStatus,
+    values,
 )
 
 GOLDEN = sorted((Path(__file__).resolve().parent / "fixtures").glob("*/*.expected.json"))

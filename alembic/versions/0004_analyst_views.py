@@ -10,6 +10,7 @@ docs/data-dictionary.md. Views have the same names and columns on SQLite and Pos
 expressions for timestamps, months and JSON differ. Timestamps in views are ISO 8601 text in
 UTC ("2022-09-30T12:00:00Z") on both.
 """
+
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
@@ -20,8 +21,14 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-VIEWS = ("separation_counts", "separations_monthly", "separations_by_report_period",
-         "separation_revisions", "reporting_timeliness", "foreign_basis_statements")
+VIEWS = (
+    "separation_counts",
+    "separations_monthly",
+    "separations_by_report_period",
+    "separation_revisions",
+    "reporting_timeliness",
+    "foreign_basis_statements",
+)
 
 _KEY = "measure, dimension, category, dimension2, category2, period_start, period_end"
 _ORDER = ("report_day", "report_end", "report_seen", "report_id", "seen_at", "snapshot_id")
@@ -70,24 +77,36 @@ DIALECT = {
     "sqlite": {
         "report_day": "COALESCE(r.issued, date(r.first_seen))",
         "month": "CASE WHEN strftime('%d', period_start) = '01' AND period_end = "
-                 "date(period_start, '+1 month', '-1 day') THEN strftime('%Y-%m', period_start) END",
+        "date(period_start, '+1 month', '-1 day') THEN strftime('%Y-%m', period_start) END",
         "is_current": "CASE WHEN newest = 1 THEN 1 ELSE 0 END",
         "ts": "strftime('%Y-%m-%dT%H:%M:%SZ', {})",
-        "json": lambda col, path: f"json_extract({col}, '$." + ".".join(
-            f"{p}" if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[") + "')",
+        "json": lambda col, path: (
+            f"json_extract({col}, '$."
+            + ".".join(f"{p}" if not isinstance(p, int) else f"[{p}]" for p in path).replace(
+                ".[", "["
+            )
+            + "')"
+        ),
         "int": "CAST({} AS INTEGER)",
         "date": "{}",
     },
     "postgresql": {
         "report_day": "COALESCE(r.issued, CAST(r.first_seen AS DATE))",
         "month": "CASE WHEN EXTRACT(DAY FROM period_start) = 1 AND period_end = "
-                 "CAST(period_start + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) "
-                 "THEN to_char(period_start, 'YYYY-MM') END",
+        "CAST(period_start + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) "
+        "THEN to_char(period_start, 'YYYY-MM') END",
         "is_current": "newest = 1",
         "ts": "to_char({}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
-        "json": lambda col, path: "(" + col + "".join(
-            (" -> " if i < len(path) - 1 else " ->> ") + (str(p) if isinstance(p, int) else f"'{p}'")
-            for i, p in enumerate(path)) + ")",
+        "json": lambda col, path: (
+            "("
+            + col
+            + "".join(
+                (" -> " if i < len(path) - 1 else " ->> ")
+                + (str(p) if isinstance(p, int) else f"'{p}'")
+                for i, p in enumerate(path)
+            )
+            + ")"
+        ),
         "int": "CAST({} AS INTEGER)",
         "date": "CAST({} AS DATE)",
     },
@@ -95,12 +114,20 @@ DIALECT = {
 
 
 def _versions_insert(d: dict) -> str:
-    columns = ("observation_id, report_id, snapshot_id, agency, source_id, " + _KEY +
-               ", month, value, seen_at, is_current, previous_observation_id, previous_value")
+    columns = (
+        "observation_id, report_id, snapshot_id, agency, source_id, "
+        + _KEY
+        + ", month, value, seen_at, is_current, previous_observation_id, previous_value"
+    )
     select = _VERSIONS.format(
-        key=_KEY, pkey=", ".join(f"p.{c.strip()}" for c in _KEY.split(",")),
-        order=", ".join(_ORDER), order_desc=", ".join(f"{c} DESC" for c in _ORDER),
-        report_day=d["report_day"], month=d["month"], is_current=d["is_current"])
+        key=_KEY,
+        pkey=", ".join(f"p.{c.strip()}" for c in _KEY.split(",")),
+        order=", ".join(_ORDER),
+        order_desc=", ".join(f"{c} DESC" for c in _ORDER),
+        report_day=d["report_day"],
+        month=d["month"],
+        is_current=d["is_current"],
+    )
     return f"INSERT INTO figure_versions ({columns}) {select}"
 
 
@@ -219,21 +246,29 @@ def upgrade() -> None:
         sa.Column("is_current", sa.Boolean(), nullable=False),
         sa.Column("previous_observation_id", sa.Integer(), nullable=True),
         sa.Column("previous_value", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["observation_id"], ["count_observations.id"],
-                                name=op.f("fk_figure_versions_observation_id_count_observations")),
-        sa.ForeignKeyConstraint(["report_id"], ["reports.id"],
-                                name=op.f("fk_figure_versions_report_id_reports")),
-        sa.ForeignKeyConstraint(["snapshot_id"], ["snapshots.id"],
-                                name=op.f("fk_figure_versions_snapshot_id_snapshots")),
+        sa.ForeignKeyConstraint(
+            ["observation_id"],
+            ["count_observations.id"],
+            name=op.f("fk_figure_versions_observation_id_count_observations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"], ["reports.id"], name=op.f("fk_figure_versions_report_id_reports")
+        ),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"], ["snapshots.id"], name=op.f("fk_figure_versions_snapshot_id_snapshots")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_figure_versions")),
         sa.UniqueConstraint("observation_id", name=op.f("uq_figure_versions_observation_id")),
     )
     with op.batch_alter_table("figure_versions", schema=None) as batch_op:
-        batch_op.create_index("ix_figure_versions_current",
-                              ["is_current", "dimension", "measure", "agency", "category", "month"],
-                              unique=False)
-        batch_op.create_index("ix_figure_versions_window", ["agency", "period_start", "period_end"],
-                              unique=False)
+        batch_op.create_index(
+            "ix_figure_versions_current",
+            ["is_current", "dimension", "measure", "agency", "category", "month"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_figure_versions_window", ["agency", "period_start", "period_end"], unique=False
+        )
     d = _dialect()
     op.execute(_versions_insert(d))
     for name, sql in _views(d).items():

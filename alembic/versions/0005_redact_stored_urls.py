@@ -9,6 +9,7 @@ fetch of that URL stores it redacted anyway. There is no way back: downgrade cha
 Revision ID: 0005_redact_stored_urls
 Revises: 0004_analyst_views
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -35,8 +36,9 @@ COLUMNS = (
 def upgrade() -> None:
     bind = op.get_bind()
     for table, column, how, unique_with in COLUMNS:
-        t = sa.table(table, sa.column("id"), sa.column(column),
-                     *(sa.column(c) for c in unique_with or ()))
+        t = sa.table(
+            table, sa.column("id"), sa.column(column), *(sa.column(c) for c in unique_with or ())
+        )
         col = t.c[column]
         suspect = sa.or_(col.like("%=%"), col.like("%@%"))
         for row in bind.execute(sa.select(t).where(suspect).order_by(t.c.id)).mappings().all():
@@ -44,8 +46,9 @@ def upgrade() -> None:
             if new == row[column]:
                 continue
             if unique_with is not None:
-                clash = sa.select(t.c.id).where(col == new, t.c.id != row["id"],
-                                                *(t.c[c] == row[c] for c in unique_with))
+                clash = sa.select(t.c.id).where(
+                    col == new, t.c.id != row["id"], *(t.c[c] == row[c] for c in unique_with)
+                )
                 if bind.execute(clash.limit(1)).first() is not None:
                     continue
             bind.execute(t.update().where(t.c.id == row["id"]).values({column: new}))

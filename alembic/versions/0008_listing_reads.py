@@ -12,6 +12,7 @@ listing page that never listed anything stay `false`, which can only make the en
 Revision ID: 0008_listing_reads
 Revises: 0007_delivery_outbox
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -24,15 +25,22 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("fetch_runs", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("listing", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-    fetch_runs = sa.table("fetch_runs", sa.column("url", sa.Text()),
-                          sa.column("listing", sa.Boolean()))
+        batch_op.add_column(
+            sa.Column("listing", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    fetch_runs = sa.table(
+        "fetch_runs", sa.column("url", sa.Text()), sa.column("listing", sa.Boolean())
+    )
     reports = sa.table("reports", sa.column("listed_on", sa.Text()))
-    op.execute(fetch_runs.update()
-               .where(fetch_runs.c.url.in_(sa.select(reports.c.listed_on)
-                                           .where(reports.c.listed_on.is_not(None))))
-               .values(listing=True))
+    op.execute(
+        fetch_runs.update()
+        .where(
+            fetch_runs.c.url.in_(
+                sa.select(reports.c.listed_on).where(reports.c.listed_on.is_not(None))
+            )
+        )
+        .values(listing=True)
+    )
 
 
 def downgrade() -> None:

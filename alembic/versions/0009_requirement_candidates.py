@@ -6,6 +6,7 @@ review (adopt or reject); a duty whose words are an existing rule's citation ver
 Revision ID: 0009_requirement_candidates
 Revises: 0008_listing_reads
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -44,14 +45,19 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("obligation_id", sa.String(120), nullable=True),
         sa.Column("citation_id", sa.String(120), nullable=True),
-        sa.ForeignKeyConstraint(["source_id"], ["sources.id"],
-                                name="fk_requirement_candidates_source_id_sources"),
-        sa.ForeignKeyConstraint(["snapshot_id"], ["snapshots.id"],
-                                name="fk_requirement_candidates_snapshot_id_snapshots"),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["sources.id"], name="fk_requirement_candidates_source_id_sources"
+        ),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"],
+            ["snapshots.id"],
+            name="fk_requirement_candidates_snapshot_id_snapshots",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_requirement_candidates"),
     )
-    op.create_index("ix_requirement_candidates_package_id", "requirement_candidates",
-                    ["package_id"])
+    op.create_index(
+        "ix_requirement_candidates_package_id", "requirement_candidates", ["package_id"]
+    )
     op.create_table(
         "citation_verifications",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -63,13 +69,22 @@ def upgrade() -> None:
         sa.Column("quote", sa.Text(), nullable=False),
         sa.Column("snapshot_id", sa.Integer(), nullable=False),
         sa.Column("verified_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["candidate_id"], ["requirement_candidates.id"],
-                                name="fk_citation_verifications_candidate_id_requirement_candidates"),
-        sa.ForeignKeyConstraint(["snapshot_id"], ["snapshots.id"],
-                                name="fk_citation_verifications_snapshot_id_snapshots"),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["requirement_candidates.id"],
+            name="fk_citation_verifications_candidate_id_requirement_candidates",
+        ),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"],
+            ["snapshots.id"],
+            name="fk_citation_verifications_snapshot_id_snapshots",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_citation_verifications"),
-        sa.UniqueConstraint("obligation_id", "citation_id",
-                            name="uq_citation_verifications_obligation_id_citation_id"),
+        sa.UniqueConstraint(
+            "obligation_id",
+            "citation_id",
+            name="uq_citation_verifications_obligation_id_citation_id",
+        ),
     )
 
 

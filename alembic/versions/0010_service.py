@@ -3,6 +3,7 @@
 Revision ID: 0010_service
 Revises: 0009_requirement_candidates
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -8,6 +8,7 @@ one measure by one dimension over a span of months.
 Revision ID: 0011_hot_query_indexes
 Revises: 0010_service
 """
+
 from alembic import op
 
 revision = "0011_hot_query_indexes"
@@ -18,8 +19,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_fetch_runs_url_started", "fetch_runs", ["url", "started_at"])
-    op.create_index("ix_count_observations_measure_period", "count_observations",
-                    ["measure", "dimension", "period_start"])
+    op.create_index(
+        "ix_count_observations_measure_period",
+        "count_observations",
+        ["measure", "dimension", "period_start"],
+    )
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0012_command_runs
 Revises: 0011_hot_query_indexes
 """
+
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base

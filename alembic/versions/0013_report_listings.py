@@ -13,6 +13,7 @@ first_seen, last_seen and removed_at. `reports.listed_on` stays: the page it was
 Revision ID: 0013_report_listings
 Revises: 0012_command_runs
 """
+
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
@@ -33,20 +34,26 @@ def upgrade() -> None:
         sa.Column("first_seen", monitor.models.base.UTCDateTime(), nullable=False),
         sa.Column("last_seen", monitor.models.base.UTCDateTime(), nullable=False),
         sa.Column("removed_at", monitor.models.base.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["report_id"], ["reports.id"],
-                                name=op.f("fk_report_listings_report_id_reports")),
+        sa.ForeignKeyConstraint(
+            ["report_id"], ["reports.id"], name=op.f("fk_report_listings_report_id_reports")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_listings")),
-        sa.UniqueConstraint("report_id", "listing_url",
-                            name=op.f("uq_report_listings_report_id_listing_url")),
+        sa.UniqueConstraint(
+            "report_id", "listing_url", name=op.f("uq_report_listings_report_id_listing_url")
+        ),
     )
     with op.batch_alter_table("report_listings", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_report_listings_report_id"), ["report_id"],
-                              unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_report_listings_report_id"), ["report_id"], unique=False
+        )
 
-    op.execute(sa.text(
-        "INSERT INTO report_listings (report_id, listing_url, first_seen, last_seen, removed_at) "
-        "SELECT id, listed_on, first_seen, last_seen, removed_at FROM reports "
-        "WHERE listed_on IS NOT NULL"))
+    op.execute(
+        sa.text(
+            "INSERT INTO report_listings (report_id, listing_url, first_seen, last_seen, removed_at) "
+            "SELECT id, listed_on, first_seen, last_seen, removed_at FROM reports "
+            "WHERE listed_on IS NOT NULL"
+        )
+    )
 
 
 def downgrade() -> None:

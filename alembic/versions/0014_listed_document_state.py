@@ -15,6 +15,7 @@ keeps every period unknown, as before.
 Revision ID: 0014_listed_document_state
 Revises: 0013_report_listings
 """
+
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
@@ -31,15 +32,23 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("link_period_start", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("link_period_end", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("fetch_state", sa.String(length=20), nullable=True))
-        batch_op.add_column(sa.Column("fetch_failures", sa.Integer(), nullable=False,
-                                      server_default="0"))
+        batch_op.add_column(
+            sa.Column("fetch_failures", sa.Integer(), nullable=False, server_default="0")
+        )
         batch_op.add_column(sa.Column("last_fetch_error", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("last_fetch_at", monitor.models.base.UTCDateTime(),
-                                      nullable=True))
+        batch_op.add_column(
+            sa.Column("last_fetch_at", monitor.models.base.UTCDateTime(), nullable=True)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("reports", schema=None) as batch_op:
-        for name in ("last_fetch_at", "last_fetch_error", "fetch_failures", "fetch_state",
-                     "link_period_end", "link_period_start"):
+        for name in (
+            "last_fetch_at",
+            "last_fetch_error",
+            "fetch_failures",
+            "fetch_state",
+            "link_period_end",
+            "link_period_start",
+        ):
             batch_op.drop_column(name)

@@ -15,6 +15,7 @@ Existing rows: none to fill (the source is new; existing evidence was typed by h
 Revision ID: 0015_hart_publications
 Revises: 0016_congress_record
 """
+
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base
@@ -48,31 +49,41 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=True),
         sa.Column("sorns", sa.JSON(), nullable=False),
         sa.Column("observed_at", monitor.models.base.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["report_id"], ["reports.id"],
-                                name=op.f("fk_publication_revisions_report_id_reports")),
-        sa.ForeignKeyConstraint(["snapshot_id"], ["snapshots.id"],
-                                name=op.f("fk_publication_revisions_snapshot_id_snapshots")),
-        sa.ForeignKeyConstraint(["parse_id"], ["parses.id"],
-                                name=op.f("fk_publication_revisions_parse_id_parses")),
+        sa.ForeignKeyConstraint(
+            ["report_id"], ["reports.id"], name=op.f("fk_publication_revisions_report_id_reports")
+        ),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"],
+            ["snapshots.id"],
+            name=op.f("fk_publication_revisions_snapshot_id_snapshots"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["parse_id"], ["parses.id"], name=op.f("fk_publication_revisions_parse_id_parses")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_publication_revisions")),
-        sa.UniqueConstraint("report_id", "revision",
-                            name=op.f("uq_publication_revisions_report_id_revision")),
+        sa.UniqueConstraint(
+            "report_id", "revision", name=op.f("uq_publication_revisions_report_id_revision")
+        ),
     )
     with op.batch_alter_table("publication_revisions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_publication_revisions_report_id"), ["report_id"],
-                              unique=False)
-        batch_op.create_index(batch_op.f("ix_publication_revisions_parse_id"), ["parse_id"],
-                              unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_publication_revisions_report_id"), ["report_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_publication_revisions_parse_id"), ["parse_id"], unique=False
+        )
     with op.batch_alter_table("manual_evidence", schema=None) as batch_op:
         batch_op.add_column(sa.Column("report_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_manual_evidence_report_id_reports"),
-                                    "reports", ["report_id"], ["id"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_manual_evidence_report_id_reports"), "reports", ["report_id"], ["id"]
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("manual_evidence", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_manual_evidence_report_id_reports"),
-                                 type_="foreignkey")
+        batch_op.drop_constraint(
+            batch_op.f("fk_manual_evidence_report_id_reports"), type_="foreignkey"
+        )
         batch_op.drop_column("report_id")
     with op.batch_alter_table("publication_revisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_publication_revisions_parse_id"))

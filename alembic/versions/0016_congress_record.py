@@ -8,6 +8,7 @@ and what reached it. One row per reading (snapshot, parser version), never updat
 Revision ID: 0016_congress_record
 Revises: 0020_evaluation_facts
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -28,10 +29,12 @@ def _provenance(table: str) -> list:
         sa.Column("parser_version", sa.String(40), nullable=False),
         sa.Column("observed_at", UTCDateTime(), nullable=False),
         sa.Column("url", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["source_id"], ["sources.id"],
-                                name=f"fk_{table}_source_id_sources"),
-        sa.ForeignKeyConstraint(["snapshot_id"], ["snapshots.id"],
-                                name=f"fk_{table}_snapshot_id_snapshots"),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["sources.id"], name=f"fk_{table}_source_id_sources"
+        ),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"], ["snapshots.id"], name=f"fk_{table}_snapshot_id_snapshots"
+        ),
         sa.ForeignKeyConstraint(["parse_id"], ["parses.id"], name=f"fk_{table}_parse_id_parses"),
         sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
     ]

@@ -19,6 +19,7 @@ on. The three views are re-created with the same names, columns and values.
 Revision ID: 0018_analyst_indexes
 Revises: 0014_listed_document_state
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -114,16 +115,27 @@ def upgrade() -> None:
     if dialect == "postgresql":
         for via in ("observation_id", "previous_observation_id"):
             sets = ", ".join(f"{c} = o.{src}" for c, (_, v, src) in COPIED.items() if v == via)
-            op.execute(f"UPDATE figure_versions v SET {sets} FROM count_observations o "
-                       f"WHERE o.id = v.{via}")
+            op.execute(
+                f"UPDATE figure_versions v SET {sets} FROM count_observations o "
+                f"WHERE o.id = v.{via}"
+            )
     else:
-        op.execute("UPDATE figure_versions SET " + ", ".join(
-            f"{c} = (SELECT o.{src} FROM count_observations o WHERE o.id = figure_versions.{via})"
-            for c, (_, via, src) in COPIED.items()))
+        op.execute(
+            "UPDATE figure_versions SET "
+            + ", ".join(
+                f"{c} = (SELECT o.{src} FROM count_observations o WHERE o.id = figure_versions.{via})"
+                for c, (_, via, src) in COPIED.items()
+            )
+        )
     where = sa.text(REVISIONS_WHERE)
-    op.create_index("ix_figure_versions_revisions", "figure_versions",
-                    ["agency", "measure", "dimension", "category"], unique=False,
-                    sqlite_where=where, postgresql_where=where)
+    op.create_index(
+        "ix_figure_versions_revisions",
+        "figure_versions",
+        ["agency", "measure", "dimension", "category"],
+        unique=False,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
     for name, sql in views(d, dialect).items():
         op.execute(f"CREATE VIEW {name} AS {sql}")
 

@@ -3,6 +3,7 @@
 Revision ID: 0020_evaluation_facts
 Revises: 0018_analyst_indexes
 """
+
 from alembic import op
 import sqlalchemy as sa
 import monitor.models.base

@@ -23,7 +23,8 @@ def day_or_instant(text: str) -> date | datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is neither a date (YYYY-MM-DD) nor an ISO datetime") from None
+            f"{text!r} is neither a date (YYYY-MM-DD) nor an ISO datetime"
+        ) from None
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (add Z or +00:00)")
     return value

@@ -6,9 +6,12 @@ from monitor.commands._args import finding_id
 
 
 def register(sub) -> None:
-    p = sub.add_parser("ack", help="Acknowledge a finding.",
-                       description="Marks an open or snoozed finding acknowledged. Recorded in "
-                                   "the audit log with who and when.")
+    p = sub.add_parser(
+        "ack",
+        help="Acknowledge a finding.",
+        description="Marks an open or snoozed finding acknowledged. Recorded in "
+        "the audit log with who and when.",
+    )
     p.add_argument("id", type=finding_id, help="Finding id (see `monitor findings`).")
     p.add_argument("--by", required=True, metavar="NAME", help="Who acknowledges it.")
     p.add_argument("--note", metavar="TEXT", help="Why, or what happens next.")

@@ -6,24 +6,31 @@ import argparse
 
 
 def register(sub) -> None:
-    p = sub.add_parser("archive", help="Check the evidence archive, or export a body from it.",
-                       description="The evidence archive holds every fetched body under its "
-                                   "sha256, with capture records of where and when it was seen.")
+    p = sub.add_parser(
+        "archive",
+        help="Check the evidence archive, or export a body from it.",
+        description="The evidence archive holds every fetched body under its "
+        "sha256, with capture records of where and when it was seen.",
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     v = actions.add_parser(
-        "verify", help="Check every body and capture record against its name and the database.",
+        "verify",
+        help="Check every body and capture record against its name and the database.",
         description="Hash every body in the archive against its name, read every capture "
-                    "record, and check that every snapshot's body and every capture row's "
-                    "record is there and intact. Each problem is an operator finding of family "
-                    "'archive' (resolved when a later verify finds it gone). Prints a summary; "
-                    "exit status 1 on any problem.")
+        "record, and check that every snapshot's body and every capture row's "
+        "record is there and intact. Each problem is an operator finding of family "
+        "'archive' (resolved when a later verify finds it gone). Prints a summary; "
+        "exit status 1 on any problem.",
+    )
     v.add_argument("--json", action="store_true", help="Machine-readable report.")
     v.set_defaults(handler=run_verify, writes=True)
     g = actions.add_parser(
-        "get", help="Write an archived body out, after checking it still hashes to its name.",
+        "get",
+        help="Write an archived body out, after checking it still hashes to its name.",
         description="Export the body SHA256 to --out (or standard output), only when its file "
-                    "still hashes to its name; a missing or altered body is an error (exit 1) "
-                    "and an operator finding.")
+        "still hashes to its name; a missing or altered body is an error (exit 1) "
+        "and an operator finding.",
+    )
     g.add_argument("sha256", help="The body's sha256 (see `monitor runs` or a finding's evidence).")
     g.add_argument("--out", metavar="FILE", help="Write here instead of standard output.")
     g.set_defaults(handler=run_get, writes=True)
@@ -41,19 +48,24 @@ def run_verify(args: argparse.Namespace, ctx) -> int:
     print(f"archive {report.root}")
     print(f"  bodies:    {report.objects} checked, {report.objects_intact} intact")
     print(f"  snapshots: {report.snapshots} checked, {report.snapshots_intact} with an intact body")
-    print(f"  captures:  {report.capture_files} record files, {report.capture_rows} in the "
-          "database")
+    print(
+        f"  captures:  {report.capture_files} record files, {report.capture_rows} in the database"
+    )
     notes = []
     if report.quarantined:
         notes.append(f"{len(report.quarantined)} altered copies kept in quarantine/")
     if report.unreferenced_objects:
-        notes.append(f"{report.unreferenced_objects} bodies and {report.unrecorded_captures} "
-                     "capture records from fetches whose rows were not committed"
-                     if report.unrecorded_captures else
-                     f"{report.unreferenced_objects} bodies no snapshot uses")
+        notes.append(
+            f"{report.unreferenced_objects} bodies and {report.unrecorded_captures} "
+            "capture records from fetches whose rows were not committed"
+            if report.unrecorded_captures
+            else f"{report.unreferenced_objects} bodies no snapshot uses"
+        )
     elif report.unrecorded_captures:
-        notes.append(f"{report.unrecorded_captures} capture records no row points at (written "
-                     "before capture counting, or by a fetch that was not committed)")
+        notes.append(
+            f"{report.unrecorded_captures} capture records no row points at (written "
+            "before capture counting, or by a fetch that was not committed)"
+        )
     if report.leftovers:
         notes.append(f"{len(report.leftovers)} temporary files of interrupted writes")
     for note in notes:
@@ -63,8 +75,10 @@ def run_verify(args: argparse.Namespace, ctx) -> int:
     if report.ok:
         print("archive: every body and capture record checked out")
         return 0
-    print(f"archive: {len(report.problems)} problem(s); operator findings: {report.opened} "
-          f"opened, {report.resolved} resolved (`monitor findings`)")
+    print(
+        f"archive: {len(report.problems)} problem(s); operator findings: {report.opened} "
+        f"opened, {report.resolved} resolved (`monitor findings`)"
+    )
     return 1
 
 

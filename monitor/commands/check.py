@@ -5,13 +5,15 @@ from __future__ import annotations
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "check", help="Validate all obligations and sources (exit 1 on error).",
+        "check",
+        help="Validate all obligations and sources (exit 1 on error).",
         description="Loads every rules/obligations/*.yaml (file and field named on error), runs "
-                    "each rule's own cases, and loads every scrapers/sources/<id>.py. Warnings "
-                    "(not errors): a rule watching a source that is not implemented yet, a "
-                    "deadline computed from a citation whose text was not verified, a "
-                    "Congress.gov House requirement (as stored) whose legal authority cites a "
-                    "law a rule cites and that no rule claims in its congress_requirements.")
+        "each rule's own cases, and loads every scrapers/sources/<id>.py. Warnings "
+        "(not errors): a rule watching a source that is not implemented yet, a "
+        "deadline computed from a citation whose text was not verified, a "
+        "Congress.gov House requirement (as stored) whose legal authority cites a "
+        "law a rule cites and that no rule claims in its congress_requirements.",
+    )
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
     p.set_defaults(handler=run)
 
@@ -29,9 +31,11 @@ def run(args, ctx) -> int:
             print(f"error: {line}")
         for line in report["warnings"]:
             print(f"warning: {line}")
-        print(f"{len(report['obligations'])} obligation(s), {report['cases_passed']} case(s) "
-              f"passed, {len(report['sources'])} source(s): "
-              f"{'FAILED' if report['errors'] else 'ok'}")
+        print(
+            f"{len(report['obligations'])} obligation(s), {report['cases_passed']} case(s) "
+            f"passed, {len(report['sources'])} source(s): "
+            f"{'FAILED' if report['errors'] else 'ok'}"
+        )
     return 1 if report["errors"] else 0
 
 
@@ -66,5 +70,7 @@ def _verified(ctx) -> dict:
     from monitor.candidates import verifications
 
     with ctx.session() as session:
-        return {key: f"{v.package_id} ({v.url or 'no URL'})"
-                for key, v in verifications(session).items()}
+        return {
+            key: f"{v.package_id} ({v.url or 'no URL'})"
+            for key, v in verifications(session).items()
+        }

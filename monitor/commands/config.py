@@ -4,9 +4,12 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
-    p = sub.add_parser("config", help="Show the effective configuration (secrets redacted).",
-                       description="Defaults, overlaid by the MONITOR_CONFIG TOML file, overlaid "
-                                   "by MONITOR_* environment variables. Secrets show as ***.")
+    p = sub.add_parser(
+        "config",
+        help="Show the effective configuration (secrets redacted).",
+        description="Defaults, overlaid by the MONITOR_CONFIG TOML file, overlaid "
+        "by MONITOR_* environment variables. Secrets show as ***.",
+    )
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
     p.set_defaults(handler=run)
 

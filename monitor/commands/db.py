@@ -6,15 +6,21 @@ import argparse
 
 
 def register(sub) -> None:
-    p = sub.add_parser("db", help="Database migrations (upgrade, current, downgrade).",
-                       description="Manage the schema of the configured database.")
+    p = sub.add_parser(
+        "db",
+        help="Database migrations (upgrade, current, downgrade).",
+        description="Manage the schema of the configured database.",
+    )
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = dbsub.add_parser("upgrade", help="Migrate the configured database to the newest schema.")
     up.add_argument("revision", nargs="?", default="head", help="Target revision (default: head).")
-    up.add_argument("--repair", action="store_true",
-                    help="A database with tables but no schema version (a first migration that "
-                         "was interrupted): drop those tables if they are all the monitor's and "
-                         "empty, then migrate. Refuses, changing nothing, otherwise.")
+    up.add_argument(
+        "--repair",
+        action="store_true",
+        help="A database with tables but no schema version (a first migration that "
+        "was interrupted): drop those tables if they are all the monitor's and "
+        "empty, then migrate. Refuses, changing nothing, otherwise.",
+    )
     up.set_defaults(handler=upgrade)
     cur = dbsub.add_parser("current", help="Show the schema revision of the configured database.")
     cur.add_argument("--json", action="store_true", help="Machine-readable output.")
@@ -44,11 +50,18 @@ def upgrade(args: argparse.Namespace, ctx) -> int:
     from monitor.context import say_waiting
 
     engine = _engine(ctx)
-    dropped = do_upgrade(engine, args.revision, lock_timeout=ctx.settings.lock_timeout,
-                         on_wait=say_waiting, repair=args.repair)
+    dropped = do_upgrade(
+        engine,
+        args.revision,
+        lock_timeout=ctx.settings.lock_timeout,
+        on_wait=say_waiting,
+        repair=args.repair,
+    )
     if dropped:
-        print(f"repaired: dropped {len(dropped)} empty table(s) and view(s) an interrupted "
-              "migration left")
+        print(
+            f"repaired: dropped {len(dropped)} empty table(s) and view(s) an interrupted "
+            "migration left"
+        )
     print(f"{redact_url(ctx.settings.database_url)} is at revision {current_revision(engine)}")
     return 0
 
@@ -67,13 +80,21 @@ def current(args: argparse.Namespace, ctx) -> int:
     try:
         cur = current_revision(engine)
     except OperationalError as exc:
-        raise DatabaseError(f"database unreachable: {str(exc.orig).strip().splitlines()[0]}") from None
+        raise DatabaseError(
+            f"database unreachable: {str(exc.orig).strip().splitlines()[0]}"
+        ) from None
     head = head_revision(engine)
     if args.json:
         from monitor.output import print_json
 
-        print_json({"database": redact_url(ctx.settings.database_url), "current": cur,
-                    "head": head, "up_to_date": cur == head})
+        print_json(
+            {
+                "database": redact_url(ctx.settings.database_url),
+                "current": cur,
+                "head": head,
+                "up_to_date": cur == head,
+            }
+        )
     else:
         state = "up to date" if cur == head else f"behind head {head}: run `monitor db upgrade`"
         print(f"{redact_url(ctx.settings.database_url)}: revision {cur or 'none'} ({state})")
@@ -86,7 +107,6 @@ def downgrade(args: argparse.Namespace, ctx) -> int:
     from monitor.context import say_waiting
 
     engine = _engine(ctx)
-    do_downgrade(engine, args.revision, lock_timeout=ctx.settings.lock_timeout,
-                 on_wait=say_waiting)
+    do_downgrade(engine, args.revision, lock_timeout=ctx.settings.lock_timeout, on_wait=say_waiting)
     print(f"now at revision {current_revision(engine) or 'base (empty)'}")
     return 0

@@ -17,31 +17,49 @@ def _port(text: str) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "demo", help="Run the whole pipeline offline against bundled documents (start here).",
+        "demo",
+        help="Run the whole pipeline offline against bundled documents (start here).",
         description="Serves the project's bundled DHS and HHS documents (real openings and "
-                    "reconstructed tables) on 127.0.0.1, polls them on three simulated days "
-                    "ending 2022-09-30, evaluates every obligation and prints what the monitor "
-                    "found. Uses a temporary directory for the SQLite database and archive, "
-                    "removed at the end, unless --keep DIR. Refuses a database that already "
-                    "holds records the demo did not write (its findings would mix with the "
-                    "demo's) unless --force. Holds the writer lock of the database it writes, as "
-                    "every writing command does (waiting up to MONITOR_LOCK_TIMEOUT for another "
-                    "writer). Never reaches beyond 127.0.0.1. Exit 0 when the demo ran (the DHS "
-                    "source failing is part of it), 1 when it was refused or could not run.")
-    p.add_argument("--database", metavar="URL",
-                   help="Database URL to use instead of a SQLite file in the demo's directory.")
-    p.add_argument("--keep", metavar="DIR",
-                   help="Put the demo's database and archive in DIR and keep them (DIR may hold "
-                        "an earlier demo's).")
-    p.add_argument("--force", action="store_true",
-                   help="Run even on a database that holds records the demo did not write.")
+        "reconstructed tables) on 127.0.0.1, polls them on three simulated days "
+        "ending 2022-09-30, evaluates every obligation and prints what the monitor "
+        "found. Uses a temporary directory for the SQLite database and archive, "
+        "removed at the end, unless --keep DIR. Refuses a database that already "
+        "holds records the demo did not write (its findings would mix with the "
+        "demo's) unless --force. Holds the writer lock of the database it writes, as "
+        "every writing command does (waiting up to MONITOR_LOCK_TIMEOUT for another "
+        "writer). Never reaches beyond 127.0.0.1. Exit 0 when the demo ran (the DHS "
+        "source failing is part of it), 1 when it was refused or could not run.",
+    )
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help="Database URL to use instead of a SQLite file in the demo's directory.",
+    )
+    p.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="Put the demo's database and archive in DIR and keep them (DIR may hold "
+        "an earlier demo's).",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="Run even on a database that holds records the demo did not write.",
+    )
     p.add_argument("--json", action="store_true", help="Machine-readable summary of the last day.")
-    p.add_argument("--serve-only", action="store_true",
-                   help="Only start the demo's web server (the bundled documents at mirror "
-                        "paths, for `monitor fetch --mirror`), print its base URL and serve "
-                        "until interrupted (Ctrl-C: exit 0).")
-    p.add_argument("--port", type=_port, default=None,
-                   help="Port of --serve-only on 127.0.0.1 (default 8000; 0: any free port).")
+    p.add_argument(
+        "--serve-only",
+        action="store_true",
+        help="Only start the demo's web server (the bundled documents at mirror "
+        "paths, for `monitor fetch --mirror`), print its base URL and serve "
+        "until interrupted (Ctrl-C: exit 0).",
+    )
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help="Port of --serve-only on 127.0.0.1 (default 8000; 0: any free port).",
+    )
     p.set_defaults(handler=run, parser=p)
 
 
@@ -51,8 +69,7 @@ def run(args, ctx) -> int:
             args.parser.error("--serve-only takes only --port")
         from monitor.demo import serve
 
-        serve(8000 if args.port is None else args.port,
-              out=lambda line: print(line, flush=True))
+        serve(8000 if args.port is None else args.port, out=lambda line: print(line, flush=True))
         return 0
     if args.port is not None:
         args.parser.error("--port goes with --serve-only")
@@ -61,8 +78,12 @@ def run(args, ctx) -> int:
 
     from monitor.demo import run_demo
 
-    result = run_demo(database_url=args.database, keep=Path(args.keep) if args.keep else None,
-                      force=args.force, lock_timeout=ctx.settings.lock_timeout)
+    result = run_demo(
+        database_url=args.database,
+        keep=Path(args.keep) if args.keep else None,
+        force=args.force,
+        lock_timeout=ctx.settings.lock_timeout,
+    )
     try:
         _print(result, args.json)
     finally:
@@ -83,18 +104,25 @@ def _print(result, as_json: bool) -> None:
     temporary_db = result.temporary and db.startswith("sqlite")
     if as_json:
         data = report_json(last)
-        data["demo"] = {"home": None if result.temporary else str(result.home),
-                        "database": None if temporary_db else db,
-                        "archive": None if result.temporary else str(result.archive_dir),
-                        "kept": not result.temporary, "requests": result.requests,
-                        "slack_json": str(result.slack_json),
-                        "digest_html": str(result.digest_html)}
+        data["demo"] = {
+            "home": None if result.temporary else str(result.home),
+            "database": None if temporary_db else db,
+            "archive": None if result.temporary else str(result.archive_dir),
+            "kept": not result.temporary,
+            "requests": result.requests,
+            "slack_json": str(result.slack_json),
+            "digest_html": str(result.digest_html),
+        }
         print_json(data)
         return
     for day in result.reports[:-1]:
-        print(f"{day.now:%Y-%m-%d}: polled "
-              + ", ".join(f"{p.source} ({'ok' if p.succeeded else 'failed'}, {p.health_after})"
-                          for p in day.polls))
+        print(
+            f"{day.now:%Y-%m-%d}: polled "
+            + ", ".join(
+                f"{p.source} ({'ok' if p.succeeded else 'failed'}, {p.health_after})"
+                for p in day.polls
+            )
+        )
     print(f"{last.now:%Y-%m-%d}: polled again and evaluated every obligation:\n")
     print_report(last)
     print(f"""

@@ -9,26 +9,38 @@ STATES = values(FindingState) + ("unresolved", "all")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("findings", help="List findings (default: all unresolved); `show ID`.",
-                       description="Findings as last recorded by `monitor evaluate`, with their "
-                                   "state (open, acknowledged, snoozed, waived, resolved). "
-                                   "`monitor findings show ID` prints one finding whole. An "
-                                   "unknown obligation or finding id is a one-line error "
-                                   "(exit 1).")
-    p.add_argument("--state", choices=STATES, default="unresolved",
-                   help="Which findings to list (default: unresolved).")
-    p.add_argument("--obligation", metavar="ID",
-                   help="Only this obligation's findings (`operator`: findings about the "
-                        "monitor's own operation).")
+    p = sub.add_parser(
+        "findings",
+        help="List findings (default: all unresolved); `show ID`.",
+        description="Findings as last recorded by `monitor evaluate`, with their "
+        "state (open, acknowledged, snoozed, waived, resolved). "
+        "`monitor findings show ID` prints one finding whole. An "
+        "unknown obligation or finding id is a one-line error "
+        "(exit 1).",
+    )
+    p.add_argument(
+        "--state",
+        choices=STATES,
+        default="unresolved",
+        help="Which findings to list (default: unresolved).",
+    )
+    p.add_argument(
+        "--obligation",
+        metavar="ID",
+        help="Only this obligation's findings (`operator`: findings about the "
+        "monitor's own operation).",
+    )
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
     p.set_defaults(handler=run)
     actions = p.add_subparsers(dest="findings_action", metavar="ACTION")
     show = actions.add_parser(
-        "show", help="One finding whole: summary, every evidence field, transitions, audit.",
+        "show",
+        help="One finding whole: summary, every evidence field, transitions, audit.",
         description="Prints the finding's fields, its summary in full, every field of its "
-                    "evidence, its transitions (each change, when, by whom, why) and the audit "
-                    "entries of people's decisions on it. --json: the finding's fields plus "
-                    "`evidence`, `transitions` and `audit`.")
+        "evidence, its transitions (each change, when, by whom, why) and the audit "
+        "entries of people's decisions on it. --json: the finding's fields plus "
+        "`evidence`, `transitions` and `audit`.",
+    )
     show.add_argument("id", type=finding_id, help="Finding id (see `monitor findings`).")
     show.add_argument("--json", action="store_true", help="Machine-readable output.")
     show.set_defaults(handler=run_show)

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "problems", help="Parse problems of each document's latest reading, grouped.",
+        "problems",
+        help="Parse problems of each document's latest reading, grouped.",
         description="Lists the problems stored with the latest parse of every document the "
-                    "monitor holds (the snapshot each URL serves now): unmapped cause labels, "
-                    "non-numeric cells, totals that do not add up, layouts that changed. One "
-                    "entry per kind, label and document, with the pages and how often; an "
-                    "unmapped label names the operator finding that stands for it. Exit 0 "
-                    "whether or not there are problems; 1 for an unknown source.")
+        "monitor holds (the snapshot each URL serves now): unmapped cause labels, "
+        "non-numeric cells, totals that do not add up, layouts that changed. One "
+        "entry per kind, label and document, with the pages and how often; an "
+        "unmapped label names the operator finding that stands for it. Exit 0 "
+        "whether or not there are problems; 1 for an unknown source.",
+    )
     p.add_argument("--source", metavar="ID", help="Only this source's documents.")
-    p.add_argument("--json", action="store_true",
-                   help="A list of objects: source, kind, label, detail, url, report_id, pages, "
-                        "count, sha256, parser_version, finding.")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="A list of objects: source, kind, label, detail, url, report_id, pages, "
+        "count, sha256, parser_version, finding.",
+    )
     p.set_defaults(handler=run)
 
 

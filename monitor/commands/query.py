@@ -5,19 +5,25 @@ from __future__ import annotations
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "query", help="Run one read-only SQL statement (the analyst views) and print the rows.",
+        "query",
+        help="Run one read-only SQL statement (the analyst views) and print the rows.",
         description="Run one SQL statement that reads, e.g. against the analyst views of "
-                    "docs/data-dictionary.md. Nothing can be written: SQLite is opened "
-                    "read-only (mode=ro, query_only, an authorizer that allows reading only); "
-                    "PostgreSQL runs it in a READ ONLY transaction that is rolled back, as one "
-                    "prepared statement, refusing volatile functions (side effects). Writes "
-                    "(INSERT, UPDATE, DELETE, DROP, ATTACH, PRAGMA writes, COPY, "
-                    "multi-statement strings...) are refused with one error line and exit "
-                    "status 1. It connects with database_url: point MONITOR_DATABASE_URL at a "
-                    "role that may only SELECT for one more wall.")
+        "docs/data-dictionary.md. Nothing can be written: SQLite is opened "
+        "read-only (mode=ro, query_only, an authorizer that allows reading only); "
+        "PostgreSQL runs it in a READ ONLY transaction that is rolled back, as one "
+        "prepared statement, refusing volatile functions (side effects). Writes "
+        "(INSERT, UPDATE, DELETE, DROP, ATTACH, PRAGMA writes, COPY, "
+        "multi-statement strings...) are refused with one error line and exit "
+        "status 1. It connects with database_url: point MONITOR_DATABASE_URL at a "
+        "role that may only SELECT for one more wall.",
+    )
     p.add_argument("sql", metavar="SQL", help="One statement: SELECT, WITH, VALUES, EXPLAIN.")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                   help="table (default, aligned columns), csv, or json (an array of objects).")
+    p.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="table (default, aligned columns), csv, or json (an array of objects).",
+    )
     p.set_defaults(handler=run)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "reject", help="Reject a requirement candidate, with a reason.",
+        "reject",
+        help="Reject a requirement candidate, with a reason.",
         description="The candidate stays stored with its quote, the decision and the reason; its "
-                    "new_requirement finding resolves. Kept in the audit log.")
+        "new_requirement finding resolves. Kept in the audit log.",
+    )
     p.add_argument("id", metavar="ID", help="Candidate id (see `monitor candidates`).")
     p.add_argument("--reason", required=True, metavar="TEXT", help="Why it is not one.")
     p.add_argument("--by", required=True, metavar="NAME", help="Who rejects it.")

@@ -26,28 +26,51 @@ def _seconds(text: str) -> float:
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "serve", help="Run as a service: poll, evaluate, alert and send the digest on schedule.",
+        "serve",
+        help="Run as a service: poll, evaluate, alert and send the digest on schedule.",
         description="Keeps the monitor's schedule: polls each source when it is due (sooner "
-                    "while it is failing), evaluates after each poll and once a day, sends the "
-                    "Slack outbox every minute and the weekly digest at digest_day/digest_time "
-                    "in digest_timezone, catching up once after downtime. One instance leads "
-                    "per database; another one stands by and takes over within a minute when "
-                    "the leader dies (or exits 1 with --no-standby). SIGTERM or SIGINT: finish "
-                    "the running job and exit 0; SIGHUP: reload the settings file.")
-    p.add_argument("--standby", action=argparse.BooleanOptionalAction, default=True,
-                   help="When another instance leads: wait and take over when it goes "
-                        "(default), or exit 1 at once (--no-standby).")
-    p.add_argument("--mirror", metavar="BASE",
-                   help="Fetch https://host/path from BASE/host/path (the demo's server: "
-                        "`monitor demo --serve-only`), as `monitor fetch --mirror` does.")
-    p.add_argument("--poll-every", type=_duration, metavar="DURATION",
-                   help="Poll every source this often instead of its declared interval "
-                        "(e.g. 90m; for trials against a mirror).")
-    p.add_argument("--drain-every", type=_seconds, default=60.0, metavar="SECONDS",
-                   help="Seconds between two drains of the Slack outbox (default 60).")
-    p.add_argument("--heartbeat", type=_seconds, default=20.0, metavar="SECONDS",
-                   help="Seconds between two heartbeats of the leader, and between two tries "
-                        "of a standby to take over (default 20).")
+        "while it is failing), evaluates after each poll and once a day, sends the "
+        "Slack outbox every minute and the weekly digest at digest_day/digest_time "
+        "in digest_timezone, catching up once after downtime. One instance leads "
+        "per database; another one stands by and takes over within a minute when "
+        "the leader dies (or exits 1 with --no-standby). SIGTERM or SIGINT: finish "
+        "the running job and exit 0; SIGHUP: reload the settings file.",
+    )
+    p.add_argument(
+        "--standby",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="When another instance leads: wait and take over when it goes "
+        "(default), or exit 1 at once (--no-standby).",
+    )
+    p.add_argument(
+        "--mirror",
+        metavar="BASE",
+        help="Fetch https://host/path from BASE/host/path (the demo's server: "
+        "`monitor demo --serve-only`), as `monitor fetch --mirror` does.",
+    )
+    p.add_argument(
+        "--poll-every",
+        type=_duration,
+        metavar="DURATION",
+        help="Poll every source this often instead of its declared interval "
+        "(e.g. 90m; for trials against a mirror).",
+    )
+    p.add_argument(
+        "--drain-every",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="Seconds between two drains of the Slack outbox (default 60).",
+    )
+    p.add_argument(
+        "--heartbeat",
+        type=_seconds,
+        default=20.0,
+        metavar="SECONDS",
+        help="Seconds between two heartbeats of the leader, and between two tries "
+        "of a standby to take over (default 20).",
+    )
     p.set_defaults(handler=run)
 
 
@@ -61,13 +84,22 @@ def run(args, ctx) -> int:
     if args.mirror and urlsplit(args.mirror).scheme not in ("http", "https"):
         raise MonitorError(f"--mirror must be an http(s) URL, not {args.mirror!r}")
     quiet_scheduler_logs(ctx.settings.log_level)
-    service = Service(ctx, ServeOptions(standby=args.standby, mirror=args.mirror,
-                                        poll_every=args.poll_every,
-                                        drain_every=args.drain_every,
-                                        heartbeat_every=args.heartbeat,
-                                        backoff_max=max(300.0, args.heartbeat)))
-    handlers = {signal.SIGTERM: lambda *_: service.stop(), signal.SIGINT: lambda *_: service.stop(),
-                signal.SIGHUP: lambda *_: service.request_reload()}
+    service = Service(
+        ctx,
+        ServeOptions(
+            standby=args.standby,
+            mirror=args.mirror,
+            poll_every=args.poll_every,
+            drain_every=args.drain_every,
+            heartbeat_every=args.heartbeat,
+            backoff_max=max(300.0, args.heartbeat),
+        ),
+    )
+    handlers = {
+        signal.SIGTERM: lambda *_: service.stop(),
+        signal.SIGINT: lambda *_: service.stop(),
+        signal.SIGHUP: lambda *_: service.request_reload(),
+    }
     previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
     try:
         return service.run()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sources", help="List the sources, their health and when they were read.",
-                       description="Every scrapers/sources/<id>.py: agency, poll interval, "
-                                   "health (healthy, failing, broken), the last successful read "
-                                   "of any of its documents and of its listing, whether it is "
-                                   "stale (listing not read for stale_after) and when it is "
-                                   "next polled (sooner while failing: backoff from 15 "
-                                   "minutes).")
+    p = sub.add_parser(
+        "sources",
+        help="List the sources, their health and when they were read.",
+        description="Every scrapers/sources/<id>.py: agency, poll interval, "
+        "health (healthy, failing, broken), the last successful read "
+        "of any of its documents and of its listing, whether it is "
+        "stale (listing not read for stale_after) and when it is "
+        "next polled (sooner while failing: backoff from 15 "
+        "minutes).",
+    )
     p.add_argument("--json", action="store_true", help="Machine-readable output.")
     p.set_defaults(handler=run)
 
@@ -34,22 +37,43 @@ def run(args, ctx) -> int:
         for status in statuses:
             source = by_id[status.id].source
             row = status.to_json()
-            row.update({"start_urls": list(source.start_urls),
-                        "parser_version": source.parser_version})
+            row.update(
+                {"start_urls": list(source.start_urls), "parser_version": source.parser_version}
+            )
             rows.append(row)
         print_json(rows)
         return 0
     from monitor.output import print_table
 
-    print_table([(s.id, s.agency, f"{s.poll_every.total_seconds() / 3600:g}",
-                  s.health or ("not configured" if s.not_configured else "never polled"),
-                  _ts(s.last_success_at), _ts(s.last_listing_read_at),
-                  "STALE" if s.stale else "no",
-                  "not polled" if s.not_configured else
-                  _ts(s.next_poll_at) if s.next_poll_at else "now")
-                 for s in statuses],
-                ["id", "agency", "every_h", "health", "last_read_utc", "listing_read_utc",
-                 "stale", "next_poll_utc"])
+    print_table(
+        [
+            (
+                s.id,
+                s.agency,
+                f"{s.poll_every.total_seconds() / 3600:g}",
+                s.health or ("not configured" if s.not_configured else "never polled"),
+                _ts(s.last_success_at),
+                _ts(s.last_listing_read_at),
+                "STALE" if s.stale else "no",
+                "not polled"
+                if s.not_configured
+                else _ts(s.next_poll_at)
+                if s.next_poll_at
+                else "now",
+            )
+            for s in statuses
+        ],
+        [
+            "id",
+            "agency",
+            "every_h",
+            "health",
+            "last_read_utc",
+            "listing_read_utc",
+            "stale",
+            "next_poll_utc",
+        ],
+    )
     for s in statuses:
         if s.not_configured:
             print(f"{s.id}: {s.not_configured}")
@@ -61,6 +85,8 @@ def run(args, ctx) -> int:
 
     for reg in registered:
         if reg.source.start_urls and not pollable(reg, ctx.settings):
-            print(f"{reg.id}: not polled until {CONGRESS.key_setting} is set "
-                  f"(MONITOR_{CONGRESS.key_setting.upper()})")
+            print(
+                f"{reg.id}: not polled until {CONGRESS.key_setting} is set "
+                f"(MONITOR_{CONGRESS.key_setting.upper()})"
+            )
     return 0

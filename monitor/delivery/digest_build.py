@@ -116,9 +116,11 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        return (f"Separation reporting compliance, week {self.week.label}: "
-                f"{self.missing_count} missing, {self.late_count} late, "
-                f"{len(self.without_foreign_basis)} without foreign-basis statement")
+        return (
+            f"Separation reporting compliance, week {self.week.label}: "
+            f"{self.missing_count} missing, {self.late_count} late, "
+            f"{len(self.without_foreign_basis)} without foreign-basis statement"
+        )
 
     @property
     def last_day(self) -> date:
@@ -140,13 +142,22 @@ def _item(row: FindingRow, kind: str, state: str, ev: dict) -> dict[str, Any]:
     url, what = _evidence_link(ev)
     ob = ev.get("obligation") or {}
     return {
-        "id": row.id, "obligation_id": row.obligation_id,
-        "obligation": ob.get("title") or row.obligation_id, "agency": ob.get("agency") or "",
-        "kind": kind, "state": state, "summary": row.summary,
+        "id": row.id,
+        "obligation_id": row.obligation_id,
+        "obligation": ob.get("title") or row.obligation_id,
+        "agency": ob.get("agency") or "",
+        "kind": kind,
+        "state": state,
+        "summary": row.summary,
         "period": (ev.get("period") or {}).get("label") or "",
-        "due": row.due.isoformat() if row.due else None, "days_late": ev.get("days_late"),
-        "url": url, "url_label": what, "reason": ev.get("reason"),
-        "since": row.first_detected_at, "quote": ev.get("quote"), "page": ev.get("page"),
+        "due": row.due.isoformat() if row.due else None,
+        "days_late": ev.get("days_late"),
+        "url": url,
+        "url_label": what,
+        "reason": ev.get("reason"),
+        "since": row.first_detected_at,
+        "quote": ev.get("quote"),
+        "page": ev.get("page"),
         "congress": congress_line(ev),
     }
 
@@ -163,14 +174,18 @@ def _about_foreign_basis(ev: dict) -> bool:
 
 def _state_at(session: Session, end: datetime):
     """(finding, its last transition before ``end``) for every finding that existed by then."""
-    last = (select(FindingTransition.finding_id, func.max(FindingTransition.id).label("tid"))
-            .where(FindingTransition.detected_at < end)
-            .group_by(FindingTransition.finding_id).subquery())
+    last = (
+        select(FindingTransition.finding_id, func.max(FindingTransition.id).label("tid"))
+        .where(FindingTransition.detected_at < end)
+        .group_by(FindingTransition.finding_id)
+        .subquery()
+    )
     return session.execute(
         select(FindingRow, FindingTransition)
         .join(last, last.c.finding_id == FindingRow.id)
         .join(FindingTransition, FindingTransition.id == last.c.tid)
-        .order_by(FindingRow.obligation_id, FindingRow.period_start, FindingRow.id)).all()
+        .order_by(FindingRow.obligation_id, FindingRow.period_start, FindingRow.id)
+    ).all()
 
 
 def _unknown_groups(rows: list[tuple[FindingRow, FindingTransition]]) -> list[dict]:
@@ -183,31 +198,55 @@ def _unknown_groups(rows: list[tuple[FindingRow, FindingTransition]]) -> list[di
         ev = members[0][1]
         periods = [(e.get("period") or {}).get("label") for _, e in members]
         periods = [p for p in periods if p]
-        sources = {s.get("source"): s for _, e in members for s in e.get("sources") or []
-                   if isinstance(s, dict) and s.get("state") not in (None, "healthy")}
-        out.append({
-            "obligation_id": obligation_id,
-            "obligation": (ev.get("obligation") or {}).get("title") or obligation_id,
-            "reason": reason, "count": len(members),
-            "periods": (periods[0] if len(periods) == 1 else
-                        f"{periods[0]} to {periods[-1]}" if periods else ""),
-            "since": min(r.first_detected_at for r, _ in members),
-            "ids": [r.id for r, _ in members],
-            "url": _evidence_link(ev)[0], "url_label": _evidence_link(ev)[1],
-            "sources": [{"source": s, "state": v.get("state"), "since": v.get("state_since")}
-                        for s, v in sorted(sources.items())],
-        })
+        sources = {
+            s.get("source"): s
+            for _, e in members
+            for s in e.get("sources") or []
+            if isinstance(s, dict) and s.get("state") not in (None, "healthy")
+        }
+        out.append(
+            {
+                "obligation_id": obligation_id,
+                "obligation": (ev.get("obligation") or {}).get("title") or obligation_id,
+                "reason": reason,
+                "count": len(members),
+                "periods": (
+                    periods[0]
+                    if len(periods) == 1
+                    else f"{periods[0]} to {periods[-1]}"
+                    if periods
+                    else ""
+                ),
+                "since": min(r.first_detected_at for r, _ in members),
+                "ids": [r.id for r, _ in members],
+                "url": _evidence_link(ev)[0],
+                "url_label": _evidence_link(ev)[1],
+                "sources": [
+                    {"source": s, "state": v.get("state"), "since": v.get("state_since")}
+                    for s, v in sorted(sources.items())
+                ],
+            }
+        )
     return out
 
 
 def _sources(session: Session, end: datetime) -> list[dict]:
-    last = (select(SourceHealthEvent.source_id, func.max(SourceHealthEvent.id).label("eid"))
-            .where(SourceHealthEvent.at < end).group_by(SourceHealthEvent.source_id).subquery())
-    events = session.scalars(select(SourceHealthEvent)
-                             .join(last, last.c.eid == SourceHealthEvent.id)
-                             .order_by(SourceHealthEvent.source_id))
-    return [{"source": e.source_id, "state": e.to_state, "since": e.at, "detail": e.detail}
-            for e in events if e.to_state != "healthy"]
+    last = (
+        select(SourceHealthEvent.source_id, func.max(SourceHealthEvent.id).label("eid"))
+        .where(SourceHealthEvent.at < end)
+        .group_by(SourceHealthEvent.source_id)
+        .subquery()
+    )
+    events = session.scalars(
+        select(SourceHealthEvent)
+        .join(last, last.c.eid == SourceHealthEvent.id)
+        .order_by(SourceHealthEvent.source_id)
+    )
+    return [
+        {"source": e.source_id, "state": e.to_state, "since": e.at, "detail": e.detail}
+        for e in events
+        if e.to_state != "healthy"
+    ]
 
 
 def _deadlines(obligations, first: date, last: date) -> list[dict]:
@@ -218,26 +257,39 @@ def _deadlines(obligations, first: date, last: date) -> list[dict]:
         for due in schedule(ob, last):
             if first <= due.due <= last:
                 citation = ob.citation(due.citation)
-                out.append({"obligation_id": ob.id, "obligation": ob.title, "agency": ob.agency,
-                            "period": due.period.label, "due": due.due.isoformat(),
-                            "citation": " ".join(str(x) for x in (citation.public_law,
-                                                                  citation.section) if x),
-                            "url": getattr(citation, "url", None)})
+                out.append(
+                    {
+                        "obligation_id": ob.id,
+                        "obligation": ob.title,
+                        "agency": ob.agency,
+                        "period": due.period.label,
+                        "due": due.due.isoformat(),
+                        "citation": " ".join(
+                            str(x) for x in (citation.public_law, citation.section) if x
+                        ),
+                        "url": getattr(citation, "url", None),
+                    }
+                )
     return sorted(out, key=lambda d: (d["due"], d["obligation_id"]))
 
 
-def build_digest(session: Session, week: IsoWeek, *, tz: str, obligations,
-                 chart: bool = True) -> Digest:
+def build_digest(
+    session: Session, week: IsoWeek, *, tz: str, obligations, chart: bool = True
+) -> Digest:
     """Everything the digest of ``week`` says, as the database knew it at the week's end."""
     start, end = week.bounds(tz)
     digest = Digest(week=week, timezone=tz, start=start, end=end)
-    at_end = [(r, t) for r, t in _state_at(session, end) if t.to_state not in ("resolved",
-                                                                              "waived")]
-    in_week = list(session.execute(
-        select(FindingRow, FindingTransition)
-        .join(FindingTransition, FindingTransition.finding_id == FindingRow.id)
-        .where(FindingTransition.detected_at >= start, FindingTransition.detected_at < end)
-        .order_by(FindingTransition.id)).all())
+    at_end = [
+        (r, t) for r, t in _state_at(session, end) if t.to_state not in ("resolved", "waived")
+    ]
+    in_week = list(
+        session.execute(
+            select(FindingRow, FindingTransition)
+            .join(FindingTransition, FindingTransition.finding_id == FindingRow.id)
+            .where(FindingTransition.detected_at >= start, FindingTransition.detected_at < end)
+            .order_by(FindingTransition.id)
+        ).all()
+    )
     newly_ids = {r.id for r, t in in_week if t.change in NEWS and t.to_kind in ("missing", "late")}
     for row, t in at_end:
         ev = t.evidence or row.evidence or {}
@@ -253,23 +305,37 @@ def build_digest(session: Session, week: IsoWeek, *, tz: str, obligations,
             digest.still_missing.append(item)
         elif t.to_kind == "incomplete" and _about_foreign_basis(ev):
             digest.without_foreign_basis.append(item)
-    digest.unknown = _unknown_groups([(r, t) for r, t in at_end if t.to_kind == "unknown"
-                                      and not _for_a_person(r)])
+    digest.unknown = _unknown_groups(
+        [(r, t) for r, t in at_end if t.to_kind == "unknown" and not _for_a_person(r)]
+    )
     digest.sources = _sources(session, end)
     resolved = {r.id: (r, t) for r, t in in_week if t.change == "resolved"}
-    digest.resolved = [_item(r, t.to_kind, "resolved", t.evidence or r.evidence or {})
-                       for r, t in resolved.values()]
-    revised = {r.id: (r, t) for r, t in in_week if t.to_kind == "revised"
-               and t.change in NEWS + ("updated",)}
-    digest.revised = [_item(r, "revised", t.to_state, t.evidence or r.evidence or {})
-                      for r, t in revised.values()]
+    digest.resolved = [
+        _item(r, t.to_kind, "resolved", t.evidence or r.evidence or {})
+        for r, t in resolved.values()
+    ]
+    revised = {
+        r.id: (r, t)
+        for r, t in in_week
+        if t.to_kind == "revised" and t.change in NEWS + ("updated",)
+    }
+    digest.revised = [
+        _item(r, "revised", t.to_state, t.evidence or r.evidence or {}) for r, t in revised.values()
+    ]
     digest.new_reports = [
-        {"title": r.title or r.url, "url": r.url, "source": r.source_id,
-         "period": f"{r.period_start}..{r.period_end}" if r.period_start else "",
-         "first_seen": r.first_seen}
-        for r in session.scalars(select(Report).where(Report.first_seen >= start,
-                                                      Report.first_seen < end)
-                                 .order_by(Report.first_seen, Report.id))]
+        {
+            "title": r.title or r.url,
+            "url": r.url,
+            "source": r.source_id,
+            "period": f"{r.period_start}..{r.period_end}" if r.period_start else "",
+            "first_seen": r.first_seen,
+        }
+        for r in session.scalars(
+            select(Report)
+            .where(Report.first_seen >= start, Report.first_seen < end)
+            .order_by(Report.first_seen, Report.id)
+        )
+    ]
     first = week.monday + timedelta(days=7)
     digest.deadlines = _deadlines(obligations, first, first + timedelta(days=DEADLINE_DAYS - 1))
     if chart:

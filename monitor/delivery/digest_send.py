@@ -44,13 +44,19 @@ MSGID_DOMAIN = "separation-monitor.invalid"
 
 # --- rendering --------------------------------------------------------------------------------
 
+
 def _environment(tz: str):
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=PackageLoader("monitor.delivery", "templates"),
-                      autoescape=select_autoescape(enabled_extensions=("html",),
-                                                   default_for_string=True, default=False),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("monitor.delivery", "templates"),
+        autoescape=select_autoescape(
+            enabled_extensions=("html",), default_for_string=True, default=False
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     zone = ZoneInfo(tz)
 
     def when(value) -> str:
@@ -61,8 +67,9 @@ def _environment(tz: str):
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
     env.filters["when"] = when
-    env.filters["http"] = lambda url: isinstance(url, str) and url.lower().startswith(
-        ("http://", "https://"))
+    env.filters["http"] = lambda url: (
+        isinstance(url, str) and url.lower().startswith(("http://", "https://"))
+    )
     return env
 
 
@@ -74,8 +81,11 @@ def render_html(digest: Digest, chart_src: str) -> str:
     """The HTML with every style inlined; ``chart_src`` is ``cid:...`` or a data: URI."""
     import css_inline
 
-    html = _environment(digest.timezone).get_template("digest.html").render(
-        d=digest, chart_src=chart_src)
+    html = (
+        _environment(digest.timezone)
+        .get_template("digest.html")
+        .render(d=digest, chart_src=chart_src)
+    )
     return css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
 
 
@@ -96,12 +106,14 @@ def compose(digest: Digest, settings, now: datetime) -> EmailMessage:
     message.set_content(render_text(digest))
     cid = make_msgid(idstring="separations-chart", domain=MSGID_DOMAIN)
     message.add_alternative(render_html(digest, f"cid:{cid[1:-1]}"), subtype="html")
-    message.get_payload()[1].add_related(digest.chart_png, "image", "png", cid=cid,
-                                         filename="separations.png", disposition="inline")
+    message.get_payload()[1].add_related(
+        digest.chart_png, "image", "png", cid=cid, filename="separations.png", disposition="inline"
+    )
     return message
 
 
 # --- sending ----------------------------------------------------------------------------------
+
 
 def email_problem(settings) -> str | None:
     for name in ("smtp_host", "digest_from", "digest_to"):
@@ -110,13 +122,19 @@ def email_problem(settings) -> str | None:
     return None
 
 
-def smtp_send(settings, message: EmailMessage, *, ssl_context: ssl.SSLContext | None = None,
-              timeout: float = 30) -> None:
+def smtp_send(
+    settings,
+    message: EmailMessage,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    timeout: float = 30,
+) -> None:
     """Hand ``message`` to the configured SMTP server (starttls, ssl or none)."""
     context = ssl_context or ssl.create_default_context()
     if settings.smtp_tls == "ssl":
-        client = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=timeout,
-                                  context=context)
+        client = smtplib.SMTP_SSL(
+            settings.smtp_host, settings.smtp_port, timeout=timeout, context=context
+        )
     else:
         client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
     with client:
@@ -146,29 +164,55 @@ def _claim(sessions: Sessions, key: str, recipients: str, now: datetime) -> str 
     with sessions() as session:
         try:
             with session.begin_nested():
-                session.add(Delivery(kind="email", channel=recipients, idempotency_key=key,
-                                     summary="", state="pending", attempts=0, needs_check=False,
-                                     next_attempt_at=now, created_at=now))
+                session.add(
+                    Delivery(
+                        kind="email",
+                        channel=recipients,
+                        idempotency_key=key,
+                        summary="",
+                        state="pending",
+                        attempts=0,
+                        needs_check=False,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
         except IntegrityError:
             pass  # the week was created before (by us, or by another sender just now)
     token = uuid.uuid4().hex
     with sessions() as session:
         taken = session.execute(
-            update(Delivery).where(
+            update(Delivery)
+            .where(
                 Delivery.idempotency_key == key,
-                or_(Delivery.state == "pending",
-                    (Delivery.state == "sending") & (Delivery.claimed_at < now - LEASE)))
-            .values(state="sending", claim_token=token, claimed_at=now))
+                or_(
+                    Delivery.state == "pending",
+                    (Delivery.state == "sending") & (Delivery.claimed_at < now - LEASE),
+                ),
+            )
+            .values(state="sending", claim_token=token, claimed_at=now)
+        )
     return token if taken.rowcount == 1 else None
 
 
-def _record(sessions: Sessions, key: str, token: str, *, state: str, now: datetime,
-            subject: str, message_id: str | None, error: str | None, duration_ms: int) -> None:
+def _record(
+    sessions: Sessions,
+    key: str,
+    token: str,
+    *,
+    state: str,
+    now: datetime,
+    subject: str,
+    message_id: str | None,
+    error: str | None,
+    duration_ms: int,
+) -> None:
     from monitor.operator_findings import raise_operator_finding, resolve_operator_finding
 
     with sessions() as session:
-        row = session.scalar(select(Delivery).where(Delivery.idempotency_key == key,
-                                                    Delivery.claim_token == token))
+        row = session.scalar(
+            select(Delivery).where(Delivery.idempotency_key == key, Delivery.claim_token == token)
+        )
         if row is None:
             return  # another sender took the week over after our lease ran out
         row.state, row.claim_token, row.summary = state, None, subject
@@ -176,25 +220,47 @@ def _record(sessions: Sessions, key: str, token: str, *, state: str, now: dateti
         row.last_error = error
         if state == "sent":
             row.sent_at, row.remote_id = now, message_id
-        session.add(DeliveryAttempt(delivery_id=row.id, at=now, channel=row.channel,
-                                    result="sent" if state == "sent" else
-                                    "dead" if state == "dead" else "retry",
-                                    remote_id=message_id if state == "sent" else None,
-                                    error=error, duration_ms=duration_ms))
+        session.add(
+            DeliveryAttempt(
+                delivery_id=row.id,
+                at=now,
+                channel=row.channel,
+                result="sent" if state == "sent" else "dead" if state == "dead" else "retry",
+                remote_id=message_id if state == "sent" else None,
+                error=error,
+                duration_ms=duration_ms,
+            )
+        )
         if state == "dead":
             raise_operator_finding(
-                session, family="delivery", subject="email:smtp", severity="high", now=now,
+                session,
+                family="delivery",
+                subject="email:smtp",
+                severity="high",
+                now=now,
                 summary=f"The SMTP server refuses the weekly digest ({error}): fix the SMTP "
-                        "settings, then `monitor notify --retry-dead` and `monitor digest --send`",
-                evidence={"error": error, "reason": "the SMTP server refuses the digest"})
+                "settings, then `monitor notify --retry-dead` and `monitor digest --send`",
+                evidence={"error": error, "reason": "the SMTP server refuses the digest"},
+            )
         elif state == "sent":
-            resolve_operator_finding(session, family="delivery", subject="email:smtp", now=now,
-                                     note="a digest was delivered")
+            resolve_operator_finding(
+                session,
+                family="delivery",
+                subject="email:smtp",
+                now=now,
+                note="a digest was delivered",
+            )
 
 
-def send_digest(sessions: Sessions, settings, *, clock: Callable[[], datetime],
-                week: IsoWeek | None = None, obligations=None,
-                ssl_context: ssl.SSLContext | None = None) -> DigestResult:
+def send_digest(
+    sessions: Sessions,
+    settings,
+    *,
+    clock: Callable[[], datetime],
+    week: IsoWeek | None = None,
+    obligations=None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> DigestResult:
     """Send the digest of ``week`` (default: the last complete week in ``digest_timezone``)
     unless it was sent already. A plain function: a scheduler job can call it as it is."""
     problem = email_problem(settings)
@@ -207,35 +273,59 @@ def send_digest(sessions: Sessions, settings, *, clock: Callable[[], datetime],
     if token is None:
         with sessions() as session:
             row = session.scalar(select(Delivery).where(Delivery.idempotency_key == key))
-            detail = (f"already sent on {row.sent_at:%Y-%m-%d %H:%M UTC} ({row.remote_id})"
-                      if row.state == "sent" else f"not sent: the week's delivery is {row.state}"
-                      + (f" ({row.last_error})" if row.last_error else ""))
-        return DigestResult(week, sent=False, subject=row.summary or None,
-                            message_id=row.remote_id, detail=detail, failed=row.state == "dead")
+            detail = (
+                f"already sent on {row.sent_at:%Y-%m-%d %H:%M UTC} ({row.remote_id})"
+                if row.state == "sent"
+                else f"not sent: the week's delivery is {row.state}"
+                + (f" ({row.last_error})" if row.last_error else "")
+            )
+        return DigestResult(
+            week,
+            sent=False,
+            subject=row.summary or None,
+            message_id=row.remote_id,
+            detail=detail,
+            failed=row.state == "dead",
+        )
     if obligations is None:
         from monitor.findings_sync import load_rules
 
         obligations = load_rules()
     with sessions() as session:
-        digest = build_digest(session, week, tz=settings.digest_timezone,
-                              obligations=obligations)
+        digest = build_digest(session, week, tz=settings.digest_timezone, obligations=obligations)
     message = compose(digest, settings, now)
     t0 = time.monotonic()
     state, error = "sent", None
     try:
         smtp_send(settings, message, ssl_context=ssl_context)
-    except (smtplib.SMTPAuthenticationError, smtplib.SMTPRecipientsRefused,
-            smtplib.SMTPSenderRefused) as exc:
+    except (
+        smtplib.SMTPAuthenticationError,
+        smtplib.SMTPRecipientsRefused,
+        smtplib.SMTPSenderRefused,
+    ) as exc:
         state, error = "dead", f"{type(exc).__name__}: {_smtp_text(exc)}"
     except (smtplib.SMTPException, OSError) as exc:
         state, error = "pending", f"{type(exc).__name__}: {_smtp_text(exc)}"
-    _record(sessions, key, token, state=state, now=clock(), subject=digest.subject,
-            message_id=message["Message-ID"], error=error,
-            duration_ms=int((time.monotonic() - t0) * 1000))
+    _record(
+        sessions,
+        key,
+        token,
+        state=state,
+        now=clock(),
+        subject=digest.subject,
+        message_id=message["Message-ID"],
+        error=error,
+        duration_ms=int((time.monotonic() - t0) * 1000),
+    )
     if state != "sent":
         return DigestResult(week, sent=False, subject=digest.subject, detail=error, failed=True)
-    return DigestResult(week, sent=True, subject=digest.subject, message_id=message["Message-ID"],
-                        detail=f"sent to {', '.join(settings.digest_to)}")
+    return DigestResult(
+        week,
+        sent=True,
+        subject=digest.subject,
+        message_id=message["Message-ID"],
+        detail=f"sent to {', '.join(settings.digest_to)}",
+    )
 
 
 def _smtp_text(exc: Exception) -> str:

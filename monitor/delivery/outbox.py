@@ -67,36 +67,60 @@ def _announcements(session: Session, finding_ids: list[int]) -> dict[int, int]:
     """finding id -> the latest outbox message that announced it with a new message."""
     out: dict[int, int] = {}
     for i in range(0, len(finding_ids), 500):
-        chunk = finding_ids[i:i + 500]
+        chunk = finding_ids[i : i + 500]
         rows = session.execute(
             select(OutboxItem.finding_id, func.max(OutboxItem.outbox_id))
             .join(OutboxMessage, OutboxMessage.id == OutboxItem.outbox_id)
             .where(OutboxMessage.action == "post", OutboxItem.finding_id.in_(chunk))
-            .group_by(OutboxItem.finding_id))
+            .group_by(OutboxItem.finding_id)
+        )
         out.update(dict(rows.all()))
     return out
 
 
-def _add(session: Session, *, action: str, change: str, members: list, payload: dict,
-         parent_id: int | None = None, key: tuple = ()) -> OutboxMessage:
+def _add(
+    session: Session,
+    *,
+    action: str,
+    change: str,
+    members: list,
+    payload: dict,
+    parent_id: int | None = None,
+    key: tuple = (),
+) -> OutboxMessage:
     row = members[0][0]
     message = OutboxMessage(
-        created_at=max(t.detected_at for _, t in members), action=action, change=change,
-        obligation_id=row.obligation_id, kind=row.kind, severity=row.severity,
+        created_at=max(t.detected_at for _, t in members),
+        action=action,
+        change=change,
+        obligation_id=row.obligation_id,
+        kind=row.kind,
+        severity=row.severity,
         group_key="|".join("" if k is None else str(k) for k in key)[:2000],
-        parent_id=parent_id, payload=payload)
+        parent_id=parent_id,
+        payload=payload,
+    )
     session.add(message)
     session.flush()
-    session.add_all(OutboxItem(outbox_id=message.id, finding_id=r.id, transition_id=t.id)
-                    for r, t in members)
+    session.add_all(
+        OutboxItem(outbox_id=message.id, finding_id=r.id, transition_id=t.id) for r, t in members
+    )
     return message
 
 
 def _all_resolved(session: Session, parent_id: int) -> tuple[bool, int]:
-    ids = list(session.scalars(select(OutboxItem.finding_id)
-                               .where(OutboxItem.outbox_id == parent_id)))
-    open_left = session.scalar(select(func.count()).select_from(FindingRow).where(
-        FindingRow.id.in_(ids), FindingRow.state != "resolved")) if ids else 0
+    ids = list(
+        session.scalars(select(OutboxItem.finding_id).where(OutboxItem.outbox_id == parent_id))
+    )
+    open_left = (
+        session.scalar(
+            select(func.count())
+            .select_from(FindingRow)
+            .where(FindingRow.id.in_(ids), FindingRow.state != "resolved")
+        )
+        if ids
+        else 0
+    )
     return open_left == 0, len(ids)
 
 
@@ -125,26 +149,51 @@ def enqueue(session: Session, transitions: list[FindingTransition]) -> list[Outb
     written: list[OutboxMessage] = []
     for key, group in posts.items():
         items = [msg.alert_item(r, t) for r, t in group]
-        written.append(_add(session, action="post", change=key[0], members=group,
-                            payload=msg.post_message(items, key[0]), key=key))
+        written.append(
+            _add(
+                session,
+                action="post",
+                change=key[0],
+                members=group,
+                payload=msg.post_message(items, key[0]),
+                key=key,
+            )
+        )
     edited: set[int] = set()
     for key, group in replies.items():
         parent_id, change = key[0], key[1]
         items = [msg.alert_item(r, t) for r, t in group]
         at = max(t.detected_at for _, t in group)
-        written.append(_add(session, action="reply", change=change, members=group,
-                            payload=msg.reply_message(items, change, at), parent_id=parent_id,
-                            key=key))
+        written.append(
+            _add(
+                session,
+                action="reply",
+                change=change,
+                members=group,
+                payload=msg.reply_message(items, change, at),
+                parent_id=parent_id,
+                key=key,
+            )
+        )
         if parent_id in edited:
             continue
         all_resolved, size = _all_resolved(session, parent_id)
         if size == 1 or (change == "resolved" and all_resolved):
             parent = session.get(OutboxMessage, parent_id)
-            payload = msg.edited_parent(parent.payload, items,
-                                        "resolved" if all_resolved else change, at)
-            written.append(_add(session, action="update", change=change, members=group,
-                                payload=payload, parent_id=parent_id, key=key))
+            payload = msg.edited_parent(
+                parent.payload, items, "resolved" if all_resolved else change, at
+            )
+            written.append(
+                _add(
+                    session,
+                    action="update",
+                    change=change,
+                    members=group,
+                    payload=payload,
+                    parent_id=parent_id,
+                    key=key,
+                )
+            )
             edited.add(parent_id)
     session.flush()
     return written
-

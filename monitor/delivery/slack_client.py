@@ -21,11 +21,26 @@ from monitor.delivery.slack_messages import METADATA_EVENT, metadata
 
 INLINE_RETRY_AFTER = 5  # longest Retry-After slack-sdk may sleep through inside one call
 HISTORY_PAGES = 20
-AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked",
-               "token_expired", "missing_scope", "no_permission", "ekm_access_denied"}
+AUTH_ERRORS = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "missing_scope",
+    "no_permission",
+    "ekm_access_denied",
+}
 CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"}
-TRANSIENT_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout",
-                    "ratelimited", "rate_limited", "team_added_to_org"}
+TRANSIENT_ERRORS = {
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "ratelimited",
+    "rate_limited",
+    "team_added_to_org",
+}
 EDIT_GONE = {"message_not_found", "cant_update_message", "edit_window_closed"}
 
 
@@ -47,8 +62,9 @@ class ShortRateLimitHandler(RateLimitErrorRetryHandler):
 
     def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
         self.waited.append(retry_after(response.headers) or 0)
-        super().prepare_for_next_attempt(state=state, request=request, response=response,
-                                         error=error)
+        super().prepare_for_next_attempt(
+            state=state, request=request, response=response, error=error
+        )
 
 
 def retry_after(headers) -> int | None:
@@ -65,8 +81,13 @@ def retry_after(headers) -> int | None:
 def make_client(settings, *, timeout: int = 30) -> WebClient:
     """The WebClient the sender uses: the configured base URL, our bounded 429 handler, and no
     automatic retry of connection errors (a retried post could be a second message)."""
-    return WebClient(token=settings.slack_token.get_secret_value(), base_url=settings.slack_base_url,
-                     timeout=timeout, retry_handlers=[ShortRateLimitHandler()])
+    return WebClient(
+        token=settings.slack_token.get_secret_value(),
+        base_url=settings.slack_base_url,
+        timeout=timeout,
+        retry_handlers=[ShortRateLimitHandler()],
+    )
+
 
 @dataclass
 class Claimed:
@@ -98,16 +119,20 @@ def find_sent(client: WebClient, c: Claimed, thread_ts: str | None) -> str | Non
     """The ts of a message carrying ``c``'s idempotency key, if one was already posted."""
     oldest = str(c.created_at.timestamp() - 60)
     if thread_ts:
-        pages = client.conversations_replies(channel=c.channel, ts=thread_ts, oldest=oldest,
-                                             include_all_metadata=True, limit=200)
+        pages = client.conversations_replies(
+            channel=c.channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+        )
     else:
-        pages = client.conversations_history(channel=c.channel, oldest=oldest,
-                                             include_all_metadata=True, limit=200)
+        pages = client.conversations_history(
+            channel=c.channel, oldest=oldest, include_all_metadata=True, limit=200
+        )
     for n, page in enumerate(pages):
         for message in page.get("messages") or []:
             meta = message.get("metadata") or {}
-            if meta.get("event_type") == METADATA_EVENT and \
-                    (meta.get("event_payload") or {}).get("idempotency_key") == c.key:
+            if (
+                meta.get("event_type") == METADATA_EVENT
+                and (meta.get("event_payload") or {}).get("idempotency_key") == c.key
+            ):
                 return message.get("ts")
         if n + 1 >= HISTORY_PAGES:
             break
@@ -118,10 +143,13 @@ def _slack_call(client: WebClient, c: Claimed) -> Outcome:
     action, payload = c.message["action"], c.message["payload"]
     if action == "update":
         if c.parent_ts is None:
-            return Outcome("skipped", error=f"the message to edit was not delivered "
-                                            f"({c.parent_state or 'no delivery'})")
-        response = client.chat_update(channel=c.channel, ts=c.parent_ts, text=payload["text"],
-                                      blocks=payload["blocks"])
+            return Outcome(
+                "skipped",
+                error=f"the message to edit was not delivered ({c.parent_state or 'no delivery'})",
+            )
+        response = client.chat_update(
+            channel=c.channel, ts=c.parent_ts, text=payload["text"], blocks=payload["blocks"]
+        )
         return Outcome("sent", remote_id=response.get("ts") or c.parent_ts)
     thread_ts = c.parent_ts if action == "reply" else None
     if c.needs_check:
@@ -129,10 +157,17 @@ def _slack_call(client: WebClient, c: Claimed) -> Outcome:
         if found:
             return Outcome("recovered", remote_id=found)
     response = client.chat_postMessage(
-        channel=c.channel, text=payload["text"], blocks=payload["blocks"],
-        metadata=metadata(c.key, c.message["outbox_id"]), thread_ts=thread_ts,
+        channel=c.channel,
+        text=payload["text"],
+        blocks=payload["blocks"],
+        metadata=metadata(c.key, c.message["outbox_id"]),
+        thread_ts=thread_ts,
         reply_broadcast=True if thread_ts and c.message["change"] == "escalated" else None,
-        unfurl_links=False, unfurl_media=False, mrkdwn=False, parse="none")
+        unfurl_links=False,
+        unfurl_media=False,
+        mrkdwn=False,
+        parse="none",
+    )
     return Outcome("sent", remote_id=response.get("ts"))
 
 
@@ -141,12 +176,19 @@ def _classify(exc: Exception) -> Outcome:
         response = exc.response
         status = getattr(response, "status_code", None)
         code = response.get("error") if hasattr(response, "get") and response.data else None
-        error = code if status == 200 and code else \
-            f"HTTP {status}" + (f": {str(code)[:200]}" if code else "")
+        error = (
+            code
+            if status == 200 and code
+            else f"HTTP {status}" + (f": {str(code)[:200]}" if code else "")
+        )
         if status == 429:
             wait = retry_after(getattr(response, "headers", {})) or 60
-            return Outcome("retry", error=f"rate limited (Retry-After {wait}s)", retry_after=wait,
-                           stop=f"Slack rate limit: retry after {wait}s")
+            return Outcome(
+                "retry",
+                error=f"rate limited (Retry-After {wait}s)",
+                retry_after=wait,
+                stop=f"Slack rate limit: retry after {wait}s",
+            )
         if code in AUTH_ERRORS:
             return Outcome("dead", error=code, stop=f"Slack refused the token ({code})")
         if code in CHANNEL_ERRORS:
@@ -161,8 +203,7 @@ def _classify(exc: Exception) -> Outcome:
 
 
 def attempt(client: WebClient, c: Claimed) -> Outcome:
-    handler = next((h for h in client.retry_handlers if isinstance(h, ShortRateLimitHandler)),
-                   None)
+    handler = next((h for h in client.retry_handlers if isinstance(h, ShortRateLimitHandler)), None)
     if handler is not None:
         handler.waited = []
     try:
@@ -175,4 +216,3 @@ def attempt(client: WebClient, c: Claimed) -> Outcome:
 
 
 # --- recording --------------------------------------------------------------------------------
-

@@ -31,27 +31,43 @@ MAX_LISTED = 300  # periods listed in one message; past that it says how many mo
 METADATA_EVENT = "separation_monitor_alert"
 
 KIND_LABEL = {
-    "missing": "Missing report", "late": "Late report", "incomplete": "Incomplete report",
-    "unknown": "Cannot tell (unknown)", "revised": "Figures revised", "removed": "Report removed",
-    "anomaly": "Anomaly in the figures", "review": "Monitor needs a person",
+    "missing": "Missing report",
+    "late": "Late report",
+    "incomplete": "Incomplete report",
+    "unknown": "Cannot tell (unknown)",
+    "revised": "Figures revised",
+    "removed": "Report removed",
+    "anomaly": "Anomaly in the figures",
+    "review": "Monitor needs a person",
     "not_public": "Sent to Congress, not public",
 }
 KIND_EMOJI = {
-    "missing": ":red_circle:", "late": ":large_orange_circle:",
-    "incomplete": ":large_yellow_circle:", "unknown": ":grey_question:", "revised": ":pencil2:",
-    "removed": ":wastebasket:", "anomaly": ":warning:", "review": ":wrench:",
+    "missing": ":red_circle:",
+    "late": ":large_orange_circle:",
+    "incomplete": ":large_yellow_circle:",
+    "unknown": ":grey_question:",
+    "revised": ":pencil2:",
+    "removed": ":wastebasket:",
+    "anomaly": ":warning:",
+    "review": ":wrench:",
     "not_public": ":lock:",
 }
 OPERATOR = "operator"  # obligation id of operator findings (monitor/operator_findings.py)
-CHANGE_PREFIX = {"opened": "", "reopened": "Reopened: ", "resolved": "Resolved: ",
-                 "escalated": "Escalated to ", "changed": "Changed to "}
+CHANGE_PREFIX = {
+    "opened": "",
+    "reopened": "Reopened: ",
+    "resolved": "Resolved: ",
+    "escalated": "Escalated to ",
+    "changed": "Changed to ",
+}
 
 
 # --- escaping -------------------------------------------------------------------------------
 
+
 def cut(text: str, limit: int) -> str:
     text = str(text)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def clean(text: Any) -> str:
@@ -94,6 +110,7 @@ def mrkdwn(text: str, limit: int = SECTION_MAX) -> dict:
 
 # --- what a finding contributes ---------------------------------------------------------------
 
+
 def alert_item(row, transition=None) -> dict[str, Any]:
     """What a message shows about one finding (``row``: a FindingRow or alike), as plain data."""
     ev = row.evidence or {}
@@ -101,8 +118,9 @@ def alert_item(row, transition=None) -> dict[str, Any]:
     report = ev.get("report") or next(iter(ev.get("reports") or []), None) or {}
     listing = next(iter(ev.get("listing_reads") or []), None) or {}
     citation = ev.get("citation") or {}
-    cite = " ".join(str(citation[k]) for k in ("public_law", "section") if citation.get(k)) \
-        or str(citation.get("law") or "")
+    cite = " ".join(str(citation[k]) for k in ("public_law", "section") if citation.get(k)) or str(
+        citation.get("law") or ""
+    )
     if cite and citation.get("verified") is False:
         cite += " (text not verified)"
     period = (ev.get("period") or {}).get("label")
@@ -114,16 +132,27 @@ def alert_item(row, transition=None) -> dict[str, Any]:
         if row.family == "discovery":  # monitor/candidates.py
             title = "a new reporting requirement in an official text"
     return {
-        "finding_id": row.id, "obligation_id": row.obligation_id,
-        "obligation": title, "agency": ob.get("agency") or "",
-        "kind": row.kind, "from_kind": getattr(transition, "from_kind", None),
-        "family": row.family, "severity": row.severity, "period": period or "",
-        "due": str(row.due) if row.due else None, "days_late": ev.get("days_late"),
-        "summary": row.summary, "reason": ev.get("reason"), "citation": cite,
-        "report_url": report.get("url"), "report_title": report.get("title"),
+        "finding_id": row.id,
+        "obligation_id": row.obligation_id,
+        "obligation": title,
+        "agency": ob.get("agency") or "",
+        "kind": row.kind,
+        "from_kind": getattr(transition, "from_kind", None),
+        "family": row.family,
+        "severity": row.severity,
+        "period": period or "",
+        "due": str(row.due) if row.due else None,
+        "days_late": ev.get("days_late"),
+        "summary": row.summary,
+        "reason": ev.get("reason"),
+        "citation": cite,
+        "report_url": report.get("url"),
+        "report_title": report.get("title"),
         "sha256": report.get("snapshot_sha256"),
-        "listing_url": listing.get("url"), "listing_sha256": listing.get("sha256"),
-        "quote": ev.get("quote"), "page": ev.get("page"),
+        "listing_url": listing.get("url"),
+        "listing_sha256": listing.get("sha256"),
+        "quote": ev.get("quote"),
+        "page": ev.get("page"),
         "at": transition.detected_at.isoformat() if transition is not None else None,
         "congress": congress_line(ev),
     }
@@ -157,8 +186,13 @@ def _due(item: dict) -> str:
 def header_text(items: list[dict], change: str) -> str:
     first = items[0]
     what = CHANGE_PREFIX.get(change, "") + _label(first["kind"])
-    where = first["obligation"] + (f", {first['period']}" if len(items) == 1 and first["period"]
-                                   else f", {len(items)} periods" if len(items) > 1 else "")
+    where = first["obligation"] + (
+        f", {first['period']}"
+        if len(items) == 1 and first["period"]
+        else f", {len(items)} periods"
+        if len(items) > 1
+        else ""
+    )
     return cut(inert(f"{KIND_EMOJI.get(first['kind'], '')} {what}: {where}".strip()), HEADER_MAX)
 
 
@@ -168,12 +202,19 @@ def _fields(items: list[dict]) -> dict:
     if first["obligation_id"] == OPERATOR:
         fields.append(f"*About*\n{mrkdwn_escape(first['obligation'])}")
     else:
-        fields.append(f"*Obligation*\n{mrkdwn_escape(first['obligation'])}\n"
-                      f"`{mrkdwn_escape(first['obligation_id'])}`")
-    for name, value in (("Agency", first["agency"]), ("Citation", _shared(items, "citation")),
-                        ("Periods" if len(items) > 1 else "Period",
-                         _periods(items) if any(i["period"] for i in items) else ""),
-                        ("Due", _due(first) if len(items) == 1 and first["due"] else "")):
+        fields.append(
+            f"*Obligation*\n{mrkdwn_escape(first['obligation'])}\n"
+            f"`{mrkdwn_escape(first['obligation_id'])}`"
+        )
+    for name, value in (
+        ("Agency", first["agency"]),
+        ("Citation", _shared(items, "citation")),
+        (
+            "Periods" if len(items) > 1 else "Period",
+            _periods(items) if any(i["period"] for i in items) else "",
+        ),
+        ("Due", _due(first) if len(items) == 1 and first["due"] else ""),
+    ):
         if value:
             fields.append(f"*{name}*\n{mrkdwn_escape(value)}")
     return {"type": "section", "fields": [mrkdwn(f, FIELD_MAX) for f in fields[:MAX_FIELDS]]}
@@ -186,13 +227,21 @@ def _evidence_blocks(item: dict) -> list[dict]:
     if item["sha256"]:
         lines.append(f"• Snapshot sha256: `{mrkdwn_escape(item['sha256'])}`")
     if item["listing_url"]:
-        lines.append("• Listing read: " + link(item["listing_url"])
-                     + (f" (sha256 `{mrkdwn_escape(item['listing_sha256'])}`)"
-                        if item["listing_sha256"] else "") + " links no such report")
+        lines.append(
+            "• Listing read: "
+            + link(item["listing_url"])
+            + (
+                f" (sha256 `{mrkdwn_escape(item['listing_sha256'])}`)"
+                if item["listing_sha256"]
+                else ""
+            )
+            + " links no such report"
+        )
     if item.get("congress"):
         lines.append("• Congress: " + mrkdwn_escape(item["congress"]))
-    blocks = [{"type": "section", "text": mrkdwn("*Evidence*\n" + "\n".join(lines))}] \
-        if lines else []
+    blocks = (
+        [{"type": "section", "text": mrkdwn("*Evidence*\n" + "\n".join(lines))}] if lines else []
+    )
     quoted = []
     if item["report_title"]:
         quoted.append(plain(f"Report title: {item['report_title']}", CONTEXT_MAX))
@@ -223,8 +272,10 @@ def _list_blocks(items: list[dict], room: int) -> list[dict]:
         line = _item_line(item, detail)
         full = size + len(line) + 1 > SECTION_MAX - 100
         if n == MAX_LISTED or (full and len(blocks) == room - 1):
-            lines.append(f"… and {len(items) - n} more: `monitor findings --obligation "
-                         f"{mrkdwn_escape(items[0]['obligation_id'])}`")
+            lines.append(
+                f"… and {len(items) - n} more: `monitor findings --obligation "
+                f"{mrkdwn_escape(items[0]['obligation_id'])}`"
+            )
             break
         if full:
             blocks.append({"type": "section", "text": mrkdwn("\n".join(lines))})
@@ -242,8 +293,10 @@ def _ack(items: list[dict]) -> dict:
         text = f"Finding #{fid} · acknowledge: `monitor ack {fid} --by NAME`"
     else:
         ids = sorted(i["finding_id"] for i in items)
-        text = (f"Findings #{ids[0]}–#{ids[-1]} ({len(ids)}) · acknowledge one: "
-                "`monitor ack ID --by NAME`")
+        text = (
+            f"Findings #{ids[0]}–#{ids[-1]} ({len(ids)}) · acknowledge one: "
+            "`monitor ack ID --by NAME`"
+        )
     return {"type": "context", "elements": [mrkdwn(text, CONTEXT_MAX)]}
 
 
@@ -252,18 +305,26 @@ def _fallback(headline: str, items: list[dict]) -> str:
     if len(items) == 1:
         detail = f"{first['summary']} (finding #{first['finding_id']})"
     else:
-        detail = (f"{first['reason'] or first['summary']} "
-                  f"(findings {', '.join('#' + str(i['finding_id']) for i in items[:20])}"
-                  f"{', …' if len(items) > 20 else ''})")
+        detail = (
+            f"{first['reason'] or first['summary']} "
+            f"(findings {', '.join('#' + str(i['finding_id']) for i in items[:20])}"
+            f"{', …' if len(items) > 20 else ''})"
+        )
     return cut(mrkdwn_escape(clean(f"{headline}\n{detail}")), FALLBACK_MAX)
 
 
 def _body(items: list[dict]) -> list[dict]:
     """What a post and a kind-change reply show below their first line."""
     first = items[0]
-    blocks = [{"type": "section", "text": plain(first["summary"] if len(items) == 1
-                                                  else first["reason"] or first["summary"])},
-              _fields(items)]
+    blocks = [
+        {
+            "type": "section",
+            "text": plain(
+                first["summary"] if len(items) == 1 else first["reason"] or first["summary"]
+            ),
+        },
+        _fields(items),
+    ]
     if len(items) == 1:
         blocks += _evidence_blocks(first)
     else:
@@ -288,8 +349,10 @@ def reply_message(items: Iterable[dict], change: str, at: datetime) -> dict:
     count = f"{len(items)} findings" if len(items) > 1 else f"finding #{first['finding_id']}"
     when = at.strftime("%Y-%m-%d %H:%M UTC")
     if change == "resolved":
-        headline = (f":white_check_mark: Resolved: {count} ({_label(first['kind']).lower()}, "
-                    f"{_periods(items)}) no longer reported by the monitor as of {when}")
+        headline = (
+            f":white_check_mark: Resolved: {count} ({_label(first['kind']).lower()}, "
+            f"{_periods(items)}) no longer reported by the monitor as of {when}"
+        )
         blocks = [{"type": "section", "text": mrkdwn(mrkdwn_escape(headline))}]
         if len(items) > 1:
             blocks += _list_blocks(items, MAX_BLOCKS - 2)
@@ -297,8 +360,11 @@ def reply_message(items: Iterable[dict], change: str, at: datetime) -> dict:
     else:
         arrow = ":arrow_up:" if change == "escalated" else ":arrows_counterclockwise:"
         was = first["from_kind"]
-        headline = (f"{arrow} Now {_label(first['kind']).lower()}"
-                    + (f" (was {_label(was).lower()})" if was else "") + f": {count}, {when}")
+        headline = (
+            f"{arrow} Now {_label(first['kind']).lower()}"
+            + (f" (was {_label(was).lower()})" if was else "")
+            + f": {count}, {when}"
+        )
         blocks = [{"type": "section", "text": mrkdwn(mrkdwn_escape(headline))}] + _body(items)
     return {"header": headline, "text": _fallback(headline, items), "blocks": blocks[:MAX_BLOCKS]}
 
@@ -317,12 +383,14 @@ def edited_parent(parent: dict, items: Iterable[dict], change: str, at: datetime
     if blocks and blocks[0].get("type") == "header":
         blocks[0] = {"type": "header", "text": {"type": "plain_text", "text": new, "emoji": True}}
     note = {"type": "context", "elements": [mrkdwn("Updated: see the thread for what changed.")]}
-    blocks = blocks[:MAX_BLOCKS - 1] + [note]
+    blocks = blocks[: MAX_BLOCKS - 1] + [note]
     text = cut(mrkdwn_escape(clean(new)) + "\n" + parent.get("text", ""), FALLBACK_MAX)
     return {"header": new, "text": text, "blocks": blocks}
 
 
 def metadata(idempotency_key: str, outbox_id: int | None) -> dict:
     """Message metadata carrying the idempotency key, found again in the channel's history."""
-    return {"event_type": METADATA_EVENT,
-            "event_payload": {"idempotency_key": idempotency_key, "outbox_id": outbox_id or 0}}
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"idempotency_key": idempotency_key, "outbox_id": outbox_id or 0},
+    }

@@ -40,7 +40,12 @@ from sqlalchemy.orm import Session, aliased
 
 from monitor.delivery.routing import route_outbox, slack_problem
 from monitor.delivery.slack_client import (
-    AUTH_ERRORS, CHANNEL_ERRORS, Claimed, Outcome, attempt, make_client,
+    AUTH_ERRORS,
+    CHANNEL_ERRORS,
+    Claimed,
+    Outcome,
+    attempt,
+    make_client,
 )
 from monitor.models.delivery import Delivery, DeliveryAttempt, OutboxMessage
 
@@ -76,8 +81,10 @@ class DrainReport:
     def line(self) -> str:
         if self.not_configured:
             return f"Slack: not configured ({self.not_configured})"
-        text = (f"Slack: {self.sent} sent, {self.recovered} found already sent, "
-                f"{self.retried} to retry, {self.dead} dead, {self.skipped} skipped")
+        text = (
+            f"Slack: {self.sent} sent, {self.recovered} found already sent, "
+            f"{self.retried} to retry, {self.dead} dead, {self.skipped} skipped"
+        )
         return text + (f"; stopped: {self.stopped}" if self.stopped else "")
 
 
@@ -89,45 +96,95 @@ def backoff(attempts: int, rng: random.Random, retry_after_s: int | None = None)
 
 # --- claiming ---------------------------------------------------------------------------------
 
+
 def _reclaim_stale(session: Session, now: datetime) -> int:
     """Deliveries a dead sender left in 'sending': due again, checked against Slack first."""
     result = session.execute(
-        update(Delivery).where(Delivery.kind == "slack", Delivery.state == "sending",
-                               Delivery.claimed_at < now - LEASE)
-        .values(state="pending", needs_check=True, claim_token=None, next_attempt_at=now))
+        update(Delivery)
+        .where(
+            Delivery.kind == "slack", Delivery.state == "sending", Delivery.claimed_at < now - LEASE
+        )
+        .values(state="pending", needs_check=True, claim_token=None, next_attempt_at=now)
+    )
     return result.rowcount or 0
 
 
 def _claim(session: Session, due: datetime, now: datetime, paused: set[str]) -> list[Claimed]:
     parent = aliased(Delivery)
     ready = or_(OutboxMessage.parent_id.is_(None), parent.id.is_(None), parent.state.in_(FINAL))
-    query = (select(Delivery.id)
-             .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_id)
-             .outerjoin(parent, and_(parent.outbox_id == OutboxMessage.parent_id,
-                                     parent.channel == Delivery.channel, parent.kind == "slack"))
-             .where(Delivery.kind == "slack", Delivery.state == "pending",
-                    Delivery.next_attempt_at <= due, ready)
-             .order_by(Delivery.id).limit(BATCH))
+    query = (
+        select(Delivery.id)
+        .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_id)
+        .outerjoin(
+            parent,
+            and_(
+                parent.outbox_id == OutboxMessage.parent_id,
+                parent.channel == Delivery.channel,
+                parent.kind == "slack",
+            ),
+        )
+        .where(
+            Delivery.kind == "slack",
+            Delivery.state == "pending",
+            Delivery.next_attempt_at <= due,
+            ready,
+        )
+        .order_by(Delivery.id)
+        .limit(BATCH)
+    )
     if paused:
         query = query.where(Delivery.channel.not_in(sorted(paused)))
     ids = list(session.scalars(query))
     if not ids:
         return []
     token = uuid.uuid4().hex
-    session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.state == "pending")
-                    .values(state="sending", claim_token=token, claimed_at=now))
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.state == "pending")
+        .values(state="sending", claim_token=token, claimed_at=now)
+    )
     rows = session.execute(
-        select(Delivery.id, Delivery.channel, Delivery.idempotency_key, Delivery.attempts,
-               Delivery.needs_check, Delivery.created_at, OutboxMessage.id,
-               OutboxMessage.action, OutboxMessage.change, OutboxMessage.payload,
-               parent.remote_id, parent.state)
+        select(
+            Delivery.id,
+            Delivery.channel,
+            Delivery.idempotency_key,
+            Delivery.attempts,
+            Delivery.needs_check,
+            Delivery.created_at,
+            OutboxMessage.id,
+            OutboxMessage.action,
+            OutboxMessage.change,
+            OutboxMessage.payload,
+            parent.remote_id,
+            parent.state,
+        )
         .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_id)
-        .outerjoin(parent, and_(parent.outbox_id == OutboxMessage.parent_id,
-                                parent.channel == Delivery.channel, parent.kind == "slack"))
-        .where(Delivery.claim_token == token).order_by(Delivery.id))
-    return [Claimed(r[0], token, r[1], r[2], r[3], r[4], r[5],
-                    {"outbox_id": r[6], "action": r[7], "change": r[8], "payload": r[9]},
-                    r[10] if r[11] == "sent" else None, r[11]) for r in rows]
+        .outerjoin(
+            parent,
+            and_(
+                parent.outbox_id == OutboxMessage.parent_id,
+                parent.channel == Delivery.channel,
+                parent.kind == "slack",
+            ),
+        )
+        .where(Delivery.claim_token == token)
+        .order_by(Delivery.id)
+    )
+    return [
+        Claimed(
+            r[0],
+            token,
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            {"outbox_id": r[6], "action": r[7], "change": r[8], "payload": r[9]},
+            r[10] if r[11] == "sent" else None,
+            r[11],
+        )
+        for r in rows
+    ]
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -135,83 +192,138 @@ def _operator(session: Session, c: Claimed, outcome: Outcome, now: datetime) -> 
     from monitor.operator_findings import raise_operator_finding
 
     if outcome.error in AUTH_ERRORS:
-        subject, summary = "slack:token", f"Slack refuses the bot token ({outcome.error}): " \
-                                          "no alert can be delivered until it is replaced"
+        subject, summary = (
+            "slack:token",
+            f"Slack refuses the bot token ({outcome.error}): "
+            "no alert can be delivered until it is replaced",
+        )
     elif outcome.error in CHANNEL_ERRORS:
         subject = f"slack:channel:{c.channel}"
-        summary = f"Slack refuses messages to channel {c.channel} ({outcome.error}): invite the " \
-                  "bot or change slack_channel/slack_routes, then `monitor notify --retry-dead`"
+        summary = (
+            f"Slack refuses messages to channel {c.channel} ({outcome.error}): invite the "
+            "bot or change slack_channel/slack_routes, then `monitor notify --retry-dead`"
+        )
     else:
         subject = f"slack:message:{outcome.error}"[:200]
         summary = f"Slack gave up on a message ({outcome.error}); see `monitor deliveries --failed`"
-    raise_operator_finding(session, family="delivery", subject=subject, summary=summary,
-                           evidence={"channel": c.channel, "error": outcome.error,
-                                     "reason": summary}, now=now, severity="high")
+    raise_operator_finding(
+        session,
+        family="delivery",
+        subject=subject,
+        summary=summary,
+        evidence={"channel": c.channel, "error": outcome.error, "reason": summary},
+        now=now,
+        severity="high",
+    )
 
 
 def _resolve_operator(session: Session, channel: str, now: datetime) -> bool:
     from monitor.operator_findings import resolve_operator_finding
 
-    resolved = [resolve_operator_finding(session, family="delivery", subject=subject, now=now,
-                                         note="a message was delivered again")
-                for subject in ("slack:token", f"slack:channel:{channel}")]
+    resolved = [
+        resolve_operator_finding(
+            session,
+            family="delivery",
+            subject=subject,
+            now=now,
+            note="a message was delivered again",
+        )
+        for subject in ("slack:token", f"slack:channel:{channel}")
+    ]
     return any(r is not None for r in resolved)
 
 
 def _new_state(c: Claimed, outcome: Outcome, now: datetime, rng: random.Random) -> dict:
     attempts = c.attempts + 1
-    values: dict[str, Any] = {"b_id": c.id, "b_token": c.token, "attempts": attempts,
-                              "last_error": outcome.error, "remote_id": None, "sent_at": None,
-                              "next_attempt_at": now, "needs_check": False}
+    values: dict[str, Any] = {
+        "b_id": c.id,
+        "b_token": c.token,
+        "attempts": attempts,
+        "last_error": outcome.error,
+        "remote_id": None,
+        "sent_at": None,
+        "next_attempt_at": now,
+        "needs_check": False,
+    }
     if outcome.result in ("sent", "recovered"):
         values.update(state="sent", remote_id=outcome.remote_id, sent_at=now)
     elif outcome.result == "retry" and attempts >= MAX_ATTEMPTS:
-        outcome.result, outcome.error = "dead", f"gave up after {attempts} attempts: {outcome.error}"
+        outcome.result, outcome.error = (
+            "dead",
+            f"gave up after {attempts} attempts: {outcome.error}",
+        )
         values.update(state="dead", last_error=outcome.error)
     elif outcome.result == "retry":
         wait = backoff(attempts, rng, outcome.retry_after)
-        values.update(state="pending", next_attempt_at=now + timedelta(seconds=wait),
-                      needs_check=outcome.uncertain or c.needs_check)
+        values.update(
+            state="pending",
+            next_attempt_at=now + timedelta(seconds=wait),
+            needs_check=outcome.uncertain or c.needs_check,
+        )
     else:
         values.update(state=outcome.result)  # dead | skipped
     return values
 
 
 _TABLE = Delivery.__table__
-_SET_STATE = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"),
-                                  _TABLE.c.claim_token == bindparam("b_token")).values(
-    state=bindparam("state"), attempts=bindparam("attempts"), claim_token=None,
-    last_error=bindparam("last_error"), remote_id=bindparam("remote_id"),
-    sent_at=bindparam("sent_at"), next_attempt_at=bindparam("next_attempt_at"),
-    needs_check=bindparam("needs_check"))
+_SET_STATE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.claim_token == bindparam("b_token"))
+    .values(
+        state=bindparam("state"),
+        attempts=bindparam("attempts"),
+        claim_token=None,
+        last_error=bindparam("last_error"),
+        remote_id=bindparam("remote_id"),
+        sent_at=bindparam("sent_at"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        needs_check=bindparam("needs_check"),
+    )
+)
 
 
-def _record(session: Session, entries: list[tuple[Claimed, Outcome, datetime, int]],
-            rng: random.Random) -> None:
+def _record(
+    session: Session, entries: list[tuple[Claimed, Outcome, datetime, int]], rng: random.Random
+) -> None:
     """Attempts and the deliveries' new states: one UPDATE and one INSERT for all of them (the
     caller commits). Only rows still claimed by this sender change."""
     states, attempts = [], []
     for c, outcome, now, duration in entries:
         states.append(_new_state(c, outcome, now, rng))
         note = f" (waited Retry-After {outcome.waited}s first)" if outcome.waited else ""
-        attempts.append({"delivery_id": c.id, "at": now, "channel": c.channel,
-                         "result": outcome.result, "remote_id": outcome.remote_id,
-                         "error": (outcome.error + note) if outcome.error else (note or None),
-                         "duration_ms": duration})
+        attempts.append(
+            {
+                "delivery_id": c.id,
+                "at": now,
+                "channel": c.channel,
+                "result": outcome.result,
+                "remote_id": outcome.remote_id,
+                "error": (outcome.error + note) if outcome.error else (note or None),
+                "duration_ms": duration,
+            }
+        )
     conn = session.connection()
     updated = conn.execute(_SET_STATE, states)
     if 0 <= updated.rowcount < len(states):
-        log.warning("deliveries were claimed again by another sender",
-                    extra={"deliveries": [e[0].id for e in entries]})
+        log.warning(
+            "deliveries were claimed again by another sender",
+            extra={"deliveries": [e[0].id for e in entries]},
+        )
     conn.execute(insert(DeliveryAttempt.__table__), attempts)
     for c, outcome, now, _ in entries:
         if outcome.result == "dead":
             _operator(session, c, outcome, now)
 
 
-def drain(sessions: Sessions, settings, *, clock: Callable[[], datetime],
-          client: WebClient | None = None, rng: random.Random | None = None,
-          limit: int | None = None) -> DrainReport:
+def drain(
+    sessions: Sessions,
+    settings,
+    *,
+    clock: Callable[[], datetime],
+    client: WebClient | None = None,
+    rng: random.Random | None = None,
+    limit: int | None = None,
+) -> DrainReport:
     """Send what is due. ``sessions()`` opens a committing session (``ctx.session``); ``clock``
     dates every attempt. A plain function: a scheduler job can call it as it is.
 
@@ -222,8 +334,9 @@ def drain(sessions: Sessions, settings, *, clock: Callable[[], datetime],
     if problem and client is None:
         report.not_configured = problem
         return report
-    run = _Drain(sessions, client or make_client(settings), clock, rng or random.Random(),
-                 report, limit)
+    run = _Drain(
+        sessions, client or make_client(settings), clock, rng or random.Random(), report, limit
+    )
     for first in (True, False):
         now = clock()
         with sessions() as session:
@@ -279,8 +392,11 @@ class _Drain:
         self.unrecorded.append((c, outcome, self.clock(), int((time.monotonic() - t0) * 1000)))
         if outcome.retry_after is not None:
             self.hold = self.clock() + timedelta(seconds=outcome.retry_after)
-        if outcome.result not in ("sent", "recovered") or len(self.unrecorded) >= RECORD_EVERY \
-                or time.monotonic() - self.oldest_unrecorded > 1.0:
+        if (
+            outcome.result not in ("sent", "recovered")
+            or len(self.unrecorded) >= RECORD_EVERY
+            or time.monotonic() - self.oldest_unrecorded > 1.0
+        ):
             self.flush()
         self.handled += 1
         _count(self.report, outcome, c)
@@ -324,9 +440,13 @@ def _count(report: DrainReport, outcome: Outcome, c: Claimed) -> None:
 
 def _hold_all(session: Session, until: datetime) -> None:
     """Slack said to wait: nothing goes out before ``until``, in this drain or the next."""
-    session.execute(update(Delivery).where(Delivery.kind == "slack", Delivery.state == "pending",
-                                           Delivery.next_attempt_at < until)
-                    .values(next_attempt_at=until))
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.kind == "slack", Delivery.state == "pending", Delivery.next_attempt_at < until
+        )
+        .values(next_attempt_at=until)
+    )
 
 
 def _release(sessions: Sessions, claimed: list[Claimed], hold: datetime | None) -> None:
@@ -336,14 +456,18 @@ def _release(sessions: Sessions, claimed: list[Claimed], hold: datetime | None) 
         values["next_attempt_at"] = hold
     with sessions() as session:
         for c in claimed:
-            session.execute(update(Delivery).where(Delivery.id == c.id,
-                                                   Delivery.claim_token == c.token)
-                            .values(**values))
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == c.id, Delivery.claim_token == c.token)
+                .values(**values)
+            )
 
 
 def retry_dead(session: Session, now: datetime) -> int:
     """Put dead-lettered deliveries back in the queue (after fixing a token or channel)."""
-    result = session.execute(update(Delivery).where(Delivery.state == "dead")
-                             .values(state="pending", next_attempt_at=now, claim_token=None,
-                                     needs_check=True))
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.state == "dead")
+        .values(state="pending", next_attempt_at=now, claim_token=None, needs_check=True)
+    )
     return result.rowcount or 0

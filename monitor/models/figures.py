@@ -23,13 +23,26 @@ from monitor.models.base import Base
 class FigureVersion(Base):
     __tablename__ = "figure_versions"
     __table_args__ = (
-        Index("ix_figure_versions_current", "is_current", "dimension", "measure", "agency",
-              "category", "month"),
+        Index(
+            "ix_figure_versions_current",
+            "is_current",
+            "dimension",
+            "measure",
+            "agency",
+            "category",
+            "month",
+        ),
         Index("ix_figure_versions_window", "agency", "period_start", "period_end"),
         # separation_revisions: the few versions that changed a figure
-        Index("ix_figure_versions_revisions", "agency", "measure", "dimension", "category",
-              sqlite_where=text("previous_value IS NOT NULL AND previous_value <> value"),
-              postgresql_where=text("previous_value IS NOT NULL AND previous_value <> value")),
+        Index(
+            "ix_figure_versions_revisions",
+            "agency",
+            "measure",
+            "dimension",
+            "category",
+            sqlite_where=text("previous_value IS NOT NULL AND previous_value <> value"),
+            postgresql_where=text("previous_value IS NOT NULL AND previous_value <> value"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,8 +20,18 @@ from scrapers.vocabulary import FindingState, values
 FINDING_STATES = values(FindingState)
 # What a transition records. The monitor writes opened/escalated/changed/updated/resolved/
 # reopened/snooze_expired; people write acknowledged/snoozed/waived.
-TRANSITION_CHANGES = ("opened", "escalated", "changed", "updated", "resolved", "reopened",
-                      "snooze_expired", "acknowledged", "snoozed", "waived")
+TRANSITION_CHANGES = (
+    "opened",
+    "escalated",
+    "changed",
+    "updated",
+    "resolved",
+    "reopened",
+    "snooze_expired",
+    "acknowledged",
+    "snoozed",
+    "waived",
+)
 
 
 class FindingRow(Base):

@@ -72,7 +72,9 @@ class Parse(Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
     parser_version: Mapped[str] = mapped_column(String(40))
     parsed_at: Mapped[datetime]
-    outcome: Mapped[str] = mapped_column(String(30))  # ok | layout_changed | empty | parse_error | wrong_type
+    outcome: Mapped[str] = mapped_column(
+        String(30)
+    )  # ok | layout_changed | empty | parse_error | wrong_type
     reports: Mapped[int]
     counts: Mapped[int]
     links: Mapped[list]  # links a listing page yielded: [{"url", "title", "description"}]

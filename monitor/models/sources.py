@@ -51,10 +51,12 @@ class FetchRun(Base):
     """Exactly one row per fetch attempt, whatever happened."""
 
     __tablename__ = "fetch_runs"
-    __table_args__ = (Index("ix_fetch_runs_source_started", "source_id", "started_at"),
-                      # every poll asks what a URL served last and when (current snapshot,
-                      # last retrieved, absence): a full scan at a million runs otherwise
-                      Index("ix_fetch_runs_url_started", "url", "started_at"))
+    __table_args__ = (
+        Index("ix_fetch_runs_source_started", "source_id", "started_at"),
+        # every poll asks what a URL served last and when (current snapshot,
+        # last retrieved, absence): a full scan at a million runs otherwise
+        Index("ix_fetch_runs_url_started", "url", "started_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))

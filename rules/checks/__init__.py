@@ -30,5 +30,7 @@ CHECKS: dict[str, Callable[..., Iterable]] = {
 }
 
 if set(CHECKS) != set(CHECK_NAMES):  # pragma: no cover - a mistake when adding a check
-    raise RuntimeError(f"rules.checks.CHECKS {sorted(CHECKS)} and rules.obligations.CHECK_NAMES "
-                       f"{sorted(CHECK_NAMES)} name different checks")
+    raise RuntimeError(
+        f"rules.checks.CHECKS {sorted(CHECKS)} and rules.obligations.CHECK_NAMES "
+        f"{sorted(CHECK_NAMES)} name different checks"
+    )

@@ -35,13 +35,17 @@ def inconsistent_totals(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             if period:
                 evidence["period"] = period.evidence()
             yield Finding(
-                obligation=ob.id, kind="anomaly", family="anomaly",
+                obligation=ob.id,
+                kind="anomaly",
+                family="anomaly",
                 severity=ob.severity_for("anomaly"),
                 summary=f"{ob.title}: parts do not add up to the printed total in {report.url} "
-                        f"({problems[0].detail})",
+                f"({problems[0].detail})",
                 period_start=period.start if period else None,
-                period_end=period.end if period else None, subject=report.url,
-                evidence=evidence)
+                period_end=period.end if period else None,
+                subject=report.url,
+                evidence=evidence,
+            )
 
 
 def month_totals(ev: Evaluation, source_id: str, measure: str) -> dict[Period, tuple]:
@@ -66,8 +70,12 @@ def month_totals(ev: Evaluation, source_id: str, measure: str) -> dict[Period, t
             if not period.is_month:
                 continue
             existing = totals.get(period)
-            if existing and existing[1] is report and existing[3] == "total" \
-                    and count.dimension == "month":
+            if (
+                existing
+                and existing[1] is report
+                and existing[3] == "total"
+                and count.dimension == "month"
+            ):
                 continue  # within one report a printed total beats a month row
             totals[period] = (count.value, report, read, count.dimension)
     ev.memo[memo_key] = totals
@@ -92,14 +100,23 @@ def cross_agency_totals(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             evidence = ev.base_evidence(ob)
             evidence["period"] = period.evidence()
             evidence["comparison"] = {
-                "measure": spec.measure, "tolerance": ev.tolerance, "relative_gap": round(gap, 4),
-                source_id: a, other: b, "note": spec.note}
-            evidence["reports"] = [ev.report_ref(report_a, read_a),
-                                   ev.report_ref(report_b, read_b)]
+                "measure": spec.measure,
+                "tolerance": ev.tolerance,
+                "relative_gap": round(gap, 4),
+                source_id: a,
+                other: b,
+                "note": spec.note,
+            }
+            evidence["reports"] = [ev.report_ref(report_a, read_a), ev.report_ref(report_b, read_b)]
             yield Finding(
-                obligation=ob.id, kind="anomaly", family="anomaly",
+                obligation=ob.id,
+                kind="anomaly",
+                family="anomaly",
                 severity=ob.severity_for("anomaly"),
                 summary=f"{spec.measure} for {period.label}: {source_id} reports {a:g}, {other} "
-                        f"{b:g} (gap {gap:.0%} > {ev.tolerance:.0%})",
-                period_start=period.start, period_end=period.end,
-                subject=f"compare:{source_id}:{other}:{spec.measure}", evidence=evidence)
+                f"{b:g} (gap {gap:.0%} > {ev.tolerance:.0%})",
+                period_start=period.start,
+                period_end=period.end,
+                subject=f"compare:{source_id}:{other}:{spec.measure}",
+                evidence=evidence,
+            )

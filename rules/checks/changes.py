@@ -29,21 +29,31 @@ def _cells(read: ReadFact) -> dict[tuple, Counter]:
 def _changes(before: ReadFact, after: ReadFact) -> list[dict]:
     a, b = _cells(before), _cells(after)
     out = []
+
     def text(cell: tuple) -> tuple:
         return tuple("" if v is None else str(v) for v in cell)
 
     for cell in sorted(set(a) | set(b), key=text):
         if a.get(cell) != b.get(cell):
             measure, dimension, category, label, start, end = cell
-            out.append({"measure": measure, "dimension": dimension, "category": category,
-                        "label": label, "period_start": start, "period_end": end,
-                        "before": sorted(a[cell].elements()) if cell in a else None,
-                        "after": sorted(b[cell].elements()) if cell in b else None})
+            out.append(
+                {
+                    "measure": measure,
+                    "dimension": dimension,
+                    "category": category,
+                    "label": label,
+                    "period_start": start,
+                    "period_end": end,
+                    "before": sorted(a[cell].elements()) if cell in a else None,
+                    "after": sorted(b[cell].elements()) if cell in b else None,
+                }
+            )
     return out
 
 
-def revisions(report: ReportFact,
-              reads: tuple[ReadFact, ...]) -> list[tuple[ReadFact, ReadFact, list]]:
+def revisions(
+    report: ReportFact, reads: tuple[ReadFact, ...]
+) -> list[tuple[ReadFact, ReadFact, list]]:
     """(earlier reading, later reading, changed cells) for each revision, oldest first."""
     by_version: dict[str, list[ReadFact]] = {}
     for read in reads:
@@ -56,8 +66,10 @@ def revisions(report: ReportFact,
             if before.snapshot_sha256 == after.snapshot_sha256:
                 continue
             if not (before.whole and after.whole):
-                raise ValueError(f"{report.url}: a revision compares whole readings; the "
-                                 "facts hold only part of one (see rules.facts.counts_read)")
+                raise ValueError(
+                    f"{report.url}: a revision compares whole readings; the "
+                    "facts hold only part of one (see rules.facts.counts_read)"
+                )
             changed = _changes(before, after)
             if changed:
                 found.append((before, after, changed))
@@ -92,19 +104,29 @@ def revised(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
         evidence = ev.base_evidence(ob)
         evidence["reports"] = [ev.report_ref(report, after)]
         evidence["revision"] = {
-            "from_snapshot_sha256": before.snapshot_sha256, "from_fetched_at": before.fetched_at,
-            "to_snapshot_sha256": after.snapshot_sha256, "to_fetched_at": after.fetched_at,
-            "parser_version": after.parser_version, "revisions_seen": len(found),
-            "changed_cells": len(changed), "changes": changed[:MAX_CHANGES_SHOWN]}
+            "from_snapshot_sha256": before.snapshot_sha256,
+            "from_fetched_at": before.fetched_at,
+            "to_snapshot_sha256": after.snapshot_sha256,
+            "to_fetched_at": after.fetched_at,
+            "parser_version": after.parser_version,
+            "revisions_seen": len(found),
+            "changed_cells": len(changed),
+            "changes": changed[:MAX_CHANGES_SHOWN],
+        }
         if period:
             evidence["period"] = period.evidence()
         yield Finding(
-            obligation=ob.id, kind="revised", family="revision",
+            obligation=ob.id,
+            kind="revised",
+            family="revision",
             severity=ob.severity_for("revised"),
             summary=f"{ob.title}: figures of {report.url} changed on "
-                    f"{after.fetched_at.date()} ({len(changed)} cell(s))",
+            f"{after.fetched_at.date()} ({len(changed)} cell(s))",
             period_start=period.start if period else None,
-            period_end=period.end if period else None, subject=report.url, evidence=evidence)
+            period_end=period.end if period else None,
+            subject=report.url,
+            evidence=evidence,
+        )
 
 
 def removed(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
@@ -112,17 +134,26 @@ def removed(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
         period = report.period
         evidence = ev.base_evidence(ob)
         evidence["reports"] = [ev.report_ref(report)]
-        evidence["removal"] = {"removed_at": report.removed_at, "first_seen": report.first_seen,
-                               "note": "the archived copy is kept under its snapshot sha256"}
+        evidence["removal"] = {
+            "removed_at": report.removed_at,
+            "first_seen": report.first_seen,
+            "note": "the archived copy is kept under its snapshot sha256",
+        }
         if report.listings:  # every listing page that carried it, and when each dropped it
-            evidence["removal"]["listings"] = [{"url": url, "dropped_at": dropped}
-                                               for url, dropped in report.listings]
+            evidence["removal"]["listings"] = [
+                {"url": url, "dropped_at": dropped} for url, dropped in report.listings
+            ]
         if period:
             evidence["period"] = period.evidence()
         yield Finding(
-            obligation=ob.id, kind="removed", family="removal",
+            obligation=ob.id,
+            kind="removed",
+            family="removal",
             severity=ob.severity_for("removed"),
             summary=f"{ob.title}: {report.url} is no longer listed (since "
-                    f"{report.removed_at.date()})",
+            f"{report.removed_at.date()})",
             period_start=period.start if period else None,
-            period_end=period.end if period else None, subject=report.url, evidence=evidence)
+            period_end=period.end if period else None,
+            subject=report.url,
+            evidence=evidence,
+        )

@@ -40,30 +40,43 @@ class Candidate:
     matched: dict[str, tuple[str, ...]] = field(default_factory=dict)  # subject -> terms found
 
     def evidence(self, ob: Obligation) -> dict[str, Any]:
-        rid = self.report.report_id if self.report.report_id is not None else \
-            self.revision.report_id
+        rid = (
+            self.report.report_id if self.report.report_id is not None else self.revision.report_id
+        )
         return {
-            "report_id": rid, "url": self.report.url,
-            "document_id": self.revision.document_id, "kind": self.revision.kind,
+            "report_id": rid,
+            "url": self.report.url,
+            "document_id": self.revision.document_id,
+            "kind": self.revision.kind,
             "title": self.revision.title or self.report.title,
-            "published": self.published, "published_label": self.published_label,
-            "pdf_url": self.revision.pdf_url, "revision": self.revision.revision,
+            "published": self.published,
+            "published_label": self.published_label,
+            "pdf_url": self.revision.pdf_url,
+            "revision": self.revision.revision,
             "observed_at": self.revision.observed_at,
             "mentions": list(self.mentions),
             "matched_subjects": {k: list(v) for k, v in self.matched.items()},
             "why": self.why(ob),
-            "confirm": (f"monitor evidence {ob.id} --from-report {rid} --by NAME"
-                        if rid is not None else None),
+            "confirm": (
+                f"monitor evidence {ob.id} --from-report {rid} --by NAME"
+                if rid is not None
+                else None
+            ),
         }
 
     def why(self, ob: Obligation) -> str:
         subjects = "; ".join(f"{name} ({', '.join(terms)})" for name, terms in self.matched.items())
-        when = (f"published {self.published} ({self.published_label}), after the requirement's "
-                f"enactment on {_enacted(ob)}" if self.published is not None else
-                "its date could not be read")
-        return (f"it names {', '.join(self.mentions)}, speaks of {subjects}, and was {when}"
-                if self.published is not None else
-                f"it names {', '.join(self.mentions)} and speaks of {subjects}; {when}")
+        when = (
+            f"published {self.published} ({self.published_label}), after the requirement's "
+            f"enactment on {_enacted(ob)}"
+            if self.published is not None
+            else "its date could not be read"
+        )
+        return (
+            f"it names {', '.join(self.mentions)}, speaks of {subjects}, and was {when}"
+            if self.published is not None
+            else f"it names {', '.join(self.mentions)} and speaks of {subjects}; {when}"
+        )
 
 
 def _enacted(ob: Obligation) -> date:
@@ -82,22 +95,30 @@ def _found(terms, text: str) -> tuple[str, ...]:
     return tuple(t for t in terms if _term(t).search(text))
 
 
-def _date_of(revision: PublicationFact,
-             earlier: tuple[PublicationFact, ...]) -> tuple[date, str] | None:
+def _date_of(
+    revision: PublicationFact, earlier: tuple[PublicationFact, ...]
+) -> tuple[date, str] | None:
     """The revision's date; for one whose labels could not be read (a redesign, a copy cut
     short), the date of an earlier revision with the same id, title and text: the same version
     of the document, read again without its labels."""
     if revision.published is not None:
         return revision.published
     for older in reversed(earlier):
-        if older.published is not None and (older.document_id, older.title, older.summary) == \
-                (revision.document_id, revision.title, revision.summary):
+        if older.published is not None and (older.document_id, older.title, older.summary) == (
+            revision.document_id,
+            revision.title,
+            revision.summary,
+        ):
             return older.published[0], f"{older.published[1]}, as read before with the same text"
     return None
 
 
-def judge(ob: Obligation, report: ReportFact, revision: PublicationFact,
-          earlier: tuple[PublicationFact, ...] = ()) -> Candidate | None:
+def judge(
+    ob: Obligation,
+    report: ReportFact,
+    revision: PublicationFact,
+    earlier: tuple[PublicationFact, ...] = (),
+) -> Candidate | None:
     """``revision`` of ``report`` (after the ``earlier`` ones) as a candidate for ``ob``, or
     None when it is not one."""
     conf = ob.confirmation
@@ -106,16 +127,23 @@ def judge(ob: Obligation, report: ReportFact, revision: PublicationFact,
     published = _date_of(revision, earlier)
     if published is not None and published[0] <= _enacted(ob):
         return None
-    text = " ".join(t for t in (revision.document_id, revision.title or report.title,
-                                revision.summary) if t)
+    text = " ".join(
+        t for t in (revision.document_id, revision.title or report.title, revision.summary) if t
+    )
     mentions = _found(conf.mentions, text)
     if not mentions:
         return None
     matched = {s.name: found for s in conf.subjects if (found := _found(s.terms, text))}
     if len(matched) < conf.min_subjects:
         return None
-    return Candidate(report, revision, published[0] if published else None,
-                     published[1] if published else None, mentions, matched)
+    return Candidate(
+        report,
+        revision,
+        published[0] if published else None,
+        published[1] if published else None,
+        mentions,
+        matched,
+    )
 
 
 def candidates(ob: Obligation, ev: Evaluation) -> list[Candidate]:

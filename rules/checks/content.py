@@ -28,8 +28,11 @@ def _ambiguous_label(read: ReadFact, req: StatementRequirement) -> dict | None:
     taxonomy = load_taxonomy()
     for count in read.counts:
         if taxonomy.origin_is_ambiguous(count.label):
-            return {"quote": count.label, "page": count.page,
-                    "table": f"{count.measure} by {count.dimension}"}
+            return {
+                "quote": count.label,
+                "page": count.page,
+                "table": f"{count.measure} by {count.dimension}",
+            }
     return None
 
 
@@ -50,8 +53,11 @@ def judge(read: ReadFact, content: Content, effective_from) -> tuple[str, list[d
     unjudged: list[dict] = []
     present = {(c.measure, c.dimension) for c in read.counts}
     for req in content.counts:
-        item = {"requirement": f"{req.measure} by {req.dimension}", "why": req.why,
-                "citation": req.citation}
+        item = {
+            "requirement": f"{req.measure} by {req.dimension}",
+            "why": req.why,
+            "citation": req.citation,
+        }
         if not read.readable:
             unjudged.append({**item, "problem": f"the reading was {read.outcome}"})
         elif (req.measure, req.dimension) not in present:
@@ -68,18 +74,39 @@ def judge(read: ReadFact, content: Content, effective_from) -> tuple[str, list[d
         if stmt is None or stmt.status == "not_stated":
             problem = "the report does not make the statement"
             if label:
-                problem += (f"; its {label['table']} table says {label['quote']!r}, which does "
-                            "not tell whether a foreign government supplied the information")
-            gaps.append({**item, "problem": problem, "status": stmt.status if stmt else None,
-                         **(label or {})})
+                problem += (
+                    f"; its {label['table']} table says {label['quote']!r}, which does "
+                    "not tell whether a foreign government supplied the information"
+                )
+            gaps.append(
+                {
+                    **item,
+                    "problem": problem,
+                    "status": stmt.status if stmt else None,
+                    **(label or {}),
+                }
+            )
         elif stmt.status == "ambiguous":
             quote = {"quote": stmt.quote, "page": stmt.page} if stmt.quote else (label or {})
-            gaps.append({**item, "status": "ambiguous", "problem": "the report's wording is "
-                         "ambiguous about it", **quote})
+            gaps.append(
+                {
+                    **item,
+                    "status": "ambiguous",
+                    "problem": "the report's wording is ambiguous about it",
+                    **quote,
+                }
+            )
         else:  # not_required, while the rule says it is required
-            gaps.append({**item, "status": stmt.status, "quote": stmt.quote, "page": stmt.page,
-                         "problem": f"the reading judged it {stmt.status}, but the rule requires "
-                                    f"it for data periods ending on or after {effective_from}"})
+            gaps.append(
+                {
+                    **item,
+                    "status": stmt.status,
+                    "quote": stmt.quote,
+                    "page": stmt.page,
+                    "problem": f"the reading judged it {stmt.status}, but the rule requires "
+                    f"it for data periods ending on or after {effective_from}",
+                }
+            )
     if gaps:
         return "incomplete", gaps
     if unjudged:
@@ -124,8 +151,13 @@ def content(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             what = "; ".join(f"{i['requirement']}: {i['problem']}" for i in items)
             label = "incomplete" if status == "incomplete" else "cannot be judged"
             yield Finding(
-                obligation=ob.id, kind=status, family="content",
+                obligation=ob.id,
+                kind=status,
+                family="content",
                 severity=ob.severity_for(status),
                 summary=f"{ob.title}, report for {period.label}: {label} ({what})",
-                period_start=period.start, period_end=period.end, subject=report.url,
-                evidence=evidence)
+                period_start=period.start,
+                period_end=period.end,
+                subject=report.url,
+                evidence=evidence,
+            )

@@ -32,8 +32,9 @@ def not_public(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
     for due in ev.schedule(ob):
         if due.deadline >= ev.as_of or ev.matching(ob, due.period):
             continue
-        if any(e.period_start == due.period.start or ob.cadence.kind == "one_time"
-               for e in entries):
+        if any(
+            e.period_start == due.period.start or ob.cadence.kind == "one_time" for e in entries
+        ):
             continue  # a person recorded where it was published
         congress = congress_evidence(ob, ev.facts.congress, due.period, due.deadline, ev.as_of)
         if congress is None or congress["status"] != "received":
@@ -44,20 +45,33 @@ def not_public(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
         if seen.verdict != "observed":
             continue
         evidence = ev.base_evidence(ob, due.citation)
-        evidence["period"] = {"start": due.period.start, "end": due.period.end,
-                              "label": due.period.label}
+        evidence["period"] = {
+            "start": due.period.start,
+            "end": due.period.end,
+            "label": due.period.label,
+        }
         evidence.update(due.evidence)
-        evidence.update({
-            "reason": f"Congress received the report for {due.period.label} "
-                      f"({congress['summary']}), but no report whose data period covers it was "
-                      "listed on the agency's site when it was read after the deadline, and the "
-                      "law requires it to be made publicly available online",
-            "congress": congress, "sources": states,
-            "listing_reads": list(seen.listing_reads)})
+        evidence.update(
+            {
+                "reason": f"Congress received the report for {due.period.label} "
+                f"({congress['summary']}), but no report whose data period covers it was "
+                "listed on the agency's site when it was read after the deadline, and the "
+                "law requires it to be made publicly available online",
+                "congress": congress,
+                "sources": states,
+                "listing_reads": list(seen.listing_reads),
+            }
+        )
         yield Finding(
-            obligation=ob.id, kind="not_public", family="publication",
+            obligation=ob.id,
+            kind="not_public",
+            family="publication",
             severity=ob.severity_for("not_public"),
             summary=f"{ob.title} for {due.period.label}: {congress['summary']}, not published "
-                    f"online (due {due.due})",
-            period_start=due.period.start, period_end=due.period.end, due=due.due,
-            deadline=due.deadline, evidence=evidence)
+            f"online (due {due.due})",
+            period_start=due.period.start,
+            period_end=due.period.end,
+            due=due.due,
+            deadline=due.deadline,
+            evidence=evidence,
+        )

@@ -31,14 +31,30 @@ def manual_review(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
     evidence["review_every_days"] = ob.cadence.review_every_days
     evidence["review_due"] = review_due
     evidence["latest_manual_evidence"] = (
-        {"date": latest.date, "by": latest.by, "note": latest.note,
-         "recorded_at": latest.recorded_at} if latest else None)
-    evidence["reason"] = ("not publicly verifiable: no public source can show this; record what "
-                          f"you learn with `monitor evidence {ob.id} --by NAME --date DATE "
-                          "--note TEXT`")
+        {
+            "date": latest.date,
+            "by": latest.by,
+            "note": latest.note,
+            "recorded_at": latest.recorded_at,
+        }
+        if latest
+        else None
+    )
+    evidence["reason"] = (
+        "not publicly verifiable: no public source can show this; record what "
+        f"you learn with `monitor evidence {ob.id} --by NAME --date DATE "
+        "--note TEXT`"
+    )
     since = f"last evidence {latest.date}" if latest else "no manual evidence recorded"
     yield Finding(
-        obligation=ob.id, kind="unknown", family="review", severity=ob.severity_for("unknown"),
+        obligation=ob.id,
+        kind="unknown",
+        family="review",
+        severity=ob.severity_for("unknown"),
         summary=f"{ob.title}: not publicly verifiable, review due {review_due} ({since})",
-        period_start=ob.effective_from, period_end=None, due=review_due,
-        deadline=end_of_day(review_due), evidence=evidence)
+        period_start=ob.effective_from,
+        period_end=None,
+        due=review_due,
+        deadline=end_of_day(review_due),
+        evidence=evidence,
+    )

@@ -30,8 +30,9 @@ from rules.obligations import Obligation
 from rules.schedule import Due
 
 
-def _evidence_for(entries: tuple[EvidenceFact, ...], ob: Obligation,
-                  due: Due) -> list[EvidenceFact]:
+def _evidence_for(
+    entries: tuple[EvidenceFact, ...], ob: Obligation, due: Due
+) -> list[EvidenceFact]:
     if ob.cadence.kind == "one_time":
         return list(entries)
     return [e for e in entries if e.period_start == due.period.start]
@@ -63,21 +64,40 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             if blocking:
                 reason, detail = _not_read(ev, blocking)
         if reason is not None:
-            yield _finding(ob, ev, due, "unknown",
-                           f"cannot tell whether it was published: {reason}",
-                           {"reason": reason, "sources": states, **detail})
+            yield _finding(
+                ob,
+                ev,
+                due,
+                "unknown",
+                f"cannot tell whether it was published: {reason}",
+                {"reason": reason, "sources": states, **detail},
+            )
             continue
         seen = absence(ob, ev, due.deadline)
         if seen.verdict == "observed":
-            yield _finding(ob, ev, due, "missing", "not published",
-                           {"reason": f"no report whose data period covers {due.period.label} "
-                                      "was listed on the source when its listing was read after "
-                                      "the deadline passed",
-                            "sources": states, "listing_reads": list(seen.listing_reads)})
+            yield _finding(
+                ob,
+                ev,
+                due,
+                "missing",
+                "not published",
+                {
+                    "reason": f"no report whose data period covers {due.period.label} "
+                    "was listed on the source when its listing was read after "
+                    "the deadline passed",
+                    "sources": states,
+                    "listing_reads": list(seen.listing_reads),
+                },
+            )
         elif seen.verdict == "unknown":
-            yield _finding(ob, ev, due, "unknown",
-                           f"cannot tell whether it was published: {seen.reason}",
-                           {"reason": seen.reason, "sources": states, **seen.details})
+            yield _finding(
+                ob,
+                ev,
+                due,
+                "unknown",
+                f"cannot tell whether it was published: {seen.reason}",
+                {"reason": seen.reason, "sources": states, **seen.details},
+            )
 
 
 # Documents named in the evidence of one unknown finding (the reason gives their number).
@@ -100,22 +120,32 @@ def _not_read(ev: Evaluation, documents: list[ReportFact]) -> tuple[str, dict]:
     shown = []
     for report in documents[:DOCUMENTS_SHOWN]:
         read = ev.latest_read(report)
-        shown.append({
-            "url": report.url, "title": report.title, "state": _document_state(ev, report),
-            "link_names": report.named.label if report.named else None,
-            "could_cover": report.could_cover.label if report.could_cover else "any period",
-            "last_fetch_error": report.last_fetch_error,
-            "snapshot_sha256": read.snapshot_sha256 if read else None})
+        shown.append(
+            {
+                "url": report.url,
+                "title": report.title,
+                "state": _document_state(ev, report),
+                "link_names": report.named.label if report.named else None,
+                "could_cover": report.could_cover.label if report.could_cover else "any period",
+                "last_fetch_error": report.last_fetch_error,
+                "snapshot_sha256": read.snapshot_sha256 if read else None,
+            }
+        )
     if len(documents) == 1:
         doc, report = shown[0], documents[0]
-        names = f"its link names {doc['link_names']}" if report.named else \
-            "its link names no period"
-        reason = (f"document {report.url} could be this period ({names}) and is "
-                  f"{doc['state']}: absence is not proven")
+        names = (
+            f"its link names {doc['link_names']}" if report.named else "its link names no period"
+        )
+        reason = (
+            f"document {report.url} could be this period ({names}) and is "
+            f"{doc['state']}: absence is not proven"
+        )
     else:
         states = sorted({d["state"] for d in shown})
-        reason = (f"{len(documents)} documents of the source that could be this period are "
-                  f"{' or '.join(states)} ({documents[0].url}, ...): absence is not proven")
+        reason = (
+            f"{len(documents)} documents of the source that could be this period are "
+            f"{' or '.join(states)} ({documents[0].url}, ...): absence is not proven"
+        )
     return reason, {"documents": shown}
 
 
@@ -129,17 +159,29 @@ def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding 
             best = (pub[0], pub[1], report)
     for entry in manual:
         if best is None or entry.date < best[0]:
-            best = (entry.date, f"manual evidence recorded by {entry.by} on "
-                                f"{entry.recorded_at.isoformat()}: {entry.note}", None)
+            best = (
+                entry.date,
+                f"manual evidence recorded by {entry.by} on "
+                f"{entry.recorded_at.isoformat()}: {entry.note}",
+                None,
+            )
     day, basis, _ = best
     if day <= due.deadline_date:
         return None
     days_late = (day - due.due).days
-    extra = {"publication": {"earliest_possible": day, "basis": basis},
-             "days_late": days_late,
-             "reports": [ev.report_ref(r) for r in reports]}
-    return _finding(ob, ev, due, "late", f"published {days_late} day{'s' if days_late != 1 else ''}"
-                                         f" late (not before {day})", extra)
+    extra = {
+        "publication": {"earliest_possible": day, "basis": basis},
+        "days_late": days_late,
+        "reports": [ev.report_ref(r) for r in reports],
+    }
+    return _finding(
+        ob,
+        ev,
+        due,
+        "late",
+        f"published {days_late} day{'s' if days_late != 1 else ''} late (not before {day})",
+        extra,
+    )
 
 
 def _review(ob: Obligation, ev: Evaluation, due: Due) -> Finding | None:
@@ -151,16 +193,24 @@ def _review(ob: Obligation, ev: Evaluation, due: Due) -> Finding | None:
     first = found[0]
     name = first.revision.document_id or first.revision.title or first.report.url
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    return _finding(ob, ev, due, "review",
-                    f"{name}{more} may fulfil it: a person must confirm", {
-                        "reason": "documents of the source may be the disclosure; the monitor "
-                                  "proposes, a person confirms with `monitor evidence "
-                                  f"{ob.id} --from-report REPORT_ID --by NAME`",
-                        "candidates": [c.evidence(ob) for c in found]})
+    return _finding(
+        ob,
+        ev,
+        due,
+        "review",
+        f"{name}{more} may fulfil it: a person must confirm",
+        {
+            "reason": "documents of the source may be the disclosure; the monitor "
+            "proposes, a person confirms with `monitor evidence "
+            f"{ob.id} --from-report REPORT_ID --by NAME`",
+            "candidates": [c.evidence(ob) for c in found],
+        },
+    )
 
 
-def _finding(ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str,
-             extra: dict) -> Finding:
+def _finding(
+    ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str, extra: dict
+) -> Finding:
     evidence = ev.base_evidence(ob, due.citation)
     evidence["period"] = due.period.evidence()
     evidence.update(due.evidence)
@@ -168,10 +218,20 @@ def _finding(ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str,
     congress = congress_evidence(ob, ev.facts.congress, due.period, due.deadline, ev.as_of)
     if congress is not None:  # did the report reach Congress? (rules/congress.py)
         evidence["congress"] = congress
-    label = due.period.label if ob.cadence.kind != "one_time" else \
-        f"the one-time requirement of {due.period.start}"
+    label = (
+        due.period.label
+        if ob.cadence.kind != "one_time"
+        else f"the one-time requirement of {due.period.start}"
+    )
     return Finding(
-        obligation=ob.id, kind=kind, family="timeliness", severity=ob.severity_for(kind),
+        obligation=ob.id,
+        kind=kind,
+        family="timeliness",
+        severity=ob.severity_for(kind),
         summary=f"{ob.title} for {label}: {what} (due {due.due})",
-        period_start=due.period.start, period_end=due.period.end, due=due.due,
-        deadline=due.deadline, evidence=evidence)
+        period_start=due.period.start,
+        period_end=due.period.end,
+        due=due.due,
+        deadline=due.deadline,
+        evidence=evidence,
+    )

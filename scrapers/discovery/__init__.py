@@ -25,15 +25,36 @@ from typing import Sequence
 from scrapers.discovery import body as _body
 from scrapers.discovery.find import candidates as _candidates
 from scrapers.discovery.layout import MARGIN_NOTE, PAGE_MARKER, normalise, units
-from scrapers.discovery.model import (ANCHORS, CADENCES, TOPICS, UNKNOWN, Candidate, Citation,
-                                      Deadline, DocumentContext)
+from scrapers.discovery.model import (
+    ANCHORS,
+    CADENCES,
+    TOPICS,
+    UNKNOWN,
+    Candidate,
+    Citation,
+    Deadline,
+    DocumentContext,
+)
 from scrapers.discovery.patterns import load as load_patterns
 from scrapers.discovery.patterns import topics_in
 from scrapers.records import Problem
 
-__all__ = ["ANCHORS", "CADENCES", "TOPICS", "UNKNOWN", "Candidate", "Citation", "Deadline",
-           "Discovery", "DocumentContext", "contains_quote", "context_for", "discover",
-           "discover_document", "topics_in"]
+__all__ = [
+    "ANCHORS",
+    "CADENCES",
+    "TOPICS",
+    "UNKNOWN",
+    "Candidate",
+    "Citation",
+    "Deadline",
+    "Discovery",
+    "DocumentContext",
+    "contains_quote",
+    "context_for",
+    "discover",
+    "discover_document",
+    "topics_in",
+]
 
 Text = str | Sequence[tuple[str | None, str]]
 
@@ -48,9 +69,13 @@ class Discovery:
     problem: Problem | None = None
 
     def to_json(self) -> dict:
-        return {"candidates": [c.to_json() for c in self.candidates], "units_read": self.units_read,
-                "problem": None if self.problem is None else
-                {"kind": self.problem.kind, "detail": self.problem.detail}}
+        return {
+            "candidates": [c.to_json() for c in self.candidates],
+            "units_read": self.units_read,
+            "problem": None
+            if self.problem is None
+            else {"kind": self.problem.kind, "detail": self.problem.detail},
+        }
 
 
 def discover(text: Text, context: DocumentContext | str) -> list[Candidate]:
@@ -67,8 +92,9 @@ def _discover(text: Text, context: DocumentContext | str) -> Discovery:
     return Discovery(tuple(_candidates(read, context, patterns)), len(read))
 
 
-def discover_document(body: bytes, context: DocumentContext | str,
-                      content_type: str | None = None) -> Discovery:
+def discover_document(
+    body: bytes, context: DocumentContext | str, content_type: str | None = None
+) -> Discovery:
     """The candidates in a GovInfo rendition (HTML, text or PDF bytes)."""
     pages = _body.pages_of(body, content_type)
     if isinstance(pages, Problem):
@@ -79,8 +105,9 @@ def discover_document(body: bytes, context: DocumentContext | str,
 _PACKAGE = re.compile(r"^CRPT-\d+(?P<chamber>[hs])rpt\d+", re.I)
 
 
-def context_for(package_id: str, *, url: str | None = None,
-                title: str | None = None) -> DocumentContext:
+def context_for(
+    package_id: str, *, url: str | None = None, title: str | None = None
+) -> DocumentContext:
     """What a GovInfo package's id and title tell: a House or Senate report's "the Committee"
     is that chamber's Committee on Appropriations; a title naming one department only (DHS or
     HHS) says what "the Secretary" means. An omnibus names several and leaves it to the
@@ -88,13 +115,19 @@ def context_for(package_id: str, *, url: str | None = None,
     m = _PACKAGE.match(package_id)
     committee = None
     if m:
-        committee = ("House" if m.group("chamber").lower() == "h" else "Senate") + \
-            " Committee on Appropriations"
+        committee = (
+            "House" if m.group("chamber").lower() == "h" else "Senate"
+        ) + " Committee on Appropriations"
     agency = None
     if title:
-        named = {code for code, words in (("DHS", r"Homeland\s+Security"),
-                                          ("HHS", r"Health\s+and\s+Human\s+Services"))
-                 if re.search(words, title, re.I)}
+        named = {
+            code
+            for code, words in (
+                ("DHS", r"Homeland\s+Security"),
+                ("HHS", r"Health\s+and\s+Human\s+Services"),
+            )
+            if re.search(words, title, re.I)
+        }
         agency = named.pop() if len(named) == 1 else None
     return DocumentContext(package_id=package_id, url=url, agency=agency, committee=committee)
 

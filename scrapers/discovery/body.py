@@ -20,9 +20,32 @@ from scrapers.htmltext import encoding_of, parse_html
 from scrapers.records import Document, Problem
 
 Pages = list[tuple[str | None, str]]
-_BLOCKS = {"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-           "section", "article", "header", "footer", "main", "dt", "dd", "blockquote", "pre",
-           "hr", "caption"}
+_BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "hr",
+    "caption",
+}
 
 
 def pages_of(body: bytes, content_type: str | None = None) -> Pages | Problem:
@@ -39,7 +62,9 @@ def pages_of(body: bytes, content_type: str | None = None) -> Pages | Problem:
     try:
         root = parse_html(body, content_type)
     except Exception as exc:  # noqa: BLE001 - lxml rejects some bodies outright
-        return Problem("parse_error", f"the page could not be parsed as HTML ({type(exc).__name__})")
+        return Problem(
+            "parse_error", f"the page could not be parsed as HTML ({type(exc).__name__})"
+        )
     pres = root.findall(".//pre")
     text = "\n\n".join(pre.text_content() for pre in pres) if pres else _block_text(root)
     if not text.strip():

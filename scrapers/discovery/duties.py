@@ -26,37 +26,108 @@ from scrapers.discovery.patterns import Patterns
 
 I = re.IGNORECASE
 ABBREVIATIONS = {
-    "u.s", "sec", "secs", "no", "nos", "pub", "p.l", "h.r", "rept", "res", "doc", "stat", "e.g",
-    "i.e", "etc", "mr", "mrs", "ms", "dr", "st", "inc", "co", "corp", "jan", "feb", "mar", "apr",
-    "aug", "sept", "sep", "oct", "nov", "dec", "u.s.c", "c.f.r", "seq", "div", "v", "vs", "art",
-    "para", "subsec", "cl", "ch", "fed", "reg", "dept", "jr", "sr", "al", "cong", "sess", "h.rept",
-    "s.rept", "h.res", "s.res", "approx", "gov", "no.", "pp", "p"}
+    "u.s",
+    "sec",
+    "secs",
+    "no",
+    "nos",
+    "pub",
+    "p.l",
+    "h.r",
+    "rept",
+    "res",
+    "doc",
+    "stat",
+    "e.g",
+    "i.e",
+    "etc",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "inc",
+    "co",
+    "corp",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "aug",
+    "sept",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "u.s.c",
+    "c.f.r",
+    "seq",
+    "div",
+    "v",
+    "vs",
+    "art",
+    "para",
+    "subsec",
+    "cl",
+    "ch",
+    "fed",
+    "reg",
+    "dept",
+    "jr",
+    "sr",
+    "al",
+    "cong",
+    "sess",
+    "h.rept",
+    "s.rept",
+    "h.res",
+    "s.res",
+    "approx",
+    "gov",
+    "no.",
+    "pp",
+    "p",
+}
 _SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]*\s+(?=[\"(\[]?[A-Z0-9]|\(\w{1,5}\)\s)")
-_ADVERBS = (r"(?:(?:also|continue\s+to|continue|promptly|immediately|jointly|annually|quarterly|"
-            r"monthly|regularly|periodically|publicly|then|further|subsequently|additionally|"
-            r"thereafter|directly|separately|in\s+writing)\s+)")
-_INTERJECTION = (r"(?:,\s*(?:not\s+later\s+than|no\s+later\s+than|within|on|in|by|after|"
-                 r"beginning|starting|prior\s+to|before|upon|at\s+least|as\s+part\s+of|through|"
-                 r"acting|in\s+coordination|in\s+consultation)\b[^,;]{1,160},\s*)")
+_ADVERBS = (
+    r"(?:(?:also|continue\s+to|continue|promptly|immediately|jointly|annually|quarterly|"
+    r"monthly|regularly|periodically|publicly|then|further|subsequently|additionally|"
+    r"thereafter|directly|separately|in\s+writing)\s+)"
+)
+_INTERJECTION = (
+    r"(?:,\s*(?:not\s+later\s+than|no\s+later\s+than|within|on|in|by|after|"
+    r"beginning|starting|prior\s+to|before|upon|at\s+least|as\s+part\s+of|through|"
+    r"acting|in\s+coordination|in\s+consultation)\b[^,;]{1,160},\s*)"
+)
 _PUBLISHED_DATA = re.compile(r"\b(?:data|statistics|numbers?|figures|counts?|totals?)\b", I)
 _BACK_REFERENCE = re.compile(
     r"\b(?:such|each\s+such|the|this|these|that|said|each)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:reports?|briefings?|notifications?|updates?|submissions?)\b"
-    r"(?!\s+(?:on|regarding|concerning|describing|detailing|with\s+respect\s+to)\b)", I)
-_REPORT_SUBJECT = r"\b(?:reports?|briefings?|notifications?|updates?|submissions?|disclosures?|plans?)\b"
+    r"(?!\s+(?:on|regarding|concerning|describing|detailing|with\s+respect\s+to)\b)",
+    I,
+)
+_REPORT_SUBJECT = (
+    r"\b(?:reports?|briefings?|notifications?|updates?|submissions?|disclosures?|plans?)\b"
+)
 
 
 def sentences(text: str) -> list[str]:
     """The text's sentences; a period after an abbreviation or an initial ends none."""
     out, start = [], 0
     for m in _SENTENCE_BREAK.finditer(text):
-        word = text[start:m.start() + 1].split()[-1].lower().strip("(\"'[") if \
-            text[start:m.start() + 1].split() else ""
+        word = (
+            text[start : m.start() + 1].split()[-1].lower().strip("(\"'[")
+            if text[start : m.start() + 1].split()
+            else ""
+        )
         word = word.rstrip(".")
-        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or \
-                re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+        if (
+            word in ABBREVIATIONS
+            or (len(word) == 1 and word.isalpha())
+            or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word)
+        ):
             continue
-        out.append(text[start:m.end()].strip())
+        out.append(text[start : m.end()].strip())
         start = m.end()
     if text[start:].strip():
         out.append(text[start:].strip())
@@ -106,8 +177,9 @@ def _grammar(patterns: Patterns) -> _Grammar:
 def _build_grammar(patterns: Patterns) -> _Grammar:
     verbs = f"(?:{patterns.report_verbs}|{patterns.publish_verbs}|{patterns.transfer_verbs})"
     return _Grammar(
-        modal=re.compile(rf"\b(?:shall|must)(?:\s*{_INTERJECTION}|\s+){_ADVERBS}*(?P<verb>{verbs})\b",
-                         I),
+        modal=re.compile(
+            rf"\b(?:shall|must)(?:\s*{_INTERJECTION}|\s+){_ADVERBS}*(?P<verb>{verbs})\b", I
+        ),
         trigger=re.compile(
             r"\b(?:(?:is|are|shall\s+be|will\s+be)\s+(?:(?:hereby|also|further|again|likewise)\s+)*"
             r"(?:directed|required|requested|expected|instructed|mandated)"
@@ -116,31 +188,43 @@ def _build_grammar(patterns: Patterns) -> _Grammar:
             r"|(?<=managers\s)(?:also\s+|further\s+)?(?:direct|require|request|expect|instruct)"
             r"|(?<=Committees\s)(?:also\s+|further\s+)?(?:direct|require|request|expect|instruct)"
             r"|continues\s+to\s+(?:direct|require|expect)"
-            r"|continues\s+(?:the|its)\s+(?:requirement|direction|directive|expectation)s?)\b", I),
+            r"|continues\s+(?:the|its)\s+(?:requirement|direction|directive|expectation)s?)\b",
+            I,
+        ),
         infinitive=re.compile(rf"\bto\s+{_ADVERBS}*(?:continue\s+)?(?P<verb>{verbs})\b", I),
-        subjunctive=re.compile(rf"\b(?:directs|requires|requests|expects)\s+that\s+(?P<actor>[^.;]"
-                               rf"{{0,160}}?)\s+(?:(?:will|shall|should)\s+)?{_ADVERBS}*"
-                               rf"(?P<verb>{verbs})\b", I),
+        subjunctive=re.compile(
+            rf"\b(?:directs|requires|requests|expects)\s+that\s+(?P<actor>[^.;]"
+            rf"{{0,160}}?)\s+(?:(?:will|shall|should)\s+)?{_ADVERBS}*"
+            rf"(?P<verb>{verbs})\b",
+            I,
+        ),
         noun_directive=re.compile(
             r"\b(?:directs|requires|requests|expects|continues)\s+(?:(?:a|an|the|its|quarterly|"
             r"monthly|annual|semiannual|written|detailed|updated|new|further|one-time|"
             r"comprehensive|public|regular|periodic)\s+)*(?P<verb>reports?|briefings?|"
-            r"notifications?|updates?|plans?)\b", I),
+            r"notifications?|updates?|plans?)\b",
+            I,
+        ),
         conditional=re.compile(
             r"\b(?:until|unless|before|prior\s+to)\s+(?P<actor>(?:the\s+)?[A-Z][\w.'-]*"
             r"(?:\s+(?:of|for|and|[A-Z][\w.'-]*))*?)\s+(?P<verb>submits|provides|certifies|"
-            r"reports|briefs|notifies|transmits)\b"),
+            r"reports|briefs|notifies|transmits)\b"
+        ),
         content=re.compile(
             rf"^(?:\([A-Za-z0-9]{{1,5}}\)\s*)*(?P<subject>[^.;]{{0,150}}?{_REPORT_SUBJECT}[^.;]{{0,80}}?)\s+shall\s+"
             r"(?:also\s+|further\s+)?(?P<verb>include|contain|state|specify|indicate|identify|"
             r"describe|detail|provide|list|address|cover|set\s+forth|be\s+(?:submitted|provided|"
-            r"made|delivered|transmitted|posted|published|updated))\b", I),
+            r"made|delivered|transmitted|posted|published|updated))\b",
+            I,
+        ),
         report_verb=re.compile(rf"^{patterns.report_verbs}$", I),
-        publish_verb=re.compile(rf"^{patterns.publish_verbs}$", I))
+        publish_verb=re.compile(rf"^{patterns.publish_verbs}$", I),
+    )
 
 
-def _is_report(sentence: str, verb: str, verb_end: int, patterns: Patterns,
-               grammar: _Grammar) -> bool:
+def _is_report(
+    sentence: str, verb: str, verb_end: int, patterns: Patterns, grammar: _Grammar
+) -> bool:
     """A report verb is a report; another verb needs a report-like object or an oversight
     recipient after it ("make" also needs "available" or "public")."""
     if grammar.report_verb.match(verb):
@@ -149,7 +233,8 @@ def _is_report(sentence: str, verb: str, verb_end: int, patterns: Patterns,
     if grammar.publish_verb.match(verb) and _PUBLISHED_DATA.search(after):
         return True
     if verb.lower().startswith("mak") and not re.match(
-            r"\s+(?:[\w'-]+\s+){0,10}?(?:publicly\s+)?(?:available|public)\b", after, I):
+        r"\s+(?:[\w'-]+\s+){0,10}?(?:publicly\s+)?(?:available|public)\b", after, I
+    ):
         return False
     if patterns.report_nouns.search(after):
         return True
@@ -164,19 +249,29 @@ def find_duty(sentence: str, patterns: Patterns) -> Duty | None:
     body = sentence
     for m in g.modal.finditer(body):
         if _is_report(body, m.group("verb"), m.end("verb"), patterns, g):
-            return Duty(" ".join(body[m.start():m.end()].split()), m.group("verb"), m.end("verb"),
-                        body[:m.start()], False)
+            return Duty(
+                " ".join(body[m.start() : m.end()].split()),
+                m.group("verb"),
+                m.end("verb"),
+                body[: m.start()],
+                False,
+            )
     for t in g.trigger.finditer(body):
         for m in g.infinitive.finditer(body, t.end()):
             if _is_report(body, m.group("verb"), m.end("verb"), patterns, g):
                 passive = t.group(0).lower().startswith(("is ", "are ", "shall ", "will "))
-                actor = body[:t.start()] if passive else body[t.end():m.start()]
+                actor = body[: t.start()] if passive else body[t.end() : m.start()]
                 phrase = f"{' '.join(t.group(0).split())} ... {' '.join(m.group(0).split())}"
                 return Duty(phrase, m.group("verb"), m.end("verb"), actor, not passive)
     for m in g.subjunctive.finditer(body):
         if _is_report(body, m.group("verb"), m.end("verb"), patterns, g):
-            return Duty(" ".join(body[m.start():m.end()].split()), m.group("verb"), m.end("verb"),
-                        m.group("actor"), True)
+            return Duty(
+                " ".join(body[m.start() : m.end()].split()),
+                m.group("verb"),
+                m.end("verb"),
+                m.group("actor"),
+                True,
+            )
     m = g.noun_directive.search(body)
     if m:
         return Duty(" ".join(m.group(0).split()), m.group("verb"), m.end(), "", True)
@@ -185,8 +280,14 @@ def find_duty(sentence: str, patterns: Patterns) -> Duty | None:
         return Duty(" ".join(m.group(0).split()), m.group("verb"), m.end(), m.group("actor"), True)
     m = g.content.match(body)
     if m:
-        return Duty(" ".join(body[:m.end()].split()), m.group("verb"), m.end(), m.group("subject"),
-                    False, content_only=True)
+        return Duty(
+            " ".join(body[: m.end()].split()),
+            m.group("verb"),
+            m.end(),
+            m.group("subject"),
+            False,
+            content_only=True,
+        )
     return None
 
 

@@ -21,17 +21,22 @@ from scrapers.discovery.patterns import Patterns
 
 _PAGE_LINE = re.compile(r"^\s*\[\[?Page\s+([^\]]{1,40}?)\]\]?\s*$")
 PAGE_MARKER = re.compile(r"\[\[?Page\s+([^\]]{1,40}?)\]\]?")
-_STAT_HEAD = re.compile(r"^\s*(?:(\d{2,3}) STAT\. (\d{1,5})\b.*|.*\b(\d{2,3}) STAT\. (\d{1,5}))\s*$")
+_STAT_HEAD = re.compile(
+    r"^\s*(?:(\d{2,3}) STAT\. (\d{1,5})\b.*|.*\b(\d{2,3}) STAT\. (\d{1,5}))\s*$"
+)
 _FURNITURE = re.compile(
     r"^\s*(?:VerDate\b.*|.*\bJkt\s+\d+\s+PO\s+\d+\s+Frm\s+\d+.*|\[From the U\.S\. Government "
     r"(?:Publishing|Printing) Office\]|From the Congressional Record Online.*|\[Congressional "
     r"Record Volume.*\]|\[(?:House|Senate|Extensions of Remarks|Daily Digest)\]|\[Pages? [HSED]?"
-    r"\d+.*\]|\[DOCID:.*\]|<all>|\d{1,4}|\*(?:\s+\*){2,}.*|Upload: .*|Page \d+: .*)\s*$")
+    r"\d+.*\]|\[DOCID:.*\]|<all>|\d{1,4}|\*(?:\s+\*){2,}.*|Upload: .*|Page \d+: .*)\s*$"
+)
 _RULE = re.compile(r"^\s*(?:_{3,}|={3,}|-{5,})\s*$")
 MARGIN_NOTE = re.compile(r"<<NOTE:.*?>>", re.S)
 SECTION = re.compile(r"^\s*(?:SEC(?:TION)?\.?|Sec\.|Section)\s+(\d+[A-Za-z]?(?:-\d+)?)\.\s*")
 _ENUM = re.compile(r"^\s*\((?:[a-z]{1,2}|\d{1,3}|[A-Z]{1,2}|[ivx]{1,5})\)\s*")
-INLINE_HEADING = re.compile(r"^\s*(?P<enum>\([A-Za-z0-9]{1,3}\)\s*)?(?P<h>[A-Z][^\n]{1,110}?)\.\s?--\s*(?=\S)")
+INLINE_HEADING = re.compile(
+    r"^\s*(?P<enum>\([A-Za-z0-9]{1,3}\)\s*)?(?P<h>[A-Z][^\n]{1,110}?)\.\s?--\s*(?=\S)"
+)
 SECTION_TITLE = re.compile(r"^(?P<t>[A-Z0-9][A-Z0-9 ,;:'()&/-]{2,}[A-Z)])\.\s+")
 _DIVISION = re.compile(r"^DIVISION\s+([A-Z]{1,2})\b")
 _TITLE = re.compile(r"^TITLE\s+([IVXLC]{1,6})\b")
@@ -101,8 +106,11 @@ def _lines(pages: list[tuple[str | None, str]]) -> list[_Line | None]:
             if marker or stat:
                 # a page break is no paragraph break: GPO sets its marker, between blank
                 # lines, wherever the page ends, often mid-sentence
-                page = marker.group(1).strip() if marker else \
-                    f"{stat.group(1) or stat.group(3)} STAT. {stat.group(2) or stat.group(4)}"
+                page = (
+                    marker.group(1).strip()
+                    if marker
+                    else f"{stat.group(1) or stat.group(3)} STAT. {stat.group(2) or stat.group(4)}"
+                )
                 while out and out[-1] is None:
                     out.pop()
                 after_marker = True
@@ -138,8 +146,11 @@ def _split_long(line: str) -> str:
 def _double_spaced(lines: list[str]) -> bool:
     """Every line followed by one blank line (a PDF transcript): blank lines mean nothing."""
     text_lines = sum(1 for line in lines if line.strip())
-    singles = sum(1 for i in range(1, len(lines) - 1)
-                  if not lines[i].strip() and lines[i - 1].strip() and lines[i + 1].strip())
+    singles = sum(
+        1
+        for i in range(1, len(lines) - 1)
+        if not lines[i].strip() and lines[i - 1].strip() and lines[i + 1].strip()
+    )
     return text_lines >= 6 and singles >= 0.6 * text_lines
 
 
@@ -172,9 +183,15 @@ def blocks(pages: list[tuple[str | None, str]]) -> list[tuple[str, list[_Line]]]
             prev = None
             continue
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        centred = (use_indent and line.indent >= 8 and len(line.text) < 70 and prev is None
-                   and nxt is None and not _SENTENCE_END.search(line.text)
-                   and not line.text.endswith((",", ";")))
+        centred = (
+            use_indent
+            and line.indent >= 8
+            and len(line.text) < 70
+            and prev is None
+            and nxt is None
+            and not _SENTENCE_END.search(line.text)
+            and not line.text.endswith((",", ";"))
+        )
         if _is_caps_heading(line.text) or centred:
             if out and out[-1][0] == "heading" and prev is not None:
                 out[-1][1].append(line)  # a heading wrapped over two lines
@@ -182,12 +199,20 @@ def blocks(pages: list[tuple[str | None, str]]) -> list[tuple[str, list[_Line]]]
                 out.append(("heading", [line]))
             prev = line
             continue
-        starts = (prev is None or not out or out[-1][0] == "heading"
-                  or SECTION.match(line.text) or _ENUM.match(line.text)
-                  or INLINE_HEADING.match(line.text)
-                  or (use_indent and line.indent > prev.indent)
-                  or (_SENTENCE_END.search(prev.text) and width >= 40
-                      and prev.indent + len(prev.text) + 1 + len(line.text.split()[0]) <= width))
+        starts = (
+            prev is None
+            or not out
+            or out[-1][0] == "heading"
+            or SECTION.match(line.text)
+            or _ENUM.match(line.text)
+            or INLINE_HEADING.match(line.text)
+            or (use_indent and line.indent > prev.indent)
+            or (
+                _SENTENCE_END.search(prev.text)
+                and width >= 40
+                and prev.indent + len(prev.text) + 1 + len(line.text.split()[0]) <= width
+            )
+        )
         if starts:
             out.append(("text", [line]))
         else:
@@ -227,19 +252,31 @@ def units(pages: list[tuple[str | None, str]], patterns: Patterns) -> list[Unit]
             after_heading = True
             continue
         section = SECTION.match(text)
-        if out and not after_heading and not section and (
-                _ENUM.match(text) or text.startswith("Provided")):
+        if (
+            out
+            and not after_heading
+            and not section
+            and (_ENUM.match(text) or text.startswith("Provided"))
+        ):
             out[-1].text = f"{out[-1].text} {text}"  # a subsection, item or proviso
             continue
         after_heading = False
         inline = INLINE_HEADING.match(text)
         path = _heading_path(state) + ((inline.group("h").strip(),) if inline else ())
         agency = (_agency_of(inline.group("h"), patterns) if inline else None) or next(
-            (state.agency[k] for k in ("agency", "title", "division") if k in state.agency),
-            None)
-        out.append(Unit(text=text, page=lines[0].page, division=state.division,
-                        title=state.title, section=f"sec. {section.group(1)}" if section else None,
-                        headings=path, agency=agency))
+            (state.agency[k] for k in ("agency", "title", "division") if k in state.agency), None
+        )
+        out.append(
+            Unit(
+                text=text,
+                page=lines[0].page,
+                division=state.division,
+                title=state.title,
+                section=f"sec. {section.group(1)}" if section else None,
+                headings=path,
+                agency=agency,
+            )
+        )
     return out
 
 
@@ -271,7 +308,11 @@ def _pretty(text: str) -> str:
     if any(c.islower() for c in text):
         return text
     small = {"and", "of", "the", "for", "on", "to", "in", "a", "an", "or"}
-    words = [w.lower() if w.lower() in small and i else w.capitalize()
-             for i, w in enumerate(text.split())]
-    return " ".join(w.upper() if w.upper() in {"U.S.", "DHS", "HHS", "ICE", "CBP", "OBIM", "HART"}
-                    else w for w in words)
+    words = [
+        w.lower() if w.lower() in small and i else w.capitalize()
+        for i, w in enumerate(text.split())
+    ]
+    return " ".join(
+        w.upper() if w.upper() in {"U.S.", "DHS", "HHS", "ICE", "CBP", "OBIM", "HART"} else w
+        for w in words
+    )

@@ -12,8 +12,14 @@ import re
 from dataclasses import asdict, dataclass, field
 
 CADENCES = ("monthly", "quarterly", "annual", "one_time", "per_event", "unspecified")
-TOPICS = ("family_separation", "separated_children", "foreign_government_information",
-          "interpol_state_sharing", "biometric_sharing", "hart")
+TOPICS = (
+    "family_separation",
+    "separated_children",
+    "foreign_government_information",
+    "interpol_state_sharing",
+    "biometric_sharing",
+    "hart",
+)
 # What the counted days run from: the date of enactment, the end of each period (month,
 # quarter, year), an event ("a separation"), or the time before an event ("15 days prior to").
 ANCHORS = ("enactment", "period_end", "event", "before_event")
@@ -78,8 +84,12 @@ class Citation:
 
     @property
     def location(self) -> str:
-        parts = [f"Division {self.division}" if self.division else None,
-                 f"title {self.title}" if self.title else None, self.section, self.heading]
+        parts = [
+            f"Division {self.division}" if self.division else None,
+            f"title {self.title}" if self.title else None,
+            self.section,
+            self.heading,
+        ]
         return ", ".join(p for p in parts if p) or "(no section)"
 
 
@@ -115,11 +125,25 @@ class Candidate:
         """One flat object: the fields ``monitor candidates --json`` lists, then the details."""
         c, d = self.citation, self.deadline
         return {
-            "id": self.id, "package": c.package_id, "url": c.url, "section": c.location,
-            "page": c.page, "agency": self.agency, "agency_phrase": self.agency_phrase,
-            "agencies": list(self.agencies), "recipients": list(self.recipients),
-            "cadence": d.cadence, "days": d.days, "hours": d.hours, "months": d.months,
-            "deadline_phrase": d.phrase, "topics": list(self.topics), "quote": c.quote,
-            "content": self.content, "duty": self.duty, "kind": self.kind,
-            "deadline": asdict(d), "citation": asdict(c),
+            "id": self.id,
+            "package": c.package_id,
+            "url": c.url,
+            "section": c.location,
+            "page": c.page,
+            "agency": self.agency,
+            "agency_phrase": self.agency_phrase,
+            "agencies": list(self.agencies),
+            "recipients": list(self.recipients),
+            "cadence": d.cadence,
+            "days": d.days,
+            "hours": d.hours,
+            "months": d.months,
+            "deadline_phrase": d.phrase,
+            "topics": list(self.topics),
+            "quote": c.quote,
+            "content": self.content,
+            "duty": self.duty,
+            "kind": self.kind,
+            "deadline": asdict(d),
+            "citation": asdict(c),
         }

@@ -40,10 +40,10 @@ def _word_offset(text: str, pos: int, words: int) -> int:
     one space between words)."""
     reach = 40 * abs(words)
     if words < 0:
-        head = text[max(0, pos - reach):pos].split(" ")
-        return max(0, pos - len(" ".join(head[words - 1:])))
-    tail = text[pos:pos + reach].split(" ")
-    return min(len(text), pos + len(" ".join(tail[:words + 1])))
+        head = text[max(0, pos - reach) : pos].split(" ")
+        return max(0, pos - len(" ".join(head[words - 1 :])))
+    tail = text[pos : pos + reach].split(" ")
+    return min(len(text), pos + len(" ".join(tail[: words + 1])))
 
 
 @dataclass(frozen=True)
@@ -85,26 +85,37 @@ def _alternation(items: list[str], flags: int = 0) -> str:
 def build(data: dict) -> Patterns:
     try:
         topics = tuple(
-            Topic(name,
-                  tuple(_compile(p) for p in spec.get("any") or [])
-                  + tuple(_compile(p, 0) for p in spec.get("case_sensitive") or []),
-                  tuple((_compile(a), _compile(b), int(n)) for a, b, n in spec.get("near") or []))
-            for name, spec in data["topics"].items())
+            Topic(
+                name,
+                tuple(_compile(p) for p in spec.get("any") or [])
+                + tuple(_compile(p, 0) for p in spec.get("case_sensitive") or []),
+                tuple((_compile(a), _compile(b), int(n)) for a, b, n in spec.get("near") or []),
+            )
+            for name, spec in data["topics"].items()
+        )
         agencies = []
         for code, spec in data["agencies"].items():
             names = spec["names"]
             full = [n for n in names if " " in n]
-            agencies.append(Agency(code, spec.get("department"),
-                                   _compile(r"\b" + _alternation(names) + r"\b", 0),
-                                   _compile(r"\b" + _alternation(full or names) + r"\b")))
+            agencies.append(
+                Agency(
+                    code,
+                    spec.get("department"),
+                    _compile(r"\b" + _alternation(names) + r"\b", 0),
+                    _compile(r"\b" + _alternation(full or names) + r"\b"),
+                )
+            )
         generic = data["generic_actors"]
-        recipients = tuple((_compile(r["pattern"], 0), tuple(r["gives"]))
-                           for r in data["recipients"])
+        recipients = tuple(
+            (_compile(r["pattern"], 0), tuple(r["gives"])) for r in data["recipients"]
+        )
         duty = data["duty"]
-        cadences = tuple((name, _compile(p)) for name, phrases in data["cadences"].items()
-                         for p in phrases)
+        cadences = tuple(
+            (name, _compile(p)) for name, phrases in data["cadences"].items() for p in phrases
+        )
         return Patterns(
-            topics=topics, agencies=tuple(agencies),
+            topics=topics,
+            agencies=tuple(agencies),
             generic_department=_compile(r"\b" + _alternation(generic["department"]) + r"\b", 0),
             generic_component=_compile(r"\b" + _alternation(generic["component"]) + r"\b", 0),
             recipients=recipients,
@@ -113,7 +124,8 @@ def build(data: dict) -> Patterns:
             transfer_verbs=_alternation(duty["transfer_verbs"], I),
             report_nouns=_compile(duty["report_nouns"]),
             negations=_compile(duty["negations"]),
-            cadences=cadences)
+            cadences=cadences,
+        )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         if isinstance(exc, PatternsError):
             raise

@@ -37,8 +37,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from scrapers.congress import (
-    API_HOST, PAGE_LIMIT, CongressCommunication, api_date, as_int, clean, communication_type,
-    json_url, named_text_period, next_page, public_laws, read_answer, sender_agency, with_params,
+    API_HOST,
+    PAGE_LIMIT,
+    CongressCommunication,
+    api_date,
+    as_int,
+    clean,
+    communication_type,
+    json_url,
+    named_text_period,
+    next_page,
+    public_laws,
+    read_answer,
+    sender_agency,
+    with_params,
 )
 from scrapers.records import Document, Link, ParseResult, Problem
 from scrapers.source import Shape, Source
@@ -52,9 +64,16 @@ SOURCE = Source(
     agency="Congress",
     title="Congress.gov: executive communications received by the House and the Senate",
     # walked page by page by monitor/congress_poll.py (polled only with congress_api_key set)
-    start_urls=tuple(with_params(f"https://{API_HOST}/v3/{chamber}-communication/{c}/ec",
-                                 format="json", limit=PAGE_LIMIT, offset=0)
-                     for c in CONGRESSES for chamber in ("house", "senate")),
+    start_urls=tuple(
+        with_params(
+            f"https://{API_HOST}/v3/{chamber}-communication/{c}/ec",
+            format="json",
+            limit=PAGE_LIMIT,
+            offset=0,
+        )
+        for c in CONGRESSES
+        for chamber in ("house", "senate")
+    ),
     allowed_hosts=(API_HOST,),
     content_types=("application/json",),
     poll_every=timedelta(days=1),
@@ -66,8 +85,12 @@ SOURCE = Source(
 )
 
 _LISTS = ("houseCommunications", "senateCommunications")
-_ITEMS = ("houseCommunication", "senateCommunication", "house-communication",
-          "senate-communication")
+_ITEMS = (
+    "houseCommunication",
+    "senateCommunication",
+    "house-communication",
+    "senate-communication",
+)
 
 
 def parse(doc: Document) -> ParseResult:
@@ -83,17 +106,23 @@ def parse(doc: Document) -> ParseResult:
             url = entry.get("url") if isinstance(entry, dict) else None
             if isinstance(url, str):
                 code = communication_type(entry.get("communicationType")) or "?"
-                result.links.append(Link(json_url(url), title=f"{entry.get('chamber') or ''} "
-                                         f"{code} {entry.get('number')}".strip(),
-                                         description=clean(entry.get("updateDate"))))
+                result.links.append(
+                    Link(
+                        json_url(url),
+                        title=f"{entry.get('chamber') or ''} {code} {entry.get('number')}".strip(),
+                        description=clean(entry.get("updateDate")),
+                    )
+                )
         if listed and not result.links:
-            result.problems.append(Problem("layout_changed", "a list of communications with no "
-                                                             "url"))
+            result.problems.append(
+                Problem("layout_changed", "a list of communications with no url")
+            )
     elif item is not None:
         _communication(item, doc, result)
     else:
-        result.problems.append(Problem("layout_changed", "neither a list of communications nor "
-                                                         "a communication"))
+        result.problems.append(
+            Problem("layout_changed", "neither a list of communications nor a communication")
+        )
         return result
     nxt = next_page(data)
     if nxt:
@@ -102,34 +131,60 @@ def parse(doc: Document) -> ParseResult:
 
 
 def _communication(item: dict, doc: Document, result: ParseResult) -> None:
-    congress, number = as_int(item.get("congress", item.get("congressNumber"))), \
-        as_int(item.get("number", item.get("communicationNumber")))
+    congress, number = (
+        as_int(item.get("congress", item.get("congressNumber"))),
+        as_int(item.get("number", item.get("communicationNumber"))),
+    )
     code = communication_type(item.get("communicationType"))
     chamber = clean(item.get("chamber"))
     if congress is None or number is None or code is None or chamber not in ("House", "Senate"):
-        result.problems.append(Problem("layout_changed", "a communication without its chamber, "
-                                                         "congress, number or type"))
+        result.problems.append(
+            Problem(
+                "layout_changed", "a communication without its chamber, congress, number or type"
+            )
+        )
         return
-    committees = [c for c in item.get("committees") or [] if isinstance(c, dict)] \
-        if isinstance(item.get("committees"), list) else []
+    committees = (
+        [c for c in item.get("committees") or [] if isinstance(c, dict)]
+        if isinstance(item.get("committees"), list)
+        else []
+    )
     referred = sorted(d for d in (api_date(c.get("referralDate")) for c in committees) if d)
     record_date = api_date(item.get("congressionalRecordDate"))
     abstract = clean(item.get("abstract"))
     authority = clean(item.get("legalAuthority"))
     requirements = item.get("matchingRequirements")
-    numbers = [n for n in (as_int(r.get("number")) for r in requirements
-                           if isinstance(r, dict)) if n is not None] \
-        if isinstance(requirements, list) else []
+    numbers = (
+        [
+            n
+            for n in (as_int(r.get("number")) for r in requirements if isinstance(r, dict))
+            if n is not None
+        ]
+        if isinstance(requirements, list)
+        else []
+    )
     laws = public_laws(authority)
     laws += [law for law in public_laws(abstract) if law not in laws]
     period = named_text_period(abstract)
-    result.congress.append(CongressCommunication(
-        chamber=chamber, congress=congress, type_code=code, number=number, url=doc.url,
-        detail=True, received_on=record_date or (referred[0] if referred else None),
-        congressional_record_date=record_date,
-        agency=clean(item.get("submittingAgency")) or sender_agency(abstract),
-        abstract=abstract, legal_authority=authority,
-        report_nature=clean(item.get("reportNature")), requirement_numbers=numbers, laws=laws,
-        period_start=period[0] if period else None, period_end=period[1] if period else None,
-        period_text=period[2] if period else None,
-        committees=[n for n in (clean(c.get("name")) for c in committees) if n]))
+    result.congress.append(
+        CongressCommunication(
+            chamber=chamber,
+            congress=congress,
+            type_code=code,
+            number=number,
+            url=doc.url,
+            detail=True,
+            received_on=record_date or (referred[0] if referred else None),
+            congressional_record_date=record_date,
+            agency=clean(item.get("submittingAgency")) or sender_agency(abstract),
+            abstract=abstract,
+            legal_authority=authority,
+            report_nature=clean(item.get("reportNature")),
+            requirement_numbers=numbers,
+            laws=laws,
+            period_start=period[0] if period else None,
+            period_end=period[1] if period else None,
+            period_text=period[2] if period else None,
+            committees=[n for n in (clean(c.get("name")) for c in committees) if n],
+        )
+    )

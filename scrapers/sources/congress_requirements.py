@@ -36,8 +36,19 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from scrapers.congress import (
-    API_HOST, PAGE_LIMIT, CongressCommunication, CongressRequirement, api_date, as_int, clean,
-    communication_type, json_url, next_page, public_laws, read_answer, with_params,
+    API_HOST,
+    PAGE_LIMIT,
+    CongressCommunication,
+    CongressRequirement,
+    api_date,
+    as_int,
+    clean,
+    communication_type,
+    json_url,
+    next_page,
+    public_laws,
+    read_answer,
+    with_params,
 )
 from scrapers.records import Document, Link, ParseResult, Problem
 from scrapers.source import Shape, Source
@@ -47,8 +58,11 @@ SOURCE = Source(
     agency="Congress",
     title="Congress.gov: House reporting requirements and their matching communications",
     # walked page by page by monitor/congress_poll.py (polled only with congress_api_key set)
-    start_urls=(with_params(f"https://{API_HOST}/v3/house-requirement", format="json",
-                            limit=PAGE_LIMIT, offset=0),),
+    start_urls=(
+        with_params(
+            f"https://{API_HOST}/v3/house-requirement", format="json", limit=PAGE_LIMIT, offset=0
+        ),
+    ),
     allowed_hosts=(API_HOST,),
     content_types=("application/json",),
     poll_every=timedelta(days=1),
@@ -74,18 +88,28 @@ def parse(doc: Document) -> ParseResult:
             url = item.get("url") if isinstance(item, dict) else None
             number = as_int(item.get("number")) if isinstance(item, dict) else None
             if isinstance(url, str) and number is not None:
-                result.links.append(Link(json_url(url), title=f"House requirement {number}",
-                                         description=clean(item.get("updateDate"))))
+                result.links.append(
+                    Link(
+                        json_url(url),
+                        title=f"House requirement {number}",
+                        description=clean(item.get("updateDate")),
+                    )
+                )
         if listed and not result.links:
-            result.problems.append(Problem("layout_changed",
-                                           "a list of requirements with no number and url"))
+            result.problems.append(
+                Problem("layout_changed", "a list of requirements with no number and url")
+            )
     elif isinstance(data.get("houseRequirement"), dict):
         _requirement(data["houseRequirement"], doc, result)
     elif isinstance(data.get("matchingCommunications"), list):
         _matching(data["matchingCommunications"], doc, result)
     else:
-        result.problems.append(Problem("layout_changed", "neither a list of House requirements, "
-                                                         "a requirement nor its communications"))
+        result.problems.append(
+            Problem(
+                "layout_changed",
+                "neither a list of House requirements, a requirement nor its communications",
+            )
+        )
         return result
     nxt = next_page(data)
     if nxt:
@@ -105,27 +129,41 @@ def _requirement(item: dict, doc: Document, result: ParseResult) -> None:
     if isinstance(active, str):
         active = {"true": True, "false": False}.get(active.strip().lower())
     authority = clean(item.get("legalAuthority"))
-    result.congress.append(CongressRequirement(
-        number=number, url=doc.url, update_date=api_date(item.get("updateDate")),
-        parent_agency=clean(item.get("parentAgency")),
-        submitting_agency=clean(item.get("submittingAgency")),
-        submitting_official=clean(item.get("submittingOfficial")),
-        frequency=clean(item.get("frequency")), nature=clean(item.get("nature")),
-        legal_authority=authority, active=active if isinstance(active, bool) else None,
-        matching_count=as_int(matching.get("count")),
-        matching_url=json_url(matching_url) if matching_url else None,
-        laws=public_laws(authority)))
+    result.congress.append(
+        CongressRequirement(
+            number=number,
+            url=doc.url,
+            update_date=api_date(item.get("updateDate")),
+            parent_agency=clean(item.get("parentAgency")),
+            submitting_agency=clean(item.get("submittingAgency")),
+            submitting_official=clean(item.get("submittingOfficial")),
+            frequency=clean(item.get("frequency")),
+            nature=clean(item.get("nature")),
+            legal_authority=authority,
+            active=active if isinstance(active, bool) else None,
+            matching_count=as_int(matching.get("count")),
+            matching_url=json_url(matching_url) if matching_url else None,
+            laws=public_laws(authority),
+        )
+    )
     if matching_url and (as_int(matching.get("count")) or 0) > 0:
-        result.links.append(Link(with_params(matching_url, format="json", limit=PAGE_LIMIT,
-                                             offset=0),
-                                 title=f"communications matching House requirement {number}"))
+        result.links.append(
+            Link(
+                with_params(matching_url, format="json", limit=PAGE_LIMIT, offset=0),
+                title=f"communications matching House requirement {number}",
+            )
+        )
 
 
 def _matching(items: list, doc: Document, result: ParseResult) -> None:
     m = _MATCHING.search(urlsplit(doc.url).path)
     if m is None:
-        result.problems.append(Problem("layout_changed", "matching communications read from a "
-                                                         "URL that names no requirement"))
+        result.problems.append(
+            Problem(
+                "layout_changed",
+                "matching communications read from a URL that names no requirement",
+            )
+        )
         return
     requirement = int(m.group(1))
     for item in items:
@@ -134,12 +172,23 @@ def _matching(items: list, doc: Document, result: ParseResult) -> None:
         congress, number = as_int(item.get("congress")), as_int(item.get("number"))
         code = communication_type(item.get("communicationType"))
         if congress is None or number is None or code is None:
-            result.problems.append(Problem("invalid_record", f"a communication matching "
-                                                             f"requirement {requirement} lacks "
-                                                             "its congress, number or type"))
+            result.problems.append(
+                Problem(
+                    "invalid_record",
+                    f"a communication matching "
+                    f"requirement {requirement} lacks "
+                    "its congress, number or type",
+                )
+            )
             continue
         url = item.get("url")
-        result.congress.append(CongressCommunication(
-            chamber=clean(item.get("chamber")) or "House", congress=congress, type_code=code,
-            number=number, url=json_url(url) if isinstance(url, str) else None,
-            requirement_numbers=[requirement]))
+        result.congress.append(
+            CongressCommunication(
+                chamber=clean(item.get("chamber")) or "House",
+                congress=congress,
+                type_code=code,
+                number=number,
+                url=json_url(url) if isinstance(url, str) else None,
+                requirement_numbers=[requirement],
+            )
+        )

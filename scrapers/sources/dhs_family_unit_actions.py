@@ -62,10 +62,16 @@ _NAME = re.compile(r"famil+y[\s_-]*unit[\s_-]*actions?|\bfuar\b", re.I)
 _TITLE = re.compile(r"Family\s+Unit\s+Actions\s+Report")
 # Stable wording of the entry across the OIS and OHSS designs (recovered pages 01-03,
 # docs/domain.md#recovered-documents).
-_DESCRIPTION = re.compile(r"ages\s+of\s+all\s+minors\s+being\s+separated\s+from\s+their\s+family\s+"
-                          r"units|when\s+and\s+where\s+all\s+family\s+separations\s+occur", re.I)
-_REPORT_MARKERS = re.compile(r"Report\s+to\s+Congress|Message\s+from\s+the|Table\s+of\s+Contents|"
-                             r"Legislative\s+Language", re.I)
+_DESCRIPTION = re.compile(
+    r"ages\s+of\s+all\s+minors\s+being\s+separated\s+from\s+their\s+family\s+"
+    r"units|when\s+and\s+where\s+all\s+family\s+separations\s+occur",
+    re.I,
+)
+_REPORT_MARKERS = re.compile(
+    r"Report\s+to\s+Congress|Message\s+from\s+the|Table\s+of\s+Contents|"
+    r"Legislative\s+Language",
+    re.I,
+)
 _EXPECTED = "tables of separations by month, reason, location and age of the minors"
 
 
@@ -92,10 +98,11 @@ def _cover(loaded: Loaded) -> tuple[str | None, tuple | None]:
         m = _TITLE.search(line)
         if not m:
             continue
-        rest = normalise_space(line[m.end():] + " " + " ".join(lines[i + 1:i + 2]))
+        rest = normalise_space(line[m.end() :] + " " + " ".join(lines[i + 1 : i + 2]))
         found = find_range(rest)
-        title = normalise_space(m.group(0) + (" " + found[2] if found and rest.startswith(found[2])
-                                               else ""))
+        title = normalise_space(
+            m.group(0) + (" " + found[2] if found and rest.startswith(found[2]) else "")
+        )
         break
     issued = next((d for d in map(cover_date, lines) if d), None)
     return title, issued
@@ -103,8 +110,14 @@ def _cover(loaded: Loaded) -> tuple[str | None, tuple | None]:
 
 def _report(doc: Document, loaded: Loaded) -> ParseResult:
     title, issued = _cover(loaded)
-    return read_report(loaded, version=SOURCE.parser_version, url=doc.url, title=title,
-                       issued=issued, expected_tables=_EXPECTED)
+    return read_report(
+        loaded,
+        version=SOURCE.parser_version,
+        url=doc.url,
+        title=title,
+        issued=issued,
+        expected_tables=_EXPECTED,
+    )
 
 
 def _listing(doc: Document, loaded: Loaded) -> ParseResult:
@@ -120,7 +133,14 @@ def _listing(doc: Document, loaded: Loaded) -> ParseResult:
     problems = []
     if not links:
         entry = _TITLE.search(loaded.text) or _DESCRIPTION.search(loaded.text)
-        problems.append(Problem("layout_changed", (
-            "the Family Unit Actions Report entry is on the page but links to no report PDF"
-            if entry else "no Family Unit Actions Report entry found on the page")))
+        problems.append(
+            Problem(
+                "layout_changed",
+                (
+                    "the Family Unit Actions Report entry is on the page but links to no report PDF"
+                    if entry
+                    else "no Family Unit Actions Report entry found on the page"
+                ),
+            )
+        )
     return ParseResult(SOURCE.parser_version, links=links, problems=problems)

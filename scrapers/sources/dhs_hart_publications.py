@@ -51,10 +51,14 @@ from scrapers.listings import anchors, is_pdf_url, unique
 from scrapers.records import Document, Link, ParseResult, Problem, PublicationRecord, ReportRecord
 from scrapers.source import Shape, Source
 
-HART_PAGE = ("https://www.dhs.gov/publication/"
-             "dhsobimpia-004-homeland-advanced-recognition-technology-system-hart-increment-1")
-PRIVACY_LIBRARY = ("https://www.dhs.gov/publications-library/privacy?"
-                   "sort_by=field_last_update_date_value&sort_order=DESC")
+HART_PAGE = (
+    "https://www.dhs.gov/publication/"
+    "dhsobimpia-004-homeland-advanced-recognition-technology-system-hart-increment-1"
+)
+PRIVACY_LIBRARY = (
+    "https://www.dhs.gov/publications-library/privacy?"
+    "sort_by=field_last_update_date_value&sort_order=DESC"
+)
 
 SOURCE = Source(
     id="dhs_hart_publications",
@@ -78,45 +82,74 @@ _PIA_ID = re.compile(r"/PIA-\d{3}")
 _UPDATE_ID = re.compile(r"\([a-z]\)$")
 _HART = re.compile(r"\bHART\b|Homeland\s+Advanced\s+Recognition\s+Technology", re.I)
 # entries of the library that concern HART: it, its office, the system it replaces
-_RELEVANT = re.compile(r"\bHART\b|\bOBIM\b|\bIDENT\b|Homeland\s+Advanced\s+Recognition|"
-                       r"Biometric\s+Identity\s+Management")
-_KIND_WORDS = re.compile(r"Privacy\s+Impact\s+Assessment|System\s+of\s+Records|"
-                         r"Report\s+to\s+Congress|Privacy\s+Threshold", re.I)
-_UPDATE_WORDS = re.compile(r"Privacy\s+Impact\s+Assessment\s*(?:\(PIA\)\s*)?Update|"
-                           r"\bPIA\s+update\b", re.I)
+_RELEVANT = re.compile(
+    r"\bHART\b|\bOBIM\b|\bIDENT\b|Homeland\s+Advanced\s+Recognition|"
+    r"Biometric\s+Identity\s+Management"
+)
+_KIND_WORDS = re.compile(
+    r"Privacy\s+Impact\s+Assessment|System\s+of\s+Records|"
+    r"Report\s+to\s+Congress|Privacy\s+Threshold",
+    re.I,
+)
+_UPDATE_WORDS = re.compile(
+    r"Privacy\s+Impact\s+Assessment\s*(?:\(PIA\)\s*)?Update|"
+    r"\bPIA\s+update\b",
+    re.I,
+)
 _SORN_WORDS = re.compile(r"System\s+of\s+Records(?:\s+Notice)?|\bSORN\b", re.I)
 _CONGRESS_WORDS = re.compile(r"Report\s+to\s+Congress|Congressional\s+Report", re.I)
 # what surrounds the document on its page (and ends its description)
-_BOILERPLATE = re.compile(r"^(?:You are here|Back to Top|Skip to main content|U\.S\. flag|"
-                          r"An official website of the United States government|Home|News|"
-                          r"Publications? Library|Privacy|Download:?|pdf\s*\|?)$", re.I)
-_END_OF_BODY = re.compile(r"^(?:Associated\s+SORN|Related\s+|Attachments?\b|Keywords?\b|"
-                          r"Topics?\b|Back to Top|Created|Date Created|Last\s+(?:Published|Updated|"
-                          r"Modified|Reviewed)|Published|Publication Date|Updated)", re.I)
+_BOILERPLATE = re.compile(
+    r"^(?:You are here|Back to Top|Skip to main content|U\.S\. flag|"
+    r"An official website of the United States government|Home|News|"
+    r"Publications? Library|Privacy|Download:?|pdf\s*\|?)$",
+    re.I,
+)
+_END_OF_BODY = re.compile(
+    r"^(?:Associated\s+SORN|Related\s+|Attachments?\b|Keywords?\b|"
+    r"Topics?\b|Back to Top|Created|Date Created|Last\s+(?:Published|Updated|"
+    r"Modified|Reviewed)|Published|Publication Date|Updated)",
+    re.I,
+)
 # the library's own introduction, kept by both designs
 _LIBRARY = re.compile(r"DHS\s+Privacy\s+Office\s+is\s+responsible\s+for\s+evaluating", re.I)
 
 # Date labels, in the wordings of the two designs and their likely successors.
 _LABELS = (
     ("created", r"Created(?:\s+Date)?|Date\s+Created|Date\s+of\s+Creation"),
-    ("last_published", r"Last\s+Published(?:\s+Date)?|Date\s+(?:Last\s+)?Published|"
-                       r"Publication\s+Date|Published(?:\s+Date)?|Original\s+Release\s+Date"),
-    ("last_updated", r"(?:Page\s+)?Last\s+(?:Updated|Modified|Reviewed)(?:\s+Date)?|"
-                     r"Date\s+(?:Last\s+)?(?:Updated|Modified)|Updated(?:\s+Date)?"),
+    (
+        "last_published",
+        r"Last\s+Published(?:\s+Date)?|Date\s+(?:Last\s+)?Published|"
+        r"Publication\s+Date|Published(?:\s+Date)?|Original\s+Release\s+Date",
+    ),
+    (
+        "last_updated",
+        r"(?:Page\s+)?Last\s+(?:Updated|Modified|Reviewed)(?:\s+Date)?|"
+        r"Date\s+(?:Last\s+)?(?:Updated|Modified)|Updated(?:\s+Date)?",
+    ),
 )
-_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|" \
-         r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_DATE = (r"(?:" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"  # July 6, 2021
-         r"|\d{1,2}\s+" + _MONTH + r",?\s+\d{4}"  # 6 July 2021
-         r"|\d{1,2}/\d{1,2}/\d{4}"  # 07/06/2021
-         r"|\d{4}-\d{2}-\d{2}"  # 2021-07-06
-         r"|" + _MONTH + r",?\s+\d{4})")  # July 2021 (month precision)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = (
+    r"(?:" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"  # July 6, 2021
+    r"|\d{1,2}\s+" + _MONTH + r",?\s+\d{4}"  # 6 July 2021
+    r"|\d{1,2}/\d{1,2}/\d{4}"  # 07/06/2021
+    r"|\d{4}-\d{2}-\d{2}"  # 2021-07-06
+    r"|" + _MONTH + r",?\s+\d{4})"
+)  # July 2021 (month precision)
 # "Last Published Date: July 6, 2021" anywhere in a line; "Last Updated 08/26/2024" as a line of
 # its own; a label alone on its line with the date on the next (<dt>/<dd>). A word such as
 # "published" inside a sentence is never a label: it needs the colon or a line of its own.
-_LABELLED = [(name, re.compile(r"(?<![\w-])(?:" + words + r")\s*:\s*(" + _DATE + r")", re.I),
-              re.compile(r"^\s*(?:" + words + r")\s*:?\s*(" + _DATE + r")?\s*$", re.I))
-             for name, words in _LABELS]
+_LABELLED = [
+    (
+        name,
+        re.compile(r"(?<![\w-])(?:" + words + r")\s*:\s*(" + _DATE + r")", re.I),
+        re.compile(r"^\s*(?:" + words + r")\s*:?\s*(" + _DATE + r")?\s*$", re.I),
+    )
+    for name, words in _LABELS
+]
 _TRAILING_DATE = re.compile(r"(?:^|[.;)]\s+)(" + _MONTH + r",?\s+\d{4})\s*$", re.I)
 
 
@@ -152,19 +185,28 @@ def parse(doc: Document) -> ParseResult:
     if loaded.kind == "pdf" or re.search(r"DHS\s+Reference\s+No\.", loaded.first_page()[:3000]):
         return _document(doc, loaded)
     entries, links = _entries(doc, loaded)
-    library = bool(_LIBRARY.search(loaded.text)) or \
-        urlsplit(doc.url).path.startswith("/publications-library")
+    library = bool(_LIBRARY.search(loaded.text)) or urlsplit(doc.url).path.startswith(
+        "/publications-library"
+    )
     title = None if library else _page_title(loaded)
     if title is not None:  # a page may link other publications (its SORNs): still one page
         return _page(doc, loaded, title)
     if library or entries:
         return _listing(loaded, entries, links)
-    return ParseResult(SOURCE.parser_version, problems=[Problem(
-        "layout_changed", "neither a publication page (a title naming a DHS privacy document) "
-                          "nor the privacy publications listing (its entries or introduction)")])
+    return ParseResult(
+        SOURCE.parser_version,
+        problems=[
+            Problem(
+                "layout_changed",
+                "neither a publication page (a title naming a DHS privacy document) "
+                "nor the privacy publications listing (its entries or introduction)",
+            )
+        ],
+    )
 
 
 # -- a publication's own page -----------------------------------------------------------------
+
 
 def _lines(loaded: Loaded) -> list[str]:
     return [normalise_space(line) for line in loaded.text.splitlines() if line.strip()]
@@ -213,28 +255,35 @@ def _body(lines: list[str], title: str, attachments: list[str]) -> list[str]:
     without the lines naming the page's attachments."""
     # after the last line naming the title (the <title>, the breadcrumb, the <h1>) before the
     # description's first long line
-    prose = next((i for i, line in enumerate(lines) if len(line) > 150 and title not in line),
-                 len(lines))
-    start = max((i + 1 for i, line in enumerate(lines[:prose])
-                 if _clean_title(line).endswith(title)), default=0)
+    prose = next(
+        (i for i, line in enumerate(lines) if len(line) > 150 and title not in line), len(lines)
+    )
+    start = max(
+        (i + 1 for i, line in enumerate(lines[:prose]) if _clean_title(line).endswith(title)),
+        default=0,
+    )
     out = []
     for line in lines[start:]:
         if _END_OF_BODY.match(line):
             break
-        if _BOILERPLATE.match(line) or _clean_title(line) == title \
-                or any(a and line.startswith(a) for a in attachments):
+        if (
+            _BOILERPLATE.match(line)
+            or _clean_title(line) == title
+            or any(a and line.startswith(a) for a in attachments)
+        ):
             continue
         out.append(line)
     return out
 
 
 def _sorns(lines: list[str]) -> list[str]:
-    at = next((i for i, line in enumerate(lines) if re.match(r"Associated\s+SORN", line, re.I)),
-              None)
+    at = next(
+        (i for i, line in enumerate(lines) if re.match(r"Associated\s+SORN", line, re.I)), None
+    )
     if at is None:
         return []
     out = []
-    for line in lines[at + 1:at + 20]:
+    for line in lines[at + 1 : at + 20]:
         line = line.lstrip("\u2022-* ").strip()
         if not re.match(r"DHS/", line):
             break
@@ -244,8 +293,9 @@ def _sorns(lines: list[str]) -> list[str]:
 
 def _pdf(doc: Document, loaded: Loaded) -> str | None:
     pdfs = [a for a in anchors(loaded.root, doc.url) if is_pdf_url(a.url)]
-    preferred = [a for a in pdfs if re.search(r"pia|sorn|privacy|report", f"{a.text} {a.url}",
-                                              re.I)]
+    preferred = [
+        a for a in pdfs if re.search(r"pia|sorn|privacy|report", f"{a.text} {a.url}", re.I)
+    ]
     chosen = (preferred or pdfs)[:1]
     return chosen[0].url if chosen else None
 
@@ -257,8 +307,9 @@ def _id_from_file(url: str | None, component: str | None) -> str | None:
     m = re.search(r"pia[-_]([a-z]+)[-_](\d{3})([a-z])?(?![a-z0-9])", urlsplit(url).path, re.I)
     if not m or (component and m.group(1).upper() != component):
         return None
-    return f"DHS/{m.group(1).upper()}/PIA-{m.group(2)}" + (f"({m.group(3).lower()})"
-                                                          if m.group(3) else "")
+    return f"DHS/{m.group(1).upper()}/PIA-{m.group(2)}" + (
+        f"({m.group(3).lower()})" if m.group(3) else ""
+    )
 
 
 def _kind(document_id: str | None, title: str, text: str) -> str:
@@ -308,20 +359,32 @@ def _page(doc: Document, loaded: Loaded, title: str) -> ParseResult:
     pdf_url = _pdf(doc, loaded)
     document_id = _document_id(title, [summary or ""] + link_texts, pdf_url)
     pub = PublicationRecord(
-        report=0, document_id=document_id, kind=_kind(document_id, title, summary or ""),
+        report=0,
+        document_id=document_id,
+        kind=_kind(document_id, title, summary or ""),
         title=title,
         created=dates.get("created", (None,))[0],
         last_published=dates.get("last_published", (None,))[0],
         last_updated=dates.get("last_updated", (None,))[0],
-        dated=dated[0] if dated else None, dated_precision=dated[1] if dated else None,
-        pdf_url=pdf_url, mentions_hart=bool(_HART.search(f"{title} {summary or ''}")),
-        summary=summary, sorns=_sorns(lines))
+        dated=dated[0] if dated else None,
+        dated_precision=dated[1] if dated else None,
+        pdf_url=pdf_url,
+        mentions_hart=bool(_HART.search(f"{title} {summary or ''}")),
+        summary=summary,
+        sorns=_sorns(lines),
+    )
     problems = []
     if not dates:
-        problems.append(Problem("layout_changed", (
-            "no Created, Last Published or Last Updated date found on the publication page "
-            "(a redesign, or a copy cut short)" + (f"; only the date in its text, {dated[0]}"
-                                                   if dated else ""))))
+        problems.append(
+            Problem(
+                "layout_changed",
+                (
+                    "no Created, Last Published or Last Updated date found on the publication page "
+                    "(a redesign, or a copy cut short)"
+                    + (f"; only the date in its text, {dated[0]}" if dated else "")
+                ),
+            )
+        )
     return _result(doc, pub, problems)
 
 
@@ -329,47 +392,66 @@ def _result(doc: Document, pub: PublicationRecord, problems: list[Problem]) -> P
     precision = "day"
     if pub.published is not None and pub.published == pub.dated and pub.dated_precision:
         precision = pub.dated_precision
-    report = ReportRecord(title=pub.title, url=doc.url, issued=pub.published,
-                          issued_precision=precision if pub.published else None)
-    return ParseResult(SOURCE.parser_version, reports=[report], publications=[pub],
-                       problems=problems)
+    report = ReportRecord(
+        title=pub.title,
+        url=doc.url,
+        issued=pub.published,
+        issued_precision=precision if pub.published else None,
+    )
+    return ParseResult(
+        SOURCE.parser_version, reports=[report], publications=[pub], problems=problems
+    )
 
 
 # -- the document itself (its PDF, or the PDF's text) -------------------------------------------
 
+
 def _document(doc: Document, loaded: Loaded) -> ParseResult:
     lines = _lines(loaded)[:80]
-    ref = next((i for i, line in enumerate(lines) if re.search(r"DHS\s+Reference\s+No\.", line)),
-               None)
+    ref = next(
+        (i for i, line in enumerate(lines) if re.search(r"DHS\s+Reference\s+No\.", line)), None
+    )
     start = next((i for i, line in enumerate(lines) if _KIND_WORDS.search(line)), None)
     title = None
     if start is not None:
         end = ref if ref is not None and ref > start else min(start + 4, len(lines))
         first = _KIND_WORDS.search(lines[start])
-        title = normalise_space(" ".join([lines[start][first.start():]] + lines[start + 1:end]))
+        title = normalise_space(" ".join([lines[start][first.start() :]] + lines[start + 1 : end]))
     id_match = _DOC_ID.search(lines[ref]) if ref is not None else None
     document_id = id_match.group(0).replace(" (", "(") if id_match else None
-    dated = next((cover_date(line) for line in lines[(ref or 0):(ref or 0) + 6]
-                  if cover_date(line)), None)
+    dated = next(
+        (cover_date(line) for line in lines[(ref or 0) : (ref or 0) + 6] if cover_date(line)), None
+    )
     text = "\n".join(lines)
     abstract = re.search(r"\bAbstract\b\s*(.+?)(?:\bOverview\b|$)", text, re.S)
     summary = normalise_space(abstract.group(1))[:4000] if abstract else None
-    kind = _kind(document_id, title or "", " ".join(lines[:(ref or 0) + 8]))
+    kind = _kind(document_id, title or "", " ".join(lines[: (ref or 0) + 8]))
     pub = PublicationRecord(
-        report=0, document_id=document_id, kind=kind, title=title,
-        dated=dated[0] if dated else None, dated_precision=dated[1] if dated else None,
+        report=0,
+        document_id=document_id,
+        kind=kind,
+        title=title,
+        dated=dated[0] if dated else None,
+        dated_precision=dated[1] if dated else None,
         pdf_url=doc.url if is_pdf_url(doc.url) or loaded.kind == "pdf" else None,
-        mentions_hart=bool(_HART.search(text)), summary=summary)
+        mentions_hart=bool(_HART.search(text)),
+        summary=summary,
+    )
     problems = []
     if title is None or document_id is None:
-        problems.append(Problem("layout_changed", "no DHS privacy document cover found (a title "
-                                                  "and \"DHS Reference No.\")"))
+        problems.append(
+            Problem(
+                "layout_changed",
+                "no DHS privacy document cover found (a title and \"DHS Reference No.\")",
+            )
+        )
     result = _result(doc, pub, problems)
     result.reports[0].page_count = loaded.page_count
     return result
 
 
 # -- the publications library ---------------------------------------------------------------
+
 
 def _entries(doc: Document, loaded: Loaded) -> tuple[list[str], list[Link]]:
     """(every entry listed, the links of the entries that concern HART). An entry is a link to
@@ -386,8 +468,9 @@ def _entries(doc: Document, loaded: Loaded) -> tuple[list[str], list[Link]]:
             description = a.context if a.context and a.context != a.text else None
             links.append(Link(a.url, a.text or None, description))
     if loaded.root is None:  # saved text: the entries are its bullet lines, linking nowhere
-        entries = [line for line in loaded.text.splitlines()
-                   if re.match(r"\s*[\u2022*-]\s*DHS/", line)]
+        entries = [
+            line for line in loaded.text.splitlines() if re.match(r"\s*[\u2022*-]\s*DHS/", line)
+        ]
     return entries, unique(links)
 
 
@@ -396,6 +479,10 @@ def _listing(loaded: Loaded, entries: list[str], links: list[Link]) -> ParseResu
     if not entries:
         problems.append(Problem("empty", "the privacy publications listing lists no publication"))
     elif loaded.root is None:
-        problems.append(Problem("layout_changed", f"the listing shows {len(entries)} "
-                                                  "publications but links none of them"))
+        problems.append(
+            Problem(
+                "layout_changed",
+                f"the listing shows {len(entries)} publications but links none of them",
+            )
+        )
     return ParseResult(SOURCE.parser_version, links=links, problems=problems)

@@ -61,10 +61,18 @@ def api_listings(since: datetime) -> tuple[ApiListing, ...]:
     """The listings one poll walks, for packages issued or modified since ``since``."""
     since = since.astimezone(timezone.utc)
     stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-    published = ApiListing(API.url(f"published/{since:%Y-%m-%d}",
-                                   collection=",".join(COLLECTIONS)), "packages", "packageId")
-    return (published, *(ApiListing(API.url(f"collections/{c}/{stamp}"), "packages", "packageId")
-                         for c in COLLECTIONS))
+    published = ApiListing(
+        API.url(f"published/{since:%Y-%m-%d}", collection=",".join(COLLECTIONS)),
+        "packages",
+        "packageId",
+    )
+    return (
+        published,
+        *(
+            ApiListing(API.url(f"collections/{c}/{stamp}"), "packages", "packageId")
+            for c in COLLECTIONS
+        ),
+    )
 
 
 SOURCE = Source(
@@ -85,15 +93,20 @@ SOURCE = Source(
     api_lookback=timedelta(days=90),
 )
 
-_PACKAGE = re.compile(r"\b((?:PLAW|CRPT|CPRT|CREC|BILLS|CHRG|CDOC|STATUTE)-[0-9A-Za-z-]+?)"
-                      r"(?=/|\.htm|\.html|\.pdf|\.txt|$)")
+_PACKAGE = re.compile(
+    r"\b((?:PLAW|CRPT|CPRT|CREC|BILLS|CHRG|CDOC|STATUTE)-[0-9A-Za-z-]+?)"
+    r"(?=/|\.htm|\.html|\.pdf|\.txt|$)"
+)
 _GRANULE = re.compile(r"/granules/((?:CREC|CHRG|CDOC)-[0-9A-Za-z-]+)(?=/|$)")
 # What an official text carries somewhere: a section or title heading, a GPO page marker (in
 # HTML, or a PDF's "VerDate ... Jkt" imprint), a Statutes at Large page, the Record's masthead,
 # or the word the whole family is about.
-_OFFICIAL = re.compile(r"\bSEC(?:TION)?\.\s*\d|\[\[Page|\d+\s+STAT\.\s+\d|Congressional\s+Record|"
-                       r"\bTITLE\s+[IVXL]+\b|Appropriations|\bPublic\s+Law\s+\d|"
-                       r"\bVerDate\b.{0,80}\bJkt\b", re.I)
+_OFFICIAL = re.compile(
+    r"\bSEC(?:TION)?\.\s*\d|\[\[Page|\d+\s+STAT\.\s+\d|Congressional\s+Record|"
+    r"\bTITLE\s+[IVXL]+\b|Appropriations|\bPublic\s+Law\s+\d|"
+    r"\bVerDate\b.{0,80}\bJkt\b",
+    re.I,
+)
 
 # The family of titles read: an appropriations measure (act, bill, report, print, statement)
 # that carries Homeland Security or Labor-HHS money: the subcommittee bills themselves, the
@@ -104,7 +117,9 @@ _APPROPRIATION = re.compile(r"\bappropriations?\b", re.I)
 _OURS = re.compile(
     r"homeland\s+security|health\s+and\s+human\s+services|\blabor\b|"
     r"\b(?:consolidated|omnibus|minibus|continuing|supplemental)\b|"
-    r"southern\s+border|humanitarian|explanatory\s+statement", re.I)
+    r"southern\s+border|humanitarian|explanatory\s+statement",
+    re.I,
+)
 
 
 def relevant_title(title: str | None) -> bool:
@@ -155,16 +170,23 @@ def parse(doc: Document) -> ParseResult:
         return result
     text = "\n".join(t for _p, t in pages)
     title = _title(doc)
-    result.reports.append(ReportRecord(title=title, url=doc.url,
-                                       page_count=len(pages) if found.is_pdf else None))
+    result.reports.append(
+        ReportRecord(title=title, url=doc.url, page_count=len(pages) if found.is_pdf else None)
+    )
     if not _OFFICIAL.search(text):
-        result.problems.append(Problem(
-            "layout_changed", "not an official text: no section, title, page or Record markers "
-                              "and no mention of appropriations", report=0))
+        result.problems.append(
+            Problem(
+                "layout_changed",
+                "not an official text: no section, title, page or Record markers "
+                "and no mention of appropriations",
+                report=0,
+            )
+        )
         return result
     package = package_id_of(doc.url)
-    discovery = discover_document(doc.body, context_for(package, url=doc.url, title=title),
-                                  content_type=doc.content_type)
+    discovery = discover_document(
+        doc.body, context_for(package, url=doc.url, title=title), content_type=doc.content_type
+    )
     if discovery.problem is not None:
         result.problems.append(discovery.problem)
     result.candidates.extend(discovery.candidates)
@@ -193,15 +215,18 @@ def _parse_json(doc: Document, result: ParseResult) -> ParseResult:
         return result
     if isinstance(data.get("packages"), list):  # a collection or published listing
         for item in data["packages"]:
-            if isinstance(item, dict) and isinstance(item.get("packageLink"), str) \
-                    and wanted(item):
-                result.links.append(Link(item["packageLink"],
-                                         title=item.get("title") or item["packageId"]))
+            if isinstance(item, dict) and isinstance(item.get("packageLink"), str) and wanted(item):
+                result.links.append(
+                    Link(item["packageLink"], title=item.get("title") or item["packageId"])
+                )
         return result  # a page with nothing of interest is not an error
     if isinstance(data.get("granules"), list):  # a Record issue's granules
         for item in data["granules"]:
-            if isinstance(item, dict) and isinstance(item.get("granuleLink"), str) \
-                    and relevant_title(item.get("title")):
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("granuleLink"), str)
+                and relevant_title(item.get("title"))
+            ):
                 result.links.append(Link(item["granuleLink"], title=item.get("title")))
         nxt = data.get("nextPage")
         if isinstance(nxt, str) and nxt.strip():
@@ -209,8 +234,9 @@ def _parse_json(doc: Document, result: ParseResult) -> ParseResult:
         return result
     if isinstance(data.get("packageId"), str):  # a package or granule summary
         return _summary(doc, data, result)
-    result.problems.append(Problem("layout_changed",
-                                   "neither a package listing nor a package summary"))
+    result.problems.append(
+        Problem("layout_changed", "neither a package listing nor a package summary")
+    )
     return result
 
 
@@ -227,23 +253,30 @@ def _titles(data: dict) -> list[str]:
 
 
 def _summary(doc: Document, data: dict, result: ParseResult) -> ParseResult:
-    package = data.get("granuleId") if isinstance(data.get("granuleId"), str) \
-        else data["packageId"]
+    package = data.get("granuleId") if isinstance(data.get("granuleId"), str) else data["packageId"]
     title = data.get("title") if isinstance(data.get("title"), str) else None
     issued = _date(data.get("dateIssued"))
-    result.reports.append(ReportRecord(title=title, url=doc.url, issued=issued,
-                                       issued_precision="day" if issued else None))
+    result.reports.append(
+        ReportRecord(
+            title=title, url=doc.url, issued=issued, issued_precision="day" if issued else None
+        )
+    )
     collection = str(data.get("collectionCode") or data["packageId"].split("-", 1)[0])
     if collection == "CREC" and "granuleId" not in data:  # an issue: its granules decide
         link = data.get("granulesLink") or API.url(f"packages/{data['packageId']}/granules")
-        link = with_params(without_params(link, ("offset", "offsetMark", "pageSize")),
-                           offsetMark="*", pageSize=API.page_size)
+        link = with_params(
+            without_params(link, ("offset", "offsetMark", "pageSize")),
+            offsetMark="*",
+            pageSize=API.page_size,
+        )
         result.links.append(Link(link, title=title))
         return result
     if collection == "BILLS" and not data["packageId"].endswith("enr"):
         return result
-    relevant = any(relevant_title(t) for t in _titles(data)) or \
-        str(data.get("isAppropriation", "")).lower() == "true"
+    relevant = (
+        any(relevant_title(t) for t in _titles(data))
+        or str(data.get("isAppropriation", "")).lower() == "true"
+    )
     if not relevant:
         return result
     download = data.get("download") if isinstance(data.get("download"), dict) else {}
@@ -251,10 +284,14 @@ def _summary(doc: Document, data: dict, result: ParseResult) -> ParseResult:
     if isinstance(text_link, str) and text_link.strip():
         result.links.append(Link(text_link, title=title))
     else:
-        result.problems.append(Problem(
-            "layout_changed", f"{package}: no text rendition (its summary offers no txtLink "
-                              f"or pdfLink); the text cannot be read for requirements",
-            report=0))
+        result.problems.append(
+            Problem(
+                "layout_changed",
+                f"{package}: no text rendition (its summary offers no txtLink "
+                f"or pdfLink); the text cannot be read for requirements",
+                report=0,
+            )
+        )
     return result
 
 

@@ -55,12 +55,18 @@ SOURCE = Source(
     link_periods=LinkPeriods(months_before=1),
 )
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_TITLE = re.compile(r"(?:Monthly\s+)?Report\s+to\s+Congress\s+on\s+Separated\s+Children\s*"
-                    r"[|\u2013\u2014-]\s*" + _MONTH + r"\s+\d{4}", re.I)
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_TITLE = re.compile(
+    r"(?:Monthly\s+)?Report\s+to\s+Congress\s+on\s+Separated\s+Children\s*"
+    r"[|\u2013\u2014-]\s*" + _MONTH + r"\s+\d{4}",
+    re.I,
+)
 _SUBMITS = re.compile(r"submits\s+this\s+report\s+to\s+Congress", re.I)
-_MONTH_PAGE = re.compile(r"/report-to-congress-on-separated-children/" + _MONTH.lower() +
-                         r"-\d{4}(?:/|/index\.html?)?$")
+_MONTH_PAGE = re.compile(
+    r"/report-to-congress-on-separated-children/" + _MONTH.lower() + r"-\d{4}(?:/|/index\.html?)?$"
+)
 _EXPECTED = "tables of separated children by sector, age and documented cause of separation"
 
 
@@ -70,9 +76,17 @@ def parse(doc: Document) -> ParseResult:
         return ParseResult(SOURCE.parser_version, problems=[loaded])
     title = _title(loaded)
     if loaded.kind == "pdf" or (title and _SUBMITS.search(loaded.text)):
-        result = read_report(loaded, version=SOURCE.parser_version, url=doc.url, title=title,
-                             expected_tables=_EXPECTED, only_positive_statement=True)
-        result.links = _listing(doc, loaded).links  # an index page carrying a report may list months
+        result = read_report(
+            loaded,
+            version=SOURCE.parser_version,
+            url=doc.url,
+            title=title,
+            expected_tables=_EXPECTED,
+            only_positive_statement=True,
+        )
+        result.links = _listing(
+            doc, loaded
+        ).links  # an index page carrying a report may list months
         return result
     return _listing(doc, loaded)
 
@@ -93,12 +107,21 @@ def _listing(doc: Document, loaded: Loaded) -> ParseResult:
         path = urlsplit(a.url).path
         if path == here:
             continue
-        pdf_report = is_pdf_url(a.url) and re.search(r"separated", f"{a.text} {a.url} {a.context}",
-                                                      re.I)
+        pdf_report = is_pdf_url(a.url) and re.search(
+            r"separated", f"{a.text} {a.url} {a.context}", re.I
+        )
         if _MONTH_PAGE.search(path.lower()) or pdf_report:
             description = a.context if a.context and a.context != a.text else None
             links.append(Link(a.url, a.text or None, description))
-    problems = [] if links else [Problem(
-        "layout_changed", "no links to monthly reports found (expected links to "
-                          ".../report-to-congress-on-separated-children/<month>-<yyyy>/)")]
+    problems = (
+        []
+        if links
+        else [
+            Problem(
+                "layout_changed",
+                "no links to monthly reports found (expected links to "
+                ".../report-to-congress-on-separated-children/<month>-<yyyy>/)",
+            )
+        ]
+    )
     return ParseResult(SOURCE.parser_version, links=unique(links), problems=problems)

@@ -21,8 +21,9 @@ DEADLINE_FIELDS = ("cadence", "days", "hours", "months")
 
 
 def _found(item: dict):
-    context = DocumentContext(package_id=f"labelled:{item['id']}",
-                              agency=(item.get("context") or {}).get("agency"))
+    context = DocumentContext(
+        package_id=f"labelled:{item['id']}", agency=(item.get("context") or {}).get("agency")
+    )
     return discover(item["text"], context)
 
 
@@ -53,11 +54,15 @@ def test_every_positive_is_found_with_its_deadline_and_topics(item):
     want = {k: item.get(k) for k in DEADLINE_FIELDS if k != "cadence"}
     want["cadence"] = item["cadence"]
     got = [{k: c.to_json()[k] for k in DEADLINE_FIELDS} for c in found]
-    matching = [c for c, g in zip(found, got)
-                if all(g[k] == v for k, v in want.items() if k == "cadence" or v is not None)]
+    matching = [
+        c
+        for c, g in zip(found, got)
+        if all(g[k] == v for k, v in want.items() if k == "cadence" or v is not None)
+    ]
     assert matching, f"deadline read as {got}, expected {want}"
-    assert any(set(item["topics"]) <= set(c.topics) for c in matching), \
+    assert any(set(item["topics"]) <= set(c.topics) for c in matching), (
         f"topics {[c.topics for c in matching]}, expected at least {item['topics']}"
+    )
     if "starts" in item:
         assert any(c.deadline.starts == str(item["starts"]) for c in matching)
 

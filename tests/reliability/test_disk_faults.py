@@ -18,8 +18,12 @@ import responses
 
 from fetch_fakes import R1, Site, good_site, registered, stored_state
 
-SOURCE_ENV = {"HOST_MIN_INTERVAL": "0", "HTTP_BACKOFF": "0", "HTTP_RETRIES": "0",
-              "CONTACT": "ops@example.org"}
+SOURCE_ENV = {
+    "HOST_MIN_INTERVAL": "0",
+    "HTTP_BACKOFF": "0",
+    "HTTP_RETRIES": "0",
+    "CONTACT": "ops@example.org",
+}
 
 
 @pytest.fixture
@@ -58,8 +62,11 @@ class FullDisk:
 
 
 def files_under(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) \
-        if root.exists() else []
+    return (
+        sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        if root.exists()
+        else []
+    )
 
 
 def one_line(err: str) -> str:
@@ -79,8 +86,9 @@ def db_state(engine, archive_root):
 
 
 @pytest.mark.parametrize("only", [None, "/captures/"], ids=["bodies", "capture-records"])
-def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(fault_cli, site, engine,
-                                                                 monitor_env, monkeypatch, only):
+def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(
+    fault_cli, site, engine, monitor_env, monkeypatch, only
+):
     good_site(site)
     root = monitor_env / "archive"
     root.mkdir(parents=True)
@@ -148,8 +156,9 @@ def test_a_read_only_archive_dir_is_one_line(fault_cli, site, engine, monitor_en
     assert files_under(root) == []
 
 
-def test_a_full_disk_while_ingesting_is_one_line(fault_cli, engine, monitor_env, tmp_path,
-                                                 monkeypatch):
+def test_a_full_disk_while_ingesting_is_one_line(
+    fault_cli, engine, monitor_env, tmp_path, monkeypatch
+):
     doc = tmp_path / "r1.pdf"
     doc.write_bytes(b"%PDF-1.4\nTITLE Report one\nTOTAL 7\n%%EOF\n")
     root = monitor_env / "archive"
@@ -171,9 +180,20 @@ def _private_tmpfs_works(tmp_path: Path) -> str | None:
     probe = tmp_path / "probe"
     probe.mkdir()
     try:
-        proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                               f"mount -t tmpfs -o size=64k tmpfs {probe}"],
-                              capture_output=True, text=True, timeout=20)
+        proc = subprocess.run(
+            [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                f"mount -t tmpfs -o size=64k tmpfs {probe}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare failed: {exc}"
     return None if proc.returncode == 0 else f"cannot mount a tmpfs: {proc.stderr.strip()}"
@@ -185,8 +205,10 @@ def test_a_real_full_disk_in_a_private_tmpfs(db_url, tmp_path, httpserver):
     report is 200 KiB."""
     why = _private_tmpfs_works(tmp_path)
     if why:  # only where the kernel forbids a private mount (containers without CAP_SYS_ADMIN)
-        pytest.skip(f"a real full disk needs a private tmpfs ({why}); the patched-writer "
-                    "tests above cover the same outcome")
+        pytest.skip(
+            f"a real full disk needs a private tmpfs ({why}); the patched-writer "
+            "tests above cover the same outcome"
+        )
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
@@ -198,15 +220,26 @@ def test_a_real_full_disk_in_a_private_tmpfs(db_url, tmp_path, httpserver):
     archive = tmp_path / "archive"
     archive.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update({"MONITOR_HOME": str(tmp_path / "home"), "MONITOR_DATABASE_URL": db_url,
-                "MONITOR_ARCHIVE_DIR": str(archive), "MONITOR_LOG_FORMAT": "json",
-                **{f"MONITOR_{k}": v for k, v in SOURCE_ENV.items()}})
+    env.update(
+        {
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_ARCHIVE_DIR": str(archive),
+            "MONITOR_LOG_FORMAT": "json",
+            **{f"MONITOR_{k}": v for k, v in SOURCE_ENV.items()},
+        }
+    )
     monitor = [sys.executable, "-m", "monitor.cli"]
-    script = (f"mount -t tmpfs -o size=64k tmpfs {archive} && exec "
-              + " ".join(monitor + ["fetch", "dhs_family_unit_actions", "--url",
-                                    httpserver.url_for("/fuar.pdf")]))
-    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-                          capture_output=True, text=True, env=env, timeout=120)
+    script = f"mount -t tmpfs -o size=64k tmpfs {archive} && exec " + " ".join(
+        monitor + ["fetch", "dhs_family_unit_actions", "--url", httpserver.url_for("/fuar.pdf")]
+    )
+    proc = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     line = one_line(proc.stderr)
     assert "No space left on device" in line and line.startswith("error: cannot write body")

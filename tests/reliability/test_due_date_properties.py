@@ -15,12 +15,23 @@ from hypothesis import strategies as st
 
 from rulekit import obligation
 from rules.calendar import (
-    add_months, as_instant, eastern_date, end_of_day, is_business_day, last_day_of_month,
+    add_months,
+    as_instant,
+    eastern_date,
+    end_of_day,
+    is_business_day,
+    last_day_of_month,
     next_business_day,
 )
 from rules.obligations import DueRule
 from rules.periods import (
-    Period, fiscal_year, fiscal_year_of, month_from_index, month_index, month_of, months,
+    Period,
+    fiscal_year,
+    fiscal_year_of,
+    month_from_index,
+    month_index,
+    month_of,
+    months,
     parse_period,
 )
 from rules.schedule import schedule, statutory_due
@@ -33,13 +44,17 @@ SETTINGS = settings(max_examples=200, deadline=None)
 # of a month some months after the period's last month.
 AFTER_END = st.one_of(
     st.builds(lambda d: DueRule(rule="after_period_end", days=d), st.integers(0, 3650)),
-    st.builds(lambda m, d: DueRule(rule="after_period_end", months=m, day=d),
-              st.integers(1, 120), st.one_of(st.integers(1, 31), st.just("last"))),
+    st.builds(
+        lambda m, d: DueRule(rule="after_period_end", months=m, day=d),
+        st.integers(1, 120),
+        st.one_of(st.integers(1, 31), st.just("last")),
+    ),
     st.just(DueRule(rule="after_period_end", months=0, day="last")),
 )
 
 
 # --- calendar --------------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(DAYS)
@@ -81,6 +96,7 @@ def test_end_of_day_is_the_last_instant_of_that_day_in_washington(day):
 
 # --- periods ---------------------------------------------------------------------------------
 
+
 @SETTINGS
 @given(DAYS)
 def test_a_day_lies_in_its_month_and_its_fiscal_year(day):
@@ -91,9 +107,13 @@ def test_a_day_lies_in_its_month_and_its_fiscal_year(day):
 
 
 @SETTINGS
-@given(st.one_of(MONTHS, st.builds(fiscal_year, st.integers(1991, 2090)),
-                 st.builds(lambda a, n: Period(a, a + timedelta(days=n)), DAYS,
-                           st.integers(0, 4000))))
+@given(
+    st.one_of(
+        MONTHS,
+        st.builds(fiscal_year, st.integers(1991, 2090)),
+        st.builds(lambda a, n: Period(a, a + timedelta(days=n)), DAYS, st.integers(0, 4000)),
+    )
+)
 def test_a_period_written_as_text_reads_back_as_itself(period):
     assert parse_period(str(period)) == period
 
@@ -108,6 +128,7 @@ def test_months_run_consecutively_without_gaps(first, span):
 
 
 # --- due dates -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("day", [1, 15, 30])
 def test_a_rule_due_inside_the_period_itself_is_refused(day):
@@ -133,8 +154,9 @@ def test_a_due_date_moves_forward_with_the_period(rule, first, later):
 
 @SETTINGS
 @given(DAYS, st.integers(0, 60), MONTHS, st.integers(1, 36))
-def test_monthly_after_enactment_is_monthly_and_starts_with_the_month_before(enacted, days,
-                                                                             first, later):
+def test_monthly_after_enactment_is_monthly_and_starts_with_the_month_before(
+    enacted, days, first, later
+):
     rule = DueRule(rule="monthly_after_enactment", citation="act", days=days)
     first_due = enacted + timedelta(days=days)
     opening = month_from_index(month_index(first_due) - 1)
@@ -153,22 +175,37 @@ def _ob(due: dict, roll: str, grace: int):
         # 2019-12-20 in rulekit; 60 days after it already covers 2020-01)
         first_due = date(2019, 12, 20) + timedelta(days=due["days"])
         first = month_from_index(month_index(first_due) - 1).label
-    return obligation(cadence={"kind": "monthly", "roll": roll, "segments": [{
-        "citation": "act", "first_period": first, "due": due}]}, grace_days=grace)
+    return obligation(
+        cadence={
+            "kind": "monthly",
+            "roll": roll,
+            "segments": [{"citation": "act", "first_period": first, "due": due}],
+        },
+        grace_days=grace,
+    )
 
 
 DUE_SPECS = st.one_of(
     st.builds(lambda d: {"rule": "after_period_end", "days": d}, st.integers(0, 400)),
-    st.builds(lambda m, d: {"rule": "after_period_end", "months": m, "day": d},
-              st.integers(1, 12), st.one_of(st.integers(1, 31), st.just("last"))),
-    st.builds(lambda d: {"rule": "monthly_after_enactment", "citation": "act", "days": d},
-              st.integers(0, 60)),
+    st.builds(
+        lambda m, d: {"rule": "after_period_end", "months": m, "day": d},
+        st.integers(1, 12),
+        st.one_of(st.integers(1, 31), st.just("last")),
+    ),
+    st.builds(
+        lambda d: {"rule": "monthly_after_enactment", "citation": "act", "days": d},
+        st.integers(0, 60),
+    ),
 )
 
 
 @settings(max_examples=60, deadline=None)
-@given(DUE_SPECS, st.sampled_from(["none", "next_business_day"]), st.integers(0, 30),
-       st.dates(min_value=date(2020, 1, 1), max_value=date(2032, 12, 31)))
+@given(
+    DUE_SPECS,
+    st.sampled_from(["none", "next_business_day"]),
+    st.integers(0, 30),
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2032, 12, 31)),
+)
 def test_every_scheduled_deadline_is_ordered_rolled_and_graced(due, roll, grace, through):
     dues = schedule(_ob(due, roll, grace), through)
     assert dues and all(d.period.start <= through for d in dues)

@@ -28,8 +28,9 @@ def _killed_first_use(path, template, *, leftover_bytes: int | None) -> None:
 
 @pytest.mark.parametrize("leftover_bytes", [None, 0, 4096], ids=["whole", "empty", "partial"])
 @pytest.mark.parametrize("argv", [("findings",), ("db", "upgrade"), ("evaluate",)])
-def test_a_killed_first_build_is_built_again(cli, monkeypatch, tmp_path, sqlite_template,
-                                              leftover_bytes, argv):
+def test_a_killed_first_build_is_built_again(
+    cli, monkeypatch, tmp_path, sqlite_template, leftover_bytes, argv
+):
     path = tmp_path / "monitor.db"
     _killed_first_use(path, sqlite_template, leftover_bytes=leftover_bytes)
     assert interrupted_first_build(path)
@@ -57,14 +58,15 @@ def test_the_first_use_migration_builds_over_the_pair_in_process(tmp_path, sqlit
 
 
 def test_a_lone_empty_file_or_a_damaged_database_beside_a_leftover_is_still_refused(
-        tmp_path, sqlite_template):
+    tmp_path, sqlite_template
+):
     path = tmp_path / "monitor.db"
     path.write_bytes(b"")
     assert not interrupted_first_build(path)  # no build was under way: refused as before
     with pytest.raises(DatabaseError, match="empty file"):
         check_sqlite_file(path)
     # a truncated database is damage even beside a leftover: only 0 bytes can be a first use
-    path.write_bytes(sqlite_template.read_bytes()[:len(sqlite_template.read_bytes()) // 2])
+    path.write_bytes(sqlite_template.read_bytes()[: len(sqlite_template.read_bytes()) // 2])
     path.with_name(f"{path.name}.new-1").write_bytes(b"")
     before = path.read_bytes()
     assert not interrupted_first_build(path)

@@ -16,18 +16,28 @@ from monitor.models import CommandRun
 def _left_running(db_url: str, cycle: str | None = None) -> None:
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(CommandRun.__table__.insert().values(
-            command="monitor run", pid=999999, state="running", cycle=cycle,
-            started_at=datetime(2026, 3, 2, 9, tzinfo=timezone.utc)))
+        conn.execute(
+            CommandRun.__table__.insert().values(
+                command="monitor run",
+                pid=999999,
+                state="running",
+                cycle=cycle,
+                started_at=datetime(2026, 3, 2, 9, tzinfo=timezone.utc),
+            )
+        )
     engine.dispose()
 
 
 def _records(db_url: str) -> list:
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        out = list(conn.execute(select(CommandRun.command, CommandRun.state,
-                                       CommandRun.exit_status, CommandRun.detail)
-                                .order_by(CommandRun.id)))
+        out = list(
+            conn.execute(
+                select(
+                    CommandRun.command, CommandRun.state, CommandRun.exit_status, CommandRun.detail
+                ).order_by(CommandRun.id)
+            )
+        )
     engine.dispose()
     return out
 
@@ -42,12 +52,17 @@ def test_the_next_writer_marks_a_dead_run_interrupted_and_runs_shows_it(cli_db, 
     assert dead.state == "interrupted"
     assert dead.detail.startswith("ended without finishing (killed or crashed); found by pid ")
     assert "0 fetch run(s) of its cycle had been stored" in dead.detail
-    assert (evaluate.command, evaluate.state, evaluate.exit_status) == \
-        ("monitor evaluate", "finished", 0)
+    assert (evaluate.command, evaluate.state, evaluate.exit_status) == (
+        "monitor evaluate",
+        "finished",
+        0,
+    )
     rc, out, _err = cli_db("runs")
     assert rc == 0
-    assert out.startswith("interrupted: monitor run (pid 999999) started 2026-03-02 09:00:00 "
-                          "UTC, cycle 20260302T090000Z-deadbeef: ended without finishing")
+    assert out.startswith(
+        "interrupted: monitor run (pid 999999) started 2026-03-02 09:00:00 "
+        "UTC, cycle 20260302T090000Z-deadbeef: ended without finishing"
+    )
 
 
 def test_a_command_stopped_by_an_error_is_failed_with_the_error(cli_db, db_url):

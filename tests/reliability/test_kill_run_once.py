@@ -32,8 +32,12 @@ def _snapshots(db_url: str) -> set[tuple[str, str]]:
 
 def _running(db_url: str, pid: int) -> bool:
     try:  # rows() never creates a SQLite file that is not there yet (procs.py)
-        return bool(rows(db_url, select(CommandRun.id).where(CommandRun.state == "running",
-                                                              CommandRun.pid == pid)))
+        return bool(
+            rows(
+                db_url,
+                select(CommandRun.id).where(CommandRun.state == "running", CommandRun.pid == pid),
+            )
+        )
     except Exception:  # noqa: BLE001 - not migrated yet
         return False
 
@@ -74,9 +78,17 @@ def server():
 def reference(server, tmp_path) -> set[tuple[str, str]]:
     """What one uninterrupted run stores, on a database of its own."""
     url = f"sqlite:///{tmp_path / 'reference.db'}"
-    ctx = Context(load_settings({"MONITOR_HOME": str(tmp_path / "ref"), "MONITOR_DATABASE_URL": url,
-                                 "MONITOR_HOST_MIN_INTERVAL": "0", "MONITOR_HTTP_RETRIES": "0",
-                                 "MONITOR_CONTACT": "t@localhost"}))
+    ctx = Context(
+        load_settings(
+            {
+                "MONITOR_HOME": str(tmp_path / "ref"),
+                "MONITOR_DATABASE_URL": url,
+                "MONITOR_HOST_MIN_INTERVAL": "0",
+                "MONITOR_HTTP_RETRIES": "0",
+                "MONITOR_CONTACT": "t@localhost",
+            }
+        )
+    )
     run_once(ctx, every_source=True, rewrite=server.rewrite, evaluate=False, notify=False)
     ctx.engine.dispose()
     return _snapshots(url)
@@ -95,8 +107,11 @@ def test_kill_9_at_random_points_of_run_once(backend, empty_db_url, tmp_path, se
             seen_running = _running(empty_db_url, proc.pid)
         else:  # somewhere in the run, once it is on record
             deadline = time.monotonic() + 30
-            while not (seen_running := _running(empty_db_url, proc.pid)) and \
-                    proc.poll() is None and time.monotonic() < deadline:
+            while (
+                not (seen_running := _running(empty_db_url, proc.pid))
+                and proc.poll() is None
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.05)
             time.sleep(rng.uniform(0.0, 1.0))
         proc.send_signal(signal.SIGKILL)
@@ -116,8 +131,9 @@ def test_kill_9_at_random_points_of_run_once(backend, empty_db_url, tmp_path, se
     assert "Traceback" not in err and "already exists" not in err, err
     assert rc in (0, 1)
     assert killed, "no run was killed: the kill points are wrong"
-    records = rows(empty_db_url, select(CommandRun.pid, CommandRun.state, CommandRun.cycle,
-                                        CommandRun.detail))
+    records = rows(
+        empty_db_url, select(CommandRun.pid, CommandRun.state, CommandRun.cycle, CommandRun.detail)
+    )
     assert not [r for r in records if r.state == "running"]
     interrupted = [r for r in records if r.state == "interrupted"]
     # a run killed once on record is marked (or had just finished when the kill came)

@@ -36,13 +36,24 @@ def test_a_source_and_snapshot_another_writer_created_first_are_reused(db_url, a
         # both look before either writes: neither sees the other's rows
         assert first.get(SourceRow, SOURCE.id) is None and second.get(SourceRow, SOURCE.id) is None
         ensure_source(first, SOURCE, T0)
-        snap_a, new_a = store_snapshot(first, archive, source_id=SOURCE.id, url="https://x/a.pdf",
-                                       body=b"%PDF-1.4 same", fetched_at=T0)
+        snap_a, new_a = store_snapshot(
+            first,
+            archive,
+            source_id=SOURCE.id,
+            url="https://x/a.pdf",
+            body=b"%PDF-1.4 same",
+            fetched_at=T0,
+        )
         first.commit()
         ensure_source(second, SOURCE, T0 + timedelta(minutes=1))  # no IntegrityError
-        snap_b, new_b = store_snapshot(second, archive, source_id=SOURCE.id,
-                                       url="https://x/a.pdf", body=b"%PDF-1.4 same",
-                                       fetched_at=T0 + timedelta(minutes=1))
+        snap_b, new_b = store_snapshot(
+            second,
+            archive,
+            source_id=SOURCE.id,
+            url="https://x/a.pdf",
+            body=b"%PDF-1.4 same",
+            fetched_at=T0 + timedelta(minutes=1),
+        )
         second.commit()
         assert (new_a, new_b) == (True, False) and snap_a.id == snap_b.id
         assert second.scalar(select(func.count()).select_from(Snapshot)) == 1
@@ -68,8 +79,15 @@ def test_two_overlapping_failed_polls_count_two_and_write_one_event_per_change(d
                 s.get(SourceHealth, SOURCE.id)  # read first, as a poll does (health_before)
                 if not delay_commit:
                     a_wrote.wait(10)
-                record_poll(s, SOURCE.id, failed=True, outcome="blocked", error="denied",
-                            now=at, broken_after=2)
+                record_poll(
+                    s,
+                    SOURCE.id,
+                    failed=True,
+                    outcome="blocked",
+                    error="denied",
+                    now=at,
+                    broken_after=2,
+                )
                 if delay_commit:
                     a_wrote.set()
                     threading.Event().wait(0.4)  # hold the transaction open meanwhile
@@ -79,8 +97,10 @@ def test_two_overlapping_failed_polls_count_two_and_write_one_event_per_change(d
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=poll, args=(True, T0 + timedelta(hours=1))),
-               threading.Thread(target=poll, args=(False, T0 + timedelta(hours=1, seconds=1)))]
+    threads = [
+        threading.Thread(target=poll, args=(True, T0 + timedelta(hours=1))),
+        threading.Thread(target=poll, args=(False, T0 + timedelta(hours=1, seconds=1))),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -89,7 +109,10 @@ def test_two_overlapping_failed_polls_count_two_and_write_one_event_per_change(d
     with Session(setup) as s:
         row = s.get(SourceHealth, SOURCE.id)
         assert (row.consecutive_failures, row.state) == (2, "broken")
-        events = s.execute(select(SourceHealthEvent.from_state, SourceHealthEvent.to_state)
-                           .order_by(SourceHealthEvent.id)).all()
+        events = s.execute(
+            select(SourceHealthEvent.from_state, SourceHealthEvent.to_state).order_by(
+                SourceHealthEvent.id
+            )
+        ).all()
     setup.dispose()
     assert events == [(None, "healthy"), ("healthy", "failing"), ("failing", "broken")]

@@ -36,6 +36,7 @@ def crash_on():
             if fragment in statement and not fired:
                 fired.append(statement)
                 raise Crash(fragment)
+
         event.listen(Engine, "before_cursor_execute", before)
         hooks.append(before)
 
@@ -124,8 +125,12 @@ def test_tables_without_a_version_are_refused_with_the_way_out(cli_db, db_url):
 def test_repair_never_drops_data_or_a_database_that_is_not_the_monitors(cli_db, db_url):
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO sources (id, agency, title, created_at) "
-                          "VALUES ('s', 'DHS', 'S', '2026-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO sources (id, agency, title, created_at) "
+                "VALUES ('s', 'DHS', 'S', '2026-01-01 00:00:00')"
+            )
+        )
         conn.execute(text("DELETE FROM alembic_version"))
     rc, _out, err = cli_db("db", "upgrade", "--repair")
     assert rc == 1 and "holds data (sources: 1 rows)" in err and "nothing was dropped" in err
@@ -144,17 +149,24 @@ def test_repair_of_a_database_with_a_version_changes_nothing(cli_db):
     assert rc == 1 and "nothing to repair" in err
 
 
-@pytest.mark.parametrize("damage, says", [
-    (lambda p, tpl: p.write_bytes(b""), "is an empty file (0 bytes)"),
-    (lambda p, tpl: p.write_bytes(tpl.read_bytes()[:len(tpl.read_bytes()) // 2]),
-     "is truncated"),
-    (lambda p, tpl: p.write_bytes(tpl.read_bytes()[:60]), "is truncated"),
-    (lambda p, tpl: p.write_bytes(b"name,count\n" * 100), "is not a SQLite database"),
-])
-@pytest.mark.parametrize("argv", [("findings",), ("db", "upgrade"), ("db", "current"),
-                                  ("evaluate",)])
+@pytest.mark.parametrize(
+    "damage, says",
+    [
+        (lambda p, tpl: p.write_bytes(b""), "is an empty file (0 bytes)"),
+        (
+            lambda p, tpl: p.write_bytes(tpl.read_bytes()[: len(tpl.read_bytes()) // 2]),
+            "is truncated",
+        ),
+        (lambda p, tpl: p.write_bytes(tpl.read_bytes()[:60]), "is truncated"),
+        (lambda p, tpl: p.write_bytes(b"name,count\n" * 100), "is not a SQLite database"),
+    ],
+)
+@pytest.mark.parametrize(
+    "argv", [("findings",), ("db", "upgrade"), ("db", "current"), ("evaluate",)]
+)
 def test_an_empty_truncated_or_foreign_sqlite_file_is_an_error_naming_it(
-        cli, monkeypatch, tmp_path, sqlite_template, damage, says, argv):
+    cli, monkeypatch, tmp_path, sqlite_template, damage, says, argv
+):
     path = tmp_path / "monitor.db"
     damage(path, sqlite_template)
     before = path.read_bytes()

@@ -29,8 +29,9 @@ def site():
 
 
 def poll(session, archive, now):
-    return poll_source(session, archive, make_fetcher()[0], registered(), now=now,
-                       cycle=new_cycle(now))
+    return poll_source(
+        session, archive, make_fetcher()[0], registered(), now=now, cycle=new_cycle(now)
+    )
 
 
 def tamper(archive, sha: str, data: bytes = b"%PDF-1.4\nTITLE Report one\nTOTAL 700\n%%EOF\n"):
@@ -40,14 +41,20 @@ def tamper(archive, sha: str, data: bytes = b"%PDF-1.4\nTITLE Report one\nTOTAL 
 
 
 def archive_finding(session, sha: str) -> FindingRow | None:
-    return session.scalar(select(FindingRow).where(FindingRow.family == "archive",
-                                                   FindingRow.subject == sha))
+    return session.scalar(
+        select(FindingRow).where(FindingRow.family == "archive", FindingRow.subject == sha)
+    )
 
 
 def transitions(session, finding: FindingRow) -> list[tuple[str, str | None]]:
-    return [(t.change, t.note) for t in session.scalars(
-        select(FindingTransition).where(FindingTransition.finding_id == finding.id)
-        .order_by(FindingTransition.id))]
+    return [
+        (t.change, t.note)
+        for t in session.scalars(
+            select(FindingTransition)
+            .where(FindingTransition.finding_id == finding.id)
+            .order_by(FindingTransition.id)
+        )
+    ]
 
 
 def shas(result) -> dict[str, str]:
@@ -55,7 +62,8 @@ def shas(result) -> dict[str, str]:
 
 
 def test_reparse_reports_an_edited_and_a_deleted_body_even_when_already_parsed(
-        session, archive, site):
+    session, archive, site
+):
     good_site(site)
     sha = shas(poll(session, archive, T0))
     tamper(archive, sha[R1])
@@ -108,8 +116,12 @@ def archive_cli(cli_db, monkeypatch, monitor_env, registries):
     from scrapers.registry import Registry
 
     registries.sources = Registry([registered()])
-    for name, value in {"HOST_MIN_INTERVAL": "0", "HTTP_BACKOFF": "0", "HTTP_RETRIES": "0",
-                        "CONTACT": "ops@example.org"}.items():
+    for name, value in {
+        "HOST_MIN_INTERVAL": "0",
+        "HTTP_BACKOFF": "0",
+        "HTTP_RETRIES": "0",
+        "CONTACT": "ops@example.org",
+    }.items():
         monkeypatch.setenv(f"MONITOR_{name}", value)
     return cli_db
 
@@ -138,10 +150,14 @@ def test_archive_verify_finds_every_kind_of_damage_and_exits_1(archive_cli, site
     assert rc == 1
     report = json.loads(out)
     kinds = sorted((p["kind"], p["subject"]) for p in report["problems"])
-    assert kinds == sorted([
-        ("altered_body", sha[R1]), ("missing_body", sha[R2]),
-        ("bad_capture", f"capture {listing_capture.relative_to(archive.root)}"),
-        ("stray_file", "file objects/zz/notes.txt")])
+    assert kinds == sorted(
+        [
+            ("altered_body", sha[R1]),
+            ("missing_body", sha[R2]),
+            ("bad_capture", f"capture {listing_capture.relative_to(archive.root)}"),
+            ("stray_file", "file objects/zz/notes.txt"),
+        ]
+    )
     rc, out, _ = archive_cli("findings", "--json")
     subjects = {f["summary"].split()[2] for f in json.loads(out) if "archived body" in f["summary"]}
     assert subjects == {sha[R1], sha[R2]}
@@ -189,14 +205,22 @@ def test_the_demo_sends_no_validators_for_a_tampered_body_and_heals_it(db_url, t
     try:
         with Session(engine) as session:
             listing, sha = session.execute(
-                select(FetchRun.url, Snapshot.sha256).join(Snapshot, Snapshot.id == FetchRun.snapshot_id)
-                .where(FetchRun.outcome == "not_modified").limit(1)).one()
+                select(FetchRun.url, Snapshot.sha256)
+                .join(Snapshot, Snapshot.id == FetchRun.snapshot_id)
+                .where(FetchRun.outcome == "not_modified")
+                .limit(1)
+            ).one()
         archive = Archive(first.archive_dir)
         original = archive.get(sha)
         tamper(archive, sha, b"<html>edited after the fact</html>")
         second = run_demo(database_url=db_url, keep=home)
-        outcomes = [r.outcome for day in second.reports[:1] for p in day.polls for r in p.runs
-                    if r.url == listing]
+        outcomes = [
+            r.outcome
+            for day in second.reports[:1]
+            for p in day.polls
+            for r in p.runs
+            if r.url == listing
+        ]
         assert outcomes == ["unchanged"]  # downloaded again, not answered with a 304
         assert archive.get(sha) == original
         with Session(engine) as session:

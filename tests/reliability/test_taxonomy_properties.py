@@ -15,8 +15,11 @@ from test_taxonomy import CANONICAL, NOT_MAPPED, VARIANTS, _data
 
 TAXONOMY = load()
 SETTINGS = settings(max_examples=200, deadline=None)
-LABELS = [label for label, _c in VARIANTS] + [label for label, _h in NOT_MAPPED if label] + [
-    label for spec in _data()["categories"].values() for label in spec["labels"]]
+LABELS = (
+    [label for label, _c in VARIANTS]
+    + [label for label, _h in NOT_MAPPED if label]
+    + [label for spec in _data()["categories"].values() for label in spec["labels"]]
+)
 # Labels found by the words that name a category (not an exact wording), and those categories.
 NAMED = [label for label in LABELS if TAXONOMY.match(label).how == "names"]
 HOWS = {"wording", "names", "ambiguous", "excluded", "none"}
@@ -46,8 +49,11 @@ def test_words_that_name_nothing_never_move_a_label_to_another_category(label, d
 
 
 @SETTINGS
-@given(st.sampled_from(NAMED), st.sampled_from(NAMED),
-       st.sampled_from([" or ", " and ", " / ", "; ", ", "]))
+@given(
+    st.sampled_from(NAMED),
+    st.sampled_from(NAMED),
+    st.sampled_from([" or ", " and ", " / ", "; ", ", "]),
+)
 def test_two_causes_printed_as_one_label_are_never_one_of_them(first, second, joint):
     a, b = TAXONOMY.category_of(first), TAXONOMY.category_of(second)
     if a == b:

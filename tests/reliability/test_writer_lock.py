@@ -69,8 +69,9 @@ def test_the_lock_is_re_entrant_within_a_thread_only(engine):
             assert inner.held and outer.held
         assert outer.held  # the inner release does not free the outer hold
         seen = {}
-        t = threading.Thread(target=lambda: seen.setdefault(
-            "got", DatabaseLock(engine).try_acquire()))
+        t = threading.Thread(
+            target=lambda: seen.setdefault("got", DatabaseLock(engine).try_acquire())
+        )
         t.start()
         t.join(10)
         assert seen["got"] is False
@@ -89,7 +90,8 @@ def test_acquire_waits_then_times_out_with_one_line(engine):
 
 
 def test_a_writing_command_waits_for_the_holder_then_gives_up_in_one_line(
-        cli_db, engine, monkeypatch):
+    cli_db, engine, monkeypatch
+):
     monkeypatch.setenv("MONITOR_LOCK_TIMEOUT", "0.3")
     with Holder(engine, purpose="monitor run"):
         rc, out, err = cli_db("evaluate")
@@ -115,8 +117,17 @@ def test_a_waiting_command_goes_on_once_the_holder_is_done(cli_db, engine, monke
     assert "finding(s)" in out and "waiting up to 20s" in err
 
 
-@pytest.mark.parametrize("argv", [("findings",), ("sources",), ("runs",), ("problems",),
-                                  ("evaluate", "--dry-run"), ("db", "current")])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("findings",),
+        ("sources",),
+        ("runs",),
+        ("problems",),
+        ("evaluate", "--dry-run"),
+        ("db", "current"),
+    ],
+)
 def test_reads_never_wait(cli_db, engine, monkeypatch, argv):
     monkeypatch.setenv("MONITOR_LOCK_TIMEOUT", "0")
     with Holder(engine):
@@ -146,8 +157,9 @@ time.sleep(60)
 
 @pytest.mark.parametrize("name", [WRITER, LEADER])
 def test_a_lock_dies_with_its_process_even_on_kill_9(db_url, engine, name):
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, db_url, name], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, db_url, name], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "held"
         lock = DatabaseLock(engine, name)
@@ -166,9 +178,24 @@ def test_a_lock_dies_with_its_process_even_on_kill_9(db_url, engine, name):
 # Commands that never take the writer lock at the command level: they only read, or (serve)
 # take it per job, or (demo) lock the database they write themselves (the demo's, not the
 # configured one: monitor/demo.py), or (db) lock inside the migration.
-READ_ONLY_OR_OWN = {"candidates", "chart", "check", "config", "db", "deliveries", "demo",
-                    "export", "findings", "parse", "problems", "query", "runs", "serve",
-                    "sources", "status"}
+READ_ONLY_OR_OWN = {
+    "candidates",
+    "chart",
+    "check",
+    "config",
+    "db",
+    "deliveries",
+    "demo",
+    "export",
+    "findings",
+    "parse",
+    "problems",
+    "query",
+    "runs",
+    "serve",
+    "sources",
+    "status",
+}
 
 
 def _writes_declared(parser) -> bool:
@@ -187,17 +214,21 @@ def test_every_command_that_writes_declares_it():
 
     from monitor.cli import build_parser
 
-    (commands,) = [a for a in build_parser()._actions
-                   if isinstance(a, argparse._SubParsersAction)]
-    undeclared = sorted(name for name, parser in commands.choices.items()
-                        if name not in READ_ONLY_OR_OWN and not _writes_declared(parser))
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    undeclared = sorted(
+        name
+        for name, parser in commands.choices.items()
+        if name not in READ_ONLY_OR_OWN and not _writes_declared(parser)
+    )
     assert undeclared == []
     assert _writes_declared(commands.choices["adopt"]) and _writes_declared(
-        commands.choices["archive"])
+        commands.choices["archive"]
+    )
 
 
 def test_the_demo_waits_for_the_writer_of_its_database_then_gives_up_in_one_line(
-        cli, db_url, engine, monkeypatch, tmp_path):
+    cli, db_url, engine, monkeypatch, tmp_path
+):
     """`monitor demo --database URL` writes that database like any writing command: it takes
     the writer lock first, so it never writes beside another writer (nor beside another demo)."""
     from sqlalchemy import func, select
@@ -206,14 +237,17 @@ def test_the_demo_waits_for_the_writer_of_its_database_then_gives_up_in_one_line
 
     def written():
         with engine.connect() as conn:
-            return (conn.scalar(select(func.count()).select_from(FetchRun)),
-                    conn.scalar(select(func.count()).select_from(CommandRun)))
+            return (
+                conn.scalar(select(func.count()).select_from(FetchRun)),
+                conn.scalar(select(func.count()).select_from(CommandRun)),
+            )
 
     before = written()
     monkeypatch.setenv("MONITOR_LOCK_TIMEOUT", "0.3")
     with Holder(engine, purpose="monitor run"):
-        rc, out, err = cli("demo", "--database", db_url, "--keep", str(tmp_path / "demo"),
-                           "--force")
+        rc, out, err = cli(
+            "demo", "--database", db_url, "--keep", str(tmp_path / "demo"), "--force"
+        )
     lines = err.strip().splitlines()
     assert rc == 1 and out == ""
     assert lines[0].startswith("waiting up to 0.3s for the writer lock of ")
