@@ -1,7 +1,7 @@
-"""JSON-API requests inside a poll (GovInfo, Congress.gov): :mod:`scrapers.jsonapi` on the
+"""JSON-API requests inside a poll (GovInfo, Congress.gov): :mod:`scrapers.fetch.jsonapi` on the
 monitor's fetch path.
 
-:class:`ApiPoll` gives a :class:`scrapers.jsonapi.JsonApi` a transport that goes through the
+:class:`ApiPoll` gives a :class:`scrapers.fetch.jsonapi.JsonApi` a transport that goes through the
 poll (:class:`monitor.fetching._Poll`): every answer, JSON page or text, is archived, parsed by
 the source's parser and recorded in one ``fetch_runs`` row, exactly like a fetched page; the
 key travels in the header the source declares (``Source.secret_headers``) and is never part of
@@ -12,7 +12,7 @@ a URL, a run, a snapshot or a capture record (only response headers are kept). O
 * a refused key (401/403) is ONE ``access`` operator finding per API key (subject
   ``<api>|<setting>``), raised once however many sources or requests met it, and resolved by
   the next answer that got through; the API is not asked again in that poll;
-* every :class:`~scrapers.jsonapi.ApiProblem` is kept in ``problems`` for the poll's outcome.
+* every :class:`~scrapers.fetch.jsonapi.ApiProblem` is kept in ``problems`` for the poll's outcome.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from monitor.ingest import INGEST_CYCLE
 from monitor.intake import Intake
 from monitor.models import FetchRun
-from scrapers.jsonapi import ApiProblem, ItemsPage, JsonApi, JsonApiSpec, RequestBudget
-from scrapers.http import FetchResult
+from scrapers.fetch.jsonapi import ApiProblem, ItemsPage, JsonApi, JsonApiSpec, RequestBudget
+from scrapers.fetch.http import FetchResult
 
 ACCESS = "access"
 
@@ -244,7 +244,7 @@ def poll_api_source(
     )
     from monitor.health import health_of, record_poll
     from monitor.store import ensure_source, record_listing
-    from scrapers.http import host_of
+    from scrapers.fetch.http import host_of
     from scrapers.redact import redact_url
 
     source = registered.source

@@ -6,7 +6,7 @@ verify`). A body that is missing or no longer hashes to its name is an operator 
 ``capture <path>``; a stray file under ``objects/``: ``file <path>``). Conditional-GET validators
 are never sent for such a body, so the next fetch of its URL downloads it again; when the server
 still serves the same bytes the archive heals (the altered file is kept in ``quarantine/``, see
-scrapers/archive.py) and the finding is resolved with a note saying so and where the altered
+scrapers/fetch/archive.py) and the finding is resolved with a note saying so and where the altered
 copy is. Nothing is overwritten without that trail.
 """
 
@@ -27,7 +27,7 @@ from monitor.operator_findings import (
     resolve_operator_finding,
     sync_operator_family,
 )
-from scrapers.archive import Archive, BodyCheck
+from scrapers.fetch.archive import Archive, BodyCheck
 
 FAMILY = "archive"
 SEVERITY = "high"  # findings rest on these bodies: evidence that changed is no evidence

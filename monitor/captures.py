@@ -30,7 +30,7 @@ from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
 from monitor.models.archive import CaptureRow
-from scrapers.archive import Archive
+from scrapers.fetch.archive import Archive
 from scrapers.redact import redact_url
 
 

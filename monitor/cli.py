@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None, *, sources=None, obligations=None) -> in
 
     from monitor.context import Context
     from monitor.errors import MonitorError
-    from scrapers.archive import ArchiveError
+    from scrapers.fetch.archive import ArchiveError
     from scrapers.registry import UnknownSource
 
     try:

@@ -1,5 +1,5 @@
 """Polling the Congress.gov sources (``congress_requirements``, ``congress_communications``)
-through the JSON-API reader (:mod:`scrapers.jsonapi`, :mod:`monitor.apipoll`).
+through the JSON-API reader (:mod:`scrapers.fetch.jsonapi`, :mod:`monitor.apipoll`).
 
 One poll walks each list the source reads (``limit``/``offset`` paging, every page archived,
 parsed and recorded like any fetch) and then reads each item the monitor has not read since the
@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from monitor.apipoll import ApiPoll
 from monitor.fetching import last_retrieved
-from scrapers.congress import api_date, as_int, communication_type, json_url
-from scrapers.jsonapi import CONGRESS
+from scrapers.interpret.congress import api_date, as_int, communication_type, json_url
+from scrapers.fetch.jsonapi import CONGRESS
 
 log = logging.getLogger(__name__)
 

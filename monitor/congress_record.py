@@ -1,5 +1,5 @@
 """Storing Congress's record (``ParseResult.congress``: House requirements and executive
-communications, ``scrapers/congress.py``) and reading it back.
+communications, ``scrapers/interpret/congress.py``) and reading it back.
 
 One row per reading, written once per (key, parse); a page that lists the same communication
 twice (a list that changed while it was paged) stores it once. URLs are stored redacted.
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from monitor.models import Parse, Snapshot
 from monitor.models.congress import CongressCommunicationRow, CongressRequirementRow
-from scrapers.congress import CongressCommunication, CongressRequirement
+from scrapers.interpret.congress import CongressCommunication, CongressRequirement
 from scrapers.redact import redact_url
 
 

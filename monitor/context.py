@@ -79,7 +79,7 @@ class Context:
 
     @cached_property
     def archive(self):
-        from scrapers.archive import Archive
+        from scrapers.fetch.archive import Archive
 
         return Archive(self.settings.archive_dir)
 

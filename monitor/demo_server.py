@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from monitor.shipped import demo_documents_dir
-from scrapers.http import mirror_rewrite
+from scrapers.fetch.http import mirror_rewrite
 
 # Modelled on an Akamai edge denial, which dhs.gov's CDN serves with status 403.
 DENIAL_PAGE = b"""<HTML><HEAD>
@@ -40,7 +40,7 @@ class Served:
 
 
 def mirror_path(url: str) -> str:
-    """The path under which the demo server serves a canonical URL (scrapers.http's layout)."""
+    """The path under which the demo server serves a canonical URL (scrapers.fetch.http's layout)."""
     return mirror_rewrite("")(url)
 
 

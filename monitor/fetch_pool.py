@@ -8,7 +8,7 @@ writer. Workers touch neither the database nor the archive: they fetch (and, giv
 read the body, a pure function).
 
 Politeness is the fetcher's: it is shared by the workers, its host throttle lets one request
-at a time reach a host and keeps the host's interval (:meth:`scrapers.http.HostThrottle.turn`).
+at a time reach a host and keeps the host's interval (:meth:`scrapers.fetch.http.HostThrottle.turn`).
 A job is a list of URLs fetched in order by one worker (a source's report links, all on one
 host: spreading them over workers would only park those workers on the host's turn).
 
@@ -27,7 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from scrapers.http import Fetcher, FetchResult
+from scrapers.fetch.http import Fetcher, FetchResult
 
 
 @dataclass

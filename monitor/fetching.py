@@ -12,7 +12,7 @@ What a poll guarantees:
   that is missing or altered gets none (so it is downloaded again, which heals the archive) and
   an ``archive`` operator finding (:mod:`monitor.archive_check`).
 * The archive is written before the rows: a body or capture record that cannot be written (a full
-  disk, no permission) raises :class:`~scrapers.archive.ArchiveWriteError` out of the poll, so the
+  disk, no permission) raises :class:`~scrapers.fetch.archive.ArchiveWriteError` out of the poll, so the
   caller's transaction rolls back and nothing of the poll is stored.
 * A ``blocked``, ``http_error`` (soft 404 included), ``wrong_type``, ``too_large`` or
   ``network_error`` fetch stores nothing but its run row: no snapshot, report or observation.
@@ -66,8 +66,8 @@ from monitor.store import (  # noqa: F401 - the snapshot queries, importable fro
     last_retrieved_many,
     snapshot_of,
 )
-from scrapers.archive import Archive, ArchiveWriteError, BodyUnavailable
-from scrapers.http import Fetcher, FetchResult, Validators, host_of
+from scrapers.fetch.archive import Archive, ArchiveWriteError, BodyUnavailable
+from scrapers.fetch.http import Fetcher, FetchResult, Validators, host_of
 from scrapers.redact import redact_url
 from scrapers.registry import RegisteredSource
 from scrapers.source import Source

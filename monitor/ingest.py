@@ -23,7 +23,7 @@ from monitor.saved import (  # noqa: F401 - the saved-file API, importable from 
     parse_when,
     read_saved,
 )
-from scrapers.archive import Archive, ArchiveWriteError
+from scrapers.fetch.archive import Archive, ArchiveWriteError
 from scrapers.registry import RegisteredSource
 from scrapers.vocabulary import Outcome, values
 

@@ -37,7 +37,7 @@ from monitor.store import (
     record_parse,
     store_snapshot,
 )
-from scrapers.archive import Archive
+from scrapers.fetch.archive import Archive
 from scrapers.records import Link, ParseResult
 from scrapers.redact import REDACTED
 from scrapers.registry import RegisteredSource

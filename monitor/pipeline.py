@@ -18,7 +18,7 @@ from monitor.fetching import PollResult, new_cycle, poll_source, source_headers,
 from monitor.findings_sync import SyncResult, evaluate_and_sync
 from monitor.parse_problems import problem_groups
 from monitor.source_status import SourceStatus, source_statuses
-from scrapers.http import Fetcher
+from scrapers.fetch.http import Fetcher
 from scrapers.registry import RegisteredSource
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ from monitor.store import (
     record_listing,
     source_snapshots,
 )
-from scrapers.archive import Archive, BodyCheck, BodyUnavailable
+from scrapers.fetch.archive import Archive, BodyCheck, BodyUnavailable
 from scrapers.registry import RegisteredSource
 
 _READING = (

@@ -323,7 +323,7 @@ def _counts(
             True,
         )
         return out
-    from scrapers.taxonomy import load as load_taxonomy
+    from scrapers.interpret.taxonomy import load as load_taxonomy
 
     taxonomy = load_taxonomy()
     ambiguous = [

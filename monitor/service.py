@@ -471,7 +471,7 @@ class Service:
     def _rewrite(self):
         if not self.opts.mirror:
             return None
-        from scrapers.http import mirror_rewrite
+        from scrapers.fetch.http import mirror_rewrite
 
         return mirror_rewrite(self.opts.mirror)
 

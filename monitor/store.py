@@ -31,8 +31,8 @@ from monitor.models import (
     SourceRow,
     Statement,
 )
-from scrapers.archive import Archive
-from scrapers.linkperiod import named_period
+from scrapers.fetch.archive import Archive
+from scrapers.interpret.linkperiod import named_period
 from scrapers.records import Link, ParseResult
 from scrapers.redact import redact_text, redact_url
 from scrapers.source import Source

@@ -155,7 +155,7 @@ def counts_read(counts: Iterable[CountFact]) -> tuple[CountFact, ...]:
     whether the information came from abroad (content: the label quoted). A shell may build a
     reading from these alone (``whole=False``); monitor/facts.py selects the same rows in SQL.
     """
-    from scrapers.taxonomy import load as load_taxonomy
+    from scrapers.interpret.taxonomy import load as load_taxonomy
 
     taxonomy = load_taxonomy()
     tables: set[tuple[str, str]] = set()

@@ -137,7 +137,7 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
     # Reporting requirements found in an official text (scrapers.discovery.Candidate).
     candidates: list[Any] = field(default_factory=list)
-    # Congress's record: requirements and communications (scrapers.congress).
+    # Congress's record: requirements and communications (scrapers.interpret.congress).
     congress: list[Any] = field(default_factory=list)
     # What publication pages say about their documents (PublicationRecord).
     publications: list[PublicationRecord] = field(default_factory=list)

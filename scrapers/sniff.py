@@ -2,8 +2,8 @@
 binary, by the body's first bytes (magic numbers), whatever a server's Content-Type or a file's
 name claims.
 
-Used by the fetcher's response check (``scrapers/classify.py``: is the body the type the link
-promised?), the document reader (``scrapers/documents.py``: which reader to hand it to, or
+Used by the fetcher's response check (``scrapers/fetch/response_check.py``: is the body the type the link
+promised?), the document reader (``scrapers/read/documents.py``: which reader to hand it to, or
 ``wrong_type`` before any reader runs) and ``monitor ingest`` (the type recorded with a saved
 file). Pure: bytes in, a :class:`Sniffed` out.
 """

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
-    from scrapers.jsonapi import ApiListing, JsonApiSpec
+    from scrapers.fetch.jsonapi import ApiListing, JsonApiSpec
 
 from scrapers.redact import redact_url
 
@@ -30,7 +30,7 @@ class Shape:
 @dataclass(frozen=True)
 class LinkPeriods:
     """Which periods a listed document could cover, given the period its link names
-    (:func:`scrapers.linkperiod.named_period`: "July 2022", ``july-2022/``). Used only for a
+    (:func:`scrapers.interpret.linkperiod.named_period`: "July 2022", ``july-2022/``). Used only for a
     document the monitor could not read: such a document keeps ``unknown`` the periods it could
     cover, and only those. Wide on purpose: a period it could cover and does not only costs an
     ``unknown``; one it covers and was left out would be a false ``missing``.
@@ -74,7 +74,7 @@ class Source:
     # How its listing pages name the period of a document (None: they do not, and a document
     # the monitor could not read could be any period).
     link_periods: LinkPeriods | None = field(default_factory=LinkPeriods)
-    # A source read through a JSON API (scrapers/jsonapi.py) instead of start URLs: the API, the
+    # A source read through a JSON API (scrapers/fetch/jsonapi.py) instead of start URLs: the API, the
     # listings one poll walks given the instant it reads from, and how far back the first poll
     # reads (monitor.apipoll.poll_api_source). Its key is one of its ``secret_headers``.
     api: "JsonApiSpec | None" = None

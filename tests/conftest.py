@@ -165,7 +165,7 @@ def session(engine):
 
 @pytest.fixture
 def archive(tmp_path):
-    from scrapers.archive import Archive
+    from scrapers.fetch.archive import Archive
 
     return Archive(tmp_path / "archive")
 

@@ -25,7 +25,7 @@ from monitor.models import (
     Snapshot,
     Statement,
 )
-from scrapers.http import Fetcher, HttpConfig
+from scrapers.fetch.http import Fetcher, HttpConfig
 from scrapers.records import CountRecord, Link, ParseResult, ReportRecord
 from scrapers.registry import RegisteredSource
 from scrapers.source import Source

@@ -17,7 +17,7 @@ from monitor.apipoll import ApiPoll, access_subject, requests_this_hour
 from monitor.fetching import _Poll, new_cycle
 from monitor.models import FetchRun, FindingRow, Snapshot
 from monitor.store import ensure_source
-from scrapers.jsonapi import GOVINFO
+from scrapers.fetch.jsonapi import GOVINFO
 from scrapers.registry import load_source
 from test_url_secrets import capture_text, database_text
 

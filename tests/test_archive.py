@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from scrapers.archive import ArchiveError, sha256_hex
+from scrapers.fetch.archive import ArchiveError, sha256_hex
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 

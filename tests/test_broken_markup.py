@@ -3,8 +3,8 @@ has no beautifulsoup4): unclosed tags, stray end tags and bad nesting lose no li
 
 from __future__ import annotations
 
-from scrapers.htmltext import parse_html
-from scrapers.listings import anchors
+from scrapers.read.htmltext import parse_html
+from scrapers.read.listings import anchors
 
 BROKEN = (
     b"<html><body><div><ul>"

@@ -1,4 +1,4 @@
-"""Polling Congress.gov (monitor/congress_poll.py on scrapers/jsonapi.py), against `responses`:
+"""Polling Congress.gov (monitor/congress_poll.py on scrapers/fetch/jsonapi.py), against `responses`:
 lists walked by limit/offset and each item read once, the key only in a header (never in a
 stored row, URL, capture record or log), a refused key as ONE operator finding and one request,
 a 429 that pauses the API, malformed JSON and a huge answer as typed outcomes, a list that shifts
@@ -197,7 +197,7 @@ def test_malformed_json_is_a_parse_error_run_and_nothing_stored(session, archive
 
 def test_a_huge_answer_is_cut_off_and_too_large(session, archive, rsps, monkeypatch):
     import monitor.congress_poll as poll_module
-    from scrapers.jsonapi import CONGRESS
+    from scrapers.fetch.jsonapi import CONGRESS
 
     monkeypatch.setattr(poll_module, "CONGRESS", replace(CONGRESS, max_bytes=50_000))
     huge = json.dumps(_req_list(range(1, 3000))).encode()

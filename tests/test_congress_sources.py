@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from scrapers.congress import named_text_period, public_laws, sender_agency
+from scrapers.interpret.congress import named_text_period, public_laws, sender_agency
 from scrapers.records import Document
 from scrapers.registry import load_source
 from scrapers.validate import validate

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from scrapers.counts import read_tables
-from scrapers.crosstab import detect
-from scrapers.dates import month_of_header
-from scrapers.htmltables import read_html
-from scrapers.tables import Row, Table
-from scrapers.taxonomy import load
+from scrapers.interpret.counts import read_tables
+from scrapers.interpret.crosstab import detect
+from scrapers.interpret.dates import month_of_header
+from scrapers.read.htmltables import read_html
+from scrapers.read.tables import Row, Table
+from scrapers.interpret.taxonomy import load
 
 FY22 = (date(2021, 10, 1), date(2022, 9, 30))
 

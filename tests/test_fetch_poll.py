@@ -33,8 +33,8 @@ from monitor.models import (
     Snapshot,
     SourceHealth,
 )
-from scrapers.archive import sha256_hex
-from scrapers.http import mirror_rewrite
+from scrapers.fetch.archive import sha256_hex
+from scrapers.fetch.http import mirror_rewrite
 from scrapers.source import Source
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)

@@ -8,7 +8,7 @@ import pytest
 
 from concurrent_sites import Sites
 from monitor.fetch_pool import FetchPool, Request
-from scrapers.http import Fetcher, HttpConfig
+from scrapers.fetch.http import Fetcher, HttpConfig
 
 UA = "separation-reporting-monitor/test (+ops@example.org)"
 
@@ -130,7 +130,7 @@ def test_a_pool_needs_a_worker():
 
 def test_a_poll_takes_a_prefetched_answer_only_for_exactly_the_same_request():
     from monitor.fetch_pool import Prefetcher
-    from scrapers.http import Validators
+    from scrapers.fetch.http import Validators
 
     with Sites(2, delay=0.05) as sites:
         f = fetcher()

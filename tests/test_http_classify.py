@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fetch_fakes import AKAMAI, CLOUDFLARE, F5, INCAPSULA, PARDON, RATE_PAGE, SOFT_404
-from scrapers import classify
+from scrapers.fetch import response_check
 
 HTML = {"content-type": "text/html"}
 REPORT_PAGE = (
@@ -26,7 +26,7 @@ def verdict(
     url="https://www.agency.gov/reports",
     allowed=("text/html", "application/pdf"),
 ):
-    return classify.classify_response(
+    return response_check.classify_response(
         status, headers, body, url=url, final_url=url, allowed_types=allowed
     )
 
@@ -54,11 +54,11 @@ def test_denial_and_rate_limit_pages_are_blocked(body, status, vendor):
 def test_status_429_and_challenge_headers_are_blocked_whatever_the_body():
     assert verdict(b"", 429).outcome == "blocked"
     assert verdict(b"<html>hi</html>", 403, {"cf-mitigated": "challenge"}).outcome == "blocked"
-    assert classify.denial(405, {"x-amzn-waf-action": "captcha"}, b"").outcome == "blocked"
+    assert response_check.denial(405, {"x-amzn-waf-action": "captcha"}, b"").outcome == "blocked"
 
 
 def test_a_genuine_report_quoting_the_phrases_is_not_flagged():
-    assert len(classify.page_head(REPORT_PAGE).text) > classify.SHORT_TEXT
+    assert len(response_check.page_head(REPORT_PAGE).text) > response_check.SHORT_TEXT
     assert verdict(REPORT_PAGE) is None
 
 
@@ -79,7 +79,7 @@ def test_soft_404_pages_are_http_errors(title):
 
 
 def test_soft_404_by_redirect_target_and_real_404_status():
-    found = classify.classify_response(
+    found = response_check.classify_response(
         200,
         HTML,
         b"<html><body>Home</body></html>",
@@ -111,7 +111,7 @@ def test_types_outside_the_source_declaration_are_wrong_type():
 
 
 def test_a_pdf_body_is_never_read_as_a_denial_page():
-    assert classify.denial(200, {}, b"%PDF-1.4 Access Denied Too Many Requests") is None
+    assert response_check.denial(200, {}, b"%PDF-1.4 Access Denied Too Many Requests") is None
 
 
 @pytest.mark.parametrize(
@@ -127,11 +127,15 @@ def test_a_pdf_body_is_never_read_as_a_denial_page():
     ],
 )
 def test_redirects_to_unblock_style_hosts_are_denials(location, blocked):
-    assert (classify.blocked_redirect(location) is not None) is blocked
+    assert (response_check.blocked_redirect(location) is not None) is blocked
 
 
 def test_sniffing():
-    assert classify.sniffed_type("application/octet-stream", b"  %PDF-1.4") == "application/pdf"
-    assert classify.sniffed_type(None, b"<!doctype html><html>") == "text/html"
-    assert classify.sniffed_type("application/xhtml+xml; charset=utf-8", b"<?xml") == "text/html"
-    assert classify.sniffed_type("application/json", b"{}") == "application/json"
+    assert (
+        response_check.sniffed_type("application/octet-stream", b"  %PDF-1.4") == "application/pdf"
+    )
+    assert response_check.sniffed_type(None, b"<!doctype html><html>") == "text/html"
+    assert (
+        response_check.sniffed_type("application/xhtml+xml; charset=utf-8", b"<?xml") == "text/html"
+    )
+    assert response_check.sniffed_type("application/json", b"{}") == "application/json"

@@ -10,7 +10,7 @@ import requests
 import responses
 
 from fetch_fakes import USER_AGENT, make_fetcher
-from scrapers.http import Fetcher, HostThrottle, HttpConfig, Validators, mirror_rewrite
+from scrapers.fetch.http import Fetcher, HostThrottle, HttpConfig, Validators, mirror_rewrite
 
 URL = "https://www.agency.gov/reports"
 ALLOWED = ("agency.gov",)
@@ -252,7 +252,7 @@ def test_from_settings_reads_the_monitor_settings(monitor_env, monkeypatch):
 
 def test_the_retry_policy_overrides_only_urllib3s_public_methods():
     """urllib3 is bounded to one major version, and PoliteRetry hooks only its public API."""
-    from scrapers.http import PoliteRetry
+    from scrapers.fetch.http import PoliteRetry
 
     private = [n for n in vars(PoliteRetry) if n.startswith("_") and not n.startswith("__")]
     assert private == []

@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from fetch_fakes import USER_AGENT
-from scrapers.http import Fetcher, HttpConfig
+from scrapers.fetch.http import Fetcher, HttpConfig
 
 CHUNK = b"%PDF-1.4\n" + b"0" * (64 * 1024 - 9)
 

@@ -1,4 +1,4 @@
-"""The JSON-API reader (scrapers/jsonapi.py) with `responses` and a server on 127.0.0.1: both
+"""The JSON-API reader (scrapers/fetch/jsonapi.py) with `responses` and a server on 127.0.0.1: both
 paging styles, duplicates across shifting pages, the hourly budget, the key in a header and
 nowhere else, 429 with Retry-After, 401/403 once, malformed JSON and a huge body."""
 
@@ -12,7 +12,7 @@ import responses
 from werkzeug import Response
 
 from fetch_fakes import make_fetcher
-from scrapers.jsonapi import (
+from scrapers.fetch.jsonapi import (
     CONGRESS,
     GOVINFO,
     ApiProblem,

@@ -110,7 +110,7 @@ def test_monitor_ingest_of_junk_exits_1_and_stores_only_the_evidence(
     assert _count(engine, Snapshot) == 1
     assert _count(engine, Report) == 0 and _count(engine, CountObservation) == 0
     assert _count(engine, Statement) == 0
-    from scrapers.archive import Archive, sha256_hex
+    from scrapers.fetch.archive import Archive, sha256_hex
 
     assert Archive(monitor_env / "archive").get(sha256_hex(body)) == body  # the evidence is kept
     rc, out, _err = cli_db(

@@ -51,9 +51,9 @@ CLOCK_ALLOWED = {
 # The pure packages read no files, but for these (named, with the reason).
 FILE_IO_ALLOWED = {
     "rules/obligations.py": "the one loader of rule files (rules/obligations/*.yaml)",
-    "scrapers/archive.py": "the evidence archive: bodies on disk by sha256",
-    "scrapers/taxonomy.py": "bundled data: scrapers/data/causes.yaml",
-    "scrapers/categories.py": "bundled data: scrapers/data/sectors.yaml",
+    "scrapers/fetch/archive.py": "the evidence archive: bodies on disk by sha256",
+    "scrapers/interpret/taxonomy.py": "bundled data: scrapers/data/causes.yaml",
+    "scrapers/interpret/categories.py": "bundled data: scrapers/data/sectors.yaml",
     "scrapers/discovery/patterns.py": "bundled data: scrapers/data/discovery.yaml",
 }
 _CLOCK_CALLS = {
@@ -158,3 +158,84 @@ def test_the_checks_see_what_they_are_for(tmp_path):
         assert _clock_reads(REPO / name), f"{name} no longer reads the clock: drop its exception"
     for name in FILE_IO_ALLOWED:
         assert _file_io(REPO / name), f"{name} no longer reads files: drop its exception"
+
+
+# --- scrapers/ by stage -----------------------------------------------------------------------
+# fetch -> read -> interpret, each stage importing only those it may (docs/architecture.md):
+# reading needs nothing of fetching, interpreting nothing of fetching; fetching reads a page's
+# text to tell a denial page from the document (read/htmltext.py). The top-level modules
+# (records, source, validate, vocabulary, sniff, redact) are what every stage shares and
+# import no stage; registry.py finds the sources (an annotation under TYPE_CHECKING is not an import). Sources and
+# discovery read documents and may use any stage.
+STAGE_MAY_IMPORT = {
+    "top": {"top"},
+    "read": {"top", "read"},
+    "interpret": {"top", "read", "interpret"},
+    "fetch": {"top", "read", "fetch"},
+    "discovery": {"top", "read", "interpret", "discovery"},
+    "sources": {"top", "read", "interpret", "fetch", "discovery", "sources"},
+    "registry": {"top", "sources"},  # scrapers/registry.py: finds the modules of scrapers.sources
+}
+
+
+def _stage(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) > 2 and parts[1] in STAGE_MAY_IMPORT:
+        return parts[1]
+    if module == "scrapers.registry":
+        return "registry"
+    return "sources" if parts[1:2] == ["sources"] else "top"
+
+
+def _runtime_scrapers_imports(path: Path) -> set[str]:
+    """Modules of scrapers/ that ``path`` imports when run (TYPE_CHECKING blocks left out)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    typing_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for n in ast.walk(node)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("scrapers.")}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "scrapers":
+                found |= {f"scrapers.{a.name}" for a in node.names}
+            elif node.module.startswith("scrapers."):
+                found.add(node.module)
+    return found
+
+
+def test_scrapers_stages_import_only_earlier_stages():
+    files = sorted((REPO / "scrapers").rglob("*.py"))
+    stages_seen = set()
+    offenders = {}
+    for f in files:
+        module = ".".join(f.relative_to(REPO).with_suffix("").parts)
+        stage = _stage(module)
+        stages_seen.add(stage)
+        bad = sorted(
+            m for m in _runtime_scrapers_imports(f) if _stage(m) not in STAGE_MAY_IMPORT[stage]
+        )
+        if bad:
+            offenders[module] = bad
+    assert stages_seen == set(STAGE_MAY_IMPORT), "a stage has no modules (renamed?)"
+    assert offenders == {}
+
+
+def test_the_stage_rule_sees_a_forbidden_import(tmp_path):
+    """The check itself: an import from a later stage is found, one under TYPE_CHECKING is not."""
+    bad = tmp_path / "m.py"
+    bad.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from scrapers.interpret import counts\n"
+        "if TYPE_CHECKING:\n    from scrapers.fetch.http import Fetcher\n"
+    )
+    found = _runtime_scrapers_imports(bad)
+    assert found == {"scrapers.interpret"} or found == {"scrapers.interpret.counts"}
+    assert _stage("scrapers.read.tables") == "read"
+    assert "interpret" not in STAGE_MAY_IMPORT[_stage("scrapers.read.tables")]

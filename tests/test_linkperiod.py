@@ -1,4 +1,4 @@
-"""The period a link names (scrapers/linkperiod.py): the wordings agencies use for one period
+"""The period a link names (scrapers/interpret/linkperiod.py): the wordings agencies use for one period
 all read alike, and anything that could be read two ways names no period (never a guess)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from hypothesis import given, strategies as st
 
-from scrapers.linkperiod import named_period, url_name
+from scrapers.interpret.linkperiod import named_period, url_name
 
 JULY = (date(2022, 7, 1), date(2022, 7, 31))
 HHS = (

@@ -1,8 +1,8 @@
 """The cheaper response check and link reader say exactly what the plain versions said.
 
-`scrapers/classify.py` reads a page once for all its checks, builds the visible text only for a
+`scrapers/fetch/response_check.py` reads a page once for all its checks, builds the visible text only for a
 page that may be short, and searches a fingerprint only in a page holding one of its words;
-`scrapers/listings.py` finds each link's heading in one walk of the tree instead of one XPath
+`scrapers/read/listings.py` finds each link's heading in one walk of the tree instead of one XPath
 search per link. Here the plain versions (every fingerprint searched, the text always built, the
 heading by XPath) are the reference, over every saved document, the junk and denial pages of
 the other tests, and generated pages that hide fingerprints and phrases anywhere in the page
@@ -21,7 +21,9 @@ from hypothesis import strategies as st
 
 import junk_bodies
 from fetch_fakes import AKAMAI, CLOUDFLARE, F5, INCAPSULA, PARDON, RATE_PAGE, SOFT_404
-from scrapers import classify, htmltext, listings, sniff
+from scrapers.fetch import response_check
+from scrapers.read import htmltext, listings
+from scrapers import sniff
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -29,8 +31,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # --- the reference: the checks as they were before they were made cheaper -----------------
 
 
-def reference_page(head: bytes) -> classify.PageHead:
-    head = head[: classify.HEAD_BYTES]
+def reference_page(head: bytes) -> response_check.PageHead:
+    head = head[: response_check.HEAD_BYTES]
     raw = head.decode("utf-8", errors="replace")
     prominent, text = [], ""
     if sniff.looks_like_html(head):
@@ -41,45 +43,49 @@ def reference_page(head: bytes) -> classify.PageHead:
         if root is not None:
             for tags in (("title",), ("h1", "h2")):
                 prominent += [
-                    classify._squeeze(htmltext.visible_text(el)) for el in root.iter(*tags)
+                    response_check._squeeze(htmltext.visible_text(el)) for el in root.iter(*tags)
                 ]
-            text = classify._squeeze(htmltext.visible_text(root))
+            text = response_check._squeeze(htmltext.visible_text(root))
     else:
-        text = classify._squeeze(htmltext.plain_text(head))
-    return classify.PageHead([p for p in prominent if p], html.unescape(raw), None, text)
+        text = response_check._squeeze(htmltext.plain_text(head))
+    return response_check.PageHead([p for p in prominent if p], html.unescape(raw), None, text)
 
 
 def reference_classify(status, headers, head, *, url, final_url, allowed_types):
-    verdict = classify._header_denial(status, headers)
+    verdict = response_check._header_denial(status, headers)
     if verdict is None and not sniff.is_pdf(head):
         page = reference_page(head)
-        for vendor, pattern, _words in classify.FINGERPRINTS:  # every pattern, no pre-check
+        for vendor, pattern, _words in response_check.FINGERPRINTS:  # every pattern, no pre-check
             m = pattern.search(page.raw)
             if m:
-                verdict = classify.Verdict(
+                verdict = response_check.Verdict(
                     "blocked",
                     f"{vendor} denial page (HTTP {status}): "
-                    f"{classify._SPACE.sub(' ', m.group(0))[:100]}",
+                    f"{response_check._SPACE.sub(' ', m.group(0))[:100]}",
                 )
                 break
         else:
-            phrase = classify._phrase_in(page, classify.RATE_LIMIT_PHRASES)
+            phrase = response_check._phrase_in(page, response_check.RATE_LIMIT_PHRASES)
             if phrase:
-                verdict = classify.Verdict("blocked", f"rate-limit page (HTTP {status}): {phrase}")
-            elif phrase := classify._phrase_in(page, classify.DENIAL_PHRASES):
-                verdict = classify.Verdict("blocked", f"denial page (HTTP {status}): {phrase}")
+                verdict = response_check.Verdict(
+                    "blocked", f"rate-limit page (HTTP {status}): {phrase}"
+                )
+            elif phrase := response_check._phrase_in(page, response_check.DENIAL_PHRASES):
+                verdict = response_check.Verdict(
+                    "blocked", f"denial page (HTTP {status}): {phrase}"
+                )
     if verdict:
         return verdict
     if not 200 <= status < 300:
-        return classify.Verdict("http_error", f"HTTP {status}")
+        return response_check.Verdict("http_error", f"HTTP {status}")
     path = urlsplit(final_url).path or ""
-    if classify.NOT_FOUND_PATH.search(path):
-        return classify.Verdict("http_error", f"soft 404: redirected to {path}")
+    if response_check.NOT_FOUND_PATH.search(path):
+        return response_check.Verdict("http_error", f"soft 404: redirected to {path}")
     if not sniff.is_pdf(head) and sniff.looks_like_html(head):
-        phrase = classify._phrase_in(reference_page(head), classify.NOT_FOUND_PHRASES)
+        phrase = response_check._phrase_in(reference_page(head), response_check.NOT_FOUND_PHRASES)
         if phrase:
-            return classify.Verdict("http_error", f"soft 404 (HTTP 200 page says: {phrase})")
-    return classify.wrong_type(
+            return response_check.Verdict("http_error", f"soft 404 (HTTP 200 page says: {phrase})")
+    return response_check.wrong_type(
         url, {k.lower(): v for k, v in headers.items()}.get("content-type"), head, allowed_types
     )
 
@@ -138,7 +144,7 @@ URLS = [
 def both(body: bytes, status: int = 200, headers=None, urls=URLS[0]):
     headers = headers if headers is not None else {"content-type": "text/html"}
     kw = dict(url=urls[0], final_url=urls[1], allowed_types=("text/html", "application/pdf"))
-    return classify.classify_response(status, headers, body, **kw), reference_classify(
+    return response_check.classify_response(status, headers, body, **kw), reference_classify(
         status, headers, body, **kw
     )
 
@@ -150,7 +156,7 @@ def test_every_saved_body_gets_the_verdict_it_got_before(name, body):
             new, old = both(body, status, urls=urls)
             assert new == old, (name, status, urls)
     if sniff.looks_like_html(body):
-        page = classify.page_head(body)
+        page = response_check.page_head(body)
         assert page.text == reference_page(body).text and page.short == reference_page(body).short
 
 
@@ -262,7 +268,7 @@ def pages(draw):
 def test_generated_pages_get_the_verdict_they_got_before(body, status):
     new, old = both(body, status)
     assert new == old
-    assert classify.page_head(body).short == reference_page(body).short
+    assert response_check.page_head(body).short == reference_page(body).short
 
 
 @settings(max_examples=200, deadline=None)
@@ -284,12 +290,12 @@ def test_a_link_inside_a_heading_takes_the_heading_before_that_one():
 
 
 def test_a_fingerprint_is_searched_only_in_pages_holding_its_words():
-    for vendor, pattern, words in classify.FINGERPRINTS:
+    for vendor, pattern, words in response_check.FINGERPRINTS:
         assert words and all(w == w.lower() for w in words), vendor
         matching = [n for n in NEEDLES if pattern.search(html.unescape(n))]
         assert matching, f"no needle above matches the {vendor} pattern {pattern.pattern}"
         for needle in matching:
-            if not classify._FOLDS_TO_ASCII.search(needle):
+            if not response_check._FOLDS_TO_ASCII.search(needle):
                 assert any(w in html.unescape(needle).lower() for w in words), (vendor, needle)
 
 
@@ -315,7 +321,7 @@ def test_a_fetched_page_is_parsed_once_for_the_check_and_the_parser(monkeypatch)
         lxml.html, "document_fromstring", lambda *a, **k: parses.append(1) or real(*a, **k)
     )
     assert (
-        classify.classify_response(
+        response_check.classify_response(
             200,
             {"content-type": "text/html"},
             body,
@@ -330,6 +336,6 @@ def test_a_fetched_page_is_parsed_once_for_the_check_and_the_parser(monkeypatch)
     assert shared == alone
     parse(Document(body, url, "text/html"))  # lent once: a second reading parses again
     assert len(parses) == 2
-    classify.page_head(body)
+    response_check.page_head(body)
     parse(Document(bytes(bytearray(body)), url, "text/html"))  # equal bytes, not the same: not lent
     assert len(parses) == 4

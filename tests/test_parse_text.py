@@ -8,11 +8,17 @@ from datetime import date
 
 import pytest
 
-from scrapers import categories
-from scrapers.authorities import find_authorities
-from scrapers.dates import cover_date, find_range, fiscal_year, month_of_label, stated_period
-from scrapers.foreign_basis import REQUIREMENT_ENACTED, assess, explicit_statement
-from scrapers.labels import clean_label, match_key
+from scrapers.interpret import categories
+from scrapers.interpret.authorities import find_authorities
+from scrapers.interpret.dates import (
+    cover_date,
+    find_range,
+    fiscal_year,
+    month_of_label,
+    stated_period,
+)
+from scrapers.interpret.foreign_basis import REQUIREMENT_ENACTED, assess, explicit_statement
+from scrapers.read.labels import clean_label, match_key
 
 FUAR_2020 = (
     "This document has been compiled pursuant to requirements in the Fiscal Year 2020 DHS "

@@ -137,7 +137,7 @@ def test_reparse_command(cli_db, registries, session, archive, site, tmp_path):
     from scrapers.registry import Registry
 
     home = tmp_path / "home"
-    from scrapers.archive import Archive
+    from scrapers.fetch.archive import Archive
 
     cli_archive = Archive(home / "archive")
     good_site(site)

@@ -8,8 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from junk_bodies import GZIP, HTML_PAGE, JPEG, PNG, RANDOM, XLSX, ZIP, zip_of
-from scrapers import classify, htmltext, sniff
-from scrapers.documents import load
+from scrapers.fetch import response_check
+from scrapers.read import htmltext
+from scrapers import sniff
+from scrapers.read.documents import load
 from scrapers.records import Document, Problem
 
 
@@ -78,10 +80,10 @@ PDF_URL = "https://www.dhs.gov/sites/default/files/2022-10/report.pdf"
 )
 def test_fetch_and_parse_agree_that_junk_at_a_pdf_address_is_wrong_type(body):
     """The same body served as a PDF is wrong_type to the fetcher's check and to the reader."""
-    verdict = classify.classify_response(
+    verdict = response_check.classify_response(
         200,
         {"Content-Type": "application/pdf"},
-        body[: classify.HEAD_BYTES],
+        body[: response_check.HEAD_BYTES],
         url=PDF_URL,
         final_url=PDF_URL,
         allowed_types=("text/html", "application/pdf"),
@@ -132,7 +134,7 @@ def test_one_html_to_text_for_the_reader_and_the_response_check():
         "June 2022",
         "Total 7",
     ]
-    seen = classify.page_head(page)
+    seen = response_check.page_head(page)
     assert seen.prominent == ["Report & Data", "Family Unit Actions Report"]
     assert seen.text == "Report & Data Family Unit Actions Report June 2022 Total 7"
     assert htmltext.plain_text(b"  Plain\r\n  words \n") == "Plain\nwords"

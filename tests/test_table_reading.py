@@ -11,11 +11,11 @@ from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table as RLTable, TableStyle
 
-from scrapers.counts import read_tables, table_kind
-from scrapers.htmltables import read_html
-from scrapers.pdftables import read_pdf
-from scrapers.tables import Row, Table
-from scrapers.taxonomy import load
+from scrapers.interpret.counts import read_tables, table_kind
+from scrapers.read.htmltables import read_html
+from scrapers.read.pdftables import read_pdf
+from scrapers.read.tables import Row, Table
+from scrapers.interpret.taxonomy import load
 
 BODY = ParagraphStyle("b", parent=getSampleStyleSheet()["BodyText"], fontSize=11, leading=14)
 
@@ -210,7 +210,7 @@ def test_a_plain_row_spanning_the_table_above_its_headings_is_a_stray_row_or_its
 
 
 def test_dates_that_name_no_day_are_found_and_real_ones_are_not():
-    from scrapers.dates import impossible_dates
+    from scrapers.interpret.dates import impossible_dates
 
     text = (
         "Issued February 30, 2024; data of 13/45/2024 and 2/29/2024 (a leap day), "

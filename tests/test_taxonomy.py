@@ -14,10 +14,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrapers.counts import read_tables
-from scrapers.labels import match_words
-from scrapers.tables import Row, Table
-from scrapers.taxonomy import UNMAPPED, TaxonomyError, build, load
+from scrapers.interpret.counts import read_tables
+from scrapers.read.labels import match_words
+from scrapers.read.tables import Row, Table
+from scrapers.interpret.taxonomy import UNMAPPED, TaxonomyError, build, load
 
 CANONICAL = {
     "criminal_history",

@@ -88,7 +88,7 @@ def run_get(args: argparse.Namespace, ctx) -> int:
 
     from monitor.archive_check import report_body
     from monitor.errors import MonitorError
-    from scrapers.archive import BodyUnavailable
+    from scrapers.fetch.archive import BodyUnavailable
 
     sha = args.sha256.strip().lower()
     if not re.fullmatch(r"[0-9a-f]{64}", sha):

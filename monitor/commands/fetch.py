@@ -88,7 +88,7 @@ def _is_loopback(host: str) -> bool:
 def _warn_without_contact(ctx, fetcher, registered, urls) -> None:
     import sys
 
-    from scrapers.http import host_of
+    from scrapers.fetch.http import host_of
 
     if ctx.settings.contact:
         return
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     _check_args(args)
     from monitor.fetching import new_cycle, poll_source, source_headers
     from monitor.output import print_json, progress, progress_done
-    from scrapers.http import Fetcher, mirror_rewrite
+    from scrapers.fetch.http import Fetcher, mirror_rewrite
 
     # --all polls every source that has start URLs (one without takes documents by hand)
     from monitor.apipoll import is_polled

@@ -1,4 +1,4 @@
-"""Congress's own record, as the Congress.gov sources read it (``scrapers/congress.py``): House
+"""Congress's own record, as the Congress.gov sources read it (``scrapers/interpret/congress.py``): House
 reporting requirements and the executive communications the House and Senate received.
 
 Append-only like every observation: each reading of a requirement or communication is a row

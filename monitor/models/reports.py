@@ -34,7 +34,7 @@ class Report(Base):
     # the listing page it was first seen on (every page that linked it: ReportListing)
     listed_on: Mapped[str | None] = mapped_column(Text)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))  # latest read
-    # The period its link names ("July 2022", july-2022/; scrapers/linkperiod.py), if any: for a
+    # The period its link names ("July 2022", july-2022/; scrapers/interpret/linkperiod.py), if any: for a
     # document not read, which periods it could be (never its data period).
     link_period_start: Mapped[date | None] = mapped_column(Date)
     link_period_end: Mapped[date | None] = mapped_column(Date)

@@ -19,7 +19,7 @@ from rules.evaluation import Evaluation
 from rules.facts import ReadFact, StatementFact
 from rules.findings import Finding
 from rules.obligations import Content, Obligation, StatementRequirement
-from scrapers.taxonomy import load as load_taxonomy
+from scrapers.interpret.taxonomy import load as load_taxonomy
 
 
 def _ambiguous_label(read: ReadFact, req: StatementRequirement) -> dict | None:

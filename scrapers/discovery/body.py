@@ -15,8 +15,8 @@ from __future__ import annotations
 import io
 
 from scrapers import sniff
-from scrapers.documents import wrong_type
-from scrapers.htmltext import encoding_of, parse_html
+from scrapers.read.documents import wrong_type
+from scrapers.read.htmltext import encoding_of, parse_html
 from scrapers.records import Document, Problem
 
 Pages = list[tuple[str | None, str]]

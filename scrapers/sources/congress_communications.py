@@ -17,7 +17,7 @@ Documents (JSON; every URL asks ``format=json``):
         the same for the Senate: abstract, congressionalRecordDate, committees (no requirement
         numbers: a Senate communication is matched by the law and the period its text names).
 
-What it yields: a :class:`scrapers.congress.CongressCommunication` per communication read: the
+What it yields: a :class:`scrapers.interpret.congress.CongressCommunication` per communication read: the
 day Congress received it (the Congressional Record date, else the earliest referral to a
 committee), the agency (``submittingAgency``, else the sender its abstract names), the public
 laws cited (legal authority and abstract), the requirement numbers the House matched it to, and
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from scrapers.congress import (
+from scrapers.interpret.congress import (
     API_HOST,
     PAGE_LIMIT,
     CongressCommunication,

@@ -12,7 +12,7 @@ Documents (JSON; the API's default is XML, so every URL asks ``format=json``):
     https://api.congress.gov/v3/house-requirement/8070/matching-communications?format=json
         the communications matched to it (chamber, number, communicationType, congress, url).
 
-What it yields: a :class:`scrapers.congress.CongressRequirement` per requirement (with the
+What it yields: a :class:`scrapers.interpret.congress.CongressRequirement` per requirement (with the
 public laws its legal authority cites), a communication mention per matched communication
 (``detail: false``: the requirement number and the communication's identity; the
 ``congress_communications`` source reads the communication itself), and links: every
@@ -35,7 +35,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from scrapers.congress import (
+from scrapers.interpret.congress import (
     API_HOST,
     PAGE_LIMIT,
     CongressCommunication,

@@ -31,11 +31,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from scrapers.dates import cover_date, find_range, normalise_space
-from scrapers.documents import Loaded, load
-from scrapers.listings import anchors, is_pdf_url, unique
+from scrapers.interpret.dates import cover_date, find_range, normalise_space
+from scrapers.read.documents import Loaded, load
+from scrapers.read.listings import anchors, is_pdf_url, unique
 from scrapers.records import Document, Link, ParseResult, Problem
-from scrapers.reportread import read_report
+from scrapers.interpret.reportread import read_report
 from scrapers.source import LinkPeriods, Shape, Source
 
 SOURCE = Source(

@@ -45,9 +45,9 @@ import re
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from scrapers.dates import MONTHS, cover_date, normalise_space
-from scrapers.documents import Loaded, load
-from scrapers.listings import anchors, is_pdf_url, unique
+from scrapers.interpret.dates import MONTHS, cover_date, normalise_space
+from scrapers.read.documents import Loaded, load
+from scrapers.read.listings import anchors, is_pdf_url, unique
 from scrapers.records import Document, Link, ParseResult, Problem, PublicationRecord, ReportRecord
 from scrapers.source import Shape, Source
 

@@ -2,7 +2,7 @@
 explanatory statements), the Congressional Record and enrolled bills, read for new reporting
 requirements on the monitor's topics (``scrapers/discovery``).
 
-Polling (the GovInfo API, ``scrapers/jsonapi.py``, key ``govinfo_api_key`` in ``X-Api-Key``):
+Polling (the GovInfo API, ``scrapers/fetch/jsonapi.py``, key ``govinfo_api_key`` in ``X-Api-Key``):
     each poll walks ``published/{since}?collection=PLAW,CRPT,CPRT,CREC,BILLS`` (packages by date
     issued) and ``collections/{collection}/{since}`` for each of the five (packages added or
     modified), with ``offsetMark`` paging; ``since`` is the last successful poll less two days
@@ -47,8 +47,8 @@ from urllib.parse import urlsplit
 from scrapers import sniff
 from scrapers.discovery import context_for, discover_document
 from scrapers.discovery.body import pages_of
-from scrapers.htmltext import parse_html
-from scrapers.jsonapi import GOVINFO, ApiListing, with_params, without_params
+from scrapers.read.htmltext import parse_html
+from scrapers.fetch.jsonapi import GOVINFO, ApiListing, with_params, without_params
 from scrapers.records import Document, Link, ParseResult, Problem, ReportRecord
 from scrapers.source import Shape, Source
 

@@ -30,11 +30,11 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from scrapers.dates import normalise_space
-from scrapers.documents import Loaded, load
-from scrapers.listings import anchors, is_pdf_url, unique
+from scrapers.interpret.dates import normalise_space
+from scrapers.read.documents import Loaded, load
+from scrapers.read.listings import anchors, is_pdf_url, unique
 from scrapers.records import Document, Link, ParseResult, Problem
-from scrapers.reportread import read_report
+from scrapers.interpret.reportread import read_report
 from scrapers.source import LinkPeriods, Shape, Source
 
 SOURCE = Source(

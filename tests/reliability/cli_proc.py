@@ -8,7 +8,7 @@ import sys
 
 base = os.environ.get("MONITOR_TEST_MIRROR")
 if base:
-    from scrapers import http
+    from scrapers.fetch import http
 
     _original = http.Fetcher.from_settings.__func__
 

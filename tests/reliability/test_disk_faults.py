@@ -79,7 +79,7 @@ def one_line(err: str) -> str:
 def db_state(engine, archive_root):
     from sqlalchemy.orm import Session
 
-    from scrapers.archive import Archive
+    from scrapers.fetch.archive import Archive
 
     with Session(engine) as session:
         return stored_state(session, Archive(archive_root))

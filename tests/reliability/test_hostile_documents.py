@@ -186,7 +186,7 @@ def test_hostile_pdf_has_a_typed_outcome_and_loses_nothing(case, session, archiv
 def test_a_pdf_that_reads_too_long_is_stopped_as_too_large():
     """The reading-time cap, checked after each page, with a clock that runs ten minutes per
     look (no timed assertion): the document is refused, typed, instead of holding the poll."""
-    from scrapers.pdftables import MAX_READ_SECONDS, PdfUnreadable, read_pdf
+    from scrapers.read.pdftables import MAX_READ_SECONDS, PdfUnreadable, read_pdf
 
     ticks = iter(range(0, 10**6, 600))
     with pytest.raises(PdfUnreadable) as info:
@@ -198,7 +198,7 @@ def test_a_pdf_that_reads_too_long_is_stopped_as_too_large():
 
 
 def test_the_caps_leave_every_bundled_report_alone():
-    from scrapers.pdftables import MAX_INFLATED_BYTES, inflated_bytes
+    from scrapers.read.pdftables import MAX_INFLATED_BYTES, inflated_bytes
 
     bundled = sorted(FIXTURES.rglob("*.pdf"))
     assert bundled

@@ -23,7 +23,7 @@ from fetch_fakes import LISTING, R1, R2, listing_html, make_fetcher, pdf, regist
 from monitor.fetching import new_cycle, poll_source
 from monitor.models import FetchRun, Report, Snapshot
 from rawsite import RawSite, response
-from scrapers.http import mirror_rewrite
+from scrapers.fetch.http import mirror_rewrite
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 T1 = T0 + timedelta(days=1)

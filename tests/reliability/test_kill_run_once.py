@@ -20,7 +20,7 @@ from monitor.demo_server import DemoServer, load_manifests
 from monitor.migrating import check_sqlite_file, sqlite_file, unversioned_tables
 from monitor.models import CommandRun, FetchRun, Snapshot
 from monitor.pipeline import run_once
-from scrapers.archive import Archive
+from scrapers.fetch.archive import Archive
 from procs import finish, monitor_env, rows, spawn
 
 KILLS = {"sqlite": 12, "postgresql": 8}  # 20 in all

@@ -127,7 +127,7 @@ def archive_cli(cli_db, monkeypatch, monitor_env, registries):
 
 
 def test_archive_verify_finds_every_kind_of_damage_and_exits_1(archive_cli, site, monitor_env):
-    from scrapers.archive import Archive
+    from scrapers.fetch.archive import Archive
 
     good_site(site)
     rc, out, err = archive_cli("fetch", "fake_agency", "--json")
@@ -173,7 +173,7 @@ def test_archive_verify_finds_every_kind_of_damage_and_exits_1(archive_cli, site
 
 
 def test_archive_get_exports_only_an_intact_body(archive_cli, site, monitor_env, tmp_path):
-    from scrapers.archive import Archive
+    from scrapers.fetch.archive import Archive
 
     good_site(site)
     rc, out, _ = archive_cli("fetch", "fake_agency", "--json")
@@ -197,7 +197,7 @@ def test_the_demo_sends_no_validators_for_a_tampered_body_and_heals_it(db_url, t
     from monitor.db import make_engine
     from monitor.demo import run_demo
     from monitor.models import FetchRun, Snapshot
-    from scrapers.archive import Archive
+    from scrapers.fetch.archive import Archive
 
     home = tmp_path / "demo"
     first = run_demo(database_url=db_url, keep=home)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrapers.labels import FILLER
-from scrapers.taxonomy import load
+from scrapers.read.labels import FILLER
+from scrapers.interpret.taxonomy import load
 from test_taxonomy import CANONICAL, NOT_MAPPED, VARIANTS, _data
 
 TAXONOMY = load()

@@ -34,7 +34,7 @@ import re
 from datetime import date
 from urllib.parse import unquote, urlsplit
 
-from scrapers.dates import month_number
+from scrapers.interpret.dates import month_number
 
 _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"

@@ -21,7 +21,7 @@ from importlib import resources
 
 import yaml
 
-from scrapers.labels import match_key, match_words
+from scrapers.read.labels import match_key, match_words
 
 UNMAPPED = "unmapped"
 _CATEGORY_KEYS = {"description", "labels", "names", "patterns", "excludes"}

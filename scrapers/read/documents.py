@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from scrapers import sniff
 from scrapers.records import Document, Problem
-from scrapers.tables import Table
+from scrapers.read.tables import Table
 
 
 @dataclass
@@ -64,14 +64,14 @@ def load(doc: Document) -> Loaded | Problem:
     if problem is not None:
         return problem
     if found.is_pdf:
-        from scrapers.pdftables import PdfUnreadable, read_pdf
+        from scrapers.read.pdftables import PdfUnreadable, read_pdf
 
         try:
             pdf = read_pdf(body)
         except PdfUnreadable as exc:
             return Problem(exc.kind, exc.detail)
         return Loaded("pdf", list(pdf.pages), pdf.tables, pdf.page_count)
-    from scrapers.htmltables import read_html
+    from scrapers.read.htmltables import read_html
 
     try:
         html = read_html(body, doc.content_type)

@@ -6,7 +6,7 @@ is recognised by its column headers: every value column (apart from totals) name
 ("Oct 2021", "October", "FY22 Oct", "2021-10"), a fiscal year ("FY2022"), a cause the taxonomy
 knows, a place, an age band or a length band, and the rows are of another kind. A header that
 names neither is a measure ("Separations", "Apprehended"): such a table is one-dimensional and
-is read by ``scrapers.counts`` as before.
+is read by ``scrapers.interpret.counts`` as before.
 
 Every cell becomes one count carrying both dimensions: when one of them is a period (a month, a
 fiscal year) the other is the count's dimension and category and the period is its period;
@@ -24,11 +24,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from scrapers import categories
-from scrapers.dates import fiscal_year_of_header, month_bounds, month_of_header
-from scrapers.labels import clean_label, match_key
-from scrapers.tables import Table
-from scrapers.taxonomy import UNMAPPED, Taxonomy
+from scrapers.interpret import categories
+from scrapers.interpret.dates import fiscal_year_of_header, month_bounds, month_of_header
+from scrapers.read.labels import clean_label, match_key
+from scrapers.read.tables import Table
+from scrapers.interpret.taxonomy import UNMAPPED, Taxonomy
 
 PERIOD_KINDS = ("month", "fiscal_year")
 # Which dimension a cell is stored under when neither is a period.

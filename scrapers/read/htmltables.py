@@ -5,7 +5,7 @@ redesign): a table's title is its <caption> or the heading just before it; its h
 <thead>, the rows made only of <th>, or the leading rows without a number in them. Footnote
 markers (<sup>) are dropped from labels and cells.
 
-A page's text comes from ``scrapers/htmltext.py`` (the one HTML-to-text); plain text saved from
+A page's text comes from ``scrapers/read/htmltext.py`` (the one HTML-to-text); plain text saved from
 a mirror is read as it is.
 """
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scrapers.htmltext import parse_html, plain_text, visible_text
+from scrapers.read.htmltext import parse_html, plain_text, visible_text
 from scrapers.sniff import looks_like_html
-from scrapers.tables import Row, Table, is_value_like, table_title
+from scrapers.read.tables import Row, Table, is_value_like, table_title
 
 
 @dataclass

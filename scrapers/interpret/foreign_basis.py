@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from scrapers.dates import normalise_space
+from scrapers.interpret.dates import normalise_space
 from scrapers.records import FOREIGN_BASIS, StatementRecord
 
 # Enactment of the Consolidated Appropriations Act, 2022 (P.L. 117-103), whose Division F

@@ -7,7 +7,7 @@ lines, reads ruled and unruled tables the same way; where a table is ruled, its 
 are used to keep the lines of a wrapped cell in one row. A table that runs onto the next page
 (under a "Table 3 (continued)" title, or with its rows simply carrying on at the top of the
 page) is joined to its first part; a part printed under other column headings (the next months
-of a wide table) is left for ``scrapers.crosstab`` to join column-wise.
+of a wide table) is left for ``scrapers.interpret.crosstab`` to join column-wise.
 
 Pages are read once: each page's words give both the page text (for titles, periods,
 authorities and statements) and its tables, which keeps parsing close to the cost of raw
@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from scrapers.tables import Row, Table, is_continuation_title, is_value_like, table_title
+from scrapers.read.tables import Row, Table, is_continuation_title, is_value_like, table_title
 
 MARGIN = 0.06  # running headers and page numbers live in the top and bottom 6% of a page
 # Reading caps. The reports read here run to tens of pages and a few MiB of page content once
@@ -444,7 +444,7 @@ def _join(builders: list[_Builder]) -> list[Table]:
             and (t.columns == prev.columns or not any(t.columns))
         ):
             # (a part under other column headings carries the next columns of a wide table:
-            # scrapers.crosstab.merge_column_parts joins it)
+            # scrapers.interpret.crosstab.merge_column_parts joins it)
             prev.rows.extend(t.rows)
             continue
         tables.append(t)

@@ -1,7 +1,7 @@
 """HTML to text: the one way the monitor turns markup into the words a reader sees, through lxml.
 
-Used by the document reader (``scrapers/htmltables.py``: a report page's text, beside its
-tables) and by the response check (``scrapers/classify.py``: the title and text of a page that
+Used by the document reader (``scrapers/read/htmltables.py``: a report page's text, beside its
+tables) and by the response check (``scrapers/fetch/response_check.py``: the title and text of a page that
 may be a denial or "not found" page). Text is rebuilt with a line break after each block element
 so that sentences and cover-like lines ("June 2022") survive; scripts and styles are not text.
 Plain text (no markup, see ``scrapers/sniff.py``) is read as it is.
@@ -119,7 +119,7 @@ def parse_html(body: bytes, content_type: str | None = None, *, lend: bool = Fal
     """The lxml root of an HTML page, decoded as :func:`encoding_of` says. Raises lxml's
     ``ParserError`` (a ``ValueError``) for a body with no markup at all.
 
-    A fetched page is read twice: by the response check (``scrapers/classify.py``), then by its
+    A fetched page is read twice: by the response check (``scrapers/fetch/response_check.py``), then by its
     source's parser. The check only reads the tree, so it lends it (``lend=True``): the next
     parse in the same thread of the very same bytes object, decoded the same way, takes that
     tree instead of parsing again (once: the parser may change it, e.g. make links absolute).

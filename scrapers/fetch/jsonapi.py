@@ -5,7 +5,7 @@ the secret setting that holds the key, how it pages, its published hourly limit 
 one JSON answer may be. :class:`JsonApi` then makes every request of one poll:
 
 * **Transport.** Each request goes through a ``transport(url) -> FetchResult`` the caller gives
-  (the monitor's: :class:`scrapers.http.Fetcher` plus the archive and a ``fetch_runs`` row, so an
+  (the monitor's: :class:`scrapers.fetch.http.Fetcher` plus the archive and a ``fetch_runs`` row, so an
   API answer is archived like any body). :func:`fetcher_transport` is the plain one. The key is
   the caller's header (``X-Api-Key``), never a URL parameter: a ``api_key=`` a server puts in a
   next-page link is taken out before the link is requested, and every URL a problem names is
@@ -21,7 +21,7 @@ one JSON answer may be. :class:`JsonApi` then makes every request of one poll:
 * **Bad answers are typed** (:class:`ApiProblem`, ``kind`` one of :data:`PROBLEM_KINDS`):
   ``access`` (401/403: a missing, expired or refused key; no further request to that API in
   this poll, so no retry storm), ``rate_limited`` (429; a ``Retry-After`` within the fetcher's
-  cap was already waited for and retried by :mod:`scrapers.http`; a longer one pauses the API
+  cap was already waited for and retried by :mod:`scrapers.fetch.http`; a longer one pauses the API
   for this poll), ``malformed`` (not JSON, or not the object the API promises), ``too_large``
   (the body passed ``max_bytes``: the download is streamed and aborted, never held whole),
   ``http_error``, ``network_error`` and ``blocked``.
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from scrapers.http import Fetcher, FetchResult
+from scrapers.fetch.http import Fetcher, FetchResult
 from scrapers.redact import redact_text, redact_url
 
 PROBLEM_KINDS = (

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from scrapers import counts, foreign_basis
-from scrapers.authorities import find_authorities
-from scrapers.dates import fiscal_year, impossible_dates, stated_period
-from scrapers.documents import Loaded
+from scrapers.interpret import counts, foreign_basis
+from scrapers.interpret.authorities import find_authorities
+from scrapers.interpret.dates import fiscal_year, impossible_dates, stated_period
+from scrapers.read.documents import Loaded
 from scrapers.records import ParseResult, Problem, ReportRecord
-from scrapers.taxonomy import load as load_taxonomy
+from scrapers.interpret.taxonomy import load as load_taxonomy
 
 
 def stated_period_in(loaded: Loaded) -> tuple[date, date, str, int | None] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from scrapers.labels import clean_label
+from scrapers.read.labels import clean_label
 
 
 @dataclass

@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from scrapers import htmltext, sniff
+from scrapers.read import htmltext
+from scrapers import sniff
 
 # How much of a body the classifier reads: denial and error pages are small.
 HEAD_BYTES = 64 * 1024
@@ -181,7 +182,7 @@ def _squeeze(text: str) -> str:
 
 
 def page_head(head: bytes) -> PageHead:
-    """Title, headings and visible text of the head of a page, read by ``scrapers/htmltext.py``."""
+    """Title, headings and visible text of the head of a page, read by ``scrapers/read/htmltext.py``."""
     head = head[:HEAD_BYTES]
     raw = head.decode("utf-8", errors="replace")
     prominent: list[str] = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from scrapers.dates import normalise_space
+from scrapers.interpret.dates import normalise_space
 
 _PL = r"(?:Public\s+Law|Pub\.\s*L\.|P\.\s*L\.)\s*(?:No\.\s*)?(?P<c>\d{2,3})\s*-\s*(?P<n>\d{1,3})"
 _HR = r"H\.\s*R\.\s*(?P<n>\d{1,5})"

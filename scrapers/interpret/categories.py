@@ -12,8 +12,8 @@ from importlib import resources
 
 import yaml
 
-from scrapers.dates import month_bounds, month_of_label
-from scrapers.labels import clean_label, match_key
+from scrapers.interpret.dates import month_bounds, month_of_label
+from scrapers.read.labels import clean_label, match_key
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from its header ("separations", "apprehended", "days"...). Rules kept here:
   (both numbers are still stored);
 - rows of a month table carry that month as their period; all other counts carry the report's;
 - a cross-tabulated table (cause by month, sector by month, age by sector...) is read cell by
-  cell by ``_read_crossed`` (see ``scrapers.crosstab``); a figure it repeats from an earlier
+  cell by ``_read_crossed`` (see ``scrapers.interpret.crosstab``); a figure it repeats from an earlier
   table of the report (a row total that is the reasons table's count) is stored once, and a
   repeat with another value is an ``inconsistent_total``.
 """
@@ -23,12 +23,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from scrapers import categories, crosstab
-from scrapers.crosstab import PERIOD_KINDS, PRECEDENCE, Axis, Crossing
-from scrapers.labels import clean_label, slug
+from scrapers.interpret import categories, crosstab
+from scrapers.interpret.crosstab import PERIOD_KINDS, PRECEDENCE, Axis, Crossing
+from scrapers.read.labels import clean_label, slug
 from scrapers.records import CountRecord, Problem
-from scrapers.tables import Table, read_number
-from scrapers.taxonomy import UNMAPPED, Taxonomy
+from scrapers.read.tables import Table, read_number
+from scrapers.interpret.taxonomy import UNMAPPED, Taxonomy
 
 # (kind, pattern) tried on the label-column header first, then on the title.
 _KINDS = (

@@ -17,7 +17,7 @@ Two kinds of record, both plain data:
 
 The readers turn the API's prose into what the rules compare: public-law citations (with a
 section where the text ties one to the law), the agency a letter comes from, and the period a
-"transmitting" clause names (read by :func:`scrapers.linkperiod.named_period`, so a text that
+"transmitting" clause names (read by :func:`scrapers.interpret.linkperiod.named_period`, so a text that
 could be read two ways names none). No clock, no I/O.
 """
 
@@ -29,8 +29,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from scrapers.dates import normalise_space
-from scrapers.linkperiod import named_period
+from scrapers.interpret.dates import normalise_space
+from scrapers.interpret.linkperiod import named_period
 
 API_HOST = "api.congress.gov"
 # The API's largest page (README: "can be adjusted up to 250 results").

@@ -12,7 +12,7 @@ validators.
 :meth:`Fetcher.fetch` never raises for what the network or a server does: every request ends in
 a :class:`FetchResult` with a typed outcome (``ok``, ``not_modified``, ``http_error``,
 ``network_error``, ``blocked``, ``too_large``, ``wrong_type``) decided here and in
-:mod:`scrapers.classify`. Storage and parsing are the caller's business.
+:mod:`scrapers.fetch.response_check`. Storage and parsing are the caller's business.
 
 Clock and sleep are injectable so tests and benchmarks never wait for real.
 """
@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
-from scrapers import classify
+from scrapers.fetch import response_check
 from scrapers.redact import redact_text
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -345,7 +345,7 @@ class Fetcher:
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise _Failure("http_error", f"not an http(s) URL: {current}")
             if hop:
-                verdict = classify.blocked_redirect(current)
+                verdict = response_check.blocked_redirect(current)
                 if verdict:
                     raise _Failure(verdict.outcome, verdict.reason, result.status)
                 if not allow(parts.hostname.lower()):
@@ -358,7 +358,9 @@ class Fetcher:
             with self.throttle.turn(host):  # one request at a time to a host, spaced
                 resp = self._request(current, conditional, host)
                 result.status = resp.status_code
-                if resp.status_code in classify.REDIRECT_STATUSES and resp.headers.get("location"):
+                if resp.status_code in response_check.REDIRECT_STATUSES and resp.headers.get(
+                    "location"
+                ):
                     location = urljoin(current, resp.headers["location"])
                     resp.close()
                     if location in result.redirects or location == result.requested_url:
@@ -431,12 +433,12 @@ class Fetcher:
                 status,
             )
         # Error pages are only read far enough to recognise a denial page.
-        limit = cap if 200 <= status < 300 else classify.HEAD_BYTES
+        limit = cap if 200 <= status < 300 else response_check.HEAD_BYTES
         body = self._read(resp, limit, start, result, truncate=not 200 <= status < 300)
-        verdict = classify.classify_response(
+        verdict = response_check.classify_response(
             status,
             result.headers,
-            body[: classify.HEAD_BYTES],
+            body[: response_check.HEAD_BYTES],
             url=result.url,
             final_url=final_url,
             allowed_types=content_types,
