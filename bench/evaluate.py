@@ -40,6 +40,7 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -384,30 +385,51 @@ def database_run(n_reports: int, postgres: str | None) -> dict:
     return {"build_s": build_s, "rows": written, **got}
 
 
+def _never_parsed(doc):
+    raise AssertionError("the evaluation benchmark stores its rows directly; nothing is parsed")
+
+
 def measure_db(url: str, n_reports: int) -> dict:
     """In a process of its own: gather, evaluate, sync, evaluate again; times and peak RSS."""
     from types import SimpleNamespace
 
-    import monitor.facts
     from _evaldb import AS_OF, listing_url, obligation, source_ids
     from sqlalchemy.orm import Session
 
     from monitor.db import make_engine
-    from monitor.facts import Registered, gather_facts
+    from monitor.fact_gathering import gather_facts, registered_sources
     from monitor.findings_sync import evaluate_and_sync
     from monitor.incremental import to_evaluate
     from monitor.models import FetchRun
+    from scrapers.registry import Registry, RegisteredSource
+    from scrapers.source import Source
 
     sources = source_ids(n_reports)
-    registered = {s: Registered((listing_url(s),), timedelta(days=1)) for s in sources}
-    monitor.facts._registered = lambda: registered
+    registry = Registry(
+        [
+            RegisteredSource(
+                Source(
+                    id=s,
+                    agency="HHS",
+                    title=s,
+                    start_urls=(listing_url(s),),
+                    allowed_hosts=(urlsplit(listing_url(s)).hostname,),
+                ),
+                _never_parsed,
+            )
+            for s in sources
+        ]
+    )
+    registered = registered_sources(registry)
     obligations = [parse_obligation(obligation(s), f"ob_{s}.yaml") for s in sources]
     settings = SimpleNamespace(anomaly_tolerance=0.10)
     engine = make_engine(url)
     start_mb = _rss_mb()
     with Session(engine) as session:
         t0, c0 = time.perf_counter(), time.process_time()
-        facts = gather_facts(session, AS_OF, sources, [ob.id for ob in obligations])
+        facts = gather_facts(
+            session, AS_OF, sources, [ob.id for ob in obligations], registry=registry
+        )
         t1 = time.perf_counter()
         findings = evaluate(obligations, facts, AS_OF)
         t2, c2 = time.perf_counter(), time.process_time()
@@ -417,7 +439,9 @@ def measure_db(url: str, n_reports: int) -> dict:
     def timed(as_of, now, **kw):
         with Session(engine) as session:
             started = time.perf_counter()
-            result = evaluate_and_sync(session, settings, as_of, now, obligations=obligations, **kw)
+            result = evaluate_and_sync(
+                session, settings, as_of, now, obligations=obligations, registry=registry, **kw
+            )
             session.commit()
             return time.perf_counter() - started, result
 

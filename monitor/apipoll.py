@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.ingest import INGEST_CYCLE
-from monitor.intake import Intake
+from monitor.document_path import StoredDocument
 from monitor.models import FetchRun
 from scrapers.fetch.jsonapi import ApiProblem, ItemsPage, JsonApi, JsonApiSpec, RequestBudget
 from scrapers.fetch.http import FetchResult
@@ -111,7 +111,7 @@ class ApiPoll:
             budget.seed(requests_this_hour(session, spec, now))
         self.api = JsonApi(spec, self._transport, budget=budget, clock=clock)
         self.problems: list[ApiProblem] = []
-        self.intakes: dict[str, Intake | None] = {}  # by URL as requested
+        self.intakes: dict[str, StoredDocument | None] = {}  # by URL as requested
         self.answered = False  # some request got through the key check
 
     def _transport(self, url: str, *, listing: bool, max_bytes: int | None) -> FetchResult:
@@ -152,7 +152,7 @@ class ApiPoll:
         return items, links
 
     def document(self, url: str, *, max_bytes: int | None = None):
-        """Fetch one document (a summary, a text) as a report run; ``(RunSummary, Intake)``,
+        """Fetch one document (a summary, a text) as a report run; ``(RunSummary, StoredDocument)``,
         or None when the API was not asked or refused (the problem is noted)."""
         try:
             result = self.api.fetch(url, listing=False, max_bytes=max_bytes)

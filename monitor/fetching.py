@@ -32,7 +32,7 @@ What a poll guarantees:
 
 One request is three steps of :class:`Poll`: ``prepare`` (the writer: the validators to send),
 ``obtain`` (the request and, with ``read=True``, the parse of the body: no database, so a worker
-thread can run it) and ``record`` (the writer: the one document path of :mod:`monitor.intake`
+thread can run it) and ``record`` (the writer: the one document path of :mod:`monitor.document_path`
 and the request's fetch run). :func:`poll_source` runs them in turn; a concurrent poll runs the
 middle step in workers and keeps the other two in the one thread that writes.
 
@@ -57,7 +57,7 @@ from monitor.health import health_of, record_poll
 from monitor.reading import Reading, read_document
 from monitor.reading import is_listing as listing_rule
 from monitor.ingest import INGEST_CYCLE
-from monitor.intake import Intake, record_run, store_document, take_in
+from monitor.document_path import StoredDocument, record_run, store_document, take_in
 from monitor.models import FetchRun, HttpValidator, Report, Snapshot
 from monitor.store import (  # noqa: F401 - the snapshot queries, importable from here too
     current_snapshot,
@@ -324,7 +324,7 @@ class Poll:
                 )
         return Obtained(prepared, result, finished, reading)
 
-    def record(self, obtained: Obtained) -> tuple[RequestSummary, Intake | None]:
+    def record(self, obtained: Obtained) -> tuple[RequestSummary, StoredDocument | None]:
         """The writer's step after a request: store what came back (the one document path) and
         the request's fetch run (DB)."""
         prepared, result, finished = obtained.prepared, obtained.result, obtained.finished
@@ -424,7 +424,7 @@ class Poll:
 
     def fetch(
         self, url: str, *, listing: bool, max_bytes: int | None = None
-    ) -> tuple[RequestSummary, Intake | None]:
+    ) -> tuple[RequestSummary, StoredDocument | None]:
         """Request ``url`` (the real one) and store what came back; everything stored or
         reported names it redacted. ``max_bytes`` lowers the body cap (a JSON page);
         ``last_result`` keeps the answer."""

@@ -352,6 +352,7 @@ def evaluate_and_sync(
     only: Iterable[str] | None = None,
     obligations=None,
     incremental: bool = False,
+    registry=None,
 ) -> SyncResult:
     """Gather facts as of ``as_of``, evaluate the obligations and sync the findings table.
 
@@ -359,16 +360,17 @@ def evaluate_and_sync(
     ``only`` restricts evaluation (and resolution) to these obligation ids. ``incremental``:
     evaluate only the obligations whose findings may have changed since their last recorded
     evaluation (monitor/incremental.py); the others' findings stand as recorded and are
-    returned as they are.
+    returned as they are. ``registry``: the sources the monitor runs on (``ctx.sources``;
+    None: the discovered ones).
     """
     from monitor import incremental as inc
-    from monitor.facts import _registered, gather_facts
+    from monitor.fact_gathering import gather_facts, registered_sources
     from rules.engine import evaluate
 
     obligations = obligations if obligations is not None else load_rules()
     selected = [ob for ob in obligations if only is None or ob.id in set(only)]
     instant = as_instant(as_of)
-    registered = _registered() if incremental else None
+    registered = registered_sources(registry) if incremental else None
     marks = inc.marks(session) if incremental else None
     evaluated = selected
     if incremental:
@@ -382,6 +384,7 @@ def evaluate_and_sync(
         [ob.id for ob in evaluated],
         stale_after=getattr(settings, "stale_after", None),
         unreachable_after=getattr(settings, "unreachable_after", None),
+        registry=registry,
     )
     findings = evaluate(
         evaluated,

@@ -72,7 +72,7 @@ def to_evaluate(
     session: Session, obligations: list, as_of: datetime, now: datetime, settings, registered: dict
 ) -> set[str]:
     """Ids of ``obligations`` whose findings may differ from those recorded (module doc)."""
-    from monitor.facts import stale_after_for
+    from monitor.fact_gathering import stale_after_for
 
     ids = [ob.id for ob in obligations]
     records = {

@@ -2,7 +2,7 @@
 fetched ones are.
 
 ``parse_file`` reads a saved file with a source's parser and nothing else (`monitor parse`);
-``ingest_file`` takes it through the one document path (:mod:`monitor.intake`: archive, read,
+``ingest_file`` takes it through the one document path (:mod:`monitor.document_path`: archive, read,
 store) as if fetched from its canonical URL at ``fetched_at``, and records the one
 ``fetch_runs`` row every fetch records, with cycle ``ingest`` (`monitor ingest`).
 """
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from monitor.intake import Intake, record_run, take_in
+from monitor.document_path import StoredDocument, record_run, take_in
 from monitor.models import FetchRun
 from monitor.saved import (  # noqa: F401 - the saved-file API, importable from here too
     DECLARED_BY_SUFFIX,
@@ -41,9 +41,9 @@ def ingest_file(
     *,
     fetched_at: datetime,
     is_listing: bool | None = None,
-) -> tuple[Intake, FetchRun]:
+) -> tuple[StoredDocument, FetchRun]:
     """Archive, read and store one saved document, and record its fetch run, exactly as a
-    fetch would (:mod:`monitor.intake`); flushes, the caller commits. ``is_listing`` is the
+    fetch would (:mod:`monitor.document_path`); flushes, the caller commits. ``is_listing`` is the
     caller's word (`--listing`); without it a start URL is a listing, anything else a report."""
     try:
         intake = take_in(

@@ -149,6 +149,7 @@ def run_once(
                 evaluated_at,
                 incremental=True,
                 obligations=ctx.rules(),
+                registry=ctx.sources,
             )
             if not report.findings_written:
                 session.expunge_all()  # the summary shows them as they would have been

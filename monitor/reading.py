@@ -5,7 +5,7 @@ Every way a document comes in goes ``read`` -> ``store``:
 
 * :func:`read_document` (here) parses and validates a body and decides its outcome. It needs
   nothing but the body, so it can run anywhere (`monitor parse`, a worker thread of a poll);
-* :func:`monitor.intake.store_document` archives the body and writes its rows (snapshot,
+* :func:`monitor.document_path.store_document` archives the body and writes its rows (snapshot,
   parse, reports, counts, statements, problems, the listing's links), in the one writer.
 
 Fetching, `monitor ingest` and `monitor reparse` are callers of those two functions and differ
@@ -74,7 +74,7 @@ def run_parser(
 
 @dataclass(frozen=True)
 class Reading:
-    """One body read by its source's parser: what :func:`monitor.intake.store_document`
+    """One body read by its source's parser: what :func:`monitor.document_path.store_document`
     stores. ``url`` is the URL the parser read links against (the real one, secrets included:
     never stored as such)."""
 

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.archive_check import checked_body, report_body
-from monitor.intake import store_document
+from monitor.document_path import store_document
 from monitor.models import Report, Snapshot
 from monitor.reading import is_listing
 from monitor.store import (
@@ -83,7 +83,7 @@ def reparse_source(
 ) -> list[ReparseItem]:
     """Apply the current parser to every archived snapshot of the source. Flushes, no commit.
 
-    Each snapshot goes the one document path (:func:`monitor.intake.store_document`), read as
+    Each snapshot goes the one document path (:func:`monitor.document_path.store_document`), read as
     what it was taken in as (a listing when a fetch or ingest took it in as one, or when its URL
     is a start URL: :func:`monitor.reading.is_listing`), dated by its own fetch."""
     source = registered.source

@@ -1,4 +1,4 @@
-"""The reports family of facts (monitor/facts.py): every report of the sources in scope with its
+"""The reports family of facts (monitor/fact_gathering.py): every report of the sources in scope with its
 readings, the listing pages that carried it, its publication lower bound and, for a document not
 placed in a period, how fetching it went.
 

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.facts import stale_after_for
+from monitor.fact_gathering import stale_after_for
 from monitor.fetching import next_poll_at
 from monitor.models import FetchRun, Report, SourceHealth
 from scrapers.registry import RegisteredSource

@@ -362,7 +362,7 @@ def problem_text(session: Session, snapshot_id: int, parser_version: str, kind: 
 
 def record_fetch_run(session: Session, **columns: Any) -> FetchRun:
     """Write one ``fetch_runs`` row (every request, and every document taken in by hand, has
-    exactly one). The only place the monitor creates them: :func:`monitor.intake.record_run`
+    exactly one). The only place the monitor creates them: :func:`monitor.document_path.record_run`
     decides their outcome and error."""
     run = FetchRun(**columns)
     session.add(run)

@@ -1,5 +1,5 @@
 """What the engine knows about the world: plain, immutable records built by the shell from the
-database (monitor/facts.py) or by hand in tests and rule cases (rules/cases.py).
+database (monitor/fact_gathering.py) or by hand in tests and rule cases (rules/cases.py).
 
 Every fact carries its own time (first_seen, fetched_at, recorded_at...), and the engine ignores
 what happened after the evaluation time, so evaluating "as of" a past date never uses the future.
@@ -153,7 +153,7 @@ def counts_read(counts: Iterable[CountFact]) -> tuple[CountFact, ...]:
     the first row of each (measure, dimension) table (content: which tables it has), every
     month and total row (anomaly: month totals), and the first row whose label does not say
     whether the information came from abroad (content: the label quoted). A shell may build a
-    reading from these alone (``whole=False``); monitor/facts.py selects the same rows in SQL.
+    reading from these alone (``whole=False``); monitor/fact_gathering.py selects the same rows in SQL.
     """
     from scrapers.interpret.taxonomy import load as load_taxonomy
 

@@ -3,7 +3,7 @@ stored through monitor.store exactly as intake stores them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 from rulekit import obligation
@@ -18,9 +18,9 @@ from monitor.models import (
     SourceHealth,
     SourceHealthEvent,
 )
-from monitor.facts import Registered
 from monitor.store import ensure_source, record_listing, record_parse, store_snapshot
 from scrapers.records import CountRecord, Link, ParseResult, ReportRecord, StatementRecord
+from scrapers.registry import Registry, RegisteredSource
 from scrapers.source import Source
 
 UTC = timezone.utc
@@ -49,11 +49,22 @@ def at(y, m, d, h=12) -> datetime:
     return datetime(y, m, d, h, tzinfo=UTC)
 
 
-def register(monkeypatch) -> None:
-    """Make `src` the only implemented source, with LISTING as its start URL."""
-    monkeypatch.setattr(
-        "monitor.facts._registered", lambda: {"src": Registered((LISTING,), timedelta(days=1))}
-    )
+def _not_parsed(doc):
+    raise AssertionError("the findings tests store what a parse would have produced")
+
+
+def registry(*sources: Source) -> Registry:
+    """The sources ``gather_facts``, ``evaluate_and_sync`` and the CLI run on (passed as
+    ``registry=`` or ``registries.sources``): by default `src` alone, LISTING its start URL."""
+    return Registry([RegisteredSource(s, _not_parsed) for s in sources or (SRC,)])
+
+
+REGISTRY = registry()
+
+
+def register(registries) -> None:
+    """Make `src` the only implemented source of the in-process CLI (the `registries` fixture)."""
+    registries.sources = REGISTRY
 
 
 def run(

@@ -7,12 +7,12 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from findings_kit import LISTING, OB, SRC, at, listing, publish, register, run
+from findings_kit import LISTING, OB, SRC, at, listing, publish, REGISTRY, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from monitor.facts import gather_facts
+from monitor.fact_gathering import gather_facts
 from monitor.models import FetchRun
 from monitor.store import ensure_source, store_snapshot
 from rules.engine import evaluate
@@ -30,7 +30,6 @@ def _month(findings, start):
 
 
 def test_listing_reads_are_gathered_with_their_body_and_time(session, archive, monkeypatch):
-    register(monkeypatch)
     listing(session, archive, at(2020, 1, 20), [])
     run(session, at(2020, 1, 25), outcome="blocked")  # a failed listing fetch is no read
     publish(
@@ -40,17 +39,21 @@ def test_listing_reads_are_gathered_with_their_body_and_time(session, archive, m
         "https://e.gov/dec",
         (date(2019, 12, 1), date(2019, 12, 31)),
     )
-    src = gather_facts(session, at(2020, 2, 10), ["src"]).source("src")
+    src = gather_facts(session, at(2020, 2, 10), ["src"], registry=REGISTRY).source("src")
     assert [(r.url, r.at) for r in src.listing_reads] == [(LISTING, at(2020, 1, 20))]
     assert len(src.listing_reads[0].sha256) == 64
     assert src.last_success_at == at(2020, 2, 6)  # the report read
     assert src.listing_urls == (LISTING,) and src.stale_after == timedelta(days=2)
-    assert gather_facts(session, at(2020, 2, 10), ["src"], stale_after=timedelta(hours=36)).source(
-        "src"
-    ).stale_after == timedelta(hours=36)
+    assert gather_facts(
+        session, at(2020, 2, 10), ["src"], stale_after=timedelta(hours=36), registry=REGISTRY
+    ).source("src").stale_after == timedelta(hours=36)
     # report-only reads after the deadline: January is unknown, and says why
     (jan,) = _month(
-        evaluate([OB], gather_facts(session, at(2020, 2, 10), ["src"]), at(2020, 2, 10)),
+        evaluate(
+            [OB],
+            gather_facts(session, at(2020, 2, 10), ["src"], registry=REGISTRY),
+            at(2020, 2, 10),
+        ),
         date(2020, 1, 1),
     )
     assert jan.kind == "unknown"
@@ -58,7 +61,11 @@ def test_listing_reads_are_gathered_with_their_body_and_time(session, archive, m
     # the listing read after the deadline turns the same month missing, citing it
     listing(session, archive, at(2020, 2, 11), ["https://e.gov/dec"])
     (jan,) = _month(
-        evaluate([OB], gather_facts(session, at(2020, 2, 12), ["src"]), at(2020, 2, 12)),
+        evaluate(
+            [OB],
+            gather_facts(session, at(2020, 2, 12), ["src"], registry=REGISTRY),
+            at(2020, 2, 12),
+        ),
         date(2020, 1, 1),
     )
     assert jan.kind == "missing"
@@ -76,7 +83,6 @@ def test_listing_reads_are_gathered_with_their_body_and_time(session, archive, m
 def test_no_mix_of_report_reads_in_the_database_yields_missing(
     session, archive, monkeypatch, days, outcomes, as_of_day
 ):
-    register(monkeypatch)
     start = at(2019, 12, 1)
     try:
         for i, day in enumerate(days):
@@ -103,7 +109,7 @@ def test_no_mix_of_report_reads_in_the_database_yields_missing(
                 )
                 run(session, when, url=url, outcome=outcomes[i], snapshot=snap)
         as_of = start + timedelta(days=as_of_day)
-        findings = evaluate([OB], gather_facts(session, as_of, ["src"]), as_of)
+        findings = evaluate([OB], gather_facts(session, as_of, ["src"], registry=REGISTRY), as_of)
         assert "missing" not in {f.kind for f in findings}
     finally:
         session.rollback()
@@ -181,9 +187,10 @@ def test_ingest_marks_listing_reads_and_only_they_make_a_month_missing(cli_db, e
 def test_a_monitor_that_stopped_polling_says_unknown_for_every_period_due_after(
     session, archive, monkeypatch
 ):
-    register(monkeypatch)
     listing(session, archive, at(2020, 3, 20), [])  # the last poll ever
-    findings = evaluate([OB], gather_facts(session, at(2020, 8, 1), ["src"]), at(2020, 8, 1))
+    findings = evaluate(
+        [OB], gather_facts(session, at(2020, 8, 1), ["src"], registry=REGISTRY), at(2020, 8, 1)
+    )
     kinds = {f.period_start: f.kind for f in findings}
     # Feb is due 2020-03-03, before the last read: missing; March onwards is stale
     assert kinds[date(2020, 2, 1)] == "missing"
@@ -196,6 +203,8 @@ def test_a_monitor_that_stopped_polling_says_unknown_for_every_period_due_after(
     assert date(2020, 6, 1) not in {
         f.period_start
         for f in evaluate(
-            [OB], gather_facts(session, at(2020, 7, 8, 3), ["src"]), at(2020, 7, 8, 3)
+            [OB],
+            gather_facts(session, at(2020, 7, 8, 3), ["src"], registry=REGISTRY),
+            at(2020, 7, 8, 3),
         )
     }

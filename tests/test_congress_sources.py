@@ -174,7 +174,7 @@ def test_answers_that_are_not_a_record_are_typed_problems_never_an_empty_list():
 
 
 def _take_in(session, archive, source: str, name: str, url: str, at: datetime):
-    from monitor.intake import take_in
+    from monitor.document_path import take_in
 
     return take_in(
         session,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from fetch_fakes import LISTING, R1, R2, SOURCE, Site, good_site, make_fetcher, parse
 from monitor.fetching import Poll, new_cycle
-from monitor.intake import take_in
+from monitor.document_path import take_in
 from monitor.models import FetchRun, Report
 from monitor.reading import is_listing, read_document
 from scrapers.records import Link, ParseResult, ReportRecord

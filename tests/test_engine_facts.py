@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from findings_kit import SRC, at, health, listing, publish, register
+from findings_kit import SRC, at, health, listing, publish, REGISTRY
 from sqlalchemy import select
 
-from monitor.facts import gather_facts
+from monitor.fact_gathering import gather_facts
 from monitor.findings_actions import record_evidence
 from monitor.models import Snapshot
 from monitor.store import record_parse
@@ -27,28 +27,25 @@ def _report(facts):
 def test_absent_at_is_the_last_listing_read_that_did_not_link_the_report(
     session, archive, monkeypatch
 ):
-    register(monkeypatch)
     listing(session, archive, at(2020, 1, 5), [])
     listing(session, archive, at(2020, 2, 10), [])  # same body: an `unchanged` read
     listing(session, archive, at(2020, 2, 15), [URL])
     publish(session, archive, at(2020, 2, 15, 13), URL, JAN, issued=date(2020, 2, 1))
-    report = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
+    report = _report(gather_facts(session, at(2020, 3, 1), ["src"], registry=REGISTRY))
     assert report.first_seen == at(2020, 2, 15)
     assert report.absent_at == at(2020, 2, 10)
     assert report.earliest_publication()[0] == date(2020, 2, 10)
 
 
 def test_without_an_earlier_look_there_is_no_absence_bound(session, archive, monkeypatch):
-    register(monkeypatch)
     listing(session, archive, at(2020, 2, 15), [URL])  # the first look already shows it
     publish(session, archive, at(2020, 2, 15, 13), URL, JAN, issued=date(2020, 2, 1))
-    report = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
+    report = _report(gather_facts(session, at(2020, 3, 1), ["src"], registry=REGISTRY))
     assert report.absent_at is None
     assert report.earliest_publication()[0] == date(2020, 2, 1)
 
 
 def test_nothing_from_after_as_of_is_used(session, archive, monkeypatch):
-    register(monkeypatch)
     publish(session, archive, at(2020, 2, 15), URL, JAN, value=3)
     publish(session, archive, at(2020, 3, 15), URL, JAN, value=4, body=b"second")
     first = session.scalars(select(Snapshot).order_by(Snapshot.fetched_at)).first()
@@ -67,12 +64,12 @@ def test_nothing_from_after_as_of_is_used(session, archive, monkeypatch):
         "ok",
         at(2020, 4, 1),
     )
-    assert gather_facts(session, at(2020, 2, 1), ["src"]).reports_by_source == {}
-    early = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
+    assert gather_facts(session, at(2020, 2, 1), ["src"], registry=REGISTRY).reports_by_source == {}
+    early = _report(gather_facts(session, at(2020, 3, 1), ["src"], registry=REGISTRY))
     assert [(r.parser_version, r.counts[0].value) for r in early.reads] == [("1", 3.0)]
-    middle = _report(gather_facts(session, at(2020, 3, 20), ["src"]))
+    middle = _report(gather_facts(session, at(2020, 3, 20), ["src"], registry=REGISTRY))
     assert [r.counts[0].value for r in middle.reads] == [3.0, 4.0]
-    late = _report(gather_facts(session, at(2020, 4, 2), ["src"]))
+    late = _report(gather_facts(session, at(2020, 4, 2), ["src"], registry=REGISTRY))
     assert sorted((r.parser_version, r.counts[0].value) for r in late.reads) == [
         ("1", 3.0),
         ("1", 4.0),
@@ -82,7 +79,6 @@ def test_nothing_from_after_as_of_is_used(session, archive, monkeypatch):
 
 
 def test_source_health_and_evidence_as_of(session, archive, monkeypatch):
-    register(monkeypatch)
     health(session, "healthy", at(2020, 1, 1), at(2020, 1, 1))
     listing(session, archive, at(2020, 1, 1), [])
     health(session, "broken", at(2020, 2, 20), at(2020, 1, 1))
@@ -99,20 +95,24 @@ def test_source_health_and_evidence_as_of(session, archive, monkeypatch):
         period="2020-01",
     )
 
-    facts = gather_facts(session, at(2020, 2, 25), ["src", "unbuilt"], [ob.id])
+    facts = gather_facts(session, at(2020, 2, 25), ["src", "unbuilt"], [ob.id], registry=REGISTRY)
     assert facts.source("src").state == "broken" and facts.source("src").readable is False
     assert facts.source("src").state_since == at(2020, 2, 20)
     assert facts.source("unbuilt").implemented is False
     assert len(facts.evidence(ob.id, at(2020, 2, 25))) == 1
-    later = gather_facts(session, at(2020, 3, 5), ["src"], [ob.id])
+    later = gather_facts(session, at(2020, 3, 5), ["src"], [ob.id], registry=REGISTRY)
     assert later.source("src").state == "healthy"
-    assert gather_facts(session, at(2020, 2, 24), ["src"], [ob.id]).evidence_by_obligation == {}
-    before = gather_facts(session, at(2019, 12, 1), ["src"])
+    assert (
+        gather_facts(
+            session, at(2020, 2, 24), ["src"], [ob.id], registry=REGISTRY
+        ).evidence_by_obligation
+        == {}
+    )
+    before = gather_facts(session, at(2019, 12, 1), ["src"], registry=REGISTRY)
     assert before.source("src").state is None and before.source("src").first_success_at is None
 
 
 def test_a_listed_report_not_read_yet_has_no_period_and_no_reads(session, archive, monkeypatch):
-    register(monkeypatch)
     listing(session, archive, at(2020, 2, 15), [URL])
-    report = _report(gather_facts(session, at(2020, 3, 1), ["src"]))
+    report = _report(gather_facts(session, at(2020, 3, 1), ["src"], registry=REGISTRY))
     assert report.url == URL and report.period is None and report.reads == ()

@@ -20,7 +20,7 @@ UTC = timezone.utc
 
 
 def _seed(db_url, archive, monkeypatch, registries):
-    register(monkeypatch)
+    register(registries)
     registries.obligations = [OB]
     engine = make_engine(db_url)
     with session_scope(engine) as session:

@@ -9,10 +9,10 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from findings_kit import OB, SRC, at, listing, register, run
+from findings_kit import OB, SRC, at, listing, REGISTRY, run
 from sqlalchemy import event
 
-from monitor.facts import gather_facts
+from monitor.fact_gathering import gather_facts
 from monitor.store import ensure_source, record_parse, store_snapshot
 from rulekit import obligation
 from rules.cases import case_facts
@@ -140,7 +140,9 @@ def statements(engine):
 
 
 def _gather(session, **kw):
-    return gather_facts(session, at(2021, 1, 1), ["src"], [ob.id for ob in RULES], **kw)
+    return gather_facts(
+        session, at(2021, 1, 1), ["src"], [ob.id for ob in RULES], **kw, registry=REGISTRY
+    )
 
 
 def _rows(facts) -> int:
@@ -156,7 +158,6 @@ def _rows(facts) -> int:
 def test_statements_and_rows_do_not_grow_with_the_counts_of_a_report(
     engine, session, archive, monkeypatch, extra
 ):
-    register(monkeypatch)
     _world(session, archive, extra=0)
     with statements(engine) as few:
         small = _gather(session)
@@ -175,7 +176,6 @@ def test_statements_and_rows_do_not_grow_with_the_counts_of_a_report(
 
 
 def test_statements_do_not_grow_with_the_number_of_reports(engine, session, archive, monkeypatch):
-    register(monkeypatch)
     _world(session, archive, extra=3, months=2)
     with statements(engine) as few:
         _gather(session)
@@ -187,7 +187,6 @@ def test_statements_do_not_grow_with_the_number_of_reports(engine, session, arch
 
 
 def test_what_is_kept_of_a_reading_is_what_the_checks_read(session, archive, monkeypatch):
-    register(monkeypatch)
     _world(session, archive, extra=12)
     lean, whole = _gather(session), _gather(session, whole_reads=True)
     pairs = [
@@ -212,7 +211,6 @@ def test_what_is_kept_of_a_reading_is_what_the_checks_read(session, archive, mon
 
 
 def test_a_revision_is_never_judged_on_part_of_a_reading(session, archive, monkeypatch):
-    register(monkeypatch)
     _world(session, archive, extra=2)
     report = next(r for r in _gather(session).reports_by_source["src"] if len(r.reads) > 1)
     assert revisions(report, report.reads)  # read whole: compared

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from findings_kit import OB, SETTINGS, at, count, finding, health, listing, register, run
+from findings_kit import OB, SETTINGS, at, count, finding, health, listing, REGISTRY, run
 from sqlalchemy import select
 
 from monitor.errors import MonitorError, NotFound
@@ -19,11 +19,17 @@ JAN = date(2020, 1, 1)
 
 @pytest.fixture
 def row(session, archive, monkeypatch):
-    register(monkeypatch)
     health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))
     listing(session, archive, at(2019, 12, 1), [])
     run(session, at(2020, 2, 10))
-    evaluate_and_sync(session, SETTINGS, at(2020, 2, 10, 18), at(2020, 2, 10, 18), obligations=[OB])
+    evaluate_and_sync(
+        session,
+        SETTINGS,
+        at(2020, 2, 10, 18),
+        at(2020, 2, 10, 18),
+        obligations=[OB],
+        registry=REGISTRY,
+    )
     return finding(session, JAN)
 
 

@@ -177,7 +177,7 @@ def test_the_cli_never_erases_decisions_when_evaluating_an_earlier_date(
 ):
     """The probe of the issue: `evaluate --as-of 2020-01-01` then `evaluate` (whether the first
     is a dry run or writes a resolve) leaves people's decisions where they were."""
-    register(monkeypatch)
+    register(registries)
     registries.obligations = [OB]
     engine = make_engine(db_url)
     with session_scope(engine) as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from findings_kit import (
+    REGISTRY,
     OB,
     SETTINGS,
     at,
@@ -14,7 +15,6 @@ from findings_kit import (
     health,
     listing,
     publish,
-    register,
     run,
     transitions,
 )
@@ -30,7 +30,9 @@ JAN_PERIOD = (date(2020, 1, 1), date(2020, 1, 31))
 
 
 def _sync(session, as_of, now=None, **kw):
-    return evaluate_and_sync(session, SETTINGS, as_of, now or as_of, obligations=[OB], **kw)
+    return evaluate_and_sync(
+        session, SETTINGS, as_of, now or as_of, obligations=[OB], **kw, registry=REGISTRY
+    )
 
 
 def _watching(session, archive):
@@ -48,7 +50,6 @@ def _watching(session, archive):
 
 
 def test_missing_opens_with_a_transition_dated_at_the_deadline(session, archive, monkeypatch):
-    register(monkeypatch)
     _watching(session, archive)
     run(session, at(2020, 2, 10))  # the listing read after January's deadline
     result = _sync(session, at(2020, 2, 10, 18))
@@ -63,7 +64,6 @@ def test_missing_opens_with_a_transition_dated_at_the_deadline(session, archive,
 
 
 def test_re_evaluation_with_nothing_new_writes_nothing(session, archive, monkeypatch, engine):
-    register(monkeypatch)
     _watching(session, archive)
     run(session, at(2020, 2, 10))
     _sync(session, at(2020, 2, 10, 18))
@@ -86,7 +86,6 @@ def test_re_evaluation_with_nothing_new_writes_nothing(session, archive, monkeyp
 
 
 def test_late_publication_changes_the_kind_of_the_same_finding(session, archive, monkeypatch):
-    register(monkeypatch)
     _watching(session, archive)
     run(session, at(2020, 2, 10))
     _sync(session, at(2020, 2, 10, 18))
@@ -104,7 +103,6 @@ def test_late_publication_changes_the_kind_of_the_same_finding(session, archive,
 
 
 def test_a_finding_that_disappears_is_resolved_and_can_reopen(session, archive, monkeypatch):
-    register(monkeypatch)
     _watching(session, archive)
     run(session, at(2020, 2, 10))
     _sync(session, at(2020, 2, 10, 18))
@@ -131,7 +129,6 @@ def test_a_finding_that_disappears_is_resolved_and_can_reopen(session, archive, 
 
 
 def test_people_states_persist_across_evaluations(session, archive, monkeypatch):
-    register(monkeypatch)
     _watching(session, archive)
     run(session, at(2020, 4, 10))
     _sync(session, at(2020, 4, 10, 18))
@@ -154,7 +151,6 @@ def test_people_states_persist_across_evaluations(session, archive, monkeypatch)
 
 
 def test_broken_source_makes_absence_unknown_then_missing_again(session, archive, monkeypatch):
-    register(monkeypatch)
     _watching(session, archive)
     health(session, "broken", at(2020, 1, 20), at(2019, 12, 1))
     _sync(session, at(2020, 2, 10, 18))
@@ -174,12 +170,16 @@ def test_broken_source_makes_absence_unknown_then_missing_again(session, archive
 def test_incremental_evaluation_only_touches_the_named_obligations(session, archive, monkeypatch):
     from rulekit import obligation
 
-    register(monkeypatch)
     other = obligation(id="other_monthly")
     _watching(session, archive)
     run(session, at(2020, 2, 10))
     evaluate_and_sync(
-        session, SETTINGS, at(2020, 2, 10, 18), at(2020, 2, 10, 18), obligations=[OB, other]
+        session,
+        SETTINGS,
+        at(2020, 2, 10, 18),
+        at(2020, 2, 10, 18),
+        obligations=[OB, other],
+        registry=REGISTRY,
     )
     for ob_id in ("test_monthly", "other_monthly"):
         record_evidence(
@@ -199,6 +199,7 @@ def test_incremental_evaluation_only_touches_the_named_obligations(session, arch
         at(2020, 2, 12, 18),
         obligations=[OB, other],
         only=["test_monthly"],
+        registry=REGISTRY,
     )
     states = dict(
         session.execute(
@@ -209,7 +210,6 @@ def test_incremental_evaluation_only_touches_the_named_obligations(session, arch
 
 
 def test_content_and_revision_findings_rest_on_snapshots(session, archive, monkeypatch):
-    register(monkeypatch)
     _watching(session, archive)
     url = "https://e.gov/jan"
     publish(
@@ -238,7 +238,6 @@ def test_content_and_revision_findings_rest_on_snapshots(session, archive, monke
 
 
 def test_a_report_dropped_from_the_listing_is_removed(session, archive, monkeypatch):
-    register(monkeypatch)
     _watching(session, archive)
     url = "https://e.gov/jan"
     listing(session, archive, at(2020, 2, 1), [url])

@@ -6,14 +6,14 @@ and a row written later but dated earlier."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from types import SimpleNamespace
 
-from findings_kit import LISTING, OB, at, listing, publish
+from findings_kit import OB, SRC, at, listing, publish, registry
 from sqlalchemy import event, select
 
 from monitor import incremental
-from monitor.facts import Registered, gather_facts
+from monitor.fact_gathering import gather_facts, registered_sources
 from monitor.findings_actions import record_evidence, snooze
 from monitor.findings_sync import _fields, evaluate_and_sync
 from monitor.models import FetchRun, FindingRow
@@ -33,14 +33,7 @@ RULES = [OB, OB2]
 SETTINGS = SimpleNamespace(anomaly_tolerance=0.10)
 
 
-def _register(monkeypatch):
-    monkeypatch.setattr(
-        "monitor.facts._registered",
-        lambda: {
-            "src": Registered((LISTING,), timedelta(days=1)),
-            "oth": Registered((OTHER,), timedelta(days=1)),
-        },
-    )
+BOTH = registry(SRC, SRC2)
 
 
 def _read_other(session, when):
@@ -59,7 +52,7 @@ def _read_other(session, when):
 
 
 def _expected(session, when) -> dict:
-    facts = gather_facts(session, when, {"src", "oth"}, [ob.id for ob in RULES])
+    facts = gather_facts(session, when, {"src", "oth"}, [ob.id for ob in RULES], registry=BOTH)
     return {f.key: _fields(f) for f in evaluate(RULES, facts, when)}
 
 
@@ -89,11 +82,11 @@ def _fields_names():
 def _step(session, engine, when, now=None) -> set[str]:
     """Evaluate incrementally as of ``when``; return the obligations evaluated, after checking
     the record against a full evaluation."""
-    from monitor.facts import _registered
-
     now = now or when
-    chosen = incremental.to_evaluate(session, RULES, when, now, SETTINGS, _registered())
-    result = evaluate_and_sync(session, SETTINGS, when, now, obligations=RULES, incremental=True)
+    chosen = incremental.to_evaluate(session, RULES, when, now, SETTINGS, registered_sources(BOTH))
+    result = evaluate_and_sync(
+        session, SETTINGS, when, now, obligations=RULES, incremental=True, registry=BOTH
+    )
     session.flush()
     recorded = _recorded(session)
     assert recorded == _expected(session, when), when
@@ -104,7 +97,6 @@ def _step(session, engine, when, now=None) -> set[str]:
 def test_incremental_findings_equal_a_full_evaluation_at_every_step(
     session, engine, archive, monkeypatch
 ):
-    _register(monkeypatch)
     listing(session, archive, at(2020, 1, 5), [])
     _read_other(session, at(2020, 1, 5))
     assert _step(session, engine, at(2020, 1, 5, 18)) == {OB.id, OB2.id}  # nothing recorded yet
@@ -176,8 +168,5 @@ def test_incremental_findings_equal_a_full_evaluation_at_every_step(
         at(2020, 2, 19, 19),
         at(2020, 2, 19, 19),
         SETTINGS,
-        {
-            "src": Registered((LISTING,), timedelta(days=1)),
-            "oth": Registered((OTHER,), timedelta(days=1)),
-        },
+        registered_sources(BOTH),
     ) == {changed.id}

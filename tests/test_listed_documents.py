@@ -6,6 +6,7 @@ says it could cover (every period only when its link names none), naming the doc
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -15,7 +16,6 @@ from findings_kit import OB, SETTINGS
 from rulekit import healthy, read, report
 from sqlalchemy import select
 
-from monitor.facts import Registered
 from monitor.fetching import new_cycle, poll_source
 from monitor.findings_sync import evaluate_and_sync
 from monitor.models import FindingRow, Report
@@ -23,7 +23,7 @@ from monitor.source_status import source_status
 from rules.engine import evaluate
 from rules.facts import Facts
 from scrapers.records import CountRecord, Link, ParseResult, ReportRecord
-from scrapers.registry import RegisteredSource
+from scrapers.registry import Registry, RegisteredSource
 from scrapers.source import LinkPeriods, Source
 
 UTC = timezone.utc
@@ -116,19 +116,24 @@ def _poll(session, archive, when):
 
 
 def _findings(session, as_of):
-    evaluate_and_sync(session, SETTINGS, as_of, as_of, obligations=[OB])
+    evaluate_and_sync(
+        session, SETTINGS, as_of, as_of, obligations=[OB], registry=PERIODS_FROM_LINKS
+    )
     return {
         (r.period_start, r.kind): r
         for r in session.scalars(select(FindingRow).where(FindingRow.family == "timeliness"))
     }
 
 
+# `src`, whose links name the month before the one they are published in
+PERIODS_FROM_LINKS = Registry(
+    [RegisteredSource(replace(SOURCE, link_periods=LinkPeriods(months_before=1)), _parse)]
+)
+
+
 @pytest.fixture
-def registered_src(monkeypatch):
-    monkeypatch.setattr(
-        "monitor.facts._registered",
-        lambda: {"src": Registered((LISTING,), timedelta(days=1), LinkPeriods(months_before=1))},
-    )
+def registered_src():
+    return PERIODS_FROM_LINKS
 
 
 def test_a_dead_link_keeps_the_source_healthy_and_only_its_periods_unknown(

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, select
 
-from monitor.intake import store_document, take_in
+from monitor.document_path import store_document, take_in
 from monitor.models import Report, ReportListing
 from scrapers.records import Link, ParseResult
 from scrapers.registry import RegisteredSource

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from findings_kit import OB, SETTINGS, register
+from findings_kit import OB, SETTINGS, REGISTRY
 from monitor.findings_sync import evaluate_and_sync
 from monitor.models import FindingRow, FindingTransition
 from monitor.operator_findings import (
@@ -116,10 +116,9 @@ def test_unknown_family_is_refused(session):
 
 
 def test_an_evaluation_never_resolves_operator_findings(session, monkeypatch):
-    register(monkeypatch)
     row = raise_operator_finding(
         session, family="archive", subject="sha:cd", summary="gone", evidence={}, now=T1
     )
-    result = evaluate_and_sync(session, SETTINGS, T2, T2, obligations=[OB])
+    result = evaluate_and_sync(session, SETTINGS, T2, T2, obligations=[OB], registry=REGISTRY)
     assert row not in result.resolved
     assert row.state == "open"

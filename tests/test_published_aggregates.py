@@ -4,7 +4,7 @@
   "cartel/gang affiliation";
 - HHS, June and July 2022: 16 for "criminal history", 5 for "parent cartel/gang affiliation".
 
-Every report fixture of each source is taken in through monitor.intake.take_in (archive, parse,
+Every report fixture of each source is taken in through monitor.document_path.take_in (archive, parse,
 validate, store) and the stored cause counts of the reports whose data period lies in the
 window are added up. The fixtures' tables are reconstructed: only these totals are published,
 the split between reports is invented.
@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import func, select
 
-from monitor.intake import take_in
+from monitor.document_path import take_in
 from monitor.models import CountObservation, Report
 from scrapers.registry import load_source
 

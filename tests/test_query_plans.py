@@ -80,7 +80,7 @@ def _history(session, archive):
 
 
 def test_every_poll_query_on_fetch_runs_uses_an_index(engine, session, archive):
-    from monitor.facts import listing_reads
+    from monitor.fact_gathering import listing_reads
     from monitor.fetching import current_snapshot, last_retrieved, next_poll_at
     from monitor.store import current_sha256, last_retrieved_many
 

@@ -4,21 +4,24 @@ claimed once every page that carried it has dropped it, and the evidence names e
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+
+from dataclasses import replace
 
 from findings_kit import (
+    SRC,
+    registry,
     OB,
     SETTINGS,
     SRC,
     at,
     health,
     publish,
-    register,
     run,
 )
 from sqlalchemy import select
 
-from monitor.facts import Registered, gather_facts
+from monitor.fact_gathering import gather_facts
 from monitor.findings_sync import evaluate_and_sync
 from monitor.models import FindingRow, Report, ReportListing
 from monitor.store import ensure_source, record_listing, record_parse, store_snapshot
@@ -30,11 +33,8 @@ PAGE_B = "https://e.gov/index-of-reports"
 JAN = "https://e.gov/jan-2020.pdf"
 
 
-def _register_two_pages(monkeypatch):
-    monkeypatch.setattr(
-        "monitor.facts._registered",
-        lambda: {"src": Registered((PAGE_A, PAGE_B), timedelta(days=1))},
-    )
+# `src` with two listing pages
+TWO_PAGES = registry(replace(SRC, start_urls=(PAGE_A, PAGE_B)))
 
 
 def _read(session, archive, page, when, urls):
@@ -56,13 +56,11 @@ def _pages(session):
 
 
 def _removal_findings(session, as_of):
-    facts = gather_facts(session, as_of, ["src"], [OB.id])
+    facts = gather_facts(session, as_of, ["src"], [OB.id], registry=TWO_PAGES)
     return [f for f in evaluate([OB], facts, as_of) if f.kind == "removed"]
 
 
 def _seed(session, archive, monkeypatch):
-    register(monkeypatch)
-    _register_two_pages(monkeypatch)
     health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))
     _read(session, archive, PAGE_A, at(2020, 1, 20), [])
     _read(session, archive, PAGE_B, at(2020, 1, 20), [])
@@ -85,7 +83,7 @@ def test_a_report_on_two_pages_records_both(session, archive, monkeypatch):
     assert _pages(session) == {(PAGE_A, None), (PAGE_B, None)}
     report = session.scalars(select(Report).where(Report.url == JAN)).one()
     assert report.listed_on == PAGE_A  # the page it was first seen on
-    facts = gather_facts(session, at(2020, 2, 2), ["src"], [OB.id])
+    facts = gather_facts(session, at(2020, 2, 2), ["src"], [OB.id], registry=TWO_PAGES)
     (fact,) = facts.reports("src", at(2020, 2, 2))
     assert set(fact.listings) == {(PAGE_A, None), (PAGE_B, None)}
 
@@ -129,10 +127,14 @@ def test_removal_from_the_other_page_first_is_detected_too(session, archive, mon
 def test_the_removal_finding_is_synced_once_every_page_dropped_it(session, archive, monkeypatch):
     _seed(session, archive, monkeypatch)
     _read(session, archive, PAGE_A, at(2020, 3, 1), [])
-    evaluate_and_sync(session, SETTINGS, at(2020, 3, 2), at(2020, 3, 2), obligations=[OB])
+    evaluate_and_sync(
+        session, SETTINGS, at(2020, 3, 2), at(2020, 3, 2), obligations=[OB], registry=TWO_PAGES
+    )
     assert session.scalar(select(FindingRow).where(FindingRow.kind == "removed")) is None
     _read(session, archive, PAGE_B, at(2020, 3, 5), [])
-    evaluate_and_sync(session, SETTINGS, at(2020, 3, 6), at(2020, 3, 6), obligations=[OB])
+    evaluate_and_sync(
+        session, SETTINGS, at(2020, 3, 6), at(2020, 3, 6), obligations=[OB], registry=TWO_PAGES
+    )
     row = session.scalars(select(FindingRow).where(FindingRow.kind == "removed")).one()
     assert (
         row.subject == JAN and row.evidence["removal"]["removed_at"] == at(2020, 3, 5).isoformat()
@@ -142,14 +144,12 @@ def test_the_removal_finding_is_synced_once_every_page_dropped_it(session, archi
 def test_lateness_rests_on_a_read_of_every_page_that_lacked_it(session, archive, monkeypatch):
     """A report may have been published on either page: the provable lower bound of its
     publication is the earlier of the two pages' last reads without it."""
-    register(monkeypatch)
-    _register_two_pages(monkeypatch)
     health(session, "healthy", at(2019, 12, 1), at(2019, 12, 1))
     _read(session, archive, PAGE_A, at(2020, 2, 20), [])
     _read(session, archive, PAGE_B, at(2020, 2, 10), [])
     _read(session, archive, PAGE_A, at(2020, 2, 21), [JAN])
     _read(session, archive, PAGE_B, at(2020, 2, 21, 13), [JAN])
-    facts = gather_facts(session, at(2020, 3, 1), ["src"], [OB.id])
+    facts = gather_facts(session, at(2020, 3, 1), ["src"], [OB.id], registry=TWO_PAGES)
     (fact,) = facts.reports("src", at(2020, 3, 1))
     assert fact.absent_at == at(2020, 2, 10)  # not page A's 02-20: it may have been on B then
 

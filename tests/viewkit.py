@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import text
 
-from monitor.intake import take_in
+from monitor.document_path import take_in
 from scrapers.registry import load_source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

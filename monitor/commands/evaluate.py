@@ -73,7 +73,13 @@ def run(args, ctx) -> int:
             )
     with ctx.session() as session:
         result = evaluate_and_sync(
-            session, ctx.settings, as_of, now, only=args.obligation, obligations=obligations
+            session,
+            ctx.settings,
+            as_of,
+            now,
+            only=args.obligation,
+            obligations=obligations,
+            registry=ctx.sources,
         )
         rows = order(result.findings)
         print_findings(rows, args.json)

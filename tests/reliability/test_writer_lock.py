@@ -106,12 +106,26 @@ def test_a_writing_command_waits_for_the_holder_then_gives_up_in_one_line(
 def test_a_waiting_command_goes_on_once_the_holder_is_done(cli_db, engine, monkeypatch):
     monkeypatch.setenv("MONITOR_LOCK_TIMEOUT", "20")
     holder = Holder(engine).__enter__()
-    timer = threading.Timer(0.5, holder.release)
-    timer.start()
+    timers = []
+    acquire = DatabaseLock.acquire
+
+    def acquire_then_release_the_holder(self, timeout, on_wait=None):
+        # the holder lets go half a second after the command starts waiting (not after a fixed
+        # time from the test's start, which a slow machine spends before the command waits)
+        def waiting(line):
+            if on_wait is not None:
+                on_wait(line)
+            timers.append(threading.Timer(0.5, holder.release))
+            timers[-1].start()
+
+        return acquire(self, timeout, on_wait=waiting)
+
+    monkeypatch.setattr(DatabaseLock, "acquire", acquire_then_release_the_holder)
     try:
         rc, out, err = cli_db("evaluate")
     finally:
-        timer.cancel()
+        for timer in timers:
+            timer.cancel()
         holder.release()
     assert rc == 0, err
     assert "finding(s)" in out and "waiting up to 20s" in err

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Intake:
+class StoredDocument:
     snapshot: Snapshot
     snapshot_new: bool
     outcome: str  # ok | layout_changed | empty | parse_error | wrong_type
@@ -75,7 +75,7 @@ def store_document(
     parsed_at: datetime | None = None,
     apply_listing: bool = True,
     max_links: int | None = None,
-) -> Intake:
+) -> StoredDocument:
     """Read an archived snapshot with the current parser (or take ``reading``, the same body
     read elsewhere) and store what it yields; flushes, never commits.
 
@@ -103,7 +103,7 @@ def store_document(
                 max_links=max_links,
             )
             links = list(again.result.links)
-        intake = Intake(
+        intake = StoredDocument(
             snapshot,
             False,
             existing.outcome,
@@ -138,7 +138,7 @@ def store_document(
             parsed_at=parsed_at,
             checked=reading.parser_version == source.parser_version,
         )
-        intake = Intake(
+        intake = StoredDocument(
             snapshot,
             False,
             reading.outcome,
@@ -179,7 +179,7 @@ def take_in(
     doc_url: str | None = None,
     reading: Reading | None = None,
     max_links: int | None = None,
-) -> Intake:
+) -> StoredDocument:
     """Archive ``body`` as obtained from canonical ``url`` at ``fetched_at``, then read and
     store it. ``url`` is stored redacted; ``doc_url`` (default ``url``) is what the parser reads
     links against. ``is_listing`` is the caller's word on what the document is
@@ -232,7 +232,7 @@ def record_run(
     finished_at: datetime,
     fetch_outcome: str,
     listing: bool,
-    intake: Intake | None = None,
+    intake: StoredDocument | None = None,
     requested_url: str | None = None,
     duration_ms: int | None = 0,
     http_status: int | None = None,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from monitor.intake import take_in
+from monitor.document_path import take_in
 from monitor.models import Parse, ParseProblem, Report
 from scrapers.records import Link, ParseResult, ReportRecord
 from scrapers.registry import RegisteredSource

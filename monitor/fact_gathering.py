@@ -49,15 +49,18 @@ class Registered:
     link_periods: LinkPeriods | None = None  # how its links name periods (None: they do not)
 
 
-def _registered() -> dict[str, Registered]:
-    """Implemented sources: their start (listing) URLs and poll interval."""
+def registered_sources(registry=None) -> dict[str, Registered]:
+    """The implemented sources of ``registry`` (a :class:`scrapers.registry.Registry`; None:
+    the discovered ones): their start (listing) URLs and poll interval. The caller passes the
+    registry it runs on (``ctx.sources``), so a test or an embedding program gives its own."""
     from scrapers.redact import redact_url
-    from scrapers.registry import UnknownSource, load_source, source_ids
+    from scrapers.registry import Registry, UnknownSource
 
+    registry = registry if registry is not None else Registry()
     out = {}
-    for source_id in source_ids():
+    for source_id in registry.ids():
         try:
-            source = load_source(source_id).source
+            source = registry.get(source_id).source
         except (UnknownSource, ImportError, SyntaxError):
             continue  # a broken module is not an implemented source (`monitor check` says why)
         # as fetch runs store them: redacted (no credentials or keys in a URL)
@@ -252,13 +255,14 @@ def gather_facts(
     stale_after: timedelta | None = None,
     unreachable_after: int | None = None,
     whole_reads: bool = False,
+    registry=None,
 ) -> Facts:
     """Facts about ``source_ids`` and the manual evidence for ``obligation_ids`` at ``as_of``.
 
     ``stale_after`` is the setting of that name (None: two poll intervals of each source);
     ``unreachable_after`` too (None: its default). ``whole_reads``: every count of every
     reading (for a caller that reads counts itself; the checks give the same findings
-    either way)."""
+    either way). ``registry``: the sources the monitor runs on (None: the discovered ones)."""
     from monitor.fetching import UNREACHABLE_AFTER
     from monitor.report_facts import report_facts
 
@@ -267,7 +271,7 @@ def gather_facts(
         as_of,
         tuple(sorted(set(source_ids))),
         tuple(sorted(set(obligation_ids))),
-        _registered(),
+        registered_sources(registry),
         stale_after,
         unreachable_after or UNREACHABLE_AFTER,
         whole_reads,
