@@ -2,7 +2,7 @@
 monitor's fetch path.
 
 :class:`ApiPoll` gives a :class:`scrapers.fetch.jsonapi.JsonApi` a transport that goes through the
-poll (:class:`monitor.fetching._Poll`): every answer, JSON page or text, is archived, parsed by
+poll (:class:`monitor.fetching.Poll`): every answer, JSON page or text, is archived, parsed by
 the source's parser and recorded in one ``fetch_runs`` row, exactly like a fetched page; the
 key travels in the header the source declares (``Source.secret_headers``) and is never part of
 a URL, a run, a snapshot or a capture record (only response headers are kept). On top:
@@ -93,7 +93,7 @@ def resolve_refused_key(session: Session, spec: JsonApiSpec, *, now: datetime) -
 
 class ApiPoll:
     """The requests of one poll of one source to one JSON API. ``poll`` is the source's
-    :class:`monitor.fetching._Poll` (its fetcher, archive, cycle, headers and runs)."""
+    :class:`monitor.fetching.Poll` (its fetcher, archive, cycle, headers and runs)."""
 
     def __init__(
         self,
@@ -238,8 +238,8 @@ def poll_api_source(
         FETCH_FAILURES,
         PARSE_FAILURES,
         PollResult,
-        _due,
-        _Poll,
+        url_due,
+        Poll,
         note_document_fetch,
     )
     from monitor.health import health_of, record_poll
@@ -267,7 +267,7 @@ def poll_api_source(
             f"not configured: {spec.key_setting} is not set; {source.id} was not polled"
         )
         return result
-    poll = _Poll(session, archive, fetcher, registered, now, cycle, None, progress, headers)
+    poll = Poll(session, archive, fetcher, registered, now, cycle, None, progress, headers)
     apoll = ApiPoll(session, poll, spec, now=now)
     since = since_for(session, source, now)
     failures: list[str] = []
@@ -299,7 +299,7 @@ def poll_api_source(
         if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(host_of(url)):
             result.skipped_links.append(redact_url(url))
             continue
-        if not _due(session, url, poll.at(), recheck_days):
+        if not url_due(session, url, poll.at(), recheck_days):
             continue
         got = apoll.document(url)
         if got is None:

@@ -431,9 +431,6 @@ class Poll:
         return self.record(self.obtain(self.prepare(url, listing=listing, max_bytes=max_bytes)))
 
 
-_Poll = Poll  # its name before the three steps (monitor/apipoll.py and its tests use it)
-
-
 # Default of the ``unreachable_after`` setting: failed fetches in a row after which a listed
 # document is ``unreachable``.
 UNREACHABLE_AFTER = 3
@@ -474,7 +471,7 @@ def _due_after(last: datetime | None, now: datetime, recheck_days: int) -> bool:
     return last is None or now - last >= timedelta(days=recheck_days)
 
 
-def _due(session: Session, url: str, now: datetime, recheck_days: int) -> bool:
+def url_due(session: Session, url: str, now: datetime, recheck_days: int) -> bool:
     """Whether ``url`` is due again (one URL: monitor/apipoll.py; a poll asks for all its
     links at once, :func:`monitor.store.last_retrieved_many`)."""
     return _due_after(last_retrieved(session, url), now, recheck_days)

@@ -122,19 +122,3 @@ def stopped(session: Session, *, host: str, pid: int, now: datetime) -> None:
 
 def leader(session: Session) -> ServiceLeader | None:
     return session.get(ServiceLeader, LEADER)
-
-
-def last_run(session: Session, job: str, states=("ok",)) -> ServiceRun | None:
-    return session.scalar(
-        select(ServiceRun)
-        .where(ServiceRun.job == job, ServiceRun.state.in_(states))
-        .order_by(ServiceRun.started_at.desc())
-        .limit(1)
-    )
-
-
-def first_start(session: Session) -> datetime | None:
-    """When a `monitor serve` first ran a job against this database."""
-    from sqlalchemy import func
-
-    return session.scalar(select(func.min(ServiceRun.started_at)))

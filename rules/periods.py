@@ -71,11 +71,6 @@ def month(year: int, month_number: int) -> Period:
     )
 
 
-def month_of(day: date) -> Period:
-    """The calendar month holding ``day`` (tests/reliability/test_due_date_properties.py)."""
-    return month(day.year, day.month)
-
-
 def month_index(day: date) -> int:
     """Months since year 0: consecutive months differ by one, across year ends."""
     return day.year * 12 + day.month - 1

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from fetch_fakes import make_fetcher
 from monitor.apipoll import ApiPoll, access_subject, requests_this_hour
-from monitor.fetching import _Poll, new_cycle
+from monitor.fetching import Poll, new_cycle
 from monitor.models import FetchRun, FindingRow, Snapshot
 from monitor.store import ensure_source
 from scrapers.fetch.jsonapi import GOVINFO
@@ -54,9 +54,7 @@ def api_poll(session, archive, now=T0):
     reg = load_source("govinfo_appropriations")
     ensure_source(session, reg.source, now)
     fetcher, _ = make_fetcher(secrets=(KEY,))
-    poll = _Poll(
-        session, archive, fetcher, reg, now, new_cycle(now), None, None, {"X-Api-Key": KEY}
-    )
+    poll = Poll(session, archive, fetcher, reg, now, new_cycle(now), None, None, {"X-Api-Key": KEY})
     return ApiPoll(session, poll, GOVINFO, now=now)
 
 

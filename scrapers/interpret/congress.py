@@ -119,16 +119,6 @@ def public_laws(text: str | None) -> list[str]:
     return [c for c in out if " sec. " in c or not any(o.startswith(c + " sec. ") for o in out)]
 
 
-def law_of(citation: str) -> str:
-    """``116-94`` of ``116-94 sec. 235``."""
-    return citation.split(" sec. ", 1)[0]
-
-
-def section_of(citation: str) -> str | None:
-    parts = citation.split(" sec. ", 1)
-    return parts[1] if len(parts) == 2 else None
-
-
 def named_text_period(text: str | None) -> tuple[date, date, str] | None:
     """(first day, last day, the words) of the period a communication's text says it covers;
     None when it names none, or names two different ones (never guess)."""
