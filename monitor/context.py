@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import cached_property
+from pathlib import Path
 from typing import Iterator
 
 from monitor.config import Settings, load_settings
@@ -19,7 +20,8 @@ def say_waiting(line: str) -> None:
 class Context:
     """``sources`` (a :class:`scrapers.registry.Registry`) and ``obligations`` are the
     registries a command reads: by default the discovered sources and the bundled rule files;
-    a test or an embedding program passes its own."""
+    a test or an embedding program passes its own. ``obligations`` is a list of obligations, or
+    a directory of rule files read in their place (``rules_dir``)."""
 
     command_run_id: int | None = None  # this writing command's command_runs row
 
@@ -28,7 +30,9 @@ class Context:
 
         self.settings = settings
         self.sources = sources if sources is not None else Registry()
-        self._obligations = obligations
+        is_dir = isinstance(obligations, (str, Path))
+        self.rules_dir = Path(obligations) if is_dir else None  # None: the bundled rule files
+        self._obligations = None if is_dir else obligations
 
     @classmethod
     def from_environment(cls, *, sources=None, obligations=None) -> "Context":
@@ -45,7 +49,7 @@ class Context:
             return list(self._obligations)
         from monitor.findings_sync import load_rules
 
-        return load_rules()
+        return load_rules(self.rules_dir)
 
     @cached_property
     def database(self):

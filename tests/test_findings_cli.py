@@ -137,17 +137,17 @@ def test_check_passes_on_the_bundled_rules_with_warnings(cli):
     assert report["ok"] and len(report["obligations"]) == 5 and report["cases_passed"] >= 20
 
 
-def test_check_fails_naming_the_file_and_field(cli, tmp_path, monkeypatch):
+def test_check_fails_naming_the_file_and_field(cli, tmp_path, registries):
     (tmp_path / "broken_rule.yaml").write_text("id: broken_rule\ntitle: x\n", encoding="utf-8")
-    monkeypatch.setattr("rules.obligations.BUNDLED_DIR", tmp_path)
+    registries.obligations = tmp_path  # the rule files read instead of the bundled ones
     rc, out, _ = cli("check")
     assert rc == 1
     assert "error: rule file broken_rule.yaml: agency: Field required" in out
 
 
-def test_evaluate_with_a_broken_rule_file_is_a_one_line_error(cli_db, tmp_path, monkeypatch):
+def test_evaluate_with_a_broken_rule_file_is_a_one_line_error(cli_db, tmp_path, registries):
     (tmp_path / "broken_rule.yaml").write_text("id: broken_rule\nseverity: [\n", encoding="utf-8")
-    monkeypatch.setattr("rules.obligations.BUNDLED_DIR", tmp_path)
+    registries.obligations = tmp_path
     rc, out, err = cli_db("evaluate")
     assert rc == 1 and out == ""
     assert err.startswith("error: rule file broken_rule.yaml: (yaml): line ")

@@ -21,7 +21,7 @@ def register(sub) -> None:
 def run(args, ctx) -> int:
     from monitor.checking import check_all
 
-    report = check_all(verified=_verified(ctx), congress=_congress(ctx))
+    report = check_all(ctx.rules_dir, verified=_verified(ctx), congress=_congress(ctx))
     if args.json:
         from monitor.output import print_json
 
