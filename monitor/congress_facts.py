@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.models import FetchRun, SourceHealthEvent
+from monitor.models import SourceHealthEvent
 from monitor.models.congress import CongressCommunicationRow, CongressRequirementRow
-from scrapers.vocabulary import SUCCESS_OUTCOMES
+from monitor.run_lookups import success_bounds
 from rules.congress import (
     COMMUNICATIONS_SOURCE,
     CommunicationFact,
@@ -57,13 +57,7 @@ def _source_state(session: Session, source_id: str, as_of: datetime):
         .order_by(SourceHealthEvent.at.desc(), SourceHealthEvent.id.desc())
         .limit(1)
     )
-    first, last = session.execute(
-        select(func.min(FetchRun.started_at), func.max(FetchRun.started_at)).where(
-            FetchRun.source_id == source_id,
-            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-            FetchRun.started_at <= as_of,
-        )
-    ).one()
+    first, last = session.execute(select(*success_bounds(source_id, as_of))).one()
     return event, first, last
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.models import (
@@ -36,7 +36,9 @@ from monitor.models import (
     Snapshot,
     SourceHealth,
     SourceHealthEvent,
+    SourceRow,
 )
+from monitor.run_lookups import IS_LISTING, success_bounds
 from rules.facts import DEFAULT_STALE_AFTER, EvidenceFact, Facts, ListingRead, SourceFact
 from scrapers.source import LinkPeriods
 from scrapers.vocabulary import SUCCESS_OUTCOMES  # "the monitor read the page as it is"
@@ -126,7 +128,7 @@ def _listing_reads_by_source(
         .outerjoin(Snapshot, Snapshot.id == FetchRun.snapshot_id)
         .where(
             FetchRun.source_id.in_(ids),
-            FetchRun.listing.is_(True),
+            IS_LISTING,
             FetchRun.outcome.in_(SUCCESS_OUTCOMES),
             FetchRun.started_at <= as_of,
         )
@@ -174,16 +176,12 @@ def source_facts(scope: Scope) -> list[SourceFact]:
             ).where(SourceHealth.source_id.in_(ids))
         )
     }
+    # per source, its first and last successful run: two index lookups each, not a pass over
+    # every run (monitor/run_lookups.py)
     success = {
         row[0]: row[1:]
         for row in execute(
-            select(FetchRun.source_id, func.min(FetchRun.started_at), func.max(FetchRun.started_at))
-            .where(
-                FetchRun.source_id.in_(ids),
-                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-                FetchRun.started_at <= as_of,
-            )
-            .group_by(FetchRun.source_id)
+            select(SourceRow.id, *success_bounds(SourceRow.id, as_of)).where(SourceRow.id.in_(ids))
         )
     }
     implemented = [s for s in ids if s in scope.registered]

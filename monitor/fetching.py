@@ -59,6 +59,7 @@ from monitor.reading import is_listing as listing_rule
 from monitor.ingest import INGEST_CYCLE
 from monitor.document_path import StoredDocument, record_run, store_document, take_in
 from monitor.models import FetchRun, HttpValidator, Report, Snapshot
+from monitor.run_lookups import IS_LISTING
 from monitor.store import (  # noqa: F401 - the snapshot queries, importable from here too
     current_snapshot,
     ensure_source,
@@ -636,7 +637,7 @@ def next_poll_at(session: Session, reg: RegisteredSource) -> datetime | None:
     at 06:00:02, due again. None when it was never polled (due now). Ingested copies are not
     polls."""
     polled = (
-        FetchRun.listing.is_(True)
+        IS_LISTING
         if reg.source.api is not None
         else FetchRun.url.in_([redact_url(u) for u in reg.source.start_urls])
     )  # an API: its listings

@@ -110,34 +110,42 @@ class ProblemGroup:
 
 def current_snapshot_ids(session: Session, source_id: str | None = None) -> dict[str, int]:
     """URL -> the snapshot it serves now: the latest fetch run's, unless a later snapshot was
-    stored (an ingest, or a body being parsed before its run row is written)."""
+    stored (an ingest, or a body being parsed before its run row is written).
+
+    The latest run of each URL that has a snapshot is one lookup of ``fetch_runs(url,
+    started_at)`` per URL, not a pass over every run ever made (bench/daily_run.py)."""
     snaps = select(Snapshot.url, Snapshot.id, Snapshot.fetched_at)
-    newest_run = (
-        select(FetchRun.url, func.max(FetchRun.started_at).label("at"))
-        .where(FetchRun.snapshot_id.is_not(None))
-        .group_by(FetchRun.url)
-    )
+    urls = select(Snapshot.url).distinct()
+    newest = select(FetchRun.started_at).where(FetchRun.snapshot_id.is_not(None))
     if source_id is not None:
         snaps = snaps.where(Snapshot.source_id == source_id)
-        newest_run = newest_run.where(FetchRun.source_id == source_id)
+        urls = urls.where(Snapshot.source_id == source_id)
+        newest = newest.where(FetchRun.source_id == source_id)
     latest: dict[str, tuple] = {}
     for url, sid, at in session.execute(snaps):
         if url not in latest or (at, sid) > latest[url]:
             latest[url] = (at, sid)
-    newest = newest_run.subquery()
-    runs = (
-        select(FetchRun.url, FetchRun.started_at, FetchRun.id, FetchRun.snapshot_id)
-        .join(newest, (FetchRun.url == newest.c.url) & (FetchRun.started_at == newest.c.at))
-        .where(FetchRun.snapshot_id.is_not(None))
+    wanted = urls.subquery()
+    newest = (
+        newest.where(FetchRun.url == wanted.c.url)
+        .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
+        .limit(1)
     )
-    ran: dict[str, tuple] = {}
-    for url, at, rid, sid in session.execute(runs):
-        if url not in ran or (at, rid) > ran[url][:2]:
-            ran[url] = (at, rid, sid)
+    ran = {
+        url: (at, sid)
+        for url, at, sid in session.execute(
+            select(
+                wanted.c.url,
+                newest.scalar_subquery(),
+                newest.with_only_columns(FetchRun.snapshot_id).scalar_subquery(),
+            )
+        )
+        if at is not None
+    }
     current = {}
     for url, (at, sid) in latest.items():
-        run = ran.get(url)
-        current[url] = run[2] if run is not None and run[0] >= at else sid
+        run_at = ran.get(url)
+        current[url] = run_at[1] if run_at is not None and run_at[0] >= at else sid
     return current
 
 

@@ -28,6 +28,7 @@ from monitor.models import (
     Snapshot,
     Statement,
 )
+from monitor.run_lookups import document_runs
 from rules.facts import (
     READABLE,
     TOTAL_DIMENSIONS,
@@ -506,29 +507,16 @@ def _fetch_states(scope, reports) -> dict[int, tuple[str | None, int, str | None
     wanted = {(r.source_id, r.url): r.id for r in reports}
     if not wanted:
         return {}
-    runs: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    for chunk in _chunks({url for _s, url in wanted}):
-        for source_id, url, outcome, error in scope.execute(
-            select(FetchRun.source_id, FetchRun.url, FetchRun.outcome, FetchRun.error)
-            .where(
-                FetchRun.url.in_(chunk),
-                FetchRun.listing.is_(False),
-                FetchRun.started_at <= scope.as_of,
-            )
-            .order_by(FetchRun.started_at, FetchRun.id)
-        ):
-            rid = wanted.get((source_id, url))
-            if rid is not None:
-                runs[rid].append((outcome, error))
     out = {}
-    for rid, seen in runs.items():
-        failures, last_error = 0, None
-        for outcome, error in seen:
-            if outcome in FETCH_FAILURES:
-                failures += 1
-                last_error = (f"{outcome}: {error}" if error else outcome)[:2000]
-            else:
-                failures = 0
+    # since each document's last fetch that did not fail, not its whole history
+    for key, (streak, failure) in document_runs(
+        scope.execute, wanted, scope.as_of, FETCH_FAILURES
+    ).items():
+        failures = len(streak)
+        last_error = None
+        if failure is not None:
+            outcome, error = failure
+            last_error = (f"{outcome}: {error}" if error else outcome)[:2000]
         state = (
             "ok"
             if failures == 0
@@ -536,5 +524,5 @@ def _fetch_states(scope, reports) -> dict[int, tuple[str | None, int, str | None
             if failures >= scope.unreachable_after
             else "failing"
         )
-        out[rid] = (state, failures, last_error)
+        out[wanted[key]] = (state, failures, last_error)
     return out

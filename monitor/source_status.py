@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from monitor.fact_gathering import stale_after_for
 from monitor.fetching import next_poll_at
 from monitor.models import FetchRun, Report, SourceHealth
+from monitor.run_lookups import IS_LISTING
 from scrapers.registry import RegisteredSource
 from scrapers.vocabulary import SUCCESS_OUTCOMES, HealthState, values
 
@@ -96,7 +97,7 @@ def source_status(
         FetchRun.started_at <= now,
     )
     last_success = session.scalar(success)
-    last_listing = session.scalar(success.where(FetchRun.listing.is_(True)))
+    last_listing = session.scalar(success.where(IS_LISTING))
     window = stale_after_for(stale_after, source.poll_every)
     polled = health is not None or last_success is not None
     stale = polled and (last_listing is None or now - last_listing > window)

@@ -275,25 +275,34 @@ def last_retrieved(session: Session, url: str) -> datetime | None:
 
 
 def last_retrieved_many(session: Session, urls) -> dict[str, datetime]:
-    """:func:`last_retrieved` of many URLs (keyed by the URL as stored, redacted) in two
-    statements, not two per URL: what a poll asks of every link a listing carries."""
+    """:func:`last_retrieved` of many URLs (keyed by the URL as stored, redacted) in one
+    statement, not two per URL: what a poll asks of every link a listing carries. Each URL's
+    newest run is one lookup of ``fetch_runs(url, started_at)`` (monitor/run_lookups.py), not
+    a read of every run of it."""
     from sqlalchemy import func
+
+    from monitor.run_lookups import wanted
 
     shown = {redact_url(u) for u in urls}
     if not shown:
         return {}
     times: dict[str, datetime] = {}
-    for url_col, at_col, where in (
-        (FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id.is_not(None)),
-        (Snapshot.url, Snapshot.fetched_at, True),
-    ):
-        for url, at in session.execute(
-            select(url_col, func.max(at_col))
-            .where(url_col.in_(list(shown)), where)
-            .group_by(url_col)
-        ):
-            if at is not None and (url not in times or at > times[url]):
-                times[url] = at
+    for part in _chunks(sorted(shown)):
+        asked = wanted(((u,) for u in part), ("url", None))
+        run_at = (
+            select(FetchRun.started_at)
+            .where(FetchRun.url == asked.c.url, FetchRun.snapshot_id.is_not(None))
+            .order_by(FetchRun.started_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        stored_at = (
+            select(func.max(Snapshot.fetched_at)).where(Snapshot.url == asked.c.url)
+        ).scalar_subquery()
+        for url, *ats in session.execute(select(asked.c.url, run_at, stored_at)):
+            known = [at for at in ats if at is not None]
+            if known:
+                times[url] = max(known)
     return times
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, false
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.models.base import Base
@@ -56,6 +56,16 @@ class FetchRun(Base):
         # every poll asks what a URL served last and when (current snapshot,
         # last retrieved, absence): a full scan at a million runs otherwise
         Index("ix_fetch_runs_url_started", "url", "started_at"),
+        # a source's listing reads (absence rests on them) without its other runs
+        Index("ix_fetch_runs_source_listing_started", "source_id", "listing", "started_at"),
+        # what a URL served last: its newest run with a body, not a walk past those without
+        Index(
+            "ix_fetch_runs_url_bodies",
+            "url",
+            "started_at",
+            sqlite_where=text("snapshot_id IS NOT NULL"),
+            postgresql_where=text("snapshot_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

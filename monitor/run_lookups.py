@@ -1,0 +1,158 @@
+"""Lookups of fetch runs that stay as cheap at a million runs as at a thousand.
+
+``fetch_runs`` grows by every request the monitor makes; what a daily run asks of it must not.
+Each lookup here is answered by one descent of an index per source or per URL asked about
+(``fetch_runs(source_id, started_at)``, ``(source_id, listing, started_at)``,
+``(url, started_at)``), walking at most past the runs that do not qualify since the newest one
+that does (a failing streak), never the whole history. tests/test_query_plans.py holds each to
+an index with EXPLAIN on both databases; bench/daily_run.py measures the whole run.
+
+A set of URLs (or of other values) asked about together travels as a ``VALUES`` list
+(:func:`wanted`), so that one statement makes one descent per value instead of reading every
+run of those URLs and keeping the newest in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import Text, and_, column, false, select, true, values
+from sqlalchemy.sql.elements import ColumnElement
+
+from monitor.models import FetchRun
+from monitor.models.base import UTCDateTime
+from scrapers.vocabulary import SUCCESS_OUTCOMES
+
+IS_LISTING = FetchRun.listing == true()  # "= true": an index can serve it, "IS true" cannot
+
+
+def wanted(rows: Iterable[tuple], *columns: tuple[str, Any], name: str = "wanted"):
+    """``rows`` as a common table expression with ``columns`` ((name, type) pairs): what a
+    statement asks about, one row per value, for a correlated lookup per row."""
+    cols = [column(n, t if t is not None else Text()) for n, t in columns]
+    return values(*cols, name=name).data(list(rows)).cte(name)
+
+
+def success_bounds(source_id: Any, as_of: datetime) -> tuple[ColumnElement, ColumnElement]:
+    """The first and the last successful run of a source by ``as_of`` (``source_id`` a value,
+    or a column to correlate with), as two scalar subqueries: each the first row of one end of
+    the source's range of ``fetch_runs(source_id, started_at)``. (``min`` and ``max`` in one
+    query, or grouped by source, read every run of the source on SQLite.)"""
+
+    def end(order) -> ColumnElement:
+        return (
+            select(FetchRun.started_at)
+            .where(
+                FetchRun.source_id == source_id,
+                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+                FetchRun.started_at <= as_of,
+            )
+            .order_by(order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return end(FetchRun.started_at.asc()), end(FetchRun.started_at.desc())
+
+
+# Older than any run: the lower end of a range that has none.
+EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc)
+CHUNK = 500  # pairs per statement
+
+
+def document_runs(
+    execute, pairs: Iterable[tuple[str, str]], as_of: datetime, failures: Iterable[str]
+) -> dict[tuple[str, str], tuple[list[tuple[str, str | None]], tuple[str, str | None] | None]]:
+    """Per (source id, URL) fetched as a document (not as a listing) by ``as_of``: the failed
+    fetches since its last fetch that did not fail, oldest first (its failures in a row), and
+    the newest failed fetch ever ((outcome, error), or None). Three statements per 500 pairs:
+    each pair's newest fetch that did not fail and newest that did (one walk back from its
+    newest run each), those two runs, and the runs of the pairs failing now since their last
+    success (a range of ``fetch_runs(url, started_at)``): never a document's whole history."""
+    failures = tuple(failures)
+    out: dict = {}
+    pairs = sorted(set(pairs))
+    for start in range(0, len(pairs), CHUNK):
+        asked = wanted(pairs[start : start + CHUNK], ("source_id", None), ("url", None))
+
+        def newest(*where) -> ColumnElement:
+            return (
+                select(FetchRun.id)
+                .where(
+                    FetchRun.url == asked.c.url,
+                    # not an index term ("|| ''"): without statistics SQLite would walk the
+                    # source's runs by (source_id, listing, started_at), not the URL's
+                    FetchRun.source_id.concat("") == asked.c.source_id,
+                    FetchRun.listing == false(),
+                    FetchRun.started_at <= as_of,
+                    *where,
+                )
+                .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+
+        ends = list(
+            execute(
+                select(
+                    asked.c.source_id,
+                    asked.c.url,
+                    newest(FetchRun.outcome.not_in(failures)),
+                    newest(FetchRun.outcome.in_(failures)),
+                )
+            )
+        )
+        ids = [i for row in ends for i in row[2:] if i is not None]
+        runs = {
+            row[0]: row[1:]
+            for row in execute(
+                select(FetchRun.id, FetchRun.started_at, FetchRun.outcome, FetchRun.error).where(
+                    FetchRun.id.in_(ids)
+                )
+            )
+        }
+        since: dict[tuple[str, str], tuple[datetime, int]] = {}
+        for source_id, url, ok, failed in ends:
+            if ok is None and failed is None:
+                continue  # never fetched as a document by then
+            out[(source_id, url)] = ([], runs[failed][1:] if failed is not None else None)
+            ok_at = (runs[ok][0], ok) if ok is not None else (EARLIEST, 0)
+            if failed is not None and (runs[failed][0], failed) > ok_at:
+                since[(source_id, url)] = ok_at
+        if not since:
+            continue
+        streaks = wanted(
+            [(s, u, at) for (s, u), (at, _id) in sorted(since.items())],
+            ("source_id", None),
+            ("url", None),
+            ("since", UTCDateTime()),
+            name="streaks",
+        )
+        for source_id, url, run_id, at, outcome, error in execute(
+            select(
+                streaks.c.source_id,
+                streaks.c.url,
+                FetchRun.id,
+                FetchRun.started_at,
+                FetchRun.outcome,
+                FetchRun.error,
+            )
+            .join(
+                FetchRun,
+                and_(
+                    FetchRun.url == streaks.c.url,
+                    FetchRun.source_id == streaks.c.source_id,
+                    FetchRun.started_at >= streaks.c.since,
+                ),
+            )
+            .where(
+                FetchRun.listing == false(),
+                FetchRun.started_at <= as_of,
+                FetchRun.outcome.in_(failures),
+            )
+            .order_by(FetchRun.started_at, FetchRun.id)
+        ):
+            if (at, run_id) > since[(source_id, url)]:
+                out[(source_id, url)][0].append((outcome, error))
+    return out
