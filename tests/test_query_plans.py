@@ -28,7 +28,7 @@ def captured(engine):
     statements: list[tuple[str, object]] = []
 
     def grab(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             statements.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", grab)
@@ -117,3 +117,43 @@ def test_counts_by_measure_dimension_and_months_use_an_index(engine, session, ar
     text = plan(engine, statement, parameters)
     assert not scans(engine, text, "count_observations"), text
     assert "ix_count_observations_measure_period" in text, text
+
+
+def test_a_sources_listing_reads_are_one_range_of_an_index(engine, session, archive):
+    """Listing reads and the last one (absence rests on them) by (source, listing, time): the
+    source's other runs, most of its history, are not read to find them (0021_fetch_run_lookups)."""
+    from monitor.facts import listing_reads
+    from monitor.source_status import source_status
+
+    from sqlalchemy import insert, text
+
+    from monitor.models import FetchRun
+
+    reg = _history(session, archive)
+    # most of a source's runs are not listing reads (its documents, again and again)
+    at = [T0 - timedelta(minutes=i) for i in range(3000)]
+    session.execute(
+        insert(FetchRun),
+        [
+            dict(
+                source_id=reg.id,
+                url=f"https://www.hhs.gov/{i % 50}.pdf",
+                started_at=t,
+                outcome="not_modified",
+                listing=False,
+            )
+            for i, t in enumerate(at)
+        ],
+    )
+    session.commit()
+    if engine.dialect.name == "postgresql":  # PostgreSQL plans by its statistics (SQLite has none)
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE fetch_runs"))
+    with captured(engine) as statements:
+        listing_reads(session, reg.id, T0 + timedelta(days=5))
+        source_status(session, reg, T0 + timedelta(days=5), None)
+    on_listings = [(s, p) for s, p in statements if "fetch_runs.listing" in s]
+    assert len(on_listings) >= 2, statements
+    for statement, parameters in on_listings:
+        text = plan(engine, statement, parameters)
+        assert "ix_fetch_runs_source_listing_started" in text, f"{statement}\n{text}"

@@ -1,0 +1,128 @@
+"""Every query a daily `run --once` makes of ``fetch_runs`` is served by an index, on both
+databases (EXPLAIN, never a time): the table grows by every request the monitor ever made, and
+bench/daily_run.py measures what a run costs at a million of them.
+
+The statements are captured from a real run (the offline demo's server answering, after a first
+run and some history), so a query added or rewritten later is checked as it is. "Served by an
+index" is stricter than in tests/test_query_plans.py: SQLite must not SCAN the table even
+through a covering index (a whole index is the whole history), and every PostgreSQL index scan
+of it must have an index condition (sequential scans are off for the EXPLAIN, see that module).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import insert
+
+from monitor.config import load_settings
+from monitor.context import Context
+from monitor.demo_server import DemoServer, load_manifests
+from monitor.models import FetchRun
+from monitor.pipeline import run_once
+from test_query_plans import captured
+
+DAY = datetime(2022, 9, 30, 6, tzinfo=timezone.utc)
+TABLE = "fetch_runs"
+
+
+@pytest.fixture
+def ctx(db_url, tmp_path):
+    settings = load_settings(
+        {
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_HOST_MIN_INTERVAL": "0",
+            "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_WATCH_FROM": "2022-01-01",
+            "MONITOR_CONTACT": "t@localhost",
+        }
+    )
+    context = Context(settings)
+    yield context
+    context.engine.dispose()
+
+
+def _history(ctx, urls: list[str], sources: list[str]) -> None:
+    """Earlier runs of the served URLs (304s, failures) and of URLs gone since."""
+    rows = []
+    for i in range(400):
+        at = DAY - timedelta(days=1, minutes=i)
+        rows.append(
+            dict(
+                source_id=sources[i % len(sources)],
+                url=urls[i % len(urls)] if i % 2 else f"https://gone.example/{i}.html",
+                started_at=at,
+                finished_at=at,
+                outcome="not_modified" if i % 3 else "network_error",
+                listing=bool(i % 5 == 0),
+                cycle=f"history-{i // 50}",
+            )
+        )
+    with ctx.engine.begin() as conn:
+        conn.execute(insert(FetchRun), rows)
+
+
+def whole_reads(engine, statement: str, parameters) -> list[str]:
+    """What in the plan of ``statement`` reads ``fetch_runs`` whole (empty: nothing)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            (doc,) = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).one()
+            conn.rollback()
+            return _pg_whole(doc if isinstance(doc, list) else json.loads(doc))
+        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    return [
+        str(r[-1])
+        for r in rows
+        if str(r[-1]).strip().startswith(("SCAN fetch_runs", f"SCAN {TABLE} "))
+    ]
+
+
+def _pg_whole(doc) -> list[str]:
+    found = []
+
+    def walk(node):
+        on_table = (
+            node.get("Relation Name") == TABLE
+            or str(node.get("Index Name", "")).endswith(f"_{TABLE}")
+            or str(node.get("Index Name", "")).startswith(f"ix_{TABLE}_")
+        )
+        kind = node.get("Node Type", "")
+        if on_table and kind == "Seq Scan":
+            found.append(f"Seq Scan on {TABLE}")
+        if on_table and "Index" in kind and not node.get("Index Cond"):
+            found.append(f"{kind} using {node.get('Index Name')} without an index condition")
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    for entry in doc:
+        walk(entry["Plan"])
+    return found
+
+
+def test_every_query_of_a_daily_run_on_fetch_runs_uses_an_index(ctx):
+    with DemoServer(load_manifests()) as server:
+        first = run_once(ctx, now=DAY, every_source=True, rewrite=server.rewrite, notify=False)
+        assert first.polls
+        _history(ctx, [s.url for s in load_manifests()], [p.source for p in first.polls])
+        with captured(ctx.engine) as statements:
+            second = run_once(
+                ctx,
+                now=DAY + timedelta(days=1),
+                every_source=True,
+                rewrite=server.rewrite,
+                notify=False,
+            )
+    assert second.polls and second.sync is not None  # polled, stored, evaluated, summarised
+    on_runs = {s: p for s, p in statements if TABLE in s}
+    # the poll's lookups by URL and source, the statuses, the facts, the summary's problems
+    assert len(on_runs) >= 8, list(on_runs)
+    bad = {}
+    for statement, parameters in on_runs.items():
+        found = whole_reads(ctx.engine, statement, parameters)
+        if found:
+            bad[" ".join(statement.split())[:300]] = found
+    assert not bad, json.dumps(bad, indent=1)
