@@ -13,14 +13,12 @@ read by one parser version), which ``revised`` compares cell by cell.
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 from collections import defaultdict
 
 from sqlalchemy import Text, cast, func, or_, select
 
 from monitor.models import (
     CountObservation,
-    FetchRun,
     Parse,
     ParseProblem,
     Report,
@@ -28,7 +26,7 @@ from monitor.models import (
     Snapshot,
     Statement,
 )
-from monitor.run_lookups import document_runs
+from monitor.run_lookups import bodies_before, document_runs, first_body_after, reads_before
 from rules.facts import (
     READABLE,
     TOTAL_DIMENSIONS,
@@ -38,7 +36,6 @@ from rules.facts import (
     ReportFact,
     StatementFact,
 )
-from scrapers.vocabulary import SUCCESS_OUTCOMES
 
 # IN lists are cut to this many values (SQLite allows some thousands of parameters).
 CHUNK = 500
@@ -393,11 +390,11 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
     it; the earliest of these (it may have been on any of those pages from just after that
     read), and none at all when one page showed it on its first read.
 
-    Only the reads just before each report appeared are looked at: the bodies they read are
-    streamed once and checked for the reports waiting on them, and a body that did link a
-    report (seldom: it was there before the monitor recorded it) sends that report one read
-    further back in a next round."""
-    as_of = scope.as_of
+    Only the reads just before each report appeared are looked up (monitor/run_lookups.py: a
+    few index lookups per report and page, never the page's whole history of reads): the read
+    just before, and the body the page showed then. A body that did link the report (the read
+    that found it does) sends that report back to the read before that body was first shown,
+    with the body shown then, in a next round."""
     start_urls = {k: v.start_urls for k, v in scope.registered.items()}
     wanted: dict[int, dict[str, object]] = {}
     every_page: dict[int, bool] = {}  # False: a report no listing page carried (read directly)
@@ -410,79 +407,51 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
                 for url in ({r.listed_on} if r.listed_on else set(start_urls.get(r.source_id, ())))
             }
         wanted[r.id] = pages
-    urls = set().union(*(set(p) for p in wanted.values()))
-    if not urls:
+    # one entry per (report, page): the report's id, the page, the report's URL, and when it
+    # appeared there
+    asked = [
+        (r.id, url, r.url, min(appeared, r.first_seen))
+        for r in reports
+        for url, appeared in wanted[r.id].items()
+    ]
+    if not asked:
         return {}
-    # per page: its successful reads, oldest first; a read without a snapshot (304) saw the
-    # same body as the read before it
-    times: dict[str, list] = defaultdict(list)
-    snaps: dict[str, list] = defaultdict(list)
-    for chunk in _chunks(urls):
-        last: dict[str, int | None] = {}
-        for url, started, snap in scope.execute(
-            select(FetchRun.url, FetchRun.started_at, FetchRun.snapshot_id)
-            .where(
-                FetchRun.url.in_(chunk),
-                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-                FetchRun.started_at <= as_of,
-            )
-            .order_by(FetchRun.url, FetchRun.started_at, FetchRun.id)
-        ):
-            snap = snap if snap is not None else last.get(url)
-            last[url] = snap
-            times[url].append(started)
-            snaps[url].append(snap)
-
-    def before(url: str, index: int) -> int:
-        """The newest read of ``url`` before ``index`` with a body (-1: none)."""
-        index -= 1
-        while index >= 0 and snaps[url][index] is None:
-            index -= 1
-        return index
-
+    execute, as_of = scope.execute, scope.as_of
     bound: dict[tuple[int, str], object] = {}
-    waiting: dict[int, list[tuple[int, str, int, str]]] = defaultdict(list)  # snapshot -> ...
-    for r in reports:
-        for url, appeared in wanted[r.id].items():
-            if url not in times:
-                bound[(r.id, url)] = None
-                continue
-            index = before(url, bisect_left(times[url], min(appeared, r.first_seen)))
-            if index < 0:
-                bound[(r.id, url)] = None
+    read_at = reads_before(execute, [(i, a[1], a[3], 0) for i, a in enumerate(asked)], as_of)
+    shown = bodies_before(execute, [(i, a[1], a[3], 0, 0) for i, a in enumerate(asked)], as_of)
+    # entry -> (when the page was read, the body it showed, the position that read is before)
+    pending: dict[int, tuple] = {}
+    for i, (rid, url, _report_url, appeared) in enumerate(asked):
+        if read_at.get(i) is None or shown.get(i) is None:
+            bound[(rid, url)] = None  # not read (or never with a body) before it appeared
+        else:
+            pending[i] = (read_at[i], shown[i][2], (appeared, 0))
+    while pending:
+        linked = _linking(
+            scope, {i: (snap, asked[i][2]) for i, (_at, snap, _pos) in pending.items()}
+        )
+        again = sorted(i for i in pending if i in linked)
+        for i, (at, _snap, _pos) in pending.items():
+            if i not in linked:
+                bound[asked[i][:2]] = at
+        if not again:
+            break
+        # that body linked it: the body shown before it, the first read of the body after that
+        # one, and the read just before that
+        other = bodies_before(
+            execute, [(i, asked[i][1], *pending[i][2], pending[i][1]) for i in again], as_of
+        )
+        starts = first_body_after(
+            execute, [(i, asked[i][1], *other[i][:2]) for i in again if other.get(i)], as_of
+        )
+        back = reads_before(execute, [(i, asked[i][1], *starts[i]) for i in starts], as_of)
+        pending = {}
+        for i in again:
+            if other.get(i) is None or back.get(i) is None:
+                bound[asked[i][:2]] = None  # no other body before it: on the page from the start
             else:
-                waiting[snaps[url][index]].append((r.id, url, index, r.url))
-    while waiting:
-        linked: set[tuple[int, str]] = set()
-        for chunk in _chunks(waiting):
-            for snap_id, text in scope.execute(
-                select(Parse.snapshot_id, cast(Parse.links, Text)).where(
-                    Parse.snapshot_id.in_(chunk), Parse.parsed_at <= as_of
-                )
-            ):
-                there = None
-                for rid, url, _index, report_url in waiting[snap_id]:
-                    if text is None or (_plain(report_url) and report_url not in text):
-                        continue  # not even in the text: not linked
-                    if there is None:
-                        there = {link.get("url") for link in json.loads(text) or ()}
-                    if report_url in there:
-                        linked.add((rid, url))
-        again: dict[int, list] = defaultdict(list)
-        for entries in waiting.values():
-            for rid, url, index, report_url in entries:
-                if (rid, url) not in linked:
-                    bound[(rid, url)] = times[url][index]
-                    continue
-                # that body linked it: the read before it with another body, if any
-                snap = snaps[url][index]
-                while index >= 0 and snaps[url][index] in (snap, None):
-                    index -= 1
-                if index < 0:
-                    bound[(rid, url)] = None
-                else:
-                    again[snaps[url][index]].append((rid, url, index, report_url))
-        waiting = again
+                pending[i] = (back[i], other[i][2], starts[i])
     out = {}
     for rid, pages in wanted.items():
         bounds = [bound.get((rid, url)) for url in pages]
@@ -491,6 +460,30 @@ def _absent_at(scope, reports, listings) -> dict[int, object]:
         elif not every_page[rid] and any(b is not None for b in bounds):
             out[rid] = max(b for b in bounds if b is not None)
     return out
+
+
+def _linking(scope, bodies: dict[int, tuple[int, str]]) -> set[int]:
+    """Of ``bodies`` (entry -> (snapshot id, report URL)), the entries whose snapshot a parse
+    by the instant read as linking the report."""
+    waiting: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for i, (snap, report_url) in bodies.items():
+        waiting[snap].append((i, report_url))
+    linked: set[int] = set()
+    for chunk in _chunks(waiting):
+        for snap_id, text in scope.execute(
+            select(Parse.snapshot_id, cast(Parse.links, Text)).where(
+                Parse.snapshot_id.in_(chunk), Parse.parsed_at <= scope.as_of
+            )
+        ):
+            there = None
+            for i, report_url in waiting[snap_id]:
+                if text is None or (_plain(report_url) and report_url not in text):
+                    continue  # not even in the text: not linked
+                if there is None:
+                    there = {link.get("url") for link in json.loads(text) or ()}
+                if report_url in there:
+                    linked.add(i)
+    return linked
 
 
 def _plain(url: str) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Text, and_, column, false, select, true, values
+from sqlalchemy import Integer, Text, and_, column, false, or_, select, true, values
 from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.models import FetchRun
@@ -156,3 +156,113 @@ def document_runs(
             if (at, run_id) > since[(source_id, url)]:
                 out[(source_id, url)][0].append((outcome, error))
     return out
+
+
+# -- the reads of a page just before a moment (a report's publication bound) ------------------
+#
+# A read is a successful run (ok, not_modified, unchanged) of a URL, in (started_at, id) order.
+# A position is (started_at, id); "before (at, id)" is every read that sorts before it, and
+# (at, 0) means before the instant ``at``. Each lookup is one walk of an index from that
+# position (``fetch_runs(url, started_at)``, or the partial one of the runs with a body), past
+# the runs that do not qualify, for each asked row: a report's bound costs the reads around
+# its appearance, not the page's history.
+
+
+def _before(at, run_id):
+    """Runs sorting before the position (at, run_id): a range of started_at, then the tie."""
+    return (
+        FetchRun.started_at <= at,
+        or_(FetchRun.started_at < at, FetchRun.id < run_id),
+    )
+
+
+def _ask(execute, asks: list[tuple], columns: tuple[tuple[str, Any], ...], lookups) -> dict:
+    """Per asked row (its first value a key), the values of ``lookups(asked)`` (scalar
+    subqueries correlated with the asked row), 500 rows a statement."""
+    out = {}
+    for start in range(0, len(asks), CHUNK):
+        asked = wanted(asks[start : start + CHUNK], ("key", Integer()), *columns, name="asked")
+        for key, *found in execute(select(asked.c.key, *lookups(asked))):
+            out[key] = tuple(found)
+    return out
+
+
+def _newest(asked, as_of, *where, columns, bodies: bool):
+    """The newest read of ``asked.url`` before ``(asked.at, asked.run_id)`` meeting ``where``:
+    one scalar subquery per column of it."""
+    query = (
+        select(FetchRun.id)
+        .where(
+            FetchRun.url == asked.c.url,
+            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+            FetchRun.started_at <= as_of,
+            *_before(asked.c.at, asked.c.run_id),
+            *((FetchRun.snapshot_id.is_not(None),) if bodies else ()),
+            *where,
+        )
+        .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
+        .limit(1)
+    )
+    return [query.with_only_columns(c).scalar_subquery() for c in columns]
+
+
+POSITION = (("url", None), ("at", UTCDateTime()), ("run_id", Integer()))
+
+
+def reads_before(execute, asks: list[tuple], as_of: datetime) -> dict:
+    """(key, url, at, run_id) -> the time of the newest read of url by ``as_of`` before
+    (at, run_id), or None: when the page was last read before then."""
+    return {
+        k: v[0]
+        for k, v in _ask(
+            execute,
+            asks,
+            POSITION,
+            lambda a: _newest(a, as_of, columns=(FetchRun.started_at,), bodies=False),
+        ).items()
+    }
+
+
+def bodies_before(execute, asks: list[tuple], as_of: datetime) -> dict:
+    """(key, url, at, run_id, other_than) -> (started_at, id, snapshot id) of the newest read of
+    url by ``as_of`` before (at, run_id) that brought a body other than snapshot ``other_than`` (0: any), or
+    None: the body a page showed then (a 304 stored without a body shows the one before)."""
+    found = _ask(
+        execute,
+        asks,
+        POSITION + (("other_than", Integer()),),
+        lambda a: _newest(
+            a,
+            as_of,
+            FetchRun.snapshot_id != a.c.other_than,
+            columns=(FetchRun.started_at, FetchRun.id, FetchRun.snapshot_id),
+            bodies=True,
+        ),
+    )
+    return {k: v if v[1] is not None else None for k, v in found.items()}
+
+
+def first_body_after(execute, asks: list[tuple], as_of: datetime) -> dict:
+    """(key, url, at, run_id) -> (started_at, id) of the oldest read of url by ``as_of`` after
+    (at, run_id) that brought a body, or None."""
+
+    def lookups(a):
+        query = (
+            select(FetchRun.id)
+            .where(
+                FetchRun.url == a.c.url,
+                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+                FetchRun.snapshot_id.is_not(None),
+                FetchRun.started_at <= as_of,
+                FetchRun.started_at >= a.c.at,
+                or_(FetchRun.started_at > a.c.at, FetchRun.id > a.c.run_id),
+            )
+            .order_by(FetchRun.started_at.asc(), FetchRun.id.asc())
+            .limit(1)
+        )
+        return [
+            query.with_only_columns(c).scalar_subquery() for c in (FetchRun.started_at, FetchRun.id)
+        ]
+
+    found = _ask(execute, asks, POSITION, lookups)
+    return {k: v if v[1] is not None else None for k, v in found.items()}
