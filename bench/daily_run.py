@@ -8,15 +8,23 @@ no longer exist. Then the daily run itself: the offline demo server answers, eve
 polled and evaluated, as a deployed monitor's morning run does (timed twice, the best shown).
 Goal: the run at a million fetch runs takes at most 1.2 times the run at two thousand.
 
-    python bench/daily_run.py [--small 2000] [--large 1000000] [--json] [--quick]
+    python bench/daily_run.py [--small 2000] [--large 1000000] [--postgresql] [--pg-url URL]
+                              [--json] [--quick]
 
-``--quick`` uses 500 and 5,000 (a smoke run whose figures mean nothing).
+``--quick`` uses 500 and 5,000 (a smoke run whose figures mean nothing). SQLite always;
+``--postgresql`` measures the same on PostgreSQL too: ``--pg-url`` (default
+``MONITOR_TEST_PG_URL``, else ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) names a
+server and a role that may create databases; the scratch databases ``bench_daily_<pid>_<n>`` are
+dropped at the end. The load average is printed with the figures (they depend on what else the
+machine runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -25,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import create_engine, insert  # noqa: E402
 
 from _figures import at_most, context, print_json  # noqa: E402
 from monitor.config import load_settings  # noqa: E402
@@ -38,6 +46,7 @@ from monitor.store import ensure_source  # noqa: E402
 from scrapers.registry import all_sources  # noqa: E402
 
 UTC = timezone.utc
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DAY = datetime(2022, 9, 30, 6, tzinfo=UTC)
 BATCH = 20_000
 
@@ -115,16 +124,39 @@ def daily_run(home: Path, url: str, server: DemoServer, repeat: int) -> float:
     return best
 
 
-def measure(n_runs: int, server: DemoServer, repeat: int) -> tuple[float, float]:
+def measure(n_runs: int, server: DemoServer, repeat: int, pg_url: str | None = None):
+    """(best daily run, seconds to write the history) on a scratch database holding ``n_runs``
+    fetch runs: a SQLite file, or with ``pg_url`` a PostgreSQL database on that server."""
     home = Path(tempfile.mkdtemp(prefix=f"bench-daily-{n_runs}-"))
-    url = f"sqlite:///{home / 'monitor.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    t0 = time.perf_counter()
-    history(url, n_runs)
-    fill_s = time.perf_counter() - t0
-    return daily_run(home, url, server, repeat), fill_s
+    admin = name = None
+    if pg_url is None:
+        url = f"sqlite:///{home / 'monitor.db'}"
+    else:
+        admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        name = f"bench_daily_{os.getpid()}_{n_runs}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        t0 = time.perf_counter()
+        history(url, n_runs)
+        fill_s = time.perf_counter() - t0
+        if admin is not None:  # statistics, as autovacuum would have them after a while
+            engine = make_engine(url)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+            engine.dispose()
+        return daily_run(home, url, server, repeat), fill_s
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,31 +166,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--quick", action="store_true", help="500 and 5,000 runs: a smoke run.")
+    parser.add_argument("--postgresql", action="store_true", help="Measure on PostgreSQL too.")
+    parser.add_argument("--pg-url", default=os.environ.get("MONITOR_TEST_PG_URL", PG_DEFAULT))
     args = parser.parse_args(argv)
     if args.quick:
         args.small, args.large, args.repeat = 500, 5_000, 1
     logging.disable(logging.WARNING)
     say = (lambda *_a: None) if args.json else print
+    kinds = [("sqlite", None)] + ([("postgresql", args.pg_url)] if args.postgresql else [])
+    figures = []
+    details = {"load_average": [round(x, 2) for x in os.getloadavg()]}
+    say(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with DemoServer(load_manifests()) as server:
-        small_s, small_fill = measure(args.small, server, args.repeat)
-        say(
-            f"{args.small:>9,} fetch runs: daily run {small_s:.2f} s (history written in "
-            f"{small_fill:.1f} s)"
-        )
-        large_s, large_fill = measure(args.large, server, args.repeat)
-        say(
-            f"{args.large:>9,} fetch runs: daily run {large_s:.2f} s (history written in "
-            f"{large_fill:.1f} s)"
-        )
-    ratio = large_s / small_s if small_s else float("inf")
-    say(f"ratio {ratio:.2f} (goal <= 1.2)")
-    figures = [
-        at_most(f"daily run at {args.large:,} vs {args.small:,} fetch runs", ratio, 1.2, "x"),
-        context(f"daily run at {args.small:,} fetch runs", small_s, "s"),
-        context(f"daily run at {args.large:,} fetch runs", large_s, "s"),
-    ]
+        for kind, pg_url in kinds:
+            times = {}
+            for n in (args.small, args.large):
+                times[n], fill = measure(n, server, args.repeat, pg_url)
+                say(
+                    f"{kind}: {n:>9,} fetch runs: daily run {times[n]:.2f} s (history written "
+                    f"in {fill:.1f} s)"
+                )
+            ratio = times[args.large] / times[args.small] if times[args.small] else float("inf")
+            say(f"{kind}: ratio {ratio:.2f} (goal <= 1.2)")
+            prefix = "" if kind == "sqlite" else f"{kind}: "
+            figures += [
+                at_most(
+                    f"{prefix}daily run at {args.large:,} vs {args.small:,} fetch runs",
+                    ratio,
+                    1.2,
+                    "x",
+                ),
+                context(f"{prefix}daily run at {args.small:,} fetch runs", times[args.small], "s"),
+                context(f"{prefix}daily run at {args.large:,} fetch runs", times[args.large], "s"),
+            ]
+    details["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    say(f"load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
-        print_json("daily_run", figures)
+        print_json("daily_run", figures, details)
     return 0
 
 
