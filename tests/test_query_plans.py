@@ -157,3 +157,18 @@ def test_a_sources_listing_reads_are_one_range_of_an_index(engine, session, arch
     for statement, parameters in on_listings:
         text = plan(engine, statement, parameters)
         assert "ix_fetch_runs_source_listing_started" in text, f"{statement}\n{text}"
+
+
+def test_an_apis_requests_of_the_past_hour_are_a_range_of_an_index(engine, session, archive):
+    """The budget counted before each poll of a source read through a JSON API: its runs of the
+    past hour, found by time (a prefix LIKE on the URL is served by no index)."""
+    from monitor.apipoll import requests_this_hour
+    from scrapers.jsonapi import GOVINFO
+
+    _history(session, archive)
+    with captured(engine) as statements:
+        requests_this_hour(session, GOVINFO, T0 + timedelta(days=1))
+    ((statement, parameters),) = statements
+    text = plan(engine, statement, parameters)
+    assert not scans(engine, text, "fetch_runs"), text
+    assert "ix_fetch_runs_started" in text, text

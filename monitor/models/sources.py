@@ -58,6 +58,8 @@ class FetchRun(Base):
         Index("ix_fetch_runs_url_started", "url", "started_at"),
         # a source's listing reads (absence rests on them) without its other runs
         Index("ix_fetch_runs_source_listing_started", "source_id", "listing", "started_at"),
+        # an API's requests of the past hour (its budget): the runs of that hour, not all
+        Index("ix_fetch_runs_started", "started_at"),
         # what a URL served last: its newest run with a body, not a walk past those without
         Index(
             "ix_fetch_runs_url_bodies",
