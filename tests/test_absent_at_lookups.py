@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import Text, cast, insert, select
 
-from monitor.facts import Registered, Scope
+from monitor.fact_gathering import Registered, Scope
 from monitor.models import FetchRun, Parse, Report, SourceRow, Snapshot
 from monitor.report_facts import _absent_at, _chunks, _plain
 from scrapers.vocabulary import SUCCESS_OUTCOMES

@@ -122,7 +122,7 @@ def test_counts_by_measure_dimension_and_months_use_an_index(engine, session, ar
 def test_a_sources_listing_reads_are_one_range_of_an_index(engine, session, archive):
     """Listing reads and the last one (absence rests on them) by (source, listing, time): the
     source's other runs, most of its history, are not read to find them (0021_fetch_run_lookups)."""
-    from monitor.facts import listing_reads
+    from monitor.fact_gathering import listing_reads
     from monitor.source_status import source_status
 
     from sqlalchemy import insert, text
@@ -163,7 +163,7 @@ def test_an_apis_requests_of_the_past_hour_are_a_range_of_an_index(engine, sessi
     """The budget counted before each poll of a source read through a JSON API: its runs of the
     past hour, found by time (a prefix LIKE on the URL is served by no index)."""
     from monitor.apipoll import requests_this_hour
-    from scrapers.jsonapi import GOVINFO
+    from scrapers.fetch.jsonapi import GOVINFO
 
     _history(session, archive)
     with captured(engine) as statements:
