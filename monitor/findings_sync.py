@@ -27,11 +27,12 @@ from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from monitor.delivery.outbox import note_transition
 from monitor.errors import ConfigError
 from monitor.models import FindingRow, FindingTransition
+from monitor.stored_findings import FindingRows, fingerprint, light_rows, whole_rows
 from rules.calendar import as_instant, eastern_date
 from rules.findings import FAMILIES, KIND_RANK, Finding, plain
 
@@ -45,7 +46,8 @@ class SyncResult:
     opened: list[FindingRow] = field(default_factory=list)  # new, or reopened after resolution
     changed: list[FindingRow] = field(default_factory=list)  # kind or evidence changed, snooze over
     resolved: list[FindingRow] = field(default_factory=list)
-    findings: list[FindingRow] = field(default_factory=list)  # every finding the engine reported
+    # every finding the engine reported (rows read when asked for; see FindingRows)
+    findings: FindingRows = field(default_factory=FindingRows)
     transitions: list[FindingTransition] = field(default_factory=list)
 
     @property
@@ -193,6 +195,19 @@ def _differs(row: FindingRow, values: dict) -> bool:
     return any(getattr(row, name) != value for name, value in values.items() if name != "kind")
 
 
+def _changes(light, current: dict, prints: dict, today: date) -> bool:
+    """Whether the stored finding ``light`` changes in this sync (so is read whole)."""
+    if light.key not in current:
+        return light.state != "resolved"  # resolved now
+    return (
+        light.state == "resolved"  # reopened
+        or light.fingerprint != prints[light.key]  # the engine says something else of it
+        or light.state == "snoozed"
+        and light.snoozed_until is not None
+        and today >= light.snoozed_until  # its snooze ran out
+    )
+
+
 def sync_findings(
     session: Session,
     findings: Iterable[Finding],
@@ -207,15 +222,26 @@ def sync_findings(
     obligations can be resolved, so an incremental evaluation leaves the others alone. Findings
     the shell raises about its own operation (monitor/operator_findings.py) are never touched.
     ``ack_survives_days``: see :func:`reopen`.
+
+    What is compared is each finding's fingerprint (monitor/stored_findings.py): a stored row is
+    read whole only when it changes (its fingerprint differs or is not known, it was resolved and
+    comes back, its snooze ran out, or it is to be resolved).
     """
-    result = SyncResult()
+    result = SyncResult(findings=FindingRows(session))
     current = {f.key: f for f in findings}
-    scope = set(scope) if scope is not None else None
-    query = select(FindingRow).where(FindingRow.family.in_(FAMILIES))
-    if scope is not None:
-        query = query.where(FindingRow.obligation_id.in_(sorted(scope)))
-    rows = {row.key: row for row in session.scalars(query)}
     today = eastern_date(now)
+    stored = light_rows(session, set(scope) if scope is not None else None)
+    by_key = {light.key: light for light in stored}
+    prints: dict[str, str] = {}
+    values_of: dict[str, dict] = {}  # what is written: kept for the findings that change only
+    for key, f in current.items():
+        values = _fields(f)
+        prints[key] = fingerprint(values)
+        if key not in by_key or _changes(by_key[key], current, prints, today):
+            values_of[key] = values
+    ids = {key: light.id for key, light in by_key.items()}
+    wanted = {light.id for light in stored if _changes(light, current, prints, today)}
+    whole = whole_rows(session, wanted)
     # New findings are inserted together (one flush: one multi-row INSERT), then their
     # "opened" transitions are written in order with the rest.
     new = {
@@ -225,19 +251,19 @@ def sync_findings(
             state="open",
             first_detected_at=now,
             changed_at=now,
-            **_fields(f),
+            fingerprint=prints[key],
+            **values_of[key],
         )
         for key, f in current.items()
-        if key not in rows
+        if key not in ids
     }
     if new:
         session.add_all(new.values())
         session.flush()
 
     for key, f in current.items():
-        row = rows.get(key)
-        values = _fields(f)
-        if row is None:
+        values = values_of.get(key)  # None: unchanged
+        if key not in ids:
             row = new[key]
             record_transition(
                 session,
@@ -250,7 +276,13 @@ def sync_findings(
                 effective_at=f.deadline,
             )
             result.opened.append(row)
-        elif row.state == "resolved":
+            result.findings.append(row)
+            continue
+        row = whole.get(ids[key])
+        if row is None:  # unchanged: as stored
+            result.findings.add_ids([ids[key]])
+            continue
+        if row.state == "resolved":
             reopen(
                 session,
                 result,
@@ -317,11 +349,14 @@ def sync_findings(
                 changed = True
             if changed:
                 result.changed.append(row)
+        if row.fingerprint != prints[key]:  # what the engine said of it, from now on
+            row.fingerprint = prints[key]
         result.findings.append(row)
 
-    for key, row in rows.items():
-        if key in current or row.state == "resolved":
+    for light in stored:
+        if light.key in current or light.state == "resolved":
             continue
+        row = whole[light.id]
         old_state = row.state
         # waived_reason and snoozed_until stay: a reopen may restore them (see reopen)
         row.state, row.resolved_at = "resolved", now
@@ -393,6 +428,7 @@ def evaluate_and_sync(
         tolerance=settings.anomaly_tolerance,
         periods_from=getattr(settings, "watch_from", None),
     )
+    del facts  # not needed to sync: its memory is free for the findings' rows
     scope = None if only is None else [ob.id for ob in selected]
     chosen = {ob.id for ob in evaluated}
     skipped = [ob.id for ob in selected if ob.id not in chosen]
@@ -414,11 +450,10 @@ def evaluate_and_sync(
         scope=scope,
         ack_survives_days=getattr(settings, "ack_survives_days", ACK_SURVIVES_DAYS),
     )
-    if skipped:  # as recorded; their evidence is read only if someone asks for it
-        result.findings.extend(
+    if skipped:  # as recorded; read only if someone asks for them
+        result.findings.add_ids(
             session.scalars(
-                select(FindingRow)
-                .options(defer(FindingRow.evidence), defer(FindingRow.summary))
+                select(FindingRow.id)
                 .where(
                     FindingRow.obligation_id.in_(skipped),
                     FindingRow.family.in_(FAMILIES),

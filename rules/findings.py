@@ -103,6 +103,13 @@ def _iso(value: date | datetime | None) -> str | None:
 
 def plain(value: Any) -> Any:
     """``value`` with dates as ISO strings and tuples as lists: what JSON storage returns."""
+    kind = type(value)  # the common types first, without the costlier isinstance checks
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Mapping):

@@ -58,6 +58,11 @@ class FindingRow(Base):
     first_detected_at: Mapped[datetime]
     changed_at: Mapped[datetime]  # last transition of any kind
     resolved_at: Mapped[datetime | None]
+    # sha256 of what the engine last said of it (kind and the fields above it, evidence
+    # included; monitor/stored_findings.py): an evaluation compares this, not the evidence.
+    # NULL: not known (rows from before it existed); code that changes those fields other
+    # than through monitor/findings_sync.py must set it to NULL.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class FindingTransition(Base):
