@@ -261,6 +261,31 @@ def gather_facts(
     ``unreachable_after`` too (None: its default). ``whole_reads``: every count of every
     reading (for a caller that reads counts itself; the checks give the same findings
     either way). ``registry``: the sources the monitor runs on (None: the discovered ones)."""
+    from rules.engine import cycle_collection_paused
+
+    with cycle_collection_paused():  # hundreds of thousands of plain records, no cycles
+        return _gather(
+            session,
+            as_of,
+            source_ids,
+            obligation_ids,
+            stale_after,
+            unreachable_after,
+            whole_reads,
+            registry,
+        )
+
+
+def _gather(
+    session,
+    as_of,
+    source_ids,
+    obligation_ids,
+    stale_after,
+    unreachable_after,
+    whole_reads,
+    registry,
+) -> Facts:
     from monitor.fetching import UNREACHABLE_AFTER
     from monitor.report_facts import report_facts
 

@@ -8,8 +8,10 @@ the others are unchanged by construction.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from rules.calendar import as_instant
 from rules.checks import CHECKS
@@ -41,6 +43,11 @@ def evaluate(
     """
     if tolerance < 0:
         raise ValueError("tolerance must be 0 or more")
+    with cycle_collection_paused():
+        return _evaluate(obligations, facts, as_of, tolerance, only, periods_from)
+
+
+def _evaluate(obligations, facts, as_of, tolerance, only, periods_from) -> list[Finding]:
     wanted = set(only) if only is not None else None
     ev = Evaluation(facts, as_instant(as_of), tolerance)
     out: list[Finding] = []
@@ -48,13 +55,31 @@ def evaluate(
         if wanted is not None and ob.id not in wanted:
             continue
         for name in ob.checks:
+            if periods_from is None:
+                out.extend(CHECKS[name](ob, ev))
+                continue
             out.extend(
                 f
                 for f in CHECKS[name](ob, ev)
-                if periods_from is None or f.period_end is None or f.period_end >= periods_from
+                if f.period_end is None or f.period_end >= periods_from
             )
     out.sort(key=_order)
     return out
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large evaluation (or gathering) builds
+    its objects. They hold no reference cycles, so reference counting frees them as always; but
+    every few hundred new objects the collector would walk the growing heap again, about a
+    third of the time of an evaluation of thousands of obligations. Restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _order(f: Finding) -> tuple:

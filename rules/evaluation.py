@@ -29,6 +29,7 @@ class Evaluation:
         self._latest: dict[int, ReadFact | None] = {}
         self._publication: dict[int, tuple | None] = {}
         self._base: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self._refs: dict[tuple[int, int], dict[str, Any]] = {}
         self.memo: dict[Any, Any] = {}  # for checks: results shared across obligations
 
     # -- sources and reports --------------------------------------------------------------
@@ -158,7 +159,16 @@ class Evaluation:
         return dict(base)
 
     def report_ref(self, report: ReportFact, read: ReadFact | None = None) -> dict[str, Any]:
+        """How evidence names a report and the reading it rests on (one dict per pair, shared
+        by the findings that cite it: not to be changed)."""
         read = read if read is not None else self.latest_read(report)
+        key = (id(report), id(read))
+        found = self._refs.get(key)
+        if found is None:
+            found = self._refs[key] = self._report_ref(report, read)
+        return found
+
+    def _report_ref(self, report: ReportFact, read: ReadFact | None) -> dict[str, Any]:
         period = report.period
         return {
             "url": report.url,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Iterator
 
 from rules.calendar import last_day_of_month
@@ -65,7 +66,10 @@ def _label(start: date, end: date, is_month: bool) -> str:
     return f"{start.isoformat()}..{end.isoformat()}"
 
 
+@lru_cache(maxsize=4096)
 def month(year: int, month_number: int) -> Period:
+    """The calendar month (one immutable Period per month: asked for hundreds of thousands of
+    times by an evaluation)."""
     return Period(
         date(year, month_number, 1), date(year, month_number, last_day_of_month(year, month_number))
     )

@@ -19,7 +19,7 @@ For every period whose deadline has passed:
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 from rules.absence import absence, observability
 from rules.congress import congress_evidence
@@ -27,7 +27,7 @@ from rules.evaluation import Evaluation
 from rules.facts import EvidenceFact, ReportFact
 from rules.findings import Finding
 from rules.obligations import Obligation
-from rules.schedule import Due
+from rules.schedule import Due, schedule_key
 
 
 def _evidence_for(
@@ -41,22 +41,54 @@ def _evidence_for(
 def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
     unobservable, states = observability(ob, ev)
     entries = ev.evidence_entries(ob)
+    if entries or ob.confirmation is not None:  # its own manual evidence or candidates
+        outcomes = _with_tails(_outcomes(ob, ev, unobservable, states, entries))
+    else:  # what its periods come to is the same for every obligation with these sources,
+        # this matching and this schedule: worked out once per evaluation
+        key = (
+            "timeliness",
+            tuple(ob.sources),
+            ob.matching.rule,
+            ob.cadence.kind,
+            schedule_key(ob),
+            unobservable,
+        )
+        outcomes = ev.memo.get(key)
+        if outcomes is None:
+            outcomes = ev.memo[key] = list(
+                _with_tails(_outcomes(ob, ev, unobservable, states, entries))
+            )
+    for due, kind, what, tail in outcomes:
+        yield tail if kind is None else _finding(ob, ev, due, kind, what, tail=tail)
+
+
+def _with_tails(outcomes):
+    """The outcomes with the evidence each finding carries besides its obligation's own."""
+    for due, kind, what, extra in outcomes:
+        yield due, kind, what, extra if kind is None else _tail(due, extra)
+
+
+def _outcomes(
+    ob: Obligation, ev: Evaluation, unobservable, states, entries
+) -> Iterator[tuple[Due, str | None, str | None, Any]]:
+    """(due, kind, what, evidence beyond the obligation's own) of each finding of ``ob``'s
+    periods; a proposal for review comes whole: (due, None, None, finding)."""
     for due in ev.schedule(ob):
         manual = _evidence_for(entries, ob, due) if entries else ()
         if ob.confirmation is not None and not manual:
             # documents are only candidates until a person confirms one: propose them
             proposal = _review(ob, ev, due)
             if proposal is not None:
-                yield proposal
+                yield due, None, None, proposal
                 continue
         if due.deadline >= ev.as_of:
             continue
         # under a confirmation block only confirmed evidence fulfils the obligation
         reports = ev.matching(ob, due.period) if ob.confirmation is None else []
         if reports or manual:
-            finding = _late(ob, ev, due, reports, manual)
-            if finding is not None:
-                yield finding
+            late = _late(ev, due, reports, manual)
+            if late is not None:
+                yield (due, "late") + late
             continue
         reason, detail = unobservable, {}
         if reason is None:
@@ -64,9 +96,7 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             if blocking:
                 reason, detail = _not_read(ev, blocking)
         if reason is not None:
-            yield _finding(
-                ob,
-                ev,
+            yield (
                 due,
                 "unknown",
                 f"cannot tell whether it was published: {reason}",
@@ -75,9 +105,7 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
             continue
         seen = absence(ob, ev, due.deadline)
         if seen.verdict == "observed":
-            yield _finding(
-                ob,
-                ev,
+            yield (
                 due,
                 "missing",
                 "not published",
@@ -90,9 +118,7 @@ def timeliness(ob: Obligation, ev: Evaluation) -> Iterator[Finding]:
                 },
             )
         elif seen.verdict == "unknown":
-            yield _finding(
-                ob,
-                ev,
+            yield (
                 due,
                 "unknown",
                 f"cannot tell whether it was published: {seen.reason}",
@@ -149,7 +175,8 @@ def _not_read(ev: Evaluation, documents: list[ReportFact]) -> tuple[str, dict]:
     return reason, {"documents": shown}
 
 
-def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding | None:
+def _late(ev: Evaluation, due: Due, reports, manual) -> tuple[str, dict] | None:
+    """(what, evidence) when the earliest provable publication came after the deadline."""
     best = None  # (day, basis, report or None)
     for report in reports:
         pub = ev.publication(report)
@@ -174,11 +201,7 @@ def _late(ob: Obligation, ev: Evaluation, due: Due, reports, manual) -> Finding 
         "days_late": days_late,
         "reports": [ev.report_ref(r) for r in reports],
     }
-    return _finding(
-        ob,
-        ev,
-        due,
-        "late",
+    return (
         f"published {days_late} day{'s' if days_late != 1 else ''} late (not before {day})",
         extra,
     )
@@ -208,13 +231,23 @@ def _review(ob: Obligation, ev: Evaluation, due: Due) -> Finding | None:
     )
 
 
+def _tail(due: Due, extra: dict) -> dict:
+    """What a finding on ``due``'s period carries besides its obligation's own evidence."""
+    return {"period": due.period.evidence(), **due.evidence, **extra}
+
+
 def _finding(
-    ob: Obligation, ev: Evaluation, due: Due, kind: str, what: str, extra: dict
+    ob: Obligation,
+    ev: Evaluation,
+    due: Due,
+    kind: str,
+    what: str,
+    extra: dict | None = None,
+    *,
+    tail: dict | None = None,
 ) -> Finding:
     evidence = ev.base_evidence(ob, due.citation)
-    evidence["period"] = due.period.evidence()
-    evidence.update(due.evidence)
-    evidence.update(extra)
+    evidence.update(tail if tail is not None else _tail(due, extra or {}))
     congress = congress_evidence(ob, ev.facts.congress, due.period, due.deadline, ev.as_of)
     if congress is not None:  # did the report reach Congress? (rules/congress.py)
         evidence["congress"] = congress
