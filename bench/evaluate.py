@@ -18,8 +18,11 @@ a temporary directory, or PostgreSQL with ``--postgres URL`` (an empty database 
 fill and clear: it drops every table before each size).
 
 Goals: synthetic full evaluation at most 3 s, incremental at most 50 ms; 40,000 stored reports
-evaluated (the daily evaluation: gather, rules, findings synced) in at most 5 s, the process
-peaking at 300 MB or less. Prints figures, asserts nothing about time.
+evaluated (the daily evaluation: gather, rules, findings synced; every obligation evaluated
+again, as when every source was read that day) in at most 5 s, the process peaking at 300 MB or
+less through the first evaluation and recording its findings. CPU times are printed beside the
+wall times (on a shared machine the wall time is mostly waiting for a core). Prints figures,
+asserts nothing about time.
 
     python bench/evaluate.py [--obligations 5000] [--per-source 10] [--years 10] [--repeat 3]
                              [--reports 1000,10000,40000 | --no-db] [--postgres URL]
@@ -232,16 +235,18 @@ def main(argv: list[str] | None = None) -> int:
         f"{periods} obligation-periods; rule validation took {load_s:.2f} s"
     )
 
-    full_times = []
+    full_times, full_cpu = [], []
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         findings = evaluate(obligations, facts, as_of)
         full_times.append(time.perf_counter() - t0)
+        full_cpu.append(time.process_time() - c0)
     kinds: dict[str, int] = {}
     for f in findings:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
     say(
-        f"full evaluation: {min(full_times):.3f} s (best of {args.repeat}; goal <= 3 s); "
+        f"full evaluation: {min(full_times):.3f} s (best of {args.repeat}; goal <= 3 s; "
+        f"{min(full_cpu):.3f} s of CPU); "
         f"{len(findings)} findings {dict(sorted(kinds.items()))}"
     )
 
@@ -284,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"incremental findings equal a full re-evaluation's for those obligations: {same}")
     figures = [
         at_most(f"full evaluation, {periods:,} obligation-periods", min(full_times), 3, "s"),
+        context("full evaluation, CPU time", min(full_cpu), "s"),
         at_most("re-evaluation after one new report", min(inc_times) * 1000, 50, "ms"),
         holds("incremental findings equal a full re-evaluation's", same),
         context("findings", len(findings)),
@@ -312,20 +318,28 @@ def main(argv: list[str] | None = None) -> int:
                 f"{got['evaluated_mb']:.0f} MB (start-up "
                 f"{got['start_mb']:.0f} MB)\n"
                 f"    first evaluation, findings recorded: {got['first_s']:.2f} s; again with "
-                f"nothing new, every obligation: {got['daily_full_s']:.2f} s; incremental "
+                f"nothing new, every obligation: {got['daily_full_s']:.2f} s "
+                f"({got['daily_full_cpu_s']:.2f} s of CPU); incremental "
                 f"after one source was read: {got['incremental_s']:.2f} s "
                 f"({got['incremental_obligations']} obligation(s)); peak {got['peak_mb']:.0f} MB"
             )
             label = f"{n:,} stored reports"
             limit = at_most if n >= 40000 else _context
             figures += [
-                limit(f"evaluation (gather + rules), {label}", got["evaluate_s"], 5, "s"),
-                context(f"evaluation CPU time, {label}", got["evaluate_cpu_s"], "s"),
-                limit(f"peak memory of the evaluation, {label}", got["evaluated_mb"], 300, "MB"),
-                context(f"peak memory with the findings recorded, {label}", got["peak_mb"], "MB"),
-                context(
-                    f"full re-evaluation with findings synced, {label}", got["daily_full_s"], "s"
+                limit(
+                    f"daily evaluation (gather, rules, findings synced), {label}",
+                    got["daily_full_s"],
+                    5,
+                    "s",
                 ),
+                context(f"daily evaluation CPU time, {label}", got["daily_full_cpu_s"], "s"),
+                limit(
+                    f"peak memory with the findings recorded, {label}", got["peak_mb"], 300, "MB"
+                ),
+                context(f"evaluation (gather + rules), {label}", got["evaluate_s"], "s"),
+                context(f"evaluation CPU time, {label}", got["evaluate_cpu_s"], "s"),
+                context(f"peak memory of the evaluation, {label}", got["evaluated_mb"], "MB"),
+                context(f"first evaluation, findings recorded, {label}", got["first_s"], "s"),
                 context(
                     f"incremental evaluation after one source was read, {label}",
                     got["incremental_s"],
@@ -438,15 +452,17 @@ def measure_db(url: str, n_reports: int) -> dict:
 
     def timed(as_of, now, **kw):
         with Session(engine) as session:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = evaluate_and_sync(
                 session, settings, as_of, now, obligations=obligations, registry=registry, **kw
             )
             session.commit()
+            timed.cpu = time.process_time() - cpu
             return time.perf_counter() - started, result
 
     first_s, _ = timed(AS_OF, AS_OF, incremental=True)  # records findings and what they rest on
     daily_s, again = timed(AS_OF + timedelta(hours=1), AS_OF + timedelta(hours=1))
+    daily_cpu_s = timed.cpu
     # one source read again (its listing unchanged), then the incremental evaluation
     with Session(engine) as session:
         session.add(
@@ -475,6 +491,7 @@ def measure_db(url: str, n_reports: int) -> dict:
         "evaluated_mb": evaluated_mb,
         "first_s": first_s,
         "daily_full_s": daily_s,
+        "daily_full_cpu_s": daily_cpu_s,
         "incremental_s": incremental_s,
         "incremental_obligations": len(chosen),
         "obligations": len(obligations),
