@@ -272,16 +272,18 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ),
     )
-    inc_times = []
+    inc_times, inc_cpu = [], []
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         updated = facts.with_report(new)
         affected = affected_obligations(obligations, [source])
         partial = evaluate(obligations, updated, as_of, only=affected)
         inc_times.append(time.perf_counter() - t0)
+        inc_cpu.append(time.process_time() - c0)
     say(
         f"incremental re-evaluation after one new report: {min(inc_times) * 1000:.1f} ms "
-        f"(best of {args.repeat}; goal <= 50 ms); {len(affected)} obligations re-evaluated, "
+        f"(best of {args.repeat}; goal <= 50 ms; {min(inc_cpu) * 1000:.1f} ms of CPU); "
+        f"{len(affected)} obligations re-evaluated, "
         f"{len(partial)} findings for them"
     )
     full_after = [f for f in evaluate(obligations, updated, as_of) if f.obligation in affected]
@@ -291,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         at_most(f"full evaluation, {periods:,} obligation-periods", min(full_times), 3, "s"),
         context("full evaluation, CPU time", min(full_cpu), "s"),
         at_most("re-evaluation after one new report", min(inc_times) * 1000, 50, "ms"),
+        context("re-evaluation after one new report, CPU time", min(inc_cpu) * 1000, "ms"),
         holds("incremental findings equal a full re-evaluation's", same),
         context("findings", len(findings)),
     ]
