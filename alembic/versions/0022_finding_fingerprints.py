@@ -7,7 +7,7 @@ It now loads (key, state, fingerprint) and reads whole rows only where something
 first evaluation after this upgrade compares them whole, as before, and records it.
 
 Revision ID: 0022_finding_fingerprints
-Revises: 0015_hart_publications
+Revises: 0021_fetch_run_lookups
 """
 
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0022_finding_fingerprints"
-down_revision = "0015_hart_publications"
+down_revision = "0021_fetch_run_lookups"
 branch_labels = None
 depends_on = None
 
