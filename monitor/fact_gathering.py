@@ -39,7 +39,14 @@ from monitor.models import (
     SourceRow,
 )
 from monitor.run_lookups import IS_LISTING, success_bounds
-from rules.facts import DEFAULT_STALE_AFTER, EvidenceFact, Facts, ListingRead, SourceFact
+from rules.facts import (
+    DEFAULT_STALE_AFTER,
+    DecisionFact,
+    EvidenceFact,
+    Facts,
+    ListingRead,
+    SourceFact,
+)
 from scrapers.source import LinkPeriods
 from scrapers.vocabulary import SUCCESS_OUTCOMES  # "the monitor read the page as it is"
 
@@ -244,6 +251,40 @@ def evidence_facts(scope: Scope) -> list[EvidenceFact]:
     ]
 
 
+def decision_facts(scope: Scope) -> list[DecisionFact]:
+    """People's decisions on proposed documents (confirmed, rejected) for the obligations asked
+    about, by the instant (rules/decisions.py)."""
+    if not scope.obligation_ids:
+        return []
+    from monitor.models import CandidateDecision
+
+    return [
+        DecisionFact(ob, source_id, url, decision, at, by, reason, revision, evidence_id, id_)
+        for ob, source_id, url, decision, at, by, reason, revision, evidence_id, id_ in (
+            scope.execute(
+                select(
+                    CandidateDecision.obligation_id,
+                    Report.source_id,
+                    Report.url,
+                    CandidateDecision.decision,
+                    CandidateDecision.decided_at,
+                    CandidateDecision.decided_by,
+                    CandidateDecision.reason,
+                    CandidateDecision.revision,
+                    CandidateDecision.evidence_id,
+                    CandidateDecision.id,
+                )
+                .join(Report, Report.id == CandidateDecision.report_id)
+                .where(
+                    CandidateDecision.obligation_id.in_(scope.obligation_ids),
+                    CandidateDecision.decided_at <= scope.as_of,
+                )
+                .order_by(CandidateDecision.decided_at, CandidateDecision.id)
+            )
+        )
+    ]
+
+
 def gather_facts(
     session: Session,
     as_of: datetime,
@@ -307,6 +348,7 @@ def _gather(
         evidence_facts(scope),
         congress_record(session, as_of, stale_after),
         _publications(session, scope.source_ids, as_of),
+        decision_facts(scope),
     )
 
 

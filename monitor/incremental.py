@@ -14,7 +14,9 @@ evaluation (as of ``t0``) and now (``t1``) they can change only when:
   a source's ``stale_after`` (absence turns from pending to unknown), or the date of manual
   evidence; obligations checked by ``manual_review`` compare the date with review dates and are
   always evaluated (they have no source to read, so they cost nothing);
-* one of its findings is snoozed until a date that has come.
+* one of its findings is snoozed until a date that has come;
+* a person confirmed or rejected a document proposed for it (``candidate_decisions``) at or after
+  ``t0``.
 
 Any of these: evaluated again. None: its findings stand as recorded, and nothing is read for it.
 When in doubt (no record, a look back before the record), it is evaluated.
@@ -30,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.models import (
+    CandidateDecision,
     FetchRun,
     FindingRow,
     ManualEvidence,
@@ -146,6 +149,17 @@ def to_evaluate(
         ).where(ManualEvidence.obligation_id.in_([ob.id for ob, _row in settled]))
     ):
         evidence.setdefault(ob_id, []).append((ev_id, recorded, day))
+    # a person's decision on a proposed document (a rejection records no evidence)
+    decided = dict(
+        session.execute(
+            select(CandidateDecision.obligation_id, func.max(CandidateDecision.decided_at))
+            .where(
+                CandidateDecision.obligation_id.in_([ob.id for ob, _row in settled]),
+                CandidateDecision.decided_at <= as_of,
+            )
+            .group_by(CandidateDecision.obligation_id)
+        ).all()
+    )
     today = eastern_date(now)
     snoozed = set(
         session.scalars(
@@ -161,6 +175,7 @@ def to_evaluate(
         marked = (row.fetch_run_id, row.parse_id, row.health_event_id)
         if (
             ob.id in snoozed
+            or (ob.id in decided and decided[ob.id] >= row.as_of)
             or any(top > mark for s in watched for top, mark in zip(new_ids.get(s, ()), marked))
             or any(t >= row.as_of for s in watched for t in dated.get(s, ()))
         ):

@@ -132,6 +132,7 @@ def publication_facts(
                 mentions_hart=rev.mentions_hart,
                 summary=rev.summary,
                 report_id=rev.report_id,
+                body=rev.body,
             )
         )
     return {k: tuple(v) for k, v in out.items()}

@@ -136,7 +136,17 @@ class Evaluation:
         ]
 
     def evidence_entries(self, ob: Obligation) -> tuple[EvidenceFact, ...]:
-        return tuple(e for e in self.facts.evidence(ob.id, self.as_of) if e.date <= self.as_of_date)
+        """Manual evidence for ``ob`` that stands at the evaluation time: recorded by then, about
+        a day not after it, and not a confirmation that a later decision on the same document
+        replaced (a rejection, or a newer confirmation: rules/decisions.py)."""
+        from rules.decisions import superseded_evidence
+
+        gone = superseded_evidence(self.facts.decisions(ob.id, self.as_of))
+        return tuple(
+            e
+            for e in self.facts.evidence(ob.id, self.as_of)
+            if e.date <= self.as_of_date and (e.id is None or e.id not in gone)
+        )
 
     def schedule(self, ob: Obligation) -> tuple[Due, ...]:
         return schedule(ob, self.as_of_date)

@@ -299,6 +299,8 @@ class PublicationFact:
     mentions_hart: bool = False
     summary: str | None = None
     report_id: int | None = None
+    # the document's text when this revision is its PDF read (None: not a PDF, or not read)
+    body: str | None = None
 
     @property
     def published(self) -> tuple[date, str] | None:
@@ -329,6 +331,24 @@ class EvidenceFact:
     id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionFact:
+    """A person's decision on a document the monitor proposed for an obligation a person confirms
+    (`monitor evidence OBLIGATION --from-report` / `--reject-report`): rules/decisions.py."""
+
+    obligation: str
+    source_id: str
+    url: str  # the report's URL: (source_id, url) names the document
+    decision: str  # confirmed | rejected
+    decided_at: datetime
+    by: str
+    reason: str | None = None
+    # the publication revision the person judged (None: the newest observed when deciding)
+    revision: int | None = None
+    evidence_id: int | None = None  # a confirmation's manual evidence
+    id: int | None = None  # orders decisions made at the same instant
+
+
 @dataclass
 class Facts:
     sources: dict[str, SourceFact] = field(default_factory=dict)
@@ -338,6 +358,8 @@ class Facts:
     congress: CongressRecord | None = None
     # What publication pages say, per (source id, report URL): revisions, oldest first.
     publications: dict[tuple[str, str], tuple[PublicationFact, ...]] = field(default_factory=dict)
+    # People's decisions on proposed documents, per obligation, oldest first.
+    decisions_by_obligation: dict[str, tuple[DecisionFact, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -347,6 +369,7 @@ class Facts:
         evidence: Iterable[EvidenceFact] = (),
         congress: CongressRecord | None = None,
         publications: dict[tuple[str, str], tuple[PublicationFact, ...]] | None = None,
+        decisions: Iterable[DecisionFact] = (),
     ) -> "Facts":
         by_source: dict[str, list[ReportFact]] = {}
         for report in reports:
@@ -354,6 +377,9 @@ class Facts:
         by_obligation: dict[str, list[EvidenceFact]] = {}
         for entry in evidence:
             by_obligation.setdefault(entry.obligation, []).append(entry)
+        by_decided: dict[str, list[DecisionFact]] = {}
+        for d in decisions:
+            by_decided.setdefault(d.obligation, []).append(d)
         return cls(
             {s.id: s for s in sources},
             {
@@ -363,6 +389,10 @@ class Facts:
             {k: tuple(v) for k, v in by_obligation.items()},
             congress,
             dict(publications or {}),
+            {
+                k: tuple(sorted(v, key=lambda d: (d.decided_at, d.id or 0)))
+                for k, v in by_decided.items()
+            },
         )
 
     def source(self, source_id: str) -> SourceFact:
@@ -377,6 +407,12 @@ class Facts:
     def evidence(self, obligation_id: str, as_of: datetime) -> tuple[EvidenceFact, ...]:
         return tuple(
             e for e in self.evidence_by_obligation.get(obligation_id, ()) if e.recorded_at <= as_of
+        )
+
+    def decisions(self, obligation_id: str, as_of: datetime) -> tuple[DecisionFact, ...]:
+        """People's decisions on ``obligation_id``'s proposed documents made by ``as_of``."""
+        return tuple(
+            d for d in self.decisions_by_obligation.get(obligation_id, ()) if d.decided_at <= as_of
         )
 
     def publications_of(self, report: ReportFact, as_of: datetime) -> tuple[PublicationFact, ...]:
@@ -401,4 +437,5 @@ class Facts:
             dict(self.evidence_by_obligation),
             self.congress,
             dict(self.publications),
+            dict(self.decisions_by_obligation),
         )

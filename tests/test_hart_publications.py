@@ -9,68 +9,18 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
 
 from monitor.models import AuditEntry, ManualEvidence, PublicationRevision, Report
 from scrapers.sources.dhs_hart_publications import HART_PAGE, PRIVACY_LIBRARY
 
+from hart_kit import FIXTURES, OB, PIA005
+from hart_kit import hart as _hart
+from hart_kit import ingest as _ingest
+from hart_kit import rows as _rows
+
 UTC = timezone.utc
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dhs_hart_publications"
-PIA005 = (
-    "https://www.dhs.gov/publication/dhsobimpia-005-office-biometric-identity-management-"
-    "obim-national-institute-standards"
-)
-OB = "dhs_hart_disclosure"
-
-
-def _ingest(
-    cli_db,
-    name: str,
-    url: str,
-    when: str,
-    *,
-    listing: bool = True,
-    body: bytes | None = None,
-    tmp_path: Path | None = None,
-) -> tuple[int, dict]:
-    path = FIXTURES / name
-    if body is not None:
-        path = tmp_path / name
-        path.write_bytes(body)
-    rc, out, err = cli_db(
-        "ingest",
-        "dhs_hart_publications",
-        str(path),
-        "--url",
-        url,
-        "--fetched-at",
-        when,
-        "--json",
-        *(["--listing"] if listing else []),
-    )
-    return rc, json.loads(out)
-
-
-def _hart(cli_db, *args) -> dict:
-    rc, out, err = cli_db("evaluate", "--json", "--obligation", OB, *args)
-    assert rc == 0, err
-    (finding,) = [f for f in json.loads(out) if f["obligation"] == OB and f["state"] != "resolved"]
-    return finding
-
-
-def _rows(db_url, model, *where):
-    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        with Session(engine) as session:
-            rows = list(session.scalars(select(model).where(*where)))
-            session.expunge_all()
-            return rows
-    finally:
-        engine.dispose()
 
 
 def test_a_changed_last_published_date_is_a_new_revision_and_the_old_is_kept(

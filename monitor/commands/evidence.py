@@ -13,8 +13,10 @@ def register(sub) -> None:
         "source can confirm by itself (HART): DATE is the day the evidenced event "
         "happened (a disclosure published, a notice confirmed). For a monthly "
         "obligation, --period names the month it fulfils. --from-report REPORT_ID "
-        "confirms a document the monitor proposed (a `review` finding names it). "
-        "The next `monitor evaluate` uses it.",
+        "confirms a document the monitor proposed (a `review` finding names it); "
+        "--reject-report REPORT_ID --reason TEXT rejects it (it is no longer proposed "
+        "unless DHS revises it with another date). For one document the later decision "
+        "stands; none is deleted. The next `monitor evaluate` uses it.",
     )
     p.add_argument("obligation", metavar="OBLIGATION", help="Obligation id (rules/obligations/).")
     p.add_argument("--by", required=True, metavar="NAME", help="Who records it.")
@@ -39,6 +41,19 @@ def register(sub) -> None:
         "the evidence: dated by the document, recorded with who confirmed it.",
     )
     p.add_argument(
+        "--reject-report",
+        dest="reject_report",
+        type=int,
+        metavar="REPORT_ID",
+        help="Reject this proposed document (a candidate a `review` finding names): it is "
+        "not the evidence, for --reason; recorded with who and when.",
+    )
+    p.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="With --reject-report: why the document is not the evidence (required).",
+    )
+    p.add_argument(
         "--period",
         metavar="PERIOD",
         help="The period it fulfils: 2020-01, FY2021 or 2019-10-01..2020-01-31.",
@@ -51,6 +66,10 @@ def run(args, ctx) -> int:
     from monitor.findings_actions import InvalidAction, record_evidence
 
     obligations = ctx.rules()
+    if args.reject_report is not None:
+        return _reject(args, ctx, obligations)
+    if args.reason is not None:
+        raise InvalidAction("--reason goes with --reject-report REPORT_ID")
     if args.from_report is None and (args.date is None or args.note is None):
         raise InvalidAction(
             "give --date and --note, or confirm a document with --from-report REPORT_ID"
@@ -107,4 +126,55 @@ def run(args, ctx) -> int:
         )
         if data["report_id"] is not None:
             print(f"note: {data['note']}")
+    return 0
+
+
+def _reject(args, ctx, obligations) -> int:
+    from monitor.confirmations import reject_report
+    from monitor.findings_actions import InvalidAction
+
+    extra = [
+        flag
+        for flag, value in (
+            ("--from-report", args.from_report),
+            ("--date", args.date),
+            ("--note", args.note),
+            ("--period", args.period),
+        )
+        if value is not None
+    ]
+    if extra:
+        raise InvalidAction(f"--reject-report takes --by and --reason only, not {', '.join(extra)}")
+    if args.reason is None:
+        raise InvalidAction("--reject-report needs --reason TEXT: say why it is not the evidence")
+    with ctx.session() as session:
+        row = reject_report(
+            session,
+            obligations,
+            args.obligation,
+            args.reject_report,
+            by=args.by,
+            reason=args.reason,
+            now=ctx.now(),
+        )
+        data = {
+            "id": row.id,
+            "obligation": row.obligation_id,
+            "report_id": row.report_id,
+            "decision": row.decision,
+            "revision": row.revision,
+            "published": row.published,
+            "by": row.decided_by,
+            "decided_at": row.decided_at,
+            "reason": row.reason,
+        }
+    if args.json:
+        from monitor.output import print_json
+
+        print_json(data)
+    else:
+        print(
+            f"report {data['report_id']} rejected for {args.obligation} by {data['by']} "
+            f"(decision {data['id']}); run `monitor evaluate` to apply it"
+        )
     return 0

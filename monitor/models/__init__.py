@@ -65,3 +65,4 @@ __all__ = [
 from monitor.models.service import ServiceLeader, ServiceRun  # noqa: E402,F401 - registers them
 from monitor.models.evaluation import ObligationEvaluation  # noqa: E402,F401 - registers it
 from monitor.models.publications import PublicationRevision  # noqa: E402,F401 - registers it
+from monitor.models.decisions import CandidateDecision  # noqa: E402,F401 - registers it

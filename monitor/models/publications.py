@@ -36,3 +36,4 @@ class PublicationRevision(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     sorns: Mapped[list]
     observed_at: Mapped[datetime]  # when the snapshot it was read from was fetched
+    body: Mapped[str | None] = mapped_column(Text)  # the PDF's text, when this is the PDF read

@@ -115,6 +115,7 @@ def _outcomes(
                     "the deadline passed",
                     "sources": states,
                     "listing_reads": list(seen.listing_reads),
+                    **_rejected(ob, ev),
                 },
             )
         elif seen.verdict == "unknown":
@@ -221,12 +222,14 @@ def _review(ob: Obligation, ev: Evaluation, due: Due) -> Finding | None:
         ev,
         due,
         "review",
-        f"{name}{more} may fulfil it: a person must confirm",
+        f"{name}{more} may fulfil it: a person must confirm or reject it",
         {
             "reason": "documents of the source may be the disclosure; the monitor "
-            "proposes, a person confirms with `monitor evidence "
-            f"{ob.id} --from-report REPORT_ID --by NAME`",
+            "proposes, a person confirms one with `monitor evidence "
+            f"{ob.id} --from-report REPORT_ID --by NAME` or rejects it with `monitor evidence "
+            f"{ob.id} --reject-report REPORT_ID --by NAME --reason TEXT`",
             "candidates": [c.evidence(ob) for c in found],
+            **_rejected(ob, ev),
         },
     )
 
@@ -234,6 +237,16 @@ def _review(ob: Obligation, ev: Evaluation, due: Due) -> Finding | None:
 def _tail(due: Due, extra: dict) -> dict:
     """What a finding on ``due``'s period carries besides its obligation's own evidence."""
     return {"period": due.period.evidence(), **due.evidence, **extra}
+
+
+def _rejected(ob: Obligation, ev: Evaluation) -> dict:
+    """The documents people rejected for ``ob`` (not proposed again), for a finding's evidence."""
+    if ob.confirmation is None:
+        return {}
+    from rules.checks.confirmation import rejected
+
+    gone = rejected(ob, ev)
+    return {"rejected_candidates": [r.evidence() for r in gone]} if gone else {}
 
 
 def _finding(
