@@ -100,6 +100,28 @@ def finding(
     )
 
 
+HART = ("dhs_hart_disclosure", "DHS disclosure of HART technologies", "DHS")
+
+
+def hart_review() -> Finding:
+    """The HART disclosure's `review` finding: a document proposed, a person must decide."""
+    f = finding(HART, "missing", (2022, 3), family="timeliness")
+    evidence = dict(f.evidence)
+    evidence.pop("listing_reads", None)
+    evidence["candidates"] = [{"report_id": 7, "document_id": "DHS/OBIM/PIA-004(a)"}]
+    return Finding(
+        obligation=f.obligation,
+        kind="review",
+        family="timeliness",
+        severity="medium",
+        summary="DHS/OBIM/PIA-004(a) may fulfil it: a person must confirm or reject it",
+        period_start=f.period_start,
+        period_end=f.period_end,
+        due=f.due,
+        evidence=evidence,
+    )
+
+
 def sync(session: Session, findings, now: datetime, scope=None):
     result = sync_findings(session, findings, now, scope=scope)
     session.commit()

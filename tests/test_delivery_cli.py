@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from delivery_kit import DHS, HHS, T0, finding, sync
+from delivery_kit import DHS, HHS, T0, finding, hart_review, sync
 from delivery_kit import slack  # noqa: F401 - the Slack stand-in fixture
 from monitor.config import load_settings
 from monitor.context import Context
@@ -82,6 +82,26 @@ def test_notify_sends_then_deliveries_lists_the_attempts(cli_db, queued, slack, 
     assert len(slack.replies("C0ALERTS", operator["ts"])) == 1
     rc, out, _ = cli_db("deliveries", "--failed")
     assert out.strip() == "no failed deliveries"
+
+
+def test_a_proposed_document_is_announced_as_a_decision_for_a_person(
+    cli_db, db_url, slack, monkeypatch
+):
+    """Slack (the stand-in) reads the HART disclosure's `review` finding as what a person must
+    do, not as the monitor's own operation."""
+    from monitor.delivery.labels import CANDIDATE_REVIEW
+
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with Session(engine) as session:
+        sync(session, [hart_review()], T0)
+    engine.dispose()
+    _slack_env(monkeypatch, slack)
+    rc, out, err = cli_db("notify")
+    assert rc == 0, out + err
+    (post,) = slack.top_level("C0ALERTS")
+    header = post["blocks"][0]["text"]["text"]
+    assert header.startswith(f":mag: {CANDIDATE_REVIEW}: DHS disclosure of HART")
+    assert "Monitor needs a person" not in json.dumps(post)
 
 
 def test_notify_without_slack_settings_is_a_one_line_error(cli_db, queued):

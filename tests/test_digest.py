@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
-from delivery_kit import DHS, HHS, Clock, finding, sessions, sync
+from delivery_kit import DHS, HHS, Clock, finding, hart_review, sessions, sync
 from findings_kit import SRC
 from monitor.charts import NO_BREAKDOWN, monthly_separations, separations_chart_png
 from monitor.config import load_settings
@@ -175,6 +175,33 @@ def test_operator_and_review_findings_have_their_own_section(session):
         session, IsoWeek.parse("2022-W40"), tz="America/New_York", obligations=[], chart=False
     )
     assert empty.for_a_person == [] and "Nothing waits for a person." in render_text(empty)
+
+
+def test_a_proposed_document_waits_for_a_person_labelled_as_in_slack(session):
+    """The HART disclosure's `review` finding (a document to confirm or reject) is in the
+    section for a person, with the label Slack gives it; an operator finding keeps its own."""
+    from monitor.delivery.digest_send import render_text
+    from monitor.delivery.labels import CANDIDATE_REVIEW
+    from monitor.operator_findings import raise_operator_finding
+
+    sync(session, [hart_review()], IN_WEEK)
+    raise_operator_finding(
+        session,
+        family="parsing",
+        subject="hhs_separated_children|Pending review",
+        summary="cause label 'Pending review' is not in the taxonomy",
+        evidence={},
+        now=IN_WEEK,
+    )
+    session.commit()
+    digest = build_digest(session, WEEK, tz="America/New_York", obligations=[], chart=False)
+    labels = {i["obligation_id"]: i["label"] for i in digest.for_a_person}
+    assert labels == {"dhs_hart_disclosure": CANDIDATE_REVIEW, "operator": "Monitor needs a person"}
+    assert digest.unknown == [] and digest.newly == []
+    text, html = render_text(digest), preview_html(digest)
+    assert f"- {CANDIDATE_REVIEW}: DHS disclosure of HART technologies (DHS)" in text
+    assert "- Monitor needs a person: the monitor's own operation" in text
+    assert f">{CANDIDATE_REVIEW}</span>" in html and ">Monitor needs a person</span>" in html
 
 
 def test_iso_weeks():

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from delivery_kit import DHS, HHS, REPORT, finding
+from delivery_kit import DHS, HHS, REPORT, finding, hart_review
 from monitor.delivery import slack_messages as m
 from slack_standin import block_problems
 
@@ -121,3 +121,19 @@ def test_a_group_of_late_reports_links_each_report():
     text = str(m.post_message(items, "opened")["blocks"])
     assert "2022-01 · due 2022-02-03 (10 days late) · <" + REPORT + "?m=1|report> · #1" in text
     assert "(20 days late)" in text
+
+
+def test_a_review_finding_says_what_the_person_must_do():
+    """An obligation's `review` finding asks a person to confirm or reject a proposed document;
+    an operator finding of kind `review` is the monitor's own operation needing a person."""
+    from monitor.delivery.labels import CANDIDATE_REVIEW
+
+    item = m.alert_item(_row(hart_review()))
+    post = m.post_message([item], "opened")
+    assert CANDIDATE_REVIEW in post["header"] and "Monitor needs a person" not in post["text"]
+    assert CANDIDATE_REVIEW in post["text"]
+    assert m.reply_message([item], "resolved", AT)["header"].startswith(
+        ":white_check_mark: Resolved: finding #1 (needs a person to confirm or reject"
+    )
+    operator = dict(item, obligation_id="operator", obligation="the monitor's own operation")
+    assert "Monitor needs a person" in m.post_message([operator], "opened")["header"]

@@ -10,8 +10,10 @@ whenever it is built (a retry on Wednesday sends what Monday would have). Sectio
 * unknown: findings the monitor cannot judge, grouped by obligation and reason, with since when,
   and the sources that were not healthy at the week's end, with since when;
 * for a person: operator findings (the monitor's own operation: an unmapped cause label, the
-  archive, delivery, credentials, a requirement found in an official text) and review findings
-  (obligations no public source can show, waiting for manual evidence), open at the week's end;
+  archive, delivery, credentials, a requirement found in an official text), review findings
+  (obligations no public source can show, waiting for manual evidence) and documents proposed
+  for an obligation a person must confirm or reject (the HART disclosure), open at the week's
+  end, each labelled as Slack labels it (monitor/delivery/labels.py);
 * fulfilled this week: reports first seen during the week, and findings resolved in it;
 * deadlines in the 14 days after the week;
 * figures revised during the week;
@@ -36,6 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.delivery.labels import finding_label
 from monitor.models import FindingRow, FindingTransition, Report, SourceHealthEvent
 from monitor.operator_findings import OPERATOR
 
@@ -147,6 +150,7 @@ def _item(row: FindingRow, kind: str, state: str, ev: dict) -> dict[str, Any]:
         "obligation": ob.get("title") or row.obligation_id,
         "agency": ob.get("agency") or "",
         "kind": kind,
+        "label": finding_label(kind, row.obligation_id),  # as Slack says it
         "state": state,
         "summary": row.summary,
         "period": (ev.get("period") or {}).get("label") or "",
@@ -162,9 +166,10 @@ def _item(row: FindingRow, kind: str, state: str, ev: dict) -> dict[str, Any]:
     }
 
 
-def _for_a_person(row: FindingRow) -> bool:
-    """An operator finding, or a review finding: what a person must look at or answer."""
-    return row.obligation_id == OPERATOR or row.family == REVIEW_FAMILY
+def _for_a_person(row: FindingRow, kind: str | None = None) -> bool:
+    """An operator finding, a review finding, or documents proposed for an obligation (kind
+    ``review``: a person confirms or rejects them): what a person must look at or answer."""
+    return row.obligation_id == OPERATOR or row.family == REVIEW_FAMILY or kind == "review"
 
 
 def _about_foreign_basis(ev: dict) -> bool:
@@ -294,7 +299,7 @@ def build_digest(
     for row, t in at_end:
         ev = t.evidence or row.evidence or {}
         item = _item(row, t.to_kind, t.to_state, ev)
-        if _for_a_person(row):
+        if _for_a_person(row, t.to_kind):
             item["family"] = row.family
             if row.obligation_id == OPERATOR:
                 item["obligation"], item["agency"] = "the monitor's own operation", row.family
@@ -306,7 +311,7 @@ def build_digest(
         elif t.to_kind == "incomplete" and _about_foreign_basis(ev):
             digest.without_foreign_basis.append(item)
     digest.unknown = _unknown_groups(
-        [(r, t) for r, t in at_end if t.to_kind == "unknown" and not _for_a_person(r)]
+        [(r, t) for r, t in at_end if t.to_kind == "unknown" and not _for_a_person(r, t.to_kind)]
     )
     digest.sources = _sources(session, end)
     resolved = {r.id: (r, t) for r, t in in_week if t.change == "resolved"}

@@ -22,6 +22,13 @@ from datetime import datetime
 from typing import Any, Iterable
 from urllib.parse import quote, urlsplit
 
+from monitor.delivery.labels import (  # noqa: F401 - KIND_LABEL, KIND_EMOJI re-exported
+    KIND_EMOJI,
+    KIND_LABEL,
+    OPERATOR,
+    finding_emoji,
+    finding_label,
+)
 from rules.congress import congress_line
 
 HEADER_MAX, SECTION_MAX, FIELD_MAX, CONTEXT_MAX = 150, 3000, 2000, 2000
@@ -30,29 +37,6 @@ FALLBACK_MAX = 3000
 MAX_LISTED = 300  # periods listed in one message; past that it says how many more and where
 METADATA_EVENT = "separation_monitor_alert"
 
-KIND_LABEL = {
-    "missing": "Missing report",
-    "late": "Late report",
-    "incomplete": "Incomplete report",
-    "unknown": "Cannot tell (unknown)",
-    "revised": "Figures revised",
-    "removed": "Report removed",
-    "anomaly": "Anomaly in the figures",
-    "review": "Monitor needs a person",
-    "not_public": "Sent to Congress, not public",
-}
-KIND_EMOJI = {
-    "missing": ":red_circle:",
-    "late": ":large_orange_circle:",
-    "incomplete": ":large_yellow_circle:",
-    "unknown": ":grey_question:",
-    "revised": ":pencil2:",
-    "removed": ":wastebasket:",
-    "anomaly": ":warning:",
-    "review": ":wrench:",
-    "not_public": ":lock:",
-}
-OPERATOR = "operator"  # obligation id of operator findings (monitor/operator_findings.py)
 CHANGE_PREFIX = {
     "opened": "",
     "reopened": "Reopened: ",
@@ -158,8 +142,8 @@ def alert_item(row, transition=None) -> dict[str, Any]:
     }
 
 
-def _label(kind: str) -> str:
-    return KIND_LABEL.get(kind, kind)
+def _label(kind: str, obligation_id: str | None = None) -> str:
+    return finding_label(kind, obligation_id)
 
 
 def _periods(items: list[dict]) -> str:
@@ -185,7 +169,7 @@ def _due(item: dict) -> str:
 
 def header_text(items: list[dict], change: str) -> str:
     first = items[0]
-    what = CHANGE_PREFIX.get(change, "") + _label(first["kind"])
+    what = CHANGE_PREFIX.get(change, "") + _label(first["kind"], first.get("obligation_id"))
     where = first["obligation"] + (
         f", {first['period']}"
         if len(items) == 1 and first["period"]
@@ -193,18 +177,21 @@ def header_text(items: list[dict], change: str) -> str:
         if len(items) > 1
         else ""
     )
-    return cut(inert(f"{KIND_EMOJI.get(first['kind'], '')} {what}: {where}".strip()), HEADER_MAX)
+    emoji = finding_emoji(first["kind"], first.get("obligation_id"))
+    return cut(inert(f"{emoji} {what}: {where}".strip()), HEADER_MAX)
 
 
 def _fields(items: list[dict]) -> dict:
     first = items[0]
-    fields = [f"*What happened*\n{mrkdwn_escape(_label(first['kind']))}"]
-    if first["obligation_id"] == OPERATOR:
+    fields = [
+        f"*What happened*\n{mrkdwn_escape(_label(first['kind'], first.get('obligation_id')))}"
+    ]
+    if first.get("obligation_id") == OPERATOR:
         fields.append(f"*About*\n{mrkdwn_escape(first['obligation'])}")
     else:
         fields.append(
             f"*Obligation*\n{mrkdwn_escape(first['obligation'])}\n"
-            f"`{mrkdwn_escape(first['obligation_id'])}`"
+            f"`{mrkdwn_escape(first.get('obligation_id'))}`"
         )
     for name, value in (
         ("Agency", first["agency"]),
@@ -350,7 +337,7 @@ def reply_message(items: Iterable[dict], change: str, at: datetime) -> dict:
     when = at.strftime("%Y-%m-%d %H:%M UTC")
     if change == "resolved":
         headline = (
-            f":white_check_mark: Resolved: {count} ({_label(first['kind']).lower()}, "
+            f":white_check_mark: Resolved: {count} ({_label(first['kind'], first.get('obligation_id')).lower()}, "
             f"{_periods(items)}) no longer reported by the monitor as of {when}"
         )
         blocks = [{"type": "section", "text": mrkdwn(mrkdwn_escape(headline))}]
@@ -361,8 +348,8 @@ def reply_message(items: Iterable[dict], change: str, at: datetime) -> dict:
         arrow = ":arrow_up:" if change == "escalated" else ":arrows_counterclockwise:"
         was = first["from_kind"]
         headline = (
-            f"{arrow} Now {_label(first['kind']).lower()}"
-            + (f" (was {_label(was).lower()})" if was else "")
+            f"{arrow} Now {_label(first['kind'], first.get('obligation_id')).lower()}"
+            + (f" (was {_label(was, first.get('obligation_id')).lower()})" if was else "")
             + f": {count}, {when}"
         )
         blocks = [{"type": "section", "text": mrkdwn(mrkdwn_escape(headline))}] + _body(items)
@@ -377,7 +364,7 @@ def edited_parent(parent: dict, items: Iterable[dict], change: str, at: datetime
     if change == "resolved":
         new = f":white_check_mark: Resolved ({at:%Y-%m-%d}) — was: {old}"
     else:
-        new = f"Now {_label(first['kind']).lower()} ({at:%Y-%m-%d}) — was: {old}"
+        new = f"Now {_label(first['kind'], first.get('obligation_id')).lower()} ({at:%Y-%m-%d}) — was: {old}"
     new = cut(new, HEADER_MAX)
     blocks = [dict(b) for b in parent.get("blocks", [])]
     if blocks and blocks[0].get("type") == "header":
