@@ -4,7 +4,7 @@
 A parse that yields publication records (``ParseResult.publications``: the dhs_hart_publications
 source) adds a revision for a report when the report has none yet, or when what it says differs
 from the revision seen last before it: a new Last Published date, a new id, another PDF, a
-changed description. Reading the same page again adds nothing; nothing is ever updated or
+changed description, a PDF's text read otherwise. Reading the same page again adds nothing; nothing is ever updated or
 deleted, so every version DHS published stays on record with the snapshot it was read from.
 """
 
@@ -35,6 +35,7 @@ COMPARED = (
     "mentions_hart",
     "summary",
     "sorns",
+    "body",
 )
 
 

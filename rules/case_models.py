@@ -128,6 +128,7 @@ class CasePublication(_Strict):
     last_updated: date | None = None
     dated: date | None = None
     pdf_url: str | None = None
+    body: str | None = None  # the document's text, when this revision is its PDF read
     observed_at: AwareDatetime | None = None  # default: the report's first_seen
 
 
@@ -173,6 +174,18 @@ class CaseEvidence(_Strict):
     recorded_at: AwareDatetime | None = None  # default: the end of `date` in Washington
 
     _period = field_validator("period")(_check_period)
+
+
+class CaseDecision(_Strict):
+    """A person's decision on a proposed document (rules/decisions.py)."""
+
+    report: str  # the report's URL
+    source: str | None = None  # default: the obligation's first source
+    decision: Literal["confirmed", "rejected"] = "rejected"
+    by: str = "analyst"
+    at: AwareDatetime
+    reason: str | None = None
+    revision: int | None = None  # default: the newest revision observed at ``at``
 
 
 class CaseCommunication(_Strict):
@@ -224,6 +237,7 @@ class Case(_Strict):
     sources: dict[str, CaseSource] = {}
     reports: tuple[CaseReport, ...] = ()
     evidence: tuple[CaseEvidence, ...] = ()
+    decisions: tuple[CaseDecision, ...] = ()
     congress: CaseCongress | None = None  # default: no record given (no congress evidence)
     tolerance: float = Field(0.10, ge=0)
     scope: CaseScope | None = None

@@ -27,6 +27,7 @@ from rules.engine import evaluate
 from rules.facts import (
     DEFAULT_STALE_AFTER,
     CountFact,
+    DecisionFact,
     ListingRead,
     EvidenceFact,
     Facts,
@@ -154,6 +155,7 @@ def _publications(ob: Obligation, case: Case) -> dict:
                 pdf_url=p.pdf_url,
                 mentions_hart=bool(re.search(r"\bHART\b", f"{p.title} {p.summary}")),
                 summary=p.summary,
+                body=p.body,
             )
             for i, p in enumerate(r.publications, 1)
         )
@@ -200,7 +202,28 @@ def case_facts(ob: Obligation, case: Case) -> Facts:
                 ob.id, e.date, e.note, e.by, e.recorded_at or end_of_day(e.date), start, end
             )
         )
-    return Facts.build(sources, reports, evidence, _congress(case, as_of), _publications(ob, case))
+    decisions = [
+        DecisionFact(
+            ob.id,
+            d.source or (ob.sources[0] if ob.sources else "none"),
+            d.report,
+            d.decision,
+            d.at,
+            d.by,
+            d.reason,
+            d.revision,
+            id=i,
+        )
+        for i, d in enumerate(case.decisions, 1)
+    ]
+    return Facts.build(
+        sources,
+        reports,
+        evidence,
+        _congress(case, as_of),
+        _publications(ob, case),
+        decisions,
+    )
 
 
 def _congress(case: Case, as_of) -> CongressRecord | None:

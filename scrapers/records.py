@@ -104,6 +104,9 @@ class PublicationRecord:
     mentions_hart: bool = False
     summary: str | None = None  # the page's description or the document's abstract
     sorns: list[str] = field(default_factory=list)  # associated SORNs, as listed
+    # the document's own text, when this is its PDF (or the PDF's text) read: what a rule reads
+    # beyond the title and description (capped by the source; None for a page)
+    body: str | None = None
 
     @property
     def published(self) -> date | None:

@@ -162,10 +162,10 @@ def test_a_page_keeps_its_pdf_its_sorns_and_its_description_only():
     )
     result, got = _page("DHS/OBIM/PIA-004 HART Increment 1", after)
     (pub,) = result.publications
-    assert got == "ok" and result.links == []  # the SORN links do not make it a listing
-    assert pub.pdf_url == (
-        "https://www.dhs.gov/sites/default/files/publications/privacy-pia-obim004-hart.pdf"
-    )
+    pdf = "https://www.dhs.gov/sites/default/files/publications/privacy-pia-obim004-hart.pdf"
+    # its one link is its PDF (its body, to be read): the SORN links do not make it a listing
+    assert got == "ok" and [link.url for link in result.links] == [pdf]
+    assert pub.pdf_url == pdf and pub.body is None
     assert pub.sorns == ["DHS/ALL-041 External Biometric Records (EBR)"]
     assert pub.summary == HART_TEXT
     (report,) = result.reports

@@ -356,6 +356,33 @@ def _judged(ob: Obligation, ev: Evaluation) -> tuple[list[Candidate], list[Rejec
     return out, rejected
 
 
+def may_hide_a_candidate(ob: Obligation, ev: Evaluation, report: ReportFact) -> bool:
+    """Whether ``report``, a document of ``ob``'s sources not read (yet), keeps absence from
+    being proven. A page could be anything; the PDF of a page already read matters only when
+    its text could make that page a candidate: a page of a kind the rule takes, not published
+    before the enactment, and not rejected by a person."""
+    pages = [
+        (page, revisions)
+        for page in ev.reports(report.source_id)
+        if page.url != report.url
+        and (revisions := ev.facts.publications_of(page, ev.as_of))
+        and any(r.pdf_url == report.url for r in revisions)
+    ]
+    if not pages:
+        return True
+    decided = standing(ev.facts.decisions(ob.id, ev.as_of))
+    conf = ob.confirmation
+    for page, revisions in pages:
+        d = decided.get((page.source_id, page.url))
+        if d is not None and d.decision == REJECTED:
+            continue
+        newest = revisions[-1]
+        day = _date_of(newest, revisions[:-1])
+        if newest.kind in conf.kinds and (day is None or day[0] > _enacted(ob)):
+            return True
+    return False
+
+
 def candidates(ob: Obligation, ev: Evaluation) -> list[Candidate]:
     """The documents of ``ob``'s sources that may fulfil it, as of the evaluation: per document
     its newest qualifying revision, unless a person rejected it and it was not revised since;

@@ -93,6 +93,10 @@ def _outcomes(
         reason, detail = unobservable, {}
         if reason is None:
             blocking = ev.unplaced_for(ob, due.period)
+            if blocking and ob.confirmation is not None:  # a page's PDF may not matter
+                from rules.checks.confirmation import may_hide_a_candidate
+
+                blocking = [r for r in blocking if may_hide_a_candidate(ob, ev, r)]
             if blocking:
                 reason, detail = _not_read(ev, blocking)
         if reason is not None:

@@ -68,7 +68,7 @@ SOURCE = Source(
     allowed_hosts=("dhs.gov",),
     content_types=("text/html", "application/pdf", "text/plain"),
     poll_every=timedelta(days=1),
-    parser_version="1",
+    parser_version="2",  # 2: a PDF's text is its body; a page links its PDF
     # a listing whose entries all concern other programmes is a good read that yields nothing
     listing_shape=Shape(min_items=1, allow_empty=True),
     report_shape=Shape(min_items=1),
@@ -150,6 +150,9 @@ _LABELLED = [
     )
     for name, words in _LABELS
 ]
+# The text of a PDF kept as its body (a 72-page assessment is some 200,000 characters); what is
+# cut is said in the text itself.
+BODY_MAX = 400_000
 _TRAILING_DATE = re.compile(r"(?:^|[.;)]\s+)(" + _MONTH + r",?\s+\d{4})\s*$", re.I)
 
 
@@ -385,7 +388,10 @@ def _page(doc: Document, loaded: Loaded, title: str) -> ParseResult:
                 ),
             )
         )
-    return _result(doc, pub, problems)
+    result = _result(doc, pub, problems)
+    if pdf_url:  # its PDF: the document's body, read when the monitor follows it
+        result.links.append(Link(pdf_url, pub.title, "the PDF of this publication page"))
+    return result
 
 
 def _result(doc: Document, pub: PublicationRecord, problems: list[Problem]) -> ParseResult:
@@ -423,6 +429,7 @@ def _document(doc: Document, loaded: Loaded) -> ParseResult:
         (cover_date(line) for line in lines[(ref or 0) : (ref or 0) + 6] if cover_date(line)), None
     )
     text = "\n".join(lines)
+    body = _body_text(loaded)
     abstract = re.search(r"\bAbstract\b\s*(.+?)(?:\bOverview\b|$)", text, re.S)
     summary = normalise_space(abstract.group(1))[:4000] if abstract else None
     kind = _kind(document_id, title or "", " ".join(lines[: (ref or 0) + 8]))
@@ -434,8 +441,9 @@ def _document(doc: Document, loaded: Loaded) -> ParseResult:
         dated=dated[0] if dated else None,
         dated_precision=dated[1] if dated else None,
         pdf_url=doc.url if is_pdf_url(doc.url) or loaded.kind == "pdf" else None,
-        mentions_hart=bool(_HART.search(text)),
+        mentions_hart=bool(_HART.search(body)),
         summary=summary,
+        body=body,
     )
     problems = []
     if title is None or document_id is None:
@@ -448,6 +456,15 @@ def _document(doc: Document, loaded: Loaded) -> ParseResult:
     result = _result(doc, pub, problems)
     result.reports[0].page_count = loaded.page_count
     return result
+
+
+def _body_text(loaded: Loaded) -> str:
+    """The document's whole text, one line per printed line, cut at ``BODY_MAX`` characters
+    (saying so)."""
+    text = "\n".join(_lines(loaded))
+    if len(text) <= BODY_MAX:
+        return text
+    return text[:BODY_MAX] + f"\n[cut: the first {BODY_MAX} of {len(text)} characters kept]"
 
 
 # -- the publications library ---------------------------------------------------------------

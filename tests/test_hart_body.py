@@ -1,0 +1,78 @@
+"""A HART candidate is judged on its body too once the PDF its page links was read (issue 17,
+item 1, the body), on SQLite and PostgreSQL, with the real documents: the August 2024 page
+(DHS's own description; reconstructed markup) and the text of its PDF as re-hosted (cover,
+abstract and the start of the overview, real). The `review` finding says which terms matched
+where (title, description, body), and when the PDF was not read it says the body is unknown and
+why; the PDF is the page's body, never a candidate of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from hart_kit import hart, ingest, rows
+from monitor.models import PublicationRevision, Report
+from scrapers.sources.dhs_hart_publications import HART_PAGE, PRIVACY_LIBRARY
+
+PDF = "https://www.dhs.gov/sites/default/files/2024-08/24_0826_priv_pia-obim-004a-HART-update.pdf"
+
+
+@pytest.fixture
+def proposed(cli_db):
+    """The HART page (2021) and a listing without HART read after the deadline, then the page
+    carrying the August 2024 update, which links its PDF."""
+    ingest(cli_db, "hart_pia004_2021_drupal_reconstructed.html", HART_PAGE, "2022-06-01T14:00:00Z")
+    ingest(
+        cli_db,
+        "privacy_library_other_programmes_reconstructed.html",
+        PRIVACY_LIBRARY,
+        "2022-06-01T14:05:00Z",
+    )
+    rc, read = ingest(
+        cli_db, "hart_pia004a_2024_uswds_reconstructed.html", HART_PAGE, "2024-08-27T14:00:00Z"
+    )
+    assert rc == 0 and PDF in read["new_reports"]  # the page links its PDF: the monitor follows it
+    return cli_db
+
+
+def test_before_its_pdf_is_read_the_body_is_unknown_and_said_so(proposed):
+    (candidate,) = hart(proposed)["evidence"]["candidates"]
+    assert candidate["body"] == {
+        "state": "unknown",
+        "pdf_url": PDF,
+        "reason": "the PDF it links was not fetched yet",
+    }
+    assert "its body is unknown: the PDF it links was not fetched yet" in candidate["why"]
+    assert all("body" not in places for places in candidate["mentions_where"].values())
+
+
+def test_once_its_pdf_is_read_the_finding_says_which_terms_matched_where(proposed, db_url):
+    rc, read = ingest(proposed, "hart_pia004a_pdf_partial.txt", PDF, "2024-08-27T14:05:00Z")
+    assert rc == 0 and read["outcome"] == "ok"
+    (pdf,) = rows(db_url, Report, Report.url == PDF)
+    (revision,) = rows(db_url, PublicationRevision, PublicationRevision.report_id == pdf.id)
+    assert revision.body.startswith("Download:") and "law enforcement system" in revision.body
+
+    finding = hart(proposed)
+    assert finding["kind"] == "review"
+    (candidate,) = finding["evidence"]["candidates"]  # the PDF is the page's body, not its own
+    assert candidate["url"] == HART_PAGE
+    assert candidate["body"]["state"] == "read" and candidate["body"]["pdf_url"] == PDF
+    where = candidate["matched_where"]
+    # the overview, read only in the PDF: IDENT was built "for collecting and processing
+    # biometric data"; the description says "collected fingerprints"
+    assert where["data collection mechanisms"]["collect"] == ["description", "body"]
+    assert where["technologies"]["biometric"] == ["description", "body"]
+    assert where["sharing agreements"]["ISAA"] == ["description", "body"]
+    assert candidate["mentions_where"]["HART"] == ["title", "description", "body"]
+    assert "biometric [description, body]" in candidate["why"]
+    assert "its body (the PDF) was read too" in candidate["why"]
+
+
+def test_a_pdf_that_could_not_be_read_is_said_so(proposed, tmp_path):
+    rc, read = ingest(
+        proposed, "empty.pdf", PDF, "2024-08-27T14:05:00Z", body=b"", tmp_path=tmp_path
+    )
+    assert read["outcome"] == "empty"
+    (candidate,) = hart(proposed)["evidence"]["candidates"]
+    assert candidate["body"]["state"] == "unknown"
+    assert candidate["body"]["reason"] == "the PDF it links could not be read (empty)"
