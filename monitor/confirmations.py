@@ -68,6 +68,22 @@ def _obligation_and_report(session: Session, obligations, obligation_id: str, re
             f"report {report_id} is from {report.source_id}, which "
             f"{obligation_id} does not watch ({', '.join(ob.sources)})"
         )
+    page = session.scalar(
+        select(Report.id)
+        .join(PublicationRevision, PublicationRevision.report_id == Report.id)
+        .where(
+            Report.source_id == report.source_id,
+            Report.id != report.id,
+            PublicationRevision.pdf_url == report.url,
+        )
+        .order_by(Report.id)
+        .limit(1)
+    )
+    if page is not None:  # a page's PDF is that page's body (rules/checks/confirmation.py)
+        raise InvalidAction(
+            f"report {report_id} is the PDF that the page of report {page} links: the document "
+            f"is report {page}; decide on it (`--from-report {page}` or `--reject-report {page}`)"
+        )
     return ob, report
 
 

@@ -76,3 +76,15 @@ def test_a_pdf_that_could_not_be_read_is_said_so(proposed, tmp_path):
     (candidate,) = hart(proposed)["evidence"]["candidates"]
     assert candidate["body"]["state"] == "unknown"
     assert candidate["body"]["reason"] == "the PDF it links could not be read (empty)"
+
+
+def test_a_person_decides_on_the_page_not_on_its_pdf(proposed, db_url):
+    ingest(proposed, "hart_pia004a_pdf_partial.txt", PDF, "2024-08-27T14:05:00Z")
+    (pdf,) = rows(db_url, Report, Report.url == PDF)
+    (page,) = rows(db_url, Report, Report.url == HART_PAGE)
+    for decide in (
+        ["--from-report", str(pdf.id)],
+        ["--reject-report", str(pdf.id), "--reason", "x"],
+    ):
+        rc, _, err = proposed("evidence", "dhs_hart_disclosure", *decide, "--by", "ana")
+        assert rc == 1 and f"the page of report {page.id} links" in err, err
