@@ -564,24 +564,31 @@ def poll_source(
 
     skipped: list[str] = []
     if source.follow_links and not explicit:
-        # when each link was last obtained: one question for all of them, asked before any
-        # is fetched (a link listed twice is fetched once: ``seen``)
-        retrieved = last_retrieved_many(session, links)
         seen = set(targets)
-        for url in links:
-            if url in seen:
-                continue
-            seen.add(url)
-            if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(
-                host_of(url)
-            ):
-                skipped.append(redact_url(url))
-                continue
-            if _due_after(retrieved.get(redact_url(url)), poll.at(), recheck_days):
-                summary, _intake = poll.fetch(url, listing=False)
-                note_document_fetch(
-                    session, source.id, summary, unreachable_after=unreachable_after
-                )
+        # the documents the listings link; then, for a source that asks, the links those
+        # documents yield (a publication page's PDF), one level more
+        for level in range(2 if source.follow_document_links else 1):
+            found: list[str] = []
+            # when each link was last obtained: one question for all of them, asked before any
+            # is fetched (a link listed twice is fetched once: ``seen``)
+            retrieved = last_retrieved_many(session, links)
+            for url in links:
+                if url in seen:
+                    continue
+                seen.add(url)
+                if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(
+                    host_of(url)
+                ):
+                    skipped.append(redact_url(url))
+                    continue
+                if _due_after(retrieved.get(redact_url(url)), poll.at(), recheck_days):
+                    summary, intake = poll.fetch(url, listing=False)
+                    note_document_fetch(
+                        session, source.id, summary, unreachable_after=unreachable_after
+                    )
+                    if intake is not None:  # a document read (or read before: its links)
+                        found.extend(link.url for link in intake.links)
+            links = found
 
     # Only a listing page that could not be fetched or read fails the poll: a dead report link
     # is that document's problem (its fetch state), not the source's.

@@ -65,6 +65,8 @@ class Source:
     listing_shape: Shape = field(default_factory=Shape)
     report_shape: Shape = field(default_factory=Shape)
     follow_links: bool = True  # fetch the reports a listing page links to
+    # and the links those reports yield in turn (one level more: a publication page's PDF)
+    follow_document_links: bool = False
     # API keys sent as headers, never in the URL: (header, secret setting), e.g.
     # (("X-Api-Key", "govinfo_api_key"),) for api.govinfo.gov or api.congress.gov. The monitor
     # reads the setting and sends its value with every request of this source; a setting that is

@@ -88,3 +88,49 @@ def test_a_person_decides_on_the_page_not_on_its_pdf(proposed, db_url):
     ):
         rc, _, err = proposed("evidence", "dhs_hart_disclosure", *decide, "--by", "ana")
         assert rc == 1 and f"the page of report {page.id} links" in err, err
+
+
+def test_a_poll_fetches_the_pdf_of_the_hart_page_and_of_a_library_page(session, archive):
+    """The HART page (a start URL) links its PDF, and so does a page the library links: one poll
+    fetches both (a document's own links are followed one level), and the PDF read is stored
+    with its text as the body. Served through `responses` (no network)."""
+    from datetime import datetime, timezone
+
+    import responses
+
+    from fetch_fakes import Site, make_fetcher
+    from hart_kit import FIXTURES, PIA005
+    from monitor.fetching import new_cycle, poll_source
+    from scrapers.registry import RegisteredSource
+    from scrapers.sources import dhs_hart_publications as hart_source
+
+    pia005_pdf = (
+        "https://www.dhs.gov/sites/default/files/2022-09/"
+        "privacy-pia-obim005-nist-data-transfer-reconstructed.pdf"
+    )
+    now = datetime(2024, 8, 27, 14, tzinfo=timezone.utc)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        site = Site(rsps)
+        site.page(HART_PAGE, (FIXTURES / "hart_pia004a_2024_uswds_reconstructed.html").read_bytes())
+        site.page(
+            PDF,
+            (FIXTURES / "hart_pia004a_pdf_partial_reconstructed.pdf").read_bytes(),
+            content_type="application/pdf",
+        )
+        site.page(
+            PRIVACY_LIBRARY, (FIXTURES / "privacy_library_uswds_reconstructed.html").read_bytes()
+        )
+        site.page(PIA005, (FIXTURES / "pia005_obim_nist_page_reconstructed.html").read_bytes())
+        fetcher, _slept = make_fetcher()
+        registered = RegisteredSource(hart_source.SOURCE, hart_source.parse)
+        result = poll_source(session, archive, fetcher, registered, now=now, cycle=new_cycle(now))
+    assert not result.failed, [(r.url, r.outcome) for r in result.runs]
+    assert site.hits[PDF] == 1 and site.hits[PIA005] == 1
+    assert site.hits[pia005_pdf] == 1  # the library page's PDF: one level more (404 here)
+    assert {r.url: r.outcome for r in result.runs}[PDF] == "ok", [
+        (r.url, r.outcome, r.error) for r in result.runs
+    ]
+    (pdf,) = session.query(Report).filter(Report.url == PDF).all()
+    (revision,) = session.query(PublicationRevision).filter_by(report_id=pdf.id).all()
+    assert revision.body and "law enforcement system" in revision.body
+    assert revision.document_id == "DHS/OBIM/PIA-004(a)" and "RECONSTRUCTED" in revision.body

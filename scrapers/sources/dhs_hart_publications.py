@@ -73,6 +73,7 @@ SOURCE = Source(
     listing_shape=Shape(min_items=1, allow_empty=True),
     report_shape=Shape(min_items=1),
     link_periods=None,  # publications are not reports for a period
+    follow_document_links=True,  # a library page's PDF: the document's body
 )
 
 # "DHS/OBIM/PIA-004(a)", "DHS/ALL/PIA-041", "DHS/TSA/PIA-052", "DHS/ALL-041" (a SORN),
