@@ -563,6 +563,8 @@ def poll_source(
             links.extend(link.url for link in intake.links)
 
     skipped: list[str] = []
+    if source.recheck_days is not None:
+        recheck_days = source.recheck_days  # the source's own interval wins over the setting
     if source.follow_links and not explicit:
         seen = set(targets)
         # the documents the listings link; then, for a source that asks, the links those

@@ -67,6 +67,9 @@ class Source:
     follow_links: bool = True  # fetch the reports a listing page links to
     # and the links those reports yield in turn (one level more: a publication page's PDF)
     follow_document_links: bool = False
+    # days before a linked document is fetched again (None: the recheck_days setting; 0: every
+    # poll, conditionally: for documents whose revisions are what the source watches)
+    recheck_days: int | None = None
     # API keys sent as headers, never in the URL: (header, secret setting), e.g.
     # (("X-Api-Key", "govinfo_api_key"),) for api.govinfo.gov or api.congress.gov. The monitor
     # reads the setting and sends its value with every request of this source; a setting that is

@@ -181,3 +181,38 @@ def test_a_bad_page_is_a_typed_problem_and_never_a_silent_pass(cli_db, name, out
     # the bad read is no listing read: absence is not observed
     assert finding["kind"] == "unknown", finding["summary"]
     assert datetime(2022, 6, 1, tzinfo=UTC)  # the read happened after the deadline
+
+
+def test_the_next_daily_poll_observes_a_changed_date_on_a_page_the_library_links(session, archive):
+    """A page the library links is asked again by every poll (conditionally): when DHS moves its
+    Last Updated date, the next day's poll adds a revision, the older one kept."""
+    from datetime import timedelta
+
+    import responses
+
+    from fetch_fakes import Site, make_fetcher
+    from monitor.fetching import new_cycle, poll_source
+    from scrapers.registry import RegisteredSource
+    from scrapers.sources import dhs_hart_publications as hart_source
+
+    page = (FIXTURES / "pia005_obim_nist_page_reconstructed.html").read_bytes()
+    registered = RegisteredSource(hart_source.SOURCE, hart_source.parse)
+    day = datetime(2022, 9, 28, 14, tzinfo=UTC)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        site = Site(rsps)
+        site.page(
+            PRIVACY_LIBRARY, (FIXTURES / "privacy_library_uswds_reconstructed.html").read_bytes()
+        )
+        site.page(PIA005, page)
+        fetcher, _slept = make_fetcher()
+        for n, body in enumerate((page, page, page.replace(b"09/12/2022", b"09/29/2022"))):
+            site.page(PIA005, body)
+            now = day + timedelta(days=n)
+            poll_source(session, archive, fetcher, registered, now=now, cycle=new_cycle(now))
+    assert site.hits[PIA005] == 3  # asked every day; the second answer was a 304
+    (report,) = session.query(Report).filter(Report.url == PIA005).all()
+    revisions = session.query(PublicationRevision).filter_by(report_id=report.id).all()
+    assert sorted((r.revision, r.last_updated) for r in revisions) == [
+        (1, date(2022, 9, 12)),
+        (2, date(2022, 9, 29)),
+    ]

@@ -35,6 +35,9 @@ Quirks:
   document without a date; a listing without entries is ``empty``; a listing whose entries link
   nowhere is ``layout_changed``; a listing whose entries concern other programmes is a good read
   that yields nothing (the absence of a HART document is what the rule needs to see);
+- a page links its PDF (the document's body): the poll follows the library's pages and, one
+  level more, their PDFs, and asks every one of them again at each daily poll (conditionally),
+  so a changed "Last Published" date is seen the next day;
 - the listing shows the most recently updated publications only: a document older than the
   monitor's first read is seen only through the HART page or when it is updated again.
 """
@@ -74,6 +77,9 @@ SOURCE = Source(
     report_shape=Shape(min_items=1),
     link_periods=None,  # publications are not reports for a period
     follow_document_links=True,  # a library page's PDF: the document's body
+    # every poll asks each HART page (and PDF) again, conditionally: a changed Last Published
+    # date is a new observation the day DHS makes it, not a week later
+    recheck_days=0,
 )
 
 # "DHS/OBIM/PIA-004(a)", "DHS/ALL/PIA-041", "DHS/TSA/PIA-052", "DHS/ALL-041" (a SORN),
