@@ -25,7 +25,7 @@ import monitor.models.base
 
 
 revision = "0023_candidate_decisions"
-down_revision = "0015_hart_publications"
+down_revision = "0022_finding_fingerprints"
 branch_labels = None
 depends_on = None
 
