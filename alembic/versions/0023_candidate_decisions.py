@@ -16,7 +16,7 @@ recording time; existing revisions keep no body (their PDFs are read again by th
 `monitor reparse`).
 
 Revision ID: 0023_candidate_decisions
-Revises: 0015_hart_publications
+Revises: 0022_finding_fingerprints
 """
 
 from alembic import op
