@@ -23,6 +23,7 @@ from typing import Any, Callable
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from monitor.api_keys import not_configured_reason
 from monitor.ingest import INGEST_CYCLE
 from monitor.document_path import StoredDocument
 from monitor.models import FetchRun
@@ -173,25 +174,6 @@ class ApiPoll:
 OVERLAP = timedelta(days=2)
 # How many links deep a poll follows from a listing (summary -> granules -> granule -> text).
 MAX_DEPTH = 4
-
-
-def api_key_configured(source, settings) -> bool:
-    """Whether the secret setting of the source's API key has a value."""
-    spec = source.api
-    value = getattr(settings, spec.key_setting, None)
-    reveal = getattr(value, "get_secret_value", None)
-    return bool(reveal() if reveal else value)
-
-
-def not_configured_reason(source, settings) -> str | None:
-    """Why a JSON-API source is not polled (its key is not set), or None."""
-    if source.api is None or api_key_configured(source, settings):
-        return None
-    env = "MONITOR_" + source.api.key_setting.upper()
-    return (
-        f"not configured: {source.api.key_setting} ({env}) is not set, so {source.id} is "
-        "not polled and what it would find is unknown"
-    )
 
 
 def since_for(session: Session, source, now: datetime) -> datetime:
@@ -345,11 +327,7 @@ def poll_api_source(
 
 
 def is_polled(registered, settings) -> bool:
-    """Whether a run polls the source: one read through a JSON API (``Source.api``) when its key
-    is set; one with start URLs as :func:`monitor.congress_poll.pollable` says (the Congress.gov
-    ones only with their key)."""
-    if registered.source.api is not None:
-        return not_configured_reason(registered.source, settings) is None
-    from monitor.congress_poll import pollable
-
-    return pollable(registered, settings)
+    """Whether a run polls the source: it has start URLs or is read through a JSON API, and
+    every API key it sends is set (:mod:`monitor.api_keys`); one without its key is not
+    configured."""
+    return registered.source.polled and not_configured_reason(registered.source, settings) is None

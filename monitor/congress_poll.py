@@ -11,8 +11,9 @@ results shifting under the pager made the API count but never serve are logged a
 nothing is marked read that was not, so the next poll reads them.
 
 Without ``congress_api_key`` the sources are not polled at all (:func:`pollable`): the API
-refuses every request without a key, and a monitor that never asked Congress.gov says so in
-every period's evidence ("Congress.gov never read: is congress_api_key set?").
+refuses every request without a key. That is ONE ``access`` operator finding for the key
+(:mod:`monitor.api_keys`), and a monitor that never asked Congress.gov says so in every period's
+evidence ("Congress.gov never read: is congress_api_key set?").
 """
 
 from __future__ import annotations
@@ -35,13 +36,11 @@ CONGRESS_SOURCES = (REQUIREMENTS, COMMUNICATIONS)
 
 
 def pollable(registered, settings: Any) -> bool:
-    """Whether a source is polled: every source with start URLs, the Congress.gov ones only
-    with their key configured."""
-    if not registered.source.start_urls:
-        return False
-    if registered.id not in CONGRESS_SOURCES:
-        return True
-    return bool(getattr(settings, CONGRESS.key_setting, None))
+    """Whether a source with start URLs is polled: the Congress.gov ones only with their key
+    configured (:func:`monitor.api_keys.missing_keys`, as for every source that sends a key)."""
+    from monitor.api_keys import missing_keys
+
+    return bool(registered.source.start_urls) and not missing_keys(registered.source, settings)
 
 
 def poll_congress(session: Session, poll, *, now: datetime) -> ApiPoll:

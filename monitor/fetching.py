@@ -21,7 +21,7 @@ What a poll guarantees:
 * URLs are stored and reported redacted (:func:`scrapers.redact.redact_url`: no credentials, no
   ``api_key=``/``token=`` values); the request itself uses the real URL, and a listing whose stored
   links were redacted is re-read from the archive to follow them. A source's API keys go in the
-  headers it declares (:func:`source_headers`), never in a URL.
+  headers it declares (:func:`source_headers`), never in a URL; without them it is not polled.
 * A poll fails when a listing page could not be fetched or read; consecutive failed polls make
   the source ``failing`` then ``broken`` (:mod:`monitor.health`). A listed document that cannot
   be fetched does not fail the poll (one dead link must not blind the whole source): it gets its
@@ -181,44 +181,13 @@ def _forget_validators(session: Session, url: str) -> None:
         session.delete(row)
 
 
-def source_headers(
-    session: Session, source: Source, settings: Any, *, now: datetime
-) -> dict[str, str]:
+def source_headers(source: Source, settings: Any) -> dict[str, str]:
     """The headers carrying ``source``'s API keys (``Source.secret_headers``), valued from
-    ``settings``. A key that is not configured is an ``access`` operator finding naming the
-    setting (the request goes without it, and the API will say no); configuring it resolves it."""
-    from monitor.operator_findings import raise_operator_finding, resolve_operator_finding
+    ``settings``; a key that is not set is left out, and the source is then not polled (one
+    ``access`` operator finding per key: :func:`monitor.api_keys.sync_missing_keys`)."""
+    from monitor.api_keys import key_headers
 
-    headers: dict[str, str] = {}
-    for header, name in source.secret_headers:
-        if not hasattr(settings, name):
-            raise ValueError(f"source {source.id}: header {header} names no setting {name!r}")
-        value = getattr(settings, name)
-        subject = f"{source.id}|{name}"
-        if value is None or value == "":
-            env = "MONITOR_" + name.upper()
-            raise_operator_finding(
-                session,
-                family="access",
-                subject=subject,
-                now=now,
-                severity="high",
-                summary=f"{source.id} needs an API key in its {header} header: set {name} "
-                f"({env}); until then its requests go without it",
-                evidence={
-                    "source": source.id,
-                    "header": header,
-                    "setting": name,
-                    "environment_variable": env,
-                },
-            )
-            continue
-        reveal = getattr(value, "reveal", None) or getattr(value, "get_secret_value", None)
-        headers[header] = reveal() if reveal else str(value)
-        resolve_operator_finding(
-            session, family="access", subject=subject, now=now, note=f"{name} is configured"
-        )
-    return headers
+    return key_headers(source, settings)
 
 
 @dataclass
@@ -518,6 +487,10 @@ def poll_source(
     ``max_links`` caps the links taken from each listing page (``settings.max_links_per_listing``).
     """
     source = registered.source
+    if urls is None and source.secret_headers:
+        missing = [n for h, n in source.secret_headers if h not in (headers or {})]
+        if missing:  # every request would be refused: not polled (monitor/api_keys.py)
+            return _not_configured(session, registered, cycle, now, missing)
     if source.api is not None and urls is None:  # read through a JSON API (monitor/apipoll.py)
         from monitor.apipoll import poll_api_source
 
@@ -625,6 +598,26 @@ def poll_source(
         result.health_after = change.after
         result.consecutive_failures = change.consecutive_failures
     return result
+
+
+def _not_configured(
+    session: Session, registered: RegisteredSource, cycle: str, now: datetime, missing: list[str]
+) -> PollResult:
+    """A poll of a source whose API key is not set: no request, health left as it was."""
+    before = health_of(session, registered.id)
+    state = before.state if before is not None else None
+    return PollResult(
+        source=registered.id,
+        cycle=cycle,
+        explicit=False,
+        runs=[],
+        health_before=state,
+        health_after=state,
+        failed=False,
+        consecutive_failures=before.consecutive_failures if before else 0,
+        not_configured=f"not configured: {', '.join(dict.fromkeys(missing))} is not set; "
+        f"{registered.id} was not polled",
+    )
 
 
 # A failing source is polled again sooner than its interval: after 15 minutes, then 30, 60...

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
-from monitor.as_of import writes_findings
+from monitor.as_of import is_future, is_past, writes_findings
+from monitor.api_keys import sync_missing_keys
 from monitor.fetching import PollResult, new_cycle, poll_source, source_headers, sources_due
 from monitor.findings_sync import SyncResult, evaluate_and_sync
 from monitor.parse_problems import problem_groups
@@ -38,6 +39,8 @@ class RunReport:
     # False when the evaluation was a dry run (as of the past without --write): `sync` says what
     # it would have opened, changed and resolved, and nothing of it was stored
     findings_written: bool = True
+    # the operator findings about API keys that are not set (monitor/api_keys.py), when checked
+    keys: SyncResult | None = None
 
     @property
     def failed_sources(self) -> list[str]:
@@ -75,6 +78,7 @@ def run_once(
     notify: bool = True,
     progress: Callable[[str], None] | None = None,
     write: bool | None = None,
+    check_keys: bool | None = None,
 ) -> RunReport:
     """Poll the due (or all) sources, then evaluate and sync findings as of ``as_of``.
 
@@ -85,21 +89,30 @@ def run_once(
     ``ctx`` is a :class:`monitor.context.Context` (settings, engine, archive). ``now`` dates
     everything written (default: the context's clock); ``rewrite`` maps canonical URLs to the
     URLs actually requested (the offline demo). ``notify``: drain the Slack outbox at the end
-    (skipped quietly when Slack is not configured).
+    (skipped quietly when Slack is not configured). ``check_keys``: raise (or resolve) the one
+    operator finding per API key that is not set (:func:`monitor.api_keys.sync_missing_keys`);
+    None, the default, does when every source is asked for (``registered`` not given); never in
+    a run as of the past or the future.
     """
     now = now or ctx.now()
     report = RunReport(cycle=new_cycle(now), now=now, as_of=as_of)
     if hasattr(ctx, "note_cycle"):
         ctx.note_cycle(report.cycle)  # so an interrupted run is marked with what it stored
     candidates = registered if registered is not None else ctx.sources.all()
+    check_keys = registered is None if check_keys is None else check_keys
+    # the keys are checked as of now: not by a look back or ahead (monitor/as_of.py)
+    check_keys = check_keys and not (is_past(as_of, now) or is_future(as_of, now))
     # a source without start URLs takes documents by hand (`monitor ingest`) and is not polled;
     # one read through an API whose key is not set is not polled either (status: not configured)
     from monitor.apipoll import is_polled
 
     pollable = [r for r in candidates if is_polled(r, ctx.settings)]
-    # the statuses also name an API source left unpolled for want of its key (not configured)
-    listed = [r for r in candidates if r in pollable or r.source.api is not None]
+    # the statuses also name a source left unpolled for want of its API key (not configured)
+    listed = [r for r in candidates if r in pollable or r.source.polled and r.source.secret_headers]
     with ctx.session() as session:
+        if check_keys:
+            # one operator finding per API key that is not set (monitor/api_keys.py)
+            report.keys = sync_missing_keys(session, ctx.sources.all(), ctx.settings, now=now)
         due = pollable if every_source else sources_due(session, pollable, now)
     report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})
 
@@ -125,7 +138,7 @@ def run_once(
                         progress=progress,
                         unreachable_after=ctx.settings.unreachable_after,
                         max_links=ctx.settings.max_links_per_listing,
-                        headers=source_headers(session, reg.source, ctx.settings, now=now),
+                        headers=source_headers(reg.source, ctx.settings),
                     )
                 )
     finally:
@@ -201,7 +214,7 @@ class _Ahead:
                 source = reg.source
                 if reg.id in CONGRESS_SOURCES:
                     continue  # a JSON API's walk asks page by page, under its own budget
-                headers = source_headers(session, source, self.ctx.settings, now=self.now)
+                headers = source_headers(source, self.ctx.settings)
                 for url in source.start_urls:
                     _snap, validators, _row = _validators_for(
                         session, self.ctx.archive, redact_url(url), now=self.ctx.now()

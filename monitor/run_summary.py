@@ -118,6 +118,20 @@ def print_report(report: RunReport, out=print) -> None:
         out(f"    {_status_line(status)}")
         for line in status.document_lines():
             out(f"    {line}")
+    polled = {poll.source for poll in report.polls}
+    keys = getattr(report, "keys", None)
+    for status in report.statuses:
+        if status.not_configured and status.id not in polled:
+            finding = next(
+                (
+                    f" (operator finding #{row.id})"
+                    for row in (keys.findings if keys else [])
+                    if status.id in (row.evidence or {}).get("sources", ())
+                ),
+                "",
+            )
+            out(f"  {status.id:<28} not configured")
+            out(f"    {status.not_configured}{finding}")
     if report.not_due and not statuses:
         out(f"  not due this run: {', '.join(report.not_due)}")
     print_problems(report.problems, out)

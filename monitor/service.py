@@ -222,6 +222,7 @@ class Service:
                 session, lead, state="ok", now=now, detail=f"host {self.host}, pid {self.pid} leads"
             )
             self.first_lead = _first_lead(session)
+            self._check_keys(session, now)
             state.heartbeat(session, host=self.host, pid=self.pid, since=now, now=now, next_jobs=[])
         for row in interrupted:
             log.warning(
@@ -265,6 +266,13 @@ class Service:
                 for r in sources
             ]
         return sources
+
+    def _check_keys(self, session, now: datetime) -> None:
+        """One operator finding per API key that is not set (its sources are not polled), at
+        the start and with each daily evaluation, as `monitor run --once` does."""
+        from monitor.api_keys import sync_missing_keys
+
+        sync_missing_keys(session, self.ctx.sources.all(), self.ctx.settings, now=now)
 
     def _add_jobs(self, scheduler, now: datetime) -> None:
         from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
@@ -494,7 +502,7 @@ class Service:
     def _evaluate(self) -> tuple[str, str]:
         from monitor.pipeline import run_once
 
-        report = run_once(self.ctx, registered=[])
+        report = run_once(self.ctx, registered=[], check_keys=True)
         sync = report.sync
         return "ok", (
             f"{len(sync.opened)} opened, {len(sync.changed)} changed, {len(sync.resolved)} resolved"

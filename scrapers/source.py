@@ -72,9 +72,9 @@ class Source:
     recheck_days: int | None = None
     # API keys sent as headers, never in the URL: (header, secret setting), e.g.
     # (("X-Api-Key", "govinfo_api_key"),) for api.govinfo.gov or api.congress.gov. The monitor
-    # reads the setting and sends its value with every request of this source; a setting that is
-    # not configured is an `access` operator finding (see monitor.fetching.source_headers); a
-    # source read through an API (`api`) is then not polled at all ("not configured").
+    # reads the setting and sends its value with every request of this source; without it the
+    # source is not polled at all ("not configured"), and each setting not configured is ONE
+    # `access` operator finding, whichever sources share it (see monitor.api_keys).
     secret_headers: tuple[tuple[str, str], ...] = ()
     # How its listing pages name the period of a document (None: they do not, and a document
     # the monitor could not read could be any period).

@@ -307,7 +307,11 @@ def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(
     congress_calls = [c for c in rsps.calls if "api.congress.gov" in c.request.url]
     assert len(congress_calls) == 2  # one per source: the refusal stops each walk at once
     assert all(c.request.headers.get("X-Api-Key") == KEY for c in congress_calls)
-    assert len(access) == 1 and access[0][0] == "congress|congress_api_key"
+    # ONE finding for the refused key; the GovInfo key, not set, is one of its own
+    assert sorted(subject for subject, _summary in access) == [
+        "congress|congress_api_key",
+        "govinfo_api_key|not set",
+    ]
     assert KEY not in stored + capture_text(tmp_path / "home" / "archive") + caplog.text
     assert KEY not in json.dumps([r.to_json() for p in report.polls for r in p.runs], default=str)
 
@@ -315,8 +319,10 @@ def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(
 def test_sources_says_the_congress_sources_wait_for_their_key(cli_db):
     rc, out, _err = cli_db("sources")
     assert rc == 0
-    assert "congress_communications: not polled until congress_api_key is set" in out
-    assert "congress_requirements: not polled until congress_api_key is set" in out
+    for source in ("congress_communications", "congress_requirements"):
+        assert (
+            f"{source}: not configured: congress_api_key (MONITOR_CONGRESS_API_KEY) is not set"
+        ) in out
 
 
 def test_an_api_error_fails_the_poll_and_the_next_poll_reads_what_it_missed(session, archive, rsps):

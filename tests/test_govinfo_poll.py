@@ -509,14 +509,23 @@ def test_without_a_key_the_main_job_says_not_configured(db_url, tmp_path):
                 evaluate=False,
                 notify=False,
                 registered=[load_source("govinfo_appropriations")],
+                check_keys=True,
             )
         assert gov.requests == [] and report.polls == [] and report.ok
         (status,) = report.statuses
         assert status.not_configured.startswith("not configured: govinfo_api_key")
         assert "unknown" in status.not_configured and status.problem is None
         assert report_json(report)["source_status"][0]["not_configured"] == status.not_configured
-        with ctx.session() as s:
-            assert s.scalars(select(FindingRow).where(FindingRow.family == "access")).all() == []
+        with ctx.session() as s:  # ONE operator finding for the key, naming what it stops
+            access = s.scalars(select(FindingRow).where(FindingRow.family == "access")).all()
+        assert sorted((f.subject, f.severity, f.evidence["sources"]) for f in access) == [
+            (
+                "congress_api_key|not set",
+                "low",
+                ["congress_communications", "congress_requirements"],
+            ),
+            ("govinfo_api_key|not set", "low", ["govinfo_appropriations"]),
+        ]
     finally:
         ctx.engine.dispose()
 

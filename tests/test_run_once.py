@@ -156,7 +156,11 @@ def test_a_source_unread_for_stale_after_makes_the_run_exit_1_even_when_not_due(
             read = [s for s in first.statuses if not s.not_configured]
             assert all(not s.stale and s.health == "healthy" for s in read)
             # a source read through an API whose key is not set says so, and is not polled
-            assert [s.id for s in first.statuses if s.not_configured] == ["govinfo_appropriations"]
+            assert [s.id for s in first.statuses if s.not_configured] == [
+                "congress_communications",
+                "congress_requirements",
+                "govinfo_appropriations",
+            ]
             with time_machine.travel(start + timedelta(hours=8), tick=True):
                 later = run_once(ctx, rewrite=server.rewrite)
     finally:

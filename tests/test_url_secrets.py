@@ -150,7 +150,7 @@ def test_an_api_key_goes_in_the_header_the_source_declares(
     settings = load_settings()
     site.page(LISTING, listing_html(R1))
     site.page(R1, pdf("Report one", 7), content_type="application/pdf")
-    headers = source_headers(session, API_SOURCE, settings, now=T0)
+    headers = source_headers(API_SOURCE, settings)
     assert headers == {"X-Api-Key": KEY}
     poll_source(
         session,
@@ -168,15 +168,18 @@ def test_an_api_key_goes_in_the_header_the_source_declares(
 def test_a_missing_api_key_is_an_access_finding_until_it_is_configured(
     session, monitor_env, monkeypatch
 ):
+    from monitor.api_keys import sync_missing_keys
     from monitor.config import load_settings
     from monitor.fetching import source_headers
     from monitor.models import FindingRow
 
-    assert source_headers(session, API_SOURCE, load_settings(), now=T0) == {}
+    assert source_headers(API_SOURCE, load_settings()) == {}
+    sync_missing_keys(session, [API_SOURCE], load_settings(), now=T0)
     finding = session.scalar(select(FindingRow).where(FindingRow.family == "access"))
     assert finding.state == "open" and "MONITOR_GOVINFO_API_KEY" in finding.summary
     monkeypatch.setenv("MONITOR_GOVINFO_API_KEY", KEY)
-    assert source_headers(session, API_SOURCE, load_settings(), now=T0) == {"X-Api-Key": KEY}
+    assert source_headers(API_SOURCE, load_settings()) == {"X-Api-Key": KEY}
+    sync_missing_keys(session, [API_SOURCE], load_settings(), now=T0)
     session.refresh(finding)
     assert finding.state == "resolved"
     assert KEY not in database_text(session)

@@ -121,6 +121,16 @@ def run(args: argparse.Namespace, ctx) -> int:
     _warn_without_contact(ctx, fetcher, registered, args.url)
     cycle = new_cycle(ctx.now())
     ctx.note_cycle(cycle)
+    from monitor.api_keys import sync_missing_keys
+
+    with ctx.session() as session:  # an API key that is not set: ONE operator finding per key
+        sync_missing_keys(
+            session,
+            ctx.sources.all(),
+            ctx.settings,
+            now=ctx.now(),
+            only=ctx.sources.all() if args.all else registered,
+        )
     polls = []
     try:
         for reg in registered:
@@ -142,7 +152,7 @@ def run(args: argparse.Namespace, ctx) -> int:
                         progress=progress,
                         unreachable_after=ctx.settings.unreachable_after,
                         max_links=ctx.settings.max_links_per_listing,
-                        headers=source_headers(session, reg.source, ctx.settings, now=now),
+                        headers=source_headers(reg.source, ctx.settings),
                     )
                 )
     finally:

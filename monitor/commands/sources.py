@@ -81,12 +81,4 @@ def run(args, ctx) -> int:
             print(f"{s.id}: {s.problem}")
         for line in s.document_lines():  # the source stays healthy; these periods stay unknown
             print(f"{s.id}: {line}")
-    from monitor.congress_poll import CONGRESS, pollable
-
-    for reg in registered:
-        if reg.source.start_urls and not pollable(reg, ctx.settings):
-            print(
-                f"{reg.id}: not polled until {CONGRESS.key_setting} is set "
-                f"(MONITOR_{CONGRESS.key_setting.upper()})"
-            )
     return 0
