@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import select
@@ -295,13 +295,18 @@ def gather_facts(
     unreachable_after: int | None = None,
     whole_reads: bool = False,
     registry=None,
+    obligations: Iterable | None = None,
+    periods_from: date | None = None,
 ) -> Facts:
     """Facts about ``source_ids`` and the manual evidence for ``obligation_ids`` at ``as_of``.
 
     ``stale_after`` is the setting of that name (None: two poll intervals of each source);
     ``unreachable_after`` too (None: its default). ``whole_reads``: every count of every
     reading (for a caller that reads counts itself; the checks give the same findings
-    either way). ``registry``: the sources the monitor runs on (None: the discovered ones)."""
+    either way). ``registry``: the sources the monitor runs on (None: the discovered ones).
+    ``obligations``: the obligations evaluated (those of ``obligation_ids``), so that Congress's
+    record holds only the communications they can match (None: every one); ``periods_from``: the
+    ``watch_from`` setting they are evaluated with."""
     from rules.engine import cycle_collection_paused
 
     with cycle_collection_paused():  # hundreds of thousands of plain records, no cycles
@@ -314,6 +319,8 @@ def gather_facts(
             unreachable_after,
             whole_reads,
             registry,
+            obligations,
+            periods_from,
         )
 
 
@@ -326,6 +333,8 @@ def _gather(
     unreachable_after,
     whole_reads,
     registry,
+    obligations,
+    periods_from,
 ) -> Facts:
     from monitor.fetching import UNREACHABLE_AFTER
     from monitor.report_facts import report_facts
@@ -346,7 +355,14 @@ def _gather(
         source_facts(scope),
         report_facts(scope),
         evidence_facts(scope),
-        congress_record(session, as_of, stale_after),
+        congress_record(
+            session,
+            as_of,
+            stale_after,
+            obligations=obligations,
+            periods_from=periods_from,
+            requirements=obligations is None,
+        ),
         _publications(session, scope.source_ids, as_of),
         decision_facts(scope),
     )

@@ -420,6 +420,8 @@ def evaluate_and_sync(
         stale_after=getattr(settings, "stale_after", None),
         unreachable_after=getattr(settings, "unreachable_after", None),
         registry=registry,
+        obligations=evaluated,
+        periods_from=getattr(settings, "watch_from", None),
     )
     findings = evaluate(
         evaluated,

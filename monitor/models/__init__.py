@@ -34,6 +34,7 @@ from monitor.models.candidates import (  # noqa: F401 - registers the discovery 
 from monitor.models.commands import COMMAND_STATES, CommandRun  # noqa: F401
 from monitor.models.congress import (  # noqa: F401 - registers Congress's record
     CongressCommunicationRow,
+    CongressTerm,
     CongressRequirementRow,
 )
 from monitor.models.delivery import (  # noqa: F401 - registers the outbox tables

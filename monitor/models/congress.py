@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.models.base import Base
@@ -72,3 +72,37 @@ class CongressCommunicationRow(Base):
     period_start: Mapped[date | None]
     period_end: Mapped[date | None]
     period_text: Mapped[str | None] = mapped_column(Text)
+
+
+class CongressTerm(Base):
+    """What one reading of a communication can be matched by (``rules/congress.py``): each
+    requirement number the House matched it to (``req:90235``) and each public law it cites
+    (``law:116-94``, without the section: the engine compares sections). With the reading's key,
+    instant and period end, so the engine's facts select the communications an obligation can
+    match with one indexed query instead of reading them all (``monitor/congress_facts.py``)."""
+
+    __tablename__ = "congress_terms"
+    __table_args__ = (Index("ix_congress_terms_term", "term", "observed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    communication_id: Mapped[int] = mapped_column(ForeignKey("congress_communications.id"))
+    key: Mapped[str] = mapped_column(String(60))
+    term: Mapped[str] = mapped_column(String(40))
+    observed_at: Mapped[datetime]
+    period_end: Mapped[date | None]
+
+
+def requirement_term(number: int) -> str:
+    return f"req:{number}"
+
+
+def law_term(law: str) -> str:
+    """``116-94 sec. 235`` -> ``law:116-94``."""
+    return "law:" + law.partition(" sec. ")[0].strip()
+
+
+def communication_terms(requirement_numbers, laws) -> list[str]:
+    """The terms of one reading, each once."""
+    terms = [requirement_term(n) for n in requirement_numbers or ()]
+    terms += [law_term(law) for law in laws or () if law]
+    return list(dict.fromkeys(t for t in terms if len(t) <= 40))
