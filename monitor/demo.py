@@ -1,9 +1,12 @@
 """The offline demo: the whole pipeline against the project's bundled documents.
 
-A loopback server stands in for dhs.gov and hhs.gov and serves every source's fixtures (real
-openings and reconstructed tables, see tests/fixtures/*/manifest.yaml). The monitor polls it on
-three consecutive days ending at the demo's as-of date, as a deployed monitor would poll daily,
-and evaluates on the last day. One DHS listing page (the OHSS page) is answered with a CDN
+A loopback server stands in for dhs.gov, hhs.gov and the Congress.gov API and serves every
+source's fixtures (real openings and reconstructed tables, documentation examples and
+reconstructed Congress.gov answers, see tests/fixtures/*/manifest.yaml); the Congress.gov
+sources are polled with a key of the demo's own (``DEMO_CONGRESS_KEY``), so the HHS month
+missing from hhs.gov shows as received by Congress. GovInfo is left without a key: not polled,
+one operator finding. The monitor polls it on three consecutive days ending at the demo's as-of
+date, as a deployed monitor would poll daily, and evaluates on the last day. One DHS listing page (the OHSS page) is answered with a CDN
 denial page on every poll, so after three failed polls the DHS source is ``broken``: its
 obligations' missing months turn ``unknown`` instead of accusing DHS on the strength of a
 firewall page. (The denied page is the 2020 OIS landing page; the report it links is also
@@ -43,6 +46,7 @@ POLL_TIME = time(14, 0, tzinfo=timezone.utc)  # 10:00 in Washington
 SLACK_CHANNEL = "C0DEMOALERTS"  # a made-up channel ID: the demo has no Slack token
 DENIED = ("https://www.dhs.gov/immigration-statistics/special-reports/FUAR",)
 MARKER = ".monitor-demo"  # in a --keep directory: the demo's own, and the databases it wrote
+DEMO_CONGRESS_KEY = "offline-demo-key"  # for the demo's Congress.gov stand-in only
 
 
 class SimulatedClockContext(Context):
@@ -85,6 +89,10 @@ def demo_settings(home: Path, database_url: str | None, lock_timeout: float | No
         "MONITOR_WATCH_FROM": WATCH_FROM.isoformat(),
         "MONITOR_LOG_LEVEL": "warning",
         "MONITOR_SLACK_CHANNEL": SLACK_CHANNEL,  # no token: messages are written, never sent
+        # the demo's server stands in for Congress.gov and wants a key in the header; this one
+        # is the demo's own and goes nowhere but 127.0.0.1 (GovInfo stays unconfigured: its
+        # one operator finding shows what a missing key does)
+        "MONITOR_CONGRESS_API_KEY": DEMO_CONGRESS_KEY,
     }
     if database_url:
         env["MONITOR_DATABASE_URL"] = database_url
@@ -234,6 +242,10 @@ def serve(port: int, out=print) -> None:
         out(f"Serving the demo's documents at {server.base} (Ctrl-C to stop)")
         out(f"  {DENIED[0]} answers with a CDN denial page, as in the demo")
         out(f"  try: monitor fetch --all --mirror {server.base}")
+        out(
+            f"  (with MONITOR_CONGRESS_API_KEY={DEMO_CONGRESS_KEY} the Congress.gov sources "
+            "are read too: the server wants a key, any key)"
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         out("stopped")

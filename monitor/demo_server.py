@@ -5,11 +5,20 @@ tests/fixtures/<source>/manifest.yaml and shipped in the wheel, see monitor.ship
 ``https://www.dhs.gov/a/b.pdf`` is served at ``http://127.0.0.1:PORT/www.dhs.gov/a/b.pdf``.
 URLs named in ``deny`` get a CDN-style denial page, the way government CDNs answer clients
 they do not like, so the demo can show a source going ``broken``. It binds 127.0.0.1 only.
+
+It also stands in for the Congress.gov API (api.congress.gov): the bundled answers
+(tests/fixtures/congress_*/, documentation examples and reconstructed records) at their URLs,
+each asked with an ``X-Api-Key`` header as the API requires (without one: the API's 403
+``API_KEY_MISSING``), and a list of executive communications the bundle holds no page for (the
+other Congresses') answered with an empty page: the bundle holds only the communications the
+demo's obligations need.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +27,14 @@ import yaml
 
 from monitor.shipped import demo_documents_dir
 from scrapers.fetch.http import mirror_rewrite
+
+CONGRESS_HOST = "api.congress.gov"
+# A list of one Congress's executive communications, as the demo server's path names it.
+_COMMUNICATION_LIST = re.compile(r"^/api\.congress\.gov/v3/(house|senate)-communication/\d+/ec$")
+# The api.data.gov answer to a request without a key.
+KEY_MISSING = json.dumps(
+    {"error": {"code": "API_KEY_MISSING", "message": "No api_key was supplied."}}
+).encode()
 
 # Modelled on an Akamai edge denial, which dhs.gov's CDN serves with status 403.
 DENIAL_PAGE = b"""<HTML><HEAD>
@@ -110,7 +127,15 @@ class DemoServer:
                 server.requests.append(self.path)
                 if self.path in server.deny:
                     return self._send(403, "text/html", DENIAL_PAGE)
+                api = self.path.startswith(f"/{CONGRESS_HOST}/")
+                if api and not self.headers.get("X-Api-Key"):
+                    return self._send(403, "application/json", KEY_MISSING)
                 doc = server.routes.get(self.path)
+                if doc is None and api:
+                    found = _COMMUNICATION_LIST.match(self.path.split("?", 1)[0])
+                    if found:  # a Congress the bundle holds no communication of
+                        page = {f"{found.group(1)}Communications": [], "pagination": {"count": 0}}
+                        return self._send(200, "application/json", json.dumps(page).encode())
                 if doc is None:
                     return self._send(
                         404, "text/html", b"<html><title>Page Not Found</title></html>"

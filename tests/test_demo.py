@@ -83,6 +83,20 @@ def test_demo_produces_the_findings_it_promises(demo):
     (hart,) = [f for f in found if f.obligation_id == "dhs_hart_disclosure"]
     assert hart.kind == "review"
     assert [c["document_id"] for c in hart.evidence["candidates"]] == ["DHS/OBIM/PIA-005"]
+    # Congress's record (the demo's Congress.gov stand-in, asked with the demo's own key): HHS's
+    # April 2022 report, missing from hhs.gov, reached the Senate on 2022-05-12
+    (april,) = [f for f in found if f.kind == "missing"]
+    assert april.evidence["congress"]["summary"] == "received by Congress on 2022-05-12"
+    assert [c["key"] for c in april.evidence["congress"]["communications"]] == [
+        "senate/117/ec/4120"
+    ]
+    assert ("hhs_separated_children_monthly", "not_public", date(2022, 4, 1)) in kinds
+    # GovInfo has no key in the demo: not polled, ONE operator finding about its key
+    with engine.connect() as conn:
+        access = conn.execute(
+            select(FindingRow.subject, FindingRow.severity).where(FindingRow.family == "access")
+        ).all()
+    assert [tuple(a) for a in access] == [("govinfo_api_key|not set", "low")]
     assert all(f.state == "open" for f in found)
     # periods ending before the demo's watch_from (2022-01-01) are not judged
     assert all(f.period_end is None or f.period_end >= date(2022, 1, 1) for f in found)
@@ -111,6 +125,8 @@ def test_demo_source_health_and_requests_stay_on_loopback(demo):
     assert set(health) <= {r.id for r in Registry().pollable()}
     assert health["dhs_family_unit_actions"] == "broken"
     assert health["hhs_separated_children"] == "healthy"
+    assert health["congress_communications"] == health["congress_requirements"] == "healthy"
+    assert "govinfo_appropriations" not in health  # no key: never polled
     assert runs and all((r.requested_url or "").startswith("http://127.0.0.1:") for r in runs)
     assert {r.outcome for r in runs if r.url == DENIED[0]} == {"blocked"}
     assert result.requests == len(runs)
@@ -147,7 +163,9 @@ def test_demo_command_prints_the_summary_and_where_things_are(cli, tmp_path, mon
     rc, out, err = cli("demo", "--keep", str(tmp_path / "kept"))
     assert rc == 0, err
     assert "missing  hhs_separated_children_monthly  2022-04" in out
+    assert "received by Congress on 2022-05-12" in out
     assert "dhs_family_unit_actions      FAILED  health: failing -> broken" in out
+    assert "govinfo_appropriations       not configured" in out
     assert f"MONITOR_HOME={tmp_path / 'kept'}" in out
     # parse problems are in the summary, each unmapped label with its operator finding
     problems = out[out.index("\nParse problems: ") : out.index("\nFindings: ")]
@@ -249,7 +267,7 @@ def test_serve_only_serves_the_documents_until_interrupted(tmp_path):
     import urllib.error
     import urllib.request
 
-    from monitor.demo_server import load_manifests, mirror_path
+    from monitor.demo_server import CONGRESS_HOST, load_manifests, mirror_path
 
     env = {**os.environ, "MONITOR_HOME": str(tmp_path / "home")}
     proc = subprocess.Popen(
@@ -263,7 +281,9 @@ def test_serve_only_serves_the_documents_until_interrupted(tmp_path):
         first = proc.stdout.readline()
         base = re.match(r"Serving the demo's documents at (http://127\.0\.0\.1:\d+) ", first)
         assert base, first + proc.stderr.read()
-        doc = next(d for d in load_manifests() if d.url not in DENIED)
+        doc = next(  # the Congress.gov stand-in wants a key (the demo's own)
+            d for d in load_manifests() if d.url not in DENIED and CONGRESS_HOST not in d.url
+        )
         with urllib.request.urlopen(base.group(1) + mirror_path(doc.url), timeout=10) as resp:
             assert resp.read() == doc.path.read_bytes()
         with pytest.raises(urllib.error.HTTPError) as denied:

@@ -128,10 +128,14 @@ def _print(result, as_json: bool) -> None:
     print(f"""
 What you are looking at
   The documents were served from 127.0.0.1 ({result.requests} requests), standing in for
-  dhs.gov and hhs.gov. Report tables are RECONSTRUCTED fixtures around real openings, never
-  published figures. {DENIED[0]} answered with a CDN denial page on every poll,
+  dhs.gov, hhs.gov and the Congress.gov API (asked with a key of the demo's own). Report
+  tables are RECONSTRUCTED fixtures around real openings, never published figures; Congress's
+  record holds a few RECONSTRUCTED communications (HHS's April 2022 report received by the
+  Senate), so "no submission" there speaks of the demo's bundle, not of Congress.
+  {DENIED[0]} answered with a CDN denial page on every poll,
   so DHS is broken and its months without a report are 'unknown', not 'missing'.
   Periods before {WATCH_FROM} are not judged in the demo (MONITOR_WATCH_FROM).
+  GovInfo has no key here: it is not polled, and that is one operator finding (access).
 
 What it would tell people (written, not sent: the demo has no Slack token or mail server)
   Slack:    {result.slack_json}  (the Slack API calls, Block Kit)
