@@ -12,7 +12,7 @@ Existing rows: every stored communication reading gets its terms, from its own
 copied here so this migration keeps meaning what it meant).
 
 Revision ID: 0024_congress_keys
-Revises: 0021_fetch_run_lookups
+Revises: 0023_candidate_decisions
 """
 
 from alembic import op
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from monitor.models.base import UTCDateTime
 
 revision = "0024_congress_keys"
-down_revision = "0021_fetch_run_lookups"
+down_revision = "0023_candidate_decisions"
 branch_labels = None
 depends_on = None
 
