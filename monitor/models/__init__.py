@@ -14,6 +14,7 @@ from monitor.models.reports import (
     Parse,
     ParseProblem,
     Report,
+    ListingRead,
     ReportListing,
     Statement,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "Parse",
     "ParseProblem",
     "Report",
+    "ListingRead",
     "ReportListing",
     "Statement",
     "FigureVersion",

@@ -61,6 +61,21 @@ class ReportListing(Base):
     removed_at: Mapped[datetime | None]  # the first read of the page that no longer did
 
 
+class ListingRead(Base):
+    """The reading of a listing page whose links ``report_listings`` and ``reports`` were last
+    brought in step with (monitor.store.record_listing): reading the same snapshot with the same
+    parser again, complete both times, the page links exactly the reports its rows say."""
+
+    __tablename__ = "listing_reads"
+
+    listing_url: Mapped[str] = mapped_column(Text, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    parser_version: Mapped[str] = mapped_column(String(40))
+    complete: Mapped[bool]
+    applied_at: Mapped[datetime]
+
+
 class Parse(Base):
     """One application of one parser version to one snapshot. Unique, so re-running is a no-op."""
 
