@@ -39,29 +39,28 @@ def insert_many_or_ignore(
     entity: bool = False,
     chunk: int = 500,
 ) -> list:
-    """Insert many rows of ``model`` in one statement (per ``chunk`` rows: far below SQLite's
-    limit on bound parameters), ignoring those whose ``conflict`` key another writer inserted
-    first. Returns the inserted rows' ``returning`` columns, or with ``entity`` the inserted
-    rows as ORM objects, in the session."""
+    """Insert many rows of ``model`` as one executemany (the dialect batches it into multi-row
+    INSERTs: one statement per ``chunk`` rows, far below SQLite's limit on bound parameters),
+    ignoring those whose ``conflict`` key another writer inserted first. Returns the inserted
+    rows' ``returning`` columns, or with ``entity`` the inserted rows as ORM objects, in the
+    session. The statement is the same whatever the rows, so it is compiled once and cached (a
+    ``.values([...])`` statement is compiled anew for every call: five times slower)."""
     insert = _insert_for(session)
     out: list = []
-    for i in range(0, len(rows), chunk):
-        if entity:
-            stmt = (
-                insert(model)
-                .values(rows[i : i + chunk])
-                .on_conflict_do_nothing(index_elements=list(conflict))
-                .returning(model)
-            )
-            out.extend(session.scalars(stmt))
-            continue
+    if entity:
+        stmt = insert(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(model)
+    else:
         stmt = (
             insert(model.__table__)
-            .values(rows[i : i + chunk])
             .on_conflict_do_nothing(index_elements=list(conflict))
             .returning(*returning)
         )
-        out.extend(session.connection().execute(stmt).all())
+    for i in range(0, len(rows), chunk):
+        part = rows[i : i + chunk]
+        if entity:
+            out.extend(session.scalars(stmt, part))
+        else:
+            out.extend(session.connection().execute(stmt, part).all())
     return out
 
 
