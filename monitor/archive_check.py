@@ -68,6 +68,11 @@ def report_body(
     session: Session, archive: Archive, check: BodyCheck, *, now: datetime
 ) -> FindingRow:
     """Raise (or keep) the archive finding for a body that is missing or altered."""
+    from monitor.poll_plan import plan_of
+
+    plan = plan_of(session)
+    if plan is not None:
+        plan.archive_reported(check.sha256)  # open from now on, for the rest of the cycle
     evidence = _body_evidence(session, archive, check)
     return raise_operator_finding(
         session,
@@ -82,9 +87,15 @@ def report_body(
 
 def checked_body(session: Session, archive: Archive, sha: str, *, now: datetime) -> BodyCheck:
     """Check one body; report it when it is missing or altered, resolve its finding when it is
-    intact again (restored from a backup, say)."""
+    intact again (restored from a backup, say). A cycle's plan (monitor/poll_plan.py) that
+    knows no finding about the body was open spares the look for one."""
+    from monitor.poll_plan import plan_of
+
     check = archive.check(sha)
+    plan = plan_of(session)
     if check.state == "ok":
+        if plan is not None and plan.archive_finding_open(sha) is False:
+            return check
         resolve_operator_finding(
             session,
             family=FAMILY,

@@ -30,6 +30,7 @@ from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
 from monitor.models.archive import CaptureRow
+from monitor.poll_plan import MISSING, attached, plan_of
 from scrapers.fetch.archive import Archive
 from scrapers.redact import redact_url
 
@@ -59,7 +60,9 @@ def record_capture(
     Returns the row and whether a record file was written. Flushes, never commits."""
     url = redact_url(url)
     requested_url = redact_url(requested_url) if requested_url else None
-    latest = latest_capture(session, url)
+    plan = plan_of(session)
+    latest = plan.take("captures", url) if plan is not None else MISSING
+    latest = latest_capture(session, url) if latest is MISSING else attached(session, latest)
     if latest is not None and (latest.sha256, latest.http_status) == (sha256, http_status):
         later = CaptureRow.last_seen_at < fetched_at
         session.execute(

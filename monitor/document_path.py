@@ -75,6 +75,7 @@ def store_document(
     parsed_at: datetime | None = None,
     apply_listing: bool = True,
     max_links: int | None = None,
+    new_snapshot: bool = False,
 ) -> StoredDocument:
     """Read an archived snapshot with the current parser (or take ``reading``, the same body
     read elsewhere) and store what it yields; flushes, never commits.
@@ -90,7 +91,8 @@ def store_document(
     """
     source = registered.source
     doc_url = doc_url or snapshot.url
-    existing = parse_of(session, snapshot.id, source.parser_version)
+    # a snapshot inserted a moment ago (``new_snapshot``) has been read by no parser yet
+    existing = None if new_snapshot else parse_of(session, snapshot.id, source.parser_version)
     if existing is not None:
         links = [Link(**link) for link in existing.links]
         if any(REDACTED in link.url for link in links):
@@ -157,6 +159,7 @@ def store_document(
             intake.links,
             now,
             complete=max_links is None or len(intake.links) < max_links,
+            read=(snapshot.id, source.parser_version),
         )
         intake.new_reports.extend(created)
         intake.removed_reports.extend(removed)
@@ -213,6 +216,7 @@ def take_in(
         doc_url=doc_url or url,
         reading=reading,
         max_links=max_links,
+        new_snapshot=new,
     )
     intake.snapshot_new = new
     intake.changed = current != snapshot.sha256

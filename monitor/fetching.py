@@ -139,21 +139,69 @@ def _validators_for(
     gets none, so the server sends it again. The URL's validator row and the snapshot it names
     come in one statement; the row is handed back for :func:`_save_validators`."""
     from monitor.archive_check import checked_body
+    from monitor.poll_plan import MISSING, attached, plan_of
 
-    found = session.execute(
-        select(HttpValidator, Snapshot)
-        .outerjoin(
-            Snapshot,
-            and_(Snapshot.url == HttpValidator.url, Snapshot.sha256 == HttpValidator.sha256),
-        )
-        .where(HttpValidator.url == url)
-    ).first()
-    row, snap = found if found is not None else (None, None)
+    plan = plan_of(session)
+    if plan is not None:
+        done = plan.take("checked", url)  # the workers' look-ahead checked it already
+        if done is not MISSING:
+            snap, validators, row = done
+            return attached(session, snap), validators, attached(session, row)
+    found = plan.take("validators", url) if plan is not None else MISSING
+    if found is MISSING:
+        found = session.execute(
+            select(HttpValidator, Snapshot)
+            .outerjoin(
+                Snapshot,
+                and_(Snapshot.url == HttpValidator.url, Snapshot.sha256 == HttpValidator.sha256),
+            )
+            .where(HttpValidator.url == url)
+        ).first()
+        found = found if found is not None else (None, None)
+    row, snap = attached(session, found[0]), attached(session, found[1])
     if row is None or not (row.etag or row.last_modified) or not row.sha256:
         return None, None, row
     if snap is None or checked_body(session, archive, snap.sha256, now=now).state != "ok":
         return None, None, row
     return snap, Validators(row.etag, row.last_modified), row
+
+
+def check_ahead(session: Session, archive: Archive, url: str, *, now: datetime):
+    """The validators a poll of ``url`` will send (:func:`_validators_for`), worked out ahead
+    by the workers' look-ahead: kept in the cycle's plan for that poll, so the archived body
+    is hashed once. Returns them, and the sha256 of the body the URL's validators row names
+    (a body the URL served before: not read again)."""
+    from monitor.poll_plan import plan_of
+
+    plan = plan_of(session)
+    snap, validators, row = _validators_for(session, archive, url, now=now)
+    if plan is not None:
+        plan.checked[url] = (snap, validators, row)
+    return validators, row.sha256 if row is not None else None
+
+
+def read_ahead(request, result: FetchResult, _finished: float) -> Reading | None:
+    """A worker's reading of a listing page it fetched ahead (``request.context``: the source,
+    the cap on links, the day, and the sha256 of the body the URL served before, which is not
+    read again). None when there is nothing to read or reading failed here: the writer then
+    reads it, and meets the same failure where it is recorded."""
+    if request.context is None or result.outcome != "ok" or result.body is None:
+        return None
+    registered, max_links, day, known = request.context
+    try:
+        if known is not None and hashlib.sha256(result.body).hexdigest() == known:
+            return None
+        return read_document(
+            registered,
+            result.body,
+            url=request.url,
+            content_type=result.content_type,
+            listing=True,
+            fetched=day,
+            max_links=max_links,
+        )
+    except Exception:  # noqa: BLE001 - read again by the writer, which records the failure
+        return None
 
 
 _UNKNOWN = object()  # a validator row not looked up yet
@@ -279,8 +327,9 @@ class Poll:
         )
         self.last_result = result  # the answer of the latest request (the Congress.gov walk)
         finished = prepared.started + timedelta(seconds=result.elapsed)
-        reading = None
-        if read and result.outcome == "ok" and result.body is not None:
+        # read by the worker that fetched it (a concurrent cycle: monitor/pipeline.py)
+        reading = getattr(self.fetcher, "reading_of", lambda _result: None)(result)
+        if reading is None and read and result.outcome == "ok" and result.body is not None:
             row = prepared.validator_row
             if row is None or row.sha256 != hashlib.sha256(result.body).hexdigest():
                 reading = read_document(
@@ -515,7 +564,13 @@ def poll_source(
     poll = Poll(
         session, archive, fetcher, registered, now, cycle, extra_host, progress, headers, max_links
     )
-    before = health_of(session, source.id)
+    from monitor.poll_plan import MISSING, plan_of
+
+    plan = plan_of(session)
+    before = plan.take("health", source.id) if plan is not None and not explicit else MISSING
+    health_exists = None if before is MISSING else before is not None
+    if before is MISSING:
+        before = health_of(session, source.id)
     health_before = before.state if before is not None else None
 
     links: list[str] = []
@@ -594,6 +649,7 @@ def poll_source(
             error=(f"{failing[0].url}: {failing[0].error}" if failing else None),
             now=poll.at(),
             broken_after=broken_after,
+            exists=health_exists,
         )
         result.health_after = change.after
         result.consecutive_failures = change.consecutive_failures
@@ -638,35 +694,89 @@ def next_poll_at(session: Session, reg: RegisteredSource) -> datetime | None:
     timing jitter: a daily cron job that fires at 06:00 must find yesterday's poll, which began
     at 06:00:02, due again. None when it was never polled (due now). Ingested copies are not
     polls."""
-    polled = (
-        IS_LISTING
-        if reg.source.api is not None
-        else FetchRun.url.in_([redact_url(u) for u in reg.source.start_urls])
-    )  # an API: its listings
-    last = session.scalar(
-        select(FetchRun.started_at)
-        .where(
-            FetchRun.source_id == reg.id,
-            polled,
-            or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE),
-        )
-        .order_by(FetchRun.started_at.desc())
-        .limit(1)
-    )
+    return next_poll_after(last_polls(session, [reg]).get(reg.id), reg, health_of(session, reg.id))
+
+
+def next_poll_after(last: datetime | None, reg: RegisteredSource, health) -> datetime | None:
+    """:func:`next_poll_at` from the source's last poll and its health row."""
     if last is None:
         return None
-    health = health_of(session, reg.id)
     interval = retry_interval(reg.source.poll_every, health.consecutive_failures if health else 0)
     return last + interval - min(interval / 10, timedelta(hours=1))
+
+
+def last_polls(session: Session, registered: Iterable[RegisteredSource]) -> dict[str, datetime]:
+    """When each source last polled a start URL (a source read through an API: one of its
+    listings), ingested copies aside: one statement per 500 URLs and one per 500 API sources,
+    each an index descent per URL or source (monitor/run_lookups.py), never a source's whole
+    history."""
+    from monitor.run_lookups import CHUNK, wanted
+
+    not_ingested = or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE)
+    pairs = sorted(
+        {
+            (reg.id, redact_url(u))
+            for reg in registered
+            if reg.source.api is None
+            for u in reg.source.start_urls
+        }
+    )
+    apis = sorted({reg.id for reg in registered if reg.source.api is not None})
+    out: dict[str, datetime] = {}
+
+    def keep(rows) -> None:
+        for source_id, at in rows:
+            if at is not None and (source_id not in out or at > out[source_id]):
+                out[source_id] = at
+
+    for start in range(0, len(pairs), CHUNK):
+        asked = wanted(pairs[start : start + CHUNK], ("source_id", None), ("url", None))
+        newest = (
+            select(FetchRun.started_at)
+            .where(
+                FetchRun.url == asked.c.url,
+                # not an index term: the URL's range of fetch_runs(url, started_at), not the
+                # source's every run (monitor/run_lookups.py)
+                FetchRun.source_id.concat("") == asked.c.source_id,
+                not_ingested,
+            )
+            .order_by(FetchRun.started_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        keep(session.execute(select(asked.c.source_id, newest)))
+    for start in range(0, len(apis), CHUNK):
+        asked = wanted(((i,) for i in apis[start : start + CHUNK]), ("source_id", None))
+        newest = (
+            select(FetchRun.started_at)
+            .where(FetchRun.source_id == asked.c.source_id, IS_LISTING, not_ingested)
+            .order_by(FetchRun.started_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        keep(session.execute(select(asked.c.source_id, newest)))
+    return out
 
 
 def sources_due(
     session: Session, registered_sources: Iterable[RegisteredSource], now: datetime
 ) -> list[RegisteredSource]:
-    """Sources whose :func:`next_poll_at` has come."""
+    """Sources whose :func:`next_poll_at` has come (asked for all of them at once)."""
+    from monitor.models import SourceHealth
+
+    registered_sources = list(registered_sources)
+    last = last_polls(session, registered_sources)
+    ids = sorted({r.id for r in registered_sources if r.id in last})
+    health = {
+        row.source_id: row
+        for start in range(0, len(ids), 500)
+        for row in session.scalars(
+            select(SourceHealth).where(SourceHealth.source_id.in_(ids[start : start + 500]))
+        )
+    }
     due = []
     for reg in registered_sources:
-        when = next_poll_at(session, reg)
+        when = next_poll_after(last.get(reg.id), reg, health.get(reg.id))
         if when is None or when <= now:
             due.append(reg)
     return due

@@ -12,10 +12,11 @@ States: ``healthy`` after a successful poll; ``failing`` after 1..N-1 consecutiv
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import Session
 
 from monitor.models import SourceHealth, SourceHealthEvent
@@ -52,6 +53,7 @@ def record_poll(
     error: str | None,
     now: datetime,
     broken_after: int,
+    exists: bool | None = None,
 ) -> HealthChange:
     """Fold one poll's result into the source's health; write an event if the state changed.
 
@@ -60,35 +62,26 @@ def record_poll(
     count says whether this poll made the change, so two polls of one source at once count two
     failures and write one event per change. The source row must exist (the poll ensures it).
     Flushes, does not commit.
+
+    ``exists``: whether the source's health row existed as the cycle began (the cycle's plan:
+    monitor/poll_plan.py); None, not known. A row known to exist is not inserted first; a row
+    known not to exist is inserted with this poll's result, and the state's event, at once.
     """
     session.flush()
-    first_seen = insert_or_ignore(
+    if exists is False:
+        change = _first_poll(session, source_id, failed, outcome, error, now, broken_after)
+        if change is not None:
+            return change
+    first_seen = exists is not True and insert_or_ignore(
         session,
         SourceHealth,
         dict(source_id=source_id, state="healthy", consecutive_failures=0, changed_at=now),
     )
     table = SourceHealth.__table__
     key = table.c.source_id == source_id
-    if failed:
-        values = dict(
-            consecutive_failures=table.c.consecutive_failures + 1,
-            last_failure_at=now,
-            last_error=error,
-            last_outcome=outcome,
-        )
-    else:
-        values = dict(
-            consecutive_failures=0,
-            last_success_at=now,
-            last_error=None,
-            last_outcome=outcome,
-            first_success_at=func.coalesce(table.c.first_success_at, now),
-        )
     row = session.execute(
-        update(table)
-        .where(key)
-        .values(**values)
-        .returning(table.c.consecutive_failures, table.c.state)
+        _fold_statement(failed),
+        {"p_source": source_id, "p_now": now, "p_error": error, "p_outcome": outcome},
     ).one()
     failures = row.consecutive_failures
     before = None if first_seen else row.state
@@ -119,3 +112,74 @@ def record_poll(
     if cached is not None:
         session.expire(cached)  # the ORM copy predates the UPDATEs above
     return HealthChange(before, after, failures)
+
+
+def _first_poll(
+    session: Session,
+    source_id: str,
+    failed: bool,
+    outcome: str,
+    error: str | None,
+    now: datetime,
+    broken_after: int,
+) -> HealthChange | None:
+    """The source's first poll: its health row inserted with the poll's result (one
+    statement), and the event of its first state. None when another writer inserted the row
+    first (the caller then folds this poll in as usual)."""
+    failures = 1 if failed else 0
+    state = state_for(failures, broken_after)
+    values = dict(
+        source_id=source_id,
+        state=state,
+        consecutive_failures=failures,
+        last_outcome=outcome,
+        last_error=error if failed else None,
+        last_failure_at=now if failed else None,
+        last_success_at=None if failed else now,
+        first_success_at=None if failed else now,
+        changed_at=now,
+    )
+    if not insert_or_ignore(session, SourceHealth, values):
+        return None
+    session.add(
+        SourceHealthEvent(
+            source_id=source_id,
+            at=now,
+            from_state=None,
+            to_state=state,
+            outcome=outcome,
+            consecutive_failures=failures,
+            detail=error if failed else None,
+        )
+    )
+    session.flush()
+    return HealthChange(None, state, failures)
+
+
+@functools.cache
+def _fold_statement(failed: bool):
+    """The UPDATE that folds one poll into the row (built once; run with the poll's values)."""
+    table = SourceHealth.__table__
+    now = bindparam("p_now", type_=table.c.changed_at.type)
+    outcome = bindparam("p_outcome", type_=table.c.last_outcome.type)
+    if failed:
+        values = dict(
+            consecutive_failures=table.c.consecutive_failures + 1,
+            last_failure_at=now,
+            last_error=bindparam("p_error", type_=table.c.last_error.type),
+            last_outcome=outcome,
+        )
+    else:
+        values = dict(
+            consecutive_failures=0,
+            last_success_at=now,
+            last_error=None,
+            last_outcome=outcome,
+            first_success_at=func.coalesce(table.c.first_success_at, now),
+        )
+    return (
+        update(table)
+        .where(table.c.source_id == bindparam("p_source"))
+        .values(**values)
+        .returning(table.c.consecutive_failures, table.c.state)
+    )

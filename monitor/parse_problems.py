@@ -251,7 +251,13 @@ def sync_parsing_findings(
     unmapped label (``new_unmapped``) or the source has unresolved parsing findings, it returns
     None without reading the problems."""
     from monitor.operator_findings import OPERATOR, sync_operator_family
+    from monitor.poll_plan import plan_of
 
+    plan = plan_of(session)
+    if plan is not None:
+        if not new_unmapped and plan.parsing_findings_none(source_id):
+            return None  # none was open as the cycle began, and none was opened since
+        plan.parsing_reported(source_id)
     if not new_unmapped:
         unresolved = session.scalar(
             select(func.count())

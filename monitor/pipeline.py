@@ -18,6 +18,8 @@ from monitor.api_keys import sync_missing_keys
 from monitor.fetching import PollResult, new_cycle, poll_source, source_headers, sources_due
 from monitor.findings_sync import SyncResult, evaluate_and_sync
 from monitor.parse_problems import problem_groups
+from monitor.poll_plan import PollPlan, attach, read_plan
+from monitor.reading import is_listing
 from monitor.source_status import SourceStatus, source_statuses
 from scrapers.fetch.http import Fetcher
 from scrapers.registry import RegisteredSource
@@ -114,16 +116,19 @@ def run_once(
             # one operator finding per API key that is not set (monitor/api_keys.py)
             report.keys = sync_missing_keys(session, ctx.sources.all(), ctx.settings, now=now)
         due = pollable if every_source else sources_due(session, pollable, now)
+        # what each poll would ask before its first request, asked once for all of them
+        plan = read_plan(session, due, now)
     report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})
 
     fetcher = Fetcher.from_settings(ctx.settings, rewrite=rewrite)
     workers = getattr(ctx.settings, "fetch_concurrency", 1)
-    ahead = _Ahead(ctx, fetcher, due, workers, now) if workers > 1 else None
+    ahead = _Ahead(ctx, fetcher, due, workers, now, plan) if workers > 1 else None
     try:
         for i, reg in enumerate(due):
             if ahead is not None:
                 ahead.up_to(i)
             with ctx.session() as session:
+                attach(session, plan)
                 # each poll is dated when it starts, not when the cycle started
                 report.polls.append(
                     poll_source(
@@ -191,40 +196,52 @@ class _Ahead:
     time per host and the host's interval; report links are fetched by the poll itself."""
 
     def __init__(
-        self, ctx, fetcher: Fetcher, due: list[RegisteredSource], workers: int, now: datetime
+        self,
+        ctx,
+        fetcher: Fetcher,
+        due: list[RegisteredSource],
+        workers: int,
+        now: datetime,
+        plan: PollPlan,
     ) -> None:
         from monitor.fetch_pool import FetchPool, Prefetcher
+        from monitor.fetching import read_ahead
 
-        self.ctx, self.due, self.now = ctx, due, now
-        self.pool = FetchPool(fetcher, workers)
+        self.ctx, self.due, self.now, self.plan = ctx, due, now, plan
+        # workers fetch a listing page and read it: the writer stores what they read
+        self.pool = FetchPool(fetcher, workers, read=read_ahead)
         self.fetcher = Prefetcher(fetcher, self.pool)
         self.window = 2 * workers
         self.asked = 0
 
     def up_to(self, i: int) -> None:
         from monitor.congress_poll import CONGRESS_SOURCES
-        from monitor.fetching import _validators_for
+        from monitor.fetching import check_ahead
         from scrapers.redact import redact_url
 
         last = min(len(self.due), i + 1 + self.window)
         if self.asked >= last:
             return
         with self.ctx.session() as session:
+            attach(session, self.plan)
             for reg in self.due[self.asked : last]:
                 source = reg.source
                 if reg.id in CONGRESS_SOURCES:
                     continue  # a JSON API's walk asks page by page, under its own budget
                 headers = source_headers(source, self.ctx.settings)
+                cap = self.ctx.settings.max_links_per_listing
                 for url in source.start_urls:
-                    _snap, validators, _row = _validators_for(
+                    validators, known = check_ahead(
                         session, self.ctx.archive, redact_url(url), now=self.ctx.now()
                     )
+                    read = (reg, cap, self.now.date(), known) if is_listing(source, url) else None
                     self.fetcher.prefetch(
                         url,
                         allowed=source.allows_host,
                         validators=validators,
                         content_types=source.content_types,
                         headers=headers,
+                        context=read,
                     )
         self.asked = last
 

@@ -148,7 +148,14 @@ def reparse_source(
     for url in listing_urls:
         newest = current_snapshot(session, url)
         if newest is not None and newest.id in listing_links:
-            record_listing(session, source, url, listing_links[newest.id], newest.fetched_at)
+            record_listing(
+                session,
+                source,
+                url,
+                listing_links[newest.id],
+                newest.fetched_at,
+                read=(newest.id, source.parser_version),
+            )
     session.flush()
     return items
 

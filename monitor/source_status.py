@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.fact_gathering import stale_after_for
-from monitor.fetching import next_poll_at
 from monitor.models import FetchRun, Report, SourceHealth
 from monitor.run_lookups import IS_LISTING
 from scrapers.registry import RegisteredSource
@@ -89,50 +88,96 @@ def _hours(value: timedelta) -> str:
 def source_status(
     session: Session, reg: RegisteredSource, now: datetime, stale_after: timedelta | None
 ) -> SourceStatus:
-    source = reg.source
-    health = session.get(SourceHealth, source.id)
-    success = select(func.max(FetchRun.started_at)).where(
-        FetchRun.source_id == source.id,
-        FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-        FetchRun.started_at <= now,
-    )
-    last_success = session.scalar(success)
-    last_listing = session.scalar(success.where(IS_LISTING))
-    window = stale_after_for(stale_after, source.poll_every)
-    polled = health is not None or last_success is not None
-    stale = polled and (last_listing is None or now - last_listing > window)
-    return SourceStatus(
-        id=source.id,
-        agency=source.agency,
-        title=source.title,
-        poll_every=source.poll_every,
-        health=health.state if health else None,
-        consecutive_failures=health.consecutive_failures if health else 0,
-        last_error=health.last_error if health else None,
-        last_success_at=last_success,
-        last_listing_read_at=last_listing,
-        stale_after=window,
-        stale=stale,
-        next_poll_at=next_poll_at(session, reg),
-        documents=[
-            {
-                "url": r.url,
-                "state": r.fetch_state,
-                "fetch_failures": r.fetch_failures,
-                "last_fetch_error": r.last_fetch_error,
-                "last_fetch_at": r.last_fetch_at,
-            }
-            for r in session.scalars(
-                select(Report)
-                .where(
-                    Report.source_id == source.id,
-                    Report.fetch_state.in_(("failing", "unreachable")),
-                    Report.removed_at.is_(None),
-                )
-                .order_by(Report.url)
+    """How one source stands now (:func:`source_statuses` of one)."""
+    return _statuses(session, [reg], now, stale_after)[0]
+
+
+def _statuses(
+    session: Session, registered: list[RegisteredSource], now: datetime, stale_after
+) -> list[SourceStatus]:
+    """Every source's status in a fixed number of statements, whatever the number of sources:
+    their health rows, their last successful run and listing read (one descent of
+    ``fetch_runs(source_id, ...)`` each, as a VALUES list: monitor/run_lookups.py), their last
+    polls (monitor.fetching.last_polls) and their listed documents that cannot be fetched."""
+    from monitor.fetching import last_polls, next_poll_after
+    from monitor.run_lookups import success_bounds, wanted
+
+    ids = sorted({reg.id for reg in registered})
+    health: dict[str, SourceHealth] = {}
+    success: dict[str, tuple] = {}
+    documents: dict[str, list[dict]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        part = ids[start : start + _CHUNK]
+        health.update(
+            (row.source_id, row)
+            for row in session.scalars(select(SourceHealth).where(SourceHealth.source_id.in_(part)))
+        )
+        asked = wanted(((i,) for i in part), ("source_id", None))
+        _first, last_success = success_bounds(asked.c.source_id, now)
+        last_listing = (
+            select(FetchRun.started_at)
+            .where(
+                FetchRun.source_id == asked.c.source_id,
+                IS_LISTING,
+                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+                FetchRun.started_at <= now,
             )
-        ],
-    )
+            .order_by(FetchRun.started_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        for sid, succeeded, listed in session.execute(
+            select(asked.c.source_id, last_success, last_listing)
+        ):
+            success[sid] = (succeeded, listed)
+        for r in session.scalars(
+            select(Report)
+            .where(
+                Report.source_id.in_(part),
+                Report.fetch_state.in_(("failing", "unreachable")),
+                Report.removed_at.is_(None),
+            )
+            .order_by(Report.source_id, Report.url)
+        ):
+            documents.setdefault(r.source_id, []).append(
+                {
+                    "url": r.url,
+                    "state": r.fetch_state,
+                    "fetch_failures": r.fetch_failures,
+                    "last_fetch_error": r.last_fetch_error,
+                    "last_fetch_at": r.last_fetch_at,
+                }
+            )
+    polled_at = last_polls(session, registered)
+    out = []
+    for reg in registered:
+        source = reg.source
+        row = health.get(source.id)
+        last_success, last_listing = success.get(source.id, (None, None))
+        window = stale_after_for(stale_after, source.poll_every)
+        polled = row is not None or last_success is not None
+        stale = polled and (last_listing is None or now - last_listing > window)
+        out.append(
+            SourceStatus(
+                id=source.id,
+                agency=source.agency,
+                title=source.title,
+                poll_every=source.poll_every,
+                health=row.state if row else None,
+                consecutive_failures=row.consecutive_failures if row else 0,
+                last_error=row.last_error if row else None,
+                last_success_at=last_success,
+                last_listing_read_at=last_listing,
+                stale_after=window,
+                stale=stale,
+                next_poll_at=next_poll_after(polled_at.get(source.id), reg, row),
+                documents=documents.get(source.id, []),
+            )
+        )
+    return out
+
+
+_CHUNK = 500  # sources per statement
 
 
 def source_statuses(
@@ -141,9 +186,9 @@ def source_statuses(
     from monitor.apipoll import not_configured_reason
 
     stale_after = getattr(settings, "stale_after", None)
+    registered = list(registered)
     out = []
-    for reg in registered:
-        status = source_status(session, reg, now, stale_after)
+    for status, reg in zip(_statuses(session, registered, now, stale_after), registered):
         status.not_configured = not_configured_reason(reg.source, settings)
         if status.not_configured:
             status.stale = False  # not read on purpose: unknown, not an operator failure

@@ -9,20 +9,23 @@ parse that could not read it; every URL is stored redacted (:func:`scrapers.reda
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import case, event, select
 from sqlalchemy.orm import Session
 
 from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
+from monitor.poll_plan import MISSING, plan_of
 from monitor.upsert import insert_many_or_ignore, insert_or_ignore
 from monitor.models import (
     CountObservation,
     FetchRun,
+    ListingPage,
     Parse,
     ParseProblem,
     Report,
@@ -63,27 +66,26 @@ _METADATA_OUTCOMES = values(Outcome.OK, Outcome.LAYOUT_CHANGED)
 _ENSURED = "monitor.store.sources"  # session.info: source rows this session made sure of
 
 
-def ensure_source(session: Session, source: Source, now: datetime) -> SourceRow:
-    """The source's row, created if needed (insert-or-ignore: a concurrent first fetch of the
-    same source is not an IntegrityError). Asked once per session: sources are never deleted,
-    and a rollback (which could undo the insert) forgets what the session knew."""
+def ensure_source(session: Session, source: Source, now: datetime) -> None:
+    """Make sure the source's row exists (insert-or-ignore: a concurrent first fetch of the
+    same source is not an IntegrityError). Asked once per session, or not at all when the
+    cycle's plan (monitor/poll_plan.py) found the row: sources are never deleted, and a
+    rollback (which could undo the insert) forgets what the session knew."""
     known = session.info.get(_ENSURED)
     if known is None:
-        known = session.info[_ENSURED] = {}
+        known = session.info[_ENSURED] = set()
         event.listen(session, "after_soft_rollback", lambda s, *_: s.info.pop(_ENSURED, None))
-    row = known.get(source.id)
-    if row is not None:
-        return row
-    row = session.get(SourceRow, source.id)
-    if row is None:
-        insert_or_ignore(
-            session,
-            SourceRow,
-            dict(id=source.id, agency=source.agency, title=source.title, created_at=now),
-        )
-        row = session.get(SourceRow, source.id)
-    known[source.id] = row
-    return row
+    if source.id in known:
+        return
+    plan = plan_of(session)
+    if plan is None or not plan.source_known(source.id):
+        if session.get(SourceRow, source.id) is None:
+            insert_or_ignore(
+                session,
+                SourceRow,
+                dict(id=source.id, agency=source.agency, title=source.title, created_at=now),
+            )
+    known.add(source.id)
 
 
 def kept_headers(headers: dict[str, str] | None) -> dict[str, str]:
@@ -140,11 +142,16 @@ def store_snapshot(
     requested_url = redact_url(requested_url) if requested_url else None
     headers = kept_headers(headers)
     stored = archive.put(body)
-    restored = stored.healed or (
-        stored.created
-        and session.scalar(select(Snapshot.id).where(Snapshot.sha256 == stored.sha256).limit(1))
-        is not None
+    # this URL's snapshot of the body if stored, else any snapshot of it: one question for
+    # whether the snapshot exists and whether a body new to the archive had been archived
+    # before (gone or altered since: restored now)
+    known = session.scalar(
+        select(Snapshot)
+        .where(Snapshot.sha256 == stored.sha256)
+        .order_by(case((Snapshot.url == url, 0), else_=1), Snapshot.id)
+        .limit(1)
     )
+    restored = stored.healed or (stored.created and known is not None)
     record_capture(
         session,
         archive,
@@ -158,11 +165,8 @@ def store_snapshot(
     )
     if restored:
         note_restored(session, archive, stored.sha256, quarantined=stored.healed, now=fetched_at)
-    existing = session.scalar(
-        select(Snapshot).where(Snapshot.url == url, Snapshot.sha256 == stored.sha256)
-    )
-    if existing is not None:
-        return existing, False
+    if known is not None and known.url == url:
+        return known, False
     session.flush()  # the insert below goes straight to the database
     inserted = insert_many_or_ignore(
         session,
@@ -226,8 +230,13 @@ def current_snapshot(session: Session, url: str) -> Snapshot | None:
 
 def current_sha256(session: Session, url: str) -> str | None:
     """The sha256 of :func:`current_snapshot`, in one statement: what a body just obtained is
-    compared with to say whether the URL changed."""
+    compared with to say whether the URL changed (the cycle's plan may know it already)."""
     url = redact_url(url)
+    plan = plan_of(session)
+    if plan is not None:
+        known = plan.take("current", url)
+        if known is not MISSING:
+            return known
     run = (
         select(FetchRun.started_at, FetchRun.snapshot_id)
         .where(FetchRun.url == url, FetchRun.snapshot_id.is_not(None))
@@ -254,6 +263,53 @@ def current_sha256(session: Session, url: str) -> str | None:
     if row.run_at is not None and (row.latest_at is None or row.run_at >= row.latest_at):
         return row.run_sha
     return row.latest_sha
+
+
+def current_sha256_many(session: Session, urls) -> dict[str, str | None]:
+    """:func:`current_sha256` of many URLs (redacted), in one statement per 5,000: a poll
+    cycle's start URLs, asked before its first request (monitor/poll_plan.py)."""
+    from monitor.run_lookups import wanted
+
+    out: dict[str, str | None] = {}
+    for part in _chunks(sorted({redact_url(u) for u in urls})):
+        asked = wanted(((u,) for u in part), ("url", None))
+        run = (
+            select(FetchRun.started_at, FetchRun.snapshot_id)
+            .where(FetchRun.url == asked.c.url, FetchRun.snapshot_id.is_not(None))
+            .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
+            .limit(1)
+        )
+        latest = (
+            select(Snapshot.fetched_at, Snapshot.sha256)
+            .where(Snapshot.url == asked.c.url)
+            .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc())
+            .limit(1)
+        )
+        rows = session.execute(
+            select(
+                asked.c.url,
+                run.with_only_columns(FetchRun.started_at).scalar_subquery(),
+                run.with_only_columns(FetchRun.snapshot_id).scalar_subquery(),
+                latest.with_only_columns(Snapshot.fetched_at).scalar_subquery(),
+                latest.with_only_columns(Snapshot.sha256).scalar_subquery(),
+            )
+        ).all()
+        run_ids = {row[2] for row in rows if row[2] is not None}
+        shas = (
+            dict(
+                session.execute(
+                    select(Snapshot.id, Snapshot.sha256).where(Snapshot.id.in_(run_ids))
+                ).all()
+            )
+            if run_ids
+            else {}
+        )
+        for url, run_at, run_id, latest_at, latest_sha in rows:
+            if run_at is not None and (latest_at is None or run_at >= latest_at):
+                out[url] = shas.get(run_id)
+            else:
+                out[url] = latest_sha
+    return out
 
 
 def last_retrieved(session: Session, url: str) -> datetime | None:
@@ -333,7 +389,13 @@ def listing_snapshot_ids(session: Session, source_id: str) -> set[int]:
 
 
 def parse_of(session: Session, snapshot_id: int, parser_version: str) -> Parse | None:
-    """The parse of a snapshot by a parser version, if it was read by that version."""
+    """The parse of a snapshot by a parser version, if it was read by that version (the
+    cycle's plan may know it already: then a row to read, not to change)."""
+    plan = plan_of(session)
+    if plan is not None:
+        known = plan.take("parses", (snapshot_id, parser_version))
+        if known is not MISSING:
+            return known
     return session.scalar(
         select(Parse).where(
             Parse.snapshot_id == snapshot_id, Parse.parser_version == parser_version
@@ -606,6 +668,7 @@ def record_listing(
     now: datetime,
     *,
     complete: bool = True,
+    read: tuple[int, str] | None = None,
 ) -> tuple[list[Report], list[Report]]:
     """A listing page was read successfully: every link is a report seen now, on this page.
 
@@ -621,11 +684,20 @@ def record_listing(
     link's text fills only what a report does not have yet (a title), and names the period its
     link names; a report back on the page is no longer removed. Another writer inserting the
     same report or listing row first is not an error: that row is updated like the others.
+
+    ``read`` is the reading the links come from (snapshot id, parser version). The page's
+    ``listing_pages`` row keeps the reading its rows were last brought in step with: the same
+    reading again, complete both times, links exactly the reports the page's rows say it links,
+    so they are marked seen by two UPDATEs, without comparing a link (a link's text has filled
+    what it could the first time).
     """
-    from sqlalchemy import case, update
+    from sqlalchemy import update
 
     session.flush()  # pending ORM changes first: the statements below go to the database
     listing_url = redact_url(listing_url)
+    if read is not None and complete and _same_reading(session, source.id, listing_url, read):
+        _seen_again(session, source.id, listing_url, now)
+        return [], []
     # one entry per URL, in page order: the first title a link gives, the last period it names
     wanted: dict[str, dict[str, Any]] = {}
     for link in links:
@@ -818,4 +890,94 @@ def record_listing(
                 )
             )
         removed.sort(key=lambda r: r.id)
+    if read is not None:
+        _note_reading(session, source.id, listing_url, read, complete, now)
+    else:  # links from elsewhere: the next reading of the page compares its links again
+        from sqlalchemy import delete
+
+        session.execute(
+            delete(ListingPage).where(ListingPage.listing_url == listing_url),
+            execution_options={"synchronize_session": False},
+        )
     return sorted(created, key=lambda r: r.id), removed
+
+
+def _same_reading(session: Session, source_id: str, listing_url: str, read: tuple) -> bool:
+    """Whether the page's rows were last brought in step with this reading, complete (the
+    cycle's plan may know its ``listing_pages`` row already)."""
+    plan = plan_of(session)
+    row = plan.take("listing_pages", listing_url) if plan is not None else MISSING
+    if row is MISSING:
+        row = session.get(ListingPage, listing_url)
+    return (
+        row is not None
+        and row.complete
+        and (row.source_id, row.snapshot_id, row.parser_version) == (source_id, *read)
+    )
+
+
+def _seen_again(session: Session, source_id: str, listing_url: str, now: datetime) -> None:
+    """The page links what its rows say: its reports and its rows are seen now. Two UPDATEs,
+    built once and run with this page's values (no statement is put together per page)."""
+    params = {"p_source": source_id, "p_listing": listing_url, "p_now": now}
+    for statement in _seen_again_statements():
+        session.execute(statement, params, execution_options={"synchronize_session": False})
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, (Report, ReportListing)):
+            session.expire(obj)
+
+
+@functools.cache
+def _seen_again_statements() -> tuple:
+    from sqlalchemy import bindparam, update
+
+    now = bindparam("p_now", type_=Report.last_seen.type)
+    of_source = select(Report.id).where(Report.source_id == bindparam("p_source"))
+    present = (
+        ReportListing.listing_url == bindparam("p_listing"),
+        ReportListing.removed_at.is_(None),
+        ReportListing.report_id.in_(of_source),
+    )
+    reports = (
+        update(Report.__table__)
+        .where(
+            Report.id.in_(select(ReportListing.report_id).where(*present)),
+            Report.source_id == bindparam("p_source"),
+        )
+        .values(
+            last_seen=case((Report.last_seen < now, now), else_=Report.last_seen), removed_at=None
+        )
+    )
+    listings = (
+        update(ReportListing.__table__)
+        .where(*present)
+        .values(
+            last_seen=case((ReportListing.last_seen < now, now), else_=ReportListing.last_seen),
+            first_seen=case((ReportListing.first_seen > now, now), else_=ReportListing.first_seen),
+        )
+    )
+    return reports, listings
+
+
+def _note_reading(
+    session: Session, source_id: str, listing_url: str, read: tuple, complete: bool, now: datetime
+) -> None:
+    """Record (one upsert) the reading the page's rows now match."""
+    from monitor.upsert import _insert_for
+
+    snapshot_id, parser_version = read
+    values = dict(
+        source_id=source_id,
+        snapshot_id=snapshot_id,
+        parser_version=parser_version,
+        complete=complete,
+        applied_at=now,
+    )
+    stmt = _insert_for(session)(ListingPage).values(listing_url=listing_url, **values)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["listing_url"], set_=values),
+        execution_options={"synchronize_session": False},
+    )
+    cached = session.identity_map.get(session.identity_key(ListingPage, (listing_url,)))
+    if cached is not None:
+        session.expire(cached)

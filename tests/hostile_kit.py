@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 # Tables whose rows a later read may legitimately update in place (health counters, the
-# validators of the last answer, capture records that count sightings); every other row that
+# validators of the last answer, capture records that count sightings, the reading a listing
+# page's rows were last brought in step with); every other row that
 # existed before a hostile input must still exist, identical, afterwards.
-MUTABLE = {"source_health", "http_validators", "captures", "alembic_version"}
+MUTABLE = {"source_health", "http_validators", "captures", "listing_pages", "alembic_version"}
 # figure_versions is rebuilt (DELETE + INSERT) for the months a parse touches: compared by the
 # observation each version stands for, ids aside.
 REBUILT = {"figure_versions": ("observation_id", ("id", "prev_id"))}

@@ -14,7 +14,7 @@ from monitor.models.reports import (
     Parse,
     ParseProblem,
     Report,
-    ListingRead,
+    ListingPage,
     ReportListing,
     Statement,
 )
@@ -60,7 +60,7 @@ __all__ = [
     "Parse",
     "ParseProblem",
     "Report",
-    "ListingRead",
+    "ListingPage",
     "ReportListing",
     "Statement",
     "FigureVersion",

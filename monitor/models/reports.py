@@ -61,12 +61,12 @@ class ReportListing(Base):
     removed_at: Mapped[datetime | None]  # the first read of the page that no longer did
 
 
-class ListingRead(Base):
+class ListingPage(Base):
     """The reading of a listing page whose links ``report_listings`` and ``reports`` were last
     brought in step with (monitor.store.record_listing): reading the same snapshot with the same
     parser again, complete both times, the page links exactly the reports its rows say."""
 
-    __tablename__ = "listing_reads"
+    __tablename__ = "listing_pages"
 
     listing_url: Mapped[str] = mapped_column(Text, primary_key=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
