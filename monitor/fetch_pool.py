@@ -163,7 +163,6 @@ class Prefetcher:
     def __init__(self, fetcher: Fetcher, pool: FetchPool) -> None:
         self.fetcher, self.pool = fetcher, pool
         self._ahead: dict[tuple, Pending] = {}
-        self._read: dict[int, tuple] = {}  # id(result) -> (result, its reading)
 
     @staticmethod
     def _key(
@@ -179,10 +178,7 @@ class Prefetcher:
         validators: Any = None,
         content_types: tuple[str, ...] = ("text/html", "application/pdf"),
         headers: dict[str, str] | None = None,
-        context: Any = None,
     ) -> None:
-        """Request ``url`` ahead; ``context`` is what the pool's ``read`` needs to read the
-        body in the worker (the writer takes the reading with :meth:`reading_of`)."""
         key = self._key(url, validators, content_types, headers)
         if key in self._ahead:
             return
@@ -196,14 +192,9 @@ class Prefetcher:
                         content_types=content_types,
                         headers=headers,
                     ),
-                    context,
                 )
             ]
         )
-
-    def reading_of(self, result: FetchResult) -> Any:
-        """What the worker read of ``result``'s body (None: not read there), once."""
-        return self._read.pop(id(result), (None, None))[1]
 
     def fetch(
         self,
@@ -222,10 +213,7 @@ class Prefetcher:
             else self._ahead.pop(self._key(url, validators, content_types, headers), None)
         )
         if pending is not None:
-            fetched = pending.take()
-            if fetched.read is not None:  # kept with the result it belongs to
-                self._read[id(fetched.result)] = (fetched.result, fetched.read)
-            return fetched.result
+            return pending.take().result
         return self.fetcher.fetch(
             url,
             allowed=allowed,

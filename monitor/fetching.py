@@ -169,39 +169,14 @@ def _validators_for(
 def check_ahead(session: Session, archive: Archive, url: str, *, now: datetime):
     """The validators a poll of ``url`` will send (:func:`_validators_for`), worked out ahead
     by the workers' look-ahead: kept in the cycle's plan for that poll, so the archived body
-    is hashed once. Returns them, and the sha256 of the body the URL's validators row names
-    (a body the URL served before: not read again)."""
+    is hashed once. Returns them."""
     from monitor.poll_plan import plan_of
 
     plan = plan_of(session)
     snap, validators, row = _validators_for(session, archive, url, now=now)
     if plan is not None:
         plan.checked[url] = (snap, validators, row)
-    return validators, row.sha256 if row is not None else None
-
-
-def read_ahead(request, result: FetchResult, _finished: float) -> Reading | None:
-    """A worker's reading of a listing page it fetched ahead (``request.context``: the source,
-    the cap on links, the day, and the sha256 of the body the URL served before, which is not
-    read again). None when there is nothing to read or reading failed here: the writer then
-    reads it, and meets the same failure where it is recorded."""
-    if request.context is None or result.outcome != "ok" or result.body is None:
-        return None
-    registered, max_links, day, known = request.context
-    try:
-        if known is not None and hashlib.sha256(result.body).hexdigest() == known:
-            return None
-        return read_document(
-            registered,
-            result.body,
-            url=request.url,
-            content_type=result.content_type,
-            listing=True,
-            fetched=day,
-            max_links=max_links,
-        )
-    except Exception:  # noqa: BLE001 - read again by the writer, which records the failure
-        return None
+    return validators
 
 
 _UNKNOWN = object()  # a validator row not looked up yet
@@ -327,9 +302,8 @@ class Poll:
         )
         self.last_result = result  # the answer of the latest request (the Congress.gov walk)
         finished = prepared.started + timedelta(seconds=result.elapsed)
-        # read by the worker that fetched it (a concurrent cycle: monitor/pipeline.py)
-        reading = getattr(self.fetcher, "reading_of", lambda _result: None)(result)
-        if reading is None and read and result.outcome == "ok" and result.body is not None:
+        reading = None
+        if read and result.outcome == "ok" and result.body is not None:
             row = prepared.validator_row
             if row is None or row.sha256 != hashlib.sha256(result.body).hexdigest():
                 reading = read_document(

@@ -19,7 +19,6 @@ from monitor.fetching import PollResult, new_cycle, poll_source, source_headers,
 from monitor.findings_sync import SyncResult, evaluate_and_sync
 from monitor.parse_problems import problem_groups
 from monitor.poll_plan import PollPlan, attach, read_plan
-from monitor.reading import is_listing
 from monitor.source_status import SourceStatus, source_statuses
 from scrapers.fetch.http import Fetcher
 from scrapers.registry import RegisteredSource
@@ -205,11 +204,11 @@ class _Ahead:
         plan: PollPlan,
     ) -> None:
         from monitor.fetch_pool import FetchPool, Prefetcher
-        from monitor.fetching import read_ahead
 
         self.ctx, self.due, self.now, self.plan = ctx, due, now, plan
-        # workers fetch a listing page and read it: the writer stores what they read
-        self.pool = FetchPool(fetcher, workers, read=read_ahead)
+        # workers only fetch: reading a page in a worker held the interpreter lock the writer
+        # needed, and made a full cycle slower (bench/poll_cycle.py), not faster
+        self.pool = FetchPool(fetcher, workers)
         self.fetcher = Prefetcher(fetcher, self.pool)
         self.window = 2 * workers
         self.asked = 0
@@ -229,19 +228,16 @@ class _Ahead:
                 if reg.id in CONGRESS_SOURCES:
                     continue  # a JSON API's walk asks page by page, under its own budget
                 headers = source_headers(source, self.ctx.settings)
-                cap = self.ctx.settings.max_links_per_listing
                 for url in source.start_urls:
-                    validators, known = check_ahead(
+                    validators = check_ahead(
                         session, self.ctx.archive, redact_url(url), now=self.ctx.now()
                     )
-                    read = (reg, cap, self.now.date(), known) if is_listing(source, url) else None
                     self.fetcher.prefetch(
                         url,
                         allowed=source.allows_host,
                         validators=validators,
                         content_types=source.content_types,
                         headers=headers,
-                        context=read,
                     )
         self.asked = last
 
