@@ -13,9 +13,11 @@ The plan rides on the session (:func:`attach`): the functions of the document pa
 with :func:`plan_of` and fall back to their own query when there is none (`monitor fetch`,
 `monitor ingest`, a reparse) or when it does not know the key.
 
-Each answer is given once (it is taken out of the plan): the first poll that asks about a URL
-or a source gets what was true when the cycle began, and whatever that poll writes is what a
-later question about the same key (two sources sharing a start URL) reads from the database.
+A run holds the writer lock (monitor/locks.py) while it polls, so no other command writes
+what the plan read. Each answer is given once (it is taken out of the plan): the first poll
+that asks about a URL or a source gets what was true when the cycle began, and whatever that
+poll writes is what a later question about the same key (two sources sharing a start URL)
+reads from the database.
 Where a poll's own writes make an answer stale for the rest of the cycle (an archive finding
 raised, a parsing finding opened), the plan forgets it.
 """
