@@ -30,6 +30,18 @@ class Sites:
         self.served: list[tuple[str, str, float, float]] = []  # host, path, start, end
         self.servers: list[ThreadingHTTPServer] = []
 
+    def wait_served(self, n: int, timeout: float = 10.0) -> int:
+        """How many requests were served, once at least ``n`` are (a request is recorded just
+        after its answer is sent, so a client can hold the answer a moment before): waits up
+        to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                served = len(self.served)
+            if served >= n or time.monotonic() > deadline:
+                return served
+            time.sleep(0.01)
+
     def host(self, i: int) -> str:
         return f"127.0.0.{i + 2}"
 

@@ -4,6 +4,8 @@ time. Against real loopback servers (tests/concurrent_sites.py) that count reque
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from concurrent_sites import Sites
@@ -56,7 +58,7 @@ def test_different_hosts_are_fetched_at_once_and_one_host_never_twice_at_once():
     assert sites.max_overall >= 2  # hosts overlapped
     assert sites.max_overall <= 4  # never more than the workers
     assert max(sites.max_per_host.values()) == 1  # never two in flight to one host
-    assert len(sites.served) == 20
+    assert sites.wait_served(20) == 20
 
 
 def test_the_interval_between_requests_to_one_host_is_kept_across_workers():
@@ -109,7 +111,9 @@ def test_one_worker_fetches_one_request_at_a_time_in_the_callers_thread():
             ]
             assert sites.served == []  # nothing is fetched before it is taken
             first = pending[0].take()
-            assert len(sites.served) == 1  # only what was taken
+            assert sites.wait_served(1) == 1  # only what was taken
+            time.sleep(0.1)  # and nothing else meanwhile
+            assert len(sites.served) == 1
             reads = [first.read] + [p.take().read for p in pending[1:]]
         f.close()
     assert reads == ["ok"] * 6
@@ -141,7 +145,7 @@ def test_a_poll_takes_a_prefetched_answer_only_for_exactly_the_same_request():
             ahead.prefetch(sites.url(1), allowed=allowed, headers={"X-Api-Key": "k"})
             ahead.prefetch(sites.url(1), allowed=allowed, headers={"X-Api-Key": "k"})  # once
             first = ahead.fetch(sites.url(0), allowed=allowed)  # the prefetched answer
-            assert first.outcome == "ok" and len(sites.served) >= 1
+            assert first.outcome == "ok" and sites.wait_served(1) >= 1
             # other validators: not the request made ahead, so it is made now
             other = ahead.fetch(
                 sites.url(1),
@@ -154,4 +158,7 @@ def test_a_poll_takes_a_prefetched_answer_only_for_exactly_the_same_request():
         assert ahead.clock is f.clock  # the rest is the fetcher's
         f.close()
     assert [r.outcome for r in (first, other, same, again)] == ["ok"] * 4
-    assert len(sites.served) == 4  # 2 ahead (one per distinct request) + 2 made when asked
+    # 2 ahead (one per distinct request) + 2 made when asked
+    assert sites.wait_served(4) == 4
+    time.sleep(0.1)  # and no fifth
+    assert len(sites.served) == 4
