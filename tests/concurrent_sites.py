@@ -64,6 +64,19 @@ class Sites:
                         sites.max_per_host.get(host, 0), sites.in_flight[host]
                     )
                     sites.max_overall = max(sites.max_overall, sum(sites.in_flight.values()))
+                done = False
+
+                def answered() -> None:
+                    """The request counts as served (and no longer in flight) just before
+                    the last of its answer goes out: the client cannot have it whole, nor
+                    send its next request, before that."""
+                    nonlocal done
+                    if not done:
+                        done = True
+                        with sites.lock:
+                            sites.in_flight[host] -= 1
+                            sites.served.append((host, self.path, start, time.monotonic()))
+
                 try:
                     time.sleep(sites.delay)
                     index = int(host.rsplit(".", 1)[1]) - 2
@@ -79,7 +92,8 @@ class Sites:
                     if status == 200 and self.headers.get("If-None-Match") == etag:
                         self.send_response(304)
                         self.send_header("ETag", etag)
-                        self.end_headers()
+                        answered()
+                        self.end_headers()  # sends the buffered status line and headers
                         return
                     self.send_response(status)
                     self.send_header("Content-Type", ctype)
@@ -87,11 +101,10 @@ class Sites:
                     if status == 200:
                         self.send_header("ETag", etag)
                     self.end_headers()
+                    answered()
                     self.wfile.write(body)
                 finally:
-                    with sites.lock:
-                        sites.in_flight[host] -= 1
-                        sites.served.append((host, self.path, start, time.monotonic()))
+                    answered()
 
             def log_message(self, *_args) -> None:
                 pass
