@@ -96,17 +96,7 @@ def record_poll(
     if first_seen and after != "healthy":
         session.execute(update(table).where(key).values(state=after, changed_at=now))
     if moved:
-        session.add(
-            SourceHealthEvent(
-                source_id=source_id,
-                at=now,
-                from_state=before,
-                to_state=after,
-                outcome=outcome,
-                consecutive_failures=failures,
-                detail=error if failed else None,
-            )
-        )
+        _note_change(session, source_id, now, before, after, outcome, failures, failed, error)
     session.flush()
     cached = session.identity_map.get(session.identity_key(SourceHealth, (source_id,)))
     if cached is not None:
@@ -141,19 +131,34 @@ def _first_poll(
     )
     if not insert_or_ignore(session, SourceHealth, values):
         return None
+    _note_change(session, source_id, now, None, state, outcome, failures, failed, error)
+    session.flush()
+    return HealthChange(None, state, failures)
+
+
+def _note_change(
+    session: Session,
+    source_id: str,
+    now: datetime,
+    before: str | None,
+    after: str,
+    outcome: str,
+    failures: int,
+    failed: bool,
+    error: str | None,
+) -> None:
+    """The event of one change of state (alerts fire on it)."""
     session.add(
         SourceHealthEvent(
             source_id=source_id,
             at=now,
-            from_state=None,
-            to_state=state,
+            from_state=before,
+            to_state=after,
             outcome=outcome,
             consecutive_failures=failures,
             detail=error if failed else None,
         )
     )
-    session.flush()
-    return HealthChange(None, state, failures)
 
 
 @functools.cache
