@@ -3,8 +3,8 @@
 ``fetch_runs`` grows by every request the monitor makes; what a daily run asks of it must not.
 Each lookup here is answered by one descent of an index per source or per URL asked about
 (``fetch_runs(source_id, started_at)``, ``(source_id, listing, started_at)``,
-``(url, started_at)``), walking at most past the runs that do not qualify since the newest one
-that does (a failing streak), never the whole history. tests/test_query_plans.py holds each to
+``(url, started_at)``, ``(url, outcome, started_at)``), walking at most past the runs that do
+not qualify since the newest one that does (a failing streak), never the whole history. tests/test_query_plans.py holds each to
 an index with EXPLAIN on both databases; bench/daily_run.py measures the whole run.
 
 A set of URLs (or of other values) asked about together travels as a ``VALUES`` list
@@ -67,9 +67,10 @@ def document_runs(
     """Per (source id, URL) fetched as a document (not as a listing) by ``as_of``: the failed
     fetches since its last fetch that did not fail, oldest first (its failures in a row), and
     the newest failed fetch ever ((outcome, error), or None). Three statements per 500 pairs:
-    each pair's newest fetch that did not fail and newest that did (one walk back from its
-    newest run each), those two runs, and the runs of the pairs failing now since their last
-    success (a range of ``fetch_runs(url, started_at)``): never a document's whole history."""
+    each pair's newest fetch that did not fail (one walk back from its newest run) and its
+    newest of each failure outcome (one descent of ``fetch_runs(url, outcome, started_at)``
+    each), those runs, and the runs of the pairs failing now since their last success (a range
+    of ``fetch_runs(url, started_at)``): never a document's whole history."""
     failures = tuple(failures)
     out: dict = {}
     pairs = sorted(set(pairs))
@@ -99,7 +100,9 @@ def document_runs(
                     asked.c.source_id,
                     asked.c.url,
                     newest(FetchRun.outcome.not_in(failures)),
-                    newest(FetchRun.outcome.in_(failures)),
+                    # per failure outcome: one descent of fetch_runs(url, outcome, started_at)
+                    # each, where "outcome IN (...)" walks back past every run that did not fail
+                    *(newest(FetchRun.outcome == outcome) for outcome in failures),
                 )
             )
         )
@@ -113,7 +116,12 @@ def document_runs(
             )
         }
         since: dict[tuple[str, str], tuple[datetime, int]] = {}
-        for source_id, url, ok, failed in ends:
+        for source_id, url, ok, *newest_failed in ends:
+            failed = max(
+                (i for i in newest_failed if i is not None),
+                key=lambda i: (runs[i][0], i),
+                default=None,
+            )
             if ok is None and failed is None:
                 continue  # never fetched as a document by then
             out[(source_id, url)] = ([], runs[failed][1:] if failed is not None else None)

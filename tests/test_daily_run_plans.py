@@ -12,14 +12,17 @@ of it must have an index condition (sequential scans are off for the EXPLAIN, se
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert
 
+from monitor.command_runs import begin
 from monitor.config import load_settings
 from monitor.context import Context
 from monitor.demo_server import DemoServer, load_manifests
+from monitor.fetching import FETCH_FAILURES
 from monitor.models import FetchRun
 from monitor.pipeline import run_once
 from test_query_plans import captured
@@ -126,3 +129,104 @@ def test_every_query_of_a_daily_run_on_fetch_runs_uses_an_index(ctx):
         if found:
             bad[" ".join(statement.split())[:300]] = found
     assert not bad, json.dumps(bad, indent=1)
+
+
+def index_searches(engine, statement: str, parameters) -> list[tuple[str, str]]:
+    """(index name, its condition) of every index search of ``fetch_runs`` in the plan of
+    ``statement``: SQLite's "SEARCH fetch_runs USING ... INDEX name (terms)", PostgreSQL's
+    index scans with their Index Cond."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            (doc,) = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).one()
+            conn.rollback()
+            found = []
+
+            def walk(node):
+                if node.get("Relation Name") == TABLE and node.get("Index Name"):
+                    found.append((node["Index Name"], node.get("Index Cond", "")))
+                for child in node.get("Plans", ()):
+                    walk(child)
+
+            for entry in doc if isinstance(doc, list) else json.loads(doc):
+                walk(entry["Plan"])
+            return found
+        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    out = []
+    for r in rows:
+        m = re.match(rf"SEARCH {TABLE} USING (?:COVERING )?INDEX (\w+) \((.*)\)", str(r[-1]))
+        if m:
+            out.append((m.group(1), m.group(2)))
+    return out
+
+
+def test_a_documents_newest_failure_is_one_descent_per_failure_outcome(ctx):
+    """The fetch state of a listed document: its newest failed fetch ever is found in
+    fetch_runs(url, outcome, started_at), one descent per failure outcome, not by walking back
+    through every run of the URL that did not fail (all of them, for a document that never
+    failed: 0026_fetch_run_outcomes)."""
+    with DemoServer(load_manifests()) as server:
+        first = run_once(ctx, now=DAY, every_source=True, rewrite=server.rewrite, notify=False)
+        _history(ctx, [s.url for s in load_manifests()], [p.source for p in first.polls])
+        with captured(ctx.engine) as statements:
+            run_once(
+                ctx,
+                now=DAY + timedelta(days=1),
+                every_source=True,
+                rewrite=server.rewrite,
+                notify=False,
+            )
+    asked = [
+        (s, p)
+        for s, p in statements
+        if s.lstrip().startswith("WITH wanted") and "fetch_runs.outcome NOT IN" in s
+    ]  # each document's newest fetch that did not fail, and newest that did
+    assert asked, "the documents' fetch states were not looked up"
+    for statement, parameters in asked:
+        searches = index_searches(ctx.engine, statement, parameters)
+        by_outcome = [
+            (name, cond)
+            for name, cond in searches
+            if name == "ix_fetch_runs_url_outcome_started" and "outcome" in cond
+        ]
+        assert len(by_outcome) == len(FETCH_FAILURES), searches
+
+
+def test_an_interrupted_commands_runs_are_counted_through_an_index(db_url, engine, session):
+    """A command left running is marked with how many fetch runs its cycle stored: one range
+    of fetch_runs(cycle), not the whole table (0026_fetch_run_outcomes)."""
+    from monitor.models import CommandRun
+    from monitor.store import ensure_source
+    from scrapers.source import Source
+
+    src = Source(id="src", agency="DHS", title="S", start_urls=(), allowed_hosts=())
+    ensure_source(session, src, DAY)
+    session.commit()
+    rows = [
+        dict(
+            source_id="src",
+            url=f"https://example.gov/{i}",
+            started_at=DAY + timedelta(minutes=i),
+            outcome="ok",
+            cycle="dead-cycle" if i % 4 == 0 else f"other-{i % 3}",
+        )
+        for i in range(40)
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(FetchRun), rows)
+    session.add(
+        CommandRun(
+            command="monitor run", pid=1, started_at=DAY, state="running", cycle="dead-cycle"
+        )
+    )
+    session.flush()
+    with captured(engine) as statements:
+        _row, marked = begin(session, "monitor run", DAY + timedelta(days=1))
+    assert [m.state for m in marked] == ["interrupted"]
+    assert "10 fetch run(s) of its cycle had been stored" in marked[0].detail
+    on_runs = [(s, p) for s, p in statements if TABLE in s]
+    assert on_runs
+    for statement, parameters in on_runs:
+        assert not whole_reads(engine, statement, parameters), statement
+        searches = index_searches(engine, statement, parameters)
+        assert any(n == "ix_fetch_runs_cycle" and "cycle" in c for n, c in searches), searches

@@ -68,6 +68,11 @@ class FetchRun(Base):
             sqlite_where=text("snapshot_id IS NOT NULL"),
             postgresql_where=text("snapshot_id IS NOT NULL"),
         ),
+        # a document's newest failed fetch: one descent per failure outcome, not a walk back
+        # through every run of the URL that did not fail (monitor/run_lookups.py)
+        Index("ix_fetch_runs_url_outcome_started", "url", "outcome", "started_at"),
+        # the runs an interrupted command's cycle stored (monitor/command_runs.py)
+        Index("ix_fetch_runs_cycle", "cycle"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
