@@ -150,7 +150,9 @@ def document_runs(
                 FetchRun,
                 and_(
                     FetchRun.url == streaks.c.url,
-                    FetchRun.source_id == streaks.c.source_id,
+                    # not an index term either: the URL's failed runs since its last success
+                    # (fetch_runs(url, outcome, started_at)), not every run of the source
+                    FetchRun.source_id.concat("") == streaks.c.source_id,
                     FetchRun.started_at >= streaks.c.since,
                 ),
             )
