@@ -54,7 +54,21 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "do_connect", _custom_plans)
+    return engine
+
+
+CUSTOM_PLANS = "-c plan_cache_mode=force_custom_plan"
+
+
+def _custom_plans(_dialect, _record, _cargs, cparams) -> None:
+    """Plan every statement for the values it is given. psycopg prepares a statement run five
+    times, and PostgreSQL then may keep a generic plan made for any value: for "the newest
+    successful run of source $1" that is a walk back through fetch_runs(started_at), fine for
+    a source with runs every day and a read of the whole index (half a second at a million
+    runs, bench/daily_run.py) for one with none. Added to the connection's own options."""
+    cparams["options"] = " ".join(filter(None, (cparams.get("options"), CUSTOM_PLANS)))
 
 
 def alembic_config(engine: Engine):

@@ -230,3 +230,24 @@ def test_an_interrupted_commands_runs_are_counted_through_an_index(db_url, engin
         assert not whole_reads(engine, statement, parameters), statement
         searches = index_searches(engine, statement, parameters)
         assert any(n == "ix_fetch_runs_cycle" and "cycle" in c for n, c in searches), searches
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite plans without the values anyway
+def test_postgresql_plans_each_statement_for_its_values(engine):
+    """After five runs psycopg prepares a statement and PostgreSQL may keep a plan made for any
+    value: "the newest successful run of source $1" then walks back through
+    fetch_runs(started_at), the whole index for a source with no runs. Connections of the
+    monitor ask for a plan per execution instead (monitor/db.py)."""
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+
+
+def test_the_plan_option_keeps_the_connections_own_options():
+    from monitor.db import CUSTOM_PLANS, _custom_plans
+
+    given = {"options": "-c statement_timeout=5000"}
+    _custom_plans(None, None, (), given)
+    assert given["options"] == f"-c statement_timeout=5000 {CUSTOM_PLANS}"
+    bare: dict = {}
+    _custom_plans(None, None, (), bare)
+    assert bare["options"] == CUSTOM_PLANS
