@@ -30,6 +30,7 @@ def begin(session: Session, command: str, now: datetime) -> tuple[CommandRun, li
         )
     )
     for row in marked:
+        # one range of fetch_runs(cycle) (0026_fetch_run_outcomes), not a read of the table
         stored = (
             session.scalar(
                 select(func.count()).select_from(FetchRun).where(FetchRun.cycle == row.cycle)
