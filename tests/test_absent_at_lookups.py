@@ -2,7 +2,9 @@
 appeared (monitor/run_lookups.py) is the one a walk over every read of its pages finds: the
 walk, as report_facts did it before, is kept here as the reference, and both are run on
 generated histories (reads with and without a body, failures, pages going back to an earlier
-body, equal start times, parses after the instant), on both databases.
+body, equal start times, parses after the instant, listings stored or only passed in), on both
+databases. The first lookups of the stored listings, asked in one statement of rows the
+database reads itself, answer what ``reads_before`` and ``bodies_before`` answer.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import pytest
 from sqlalchemy import Text, cast, insert, select
 
 from monitor.fact_gathering import Registered, Scope
-from monitor.models import FetchRun, Parse, Report, SourceRow, Snapshot
-from monitor.report_facts import _absent_at, _chunks, _plain
+from monitor.models import FetchRun, Parse, Report, ReportListing, SourceRow, Snapshot
+from monitor.report_facts import _absent_at, _chunks, _plain, _stored_first_round
+from monitor.run_lookups import bodies_before, reads_before
 from scrapers.vocabulary import SUCCESS_OUTCOMES
 
 T0 = datetime(2021, 1, 1, tzinfo=timezone.utc)
@@ -100,6 +103,13 @@ def _world(session, rng: random.Random):
         session.flush()
         pages = rng.sample(PAGES, rng.randint(0, 2))
         listings[report.id] = [(p, _minutes(rng.randint(0, 360)), None) for p in pages]
+        for page, seen, _removed in listings[report.id]:
+            if rng.random() < 0.8:  # most stored, some only passed in
+                session.add(
+                    ReportListing(
+                        report_id=report.id, listing_url=page, first_seen=seen, last_seen=seen
+                    )
+                )
         reports.append(
             SimpleNamespace(
                 id=report.id,
@@ -121,6 +131,19 @@ def test_lookups_find_the_bound_the_walk_over_every_read_finds(session, seed):
     expected = reference_absent_at(scope, reports, listings)
     assert _absent_at(scope, reports, listings) == expected
     assert any(v is not None for v in expected.values())  # the world has bounds to find
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_stored_listings_first_lookups_are_those_of_run_lookups(session, seed):
+    rng = random.Random(seed)
+    _reports, _listings, as_of = _world(session, rng)
+    scope = Scope(session, as_of, ("s",), (), {"s": Registered(PAGES, timedelta(days=1))})
+    stored = _stored_first_round(scope)
+    asks = sorted(stored, key=lambda k: (k[0], k[1]))
+    read_at = reads_before(scope.execute, [(i, *k, 0) for i, k in enumerate(asks)], as_of)
+    shown = bodies_before(scope.execute, [(i, *k, 0, 0) for i, k in enumerate(asks)], as_of)
+    assert stored == {k: (read_at.get(i), shown.get(i)) for i, k in enumerate(asks)}
+    assert any(found[1] is not None for found in stored.values())  # bodies were found
 
 
 def reference_absent_at(scope, reports, listings) -> dict[int, object]:
