@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from sqlalchemy import Text, case, cast, func, or_, select
+from sqlalchemy import Text, case, cast, func, or_, select, union_all
 
 from monitor.models import (
     CountObservation,
@@ -342,14 +342,13 @@ def _counts(
             .where(co.report_id.in_(in_scope), co.label.in_(ambiguous))
             .group_by(co.report_id, co.parse_id)
         )
+    # the rows kept, as one set of ids (each read by its key, in id order) rather than a test
+    # of every count row of the reports in scope
+    totals = select(co.id).where(co.report_id.in_(in_scope), co.dimension.in_(TOTAL_DIMENSIONS))
     keep(
         scope.execute(
             select(*_COUNT_COLUMNS)
-            .where(
-                co.report_id.in_(in_scope),
-                co.parse_id.in_(current),
-                or_(co.dimension.in_(TOTAL_DIMENSIONS), *(co.id.in_(q) for q in firsts)),
-            )
+            .where(co.id.in_(union_all(totals, *firsts)), co.parse_id.in_(current))
             .order_by(co.id)
         ),
         False,

@@ -1,0 +1,99 @@
+"""On the evaluation benchmark's varied database (bench/_evaldb.py: months missing, late,
+unreadable, revised a month later, with inconsistent totals, removed; listing pages read monthly),
+the lean gathering is the whole one where the checks look: each reading keeps what the checks
+read of it (or all of it where a revision is compared), the publication bounds are those the walk
+over every read of each page finds, and the findings are those of whole readings. Both
+databases: the gathering's queries (the kept count rows chosen by id, the stored listings' first
+lookups) differ in shape from the reference."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from monitor.fact_gathering import Scope, gather_facts, registered_sources
+from monitor.models import Report
+from monitor.report_facts import _listings
+from rules.engine import evaluate
+from rules.facts import counts_read
+from rules.obligations import parse_obligation
+from scrapers.registry import Registry, RegisteredSource
+from scrapers.source import Source
+from test_absent_at_lookups import reference_absent_at
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import _evaldb  # noqa: E402  (bench/_evaldb.py)
+
+REPORTS = 250  # three sources
+
+
+def _never_parsed(doc):
+    raise AssertionError("nothing is parsed: the rows are stored directly")
+
+
+def test_lean_gathering_matches_whole_readings_on_a_varied_database(engine, session):
+    written = _evaldb.build(engine, REPORTS)
+    assert written["problems"] and written["reports"] == REPORTS
+    sources = _evaldb.source_ids(REPORTS)
+    registry = Registry(
+        [
+            RegisteredSource(
+                Source(
+                    id=s,
+                    agency="HHS",
+                    title=s,
+                    start_urls=(_evaldb.listing_url(s),),
+                    allowed_hosts=(urlsplit(_evaldb.listing_url(s)).hostname,),
+                ),
+                _never_parsed,
+            )
+            for s in sources
+        ]
+    )
+    obligations = [parse_obligation(_evaldb.obligation(s), f"ob_{s}.yaml") for s in sources]
+    ids = [ob.id for ob in obligations]
+    as_of = _evaldb.AS_OF
+    lean = gather_facts(session, as_of, sources, ids, registry=registry)
+    whole = gather_facts(session, as_of, sources, ids, registry=registry, whole_reads=True)
+
+    reads = 0
+    for source_id in sources:
+        pairs = list(zip(lean.reports_by_source[source_id], whole.reports_by_source[source_id]))
+        assert len(pairs) == len(whole.reports_by_source[source_id]) > 0
+        for a, b in pairs:
+            assert (a.url, a.absent_at, a.removed_at, a.listings) == (
+                b.url,
+                b.absent_at,
+                b.removed_at,
+                b.listings,
+            )
+            assert len(a.reads) == len(b.reads)
+            for ra, rb in zip(a.reads, b.reads):
+                assert rb.whole
+                assert ra.counts == (rb.counts if ra.whole else counts_read(rb.counts))
+                assert (ra.statements, ra.problems) == (rb.statements, rb.problems)
+                reads += 1
+    assert reads > REPORTS  # some reports were read twice (revised)
+    assert any(not r.whole for rs in lean.reports_by_source.values() for x in rs for r in x.reads)
+
+    # the publication bounds are those of the walk over every read of each page
+    scope = Scope(session, as_of, tuple(sources), (), registered_sources(registry))
+    stored = list(
+        session.execute(
+            select(
+                Report.id, Report.url, Report.first_seen, Report.listed_on, Report.source_id
+            ).where(Report.first_seen <= as_of)
+        )
+    )
+    expected = reference_absent_at(scope, stored, _listings(scope))
+    got = {r.report_id: r.absent_at for rs in lean.reports_by_source.values() for r in rs}
+    assert got == {r.id: expected.get(r.id) for r in stored}
+    assert sum(v is not None for v in got.values()) > REPORTS // 2
+
+    found = [f.to_json() for f in evaluate(obligations, lean, as_of)]
+    assert found == [f.to_json() for f in evaluate(obligations, whole, as_of)]
+    kinds = {f["kind"] for f in found}
+    assert {"missing", "late", "revised", "incomplete"} <= kinds
