@@ -288,20 +288,21 @@ def _counts(
 
     def keep(rows, whole: bool) -> None:
         for row in rows:
-            rid, pid = row[0], row[1]
+            rid = row[0]
             if rid not in wanted:
                 continue  # a row another document's parse gave a report out of scope
-            entry = out.get((rid, pid))
+            pair = row[:2]
+            entry = out.get(pair)
             if entry is None or (whole and not entry[0]):
-                entry = out[(rid, pid)] = (whole, [])
+                entry = out[pair] = (whole, [])
+                pairs[rid].add(row[1])
             elif entry[0] != whole:
                 continue  # already read whole
-            key = tuple(row[2:])
+            key = row[2:]  # a tuple
             fact = made.get(key)
             if fact is None:
                 fact = made[key] = CountFact(*key)
             entry[1].append(fact)
-            pairs[rid].add(pid)
 
     if only is not None:
         for chunk in _chunks(only):
