@@ -39,6 +39,9 @@ from rules.findings import FAMILIES, KIND_RANK, Finding, plain
 # Default of the ``ack_survives_days`` setting: an acknowledgement survives a reopen that comes
 # less than this many days after the finding was resolved.
 ACK_SURVIVES_DAYS = 30
+# Rows written per flush: as many as one multi-row INSERT takes (SQLAlchemy's default
+# ``insertmanyvalues_page_size``), so flushing this often adds few statements if any.
+FLUSH_EVERY = 1000
 
 
 @dataclass
@@ -242,8 +245,10 @@ def sync_findings(
     ids = {key: light.id for key, light in by_key.items()}
     wanted = {light.id for light in stored if _changes(light, current, prints, today)}
     whole = whole_rows(session, wanted)
-    # New findings are inserted together (one flush: one multi-row INSERT), then their
-    # "opened" transitions are written in order with the rest.
+    # New findings are inserted in multi-row INSERTs, then their "opened" transitions are written
+    # in order with the rest; both flushed FLUSH_EVERY rows at a time (the rows an INSERT takes
+    # anyway), so a first evaluation's thousands of rows are never all in one flush's working
+    # memory.
     new = {
         key: FindingRow(
             key=key,
@@ -257,11 +262,17 @@ def sync_findings(
         for key, f in current.items()
         if key not in ids
     }
-    if new:
-        session.add_all(new.values())
+    rows = list(new.values())
+    for start in range(0, len(rows), FLUSH_EVERY):
+        session.add_all(rows[start : start + FLUSH_EVERY])
         session.flush()
+    del rows
 
+    flushed = len(result.transitions)
     for key, f in current.items():
+        if len(result.transitions) - flushed >= FLUSH_EVERY:
+            session.flush()
+            flushed = len(result.transitions)
         values = values_of.get(key)  # None: unchanged
         if key not in ids:
             row = new[key]

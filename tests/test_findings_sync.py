@@ -247,3 +247,28 @@ def test_a_report_dropped_from_the_listing_is_removed(session, archive, monkeypa
     row = finding(session, JAN, family="removal")
     assert row.kind == "removed" and row.subject == url
     assert row.evidence["removal"]["removed_at"] == at(2020, 3, 1).isoformat()
+
+
+def test_findings_written_a_few_rows_a_flush_are_those_written_in_one(
+    session, archive, monkeypatch
+):
+    """A first evaluation's many rows are flushed FLUSH_EVERY at a time: the same findings and
+    transitions, in the same order, as when everything goes in one flush."""
+    from monitor import findings_sync
+
+    def written(flush_every: int) -> tuple[list, list]:
+        monkeypatch.setattr(findings_sync, "FLUSH_EVERY", flush_every)
+        _watching(session, archive)
+        run(session, at(2020, 7, 10))  # January to June have no report: six findings
+        _sync(session, at(2020, 7, 10, 18))
+        rows = session.scalars(select(FindingRow).order_by(FindingRow.id)).all()
+        order = {row.id: i for i, row in enumerate(rows)}
+        found = [(r.key, r.kind, r.state, r.evidence, r.fingerprint) for r in rows]
+        ts = session.scalars(select(FindingTransition).order_by(FindingTransition.id)).all()
+        made = [(order[t.finding_id], t.change, t.to_kind, t.effective_at) for t in ts]
+        session.rollback()
+        return found, made
+
+    few = written(2)
+    assert len(few[0]) >= 5 and len(few[1]) == len(few[0])
+    assert few == written(10_000)
