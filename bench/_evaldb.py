@@ -46,6 +46,31 @@ def listing_url(source_id: str) -> str:
     return f"https://{source_id.replace('_', '-')}.example.gov/reports/index.html"
 
 
+def registry(sources: list[str], parse):
+    """The benchmark's sources as a registry: one HHS listing page each, read by ``parse``
+    (the rows are stored directly, so a benchmark passes a parser that is never called)."""
+    from urllib.parse import urlsplit
+
+    from scrapers.registry import RegisteredSource, Registry
+    from scrapers.source import Source
+
+    return Registry(
+        [
+            RegisteredSource(
+                Source(
+                    id=s,
+                    agency="HHS",
+                    title=s,
+                    start_urls=(listing_url(s),),
+                    allowed_hosts=(urlsplit(listing_url(s)).hostname,),
+                ),
+                parse,
+            )
+            for s in sources
+        ]
+    )
+
+
 def obligation(source_id: str) -> dict:
     return {
         "id": f"ob_{source_id}",

@@ -43,7 +43,6 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -411,6 +410,7 @@ def measure_db(url: str, n_reports: int) -> dict:
     from types import SimpleNamespace
 
     from _evaldb import AS_OF, listing_url, obligation, source_ids
+    from _evaldb import registry as evaldb_registry
     from sqlalchemy.orm import Session
 
     from monitor.db import make_engine
@@ -418,25 +418,9 @@ def measure_db(url: str, n_reports: int) -> dict:
     from monitor.findings_sync import evaluate_and_sync
     from monitor.incremental import to_evaluate
     from monitor.models import FetchRun
-    from scrapers.registry import Registry, RegisteredSource
-    from scrapers.source import Source
 
     sources = source_ids(n_reports)
-    registry = Registry(
-        [
-            RegisteredSource(
-                Source(
-                    id=s,
-                    agency="HHS",
-                    title=s,
-                    start_urls=(listing_url(s),),
-                    allowed_hosts=(urlsplit(listing_url(s)).hostname,),
-                ),
-                _never_parsed,
-            )
-            for s in sources
-        ]
-    )
+    registry = evaldb_registry(sources, _never_parsed)
     registered = registered_sources(registry)
     obligations = [parse_obligation(obligation(s), f"ob_{s}.yaml") for s in sources]
     settings = SimpleNamespace(anomaly_tolerance=0.10)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -21,8 +20,6 @@ from monitor.report_facts import _listings
 from rules.engine import evaluate
 from rules.facts import counts_read
 from rules.obligations import parse_obligation
-from scrapers.registry import Registry, RegisteredSource
-from scrapers.source import Source
 from test_absent_at_lookups import reference_absent_at
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -39,21 +36,7 @@ def test_lean_gathering_matches_whole_readings_on_a_varied_database(engine, sess
     written = _evaldb.build(engine, REPORTS)
     assert written["problems"] and written["reports"] == REPORTS
     sources = _evaldb.source_ids(REPORTS)
-    registry = Registry(
-        [
-            RegisteredSource(
-                Source(
-                    id=s,
-                    agency="HHS",
-                    title=s,
-                    start_urls=(_evaldb.listing_url(s),),
-                    allowed_hosts=(urlsplit(_evaldb.listing_url(s)).hostname,),
-                ),
-                _never_parsed,
-            )
-            for s in sources
-        ]
-    )
+    registry = _evaldb.registry(sources, _never_parsed)
     obligations = [parse_obligation(_evaldb.obligation(s), f"ob_{s}.yaml") for s in sources]
     ids = [ob.id for ob in obligations]
     as_of = _evaldb.AS_OF
