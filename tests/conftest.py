@@ -213,3 +213,25 @@ def cli_db(cli, db_url, monkeypatch):
     """The CLI pointed at the per-test database (runs on SQLite and PostgreSQL)."""
     monkeypatch.setenv("MONITOR_DATABASE_URL", db_url)
     return cli
+
+
+@pytest.fixture
+def run_context(db_url, tmp_path):
+    """A Context on ``db_url`` for polling loopback or faked sites: no host spacing, no
+    retries, months judged from 2022 (what `run --once` tests share)."""
+    from monitor.config import load_settings
+    from monitor.context import Context
+
+    settings = load_settings(
+        {
+            "MONITOR_HOME": str(tmp_path / "home"),
+            "MONITOR_DATABASE_URL": db_url,
+            "MONITOR_HOST_MIN_INTERVAL": "0",
+            "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_WATCH_FROM": "2022-01-01",
+            "MONITOR_CONTACT": "t@localhost",
+        }
+    )
+    context = Context(settings)
+    yield context
+    context.engine.dispose()

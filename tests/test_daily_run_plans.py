@@ -19,8 +19,6 @@ import pytest
 from sqlalchemy import insert
 
 from monitor.command_runs import begin
-from monitor.config import load_settings
-from monitor.context import Context
 from monitor.demo_server import DemoServer, load_manifests
 from monitor.fetching import FETCH_FAILURES
 from monitor.models import FetchRun
@@ -32,20 +30,8 @@ TABLE = "fetch_runs"
 
 
 @pytest.fixture
-def ctx(db_url, tmp_path):
-    settings = load_settings(
-        {
-            "MONITOR_HOME": str(tmp_path / "home"),
-            "MONITOR_DATABASE_URL": db_url,
-            "MONITOR_HOST_MIN_INTERVAL": "0",
-            "MONITOR_HTTP_RETRIES": "0",
-            "MONITOR_WATCH_FROM": "2022-01-01",
-            "MONITOR_CONTACT": "t@localhost",
-        }
-    )
-    context = Context(settings)
-    yield context
-    context.engine.dispose()
+def ctx(run_context):
+    return run_context
 
 
 def _history(ctx, urls: list[str], sources: list[str]) -> None:

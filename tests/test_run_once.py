@@ -33,20 +33,8 @@ def _counts(db_url):
 
 
 @pytest.fixture
-def ctx(db_url, tmp_path):
-    settings = load_settings(
-        {
-            "MONITOR_HOME": str(tmp_path / "home"),
-            "MONITOR_DATABASE_URL": db_url,
-            "MONITOR_HOST_MIN_INTERVAL": "0",
-            "MONITOR_HTTP_RETRIES": "0",
-            "MONITOR_WATCH_FROM": "2022-01-01",
-            "MONITOR_CONTACT": "t@localhost",
-        }
-    )
-    context = Context(settings)
-    yield context
-    context.engine.dispose()
+def ctx(run_context):
+    return run_context
 
 
 def test_unreachable_sources_give_unknown_findings_and_exit_1(cli_db, db_url, monkeypatch):
