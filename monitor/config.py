@@ -144,6 +144,14 @@ class Settings(BaseSettings):
             "PostgreSQL: postgresql+psycopg://user@host/db."
         ),
     )
+    sqlite_synchronous: Annotated[Literal["normal", "full"], BeforeValidator(lower)] = Field(
+        "normal",
+        description=(
+            "SQLite only (the database is kept in write-ahead-log mode): 'normal' commits "
+            "without waiting for the disk (never corrupted; a power cut may undo the last "
+            "transactions); 'full' waits for the disk at every commit."
+        ),
+    )
     archive_dir: Path | None = Field(
         None, description=("Where fetched bodies are kept; default <home>/archive.")
     )

@@ -59,7 +59,7 @@ class Context:
 
         if sqlite_directory(self.settings.database_url) == self.settings.home.absolute():
             ensure_directory(self.settings.home, "MONITOR_HOME")  # the monitor's own directory
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url, synchronous=self.settings.sqlite_synchronous)
 
     @cached_property
     def engine(self):

@@ -184,6 +184,20 @@ def table_names(path: Path) -> list[str]:
         conn.close()
 
 
+def refuse_live(path: Path) -> None:
+    """``--in-place`` serves the file immutable, which reads none of its write-ahead log: a
+    log that holds changes (a writer has the database open, or one was killed before folding
+    its log in) would be served as if those changes were not made."""
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise MonitorError(
+            f"{path} has changes in its write-ahead log ({wal.name}) that the file does not "
+            "hold yet: something is writing to it, or a writer was stopped before folding them "
+            "in. Serve a copy (drop --in-place), or stop the writer and run any monitor "
+            "command on the database once (closing it folds the log in)"
+        )
+
+
 def snapshot(source: Path, target: Path) -> None:
     """A consistent copy of ``source`` at ``target`` (SQLite's online backup: a writer working
     meanwhile is waited for or copied around, never half-copied)."""

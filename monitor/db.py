@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -19,10 +21,30 @@ from monitor.shipped import migrations_dir
 log = logging.getLogger(__name__)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+SYNCHRONOUS = ("normal", "full")
+
+
+def _sqlite_pragmas(dbapi_conn, _record, synchronous: str = "normal") -> None:
+    """Foreign keys on; wait for a busy database; a file database in write-ahead-log mode.
+
+    WAL (persistent: set once, kept in the file) lets readers and the one writer work at once
+    and turns a commit into an append to the log. With ``synchronous=NORMAL`` (the default) a
+    commit does not wait for the disk: the database can never be corrupted by a crash, but the
+    last transactions before a power cut may be rolled back (each one a poll the next cycle
+    makes again; archived bodies are on disk before their rows). ``full`` waits for the disk
+    at every commit (``sqlite_synchronous``). A database another connection holds in a mode
+    that cannot be changed now (or an in-memory one) is left in its mode."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode == "delete":
+        try:
+            mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:  # busy past the timeout, read-only file
+            log.warning("SQLite database left in %s journal mode: %s", mode, exc)
+    if mode == "wal":
+        cur.execute(f"PRAGMA synchronous={synchronous.upper()}")
     cur.close()
 
 
@@ -38,9 +60,10 @@ def sqlite_directory(url: str) -> Path | None:
     return Path(database).expanduser().absolute().parent
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite turn foreign keys on. A SQLite database whose directory does
-    not exist is an error, not a directory created silently (`monitor db upgrade` creates it)."""
+def make_engine(url: str, *, synchronous: str = "normal") -> Engine:
+    """Create an engine; for SQLite turn foreign keys on and use the write-ahead log with
+    ``synchronous`` (:func:`_sqlite_pragmas`). A SQLite database whose directory does not
+    exist is an error, not a directory created silently (`monitor db upgrade` creates it)."""
     if url.startswith("sqlite"):
         directory = sqlite_directory(url)
         if directory is not None and not directory.is_dir():
@@ -49,8 +72,10 @@ def make_engine(url: str) -> Engine:
                 f"{redact_url(url)} does not exist: create it, or run "
                 "`monitor db upgrade`, which creates it"
             )
+        if synchronous not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, synchronous=synchronous))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]

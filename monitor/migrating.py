@@ -135,7 +135,8 @@ def create_sqlite(engine: Engine, path: Path, migrate) -> None:
     except BaseException:
         temp.dispose()
         building.unlink(missing_ok=True)
-        Path(f"{building}-journal").unlink(missing_ok=True)
+        for suffix in ("-journal", "-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
         raise
     temp.dispose()
     fd = os.open(building, os.O_RDONLY)

@@ -308,3 +308,39 @@ def test_without_datasette_installed_the_command_says_how_to_get_it(cli, sqlite_
         err == "error: monitor datasette needs Datasette, which is not installed: "
         "pip install 'separation-reporting-monitor[datasette]'\n"
     )
+
+
+def test_changes_still_in_the_write_ahead_log_are_copied_and_refused_in_place(
+    cli, sqlite_db, monkeypatch, tmp_path
+):
+    """A writer that keeps the database open leaves its commits in the write-ahead log: the
+    copy (SQLite's backup API) holds them; serving the file in place (immutable, the log
+    unread) would not, so --in-place is refused while the log holds changes."""
+    served = []
+    monkeypatch.setattr(
+        site, "serve", lambda ds, host, port: served.append(Path(ds.databases["monitor"].path))
+    )
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{sqlite_db}")
+    writer = sqlite3.connect(sqlite_db)
+    try:
+        assert writer.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        before = writer.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+        writer.execute(
+            "INSERT INTO sources (id, agency, title, created_at) VALUES ('only_in_the_log', 'DHS', 'x', "
+            "'2026-11-30 00:00:00')"
+        )
+        writer.commit()
+        assert Path(f"{sqlite_db}-wal").stat().st_size > 0
+
+        copied = tmp_path / "copy.db"
+        site.snapshot(sqlite_db, copied)
+        assert view(copied, "SELECT COUNT(*) AS n FROM sources") == [{"n": before + 1}]
+
+        rc, out, err = cli("datasette", "--in-place")
+        assert rc == 1 and not served
+        assert "write-ahead log" in err and "drop --in-place" in err
+    finally:
+        writer.close()
+    assert not Path(f"{sqlite_db}-wal").exists()  # the last connection folded the log in
+    rc, out, err = cli("datasette", "--in-place")
+    assert rc == 0 and served == [sqlite_db]

@@ -29,6 +29,10 @@ BAD = {
         "{file}",
         "MONITOR_ARCHIVE_DIR: archive directory {file} is a file, not a directory",
     ),
+    "sqlite_synchronous": (
+        "off",
+        "MONITOR_SQLITE_SYNCHRONOUS must be one of normal, full, got 'off'",
+    ),
     "contact": (
         "ops@example.org\r\nX-Injected: 1",
         "MONITOR_CONTACT must be one line without control characters, "

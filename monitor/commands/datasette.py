@@ -56,6 +56,7 @@ def run(args, ctx) -> int:
     workdir = None
     try:
         if args.in_place:
+            site.refuse_live(path)
             served = path
             what = f"{path} in place (immutable)"
         else:

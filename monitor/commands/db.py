@@ -33,7 +33,7 @@ def register(sub) -> None:
 def _engine(ctx):
     from monitor.db import make_engine
 
-    return make_engine(ctx.settings.database_url)
+    return make_engine(ctx.settings.database_url, synchronous=ctx.settings.sqlite_synchronous)
 
 
 def upgrade(args: argparse.Namespace, ctx) -> int:
