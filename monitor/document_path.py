@@ -37,7 +37,7 @@ from monitor.store import (
     record_parse,
     store_snapshot,
 )
-from scrapers.fetch.archive import Archive
+from scrapers.fetch.archive import Archive, Stored
 from scrapers.records import Link, ParseResult
 from scrapers.redact import REDACTED
 from scrapers.registry import RegisteredSource
@@ -182,9 +182,10 @@ def take_in(
     doc_url: str | None = None,
     reading: Reading | None = None,
     max_links: int | None = None,
+    archived: Stored | None = None,
 ) -> StoredDocument:
-    """Archive ``body`` as obtained from canonical ``url`` at ``fetched_at``, then read and
-    store it. ``url`` is stored redacted; ``doc_url`` (default ``url``) is what the parser reads
+    """Archive ``body`` (unless ``archived`` says it was a moment ago) as obtained from
+    canonical ``url`` at ``fetched_at``, then read and store it. ``url`` is stored redacted; ``doc_url`` (default ``url``) is what the parser reads
     links against. ``is_listing`` is the caller's word on what the document is
     (:func:`monitor.reading.is_listing` decides when it has none)."""
     listing = listing_rule(
@@ -205,6 +206,7 @@ def take_in(
         headers=headers,
         http_status=http_status,
         requested_url=requested_url,
+        archived=archived,
     )
     intake = store_document(
         session,

@@ -4,8 +4,12 @@ A poll cycle spends most of its wall time waiting for servers. :class:`FetchPool
 on up to ``fetch_concurrency`` worker threads; the caller (the one thread that owns the
 database session) submits what it will need next and takes the results in its own order, so
 storage stays exactly as sequential as before: the same rows, in the same order, from one
-writer. Workers touch neither the database nor the archive: they fetch (and, given ``read``,
-read the body, a pure function).
+writer. Workers never touch the database: they fetch (and, given ``read``, read the body, a
+pure function) and, given an ``archive``, archive a body that came back (the archive is
+content-addressed and written by link, safe for writers at once; its fsyncs then run beside
+the writer's work instead of inside it). The writer stores that :class:`Stored` instead of
+archiving the body again (:attr:`FetchResult.archived`). A body a worker could not write is
+left to the writer, which meets the error where it always did and rolls the poll back.
 
 Politeness is the fetcher's: it is shared by the workers, its host throttle lets one request
 at a time reach a host and keeps the host's interval (:meth:`scrapers.fetch.http.HostThrottle.turn`).
@@ -27,6 +31,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from scrapers.fetch.archive import Archive, ArchiveError
 from scrapers.fetch.http import Fetcher, FetchResult
 
 
@@ -108,12 +113,14 @@ class FetchPool:
         fetcher: Fetcher,
         workers: int = 8,
         read: Callable[[Request, FetchResult, float], Any] | None = None,
+        archive: Archive | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("a fetch pool needs at least one worker")
         self.fetcher = fetcher
         self.workers = workers
         self.read = read
+        self.archive = archive
         self.executor = (
             ThreadPoolExecutor(workers, thread_name_prefix="fetch") if workers > 1 else None
         )
@@ -122,6 +129,11 @@ class FetchPool:
     def fetch_one(self, request: Request) -> Fetched:
         started = self.fetcher.clock()
         result = self.fetcher.fetch(request.url, **request.kwargs)
+        if self.archive is not None and result.outcome == "ok" and result.body is not None:
+            try:
+                result.archived = self.archive.put(result.body)
+            except (ArchiveError, OSError):
+                pass  # the writer archives it and meets the error there
         read = (
             self.read(request, result, started + result.elapsed) if self.read is not None else None
         )

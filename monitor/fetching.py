@@ -305,7 +305,8 @@ class Poll:
         reading = None
         if read and result.outcome == "ok" and result.body is not None:
             row = prepared.validator_row
-            if row is None or row.sha256 != hashlib.sha256(result.body).hexdigest():
+            sha = result.archived.sha256 if result.archived else None
+            if row is None or row.sha256 != (sha or hashlib.sha256(result.body).hexdigest()):
                 reading = read_document(
                     self.registered,
                     result.body,
@@ -359,6 +360,7 @@ class Poll:
                     doc_url=url,
                     reading=obtained.reading,
                     max_links=self._cap(listing),
+                    archived=result.archived,
                 )
                 _save_validators(
                     session,

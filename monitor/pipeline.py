@@ -206,9 +206,10 @@ class _Ahead:
         from monitor.fetch_pool import FetchPool, Prefetcher
 
         self.ctx, self.due, self.now, self.plan = ctx, due, now, plan
-        # workers only fetch: reading a page in a worker held the interpreter lock the writer
-        # needed, and made a full cycle slower (bench/poll_cycle.py), not faster
-        self.pool = FetchPool(fetcher, workers)
+        # workers fetch and archive what came back (the archive's fsyncs wait beside the
+        # writer, not inside it); they do not read: reading a page in a worker held the
+        # interpreter lock the writer needed, and made a full cycle slower, not faster
+        self.pool = FetchPool(fetcher, workers, archive=ctx.archive)
         self.fetcher = Prefetcher(fetcher, self.pool)
         self.window = 2 * workers
         self.asked = 0

@@ -34,7 +34,7 @@ from monitor.models import (
     SourceRow,
     Statement,
 )
-from scrapers.fetch.archive import Archive
+from scrapers.fetch.archive import Archive, Stored
 from scrapers.interpret.linkperiod import named_period
 from scrapers.records import Link, ParseResult
 from scrapers.redact import redact_text, redact_url
@@ -126,8 +126,10 @@ def store_snapshot(
     headers: dict[str, str] | None = None,
     http_status: int | None = None,
     requested_url: str | None = None,
+    archived: Stored | None = None,
 ) -> tuple[Snapshot, bool]:
     """Archive ``body`` and return its snapshot row for ``url``, and whether that row is new.
+    ``archived`` is ``body`` as already archived a moment ago (a fetch worker's ``put``).
 
     The body is archived even when the snapshot row already exists: an archived copy that went
     missing or was altered is healed that way (and its ``archive`` finding resolved with a note).
@@ -141,7 +143,7 @@ def store_snapshot(
     url = redact_url(url)
     requested_url = redact_url(requested_url) if requested_url else None
     headers = kept_headers(headers)
-    stored = archive.put(body)
+    stored = archived if archived is not None else archive.put(body)
     # this URL's snapshot of the body if stored, else any snapshot of it: one question for
     # whether the snapshot exists and whether a body new to the archive had been archived
     # before (gone or altered since: restored now)

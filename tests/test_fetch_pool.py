@@ -162,3 +162,31 @@ def test_a_poll_takes_a_prefetched_answer_only_for_exactly_the_same_request():
     assert sites.wait_served(4) == 4
     time.sleep(0.1)  # and no fifth
     assert len(sites.served) == 4
+
+
+def test_a_worker_archives_what_came_back_and_leaves_what_it_cannot_write_to_the_writer(
+    tmp_path,
+):
+    from scrapers.fetch.archive import Archive, ArchiveWriteError
+
+    good = Archive(tmp_path / "good")
+    broken = Archive(tmp_path / "broken")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "objects").write_text("a file where a directory belongs")
+    with Sites(3, fail={2}) as sites:
+        f = fetcher()
+        with FetchPool(f, workers=2, archive=good) as pool:
+            ok, missing = [
+                p.take().result
+                for p in pool.submit([request(sites, 0)]) + pool.submit([request(sites, 2)])
+            ]
+        with FetchPool(f, workers=2, archive=broken) as pool:
+            (unwritten,) = [p.take().result for p in pool.submit([request(sites, 1)])]
+        f.close()
+    assert ok.outcome == "ok" and ok.archived is not None and ok.archived.created
+    assert good.get(ok.archived.sha256) == ok.body  # on disk, under its hash
+    assert missing.outcome != "ok" and missing.archived is None  # no body: nothing archived
+    assert unwritten.outcome == "ok" and unwritten.archived is None  # the writer will try
+    # ... where it is the typed error naming what could not be written
+    with pytest.raises(ArchiveWriteError, match="cannot create"):
+        broken.put(b"a body")

@@ -264,8 +264,8 @@ class Archive:
             if size is not None and target.stat().st_size != size:
                 return "altered"
             return "ok" if _file_sha256(target) == sha else "altered"
-        except FileNotFoundError:
-            return "missing"
+        except (FileNotFoundError, NotADirectoryError):  # a file where a folder belongs
+            return "missing"  # writing it then fails with an ArchiveWriteError naming the folder
 
     def check(self, sha: str) -> BodyCheck:
         """Whether body ``sha`` is in the archive and still hashes to its name."""

@@ -83,6 +83,9 @@ class FetchResult:
     elapsed: float = 0.0
     error: str | None = None
     redirects: list[str] = field(default_factory=list)
+    # the body as a fetch worker archived it (monitor.fetch_pool): the writer stores this
+    # instead of archiving the body again; None when nobody did (or it could not be written)
+    archived: Any = None
 
     @property
     def etag(self) -> str | None:

@@ -229,3 +229,36 @@ def test_the_demo_sends_no_validators_for_a_tampered_body_and_heals_it(db_url, t
             assert "quarantine/" in transitions(session, finding)[-1][1]
     finally:
         engine.dispose()
+
+
+def test_a_body_a_fetch_worker_heals_is_reported_as_healed(session, archive, site):
+    """Several hosts fetched at once: the worker that fetched a page archives its body (healing
+    an altered copy there), and the writer stores what the worker archived. The heal is
+    reported exactly as when the writer archives: the finding resolved, quarantine named."""
+    from monitor.fetch_pool import FetchPool, Prefetcher
+    from monitor.fetching import check_ahead
+
+    good_site(site)
+    sha = shas(poll(session, archive, T0))[LISTING]
+    original = archive.path(sha).read_bytes()
+    tamper(archive, sha, b"<html>an edited listing</html>")
+    reg, later, fetcher = registered(), T0 + timedelta(days=1), make_fetcher()[0]
+    before = len([r for r in site.requests if r.url == LISTING])
+    with FetchPool(fetcher, workers=2, archive=archive) as pool:
+        ahead = Prefetcher(fetcher, pool)
+        ahead.prefetch(
+            LISTING,
+            allowed=reg.source.allows_host,
+            validators=check_ahead(session, archive, LISTING, now=later),
+            content_types=reg.source.content_types,
+        )
+        second = poll_source(session, archive, ahead, reg, now=later, cycle=new_cycle(later))
+    assert len([r for r in site.requests if r.url == LISTING]) == before + 1  # the worker's
+    assert second.runs[0].outcome == "unchanged" and archive.get(sha) == original
+    kept = [p for p in (archive.root / "quarantine").rglob("*") if p.is_file()]
+    assert [p.read_bytes() for p in kept] == [b"<html>an edited listing</html>"]
+    finding = archive_finding(session, sha)
+    assert finding.state == "resolved"
+    changes = transitions(session, finding)
+    assert [c for c, _ in changes] == ["opened", "resolved"]
+    assert "healed" in changes[1][1] and "quarantine/" in changes[1][1]
