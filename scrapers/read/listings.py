@@ -10,7 +10,7 @@ default port and fragment removed; the path is kept as printed, since it is case
 
 from __future__ import annotations
 
-import re
+import functools
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -30,6 +30,14 @@ class Anchor:
 
 
 def canonical(url: str) -> str:
+    return _canonical(url)
+
+
+# A listing page links the same navigation, footer and report URLs at every poll, and the pages
+# of one site share most of them: joined and normalised once per process (pure functions of
+# their strings), not once per link per page.
+@functools.lru_cache(maxsize=16384)
+def _canonical(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
     port = (
@@ -42,7 +50,30 @@ def canonical(url: str) -> str:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip().lstrip("-\u2013\u2014\u2022 ").strip()
+    # str.split() splits on exactly the characters ``\s`` matches in a str pattern
+    return " ".join((text or "").split()).lstrip("-\u2013\u2014\u2022 ").strip()
+
+
+@functools.lru_cache(maxsize=16384)
+def _followable(href: str) -> str | None:
+    """``href`` (absolute) canonical, or None when it is not a link to follow."""
+    if not href or href.startswith(_SKIPPED):
+        return None
+    if urlsplit(href).scheme not in ("http", "https", "file"):
+        return None
+    return _canonical(href)
+
+
+@functools.lru_cache(maxsize=16384)
+def _joined(base_href: str | None, base_url: str, href: str) -> str | None:
+    """``href`` made absolute against the page's ``<base href>`` then its URL; None when it
+    cannot be joined (a malformed one)."""
+    try:
+        if base_href:
+            href = urljoin(base_href, href.strip())
+        return urljoin(base_url, href.strip())
+    except ValueError:
+        return None
 
 
 def anchors(root, base_url: str) -> list[Anchor]:
@@ -62,10 +93,8 @@ def anchors(root, base_url: str) -> list[Anchor]:
         if el.tag != "a":
             headings.append(el)
             continue
-        href = (el.get("href") or "").strip()
-        if not href or href.startswith(_SKIPPED):
-            continue
-        if urlsplit(href).scheme not in ("http", "https", "file"):
+        url = _followable((el.get("href") or "").strip())
+        if url is None:
             continue
         text = _squash(el.text_content()) or _squash(el.get("title") or el.get("aria-label") or "")
         ancestors = list(el.iterancestors())
@@ -75,9 +104,7 @@ def anchors(root, base_url: str) -> list[Anchor]:
         if heading is not None and heading not in heading_text:
             heading_text[heading] = _squash(heading.text_content())
         found.append(
-            Anchor(
-                canonical(href), text, context, heading_text[heading] if heading is not None else ""
-            )
+            Anchor(url, text, context, heading_text[heading] if heading is not None else "")
         )
     return found
 
@@ -97,12 +124,9 @@ def _absolute_hrefs(root, base_url: str) -> None:
         href = el.get("href")
         if href is None:
             continue
-        try:
-            if base_href:
-                href = urljoin(base_href, href.strip())
-            el.set("href", urljoin(base_url, href.strip()))
-        except ValueError:  # a malformed href: left as it is
-            continue
+        joined = _joined(base_href, base_url, href)
+        if joined is not None:  # a malformed href is left as it is
+            el.set("href", joined)
 
 
 _XHTML = "http://www.w3.org/1999/xhtml"
