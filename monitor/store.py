@@ -762,6 +762,7 @@ def record_listing(
             ],
             ("source_id", "url"),
             entity=True,
+            render_nulls=True,  # title and link period: NULL when the link gives none
         )
         inserted = created
         created_ids = [row.id for row in created]

@@ -38,17 +38,25 @@ def insert_many_or_ignore(
     returning: tuple = (),
     entity: bool = False,
     chunk: int = 500,
+    render_nulls: bool = False,
 ) -> list:
     """Insert many rows of ``model`` as one executemany (the dialect batches it into multi-row
     INSERTs: one statement per ``chunk`` rows, far below SQLite's limit on bound parameters),
     ignoring those whose ``conflict`` key another writer inserted first. Returns the inserted
     rows' ``returning`` columns, or with ``entity`` the inserted rows as ORM objects, in the
     session. The statement is the same whatever the rows, so it is compiled once and cached (a
-    ``.values([...])`` statement is compiled anew for every call: five times slower)."""
+    ``.values([...])`` statement is compiled anew for every call: five times slower).
+
+    ``render_nulls`` (ORM rows only) inserts a None as NULL instead of leaving its column out:
+    the ORM groups rows by the columns they set, and rows leaving out different ones went in as
+    one INSERT each. Only for columns where None means SQL NULL and nothing else (not a JSON
+    column, which stores None as JSON ``null``; not a column with a default)."""
     insert = _insert_for(session)
     out: list = []
     if entity:
         stmt = insert(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(model)
+        if render_nulls:
+            stmt = stmt.execution_options(render_nulls=True)
     else:
         stmt = (
             insert(model.__table__)
