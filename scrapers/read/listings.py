@@ -125,8 +125,12 @@ def _absolute_hrefs(root, base_url: str) -> None:
         if href is None:
             continue
         joined = _joined(base_href, base_url, href)
-        if joined is not None:  # a malformed href is left as it is
+        if joined is None:  # a malformed href is left as it is
+            continue
+        try:
             el.set("href", joined)
+        except ValueError:  # joined into what an attribute cannot hold (control characters)
+            continue
 
 
 _XHTML = "http://www.w3.org/1999/xhtml"
