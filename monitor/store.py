@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, event, select
+from sqlalchemy import case, event, insert, select
 from sqlalchemy.orm import Session
 
 from monitor.figures import refresh_reports
@@ -550,49 +550,56 @@ def record_parse(
             report_ids.append(
                 _upsert_report(session, source.id, record, snapshot, now, None, created).id
             )
-    n_counts = n_statements = 0
-    if outcome == "ok":
-        for c in result.counts:
-            session.add(
-                CountObservation(
-                    report_id=report_ids[c.report],
-                    snapshot_id=snapshot.id,
-                    parse_id=parse.id,
-                    parser_version=result.parser_version,
-                    measure=c.measure,
-                    dimension=c.dimension,
-                    category=c.category,
-                    label=c.label,
-                    period_start=c.period_start,
-                    period_end=c.period_end,
-                    value=float(c.value),
-                    page=c.page,
-                    observed_at=now,
-                    dimension2=c.dimension2,
-                    category2=c.category2,
-                    label2=c.label2,
-                )
+    # Counts and statements: one executemany each, every row naming every column (the ORM
+    # would issue one INSERT per run of rows leaving the same columns empty: a table mixing
+    # cross-tabulated and plain cells, or cells with and without a page, cost one per cell).
+    read = dict(snapshot_id=snapshot.id, parse_id=parse.id, parser_version=result.parser_version)
+    counts = (
+        [
+            dict(
+                read,
+                report_id=report_ids[c.report],
+                measure=c.measure,
+                dimension=c.dimension,
+                category=c.category,
+                label=c.label,
+                period_start=c.period_start,
+                period_end=c.period_end,
+                value=float(c.value),
+                page=c.page,
+                observed_at=now,
+                dimension2=c.dimension2,
+                category2=c.category2,
+                label2=c.label2,
             )
-            n_counts += 1
-    if outcome in _METADATA_OUTCOMES:
-        # Statements are read from the text even when tables were not found; the rules decide
-        # what a statement from a layout_changed parse is worth (see rules/engine.py).
-        for s in result.statements:
-            session.add(
-                Statement(
-                    report_id=report_ids[s.report],
-                    snapshot_id=snapshot.id,
-                    parse_id=parse.id,
-                    parser_version=result.parser_version,
-                    key=s.key,
-                    status=s.status,
-                    value=s.value,
-                    quote=s.quote,
-                    page=s.page,
-                    observed_at=now,
-                )
+            for c in result.counts
+        ]
+        if outcome == "ok"
+        else []
+    )
+    # Statements are read from the text even when tables were not found; the rules decide
+    # what a statement from a layout_changed parse is worth (see rules/engine.py).
+    statements = (
+        [
+            dict(
+                read,
+                report_id=report_ids[s.report],
+                key=s.key,
+                status=s.status,
+                value=s.value,
+                quote=s.quote,
+                page=s.page,
+                observed_at=now,
             )
-            n_statements += 1
+            for s in result.statements
+        ]
+        if outcome in _METADATA_OUTCOMES
+        else []
+    )
+    for model, rows in ((CountObservation, counts), (Statement, statements)):
+        if rows:
+            session.execute(insert(model.__table__), rows)
+    n_counts, n_statements = len(counts), len(statements)
     for p in result.problems:
         rid = report_ids[p.report] if p.report is not None and p.report < len(report_ids) else None
         session.add(

@@ -117,3 +117,92 @@ def test_a_request_obtained_in_a_worker_thread_is_stored_like_a_fetch(session, a
     assert summary.outcome == "not_modified" and parser.calls == 1
     seen = session.scalar(select(Report.last_seen).where(Report.url == R1))
     assert seen == T0 + timedelta(days=1)
+
+
+def _many_counts(doc):
+    """A report whose cells leave different columns empty, as real tables do: some with a
+    period, some on a page, some cross-tabulated; and statements with and without a quote."""
+    from datetime import date
+
+    from scrapers.records import CountRecord, StatementRecord
+
+    n = int(doc.body.decode().split()[-1])
+    counts = [
+        CountRecord(
+            0,
+            "separations",
+            "cause",
+            f"cause_{k}",
+            f"Cause {k}",
+            k,
+            period_start=date(2025, 1, 1) if k % 3 == 0 else None,
+            period_end=date(2025, 1, 31) if k % 3 == 0 else None,
+            page=k % 4 or None,
+            dimension2="age_group" if k % 5 == 0 else None,
+            category2="0_5" if k % 5 == 0 else None,
+            label2="0-5" if k % 5 == 0 else None,
+        )
+        for k in range(n)
+    ]
+    statements = [
+        StatementRecord(
+            0,
+            f"key_{k}",
+            "stated" if k % 2 else "not_stated",
+            value=1.0 if k % 2 else None,
+            quote="q" if k % 2 else None,
+            page=k % 3 or None,
+        )
+        for k in range(n // 4)
+    ]
+    return ParseResult(
+        "1", reports=[ReportRecord(title="r", url=doc.url)], counts=counts, statements=statements
+    )
+
+
+@pytest.mark.parametrize("n", [8, 48])
+def test_a_reports_counts_and_statements_cost_two_statements_whatever_they_leave_empty(
+    session, archive, n
+):
+    """However many cells, and whichever columns each leaves empty, a report's counts go in as
+    one executemany and its statements as another (the ORM made one INSERT per run of rows
+    setting the same columns), each row as its record says."""
+    from sqlalchemy import event
+
+    from monitor.models import CountObservation, Statement
+
+    reg = RegisteredSource(SRC, _many_counts)
+    url = f"https://e.gov/report-{n}.pdf"
+    inserts: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest) -> None:
+        if statement.startswith(("INSERT INTO count_observations", "INSERT INTO statements")):
+            inserts.append(statement.split()[2])
+
+    event.listen(session.bind, "before_cursor_execute", seen)
+    try:
+        take_in(
+            session,
+            archive,
+            reg,
+            url=url,
+            body=f"COUNTS {n}".encode(),
+            fetched_at=T0,
+            content_type="text/plain",
+            is_listing=False,
+        )
+    finally:
+        event.remove(session.bind, "before_cursor_execute", seen)
+    assert inserts == ["count_observations", "statements"]
+    rows = session.scalars(select(CountObservation).order_by(CountObservation.value)).all()
+    expected = _many_counts(type("D", (), {"body": f"COUNTS {n}".encode(), "url": url})())
+    assert [
+        (r.category, r.period_start, r.page, r.dimension2, r.category2, r.label2) for r in rows
+    ] == [
+        (c.category, c.period_start, c.page, c.dimension2, c.category2, c.label2)
+        for c in expected.counts
+    ]
+    kept = session.scalars(select(Statement).order_by(Statement.key)).all()
+    assert [(s.key, s.value, s.quote, s.page) for s in kept] == sorted(
+        (s.key, s.value, s.quote, s.page) for s in expected.statements
+    )
