@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -260,11 +261,22 @@ def ensure_migrated(engine: Engine, *, lock_timeout: float = 60.0, on_wait=None)
             upgrade(engine)
 
 
+_FACTORIES: "weakref.WeakKeyDictionary[Engine, sessionmaker]" = weakref.WeakKeyDictionary()
+
+
+def _sessions(engine: Engine) -> sessionmaker:
+    """The engine's session factory, made once (a sessionmaker is a new Session class, with its
+    events set up anew: a poll cycle opens a session or two per source)."""
+    factory = _FACTORIES.get(engine)
+    if factory is None:
+        factory = _FACTORIES[engine] = sessionmaker(bind=engine, expire_on_commit=False)
+    return factory
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any exception."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    session = factory()
+    session = _sessions(engine)()
     try:
         yield session
         session.commit()
