@@ -30,6 +30,7 @@ Pure text functions, no clock.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from datetime import date
 from urllib.parse import unquote, urlsplit
@@ -155,6 +156,7 @@ def url_name(url: str | None) -> str:
     return re.sub(r"\.[a-z0-9]{2,5}$", "", parts[-1], flags=re.I)
 
 
+@functools.lru_cache(maxsize=16384)  # a listing's links come back at every read of the page
 def named_period(text: str | None = None, url: str | None = None) -> tuple[date, date] | None:
     """(first day, last day) of the period a link's ``text`` and ``url`` name, or None when
     they name none or could be read two ways (see the module docstring)."""
