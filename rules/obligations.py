@@ -517,11 +517,17 @@ def parse_obligation(data: object, file: str = "<data>") -> Obligation:
         raise _error(file, exc) from None
 
 
-def load_obligation_file(path: Path | str) -> Obligation:
-    path = Path(path)
+# libyaml's parser where PyYAML was built with it (the pure-Python one takes eight times as long:
+# most of a daily run's own CPU, bench/daily_run.py); the same safe constructor either way.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read(path: Path) -> object:
+    """The YAML data of a rule file; a file that cannot be read or parsed is an
+    :class:`ObligationError` naming it (and the line)."""
     name = path.name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except OSError as exc:
         raise ObligationError(name, "(file)", f"cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
@@ -530,31 +536,49 @@ def load_obligation_file(path: Path | str) -> Obligation:
         raise ObligationError(
             name, "(yaml)", f"{line}{getattr(exc, 'problem', None) or exc}"
         ) from None
-    obligation = parse_obligation(data, name)
+
+
+def _obligation(path: Path, data: object) -> Obligation:
+    obligation = parse_obligation(data, path.name)
     if obligation.id != path.stem:
         raise ObligationError(
-            name, "id", f"{obligation.id!r} must equal the file name {path.stem!r}"
+            path.name, "id", f"{obligation.id!r} must equal the file name {path.stem!r}"
         )
     return obligation
 
 
+def load_obligation_file(path: Path | str) -> Obligation:
+    path = Path(path)
+    return _obligation(path, _read(path))
+
+
 def load_obligations(directory: Path | str | None = None) -> list[Obligation]:
-    """Every ``*.yaml`` in ``directory`` (default: the bundled rules), validated, sorted by id."""
+    """Every ``*.yaml`` in ``directory`` (default: the bundled rules), validated, sorted by id;
+    each file read and parsed once (whether it is a draft is asked of the same data)."""
     directory = Path(directory) if directory is not None else BUNDLED_DIR
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise ObligationError(str(directory.name), "(directory)", "holds no *.yaml rule files")
-    return [load_obligation_file(f) for f in files if not is_draft(f)]
+    out = []
+    for path in files:
+        data = _read(path)
+        if not _marked_draft(data):
+            out.append(_obligation(path, data))
+    return out
+
+
+def _marked_draft(data: object) -> bool:
+    return isinstance(data, dict) and data.get("draft") is True
 
 
 def is_draft(path: Path | str) -> bool:
     """A rule file marked ``draft: true`` (written by `monitor adopt`) is not loaded until a
     person completes it and removes the mark; `monitor check` lists it."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError):
         return False  # the loader reports it, naming the file
-    return isinstance(data, dict) and data.get("draft") is True
+    return _marked_draft(data)
 
 
 def draft_files(directory: Path | str | None = None) -> list[Path]:
