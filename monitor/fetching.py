@@ -59,7 +59,6 @@ from monitor.reading import is_listing as listing_rule
 from monitor.ingest import INGEST_CYCLE
 from monitor.document_path import StoredDocument, record_run, store_document, take_in
 from monitor.models import FetchRun, HttpValidator, Report, Snapshot
-from monitor.run_lookups import IS_LISTING
 from monitor.store import (  # noqa: F401 - the snapshot queries, importable from here too
     current_snapshot,
     ensure_source,
@@ -686,7 +685,7 @@ def last_polls(session: Session, registered: Iterable[RegisteredSource]) -> dict
     listings), ingested copies aside: one statement per 500 URLs and one per 500 API sources,
     each an index descent per URL or source (monitor/run_lookups.py), never a source's whole
     history."""
-    from monitor.run_lookups import CHUNK, wanted
+    from monitor.run_lookups import CHUNK, source_end, wanted
 
     not_ingested = or_(FetchRun.cycle.is_(None), FetchRun.cycle != INGEST_CYCLE)
     pairs = sorted(
@@ -723,13 +722,7 @@ def last_polls(session: Session, registered: Iterable[RegisteredSource]) -> dict
         keep(session.execute(select(asked.c.source_id, newest)))
     for start in range(0, len(apis), CHUNK):
         asked = wanted(((i,) for i in apis[start : start + CHUNK]), ("source_id", None))
-        newest = (
-            select(FetchRun.started_at)
-            .where(FetchRun.source_id == asked.c.source_id, IS_LISTING, not_ingested)
-            .order_by(FetchRun.started_at.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+        newest = source_end(asked.c.source_id, not_ingested, last=True, listing=True)
         keep(session.execute(select(asked.c.source_id, newest)))
     return out
 

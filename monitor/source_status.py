@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from monitor.fact_gathering import stale_after_for
 from monitor.models import FetchRun, Report, SourceHealth
-from monitor.run_lookups import IS_LISTING
 from scrapers.registry import RegisteredSource
 from scrapers.vocabulary import SUCCESS_OUTCOMES, HealthState, values
 
@@ -100,7 +99,7 @@ def _statuses(
     ``fetch_runs(source_id, ...)`` each, as a VALUES list: monitor/run_lookups.py), their last
     polls (monitor.fetching.last_polls) and their listed documents that cannot be fetched."""
     from monitor.fetching import last_polls, next_poll_after
-    from monitor.run_lookups import success_bounds, wanted
+    from monitor.run_lookups import source_end, success_bounds, wanted
 
     ids = sorted({reg.id for reg in registered})
     health: dict[str, SourceHealth] = {}
@@ -114,17 +113,12 @@ def _statuses(
         )
         asked = wanted(((i,) for i in part), ("source_id", None))
         _first, last_success = success_bounds(asked.c.source_id, now)
-        last_listing = (
-            select(FetchRun.started_at)
-            .where(
-                FetchRun.source_id == asked.c.source_id,
-                IS_LISTING,
-                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-                FetchRun.started_at <= now,
-            )
-            .order_by(FetchRun.started_at.desc())
-            .limit(1)
-            .scalar_subquery()
+        last_listing = source_end(
+            asked.c.source_id,
+            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+            FetchRun.started_at <= now,
+            last=True,
+            listing=True,
         )
         for sid, succeeded, listed in session.execute(
             select(asked.c.source_id, last_success, last_listing)

@@ -117,6 +117,56 @@ def test_every_query_of_a_daily_run_on_fetch_runs_uses_an_index(ctx):
     assert not bad, json.dumps(bad, indent=1)
 
 
+def _walks_back_by_start(condition: str) -> bool:
+    """Whether an index search bounded by ``condition`` walks back through the history: bounded
+    by the start time from above alone (every run started before now), naming no source, URL
+    or cycle. It tests every run since the newest that qualifies: all of them when none does."""
+    names = re.findall(r"\b(source_id|url|cycle|outcome|listing|snapshot_id|id)\b", condition)
+    later = re.search(r"started_at\)?\s*>|<\s*\(?started_at\b", condition)
+    return "started_at" in condition and not names and not later
+
+
+def test_a_sources_runs_are_looked_up_in_its_own_range_even_when_it_has_none(ctx):
+    """A source's first and newest successful run, its newest listing read, its last poll (the
+    statuses, the facts, the due check) are each a descent of the source's own range of
+    fetch_runs(source_id, ...). Asked as "source_id = $1 ORDER BY started_at DESC LIMIT 1",
+    PostgreSQL with statistics walked fetch_runs(started_at) back instead, testing each run for
+    the source: for a source with no runs (the API source whose key is not set) the whole index,
+    0.2-0.4 s of a daily run at a million runs (monitor/run_lookups.py source_end)."""
+    from sqlalchemy import select
+
+    with DemoServer(load_manifests()) as server:
+        first = run_once(ctx, now=DAY, every_source=True, rewrite=server.rewrite, notify=False)
+        _history(ctx, [s.url for s in load_manifests()], [p.source for p in first.polls])
+        if ctx.engine.dialect.name == "postgresql":  # statistics, as autovacuum keeps them
+            with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
+        with captured(ctx.engine) as statements:
+            second = run_once(
+                ctx,
+                now=DAY + timedelta(days=1),
+                every_source=True,
+                rewrite=server.rewrite,
+                notify=False,
+            )
+    with ctx.engine.connect() as conn:
+        read = set(conn.scalars(select(FetchRun.source_id).distinct()))
+    unread = {s.id for s in second.statuses} - read
+    assert unread, "every source listed has runs: the case this test is about is missing"
+    walks, by_source = {}, 0
+    for statement, parameters in {s: p for s, p in statements if TABLE in s}.items():
+        searches = index_searches(ctx.engine, statement, parameters)
+        by_source += sum(
+            name.startswith("ix_fetch_runs_source_") and "source_id" in cond
+            for name, cond in searches
+        )
+        found = [(n, c) for n, c in searches if _walks_back_by_start(c)]
+        if found:
+            walks[" ".join(statement.split())[:300]] = found
+    assert not walks, json.dumps(walks, indent=1)
+    assert by_source >= 4, by_source  # the statuses' two, the facts' two, an API's last poll
+
+
 def index_searches(engine, statement: str, parameters) -> list[tuple[str, str]]:
     """(index name, its condition) of every index search of ``fetch_runs`` in the plan of
     ``statement``: SQLite's "SEARCH fetch_runs USING ... INDEX name (terms)", PostgreSQL's
