@@ -47,8 +47,11 @@ def source_end(source_id: Any, *where: ColumnElement, last: bool, listing: bool 
     holds few or none (never read yet, or its API key not set), and for that one the walk is
     the whole index (0.2-0.4 s at a million runs, bench/daily_run.py). With the leading column
     in the order only the source's index yields it. SQLite uses the same index either way."""
-    if listing:  # "listing >= true": "= true" would make it a constant (the same rows)
-        keys = (FetchRun.source_id == source_id, FetchRun.listing.op(">=", True)(true()))
+    if listing:  # the rows of "= true", which PostgreSQL would leave out of the order
+        keys = (
+            FetchRun.source_id == source_id,
+            FetchRun.listing.op(">=", is_comparison=True)(true()),
+        )
         lead = FetchRun.listing
     else:
         keys = (FetchRun.source_id.between(source_id, source_id),)
@@ -64,10 +67,8 @@ def success_bounds(source_id: Any, as_of: datetime) -> tuple[ColumnElement, Colu
     or a column to correlate with), as two scalar subqueries: each the first row of one end of
     the source's range of ``fetch_runs(source_id, started_at)`` (:func:`source_end`). (``min``
     and ``max`` in one query, or grouped by source, read every run of the source on SQLite.)"""
-    succeeded = (FetchRun.outcome.in_(SUCCESS_OUTCOMES), FetchRun.started_at <= as_of)
-    return source_end(source_id, *succeeded, last=False), source_end(
-        source_id, *succeeded, last=True
-    )
+    ok = (FetchRun.outcome.in_(SUCCESS_OUTCOMES), FetchRun.started_at <= as_of)
+    return source_end(source_id, *ok, last=False), source_end(source_id, *ok, last=True)
 
 
 # Older than any run: the lower end of a range that has none.
