@@ -4,15 +4,17 @@ database holding a few thousand fetch runs and one holding a million.
 Each database gets the demo's sources, then ``--small`` (default 2,000) or ``--large`` (default
 1,000,000) synthetic fetch runs of earlier days: every source's listing and report URLs polled
 again and again (the lookups a poll makes by URL must not scan them all), plus runs of URLs that
-no longer exist. Then the daily run itself: the offline demo server answers, everything is
-polled and evaluated, as a deployed monitor's morning run does. A first run, not timed, takes in
-the demo's documents (a deployed monitor has them from earlier days); then ``--repeat``
-(default 5) timed runs on each database, alternating between the two so that both see the same
-load of the machine, the best of each shown. Goal: the run at a million fetch runs takes at most
+no longer exist. By default every run of the history is a document fetch; with ``--listings``
+the runs of the sources' start URLs are listing reads, as a monitor's are. Then the daily run
+itself: the offline demo server answers, everything is polled and evaluated, as a deployed
+monitor's morning run does. A first run, not timed, takes in the demo's documents (a deployed
+monitor has them from earlier days); then ``--repeat`` (default 5) timed runs on each database,
+alternating between the two so that both see the same load of the machine, the best of each
+shown. Goal: the run at a million fetch runs takes at most
 1.2 times the run at two thousand.
 
     python bench/daily_run.py [--small 2000] [--large 1000000] [--postgresql] [--pg-url URL]
-                              [--repeat N] [--json] [--quick]
+                              [--repeat N] [--listings] [--json] [--quick]
 
 ``--quick`` uses 500 and 5,000 (a smoke run whose figures mean nothing). SQLite always;
 ``--postgresql`` measures the same on PostgreSQL too: ``--pg-url`` (default
@@ -56,11 +58,13 @@ DAY = datetime(2022, 9, 30, 6, tzinfo=UTC)
 BATCH = 20_000
 
 
-def history(url: str, n_runs: int) -> None:
-    """``n_runs`` fetch runs before DAY: the served URLs and as many URLs long gone."""
+def history(url: str, n_runs: int, listings: bool = False) -> None:
+    """``n_runs`` fetch runs before DAY: the served URLs and as many URLs long gone; with
+    ``listings`` the runs of the sources' start URLs are listing reads, as a monitor's are."""
     engine = make_engine(url)
     sources = [r for r in all_sources() if r.source.start_urls]
     served = [s.url for s in load_manifests()]
+    start_urls = {u for reg in sources for u in reg.source.start_urls} if listings else set()
     with session_scope(engine) as session:
         for reg in sources:
             ensure_source(session, reg.source, DAY - timedelta(days=3000))
@@ -84,7 +88,7 @@ def history(url: str, n_runs: int) -> None:
                 "error": None,
                 "snapshot_id": None,
                 "cycle": f"bench-{i // 100}",
-                "listing": False,
+                "listing": target in start_urls,
             }
         )
         if len(rows) == BATCH:
@@ -135,7 +139,7 @@ class DailyRuns:
 
 
 @contextmanager
-def scratch(n_runs: int, pg_url: str | None = None):
+def scratch(n_runs: int, pg_url: str | None = None, listings: bool = False):
     """(home, url, seconds to write the history) of a scratch database holding ``n_runs`` fetch
     runs: a SQLite file, or with ``pg_url`` a PostgreSQL database on that server; removed
     after."""
@@ -155,7 +159,7 @@ def scratch(n_runs: int, pg_url: str | None = None):
         upgrade(engine)
         engine.dispose()
         t0 = time.perf_counter()
-        history(url, n_runs)
+        history(url, n_runs, listings)
         fill_s = time.perf_counter() - t0
         if admin is not None:  # statistics, as autovacuum would have them after a while
             engine = make_engine(url)
@@ -172,14 +176,19 @@ def scratch(n_runs: int, pg_url: str | None = None):
 
 
 def measure(
-    sizes: tuple[int, ...], server: DemoServer, repeat: int, pg_url: str | None = None, say=print
+    sizes: tuple[int, ...],
+    server: DemoServer,
+    repeat: int,
+    pg_url: str | None = None,
+    say=print,
+    listings: bool = False,
 ) -> dict[int, list[float]]:
     """Seconds of each timed daily run per history size: a scratch database per size, a first
     run on each not timed, then ``repeat`` rounds of one run on each, in alternating order."""
     with ExitStack() as stack:
         runs = {}
         for n in sizes:
-            home, url, fill_s = stack.enter_context(scratch(n, pg_url))
+            home, url, fill_s = stack.enter_context(scratch(n, pg_url, listings))
             say(f"  {n:>9,} fetch runs written in {fill_s:.1f} s")
             runs[n] = DailyRuns(home, url, server)
             stack.callback(runs[n].close)
@@ -200,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--quick", action="store_true", help="500 and 5,000 runs: a smoke run.")
     parser.add_argument("--postgresql", action="store_true", help="Measure on PostgreSQL too.")
+    parser.add_argument(
+        "--listings",
+        action="store_true",
+        help="The history's runs of start URLs are listing reads (default: document fetches).",
+    )
     parser.add_argument("--pg-url", default=os.environ.get("MONITOR_TEST_PG_URL", PG_DEFAULT))
     args = parser.parse_args(argv)
     if args.quick:
@@ -214,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     with DemoServer(load_manifests()) as server:
         for kind, pg_url in kinds:
             say(f"{kind}:")
-            runs = measure(sizes, server, args.repeat, pg_url, say)
+            runs = measure(sizes, server, args.repeat, pg_url, say, args.listings)
             best = {n: min(runs[n]) for n in sizes}
             for n in sizes:
                 spread = " ".join(f"{t:.2f}" for t in runs[n])
