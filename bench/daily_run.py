@@ -10,8 +10,7 @@ itself: the offline demo server answers, everything is polled and evaluated, as 
 monitor's morning run does. A first run, not timed, takes in the demo's documents (a deployed
 monitor has them from earlier days); then ``--repeat`` (default 5) timed runs on each database,
 alternating between the two so that both see the same load of the machine, the best of each
-shown. Goal: the run at a million fetch runs takes at most
-1.2 times the run at two thousand.
+shown. Goal: the run at a million fetch runs takes at most 1.2 times the run at two thousand.
 
     python bench/daily_run.py [--small 2000] [--large 1000000] [--postgresql] [--pg-url URL]
                               [--repeat N] [--listings] [--json] [--quick]
