@@ -332,9 +332,12 @@ def _counts(
         for (label,) in scope.execute(select(co.label).distinct().where(co.report_id.in_(in_scope)))
         if taxonomy.origin_is_ambiguous(label)
     ]
+    # the first row of each table: the first entry of each group of
+    # count_observations(report_id, parse_id, measure, dimension, id), read in index order
+    # (a total's table is kept whole below, so it is no group here)
     firsts = [
         select(func.min(co.id))
-        .where(co.report_id.in_(in_scope))
+        .where(co.report_id.in_(in_scope), co.dimension.not_in(TOTAL_DIMENSIONS))
         .group_by(co.report_id, co.parse_id, co.measure, co.dimension)
     ]
     if ambiguous:

@@ -172,3 +172,30 @@ def test_an_apis_requests_of_the_past_hour_are_a_range_of_an_index(engine, sessi
     text = plan(engine, statement, parameters)
     assert not scans(engine, text, "fetch_runs"), text
     assert "ix_fetch_runs_started" in text, text
+
+
+def test_the_first_row_of_each_table_of_each_reading_is_read_from_an_index(
+    engine, session, archive
+):
+    """The evaluation keeps of each reading the first row of each (measure, dimension) table
+    (monitor/report_facts.py): ``min(id)`` per (report, parse, measure, dimension), the groups
+    consecutive entries of count_observations(report_id, parse_id, measure, dimension, id)
+    (0027_count_observation_index), not every count row of the reports sorted."""
+    from monitor.fact_gathering import gather_facts
+
+    reg = _history(session, archive)
+    with captured(engine) as statements:
+        gather_facts(session, T0 + timedelta(days=5), [reg.id])
+    grouped = [
+        (s, p)
+        for s, p in statements
+        if "GROUP BY count_observations.report_id, count_observations.parse_id, "
+        "count_observations.measure, count_observations.dimension" in s
+    ]
+    assert grouped, statements
+    for statement, parameters in grouped:
+        text = plan(engine, statement, parameters)
+        assert not scans(engine, text, "count_observations"), f"{statement}\n{text}"
+        assert "ix_count_observations_report_parse_table" in text, f"{statement}\n{text}"
+        if engine.dialect.name == "sqlite":  # read in index order: no sort for the groups
+            assert "TEMP B-TREE FOR GROUP BY" not in text.split("UNION ALL")[1], text

@@ -112,6 +112,17 @@ class CountObservation(Base):
     __tablename__ = "count_observations"
     __table_args__ = (
         Index("ix_count_observations_report_measure", "report_id", "measure", "dimension"),
+        # the first row of each table of each reading: the first entry of each group, read in
+        # index order without the table (monitor/report_facts.py; ``id`` last for PostgreSQL,
+        # where an index holds no row id it can return)
+        Index(
+            "ix_count_observations_report_parse_table",
+            "report_id",
+            "parse_id",
+            "measure",
+            "dimension",
+            "id",
+        ),
         # analysts' questions: one measure by one dimension over a span of months
         Index("ix_count_observations_measure_period", "measure", "dimension", "period_start"),
     )
