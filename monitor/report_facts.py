@@ -27,7 +27,13 @@ from monitor.models import (
     Snapshot,
     Statement,
 )
-from monitor.run_lookups import bodies_before, document_runs, first_body_after, reads_before
+from monitor.run_lookups import (
+    bodies_before,
+    document_runs,
+    first_body_after,
+    newest_run,
+    reads_before,
+)
 from rules.facts import (
     READABLE,
     TOTAL_DIMENSIONS,
@@ -500,38 +506,28 @@ def _stored_first_round(scope) -> dict[tuple[str, object], tuple]:
         .subquery("asked")
     )
 
-    def newest(column, *where):
-        return (
-            select(column)
-            .where(
-                FetchRun.url == asked.c.url,
-                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-                FetchRun.started_at < asked.c.at,
-                *where,
-            )
-            .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
-            .limit(1)
-            .scalar_subquery()
+    def newest(columns, *where):
+        return newest_run(
+            columns,
+            FetchRun.url == asked.c.url,
+            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+            FetchRun.started_at < asked.c.at,
+            *where,
         )
 
-    found = select(
-        asked.c.url,
-        asked.c.at,
-        newest(FetchRun.started_at).label("read_at"),
-        newest(FetchRun.id, FetchRun.snapshot_id.is_not(None)).label("body"),
-    ).subquery("found")
-    shown = FetchRun.__table__.alias("shown")  # the read with the body, by its id
     return {
         (url, at): (read_at, (started, body, snap) if body is not None else None)
         for url, at, read_at, started, body, snap in scope.execute(
             select(
-                found.c.url,
-                found.c.at,
-                found.c.read_at,
-                shown.c.started_at,
-                found.c.body,
-                shown.c.snapshot_id,
-            ).outerjoin(shown, shown.c.id == found.c.body)
+                asked.c.url,
+                asked.c.at,
+                *newest((FetchRun.started_at,)),
+                # the read with the body: its time, its id and the snapshot
+                *newest(
+                    (FetchRun.started_at, FetchRun.id, FetchRun.snapshot_id),
+                    FetchRun.snapshot_id.is_not(None),
+                ),
+            )
         )
     }
 

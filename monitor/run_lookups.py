@@ -14,7 +14,7 @@ run of those URLs and keeping the newest in Python.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import Integer, Text, and_, column, false, or_, select, true, values
@@ -187,10 +187,43 @@ def document_runs(
 #
 # A read is a successful run (ok, not_modified, unchanged) of a URL, in (started_at, id) order.
 # A position is (started_at, id); "before (at, id)" is every read that sorts before it, and
-# (at, 0) means before the instant ``at``. Each lookup is one walk of an index from that
-# position (``fetch_runs(url, started_at)``, or the partial one of the runs with a body), past
-# the runs that do not qualify, for each asked row: a report's bound costs the reads around
-# its appearance, not the page's history.
+# (at, 0) means before the instant ``at``. Each lookup walks an index from that position
+# (``fetch_runs(url, started_at)``, or the partial one of the runs with a body), past the runs
+# that do not qualify, for each asked row: a report's bound costs the reads around its
+# appearance, not the page's history.
+#
+# Two details keep each walk one. The instant bounds no walk: an ask after it is moved to just
+# after it before it is sent (an upper bound on ``started_at`` that is the same for every row would be
+# the one SQLite starts each walk from, reading every run between the instant and the moment
+# asked). And the newest run is found in two steps, its start time (the first entry of the
+# index from the position) and then, among the runs that started then, the greatest id:
+# PostgreSQL's index holds no id, and asked for both orders at once it read and sorted every
+# earlier run of the URL.
+
+
+def newest_run(columns, *where, newest: bool = True) -> list[ColumnElement]:
+    """Scalar subqueries: ``columns`` of the newest run meeting ``where`` in (started_at, id)
+    order (``newest=False``: the oldest). ``FetchRun.started_at`` costs one walk of an index on
+    (..., started_at); any other column one more descent, to the runs that started then."""
+    started = (
+        select(FetchRun.started_at)
+        .where(*where)
+        .order_by(FetchRun.started_at.desc() if newest else FetchRun.started_at.asc())
+        .limit(1)
+        .correlate_except(FetchRun)  # its own runs, inside the lookup of the run's id too
+    )
+    run = (
+        select(FetchRun.id)
+        .where(*where, FetchRun.started_at == started.scalar_subquery())
+        .order_by(FetchRun.id.desc() if newest else FetchRun.id.asc())
+        .limit(1)
+    )
+    return [
+        started.scalar_subquery()
+        if c is FetchRun.started_at
+        else run.with_only_columns(c).scalar_subquery()
+        for c in columns
+    ]
 
 
 def _before(at, run_id):
@@ -212,23 +245,29 @@ def _ask(execute, asks: list[tuple], columns: tuple[tuple[str, Any], ...], looku
     return out
 
 
-def _newest(asked, as_of, *where, columns, bodies: bool):
+# The smallest step of a stored time (both databases keep microseconds).
+TICK = timedelta(microseconds=1)
+
+
+def _clamped(asks: list[tuple], as_of: datetime) -> list[tuple]:
+    """``asks`` (key, url, at, run_id, ...) with every position after ``as_of`` moved to just
+    after it, (as_of + 1 microsecond, 0): the reads before it are then exactly those by
+    ``as_of``, and no bound the same for every row is left for a walk to start from."""
+    after = as_of + TICK
+    return [a if a[2] <= as_of else (a[0], a[1], after, 0, *a[4:]) for a in asks]
+
+
+def _newest(asked, *where, columns, bodies: bool):
     """The newest read of ``asked.url`` before ``(asked.at, asked.run_id)`` meeting ``where``:
-    one scalar subquery per column of it."""
-    query = (
-        select(FetchRun.id)
-        .where(
-            FetchRun.url == asked.c.url,
-            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-            FetchRun.started_at <= as_of,
-            *_before(asked.c.at, asked.c.run_id),
-            *((FetchRun.snapshot_id.is_not(None),) if bodies else ()),
-            *where,
-        )
-        .order_by(FetchRun.started_at.desc(), FetchRun.id.desc())
-        .limit(1)
+    one scalar subquery per column of it (the asks clamped to the instant)."""
+    return newest_run(
+        columns,
+        FetchRun.url == asked.c.url,
+        FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+        *_before(asked.c.at, asked.c.run_id),
+        *((FetchRun.snapshot_id.is_not(None),) if bodies else ()),
+        *where,
     )
-    return [query.with_only_columns(c).scalar_subquery() for c in columns]
 
 
 POSITION = (("url", None), ("at", UTCDateTime()), ("run_id", Integer()))
@@ -241,24 +280,24 @@ def reads_before(execute, asks: list[tuple], as_of: datetime) -> dict:
         k: v[0]
         for k, v in _ask(
             execute,
-            asks,
+            _clamped(asks, as_of),
             POSITION,
-            lambda a: _newest(a, as_of, columns=(FetchRun.started_at,), bodies=False),
+            lambda a: _newest(a, columns=(FetchRun.started_at,), bodies=False),
         ).items()
     }
 
 
 def bodies_before(execute, asks: list[tuple], as_of: datetime) -> dict:
     """(key, url, at, run_id, other_than) -> (started_at, id, snapshot id) of the newest read of
-    url by ``as_of`` before (at, run_id) that brought a body other than snapshot ``other_than`` (0: any), or
-    None: the body a page showed then (a 304 stored without a body shows the one before)."""
+    url by ``as_of`` before (at, run_id) that brought a body other than snapshot ``other_than``
+    (0: any), or None: the body a page showed then (a 304 stored without a body shows the one
+    before)."""
     found = _ask(
         execute,
-        asks,
+        _clamped(asks, as_of),
         POSITION + (("other_than", Integer()),),
         lambda a: _newest(
             a,
-            as_of,
             FetchRun.snapshot_id != a.c.other_than,
             columns=(FetchRun.started_at, FetchRun.id, FetchRun.snapshot_id),
             bodies=True,
@@ -272,22 +311,16 @@ def first_body_after(execute, asks: list[tuple], as_of: datetime) -> dict:
     (at, run_id) that brought a body, or None."""
 
     def lookups(a):
-        query = (
-            select(FetchRun.id)
-            .where(
-                FetchRun.url == a.c.url,
-                FetchRun.outcome.in_(SUCCESS_OUTCOMES),
-                FetchRun.snapshot_id.is_not(None),
-                FetchRun.started_at <= as_of,
-                FetchRun.started_at >= a.c.at,
-                or_(FetchRun.started_at > a.c.at, FetchRun.id > a.c.run_id),
-            )
-            .order_by(FetchRun.started_at.asc(), FetchRun.id.asc())
-            .limit(1)
+        return newest_run(
+            (FetchRun.started_at, FetchRun.id),
+            FetchRun.url == a.c.url,
+            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+            FetchRun.snapshot_id.is_not(None),
+            FetchRun.started_at <= as_of,
+            FetchRun.started_at >= a.c.at,
+            or_(FetchRun.started_at > a.c.at, FetchRun.id > a.c.run_id),
+            newest=False,
         )
-        return [
-            query.with_only_columns(c).scalar_subquery() for c in (FetchRun.started_at, FetchRun.id)
-        ]
 
     found = _ask(execute, asks, POSITION, lookups)
     return {k: v if v[1] is not None else None for k, v in found.items()}

@@ -243,3 +243,76 @@ def reference_absent_at(scope, reports, listings) -> dict[int, object]:
         elif not every_page[rid] and any(b is not None for b in bounds):
             out[rid] = max(b for b in bounds if b is not None)
     return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lookups_from_positions_before_at_and_after_the_instant(session, seed):
+    """``reads_before``, ``bodies_before`` and ``first_body_after`` asked from positions before,
+    at and after the instant (an ask after it is moved to just after it, and the newest run is
+    found by its time and then its id) answer what a walk over every run by the instant does,
+    ties of start times included."""
+    from monitor.run_lookups import first_body_after
+
+    rng = random.Random(seed)
+    _world(session, rng)
+    runs = sorted(
+        session.execute(
+            select(
+                FetchRun.url,
+                FetchRun.started_at,
+                FetchRun.id,
+                FetchRun.snapshot_id,
+                FetchRun.outcome,
+            )
+        ).all(),
+        key=lambda r: (r.started_at, r.id),
+    )
+    # the instant is the start of a read: the reads at it are asked about too
+    as_of = rng.choice([r.started_at for r in runs if r.outcome in SUCCESS_OUTCOMES][20:-20])
+    reads = [r for r in runs if r.outcome in SUCCESS_OUTCOMES and r.started_at <= as_of]
+    # positions: the instant itself, just before and after it, well after it, the start times
+    # of runs (equal times are common: ties broken by id), and ids at and around them
+    moments = [as_of, as_of - timedelta(minutes=1), as_of + timedelta(minutes=1), _minutes(900)]
+    moments += [r.started_at for r in rng.sample(runs, 12)]
+    asks = []
+    for url in PAGES:
+        for at in moments:
+            for run_id in (0, rng.randint(1, len(runs)), len(runs) + 1):
+                asks.append((len(asks), url, at, run_id))
+    assert any(a[2] > as_of for a in asks) and any(a[2] == as_of for a in asks)
+
+    def before(url, at, run_id, bodies, other_than=0):
+        found = [
+            r
+            for r in reads
+            if r.url == url
+            and (r.started_at, r.id) < (at, run_id)
+            and (not bodies or (r.snapshot_id is not None and r.snapshot_id != other_than))
+        ]
+        return found[-1] if found else None
+
+    got = reads_before(session.execute, asks, as_of)
+    assert got == {
+        k: (r.started_at if (r := before(url, at, run_id, False)) else None)
+        for k, url, at, run_id in asks
+    }
+    others = [(k, url, at, run_id, rng.choice([0, *range(1, 9)])) for k, url, at, run_id in asks]
+    got = bodies_before(session.execute, others, as_of)
+    assert got == {
+        k: ((r.started_at, r.id, r.snapshot_id) if (r := before(u, at, i, True, o)) else None)
+        for k, u, at, i, o in others
+    }
+    assert any(v is not None for v in got.values())
+    after = [a for a in asks if a[2] <= as_of]  # the callers ask it from reads by the instant
+    got = first_body_after(session.execute, after, as_of)
+
+    def first_after(url, at, run_id):
+        found = [
+            r
+            for r in reads
+            if r.url == url and r.snapshot_id is not None and (r.started_at, r.id) > (at, run_id)
+        ]
+        return (found[0].started_at, found[0].id) if found else None
+
+    assert got == {k: first_after(url, at, run_id) for k, url, at, run_id in after}
+    assert any(v is not None for v in got.values())
