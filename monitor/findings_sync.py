@@ -411,7 +411,7 @@ def evaluate_and_sync(
     """
     from monitor import incremental as inc
     from monitor.fact_gathering import gather_facts, registered_sources
-    from rules.engine import evaluate
+    from rules.engine import cycle_collection_paused, evaluate
 
     obligations = obligations if obligations is not None else load_rules()
     selected = [ob for ob in obligations if only is None or ob.id in set(only)]
@@ -423,25 +423,28 @@ def evaluate_and_sync(
         rerun = inc.to_evaluate(session, selected, instant, now, settings, registered)
         evaluated = [ob for ob in selected if ob.id in rerun]
     sources = set().union(*(ob.watched_sources() for ob in evaluated)) if evaluated else set()
-    facts = gather_facts(
-        session,
-        instant,
-        sources,
-        [ob.id for ob in evaluated],
-        stale_after=getattr(settings, "stale_after", None),
-        unreachable_after=getattr(settings, "unreachable_after", None),
-        registry=registry,
-        obligations=evaluated,
-        periods_from=getattr(settings, "watch_from", None),
-    )
-    findings = evaluate(
-        evaluated,
-        facts,
-        instant,
-        tolerance=settings.anomaly_tolerance,
-        periods_from=getattr(settings, "watch_from", None),
-    )
-    del facts  # not needed to sync: its memory is free for the findings' rows
+    # One pause of the cyclic collector from the gathering to the findings: resumed between
+    # the two, its first collection would walk every record of the facts, all still alive.
+    with cycle_collection_paused():
+        facts = gather_facts(
+            session,
+            instant,
+            sources,
+            [ob.id for ob in evaluated],
+            stale_after=getattr(settings, "stale_after", None),
+            unreachable_after=getattr(settings, "unreachable_after", None),
+            registry=registry,
+            obligations=evaluated,
+            periods_from=getattr(settings, "watch_from", None),
+        )
+        findings = evaluate(
+            evaluated,
+            facts,
+            instant,
+            tolerance=settings.anomaly_tolerance,
+            periods_from=getattr(settings, "watch_from", None),
+        )
+        del facts  # not needed to sync: its memory is free for the findings' rows
     scope = None if only is None else [ob.id for ob in selected]
     chosen = {ob.id for ob in evaluated}
     skipped = [ob.id for ob in selected if ob.id not in chosen]
