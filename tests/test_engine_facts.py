@@ -116,3 +116,44 @@ def test_a_listed_report_not_read_yet_has_no_period_and_no_reads(session, archiv
     listing(session, archive, at(2020, 2, 15), [URL])
     report = _report(gather_facts(session, at(2020, 3, 1), ["src"], registry=REGISTRY))
     assert report.url == URL and report.period is None and report.reads == ()
+
+
+def test_the_earliest_publication_is_the_later_bound_and_says_why():
+    """Issue date (at its precision) or the last look without the report, the later wins and
+    the issue date wins a tie; the reason is the winner's own words."""
+    from datetime import datetime, timezone
+
+    from rules.facts import ReportFact
+
+    def report(issued=None, precision=None, absent_at=None):
+        return ReportFact(
+            SRC,
+            "https://example.gov/r.pdf",
+            datetime(2021, 1, 1, tzinfo=timezone.utc),
+            issued=issued,
+            issued_precision=precision,
+            absent_at=absent_at,
+        )
+
+    # 2020-03-05 15:00 UTC is 10:00 that day in Washington
+    absent = datetime(2020, 3, 5, 15, tzinfo=timezone.utc)
+    assert report().earliest_publication() is None
+    assert report(absent_at=absent).earliest_publication() == (
+        date(2020, 3, 5),
+        "the monitor read the source at 2020-03-05T15:00:00+00:00 and this report was not "
+        "there: not published before 2020-03-05",
+    )
+    assert report(date(2020, 3, 9), "month", absent).earliest_publication() == (
+        date(2020, 3, 5),
+        "the monitor read the source at 2020-03-05T15:00:00+00:00 and this report was not "
+        "there: not published before 2020-03-05",
+    )
+    assert report(date(2020, 3, 5), None, absent).earliest_publication() == (
+        date(2020, 3, 5),
+        "issued 2020-03-05 (day precision): not published before 2020-03-05",
+    )
+    assert report(date(2020, 3, 9), "day", absent).earliest_publication()[0] == date(2020, 3, 9)
+    assert report(date(2020, 7, 9), "year").earliest_publication() == (
+        date(2020, 1, 1),
+        "issued 2020-07-09 (year precision): not published before 2020-01-01",
+    )
