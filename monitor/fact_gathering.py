@@ -107,6 +107,7 @@ class Scope:
     def __post_init__(self) -> None:
         self.session.flush()  # what the session holds is read too
         self._connection = self.session.connection()
+        self.dialect = self._connection.dialect.name  # sqlite | postgresql
 
     def execute(self, statement):
         """The rows of ``statement`` as plain tuples (no ORM per-row work), fetched in batches."""
