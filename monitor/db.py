@@ -82,6 +82,7 @@ def make_engine(url: str, *, synchronous: str = "normal") -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = create_engine(url, pool_pre_ping=True)
     event.listen(engine, "do_connect", _custom_plans)
+    event.listen(engine, "do_connect", _no_jit)
     return engine
 
 
@@ -95,6 +96,18 @@ def _custom_plans(_dialect, _record, _cargs, cparams) -> None:
     a source with runs every day and a read of the whole index (half a second at a million
     runs, bench/daily_run.py) for one with none. Added to the connection's own options."""
     cparams["options"] = " ".join(filter(None, (cparams.get("options"), CUSTOM_PLANS)))
+
+
+NO_JIT = "-c jit=off"
+
+
+def _no_jit(_dialect, _record, _cargs, cparams) -> None:
+    """Run statements without compiling them to machine code first. PostgreSQL compiles any
+    statement whose estimated cost is high, and the estimates of the evaluation's correlated
+    lookups (one per report, each a few index entries) are: a third of a second of compiling
+    for a statement that runs in one (bench/evaluate.py, 40,000 reports), gaining nothing.
+    Added to the connection's own options."""
+    cparams["options"] = " ".join(filter(None, (cparams.get("options"), NO_JIT)))
 
 
 def alembic_config(engine: Engine):

@@ -287,6 +287,8 @@ def test_postgresql_plans_each_statement_for_its_values(engine):
     monitor ask for a plan per execution instead (monitor/db.py)."""
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+        # nor compiled to machine code first: costly estimates, cheap statements
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
 
 
 def test_the_plan_option_keeps_the_connections_own_options():
