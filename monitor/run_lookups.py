@@ -193,7 +193,7 @@ def document_runs(
 # appearance, not the page's history.
 #
 # Two details keep each walk one. The instant bounds no walk: an ask after it is moved to just
-# after it before it is sent (an upper bound on ``started_at`` that is the same for every row would be
+# after it before it is sent (an upper bound on ``started_at`` the same for every row would be
 # the one SQLite starts each walk from, reading every run between the instant and the moment
 # asked). And the newest run is found in two steps, its start time (the first entry of the
 # index from the position) and then, among the runs that started then, the greatest id:
@@ -259,7 +259,7 @@ def _clamped(asks: list[tuple], as_of: datetime) -> list[tuple]:
 
 def _newest(asked, *where, columns, bodies: bool):
     """The newest read of ``asked.url`` before ``(asked.at, asked.run_id)`` meeting ``where``:
-    one scalar subquery per column of it (the asks clamped to the instant)."""
+    one scalar subquery per column of it (the asks moved to the instant, :func:`_clamped`)."""
     return newest_run(
         columns,
         FetchRun.url == asked.c.url,
