@@ -82,7 +82,7 @@ def make_engine(url: str, *, synchronous: str = "normal") -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = create_engine(url, pool_pre_ping=True)
     event.listen(engine, "do_connect", _custom_plans)
-    event.listen(engine, "do_connect", _no_jit)
+    event.listen(engine, "do_connect", _planner_options)
     return engine
 
 
@@ -98,16 +98,20 @@ def _custom_plans(_dialect, _record, _cargs, cparams) -> None:
     cparams["options"] = " ".join(filter(None, (cparams.get("options"), CUSTOM_PLANS)))
 
 
-NO_JIT = "-c jit=off"
+# Without JIT compilation; a cursor read through (monitor/fact_gathering.py) planned like any
+# statement, not for its first tenth of rows.
+PLANNER_OPTIONS = "-c jit=off -c cursor_tuple_fraction=1"
 
 
-def _no_jit(_dialect, _record, _cargs, cparams) -> None:
+def _planner_options(_dialect, _record, _cargs, cparams) -> None:
     """Run statements without compiling them to machine code first. PostgreSQL compiles any
     statement whose estimated cost is high, and the estimates of the evaluation's correlated
     lookups (one per report, each a few index entries) are: a third of a second of compiling
     for a statement that runs in one (bench/evaluate.py, 40,000 reports), gaining nothing.
+    And a server-side cursor planned as a statement is: PostgreSQL plans one for its first
+    tenth of rows, which for the facts of one source took 19 s instead of half a second.
     Added to the connection's own options."""
-    cparams["options"] = " ".join(filter(None, (cparams.get("options"), NO_JIT)))
+    cparams["options"] = " ".join(filter(None, (cparams.get("options"), PLANNER_OPTIONS)))
 
 
 def alembic_config(engine: Engine):

@@ -110,8 +110,13 @@ class Scope:
         self.dialect = self._connection.dialect.name  # sqlite | postgresql
 
     def execute(self, statement):
-        """The rows of ``statement`` as plain tuples (no ORM per-row work), fetched in batches."""
-        for batch in self._connection.execute(statement).partitions(5000):
+        """The rows of ``statement`` as plain tuples (no ORM per-row work), fetched in batches.
+        On PostgreSQL through a server-side cursor: psycopg would otherwise hold the whole
+        result (a quarter of a million count rows at 40,000 reports) until the last row."""
+        options = {"stream_results": True} if self.dialect == "postgresql" else None
+        for batch in self._connection.execute(statement, execution_options=options).partitions(
+            5000
+        ):
             yield from batch
 
     def share(self, value):

@@ -289,6 +289,8 @@ def test_postgresql_plans_each_statement_for_its_values(engine):
         assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
         # nor compiled to machine code first: costly estimates, cheap statements
         assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+        # and a cursor read to its end planned like any statement
+        assert conn.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "1"
 
 
 def test_the_plan_option_keeps_the_connections_own_options():
