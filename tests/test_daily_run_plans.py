@@ -92,11 +92,17 @@ def _pg_whole(doc) -> list[str]:
     return found
 
 
-def test_every_query_of_a_daily_run_on_fetch_runs_uses_an_index(ctx):
+def _second_day(ctx, *, analyze: bool = False):
+    """A first daily run over the demo's sources, a history of fetch runs behind it, then the
+    second day's run with every statement it made captured: (its report, the statements).
+    ``analyze``: PostgreSQL's statistics gathered first, as autovacuum keeps them."""
     with DemoServer(load_manifests()) as server:
         first = run_once(ctx, now=DAY, every_source=True, rewrite=server.rewrite, notify=False)
         assert first.polls
         _history(ctx, [s.url for s in load_manifests()], [p.source for p in first.polls])
+        if analyze and ctx.engine.dialect.name == "postgresql":
+            with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
         with captured(ctx.engine) as statements:
             second = run_once(
                 ctx,
@@ -105,6 +111,11 @@ def test_every_query_of_a_daily_run_on_fetch_runs_uses_an_index(ctx):
                 rewrite=server.rewrite,
                 notify=False,
             )
+    return second, statements
+
+
+def test_every_query_of_a_daily_run_on_fetch_runs_uses_an_index(ctx):
+    second, statements = _second_day(ctx)
     assert second.polls and second.sync is not None  # polled, stored, evaluated, summarised
     on_runs = {s: p for s, p in statements if TABLE in s}
     # the poll's lookups by URL and source, the statuses, the facts, the summary's problems
@@ -135,20 +146,7 @@ def test_a_sources_runs_are_looked_up_in_its_own_range_even_when_it_has_none(ctx
     0.2-0.4 s of a daily run at a million runs (monitor/run_lookups.py source_end)."""
     from sqlalchemy import select
 
-    with DemoServer(load_manifests()) as server:
-        first = run_once(ctx, now=DAY, every_source=True, rewrite=server.rewrite, notify=False)
-        _history(ctx, [s.url for s in load_manifests()], [p.source for p in first.polls])
-        if ctx.engine.dialect.name == "postgresql":  # statistics, as autovacuum keeps them
-            with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
-        with captured(ctx.engine) as statements:
-            second = run_once(
-                ctx,
-                now=DAY + timedelta(days=1),
-                every_source=True,
-                rewrite=server.rewrite,
-                notify=False,
-            )
+    second, statements = _second_day(ctx, analyze=True)
     with ctx.engine.connect() as conn:
         read = set(conn.scalars(select(FetchRun.source_id).distinct()))
     unread = {s.id for s in second.statuses} - read
