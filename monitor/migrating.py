@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 
 from monitor.config import redact_url
 from monitor.errors import DatabaseError
+
+log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -138,12 +141,23 @@ def create_sqlite(engine: Engine, path: Path, migrate) -> None:
         for suffix in ("-journal", "-wal", "-shm"):
             Path(f"{building}{suffix}").unlink(missing_ok=True)
         raise
+    # the file alone is renamed into place: everything in its write-ahead log folded in first
+    # (closing the last connection does it too; this does not depend on which one that is)
+    with temp.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     temp.dispose()
     fd = os.open(building, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        # a log left beside a database that is no longer there would be replayed into this one
+        # when it is first opened (SQLite cannot tell whose it is): it goes, and is named
+        orphan = Path(f"{path}{suffix}")
+        if orphan.exists():
+            log.warning("removed %s, left by a database no longer at %s", orphan, path)
+            orphan.unlink()
     os.replace(building, path)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:

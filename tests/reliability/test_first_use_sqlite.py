@@ -8,6 +8,7 @@ test_safe_migrations.py), as are truncated and foreign files."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,37 @@ def test_a_lone_empty_file_or_a_damaged_database_beside_a_leftover_is_still_refu
     with pytest.raises(DatabaseError, match="truncated"):
         upgrade(make_engine(f"sqlite:///{path}"))
     assert path.read_bytes() == before
+
+
+def test_a_log_left_by_a_database_no_longer_there_is_not_replayed_into_the_new_one(
+    tmp_path, caplog
+):
+    """A write-ahead log (or rollback journal) left beside a database path whose database is
+    gone would be replayed into the new database built there when it is first opened: SQLite
+    cannot tell whose log it is. The build removes it, naming it."""
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    writer = sqlite3.connect(other)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE stray (x TEXT)")
+    writer.executemany("INSERT INTO stray VALUES (?)", [("x" * 500,)] * 200)
+    writer.commit()
+    path = tmp_path / "monitor.db"
+    shutil.copy(f"{other}-wal", f"{path}-wal")  # the log of a database since removed
+    writer.close()
+    assert Path(f"{path}-wal").stat().st_size > 0
+
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with caplog.at_level("WARNING", logger="monitor.migrating"):
+            upgrade(engine)
+        assert current_revision(engine) == head_revision(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            tables = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
+        assert "stray" not in tables and "count_observations" in tables
+    finally:
+        engine.dispose()
+    assert f"{path}-wal" in caplog.text
