@@ -222,16 +222,8 @@ def run_context(db_url, tmp_path):
     from monitor.config import load_settings
     from monitor.context import Context
 
-    settings = load_settings(
-        {
-            "MONITOR_HOME": str(tmp_path / "home"),
-            "MONITOR_DATABASE_URL": db_url,
-            "MONITOR_HOST_MIN_INTERVAL": "0",
-            "MONITOR_HTTP_RETRIES": "0",
-            "MONITOR_WATCH_FROM": "2022-01-01",
-            "MONITOR_CONTACT": "t@localhost",
-        }
-    )
-    context = Context(settings)
+    from run_env import loopback_env
+
+    context = Context(load_settings(loopback_env(db_url, tmp_path / "home")))
     yield context
     context.engine.dispose()

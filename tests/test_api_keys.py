@@ -14,6 +14,7 @@ import pytest
 import responses
 from sqlalchemy import func, select
 
+from run_env import loopback_env
 from monitor.config import load_settings
 from monitor.context import Context
 from monitor.demo_server import DemoServer, load_manifests
@@ -24,15 +25,7 @@ T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 
 
 def _env(db_url, tmp_path, **extra):
-    return {
-        "MONITOR_HOME": str(tmp_path / "home"),
-        "MONITOR_DATABASE_URL": db_url,
-        "MONITOR_HOST_MIN_INTERVAL": "0",
-        "MONITOR_HTTP_RETRIES": "0",
-        "MONITOR_WATCH_FROM": "2022-01-01",
-        "MONITOR_CONTACT": "t@localhost",
-        **extra,
-    }
+    return loopback_env(db_url, tmp_path / "home", **extra)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 import responses
 from sqlalchemy import select
 
+from run_env import loopback_env
 from fetch_fakes import make_fetcher
 from monitor.fetching import new_cycle, poll_source
 from monitor.models import FetchRun, FindingRow
@@ -267,17 +268,7 @@ def test_a_refused_key_in_a_full_run_leaves_the_other_sources_working(
     from monitor.pipeline import run_once
 
     caplog.set_level(logging.DEBUG)
-    settings = load_settings(
-        {
-            "MONITOR_HOME": str(tmp_path / "home"),
-            "MONITOR_DATABASE_URL": db_url,
-            "MONITOR_HOST_MIN_INTERVAL": "0",
-            "MONITOR_HTTP_RETRIES": "0",
-            "MONITOR_WATCH_FROM": "2022-01-01",
-            "MONITOR_CONTACT": "t@localhost",
-            "MONITOR_CONGRESS_API_KEY": KEY,
-        }
-    )
+    settings = load_settings(loopback_env(db_url, tmp_path / "home", MONITOR_CONGRESS_API_KEY=KEY))
     hhs = FIXTURES / "hhs_separated_children"
     for entry in yaml.safe_load((hhs / "manifest.yaml").read_text())["fixtures"]:
         if entry["role"] != "bad":

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from run_env import loopback_env
 from delivery_kit import DHS, HHS, T0, finding, hart_review, sync
 from delivery_kit import slack  # noqa: F401 - the Slack stand-in fixture
 from monitor.config import load_settings
@@ -114,17 +115,13 @@ def test_notify_without_slack_settings_is_a_one_line_error(cli_db, queued):
 
 def test_run_once_drains_the_outbox_at_the_end(db_url, tmp_path, slack):
     settings = load_settings(
-        {
-            "MONITOR_HOME": str(tmp_path / "home"),
-            "MONITOR_DATABASE_URL": db_url,
-            "MONITOR_HOST_MIN_INTERVAL": "0",
-            "MONITOR_HTTP_RETRIES": "0",
-            "MONITOR_WATCH_FROM": "2022-01-01",
-            "MONITOR_CONTACT": "t@localhost",
-            "MONITOR_SLACK_TOKEN": TOKEN,
-            "MONITOR_SLACK_CHANNEL": "C0ALERTS",
-            "MONITOR_SLACK_BASE_URL": slack.base_url,
-        }
+        loopback_env(
+            db_url,
+            tmp_path / "home",
+            MONITOR_SLACK_TOKEN=TOKEN,
+            MONITOR_SLACK_CHANNEL="C0ALERTS",
+            MONITOR_SLACK_BASE_URL=slack.base_url,
+        )
     )
     ctx = Context(settings)
     try:  # no source polled: every month since watch_from is unknown ("never read")

@@ -447,15 +447,11 @@ def _context(db_url, tmp_path, **env):
     from monitor.config import load_settings
     from monitor.context import Context
 
+    from run_env import loopback_env
+
+    # months are judged from the default watch_from unless the test names one
     settings = load_settings(
-        {
-            "MONITOR_HOME": str(tmp_path / "home"),
-            "MONITOR_DATABASE_URL": db_url,
-            "MONITOR_HOST_MIN_INTERVAL": "0",
-            "MONITOR_HTTP_RETRIES": "0",
-            "MONITOR_CONTACT": "t@localhost",
-            **env,
-        }
+        loopback_env(db_url, tmp_path / "home", **{"MONITOR_WATCH_FROM": None, **env})
     )
     return Context(settings)
 

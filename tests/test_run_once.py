@@ -10,6 +10,7 @@ import pytest
 import responses
 from sqlalchemy import create_engine, func, select
 
+from run_env import loopback_env
 from monitor.config import load_settings
 from monitor.context import Context
 from monitor.demo_server import DemoServer, load_manifests
@@ -129,17 +130,7 @@ def test_a_source_unread_for_stale_after_makes_the_run_exit_1_even_when_not_due(
 
     from monitor.run_summary import last_line
 
-    settings = load_settings(
-        {
-            "MONITOR_HOME": str(tmp_path / "home"),
-            "MONITOR_DATABASE_URL": db_url,
-            "MONITOR_HOST_MIN_INTERVAL": "0",
-            "MONITOR_HTTP_RETRIES": "0",
-            "MONITOR_WATCH_FROM": "2022-01-01",
-            "MONITOR_CONTACT": "t@localhost",
-            "MONITOR_STALE_AFTER": "6h",
-        }
-    )
+    settings = load_settings(loopback_env(db_url, tmp_path / "home", MONITOR_STALE_AFTER="6h"))
     ctx = Context(settings)
     start = datetime(2022, 9, 30, 14, tzinfo=timezone.utc)
     try:

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from run_env import loopback_env
 from delivery_kit import slack  # noqa: F401 - the Slack stand-in fixture
 from monitor.config import load_settings
 from monitor.congress_poll import pollable
@@ -97,17 +98,7 @@ def demo():
 @pytest.fixture
 def env(db_url, tmp_path):
     out = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    out.update(
-        {
-            "MONITOR_HOME": str(tmp_path / "home"),
-            "MONITOR_DATABASE_URL": db_url,
-            "MONITOR_HOST_MIN_INTERVAL": "0",
-            "MONITOR_HTTP_RETRIES": "0",
-            "MONITOR_WATCH_FROM": "2022-01-01",
-            "MONITOR_CONTACT": "t@localhost",
-            "MONITOR_LOG_FORMAT": "json",
-        }
-    )
+    out.update(loopback_env(db_url, tmp_path / "home", MONITOR_LOG_FORMAT="json"))
     return out
 
 
