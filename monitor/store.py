@@ -36,7 +36,7 @@ from monitor.models import (
 )
 from scrapers.fetch.archive import Archive, Stored
 from scrapers.interpret.linkperiod import named_period
-from scrapers.records import Link, ParseResult
+from scrapers.records import CountRecord, Link, ParseResult, StatementRecord
 from scrapers.redact import redact_text, redact_url
 from scrapers.source import Source
 from scrapers.vocabulary import Outcome, values
@@ -553,53 +553,25 @@ def record_parse(
     # Counts and statements: one executemany each, every row naming every column (the ORM
     # would issue one INSERT per run of rows leaving the same columns empty: a table mixing
     # cross-tabulated and plain cells, or cells with and without a page, cost one per cell).
-    read = dict(snapshot_id=snapshot.id, parse_id=parse.id, parser_version=result.parser_version)
-    counts = (
-        [
-            dict(
-                read,
-                report_id=report_ids[c.report],
-                measure=c.measure,
-                dimension=c.dimension,
-                category=c.category,
-                label=c.label,
-                period_start=c.period_start,
-                period_end=c.period_end,
-                value=float(c.value),
-                page=c.page,
-                observed_at=now,
-                dimension2=c.dimension2,
-                category2=c.category2,
-                label2=c.label2,
-            )
-            for c in result.counts
-        ]
-        if outcome == "ok"
-        else []
-    )
     # Statements are read from the text even when tables were not found; the rules decide
     # what a statement from a layout_changed parse is worth (see rules/engine.py).
-    statements = (
-        [
-            dict(
-                read,
-                report_id=report_ids[s.report],
-                key=s.key,
-                status=s.status,
-                value=s.value,
-                quote=s.quote,
-                page=s.page,
-                observed_at=now,
-            )
-            for s in result.statements
-        ]
-        if outcome in _METADATA_OUTCOMES
-        else []
+    read = dict(
+        snapshot_id=snapshot.id,
+        parse_id=parse.id,
+        parser_version=result.parser_version,
+        observed_at=now,
     )
-    for model, rows in ((CountObservation, counts), (Statement, statements)):
-        if rows:
-            session.execute(insert(model.__table__), rows)
-    n_counts, n_statements = len(counts), len(statements)
+    stored = {
+        CountObservation: result.counts if outcome == "ok" else [],
+        Statement: result.statements if outcome in _METADATA_OUTCOMES else [],
+    }
+    for model, records in stored.items():
+        if records:
+            session.execute(
+                insert(model.__table__),
+                [dict(read, report_id=report_ids[r.report], **_record_columns(r)) for r in records],
+            )
+    n_counts, n_statements = len(stored[CountObservation]), len(stored[Statement])
     for p in result.problems:
         rid = report_ids[p.report] if p.report is not None and p.report < len(report_ids) else None
         session.add(
@@ -640,6 +612,32 @@ def record_parse(
         session, source.id, parse.parsed_at, new_unmapped="unmapped_label" in result.problem_kinds()
     )
     return StoredParse(parse, created, n_counts, n_statements)
+
+
+# The columns a count or statement record fills, by name (the rest: its reading and report).
+_RECORD_COLUMNS = {
+    CountRecord: (
+        "measure",
+        "dimension",
+        "category",
+        "label",
+        "period_start",
+        "period_end",
+        "value",
+        "page",
+        "dimension2",
+        "category2",
+        "label2",
+    ),
+    StatementRecord: ("key", "status", "value", "quote", "page"),
+}
+
+
+def _record_columns(record) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in _RECORD_COLUMNS[type(record)]}
+    if isinstance(record, CountRecord):
+        values["value"] = float(values["value"])  # a count stored as a number, whatever read it
+    return values
 
 
 def _link_json(link: Link) -> dict[str, Any]:
