@@ -9,6 +9,7 @@ parse that could not read it; every URL is stored redacted (:func:`scrapers.reda
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -614,22 +615,10 @@ def record_parse(
     return StoredParse(parse, created, n_counts, n_statements)
 
 
-# The columns a count or statement record fills, by name (the rest: its reading and report).
+# The columns a count or statement record fills: its fields, but the report it indexes.
 _RECORD_COLUMNS = {
-    CountRecord: (
-        "measure",
-        "dimension",
-        "category",
-        "label",
-        "period_start",
-        "period_end",
-        "value",
-        "page",
-        "dimension2",
-        "category2",
-        "label2",
-    ),
-    StatementRecord: ("key", "status", "value", "quote", "page"),
+    kind: tuple(f.name for f in dataclasses.fields(kind) if f.name != "report")
+    for kind in (CountRecord, StatementRecord)
 }
 
 

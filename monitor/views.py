@@ -13,56 +13,65 @@ from __future__ import annotations
 
 from monitor.errors import NotFound
 
+# The type of each column an observation's views share (for analysts; see above), in the
+# order of a current figure's columns.
+_OBSERVATION_TYPES = {
+    "period_start": "date",
+    "period_end": "date",
+    "agency": "text",
+    "source": "text",
+    "measure": "text",
+    "dimension": "text",
+    "category": "text",
+    "dimension2": "text",
+    "category2": "text",
+    "value": "integer",
+    "label": "text",
+    "label2": "text",
+    "page": "integer",
+    "report_id": "integer",
+    "report_title": "text",
+    "report_url": "text",
+    "issued": "date",
+    "snapshot_sha256": "text",
+    "fetched_at": "timestamp",
+    "parser_version": "text",
+    "observation_id": "integer",
+}
+
+
+def _typed(*names: str) -> tuple[tuple[str, str], ...]:
+    return tuple((name, _OBSERVATION_TYPES[name]) for name in names)
+
+
 # The columns of a current figure: one row of separations_monthly (after its month) or of
-# separations_by_report_period.
-_CURRENT_FIGURE = (
-    ("period_start", "date"),
-    ("period_end", "date"),
-    ("agency", "text"),
-    ("source", "text"),
-    ("measure", "text"),
-    ("dimension", "text"),
-    ("category", "text"),
-    ("dimension2", "text"),
-    ("category2", "text"),
-    ("value", "integer"),
-    ("label", "text"),
-    ("label2", "text"),
-    ("page", "integer"),
-    ("report_id", "integer"),
-    ("report_title", "text"),
-    ("report_url", "text"),
-    ("issued", "date"),
-    ("snapshot_sha256", "text"),
-    ("fetched_at", "timestamp"),
-    ("parser_version", "text"),
-    ("observation_id", "integer"),
-)
+# separations_by_report_period, in the order _OBSERVATION_TYPES gives them.
+_CURRENT_FIGURE = tuple(_OBSERVATION_TYPES.items())
 
 
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "separation_counts": (
-        ("observation_id", "integer"),
-        ("agency", "text"),
-        ("source", "text"),
-        ("measure", "text"),
-        ("dimension", "text"),
-        ("category", "text"),
-        ("label", "text"),
-        ("dimension2", "text"),
-        ("category2", "text"),
-        ("label2", "text"),
-        ("value", "integer"),
-        ("period_start", "date"),
-        ("period_end", "date"),
-        ("page", "integer"),
-        ("report_id", "integer"),
-        ("report_title", "text"),
-        ("report_url", "text"),
-        ("issued", "date"),
-        ("snapshot_sha256", "text"),
-        ("fetched_at", "timestamp"),
-        ("parser_version", "text"),
+    "separation_counts": _typed(
+        "observation_id",
+        "agency",
+        "source",
+        "measure",
+        "dimension",
+        "category",
+        "label",
+        "dimension2",
+        "category2",
+        "label2",
+        "value",
+        "period_start",
+        "period_end",
+        "page",
+        "report_id",
+        "report_title",
+        "report_url",
+        "issued",
+        "snapshot_sha256",
+        "fetched_at",
+        "parser_version",
     ),
     "separations_monthly": (("month", "text"),) + _CURRENT_FIGURE,
     "separations_by_report_period": _CURRENT_FIGURE,
