@@ -548,52 +548,62 @@ def poll_source(
         before = health_of(session, source.id)
     health_before = before.state if before is not None else None
 
-    links: list[str] = []
-    if urls is None and not explicit and source.id in _api_sources():
-        from monitor.congress_poll import poll_congress  # a JSON API: its own walk
+    # new capture files are written beside the storing (monitor/captures.py), their rows added
+    # before the poll's health is recorded
+    from monitor.captures import overlapped
 
-        poll_congress(session, poll, now=now)
-        targets = []
-    for url in targets:
-        is_listing = listing_rule(source, url, declared=listing)
-        summary, intake = poll.fetch(url, listing=is_listing)
-        if (
-            intake is not None
-            and is_listing
-            and intake.outcome == "ok"
-            and summary.outcome not in FETCH_FAILURES
-        ):
-            links.extend(link.url for link in intake.links)
+    def not_stored(exc: ArchiveWriteError, url: str) -> ArchiveWriteError:
+        return ArchiveWriteError(
+            f"{exc} (storing {url}); nothing from this poll of {source.id} was stored"
+        )
 
-    skipped: list[str] = []
-    if source.recheck_days is not None:
-        recheck_days = source.recheck_days  # the source's own interval wins over the setting
-    if source.follow_links and not explicit:
-        seen = set(targets)
-        # the documents the listings link; then, for a source that asks, the links those
-        # documents yield (a publication page's PDF), one level more
-        for level in range(2 if source.follow_document_links else 1):
-            found: list[str] = []
-            # when each link was last obtained: one question for all of them, asked before any
-            # is fetched (a link listed twice is fetched once: ``seen``)
-            retrieved = last_retrieved_many(session, links)
-            for url in links:
-                if url in seen:
-                    continue
-                seen.add(url)
-                if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(
-                    host_of(url)
-                ):
-                    skipped.append(redact_url(url))
-                    continue
-                if _due_after(retrieved.get(redact_url(url)), poll.at(), recheck_days):
-                    summary, intake = poll.fetch(url, listing=False)
-                    note_document_fetch(
-                        session, source.id, summary, unreachable_after=unreachable_after
-                    )
-                    if intake is not None:  # a document read (or read before: its links)
-                        found.extend(link.url for link in intake.links)
-            links = found
+    with overlapped(session, not_stored):
+        links: list[str] = []
+        if urls is None and not explicit and source.id in _api_sources():
+            from monitor.congress_poll import poll_congress  # a JSON API: its own walk
+
+            poll_congress(session, poll, now=now)
+            targets = []
+        for url in targets:
+            is_listing = listing_rule(source, url, declared=listing)
+            summary, intake = poll.fetch(url, listing=is_listing)
+            if (
+                intake is not None
+                and is_listing
+                and intake.outcome == "ok"
+                and summary.outcome not in FETCH_FAILURES
+            ):
+                links.extend(link.url for link in intake.links)
+
+        skipped: list[str] = []
+        if source.recheck_days is not None:
+            recheck_days = source.recheck_days  # the source's own interval wins over the setting
+        if source.follow_links and not explicit:
+            seen = set(targets)
+            # the documents the listings link; then, for a source that asks, the links those
+            # documents yield (a publication page's PDF), one level more
+            for level in range(2 if source.follow_document_links else 1):
+                found: list[str] = []
+                # when each link was last obtained: one question for all of them, asked before any
+                # is fetched (a link listed twice is fetched once: ``seen``)
+                retrieved = last_retrieved_many(session, links)
+                for url in links:
+                    if url in seen:
+                        continue
+                    seen.add(url)
+                    if urlsplit(url).scheme not in ("http", "https") or not source.allows_host(
+                        host_of(url)
+                    ):
+                        skipped.append(redact_url(url))
+                        continue
+                    if _due_after(retrieved.get(redact_url(url)), poll.at(), recheck_days):
+                        summary, intake = poll.fetch(url, listing=False)
+                        note_document_fetch(
+                            session, source.id, summary, unreachable_after=unreachable_after
+                        )
+                        if intake is not None:  # a document read (or read before: its links)
+                            found.extend(link.url for link in intake.links)
+                links = found
 
     # Only a listing page that could not be fetched or read fails the poll: a dead report link
     # is that document's problem (its fetch state), not the source's.

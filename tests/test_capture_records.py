@@ -116,3 +116,63 @@ def test_two_writers_counting_the_same_capture_lose_nothing(engine, archive):
         first.commit()
     with Session(engine) as session:
         assert rows(session, LISTING) == [(sha, 200, 3, T0, T0 + 2 * DAY)]
+
+
+class _HeldArchive:
+    """An archive whose capture files are written only when ``release`` is set."""
+
+    def __init__(self, archive) -> None:
+        import threading
+
+        self.archive, self.release, self.started = archive, threading.Event(), threading.Event()
+
+    def write_capture(self, *args):
+        self.started.set()
+        assert self.release.wait(10)
+        return self.archive.write_capture(*args)
+
+
+def test_a_polls_capture_row_is_added_only_once_its_file_is_written(session, archive):
+    """Within a poll (``overlapped``) a new capture file is written beside the storing; its row
+    follows the file, never precedes it, and a second capture of the same URL in the same poll
+    counts on the first one's row."""
+    import threading
+
+    from monitor.captures import overlapped
+    from scrapers.source import Source
+
+    src = Source(id="src", agency="DHS", title="S", start_urls=(), allowed_hosts=())
+    ensure_source(session, src, T0)
+    sha = archive.put(b"<html>one</html>").sha256
+    held = _HeldArchive(archive)
+    kw = dict(source_id="src", url=LISTING, sha256=sha, http_status=200, headers={})
+    with overlapped(session):
+        assert record_capture(session, held, fetched_at=T0, **kw) == (None, True)
+        assert held.started.wait(10)
+        assert rows(session, LISTING) == [] and capture_files(archive) == []  # file first
+        threading.Timer(0.05, held.release.set).start()
+        # the same URL again: waits for the first file, adds its row, counts a repeat on it
+        row, written = record_capture(session, held, fetched_at=T0 + DAY, **kw)
+        assert written is False and row.seen_count == 2
+    assert rows(session, LISTING) == [(sha, 200, 2, T0, T0 + DAY)]
+    assert len(capture_files(archive, sha)) == 1
+
+
+def test_a_capture_file_that_cannot_be_written_adds_no_row(session, archive, monkeypatch):
+    from monitor.captures import overlapped
+    from scrapers.fetch.archive import ArchiveWriteError
+    from scrapers.source import Source
+
+    src = Source(id="src", agency="DHS", title="S", start_urls=(), allowed_hosts=())
+    ensure_source(session, src, T0)
+    sha = archive.put(b"<html>one</html>").sha256
+
+    def refuse(*_args):
+        raise ArchiveWriteError("cannot write a capture record: disk full")
+
+    monkeypatch.setattr(archive, "write_capture", refuse)
+    kw = dict(source_id="src", url=LISTING, sha256=sha, http_status=200, headers={})
+    with pytest.raises(ValueError, match=f"disk full.*{LISTING}"):
+        with overlapped(session, lambda exc, url: ValueError(f"{exc} at {url}")):
+            record_capture(session, archive, fetched_at=T0, **kw)
+    assert rows(session, LISTING) == []
