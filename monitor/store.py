@@ -14,9 +14,9 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import case, event, insert, select
+from sqlalchemy import case, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.figures import refresh_reports
@@ -656,6 +656,13 @@ def _expire(session: Session, model: type, ids: set[int]) -> None:
             session.expire(obj)
 
 
+class NewReport(NamedTuple):
+    """A report a listing's link made known now: its row's id and (redacted) URL."""
+
+    id: int
+    url: str
+
+
 def record_listing(
     session: Session,
     source: Source,
@@ -665,7 +672,7 @@ def record_listing(
     *,
     complete: bool = True,
     read: tuple[int, str] | None = None,
-) -> tuple[list[Report], list[Report]]:
+) -> tuple[list[NewReport], list[Report]]:
     """A listing page was read successfully: every link is a report seen now, on this page.
 
     A report this page linked before and no longer links is dropped from this page (its
@@ -680,6 +687,8 @@ def record_listing(
     link's text fills only what a report does not have yet (a title), and names the period its
     link names; a report back on the page is no longer removed. Another writer inserting the
     same report or listing row first is not an error: that row is updated like the others.
+    The statements are built once (:func:`_listing_statements`) and run on the session's
+    connection: building and compiling them per page cost more than running them.
 
     ``read`` is the reading the links come from (snapshot id, parser version). The page's
     ``listing_pages`` row keeps the reading its rows were last brought in step with: the same
@@ -687,8 +696,6 @@ def record_listing(
     so they are marked seen by two UPDATEs, without comparing a link (a link's text has filled
     what it could the first time).
     """
-    from sqlalchemy import update
-
     session.flush()  # pending ORM changes first: the statements below go to the database
     listing_url = redact_url(listing_url)
     if read is not None and complete and _same_reading(session, source.id, listing_url, read):
@@ -704,64 +711,48 @@ def record_listing(
         named = named_period(link.title, url)
         if named is not None:
             entry["named"] = named
-    sync = {"synchronize_session": False}  # the session's copies are expired below instead
-    returned = (
-        Report.id,
-        Report.url,
-        Report.title,
-        Report.listed_on,
-        Report.link_period_start,
-        Report.link_period_end,
-    )
+    st = _listing_statements()
+    execute = session.connection().execute
+    page = {"source": source.id, "listing": listing_url, "now": now}
 
     def seen_now(urls) -> dict[str, Any]:
         """Reports already known: seen now and back if removed, one UPDATE for all."""
         return {
             row.url: row
             for part in _chunks(urls)
-            for row in session.execute(
-                update(Report)
-                .where(Report.source_id == source.id, Report.url.in_(part))
-                .values(
-                    last_seen=case((Report.last_seen < now, now), else_=Report.last_seen),
-                    removed_at=None,
-                )
-                .returning(*returned),
-                execution_options=sync,
-            )
+            for row in execute(st.seen_now, {**page, "urls": part})
         }
 
     found = seen_now(wanted)
-    created: list[Report] = []
-    created_ids: list[int] = []
+    created: list[NewReport] = []
     missing = [u for u in wanted if u not in found]
     if missing:
-        created = insert_many_or_ignore(
-            session,
-            Report,
-            [
-                dict(
-                    source_id=source.id,
-                    url=u,
-                    title=wanted[u]["title"],
-                    authorities=[],
-                    first_seen=now,
-                    last_seen=now,
-                    listed_on=listing_url,
-                    fetch_failures=0,
-                    link_period_start=(wanted[u]["named"] or (None, None))[0],
-                    link_period_end=(wanted[u]["named"] or (None, None))[1],
-                )
-                for u in missing
-            ],
-            ("source_id", "url"),
-            entity=True,
-            render_nulls=True,  # title and link period: NULL when the link gives none
-        )
-        inserted = created
-        created_ids = [row.id for row in created]
-        if len(inserted) < len(missing):  # another writer inserted some first
-            found.update(seen_now(set(missing) - {row.url for row in inserted}))
+        created = [
+            NewReport(*row)
+            for row in insert_many_or_ignore(
+                session,
+                Report,
+                [
+                    dict(
+                        source_id=source.id,
+                        url=u,
+                        title=wanted[u]["title"],
+                        authorities=[],
+                        first_seen=now,
+                        last_seen=now,
+                        listed_on=listing_url,
+                        fetch_failures=0,
+                        link_period_start=(wanted[u]["named"] or (None, None))[0],
+                        link_period_end=(wanted[u]["named"] or (None, None))[1],
+                    )
+                    for u in missing
+                ],
+                ("source_id", "url"),
+                (Report.id, Report.url),
+            )
+        ]
+        if len(created) < len(missing):  # another writer inserted some first
+            found.update(seen_now(set(missing) - {row.url for row in created}))
     # What a link adds to a known report (a title it lacks, the page it was first listed on, the
     # period the link names): one executemany, only for the rows it changes.
     fills = []
@@ -775,38 +766,14 @@ def record_listing(
         if wanted[url]["named"] is not None:
             values["link_period_start"], values["link_period_end"] = wanted[url]["named"]
         if any(values[k] != getattr(row, k) for k in values):
-            fills.append({"id": row.id, **values})
+            fills.append({"b_id": row.id, **{f"b_{k}": v for k, v in values.items()}})
     if fills:
-        session.execute(update(Report), fills, execution_options=sync)
+        execute(st.fill, fills)
     _expire(session, Report, {row.id for row in found.values()})
-    seen_ids = {row.id for row in found.values()} | set(created_ids)
+    seen_ids = {row.id for row in found.values()} | {row.id for row in created}
 
     # This page's listing rows, read in one SELECT.
-    on_page = {
-        row.report_id: row
-        for row in session.execute(
-            select(ReportListing.id, ReportListing.report_id, ReportListing.removed_at)
-            .join(Report, Report.id == ReportListing.report_id)
-            .where(Report.source_id == source.id, ReportListing.listing_url == listing_url)
-        )
-    }
-
-    def listed_now(report_ids) -> None:
-        for part in _chunks(sorted(report_ids)):
-            session.execute(
-                update(ReportListing)
-                .where(ReportListing.listing_url == listing_url, ReportListing.report_id.in_(part))
-                .values(
-                    last_seen=case(
-                        (ReportListing.last_seen < now, now), else_=ReportListing.last_seen
-                    ),
-                    first_seen=case(
-                        (ReportListing.first_seen > now, now), else_=ReportListing.first_seen
-                    ),
-                    removed_at=None,
-                ),
-                execution_options=sync,
-            )
+    on_page = {row.report_id: row for row in execute(st.on_page, page)}
 
     # Rows it still carries are seen now (and back if dropped), rows it dropped are marked: one
     # UPDATE for both, by row id.
@@ -819,32 +786,9 @@ def record_listing(
     for part in _chunks(sorted(again | set(dropped.values()))):
         gone_here = [i for i in part if i not in again]
         if gone_here:
-            here = ReportListing.id.in_(gone_here)
-            values = dict(
-                last_seen=case(
-                    (here, ReportListing.last_seen),
-                    (ReportListing.last_seen < now, now),
-                    else_=ReportListing.last_seen,
-                ),
-                first_seen=case(
-                    (here, ReportListing.first_seen),
-                    (ReportListing.first_seen > now, now),
-                    else_=ReportListing.first_seen,
-                ),
-                removed_at=case((here, now), else_=None),
-            )
+            execute(st.drop, {**page, "ids": part, "gone": gone_here})
         else:
-            values = dict(
-                last_seen=case((ReportListing.last_seen < now, now), else_=ReportListing.last_seen),
-                first_seen=case(
-                    (ReportListing.first_seen > now, now), else_=ReportListing.first_seen
-                ),
-                removed_at=None,
-            )
-        session.execute(
-            update(ReportListing).where(ReportListing.id.in_(part)).values(**values),
-            execution_options=sync,
-        )
+            execute(st.keep, {**page, "ids": part})
     _expire(session, ReportListing, again | set(dropped.values()))
     new_rows = sorted(seen_ids - set(on_page))
     if new_rows:
@@ -867,7 +811,9 @@ def record_listing(
                 (ReportListing.report_id,),
             )
         }
-        listed_now(set(new_rows) - inserted_rows)  # another writer inserted them first
+        # another writer inserted them first: seen now
+        for part in _chunks(sorted(set(new_rows) - inserted_rows)):
+            execute(st.listed_now, {**page, "report_ids": part})
 
     # A report this page dropped is gone only when no page lists it any more.
     removed: list[Report] = []
@@ -883,20 +829,111 @@ def record_listing(
                     .values(removed_at=now)
                     .returning(Report)
                     .execution_options(populate_existing=True),
-                    execution_options=sync,
+                    execution_options={"synchronize_session": False},
                 )
             )
         removed.sort(key=lambda r: r.id)
     if read is not None:
         _note_reading(session, source.id, listing_url, read, complete, now)
     else:  # links from elsewhere: the next reading of the page compares its links again
-        from sqlalchemy import delete
-
-        session.execute(
-            delete(ListingPage).where(ListingPage.listing_url == listing_url),
-            execution_options={"synchronize_session": False},
-        )
+        execute(st.forget_reading, page)
     return sorted(created, key=lambda r: r.id), removed
+
+
+class _ListingStatements(NamedTuple):
+    seen_now: Any
+    fill: Any
+    on_page: Any
+    keep: Any
+    drop: Any
+    listed_now: Any
+    forget_reading: Any
+
+
+@functools.cache
+def _listing_statements() -> _ListingStatements:
+    """:func:`record_listing`'s statements, built once: a page's values (``source``,
+    ``listing``, ``now``) and its lists (expanding ``IN`` parameters) are bound when run."""
+    from sqlalchemy import bindparam, delete
+
+    reports, listings = Report.__table__, ReportListing.__table__
+    now = bindparam("now", type_=reports.c.last_seen.type)
+
+    def later(column):
+        return case((column < now, now), else_=column)
+
+    def earlier(column):
+        return case((column > now, now), else_=column)
+
+    ids = listings.c.id.in_(bindparam("ids", expanding=True))
+    gone = listings.c.id.in_(bindparam("gone", expanding=True))
+    return _ListingStatements(
+        seen_now=update(reports)
+        .where(
+            reports.c.source_id == bindparam("source"),
+            reports.c.url.in_(bindparam("urls", expanding=True)),
+        )
+        .values(last_seen=later(reports.c.last_seen), removed_at=None)
+        .returning(
+            reports.c.id,
+            reports.c.url,
+            reports.c.title,
+            reports.c.listed_on,
+            reports.c.link_period_start,
+            reports.c.link_period_end,
+        ),
+        fill=update(reports)
+        .where(reports.c.id == bindparam("b_id"))
+        .values(
+            title=bindparam("b_title"),
+            listed_on=bindparam("b_listed_on"),
+            link_period_start=bindparam("b_link_period_start"),
+            link_period_end=bindparam("b_link_period_end"),
+        ),
+        on_page=select(listings.c.id, listings.c.report_id, listings.c.removed_at)
+        .join(reports, reports.c.id == listings.c.report_id)
+        .where(
+            reports.c.source_id == bindparam("source"),
+            listings.c.listing_url == bindparam("listing"),
+        ),
+        # rows still on the page: seen now, back if dropped
+        keep=update(listings)
+        .where(ids)
+        .values(
+            last_seen=later(listings.c.last_seen),
+            first_seen=earlier(listings.c.first_seen),
+            removed_at=None,
+        ),
+        # the same, with the rows in ``gone`` dropped from the page now
+        drop=update(listings)
+        .where(ids)
+        .values(
+            last_seen=case(
+                (gone, listings.c.last_seen),
+                (listings.c.last_seen < now, now),
+                else_=listings.c.last_seen,
+            ),
+            first_seen=case(
+                (gone, listings.c.first_seen),
+                (listings.c.first_seen > now, now),
+                else_=listings.c.first_seen,
+            ),
+            removed_at=case((gone, now), else_=None),
+        ),
+        listed_now=update(listings)
+        .where(
+            listings.c.listing_url == bindparam("listing"),
+            listings.c.report_id.in_(bindparam("report_ids", expanding=True)),
+        )
+        .values(
+            last_seen=later(listings.c.last_seen),
+            first_seen=earlier(listings.c.first_seen),
+            removed_at=None,
+        ),
+        forget_reading=delete(ListingPage.__table__).where(
+            ListingPage.__table__.c.listing_url == bindparam("listing")
+        ),
+    )
 
 
 def _same_reading(session: Session, source_id: str, listing_url: str, read: tuple) -> bool:
@@ -917,8 +954,9 @@ def _seen_again(session: Session, source_id: str, listing_url: str, now: datetim
     """The page links what its rows say: its reports and its rows are seen now. Two UPDATEs,
     built once and run with this page's values (no statement is put together per page)."""
     params = {"p_source": source_id, "p_listing": listing_url, "p_now": now}
+    execute = session.connection().execute
     for statement in _seen_again_statements():
-        session.execute(statement, params, execution_options={"synchronize_session": False})
+        execute(statement, params)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, (Report, ReportListing)):
             session.expire(obj)
