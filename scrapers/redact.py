@@ -52,6 +52,13 @@ def _redact_params(part: str) -> str:
     return "".join(out)
 
 
+# A URL with nothing to redact and nothing splitting and joining it would change: a lower-case
+# http(s) scheme, a plain host (no user information), a path of printable characters and no
+# query or fragment. Most URLs a listing links are like that: they are returned as they are,
+# without being taken apart (tests/test_redact.py holds this to the whole computation).
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]*)?(?:/[!$%&'()*+,\-./0-9:;=A-Z_a-z~]*)?")
+
+
 def redact_url(url: str, *, keep_user: bool = False) -> str:
     """``url`` with credentials and secret parameters replaced by ``***``.
 
@@ -60,6 +67,8 @@ def redact_url(url: str, *, keep_user: bool = False) -> str:
     not a URL is redacted as text.
     """
     if not url:
+        return url
+    if _PLAIN_URL.fullmatch(url):
         return url
     try:
         parts = urlsplit(url)

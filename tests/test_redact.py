@@ -137,3 +137,44 @@ def test_no_secret_survives_redaction_and_redaction_is_idempotent(secret, name, 
     for k, v in before:  # the rest of the query is kept as it was
         assert f"{k}={v}" in once
     assert secret not in redact_text(f"fetching {url} failed").replace("***", "")
+
+
+def test_urls_returned_as_they_are_are_exactly_what_the_whole_redaction_gives(monkeypatch):
+    """The fast path (a plain http(s) URL returned untouched) never differs from splitting,
+    redacting and joining the URL: over edge cases and thousands of random URLs built from the
+    characters that matter (credentials, ports, queries, fragments, brackets, case, spaces)."""
+    import random
+    import re
+
+    import scrapers.redact as redact
+
+    cases = [
+        "http://e.gov",
+        "https://e.gov/",
+        "HTTPS://e.gov/a",
+        "https://e.gov:/a",
+        "https://e.gov:8443/a//b/",
+        "https://user:pw@e.gov/a",
+        "https://e.gov/a?",
+        "https://e.gov/a#",
+        "https://e.gov/a?key=1",
+        "https://e.gov/a b",
+        " https://e.gov/a",
+        "https://e.gov/a\tb",
+        "https://[::1]/a",
+        "https://e.gov/%7Euser/a;b=c",
+        "https://e.gov/a@b",
+        "https:/e.gov/a",
+        "https:e.gov",
+        "ftp://e.gov/a",
+    ]
+    rng = random.Random(13)
+    alphabet = "aZ09.-/:@?#&=;%~ _!$'()*+,[]\t" + "é"
+    heads = ["http://", "https://", "HTTP://", "https:/", "https://u:p@", "ftp://", ""]
+    for _ in range(4000):
+        body = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+        cases.append(rng.choice(heads) + rng.choice(["e.gov", "a-b.c", "x", ""]) + body)
+    fast = {url: redact.redact_url(url) for url in cases}
+    monkeypatch.setattr(redact, "_PLAIN_URL", re.compile(r"(?!)"))  # never plain: the whole way
+    assert {url: redact.redact_url(url) for url in cases} == fast
+    assert sum(redact.redact_url(u) is u for u in cases) > 100  # the fast path was taken
