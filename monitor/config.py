@@ -186,6 +186,15 @@ class Settings(BaseSettings):
             "requests to one host at once; one thread writes the database."
         ),
     )
+    parse_processes: Whole = Field(
+        1,
+        ge=0,
+        le=64,
+        description=(
+            "How many processes read the pages a poll fetched ahead while one thread stores "
+            "(0: the storing thread reads them; used when fetch_concurrency is above 1)."
+        ),
+    )
     broken_after: Whole = Field(
         3, ge=1, description=("Consecutive failed polls after which a source is marked broken.")
     )

@@ -54,7 +54,7 @@ class StoredDocument:
     result: ParseResult | None  # None when this snapshot had been parsed by this version before
     stored: StoredParse | None
     links: list[Link] = field(default_factory=list)
-    new_reports: list[Report] = field(default_factory=list)
+    new_reports: list = field(default_factory=list)  # Report rows, or NewReport (id, url)
     removed_reports: list[Report] = field(default_factory=list)
     # the body differs from the one the URL served last (None: not asked, a 304 or a reparse)
     changed: bool | None = None

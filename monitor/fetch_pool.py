@@ -190,7 +190,9 @@ class Prefetcher:
         validators: Any = None,
         content_types: tuple[str, ...] = ("text/html", "application/pdf"),
         headers: dict[str, str] | None = None,
+        context: Any = None,
     ) -> None:
+        """Request ``url`` ahead; ``context`` is what the pool's ``read`` needs to read it."""
         key = self._key(url, validators, content_types, headers)
         if key in self._ahead:
             return
@@ -204,6 +206,7 @@ class Prefetcher:
                         content_types=content_types,
                         headers=headers,
                     ),
+                    context,
                 )
             ]
         )
@@ -225,7 +228,10 @@ class Prefetcher:
             else self._ahead.pop(self._key(url, validators, content_types, headers), None)
         )
         if pending is not None:
-            return pending.take().result
+            fetched = pending.take()
+            if fetched.read is not None:  # what the pool's ``read`` started: the writer's now
+                fetched.result.read_ahead = fetched.read
+            return fetched.result
         return self.fetcher.fetch(
             url,
             allowed=allowed,

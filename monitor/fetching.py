@@ -302,7 +302,18 @@ class Poll:
         self.last_result = result  # the answer of the latest request (the Congress.gov walk)
         finished = prepared.started + timedelta(seconds=result.elapsed)
         reading = None
-        if read and result.outcome == "ok" and result.body is not None:
+        if result.read_ahead is not None and result.outcome == "ok":
+            # read in another process while the writer stored what came before
+            # (monitor.parse_pool); taken only if read as this request would read it
+            ahead = result.read_ahead()
+            cap = self._cap(prepared.listing)
+            if ahead is not None and (ahead.url, ahead.listing, ahead.max_links) == (
+                prepared.url,
+                prepared.listing,
+                cap,
+            ):
+                reading = ahead
+        if reading is None and read and result.outcome == "ok" and result.body is not None:
             row = prepared.validator_row
             sha = result.archived.sha256 if result.archived else None
             if row is None or row.sha256 != (sha or hashlib.sha256(result.body).hexdigest()):

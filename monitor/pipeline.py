@@ -204,12 +204,15 @@ class _Ahead:
         plan: PollPlan,
     ) -> None:
         from monitor.fetch_pool import FetchPool, Prefetcher
+        from monitor.parse_pool import ParsePool
 
         self.ctx, self.due, self.now, self.plan = ctx, due, now, plan
         # workers fetch and archive what came back (the archive's fsyncs wait beside the
-        # writer, not inside it); they do not read: reading a page in a worker held the
-        # interpreter lock the writer needed, and made a full cycle slower, not faster
-        self.pool = FetchPool(fetcher, workers, archive=ctx.archive)
+        # writer, not inside it) and hand the body to a parse process (monitor/parse_pool.py):
+        # reading a page in a worker thread held the interpreter lock the writer needed, and
+        # made a full cycle slower, not faster
+        self.parse = ParsePool(getattr(ctx.settings, "parse_processes", 0))
+        self.pool = FetchPool(fetcher, workers, archive=ctx.archive, read=self._read)
         self.fetcher = Prefetcher(fetcher, self.pool)
         self.window = 2 * workers
         self.asked = 0
@@ -217,6 +220,7 @@ class _Ahead:
     def up_to(self, i: int) -> None:
         from monitor.congress_poll import CONGRESS_SOURCES
         from monitor.fetching import check_ahead
+        from monitor.reading import is_listing as listing_rule
         from scrapers.redact import redact_url
 
         last = min(len(self.due), i + 1 + self.window)
@@ -229,6 +233,8 @@ class _Ahead:
                 if reg.id in CONGRESS_SOURCES:
                     continue  # a JSON API's walk asks page by page, under its own budget
                 headers = source_headers(source, self.ctx.settings)
+                # the day its poll will be dated (pipeline: the first poll is dated ``now``)
+                day = (self.now if reg is self.due[0] else self.ctx.now()).date()
                 for url in source.start_urls:
                     validators = check_ahead(
                         session, self.ctx.archive, redact_url(url), now=self.ctx.now()
@@ -239,11 +245,32 @@ class _Ahead:
                         validators=validators,
                         content_types=source.content_types,
                         headers=headers,
+                        context=(reg, url, listing_rule(source, url), day),
                     )
         self.asked = last
 
+    def _read(self, request, result, _finished):
+        """A fetch worker's hand-over of a body to a parse process; what Poll.obtain calls to
+        have its reading (None: the writer reads the body)."""
+        if request.context is None or result.outcome != "ok" or result.body is None:
+            return None
+        reg, url, listing, day = request.context
+        future = self.parse.submit(
+            reg,
+            result.body,
+            url=url,
+            content_type=result.content_type,
+            listing=listing,
+            fetched=day,
+            max_links=self.ctx.settings.max_links_per_listing if listing else None,
+        )
+        if future is None:
+            return None
+        return lambda: self.parse.result(future)
+
     def close(self) -> None:
         self.pool.close()
+        self.parse.close()
 
 
 def _finding_brief(row) -> dict[str, Any]:

@@ -45,6 +45,7 @@ BAD = {
     "http_max_bytes": ("50MB", "MONITOR_HTTP_MAX_BYTES must be a whole number, got '50MB'"),
     "host_min_interval": ("-0.5", "MONITOR_HOST_MIN_INTERVAL must be 0 or more, got '-0.5'"),
     "fetch_concurrency": ("0", "MONITOR_FETCH_CONCURRENCY must be 1 or more, got '0'"),
+    "parse_processes": ("-1", "MONITOR_PARSE_PROCESSES must be 0 or more, got '-1'"),
     "broken_after": ("abc", "MONITOR_BROKEN_AFTER must be a whole number, got 'abc'"),
     "recheck_days": ("1.5", "MONITOR_RECHECK_DAYS must be a whole number, got '1.5'"),
     "unreachable_after": ("0", "MONITOR_UNREACHABLE_AFTER must be 1 or more, got '0'"),

@@ -86,6 +86,9 @@ class FetchResult:
     # the body as a fetch worker archived it (monitor.fetch_pool): the writer stores this
     # instead of archiving the body again; None when nobody did (or it could not be written)
     archived: Any = None
+    # what a fetch worker started reading of the body elsewhere (monitor.parse_pool): a call
+    # that answers the reading, or None when it cannot be had; None when nobody started one
+    read_ahead: Any = None
 
     @property
     def etag(self) -> str | None:
