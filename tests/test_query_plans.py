@@ -199,3 +199,43 @@ def test_the_first_row_of_each_table_of_each_reading_is_read_from_an_index(
         assert "ix_count_observations_report_parse_table" in text, f"{statement}\n{text}"
         if engine.dialect.name == "sqlite":  # read in index order: no sort for the groups
             assert "TEMP B-TREE FOR GROUP BY" not in text.split("UNION ALL")[1], text
+
+
+def test_a_listing_pages_rows_are_found_by_page(engine, session, archive):
+    """Every reading of a listing page reads and updates the page's report_listings rows (seen
+    now, dropped) through an index (its source's reports, then each one's row for the page),
+    never by reading every link of every page ever listed: the page read again unchanged (two
+    UPDATEs) and its links compared (one SELECT, UPDATEs by row)."""
+    from sqlalchemy import event as sa_event
+
+    from monitor.models import Snapshot
+    from monitor.store import ensure_source, record_listing
+    from scrapers.records import Link
+
+    reg = _history(session, archive)
+    ensure_source(session, reg.source, T0)
+    page = LISTING_URL.replace("index.html", "other.html")
+    links = [Link(f"https://www.hhs.gov/r{i}.pdf", f"Report {i}") for i in range(3)]
+    grabbed: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if "report_listings" in statement and not executemany:
+            grabbed.append((statement, parameters))
+
+    sa_event.listen(engine, "before_cursor_execute", grab)
+    try:
+        record_listing(session, reg.source, page, links, T0)
+        record_listing(session, reg.source, page, links[:2], T0 + timedelta(days=1))
+        session.commit()
+        snapshot_id = session.scalar(select(Snapshot.id))
+        read = (snapshot_id, reg.source.parser_version)
+        record_listing(session, reg.source, page, links, T0 + timedelta(days=2), read=read)
+        record_listing(session, reg.source, page, links, T0 + timedelta(days=3), read=read)
+        session.rollback()
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", grab)
+    by_page = [(s, p) for s, p in grabbed if "listing_url" in s and "INSERT" not in s.upper()]
+    assert len(by_page) >= 4, grabbed
+    for statement, parameters in by_page:
+        text = plan(engine, statement, parameters)
+        assert not scans(engine, text, "report_listings"), f"{statement}\n{text}"
