@@ -438,9 +438,18 @@ def record_fetch_run(session: Session, **columns: Any) -> FetchRun:
     """Write one ``fetch_runs`` row (every request, and every document taken in by hand, has
     exactly one). The only place the monitor creates them: :func:`monitor.document_path.record_run`
     decides their outcome and error."""
-    run = FetchRun(**columns)
-    session.add(run)
-    session.flush()
+    from sqlalchemy.orm import make_transient_to_detached
+
+    session.flush()  # what the row refers to first
+    table = FetchRun.__table__
+    # one Core INSERT: the ORM's unit of work for a single new row cost more than the row
+    run_id = session.connection().execute(insert(table).returning(table.c.id), columns).scalar()
+    run = FetchRun(id=run_id, **columns)
+    make_transient_to_detached(run)
+    session.add(run)  # in the session as the stored row, without a second INSERT
+    unset = [c.key for c in table.columns if c.key != "id" and c.key not in columns]
+    if unset:  # a column the row got from its default: read back when asked
+        session.expire(run, unset)
     return run
 
 
