@@ -224,7 +224,9 @@ class _Ahead:
         from scrapers.redact import redact_url
 
         last = min(len(self.due), i + 1 + self.window)
-        if self.asked >= last:
+        # refilled once fewer than a worker's share are ahead, not at every source: each
+        # refill is a session of its own
+        if self.asked >= last or self.asked - (i + 1) >= self.window // 2:
             return
         with self.ctx.session() as session:
             attach(session, self.plan)

@@ -1006,22 +1006,40 @@ def _seen_again_statements() -> tuple:
 def _note_reading(
     session: Session, source_id: str, listing_url: str, read: tuple, complete: bool, now: datetime
 ) -> None:
-    """Record (one upsert) the reading the page's rows now match."""
-    from monitor.upsert import _insert_for
-
+    """Record (one upsert, built once per database kind) the reading the page's rows now
+    match."""
     snapshot_id, parser_version = read
-    values = dict(
-        source_id=source_id,
-        snapshot_id=snapshot_id,
-        parser_version=parser_version,
-        complete=complete,
-        applied_at=now,
-    )
-    stmt = _insert_for(session)(ListingPage).values(listing_url=listing_url, **values)
-    session.execute(
-        stmt.on_conflict_do_update(index_elements=["listing_url"], set_=values),
-        execution_options={"synchronize_session": False},
+    session.connection().execute(
+        _note_reading_statement(session.bind.dialect.name),
+        dict(
+            n_listing=listing_url,
+            n_source=source_id,
+            n_snapshot=snapshot_id,
+            n_parser=parser_version,
+            n_complete=complete,
+            n_applied=now,
+        ),
     )
     cached = session.identity_map.get(session.identity_key(ListingPage, (listing_url,)))
     if cached is not None:
         session.expire(cached)
+
+
+@functools.cache
+def _note_reading_statement(dialect: str):
+    from sqlalchemy import bindparam
+
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    table = ListingPage.__table__
+    values = dict(
+        source_id=bindparam("n_source"),
+        snapshot_id=bindparam("n_snapshot"),
+        parser_version=bindparam("n_parser"),
+        complete=bindparam("n_complete", type_=table.c.complete.type),
+        applied_at=bindparam("n_applied", type_=table.c.applied_at.type),
+    )
+    stmt = upsert(table).values(listing_url=bindparam("n_listing"), **values)
+    return stmt.on_conflict_do_update(index_elements=["listing_url"], set_=values)
