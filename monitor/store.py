@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session
 from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
 from monitor.poll_plan import MISSING, plan_of
-from monitor.upsert import insert_many_or_ignore, insert_or_ignore
+from monitor.upsert import (
+    insert_many_or_ignore,
+    insert_or_ignore,
+    insert_row_or_ignore,
+    stored_object,
+)
 from monitor.models import (
     CountObservation,
     FetchRun,
@@ -171,26 +176,23 @@ def store_snapshot(
     if known is not None and known.url == url:
         return known, False
     session.flush()  # the insert below goes straight to the database
-    inserted = insert_many_or_ignore(
+    inserted = insert_row_or_ignore(
         session,
         Snapshot,
-        [
-            dict(
-                source_id=source_id,
-                url=url,
-                sha256=stored.sha256,
-                size=stored.size,
-                content_type=content_type_column(content_type),
-                headers=headers,
-                fetched_at=fetched_at,
-                storage=stored.storage,
-            )
-        ],
+        dict(
+            source_id=source_id,
+            url=url,
+            sha256=stored.sha256,
+            size=stored.size,
+            content_type=content_type_column(content_type),
+            headers=headers,
+            fetched_at=fetched_at,
+            storage=stored.storage,
+        ),
         ("url", "sha256"),
-        entity=True,
     )
-    if inserted:
-        return inserted[0], True
+    if inserted is not None:
+        return inserted, True
     # another writer stored the same body at the same URL a moment ago
     return snapshot_of(session, url, stored.sha256), False
 
@@ -438,19 +440,16 @@ def record_fetch_run(session: Session, **columns: Any) -> FetchRun:
     """Write one ``fetch_runs`` row (every request, and every document taken in by hand, has
     exactly one). The only place the monitor creates them: :func:`monitor.document_path.record_run`
     decides their outcome and error."""
-    from sqlalchemy.orm import make_transient_to_detached
-
     session.flush()  # what the row refers to first
+    # one Core INSERT, the row then in the session as stored (monitor/upsert.py)
+    run_id = session.connection().execute(_fetch_run_insert(), columns).scalar()
+    return stored_object(session, FetchRun, run_id, columns)
+
+
+@functools.cache
+def _fetch_run_insert():
     table = FetchRun.__table__
-    # one Core INSERT: the ORM's unit of work for a single new row cost more than the row
-    run_id = session.connection().execute(insert(table).returning(table.c.id), columns).scalar()
-    run = FetchRun(id=run_id, **columns)
-    make_transient_to_detached(run)
-    session.add(run)  # in the session as the stored row, without a second INSERT
-    unset = [c.key for c in table.columns if c.key != "id" and c.key not in columns]
-    if unset:  # a column the row got from its default: read back when asked
-        session.expire(run, unset)
-    return run
+    return insert(table).returning(table.c.id)
 
 
 @dataclass

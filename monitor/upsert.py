@@ -4,9 +4,10 @@ no-op instead of an IntegrityError that rolls back everything its transaction di
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 
 def insert_or_ignore(
@@ -36,39 +37,22 @@ def insert_many_or_ignore(
     rows: list[dict[str, Any]],
     conflict: tuple[str, ...],
     returning: tuple = (),
-    entity: bool = False,
     chunk: int = 500,
-    render_nulls: bool = False,
 ) -> list:
     """Insert many rows of ``model`` as one executemany (the dialect batches it into multi-row
     INSERTs: one statement per ``chunk`` rows, far below SQLite's limit on bound parameters),
     ignoring those whose ``conflict`` key another writer inserted first. Returns the inserted
-    rows' ``returning`` columns, or with ``entity`` the inserted rows as ORM objects, in the
-    session. The statement is the same whatever the rows, so it is compiled once and cached (a
-    ``.values([...])`` statement is compiled anew for every call: five times slower).
-
-    ``render_nulls`` (ORM rows only) inserts a None as NULL instead of leaving its column out:
-    the ORM groups rows by the columns they set, and rows leaving out different ones went in as
-    one INSERT each. Only for columns where None means SQL NULL and nothing else (not a JSON
-    column, which stores None as JSON ``null``; not a column with a default)."""
-    insert = _insert_for(session)
+    rows' ``returning`` columns. The statement is the same whatever the rows, so it is compiled
+    once and cached (a ``.values([...])`` statement is compiled anew for every call: five times
+    slower). Every row names the same columns (a None is NULL)."""
+    stmt = (
+        _insert_for(session)(model.__table__)
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(*returning)
+    )
     out: list = []
-    if entity:
-        stmt = insert(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(model)
-        if render_nulls:
-            stmt = stmt.execution_options(render_nulls=True)
-    else:
-        stmt = (
-            insert(model.__table__)
-            .on_conflict_do_nothing(index_elements=list(conflict))
-            .returning(*returning)
-        )
     for i in range(0, len(rows), chunk):
-        part = rows[i : i + chunk]
-        if entity:
-            out.extend(session.scalars(stmt, part))
-        else:
-            out.extend(session.connection().execute(stmt, part).all())
+        out.extend(session.connection().execute(stmt, rows[i : i + chunk]).all())
     return out
 
 
@@ -78,3 +62,41 @@ def _insert_for(session: Session):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def stored_object(session: Session, model: type, pk: int, values: dict[str, Any]):
+    """The row of ``model`` just inserted by a Core statement with ``values`` and primary key
+    ``pk``, as a persistent ORM object in the session, without a second INSERT or a SELECT
+    (the ORM's unit of work for one new row cost more than the row). Columns ``values`` left
+    to their defaults are read back when asked."""
+    obj = model(id=pk, **values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    unset = [c.key for c in model.__table__.columns if c.key != "id" and c.key not in values]
+    if unset:
+        session.expire(obj, unset)
+    return obj
+
+
+def insert_row_or_ignore(
+    session: Session, model: type, values: dict[str, Any], conflict: tuple[str, ...]
+):
+    """:func:`insert_or_ignore` handing back the inserted row as an ORM object
+    (:func:`stored_object`), or None when another writer's row had the ``conflict`` key."""
+    stmt = _row_or_ignore_statement(session.bind.dialect.name, model, conflict)
+    pk = session.connection().execute(stmt, values).scalar()
+    return None if pk is None else stored_object(session, model, pk, values)
+
+
+@functools.cache
+def _row_or_ignore_statement(dialect: str, model: type, conflict: tuple[str, ...]):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = model.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(*table.primary_key.columns)
+    )
