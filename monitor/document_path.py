@@ -160,6 +160,7 @@ def store_document(
             now,
             complete=max_links is None or len(intake.links) < max_links,
             read=(snapshot.id, source.parser_version),
+            periods=reading.link_periods if intake.result is not None else None,
         )
         intake.new_reports.extend(created)
         intake.removed_reports.extend(removed)

@@ -84,6 +84,8 @@ class Reading:
     outcome: str  # ok | layout_changed | empty | parse_error | wrong_type
     fetched: date | None = None  # the day it was judged against (see validate)
     max_links: int | None = None  # the cap on its links it was read with
+    # a listing's links' named periods (:func:`link_periods`), worked out where it was read
+    link_periods: tuple | None = None
 
     @property
     def parser_version(self) -> str:
@@ -108,4 +110,16 @@ def read_document(
     result = run_parser(registered, Document(body, url, content_type), fetched, max_links)
     source = registered.source
     kind = is_listing(source, url, declared=listing, result=result if infer else None)
-    return Reading(url, kind, result, judge(result, source.shape(listing=kind)), fetched, max_links)
+    outcome = judge(result, source.shape(listing=kind))
+    periods = link_periods(result.links) if kind and outcome == "ok" else None
+    return Reading(url, kind, result, outcome, fetched, max_links, periods)
+
+
+def link_periods(links) -> tuple:
+    """The period each link names (its text and its URL as stored, redacted), in link order:
+    what a listing's store records of each report it links (monitor.store.record_listing).
+    Pure, so it is worked out wherever the page is read (a parse process, not the writer)."""
+    from scrapers.interpret.linkperiod import named_period
+    from scrapers.redact import redact_url
+
+    return tuple(named_period(link.title, redact_url(link.url)) for link in links)

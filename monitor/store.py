@@ -680,6 +680,7 @@ def record_listing(
     *,
     complete: bool = True,
     read: tuple[int, str] | None = None,
+    periods: tuple | None = None,
 ) -> tuple[list[NewReport], list[Report]]:
     """A listing page was read successfully: every link is a report seen now, on this page.
 
@@ -702,7 +703,8 @@ def record_listing(
     ``listing_pages`` row keeps the reading its rows were last brought in step with: the same
     reading again, complete both times, links exactly the reports the page's rows say it links,
     so they are marked seen by two UPDATEs, without comparing a link (a link's text has filled
-    what it could the first time).
+    what it could the first time). ``periods``: the period each link names, worked out where
+    the page was read (:func:`monitor.reading.link_periods`); by default worked out here.
     """
     session.flush()  # pending ORM changes first: the statements below go to the database
     listing_url = redact_url(listing_url)
@@ -711,12 +713,13 @@ def record_listing(
         return [], []
     # one entry per URL, in page order: the first title a link gives, the last period it names
     wanted: dict[str, dict[str, Any]] = {}
-    for link in links:
+    if periods is None or len(periods) != len(links):
+        periods = [named_period(link.title, redact_url(link.url)) for link in links]
+    for link, named in zip(links, periods):
         url = redact_url(link.url)
         entry = wanted.setdefault(url, {"title": None, "named": None})
         if entry["title"] is None:
             entry["title"] = link.title
-        named = named_period(link.title, url)
         if named is not None:
             entry["named"] = named
     st = _listing_statements()

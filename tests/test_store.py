@@ -152,3 +152,35 @@ def test_link_text_does_not_overwrite_the_documents_own_title(session, archive):
     report = session.scalar(select(Report))
     assert report.title == "May 2021" and report.listed_on == "https://e.gov/list"
     assert _count(session, Parse) == 1 and _count(session, Snapshot) == 1
+
+
+def test_link_periods_worked_out_where_the_page_was_read_are_those_the_store_works_out(session):
+    """A listing read elsewhere (a parse process) hands its links' named periods to the store
+    (monitor.reading.link_periods); the store records exactly what it records working them
+    out itself, and works them out itself when what it is handed does not fit the links."""
+    from dataclasses import replace
+
+    from monitor.reading import link_periods
+
+    links = [
+        Link("https://e.gov/reports/july-2022.pdf", "Report for July 2022"),
+        Link("https://e.gov/reports/q3.pdf", "Third quarter, FY 2023"),
+        Link("https://e.gov/user:pw@x/august-2022", None),
+        Link("https://e.gov/reports/misc.pdf", "Annual summary"),
+        Link("https://e.gov/reports/july-2022.pdf", "July 2022 (revised)"),
+    ]
+
+    def stored(name, periods):
+        source = replace(SRC, id=name)
+        ensure_source(session, source, T0)
+        record_listing(session, source, "https://e.gov/list", links, T0, periods=periods)
+        return sorted(
+            (r.url, r.title, r.link_period_start, r.link_period_end)
+            for r in session.scalars(select(Report).where(Report.source_id == name))
+        )
+
+    here = stored("here", None)
+    assert any(row[2] is not None for row in here)  # some links name a period
+    given = link_periods(links)
+    assert stored("given", given) == here
+    assert stored("misfit", given[:2]) == here  # not the links': worked out here
