@@ -79,7 +79,7 @@ class ParsePool:
                     self._executor = ProcessPoolExecutor(
                         self.processes, mp_context=context, initializer=_quiet
                     )
-                except (OSError, ValueError) as exc:
+                except Exception as exc:  # noqa: BLE001 - no sem_open, no fork server: read here
                     log.warning("cannot start parse processes; the writer reads: %s", exc)
                     self._broken = True
             return self._executor
@@ -121,7 +121,7 @@ class ParsePool:
         )
         try:
             return pool.submit(_read_in_process, registered, body, kwargs)
-        except (BrokenProcessPool, RuntimeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - broken, shut down, could not start a process
             self._give_up(exc)
             return None
 
