@@ -211,7 +211,8 @@ class _Ahead:
         # writer, not inside it) and hand the body to a parse process (monitor/parse_pool.py):
         # reading a page in a worker thread held the interpreter lock the writer needed, and
         # made a full cycle slower, not faster
-        self.parse = ParsePool(getattr(ctx.settings, "parse_processes", 0))
+        # (with one source there is nothing to store meanwhile: its writer reads it)
+        self.parse = ParsePool(getattr(ctx.settings, "parse_processes", 0) if len(due) > 1 else 0)
         self.pool = FetchPool(fetcher, workers, archive=ctx.archive, read=self._read)
         self.fetcher = Prefetcher(fetcher, self.pool)
         self.window = 2 * workers
