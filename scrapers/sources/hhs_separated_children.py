@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from scrapers.interpret.dates import normalise_space
 from scrapers.read.documents import Loaded, load
-from scrapers.read.listings import anchors, is_pdf_url, unique
+from scrapers.read.listings import anchors, unique
 from scrapers.records import Document, Link, ParseResult, Problem
 from scrapers.interpret.reportread import read_report
 from scrapers.source import LinkPeriods, Shape, Source
@@ -67,6 +67,7 @@ _SUBMITS = re.compile(r"submits\s+this\s+report\s+to\s+Congress", re.I)
 _MONTH_PAGE = re.compile(
     r"/report-to-congress-on-separated-children/" + _MONTH.lower() + r"-\d{4}(?:/|/index\.html?)?$"
 )
+_SEPARATED = re.compile(r"separated", re.I)
 _EXPECTED = "tables of separated children by sector, age and documented cause of separation"
 
 
@@ -104,12 +105,10 @@ def _listing(doc: Document, loaded: Loaded) -> ParseResult:
     here = urlsplit(doc.url).path
     links = []
     for a in anchors(loaded.root, doc.url):
-        path = urlsplit(a.url).path
+        path = a.path
         if path == here:
             continue
-        pdf_report = is_pdf_url(a.url) and re.search(
-            r"separated", f"{a.text} {a.url} {a.context}", re.I
-        )
+        pdf_report = a.names_pdf and _SEPARATED.search(f"{a.text} {a.url} {a.context}")
         if _MONTH_PAGE.search(path.lower()) or pdf_report:
             description = a.context if a.context and a.context != a.text else None
             links.append(Link(a.url, a.text or None, description))
