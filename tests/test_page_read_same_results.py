@@ -389,3 +389,25 @@ def test_a_plain_href_joins_as_urljoin_joins_it(base, href):
 def test_a_page_may_hold_a_word_as_it_did(raw, words):
     page = response_check.PageHead([], raw)
     assert page.may_hold(tuple(words)) == reference_may_hold(raw, tuple(words))
+
+
+SPACY = st.text(
+    alphabet=st.sampled_from(
+        list("ab1-. \t\n\r\x0b\x0c\x1c\x1d\x85")
+        + ["\u00a0", "\u2028", "\u3000", "\u0663", "\u2013"]
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(SPACY)
+def test_lines_and_spaces_are_squeezed_as_they_were(text):
+    import re
+
+    from scrapers.interpret.dates import normalise_space
+
+    lines = (htmltext._SPACES.sub(" ", line).strip() for line in text.splitlines())
+    assert htmltext._lines(text) == "\n".join(line for line in lines if line)
+    joined = re.sub(r"(\d)-\s+(\d)", r"\1-\2", text)
+    assert normalise_space(text) == re.sub(r"\s+", " ", joined).strip()

@@ -94,7 +94,11 @@ def parse(doc: Document) -> ParseResult:
 
 def _title(loaded: Loaded) -> str | None:
     """The report title: the page heading, else the PDF's running header / cover."""
+    read = set()
     for text in (loaded.title or "", loaded.first_page(), loaded.text):
+        if text in read:
+            continue  # an HTML page's first page is its text
+        read.add(text)
         m = _TITLE.search(normalise_space(text))
         if m:
             return m.group(0)
