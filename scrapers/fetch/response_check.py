@@ -164,7 +164,7 @@ class PageHead:
             if (
                 self._text is None
                 and self._root is not None
-                and htmltext.visible_letters(self._root) >= SHORT_TEXT
+                and htmltext.visible_letters(self._root, SHORT_TEXT) >= SHORT_TEXT
             ):
                 self._short = False  # squeezing keeps every non-space character
             else:

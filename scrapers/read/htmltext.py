@@ -217,12 +217,13 @@ def _text_transform():
 _STRING = None
 
 
-def visible_letters(root) -> int:
+def visible_letters(root, enough: int | None = None) -> int:
     """How many non-space characters :func:`visible_text` of ``root`` holds at least (the text
     nodes outside scripts, styles, noscripts and templates): a cheap way to tell that a page is
     not short. Counted as the letters of all of ``root``'s text (XPath's ``string()``) less
     those of each outermost hidden element in it, rather than by testing the ancestors of
-    every text node."""
+    every text node. With ``enough``, counting stops once that many are certain: the answer is
+    then at least ``enough`` (the exact count when it is less)."""
     global _STRING
     if _STRING is None:
         from lxml import etree
@@ -232,11 +233,22 @@ def visible_letters(root) -> int:
         return 0
     if root.tag in _HIDDEN or any(a.tag in _HIDDEN for a in root.iterancestors()):
         return 0
-    letters = _letters(_STRING(root))
-    for hidden in root.iter(*_HIDDEN):
-        if not any(a.tag in _HIDDEN for a in hidden.iterancestors()):
-            letters -= _letters(_STRING(hidden))
-    return letters
+    hidden = 0
+    for el in root.iter(*_HIDDEN):
+        if not any(a.tag in _HIDDEN for a in el.iterancestors()):
+            hidden += _letters(_STRING(el))
+    text = _STRING(root)
+    if enough is None:
+        return _letters(text) - hidden
+    letters = 0
+    for start in range(0, len(text), _CHUNK):  # a split at any place keeps every letter
+        letters += _letters(text[start : start + _CHUNK])
+        if letters - hidden >= enough:
+            break
+    return letters - hidden
+
+
+_CHUNK = 4096
 
 
 def _letters(text: str) -> int:
