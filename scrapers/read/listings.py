@@ -97,11 +97,16 @@ def anchors(root, base_url: str) -> list[Anchor]:
     A link's heading is the nearest h1-h4 before it in document order that does not contain
     it (XPath's ``preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]``), found in the
     same single walk of the tree that finds the links, rather than by one XPath search per link
-    (which read the whole page before each link again). Its context is the text of the
-    innermost list item, row, cell, term or paragraph holding it (else of its parent). Only the
-    ancestors that can matter are asked of lxml (``iterancestors`` given their tags), not every
-    ancestor of every link. The same walk makes each link's href absolute
-    (:func:`_absolute_hrefs`)."""
+    (which read the whole page before each link again); a heading holding links is known by
+    them. Its context is the text of the innermost list item, row, cell, term or paragraph
+    holding it (else of its parent), found by walking up its parents.
+
+    The same walk makes each link's href absolute, as lxml's ``make_links_absolute(base_url,
+    resolve_base_href=True)`` does (against the page's ``<base href>``, then its URL; the
+    ``<base>`` elements dropped), but only for ``<a>`` elements: the only links read here (a
+    page holds two or three times as many other links: styles, scripts, images). A plain href
+    is joined without ``urljoin`` (:func:`_plain_url`). An href that cannot be joined (a
+    malformed one) stays as it is; lxml stopped at it, leaving every later link relative."""
     if root is None:
         return []
     base_href = _drop_bases(root)
@@ -164,22 +169,6 @@ def _string_of():
 
 
 _STRING = None
-
-
-def _absolute_hrefs(root, base_url: str) -> None:
-    """Make every link's href absolute, as lxml's ``make_links_absolute(base_url,
-    resolve_base_href=True)`` does (against the page's ``<base href>``, then its URL; the
-    ``<base>`` elements dropped), but only for ``<a>`` elements: the only links read here. A
-    page holds two or three times as many other links (styles, scripts, images), and joining
-    them was a third of reading a listing. An href that cannot be joined (a malformed one)
-    stays as it is; lxml stopped at it, leaving every later link relative.
-
-    :func:`anchors` does the same for each link as it meets it (and joins a plain href without
-    ``urljoin``, :func:`_plain_url`); this is the whole of it, for a caller that wants only the
-    hrefs."""
-    base_href = _drop_bases(root)
-    for el in root.iter("a", f"{{{_XHTML}}}a"):
-        _make_absolute(el, base_href, base_url)
 
 
 def _drop_bases(root) -> str | None:
