@@ -49,9 +49,12 @@ def reference_canonical(url: str) -> str:
 def reference_followable(href: str) -> str | None:
     if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
         return None
-    if urlsplit(href).scheme not in ("http", "https", "file"):
+    try:  # a malformed URL is no link to follow (it used to stop the whole reading)
+        if urlsplit(href).scheme not in ("http", "https", "file"):
+            return None
+        return reference_canonical(href)
+    except ValueError:
         return None
-    return reference_canonical(href)
 
 
 def reference_absolute_hrefs(root, base_url: str) -> None:
@@ -258,15 +261,18 @@ def test_a_page_with_links_of_every_kind_reads_as_it_did():
         same_reading(based, base)
 
 
-def test_a_malformed_link_still_stops_the_reading_as_it_did():
-    """An href urlsplit rejects ("http://[::1/x") raised before (run_parser makes it a
-    parse_error); it still does, whatever comes before it."""
-    for before in ("", "<a href='/plain.html'>p</a><a href='rel.html'>r</a>"):
-        body = f"<html><body>{before}<a href='http://[::1/x'>x</a></body></html>".encode()
-        for base in BASES:
-            same_reading(body, base)
-        with pytest.raises(ValueError):
-            listings.anchors(htmltext.parse_html(body), BASES[0])
+def test_a_malformed_link_is_left_out_and_the_rest_of_the_page_read():
+    """An href urlsplit rejects ("http://[::1/x", a port out of range) is no link to follow:
+    the page's other links are read, before and after it (it used to raise, and run_parser
+    made the whole listing a parse_error: one bad link blinded the source)."""
+    for bad in ("http://[::1/x", "http://e.gov:99999/x"):
+        body = (
+            "<html><body><a href='/plain.html'>p</a><a href='rel.html'>r</a>"
+            f"<a href='{bad}'>x</a><a href='/after.html'>a</a></body></html>"
+        ).encode()
+        found = listings.anchors(htmltext.parse_html(body), BASES[0])
+        assert [a.text for a in found] == ["p", "r", "a"]
+        assert all(bad not in a.url for a in found)
 
 
 SEGMENT = st.lists(

@@ -71,12 +71,17 @@ def _squash(text: str) -> str:
 
 @functools.lru_cache(maxsize=16384)
 def _followable(href: str) -> str | None:
-    """``href`` (absolute) canonical, or None when it is not a link to follow."""
+    """``href`` (absolute) canonical, or None when it is not a link to follow (a malformed
+    one among them: "http://[::1/x", an out-of-range port; one bad link does not make the
+    rest of the page unreadable)."""
     if not href or href.startswith(_SKIPPED):
         return None
-    if urlsplit(href).scheme not in ("http", "https", "file"):
+    try:
+        if urlsplit(href).scheme not in ("http", "https", "file"):
+            return None
+        return _canonical(href)
+    except ValueError:
         return None
-    return _canonical(href)
 
 
 @functools.lru_cache(maxsize=16384)
