@@ -38,7 +38,12 @@ from monitor.models import (
     SourceHealthEvent,
     SourceRow,
 )
-from monitor.run_lookups import IS_LISTING, success_bounds
+from monitor.run_lookups import (
+    IS_LISTING,
+    listing_pages,
+    listing_reads_around,
+    success_bounds,
+)
 from rules.facts import (
     DEFAULT_STALE_AFTER,
     DecisionFact,
@@ -47,6 +52,7 @@ from rules.facts import (
     ListingRead,
     SourceFact,
 )
+from rules.listing_reads import Around, latest_of
 from scrapers.source import LinkPeriods
 from scrapers.vocabulary import SUCCESS_OUTCOMES  # "the monitor read the page as it is"
 
@@ -154,16 +160,54 @@ def _listing_reads_by_source(
 def listing_reads(session: Session, source_id: str, as_of: datetime) -> tuple[ListingRead, ...]:
     """Every successful listing read of the source by ``as_of``, oldest first: a fetch or ingest
     run read as a listing whose outcome is ok / not_modified / unchanged (a listing that parsed
-    badly has the parse outcome instead), with the body it read."""
+    badly has the parse outcome instead), with the body it read. The whole history, for a
+    reader that wants it: the evaluation asks :class:`ListingReadLookup` for the few it needs."""
     return _listing_reads_by_source(session.execute, [source_id], as_of).get(source_id, ())
+
+
+class ListingReadLookup:
+    """A source's successful listing reads by ``as_of``, looked up in the database as the rules
+    ask for them (rules/listing_reads.py): the pages it read as listings once, then per instant
+    asked about each page's read before and after it (monitor/run_lookups.py), each answer
+    kept. What a lookup costs is a few index descents per page, whatever the history."""
+
+    def __init__(self, session: Session, source_id: str, as_of: datetime) -> None:
+        self.session = session
+        self.source_id = source_id
+        self.as_of = as_of  # reads after it were not gathered
+        self._pages: list[str] | None = None
+        self._around: dict[tuple[datetime, datetime], Around] = {}
+
+    def _execute(self, statement):
+        return self.session.connection().execute(statement)
+
+    def around(self, at: datetime, as_of: datetime) -> Around:
+        as_of = min(as_of, self.as_of)
+        key = (at, as_of)
+        found = self._around.get(key)
+        if found is None:
+            if self._pages is None:
+                self._pages = listing_pages(self._execute, self.source_id)
+            found = self._around[key] = listing_reads_around(
+                self._execute, self.source_id, self._pages, at, as_of
+            )
+        return found
+
+    def latest(self, as_of: datetime) -> ListingRead | None:
+        as_of = min(as_of, self.as_of)
+        return latest_of(self.around(as_of, as_of))
+
+    def __repr__(self) -> str:
+        return f"ListingReadLookup({self.source_id!r}, {self.as_of.isoformat()})"
 
 
 # -- the families -----------------------------------------------------------------------------
 
 
 def source_facts(scope: Scope) -> list[SourceFact]:
-    """Each source's health as of the instant, its first and last successful read, and every
-    successful listing read (five queries for all the sources together)."""
+    """Each source's health as of the instant, its first and last successful read (three
+    queries for all the sources together), and its listing reads as a lookup that reads only
+    those an absence asks for (:class:`ListingReadLookup`)."""
     execute, as_of, ids = scope.execute, scope.as_of, scope.source_ids
     if not ids:
         return []
@@ -197,8 +241,6 @@ def source_facts(scope: Scope) -> list[SourceFact]:
             select(SourceRow.id, *success_bounds(SourceRow.id, as_of)).where(SourceRow.id.in_(ids))
         )
     }
-    implemented = [s for s in ids if s in scope.registered]
-    reads = _listing_reads_by_source(execute, implemented, as_of, scope.share)
     out = []
     for source_id in ids:
         registered = scope.registered.get(source_id)
@@ -221,7 +263,10 @@ def source_facts(scope: Scope) -> list[SourceFact]:
                 since,
                 first,
                 last,
-                listing_reads=reads.get(source_id, ()) if registered else (),
+                # looked up when an absence asks (never every read: ListingReadLookup)
+                listing_reads=ListingReadLookup(scope.session, source_id, as_of)
+                if registered
+                else (),
                 listing_urls=registered.start_urls if registered else (),
                 stale_after=stale_after_for(
                     scope.stale_after, registered.poll_every if registered else None

@@ -17,11 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Integer, Text, and_, column, false, or_, select, true, values
+from sqlalchemy import Integer, Text, and_, column, false, null, or_, select, true, values
 from sqlalchemy.sql.elements import ColumnElement
 
-from monitor.models import FetchRun
+from monitor.models import FetchRun, Snapshot
 from monitor.models.base import UTCDateTime
+from rules.listing_reads import ListingRead
 from scrapers.vocabulary import SUCCESS_OUTCOMES
 
 IS_LISTING = FetchRun.listing == true()  # "= true": an index can serve it, "IS true" cannot
@@ -324,3 +325,81 @@ def first_body_after(execute, asks: list[tuple], as_of: datetime) -> dict:
 
     found = _ask(execute, asks, POSITION, lookups)
     return {k: v if v[1] is not None else None for k, v in found.items()}
+
+
+# -- a source's listing reads around an instant (what an absence rests on) ---------------------
+#
+# An absence asks, per listing page of a source, for its last successful read at or before a
+# deadline and its first after it (rules/listing_reads.py). Both walk the partial index of the
+# listing runs, ``fetch_runs(source_id, url, started_at) WHERE listing``
+# (0029_listing_read_lookup): the pages are found by skipping from one page's entries to the
+# next, and each page's read from the deadline, past the failed reads only.
+
+
+def _listing_page(source_id: str):
+    """The listing runs of a source: the rows of ``ix_fetch_runs_listing_pages``."""
+    return (FetchRun.source_id == source_id, IS_LISTING)
+
+
+def listing_pages(execute, source_id: str) -> list[str]:
+    """Every page the source ever fetched as a listing (whatever the outcome), in URL order:
+    one descent of the index per page (a recursive skip from each page to the next URL), not
+    a read of the source's listing runs."""
+
+    def after(previous) -> ColumnElement:
+        return (
+            select(FetchRun.url)
+            .where(
+                *_listing_page(source_id),
+                *((FetchRun.url > previous,) if previous is not None else ()),
+            )
+            .order_by(FetchRun.url)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    pages = select(after(None).label("url")).cte("pages", recursive=True)
+    pages = pages.union_all(select(after(pages.c.url)).where(pages.c.url.is_not(None)))
+    return [url for (url,) in execute(select(pages.c.url).where(pages.c.url.is_not(None)))]
+
+
+def listing_reads_around(
+    execute, source_id: str, urls: Iterable[str], at: datetime, as_of: datetime
+) -> dict[str, tuple[ListingRead | None, ListingRead | None]]:
+    """Per page of ``urls`` read by ``as_of``: (its last successful listing read at or before
+    ``at``, its first after ``at``), each None where there is none; a page not read by
+    ``as_of`` is left out. Reads of one page are in (started_at, id) order. Two statements: the
+    two reads of each page (one walk of the index each, :func:`newest_run`), and those runs
+    with their bodies' sha256."""
+    urls = sorted(set(urls))
+    if not urls:
+        return {}
+    asked = wanted([(u,) for u in urls], ("url", None), name="pages")
+    read = (*_listing_page(source_id), FetchRun.url == asked.c.url)
+    read += (FetchRun.outcome.in_(SUCCESS_OUTCOMES),)
+    (before,) = newest_run((FetchRun.id,), *read, FetchRun.started_at <= min(at, as_of))
+    if at < as_of:
+        (after,) = newest_run(
+            (FetchRun.id,),
+            *read,
+            FetchRun.started_at > at,
+            FetchRun.started_at <= as_of,
+            newest=False,
+        )
+    else:
+        after = null()
+    found = [(url, b, a) for url, b, a in execute(select(asked.c.url, before, after))]
+    ids = [i for _url, *pair in found for i in pair if i is not None]
+    runs = {}
+    if ids:
+        runs = {
+            run_id: ListingRead(url, started, sha)
+            for run_id, url, started, sha in execute(
+                select(FetchRun.id, FetchRun.url, FetchRun.started_at, Snapshot.sha256)
+                .outerjoin(Snapshot, Snapshot.id == FetchRun.snapshot_id)
+                .where(FetchRun.id.in_(ids))
+            )
+        }
+    return {
+        url: (runs.get(b), runs.get(a)) for url, b, a in found if b is not None or a is not None
+    }

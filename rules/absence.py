@@ -23,13 +23,13 @@ Nothing here reads a clock: ``ev.as_of`` is the evaluation time.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from rules.evaluation import Evaluation
-from rules.facts import ListingRead, SourceFact
+from rules.facts import SourceFact
+from rules.listing_reads import ListingRead
 from rules.obligations import Obligation
 
 
@@ -99,15 +99,13 @@ def absence(ob: Obligation, ev: Evaluation, deadline: datetime) -> Absence:
 
 
 def _on_source(ev: Evaluation, src: SourceFact, deadline: datetime, *, prefix: bool) -> Absence:
-    reads = ev.listing_reads(src.id)
     first_after: dict[str, ListingRead] = {}
     last_before: dict[str, ListingRead] = {}
-    for url, (times, page_reads) in ev.listing_reads_by_page(src.id).items():
-        i = bisect_right(times, deadline)
-        if i < len(page_reads):
-            first_after[url] = page_reads[i]
-        if i > 0:
-            last_before[url] = page_reads[i - 1]
+    for url, (before, after) in ev.listing_reads_around(src.id, deadline).items():
+        if after is not None:
+            first_after[url] = after
+        if before is not None:
+            last_before[url] = before
     ever = set(first_after) | set(last_before)
     required = [u for u in src.listing_urls if u in ever]
     if first_after and all(u in first_after for u in required):
@@ -115,7 +113,7 @@ def _on_source(ev: Evaluation, src: SourceFact, deadline: datetime, *, prefix: b
             "observed", listing_reads=tuple(first_after[u].evidence() for u in sorted(first_after))
         )
     label = f"source {src.id}: " if prefix else ""
-    latest = reads[-1] if reads else None
+    latest = ev.latest_listing_read(src.id)
     details: dict[str, Any] = {
         "source": src.id,
         "last_listing_read": latest.evidence() if latest else None,

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from rules.calendar import eastern_date
-from rules.facts import EvidenceFact, Facts, ListingRead, ReadFact, ReportFact, SourceFact
+from rules.facts import EvidenceFact, Facts, ReadFact, ReportFact, SourceFact
+from rules.listing_reads import Around, ListingRead
 from rules.obligations import Obligation
 from rules.periods import Period, month_from_index, month_index
 from rules.schedule import Due, schedule
@@ -43,26 +44,19 @@ class Evaluation:
             found = self._reports[source_id] = self.facts.reports(source_id, self.as_of)
         return found
 
-    def listing_reads(self, source_id: str) -> tuple[ListingRead, ...]:
-        """The source's successful listing reads made by ``as_of``, oldest first."""
-        key = ("listing_reads", source_id)
+    def listing_reads_around(self, source_id: str, at: datetime) -> Around:
+        """Per listing page of the source read by ``as_of``: its last read at or before ``at``
+        and its first read after it (rules/listing_reads.py: looked up, not every read)."""
+        key = ("listing_reads_around", source_id, at)
         if key not in self.memo:
-            reads = self.source(source_id).listing_reads
-            self.memo[key] = tuple(
-                sorted((r for r in reads if r.at <= self.as_of), key=lambda r: (r.at, r.url))
-            )
+            self.memo[key] = self.source(source_id).listing_reads.around(at, self.as_of)
         return self.memo[key]
 
-    def listing_reads_by_page(self, source_id: str) -> dict[str, tuple[list, tuple]]:
-        """Per listing page: (read times, reads), oldest first, for bisecting on a deadline."""
-        key = ("listing_pages", source_id)
+    def latest_listing_read(self, source_id: str) -> ListingRead | None:
+        """The source's last successful listing read by ``as_of``."""
+        key = ("latest_listing_read", source_id)
         if key not in self.memo:
-            pages: dict[str, list[ListingRead]] = {}
-            for read in self.listing_reads(source_id):
-                pages.setdefault(read.url, []).append(read)
-            self.memo[key] = {
-                url: ([r.at for r in reads], tuple(reads)) for url, reads in pages.items()
-            }
+            self.memo[key] = self.source(source_id).listing_reads.latest(self.as_of)
         return self.memo[key]
 
     def latest_read(self, report: ReportFact) -> ReadFact | None:

@@ -15,6 +15,8 @@ from typing import Iterable
 
 from rules.calendar import eastern_date
 from rules.congress import CongressRecord
+from rules.listing_reads import ListingRead as ListingRead  # one of the records, defined there
+from rules.listing_reads import ListingReads, ReadsInMemory
 from rules.periods import Period
 from scrapers.vocabulary import HealthState, Outcome, values
 
@@ -34,19 +36,6 @@ DEFAULT_STALE_AFTER = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
-class ListingRead:
-    """One successful read of a listing page (fetch outcome ok / not_modified / unchanged and a
-    parse as a listing that found what a listing must hold): what an absence can rest on."""
-
-    url: str
-    at: datetime  # when the request started
-    sha256: str | None = None  # the body read
-
-    def evidence(self) -> dict:
-        return {"url": self.url, "sha256": self.sha256, "read_at": self.at.isoformat()}
-
-
-@dataclass(frozen=True, slots=True)
 class SourceFact:
     id: str
     implemented: bool = True  # a parser module exists for it (scrapers/sources/<id>.py)
@@ -54,13 +43,18 @@ class SourceFact:
     state_since: datetime | None = None
     first_success_at: datetime | None = None
     last_success_at: datetime | None = None  # the last successful read of any of its documents
-    # Every successful listing read by the evaluation time, oldest first.
-    listing_reads: tuple[ListingRead, ...] = ()
+    # Its successful listing reads, as the rules ask for them (rules/listing_reads.py): given
+    # as a tuple of reads (kept in a ReadsInMemory), or as a lookup in the database.
+    listing_reads: ListingReads = ReadsInMemory()
     # The source's own listing pages (its start URLs). Each one that was ever read must have
     # been read again after a deadline before that period's absence is observed; listing pages
     # outside this list (a copy ingested with --listing) count as listing reads too.
     listing_urls: tuple[str, ...] = ()
     stale_after: timedelta = DEFAULT_STALE_AFTER
+
+    def __post_init__(self) -> None:
+        if isinstance(self.listing_reads, (tuple, list)):
+            object.__setattr__(self, "listing_reads", ReadsInMemory(self.listing_reads))
 
     @property
     def readable(self) -> bool:

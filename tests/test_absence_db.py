@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from monitor.fact_gathering import gather_facts
+from monitor.fact_gathering import gather_facts, listing_reads
 from monitor.models import FetchRun
 from monitor.store import ensure_source, store_snapshot
 from rules.engine import evaluate
@@ -40,8 +40,13 @@ def test_listing_reads_are_gathered_with_their_body_and_time(session, archive, m
         (date(2019, 12, 1), date(2019, 12, 31)),
     )
     src = gather_facts(session, at(2020, 2, 10), ["src"], registry=REGISTRY).source("src")
-    assert [(r.url, r.at) for r in src.listing_reads] == [(LISTING, at(2020, 1, 20))]
-    assert len(src.listing_reads[0].sha256) == 64
+    (read,) = listing_reads(session, "src", at(2020, 2, 10))  # every one
+    assert (read.url, read.at) == (LISTING, at(2020, 1, 20)) and len(read.sha256) == 64
+    # the evaluation's lookup finds it, around an instant and as the latest
+    assert src.listing_reads.around(at(2020, 1, 25), at(2020, 2, 10)) == {LISTING: (read, None)}
+    assert src.listing_reads.around(at(2020, 1, 1), at(2020, 2, 10)) == {LISTING: (None, read)}
+    assert src.listing_reads.latest(at(2020, 2, 10)) == read
+    assert src.listing_reads.latest(at(2020, 1, 19)) is None
     assert src.last_success_at == at(2020, 2, 6)  # the report read
     assert src.listing_urls == (LISTING,) and src.stale_after == timedelta(days=2)
     assert gather_facts(

@@ -239,3 +239,56 @@ def test_a_listing_pages_rows_are_found_by_page(engine, session, archive):
     for statement, parameters in by_page:
         text = plan(engine, statement, parameters)
         assert not scans(engine, text, "report_listings"), f"{statement}\n{text}"
+
+
+def test_a_sources_listing_reads_around_a_deadline_are_index_lookups(engine, session, archive):
+    """What an absence asks of a source's listing reads (rules/listing_reads.py): its listing
+    pages, one skip from page to page, and each page's read before and after a deadline, one
+    walk each from the deadline, all on fetch_runs(source_id, url, started_at) WHERE listing
+    (0029_listing_read_lookup): neither the source's other listing reads nor its documents'
+    runs are read."""
+    from sqlalchemy import insert, text
+
+    from monitor.fact_gathering import ListingReadLookup
+    from monitor.models import FetchRun
+
+    reg = _history(session, archive)
+    pages = [LISTING_URL, LISTING_URL.replace("index", "archive")]
+    rows = []
+    for i in range(3000):  # hourly reads of two pages (some failed), and document fetches
+        rows.append(
+            dict(
+                source_id=reg.id,
+                url=pages[i % 2],
+                started_at=T0 - timedelta(hours=i),
+                outcome="blocked" if i % 7 == 0 else "not_modified",
+                listing=True,
+            )
+        )
+        rows.append(
+            dict(
+                source_id=reg.id,
+                url=f"https://www.hhs.gov/{i % 50}.pdf",
+                started_at=T0 - timedelta(hours=i, minutes=30),
+                outcome="not_modified",
+                listing=False,
+            )
+        )
+    session.execute(insert(FetchRun), rows)
+    session.commit()
+    if engine.dialect.name == "postgresql":  # PostgreSQL plans by its statistics (SQLite has none)
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE fetch_runs"))
+    lookup = ListingReadLookup(session, reg.id, T0 + timedelta(days=5))
+    with captured(engine) as statements:
+        around = lookup.around(T0 - timedelta(days=30), T0 + timedelta(days=5))
+        lookup.latest(T0 + timedelta(days=5))
+    assert set(around) == set(pages), around
+    on_runs = [(s, p) for s, p in statements if "fetch_runs" in s]
+    assert len(on_runs) >= 3, statements
+    for statement, parameters in on_runs:
+        text_ = plan(engine, statement, parameters)
+        print(statement, "\n", text_, "\n")
+        assert not scans(engine, text_, "fetch_runs"), f"{statement}\n--- plan ---\n{text_}"
+        if "pages" in statement:  # the skip and the walks: the listing runs' index
+            assert "ix_fetch_runs_listing_pages" in text_, f"{statement}\n{text_}"

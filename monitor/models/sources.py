@@ -73,6 +73,17 @@ class FetchRun(Base):
         Index("ix_fetch_runs_url_outcome_started", "url", "outcome", "started_at"),
         # the runs an interrupted command's cycle stored (monitor/command_runs.py)
         Index("ix_fetch_runs_cycle", "cycle"),
+        # a source's listing pages and each page's reads around a deadline (absence): one
+        # descent per page, not a walk through the source's other listing reads
+        # (monitor/run_lookups.py, 0029_listing_read_lookup)
+        Index(
+            "ix_fetch_runs_listing_pages",
+            "source_id",
+            "url",
+            "started_at",
+            sqlite_where=text("listing = 1"),
+            postgresql_where=text("listing"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
