@@ -40,8 +40,8 @@ from monitor.models import (
 )
 from monitor.run_lookups import (
     IS_LISTING,
-    listing_pages,
-    listing_reads_around,
+    first_listing_reads_after,
+    last_listing_reads,
     success_bounds,
 )
 from rules.facts import (
@@ -52,7 +52,7 @@ from rules.facts import (
     ListingRead,
     SourceFact,
 )
-from rules.listing_reads import Around, latest_of
+from rules.listing_reads import PageReads
 from scrapers.source import LinkPeriods
 from scrapers.vocabulary import SUCCESS_OUTCOMES  # "the monitor read the page as it is"
 
@@ -167,35 +167,36 @@ def listing_reads(session: Session, source_id: str, as_of: datetime) -> tuple[Li
 
 class ListingReadLookup:
     """A source's successful listing reads by ``as_of``, looked up in the database as the rules
-    ask for them (rules/listing_reads.py): the pages it read as listings once, then per instant
-    asked about each page's read before and after it (monitor/run_lookups.py), each answer
-    kept. What a lookup costs is a few index descents per page, whatever the history."""
+    ask for them (rules/listing_reads.py): each page's last read, and per batch of instants
+    each page's first read after each (monitor/run_lookups.py), each answer kept. A lookup
+    costs one index descent per page and instant, whatever the history."""
 
     def __init__(self, session: Session, source_id: str, as_of: datetime) -> None:
         self.session = session
         self.source_id = source_id
         self.as_of = as_of  # reads after it were not gathered
-        self._pages: list[str] | None = None
-        self._around: dict[tuple[datetime, datetime], Around] = {}
+        self._last: dict[datetime, PageReads] = {}
+        self._first: dict[tuple[datetime, datetime], PageReads] = {}
 
-    def _execute(self, statement):
-        return self.session.connection().execute(statement)
+    def _execute(self, statement, parameters=None):
+        return self.session.connection().execute(statement, parameters)
 
-    def around(self, at: datetime, as_of: datetime) -> Around:
+    def last_reads(self, as_of: datetime) -> PageReads:
         as_of = min(as_of, self.as_of)
-        key = (at, as_of)
-        found = self._around.get(key)
-        if found is None:
-            if self._pages is None:
-                self._pages = listing_pages(self._execute, self.source_id)
-            found = self._around[key] = listing_reads_around(
-                self._execute, self.source_id, self._pages, at, as_of
-            )
-        return found
+        if as_of not in self._last:
+            self._last[as_of] = last_listing_reads(self._execute, self.source_id, as_of)
+        return self._last[as_of]
 
-    def latest(self, as_of: datetime) -> ListingRead | None:
+    def first_reads_after(
+        self, instants: Iterable[datetime], as_of: datetime
+    ) -> dict[datetime, PageReads]:
         as_of = min(as_of, self.as_of)
-        return latest_of(self.around(as_of, as_of))
+        instants = set(instants)
+        missing = [t for t in instants if (t, as_of) not in self._first]
+        if missing:
+            found = first_listing_reads_after(self._execute, self.source_id, missing, as_of)
+            self._first.update({(t, as_of): pages for t, pages in found.items()})
+        return {t: self._first[(t, as_of)] for t in instants}
 
     def __repr__(self) -> str:
         return f"ListingReadLookup({self.source_id!r}, {self.as_of.isoformat()})"

@@ -17,7 +17,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Integer, Text, and_, column, false, null, or_, select, true, values
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    column,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    values,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.models import FetchRun, Snapshot
@@ -327,30 +340,31 @@ def first_body_after(execute, asks: list[tuple], as_of: datetime) -> dict:
     return {k: v if v[1] is not None else None for k, v in found.items()}
 
 
-# -- a source's listing reads around an instant (what an absence rests on) ---------------------
+# -- a source's listing reads (what an absence rests on) ---------------------------------------
 #
-# An absence asks, per listing page of a source, for its last successful read at or before a
-# deadline and its first after it (rules/listing_reads.py). Both walk the partial index of the
-# listing runs, ``fetch_runs(source_id, url, started_at) WHERE listing``
-# (0029_listing_read_lookup): the pages are found by skipping from one page's entries to the
-# next, and each page's read from the deadline, past the failed reads only.
+# An absence asks, per listing page of a source, for its first successful read after each
+# deadline of an obligation, and for each page's last read (rules/listing_reads.py). Every
+# lookup is one descent of the partial index of the listing runs,
+# ``fetch_runs(source_id, url, started_at, id) WHERE listing`` (0029_listing_read_lookup),
+# walking past the failed reads only: the pages are found by skipping from one page's entries
+# to the next, and a page's read after an instant is the first entry from it, in the reads'
+# own order (started_at, id). The statements take their values as bound parameters, in a few
+# fixed shapes, so that each is compiled once per process (a VALUES list is compiled anew for
+# every set of values: milliseconds each).
+
+SHAPES = (8, 32, 128)  # instants per statement: a batch is padded to the next shape
 
 
-def _listing_page(source_id: str):
-    """The listing runs of a source: the rows of ``ix_fetch_runs_listing_pages``."""
-    return (FetchRun.source_id == source_id, IS_LISTING)
-
-
-def listing_pages(execute, source_id: str) -> list[str]:
-    """Every page the source ever fetched as a listing (whatever the outcome), in URL order:
-    one descent of the index per page (a recursive skip from each page to the next URL), not
-    a read of the source's listing runs."""
+def _pages(source_id):
+    """Every page the source ever fetched as a listing (whatever the outcome), as a recursive
+    CTE: one descent of the index per page, each skipping to the next URL."""
 
     def after(previous) -> ColumnElement:
         return (
             select(FetchRun.url)
             .where(
-                *_listing_page(source_id),
+                FetchRun.source_id == source_id,
+                IS_LISTING,
                 *((FetchRun.url > previous,) if previous is not None else ()),
             )
             .order_by(FetchRun.url)
@@ -359,47 +373,117 @@ def listing_pages(execute, source_id: str) -> list[str]:
         )
 
     pages = select(after(None).label("url")).cte("pages", recursive=True)
-    pages = pages.union_all(select(after(pages.c.url)).where(pages.c.url.is_not(None)))
-    return [url for (url,) in execute(select(pages.c.url).where(pages.c.url.is_not(None)))]
+    return pages.union_all(select(after(pages.c.url)).where(pages.c.url.is_not(None)))
 
 
-def listing_reads_around(
-    execute, source_id: str, urls: Iterable[str], at: datetime, as_of: datetime
-) -> dict[str, tuple[ListingRead | None, ListingRead | None]]:
-    """Per page of ``urls`` read by ``as_of``: (its last successful listing read at or before
-    ``at``, its first after ``at``), each None where there is none; a page not read by
-    ``as_of`` is left out. Reads of one page are in (started_at, id) order. Two statements: the
-    two reads of each page (one walk of the index each, :func:`newest_run`), and those runs
-    with their bodies' sha256."""
-    urls = sorted(set(urls))
-    if not urls:
-        return {}
-    asked = wanted([(u,) for u in urls], ("url", None), name="pages")
-    read = (*_listing_page(source_id), FetchRun.url == asked.c.url)
-    read += (FetchRun.outcome.in_(SUCCESS_OUTCOMES),)
-    (before,) = newest_run((FetchRun.id,), *read, FetchRun.started_at <= min(at, as_of))
-    if at < as_of:
-        (after,) = newest_run(
-            (FetchRun.id,),
-            *read,
-            FetchRun.started_at > at,
-            FetchRun.started_at <= as_of,
-            newest=False,
+def _page_read(pages, *where, last: bool) -> ColumnElement:
+    """The id of the first (``last``: the last) successful read of ``pages.url`` meeting
+    ``where``, in (started_at, id) order: the first entry of the page's index range."""
+    source_id = bindparam("source_id", type_=FetchRun.source_id.type)
+    order = (FetchRun.started_at, FetchRun.id)
+    return (
+        select(FetchRun.id)
+        .where(
+            FetchRun.source_id == source_id,
+            IS_LISTING,
+            FetchRun.url == pages.c.url,
+            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+            *where,
         )
-    else:
-        after = null()
-    found = [(url, b, a) for url, b, a in execute(select(asked.c.url, before, after))]
-    ids = [i for _url, *pair in found for i in pair if i is not None]
-    runs = {}
-    if ids:
-        runs = {
-            run_id: ListingRead(url, started, sha)
-            for run_id, url, started, sha in execute(
-                select(FetchRun.id, FetchRun.url, FetchRun.started_at, Snapshot.sha256)
-                .outerjoin(Snapshot, Snapshot.id == FetchRun.snapshot_id)
-                .where(FetchRun.id.in_(ids))
+        .order_by(*(c.desc() for c in order) if last else order)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _last_reads_statement():
+    """Per page of the source, its last successful read by ``as_of``."""
+    pages = _pages(bindparam("source_id", type_=FetchRun.source_id.type))
+    as_of = bindparam("as_of", type_=UTCDateTime())
+    return select(pages.c.url, _page_read(pages, FetchRun.started_at <= as_of, last=True)).where(
+        pages.c.url.is_not(None)
+    )
+
+
+_LAST_READS = _last_reads_statement()
+_FIRST_AFTER: dict[int, Any] = {}
+
+
+def _first_after_statement(n: int):
+    """Per page of the source and per instant ``t0``..``t{n-1}`` (numbered 0..n-1): its first
+    successful read after the instant by ``as_of``. Built once per shape."""
+    found = _FIRST_AFTER.get(n)
+    if found is None:
+        pages = _pages(bindparam("source_id", type_=FetchRun.source_id.type))
+        as_of = bindparam("as_of", type_=UTCDateTime())
+        instants = union_all(
+            *(
+                select(literal(i).label("k"), bindparam(f"t{i}", type_=UTCDateTime()).label("at"))
+                for i in range(n)
             )
-        }
+        ).cte("instants")
+        read = _page_read(
+            pages,
+            FetchRun.started_at > instants.c.at,
+            FetchRun.started_at <= as_of,
+            last=False,
+        )
+        found = _FIRST_AFTER[n] = (
+            select(pages.c.url, instants.c.k, read)
+            .select_from(pages.join(instants, true()))
+            .where(pages.c.url.is_not(None))
+        )
+    return found
+
+
+_RUNS = (
+    select(FetchRun.id, FetchRun.url, FetchRun.started_at, Snapshot.sha256)
+    .outerjoin(Snapshot, Snapshot.id == FetchRun.snapshot_id)
+    .where(FetchRun.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _reads(execute, ids) -> dict[int, ListingRead]:
+    """The runs ``ids`` as listing reads, with their bodies' sha256."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
     return {
-        url: (runs.get(b), runs.get(a)) for url, b, a in found if b is not None or a is not None
+        run_id: ListingRead(url, started, sha)
+        for run_id, url, started, sha in execute(_RUNS, {"ids": ids})
     }
+
+
+def last_listing_reads(execute, source_id: str, as_of: datetime) -> dict[str, ListingRead]:
+    """Per page the source read as a listing by ``as_of``: its last successful read by then,
+    in (started_at, id) order. Two statements: one descent per page, then those runs."""
+    found = [
+        (url, run_id)
+        for url, run_id in execute(_LAST_READS, {"source_id": source_id, "as_of": as_of})
+        if run_id is not None
+    ]
+    reads = _reads(execute, [run_id for _url, run_id in found])
+    return {url: reads[run_id] for url, run_id in found}
+
+
+def first_listing_reads_after(
+    execute, source_id: str, instants: Iterable[datetime], as_of: datetime
+) -> dict[datetime, dict[str, ListingRead]]:
+    """Per instant, per page the source read as a listing after it by ``as_of``: its first
+    successful read after it, in (started_at, id) order. Per 128 instants one statement (one
+    descent per page and instant), then one for those runs."""
+    instants = sorted(set(instants))
+    found: list[tuple[datetime, str, int]] = []
+    for start in range(0, len(instants), SHAPES[-1]):
+        chunk = instants[start : start + SHAPES[-1]]
+        n = next(s for s in SHAPES if s >= len(chunk))
+        params = {f"t{i}": chunk[min(i, len(chunk) - 1)] for i in range(n)}
+        params.update(source_id=source_id, as_of=as_of)
+        for url, k, run_id in execute(_first_after_statement(n), params):
+            if run_id is not None and k < len(chunk):
+                found.append((chunk[k], url, run_id))
+    reads = _reads(execute, [run_id for _at, _url, run_id in found])
+    out: dict[datetime, dict[str, ListingRead]] = {t: {} for t in instants}
+    for at, url, run_id in found:
+        out[at][url] = reads[run_id]
+    return out

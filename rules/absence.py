@@ -29,7 +29,7 @@ from typing import Any
 
 from rules.evaluation import Evaluation
 from rules.facts import SourceFact
-from rules.listing_reads import ListingRead
+from rules.listing_reads import latest_of
 from rules.obligations import Obligation
 
 
@@ -81,7 +81,8 @@ def absence(ob: Obligation, ev: Evaluation, deadline: datetime) -> Absence:
     """Whether the absence of a report for a period with this deadline is observed, on every
     readable source of ``ob`` (call only when :func:`observability` found one)."""
     sources = [ev.source(s) for s in ob.sources if ev.source(s).readable]
-    results = [_on_source(ev, src, deadline, prefix=len(sources) > 1) for src in sources]
+    ahead = _deadlines(ob, ev)  # asked about with this one: one lookup for them all
+    results = [_on_source(ev, src, deadline, ahead, prefix=len(sources) > 1) for src in sources]
     unknown = [r for r in results if r.verdict == "unknown"]
     if unknown:
         if len(unknown) == 1:
@@ -98,22 +99,29 @@ def absence(ob: Obligation, ev: Evaluation, deadline: datetime) -> Absence:
     return Absence("pending")
 
 
-def _on_source(ev: Evaluation, src: SourceFact, deadline: datetime, *, prefix: bool) -> Absence:
-    first_after: dict[str, ListingRead] = {}
-    last_before: dict[str, ListingRead] = {}
-    for url, (before, after) in ev.listing_reads_around(src.id, deadline).items():
-        if after is not None:
-            first_after[url] = after
-        if before is not None:
-            last_before[url] = before
-    ever = set(first_after) | set(last_before)
+def _deadlines(ob: Obligation, ev: Evaluation) -> tuple[datetime, ...]:
+    """The deadlines of ``ob`` passed by the evaluation time: those an absence may be asked
+    about."""
+    key = ("passed_deadlines", ob.id)
+    if key not in ev.memo:
+        ev.memo[key] = tuple(d.deadline for d in ev.schedule(ob) if d.deadline < ev.as_of)
+    return ev.memo[key]
+
+
+def _on_source(
+    ev: Evaluation, src: SourceFact, deadline: datetime, ahead, *, prefix: bool
+) -> Absence:
+    first_after = ev.first_listing_reads_after(src.id, deadline, ahead)
+    # each page read by the evaluation time, with its last read: a page not read after the
+    # deadline was last read before it
+    ever = ev.last_listing_reads(src.id)
     required = [u for u in src.listing_urls if u in ever]
     if first_after and all(u in first_after for u in required):
         return Absence(
             "observed", listing_reads=tuple(first_after[u].evidence() for u in sorted(first_after))
         )
     label = f"source {src.id}: " if prefix else ""
-    latest = ev.latest_listing_read(src.id)
+    latest = latest_of(ever)
     details: dict[str, Any] = {
         "source": src.id,
         "last_listing_read": latest.evidence() if latest else None,
@@ -141,7 +149,7 @@ def _on_source(ev: Evaluation, src: SourceFact, deadline: datetime, *, prefix: b
         return Absence(
             "unknown",
             f"{label}listing page {url} not read since the deadline; "
-            f"last read {when(last_before[url].at)}",
+            f"last read {when(ever[url].at)}",
             details=details,
         )
     return Absence(

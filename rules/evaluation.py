@@ -9,11 +9,11 @@ earliest provable publication) is reused by every other obligation on the same s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from rules.calendar import eastern_date
 from rules.facts import EvidenceFact, Facts, ReadFact, ReportFact, SourceFact
-from rules.listing_reads import Around, ListingRead
+from rules.listing_reads import PageReads
 from rules.obligations import Obligation
 from rules.periods import Period, month_from_index, month_index
 from rules.schedule import Due, schedule
@@ -44,20 +44,30 @@ class Evaluation:
             found = self._reports[source_id] = self.facts.reports(source_id, self.as_of)
         return found
 
-    def listing_reads_around(self, source_id: str, at: datetime) -> Around:
-        """Per listing page of the source read by ``as_of``: its last read at or before ``at``
-        and its first read after it (rules/listing_reads.py: looked up, not every read)."""
-        key = ("listing_reads_around", source_id, at)
+    def last_listing_reads(self, source_id: str) -> PageReads:
+        """Per listing page of the source read by ``as_of``: its last read by then."""
+        key = ("last_listing_reads", source_id)
         if key not in self.memo:
-            self.memo[key] = self.source(source_id).listing_reads.around(at, self.as_of)
+            self.memo[key] = self.source(source_id).listing_reads.last_reads(self.as_of)
         return self.memo[key]
 
-    def latest_listing_read(self, source_id: str) -> ListingRead | None:
-        """The source's last successful listing read by ``as_of``."""
-        key = ("latest_listing_read", source_id)
-        if key not in self.memo:
-            self.memo[key] = self.source(source_id).listing_reads.latest(self.as_of)
-        return self.memo[key]
+    def first_listing_reads_after(
+        self, source_id: str, at: datetime, ahead: Iterable[datetime] = ()
+    ) -> PageReads:
+        """Per listing page of the source read after ``at`` by ``as_of``: its first read after
+        it (rules/listing_reads.py: looked up, not every read). ``ahead``: the other instants
+        that will be asked about, looked up with this one."""
+        key = ("first_listing_reads", source_id, at)
+        found = self.memo.get(key)
+        if found is None:
+            asked = {at} | {
+                t for t in ahead if ("first_listing_reads", source_id, t) not in self.memo
+            }
+            reads = self.source(source_id).listing_reads
+            for t, pages in reads.first_reads_after(asked, self.as_of).items():
+                self.memo[("first_listing_reads", source_id, t)] = pages
+            found = self.memo[key]
+        return found
 
     def latest_read(self, report: ReportFact) -> ReadFact | None:
         key = id(report)

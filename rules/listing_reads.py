@@ -1,18 +1,19 @@
 """A source's successful listing reads, as the rules ask for them.
 
 An absence (rules/absence.py) rests on few of a source's listing reads: per listing page, the
-last read at or before a deadline and the first after it, and the source's latest read. A
+first read after a deadline, and the last read of each page by the evaluation time (which pages
+were ever read, the latest read, when a page not read since a deadline was last read). A
 monitor polling hourly for years has made a hundred thousand reads; the rules never need them
 all, so a source's facts carry a :class:`ListingReads`, which answers those two questions:
 
 - :class:`ReadsInMemory`: the reads themselves, a tuple (rule cases, tests, benchmarks);
-- ``monitor.fact_gathering.ListingReadLookup``: the database, one index lookup per page asked
-  about (monitor/run_lookups.py), never a source's whole history.
+- ``monitor.fact_gathering.ListingReadLookup``: the database, one index descent per page and
+  instant asked about (monitor/run_lookups.py), never a source's whole history.
 
 Both give the same answers for the same reads. The reads of a source are ordered by time, then
-by page URL, then (reads of one page at the same instant) in the order they were made: the
-latest read is the last in that order, and a page's reads around an instant are its neighbours
-in it.
+by page URL, then (reads of one page at the same instant) in the order they were made: a page's
+first read after an instant and its last read are taken in that order, and the source's latest
+read is the last in it.
 """
 
 from __future__ import annotations
@@ -36,32 +37,30 @@ class ListingRead:
         return {"url": self.url, "sha256": self.sha256, "read_at": self.at.isoformat()}
 
 
-# Per listing page: (its last read at or before an instant, its first read after it).
-Around = Mapping[str, tuple[ListingRead | None, ListingRead | None]]
+# Per listing page (URL): one of its reads.
+PageReads = Mapping[str, ListingRead]
 
 
 class ListingReads(Protocol):
     """What the rules ask of a source's successful listing reads. Only reads made by ``as_of``
     exist; a page that has none by then is left out."""
 
-    def around(self, at: datetime, as_of: datetime) -> Around:
-        """Per listing page read by ``as_of``: its last read at or before ``at`` and its first
-        read after ``at`` (each None where there is none)."""
+    def last_reads(self, as_of: datetime) -> PageReads:
+        """Per listing page read by ``as_of``: its last read by then."""
         ...
 
-    def latest(self, as_of: datetime) -> ListingRead | None:
-        """The source's last listing read by ``as_of`` (None: never read one)."""
+    def first_reads_after(
+        self, instants: Iterable[datetime], as_of: datetime
+    ) -> dict[datetime, PageReads]:
+        """Per instant asked, per listing page read after it by ``as_of``: its first read after
+        it. The instants an evaluation will ask about are asked together: a database answers
+        them at once."""
         ...
 
 
-def latest_of(around: Around) -> ListingRead | None:
-    """The last of the pages' reads at or before the instant of ``around``: by time, then page
-    URL (a page's own ties are settled in its entry)."""
-    return max(
-        (before for before, _after in around.values() if before is not None),
-        key=lambda r: (r.at, r.url),
-        default=None,
-    )
+def latest_of(last_reads: PageReads) -> ListingRead | None:
+    """The source's latest read, from each page's last: by time, then page URL."""
+    return max(last_reads.values(), key=lambda r: (r.at, r.url), default=None)
 
 
 class ReadsInMemory:
@@ -71,34 +70,37 @@ class ReadsInMemory:
 
     def __init__(self, reads: Iterable[ListingRead] = ()) -> None:
         self.reads = tuple(reads)
-        self._pages: dict[datetime, tuple[tuple[ListingRead, ...], dict]] = {}
+        self._pages: dict[datetime, dict] = {}
 
-    def _by_page(self, as_of: datetime) -> tuple[tuple[ListingRead, ...], dict]:
-        """The reads by ``as_of`` in order, and per page (read times, reads) for bisecting."""
+    def _by_page(self, as_of: datetime) -> dict[str, tuple[list[datetime], list[ListingRead]]]:
+        """Per page, its reads by ``as_of`` in order, and their times for bisecting."""
         found = self._pages.get(as_of)
         if found is None:
-            reads = tuple(
-                sorted((r for r in self.reads if r.at <= as_of), key=lambda r: (r.at, r.url))
-            )
             pages: dict[str, list[ListingRead]] = {}
-            for read in reads:
+            for read in sorted(
+                (r for r in self.reads if r.at <= as_of), key=lambda r: (r.at, r.url)
+            ):
                 pages.setdefault(read.url, []).append(read)
-            found = self._pages[as_of] = (
-                reads,
-                {url: ([r.at for r in page], page) for url, page in pages.items()},
-            )
+            found = self._pages[as_of] = {
+                url: ([r.at for r in page], page) for url, page in pages.items()
+            }
         return found
 
-    def around(self, at: datetime, as_of: datetime) -> Around:
-        out = {}
-        for url, (times, page) in self._by_page(as_of)[1].items():
-            i = bisect_right(times, at)
-            out[url] = (page[i - 1] if i > 0 else None, page[i] if i < len(page) else None)
-        return out
+    def last_reads(self, as_of: datetime) -> PageReads:
+        return {url: page[-1] for url, (_times, page) in self._by_page(as_of).items()}
 
-    def latest(self, as_of: datetime) -> ListingRead | None:
-        reads = self._by_page(as_of)[0]
-        return reads[-1] if reads else None
+    def first_reads_after(
+        self, instants: Iterable[datetime], as_of: datetime
+    ) -> dict[datetime, PageReads]:
+        pages = self._by_page(as_of)
+        out: dict[datetime, PageReads] = {}
+        for at in instants:
+            found = out[at] = {}
+            for url, (times, page) in pages.items():
+                i = bisect_right(times, at)
+                if i < len(page):
+                    found[url] = page[i]
+        return out
 
     def __iter__(self):
         return iter(self.reads)

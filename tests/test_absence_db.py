@@ -42,11 +42,15 @@ def test_listing_reads_are_gathered_with_their_body_and_time(session, archive, m
     src = gather_facts(session, at(2020, 2, 10), ["src"], registry=REGISTRY).source("src")
     (read,) = listing_reads(session, "src", at(2020, 2, 10))  # every one
     assert (read.url, read.at) == (LISTING, at(2020, 1, 20)) and len(read.sha256) == 64
-    # the evaluation's lookup finds it, around an instant and as the latest
-    assert src.listing_reads.around(at(2020, 1, 25), at(2020, 2, 10)) == {LISTING: (read, None)}
-    assert src.listing_reads.around(at(2020, 1, 1), at(2020, 2, 10)) == {LISTING: (None, read)}
-    assert src.listing_reads.latest(at(2020, 2, 10)) == read
-    assert src.listing_reads.latest(at(2020, 1, 19)) is None
+    # the evaluation's lookup finds it: the first read after an instant, and the page's last
+    assert src.listing_reads.first_reads_after(
+        [at(2020, 1, 25), at(2020, 1, 1)], at(2020, 2, 10)
+    ) == {
+        at(2020, 1, 25): {},
+        at(2020, 1, 1): {LISTING: read},
+    }
+    assert src.listing_reads.last_reads(at(2020, 2, 10)) == {LISTING: read}
+    assert src.listing_reads.last_reads(at(2020, 1, 19)) == {}
     assert src.last_success_at == at(2020, 2, 6)  # the report read
     assert src.listing_urls == (LISTING,) and src.stale_after == timedelta(days=2)
     assert gather_facts(

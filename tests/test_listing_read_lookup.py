@@ -19,7 +19,7 @@ from monitor.fact_gathering import ListingReadLookup, gather_facts, listing_read
 from monitor.models import FetchRun, Snapshot
 from monitor.store import ensure_source
 from rules.engine import evaluate
-from rules.listing_reads import ReadsInMemory
+from rules.listing_reads import ReadsInMemory, latest_of
 from rules.schedule import schedule
 from scrapers.source import Source
 
@@ -92,17 +92,24 @@ def _history(session, seed: int) -> None:
     session.flush()
 
 
-def _straightforward(reads, at_, as_of):
-    """The evaluation's computation before the lookup, on every read (oldest first)."""
+def _straightforward(reads, as_of):
+    """The evaluation's computation before the lookup, on every read (oldest first): the reads
+    by ``as_of`` sorted by time then page, each page's reads bisected on an instant."""
     made = sorted((r for r in reads if r.at <= as_of), key=lambda r: (r.at, r.url))
     pages: dict = {}
     for read in made:
         pages.setdefault(read.url, []).append(read)
-    around = {}
-    for url, page in pages.items():
-        i = bisect_right([r.at for r in page], at_)
-        around[url] = (page[i - 1] if i else None, page[i] if i < len(page) else None)
-    return around, (made[-1] if made else None)
+
+    def first_after(at):
+        found = {}
+        for url, page in pages.items():
+            i = bisect_right([r.at for r in page], at)
+            if i < len(page):
+                found[url] = page[i]
+        return found
+
+    last = {url: page[-1] for url, page in pages.items()}  # ever read, and last read
+    return first_after, last, (made[-1] if made else None)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -114,14 +121,23 @@ def test_the_lookup_finds_the_reads_the_whole_list_gave(session, seed):
     lookup = ListingReadLookup(session, "src", gathered)
     memory = ReadsInMemory(every)
     cuts = [gathered, END, at(2020, 3, 15), DEADLINES[2], START - timedelta(days=1)]
-    instants = DEADLINES + [r.at for r in every[::5]] + [START - timedelta(days=1), gathered]
+    # every read's time and a microsecond either side, the deadlines, before and after all:
+    # more than one statement's worth (run_lookups.SHAPES)
+    tick = timedelta(microseconds=1)
+    instants = {t + d for r in every for t in (r.at,) for d in (-tick, timedelta(0), tick)}
+    instants |= {*DEADLINES, START - timedelta(days=1), gathered}
     for as_of in cuts:
-        for instant in instants:
-            around, latest = _straightforward(every, instant, as_of)
-            assert lookup.around(instant, as_of) == around, (instant, as_of)
-            assert memory.around(instant, as_of) == around, (instant, as_of)
-        assert lookup.latest(as_of) == latest, as_of
-        assert memory.latest(as_of) == latest, as_of
+        first_after, last, latest = _straightforward(every, as_of)
+        expected = {t: first_after(t) for t in instants}
+        assert lookup.first_reads_after(instants, as_of) == expected, as_of
+        assert memory.first_reads_after(instants, as_of) == expected, as_of
+        for t in DEADLINES:  # asked one at a time: the same
+            fresh = ListingReadLookup(session, "src", gathered)
+            assert fresh.first_reads_after([t], as_of) == {t: expected[t]}
+        assert lookup.last_reads(as_of) == last, as_of
+        assert memory.last_reads(as_of) == last, as_of
+        assert latest_of(lookup.last_reads(as_of)) == latest, as_of
+        assert latest_of(memory.last_reads(as_of)) == latest, as_of
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -147,4 +163,5 @@ def test_a_source_that_never_read_a_listing_has_no_pages(session):
     session.add(FetchRun(source_id="src", url=DOC, started_at=START, outcome="ok", listing=False))
     session.flush()
     lookup = ListingReadLookup(session, "src", END)
-    assert lookup.around(DEADLINES[0], END) == {} and lookup.latest(END) is None
+    assert lookup.first_reads_after([DEADLINES[0]], END) == {DEADLINES[0]: {}}
+    assert lookup.last_reads(END) == {}

@@ -281,9 +281,10 @@ def test_a_sources_listing_reads_around_a_deadline_are_index_lookups(engine, ses
             conn.execute(text("ANALYZE fetch_runs"))
     lookup = ListingReadLookup(session, reg.id, T0 + timedelta(days=5))
     with captured(engine) as statements:
-        around = lookup.around(T0 - timedelta(days=30), T0 + timedelta(days=5))
-        lookup.latest(T0 + timedelta(days=5))
-    assert set(around) == set(pages), around
+        deadline = T0 - timedelta(days=30)
+        after = lookup.first_reads_after([deadline, deadline - timedelta(days=30)], T0)
+        last = lookup.last_reads(T0 + timedelta(days=5))
+    assert set(after[deadline]) == set(last) == set(pages), (after, last)
     on_runs = [(s, p) for s, p in statements if "fetch_runs" in s]
     assert len(on_runs) >= 3, statements
     for statement, parameters in on_runs:

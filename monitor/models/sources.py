@@ -81,6 +81,7 @@ class FetchRun(Base):
             "source_id",
             "url",
             "started_at",
+            "id",
             sqlite_where=text("listing = 1"),
             postgresql_where=text("listing"),
         ),
