@@ -3,8 +3,9 @@
 A poll's writer thread parses every body it stores, and a parse is pure Python (lxml trees,
 pdfplumber tables): run in a worker *thread* it holds the interpreter lock the writer needs,
 which made a full cycle slower, not faster. :class:`ParsePool` runs
-:func:`monitor.reading.read_document` in up to ``parse_processes`` processes instead, so a
-body fetched ahead is read on another core while the writer stores the one before it.
+:func:`monitor.reading.read_document` in up to ``parse_processes`` processes instead
+(:mod:`monitor.parse_worker`), so a body fetched ahead is read on another core while the writer
+stores the one before it.
 
 The writer gets exactly what it would have read itself, or reads the body itself:
 
@@ -13,50 +14,100 @@ The writer gets exactly what it would have read itself, or reads the body itself
   the day and shape it was read with (:func:`monitor.document_path.store_document`) and reads
   the body again when they differ;
 * a source that cannot be sent to a process (a parser that is not a module-level function),
-  a pool that broke (a process killed) or could not start, and a parser that raised (its
-  exception is logged by the writer, under the monitor's logging and redaction, not in a
-  process that has neither) all give ``None``: the writer reads the body itself, as before.
+  a process that could not start or died, and a parser that raised (its exception is logged by
+  the writer, under the monitor's logging and redaction, not in a process that has neither)
+  all give ``None``: the writer reads the body itself, as before.
 
-Processes start from a fork server (``forkserver``): forking the monitor itself, whose fetch
-and archive threads may hold locks at that instant, could leave a child waiting forever. They
-start when the first body is handed over, so a cycle where nothing changed starts none.
+The processes are started as ``python -m monitor.parse_worker`` with the writer's import path,
+when the first body is handed over (a cycle where nothing changed starts none), and are told
+to stop when the pool closes. Not ``multiprocessing``: its processes import the starting
+program's main script again, and a script calling ``monitor.cli.main`` unguarded would run its
+command twice.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
 import pickle
+import queue
+import subprocess
+import sys
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from datetime import date
 
-from monitor.reading import Reading, read_document
+from monitor.parse_worker import frame, unframe
+from monitor.reading import Reading
 from scrapers.registry import RegisteredSource
 
 log = logging.getLogger(__name__)
 
-# What the fork server imports once, so that each process it forks starts with it loaded.
-_PRELOAD = ["monitor.reading", "scrapers.registry"]
-
-_RAISED = "parser raised "  # the problem text of a parser that raised (monitor.reading.run_parser)
+_STOP = object()
 
 
-def _read_in_process(registered: RegisteredSource, body: bytes, kwargs: dict) -> Reading | None:
-    """The process's side: the reading, or None when the parser raised (the writer reads the
-    body again and logs that where logs are configured)."""
-    reading = read_document(registered, body, **kwargs)
-    if any(
-        p.kind == "parse_error" and p.detail.startswith(_RAISED) for p in reading.result.problems
-    ):
-        return None
-    return reading
+class ProcessGone(Exception):
+    """A parse process ended (killed, crashed) before it answered."""
 
 
-def _quiet() -> None:
-    # a process logs nothing: what it would log, the writer logs when it reads the body again
-    logging.disable(logging.CRITICAL)
+class _Worker:
+    """One parse process and the thread that feeds it jobs from the pool's queue, one at a
+    time, and hands each answer to its future."""
+
+    def __init__(self, pool: "ParsePool") -> None:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor.parse_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+        self.pool = pool
+        self.thread = threading.Thread(target=self._run, name="parse-feeder", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        n = 0
+        while True:
+            job = self.pool.jobs.get()
+            if job is _STOP:
+                break
+            future, payload = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            n += 1
+            try:
+                self.proc.stdin.write(frame((n, payload)))
+                self.proc.stdin.flush()
+                answer = unframe(self.proc.stdout)
+            except (OSError, ValueError, pickle.UnpicklingError) as exc:
+                answer, error = None, exc
+            else:
+                error = None
+            if answer is None or answer[0] != n:
+                future.set_exception(ProcessGone(f"parse process {self.proc.pid} ended: {error}"))
+                self.pool._give_up(f"parse process {self.proc.pid} ended")
+                break
+            _, status, value = answer
+            if status == "ok":
+                future.set_result(value)
+            else:
+                future.set_exception(RuntimeError(value))
+        self._stop()
+
+    def _stop(self) -> None:
+        try:
+            self.proc.stdin.close()  # the process ends at the end of its input
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 class ParsePool:
@@ -65,24 +116,21 @@ class ParsePool:
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        self._executor: ProcessPoolExecutor | None = None
+        self.jobs: queue.Queue = queue.Queue()
+        self._workers: list[_Worker] = []
         self._broken = processes < 1
         self._sendable: dict[int, bool] = {}  # id(registered) -> it pickles
         self._lock = threading.Lock()
 
-    def _pool(self) -> ProcessPoolExecutor | None:
+    def _start(self) -> bool:
         with self._lock:
-            if self._executor is None and not self._broken:
+            if not self._workers and not self._broken:
                 try:
-                    context = multiprocessing.get_context("forkserver")
-                    context.set_forkserver_preload(_PRELOAD)
-                    self._executor = ProcessPoolExecutor(
-                        self.processes, mp_context=context, initializer=_quiet
-                    )
-                except Exception as exc:  # noqa: BLE001 - no sem_open, no fork server: read here
+                    self._workers = [_Worker(self) for _ in range(self.processes)]
+                except Exception as exc:  # noqa: BLE001 - cannot start a process: read here
                     log.warning("cannot start parse processes; the writer reads: %s", exc)
                     self._broken = True
-            return self._executor
+            return not self._broken
 
     def _can_send(self, registered: RegisteredSource) -> bool:
         key = id(registered)
@@ -107,10 +155,7 @@ class ParsePool:
     ) -> Future | None:
         """Start reading ``body`` (as :func:`~monitor.reading.read_document` with these
         arguments) in a process; None when it cannot be (then the writer reads it)."""
-        if self._broken or not self._can_send(registered):
-            return None
-        pool = self._pool()
-        if pool is None:
+        if self._broken or not self._can_send(registered) or not self._start():
             return None
         kwargs = dict(
             url=url,
@@ -119,32 +164,54 @@ class ParsePool:
             fetched=fetched,
             max_links=max_links,
         )
-        try:
-            return pool.submit(_read_in_process, registered, body, kwargs)
-        except Exception as exc:  # noqa: BLE001 - broken, shut down, could not start a process
-            self._give_up(exc)
-            return None
+        future: Future = Future()
+        self.jobs.put((future, pickle.dumps((registered, body, kwargs))))
+        if self._broken:  # a process ended meanwhile: nobody may take it
+            self._fail_queued()
+        return future
 
-    def _give_up(self, exc: BaseException) -> None:
+    def _give_up(self, why: str) -> None:
         if not self._broken:
-            log.warning("parse processes stopped; the writer reads from now on: %s", exc)
+            log.warning("parse processes stopped; the writer reads from now on: %s", why)
         self._broken = True
+        self._fail_queued()
+
+    def _fail_queued(self) -> None:
+        """Answer every job still queued with :class:`ProcessGone` (the writer reads them):
+        once a process has ended, none is left waiting for one that may never come."""
+        stops = 0
+        while True:
+            try:
+                job = self.jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is _STOP:
+                stops += 1
+            elif job[0].set_running_or_notify_cancel():
+                job[0].set_exception(ProcessGone("the parse processes stopped"))
+        for _ in range(stops):  # a worker's stop is kept for it
+            self.jobs.put(_STOP)
 
     def result(self, future: Future | None) -> Reading | None:
-        """What the process read, or None (nothing was sent, the pool broke, the body could
-        not be sent, the parser raised): the writer reads the body itself."""
+        """What the process read, or None (nothing was sent, a process ended, the body could
+        not be read there, the parser raised): the writer reads the body itself."""
         if future is None:
             return None
         try:
             return future.result()
-        except BrokenProcessPool as exc:
-            self._give_up(exc)
         except Exception as exc:  # noqa: BLE001 - never worse than reading it here
-            log.warning("a parse process failed; the writer reads the body: %s", exc)
+            if not isinstance(exc, ProcessGone):
+                log.warning("a parse process could not read a body; the writer reads it: %s", exc)
         return None
 
     def close(self) -> None:
+        """Stop the processes once the jobs handed over are answered (a job nobody will take
+        is cancelled)."""
         with self._lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True, cancel_futures=True)
-                self._executor = None
+            workers, self._workers = self._workers, []
+            self._broken = True
+        for _ in workers:
+            self.jobs.put(_STOP)
+        for worker in workers:
+            worker.thread.join()
+        self._fail_queued()  # what no process will read any more

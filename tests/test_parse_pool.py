@@ -158,3 +158,55 @@ def test_what_a_process_cannot_read_is_left_to_the_writer(why):
             assert _read(pool, _registered(parse))[1] is not None
     finally:
         pool.close()
+
+
+def test_jobs_waiting_when_a_process_dies_are_left_to_the_writer():
+    """Two processes, one killed mid-parse: every job still queued is answered None at once
+    (the writer reads it), none left waiting for a process that will never take it."""
+    pool = ParsePool(2)
+    try:
+        futures = [
+            pool.submit(
+                _registered(_dies if i == 0 else parse),
+                LISTING,
+                url="https://e.gov/list",
+                content_type="text/html",
+                listing=True,
+                fetched=date(2026, 3, 2),
+                max_links=None,
+            )
+            for i in range(6)
+        ]
+        assert all(f is not None for f in futures)
+        readings = [pool.result(f) for f in futures]  # returns: nothing waits forever
+        assert readings[0] is None
+        assert all(r is None or r.result.links for r in readings)
+    finally:
+        pool.close()
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_a_parse_process(tmp_path):
+    """A program that calls the monitor at import time (no ``if __name__ == "__main__"``) is
+    not imported again in a parse process: it runs once."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path[:0] = {[p for p in sys.path if p]!r}\n"
+        f"open({str(marker)!r}, 'a').write('x')\n"
+        "from datetime import date\n"
+        "from test_parse_pool import LISTING, _registered, parse\n"
+        "from monitor.parse_pool import ParsePool\n"
+        "pool = ParsePool(1)\n"
+        "f = pool.submit(_registered(parse), LISTING, url='https://e.gov/list',\n"
+        "    content_type='text/html', listing=True, fetched=date(2026, 3, 2), max_links=None)\n"
+        "print(pool.result(f) is not None)\n"
+        "pool.close()\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
+    assert marker.read_text() == "x"  # once
