@@ -333,11 +333,7 @@ def _counts(
     from scrapers.interpret.taxonomy import load as load_taxonomy
 
     taxonomy = load_taxonomy()
-    ambiguous = [
-        label
-        for (label,) in scope.execute(select(co.label).distinct().where(co.report_id.in_(in_scope)))
-        if taxonomy.origin_is_ambiguous(label)
-    ]
+    ambiguous = [label for label in _labels(scope) if taxonomy.origin_is_ambiguous(label)]
     # the first row of each table: the first entry of each group of
     # count_observations(report_id, parse_id, measure, dimension, id), read in index order
     # (a total's table is kept whole below, so it is no group here)
@@ -382,6 +378,21 @@ def _counts(
             True,
         )
     return out
+
+
+def _labels(scope) -> list[str]:
+    """Every label of a count row stored, each once, in order: one descent of
+    count_observations(label, ...) per label (a recursive statement, the next label after the
+    last), not the label of every count row read from the table. Labels of reports out of
+    scope come too: they only widen the list the rows in scope are then picked by."""
+    co = CountObservation
+    labels = select(func.min(co.label).label("label")).cte("labels", recursive=True)
+    following = select(func.min(co.label)).where(co.label > labels.c.label).scalar_subquery()
+    labels = labels.union_all(select(following).where(labels.c.label.is_not(None)))
+    return [
+        label
+        for (label,) in scope.execute(select(labels.c.label).where(labels.c.label.is_not(None)))
+    ]
 
 
 def _once(rows):

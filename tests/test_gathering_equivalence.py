@@ -92,3 +92,29 @@ def test_lean_gathering_matches_whole_readings_on_a_varied_database(engine, sess
     assert found == [f.to_json() for f in evaluate(obligations, whole, as_of)]
     kinds = {f["kind"] for f in found}
     assert {"missing", "late", "revised", "incomplete"} <= kinds
+
+
+def test_the_labels_walked_are_the_distinct_labels_stored(engine, session):
+    """``_labels`` (one index descent per label, the next after the last) gives every stored
+    label once, as ``SELECT DISTINCT`` does, whatever the labels: case, accents, spaces,
+    prefixes of one another, the empty label."""
+    from sqlalchemy import update
+
+    from monitor.models import CountObservation
+    from monitor.report_facts import _labels
+
+    _evaldb.build(engine, 120)
+    varied = ["", " ", "a", "A", "a ", "ab", "Über", "über", "Ü", "z\u00e9", "ze\u0301", "日本"]
+    ids = session.scalars(select(CountObservation.id).order_by(CountObservation.id)).all()
+    for i, label in enumerate(varied):
+        session.execute(
+            update(CountObservation)
+            .where(CountObservation.id.in_(ids[i * 7 : i * 7 + 3]))
+            .values(label=label)
+        )
+    session.commit()
+    scope = Scope(session, _evaldb.AS_OF, (), (), {})
+    got = _labels(scope)
+    assert len(got) == len(set(got))
+    assert set(got) == set(session.scalars(select(CountObservation.label).distinct()))
+    assert set(varied) <= set(got)

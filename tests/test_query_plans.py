@@ -293,3 +293,52 @@ def test_a_sources_listing_reads_around_a_deadline_are_index_lookups(engine, ses
         assert not scans(engine, text_, "fetch_runs"), f"{statement}\n--- plan ---\n{text_}"
         if "pages" in statement:  # the skip and the walks: the listing runs' index
             assert "ix_fetch_runs_listing_pages" in text_, f"{statement}\n{text_}"
+
+
+def test_the_labels_and_the_ambiguous_rows_are_read_from_an_index(engine, session, archive):
+    """The evaluation asks which labels are stored (the taxonomy says which leave the origin
+    open), then the first row of those labels per reading: one descent of
+    count_observations(label, report_id, parse_id, id) per label, and a range of it per
+    ambiguous label, never the label of every count row read from the table
+    (0028_eval_indexes)."""
+    from monitor.fact_gathering import gather_facts
+    from monitor.models import CountObservation
+
+    reg = _history(session, archive)
+    assert session.scalar(select(CountObservation.id).limit(1)) is not None
+    with captured(engine) as statements:
+        gather_facts(session, T0 + timedelta(days=5), [reg.id])
+    labels = [(s, p) for s, p in statements if "RECURSIVE labels" in s]
+    ambiguous = [
+        (s, p)
+        for s, p in statements
+        if "GROUP BY count_observations.report_id, count_observations.parse_id)" in s
+    ]
+    assert labels, statements
+    for statement, parameters in labels + ambiguous:
+        text = plan(engine, statement, parameters)
+        assert "ix_count_observations_label" in text, f"{statement}\n{text}"
+        if statement in dict(labels):
+            assert not scans(engine, text, "count_observations"), f"{statement}\n{text}"
+
+
+def test_the_newest_read_of_a_page_before_a_report_is_one_walk_of_an_index(
+    engine, session, archive
+):
+    """A report's publication bound asks of each listing page its newest successful read before
+    the report appeared there: a walk back through fetch_runs(url, started_at), which on
+    PostgreSQL carries the outcome (0028_eval_indexes), not every earlier run of the page read
+    by (url, outcome, started_at) and sorted."""
+    from monitor.fact_gathering import gather_facts
+
+    reg = _history(session, archive)
+    with captured(engine) as statements:
+        gather_facts(session, T0 + timedelta(days=5), [reg.id])
+    lookups = [(s, p) for s, p in statements if "AS asked" in s and "report_listings" in s]
+    assert lookups, statements
+    for statement, parameters in lookups:
+        text = plan(engine, statement, parameters)
+        assert not scans(engine, text, "fetch_runs"), f"{statement}\n{text}"
+        if engine.dialect.name == "postgresql":
+            assert "ix_fetch_runs_url_outcome_started" not in text, f"{statement}\n{text}"
+            assert "Backward using ix_fetch_runs_url_started" in text, f"{statement}\n{text}"

@@ -123,6 +123,9 @@ class CountObservation(Base):
             "dimension",
             "id",
         ),
+        # the labels read (one descent each) and, of the labels that leave the origin open,
+        # the first row of each reading, without the table (monitor/report_facts.py)
+        Index("ix_count_observations_label", "label", "report_id", "parse_id", "id"),
         # analysts' questions: one measure by one dimension over a span of months
         Index("ix_count_observations_measure_period", "measure", "dimension", "period_start"),
     )

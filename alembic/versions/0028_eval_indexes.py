@@ -1,0 +1,54 @@
+"""count observations by label; fetch runs by URL and time carrying the outcome (PostgreSQL)
+
+Two indexes for the daily evaluation (bench/evaluate.py, 40,000 stored reports).
+
+Labels. Of each reading the evaluation keeps the first row whose label leaves the information's
+origin open (monitor/report_facts.py). Which labels do is the taxonomy's call, so the distinct
+labels were read first, then the first row of those labels per reading: both read the label of
+every count row of the reports evaluated (880,000 rows, from the table: no index held the
+label). On ``count_observations(label, report_id, parse_id, id)`` the distinct labels are one
+descent each (a few hundred), and the rows of the few ambiguous ones a range each, read
+without the table.
+
+Newest read of a URL. "The newest successful run of this URL before then" (a report's
+publication bound, monitor/report_facts.py and monitor/run_lookups.py) is a walk back through
+``fetch_runs(url, started_at)`` that stops at the first run whose outcome is a success. The
+outcome is in no entry of that index, and PostgreSQL, expecting one run per URL, chose
+``fetch_runs(url, outcome, started_at)`` instead, reading every earlier run of the page in three
+ranges and sorting them (60 runs for each of 30,000 reports). With the outcome carried in the
+entries (``INCLUDE``, PostgreSQL only: SQLite has no such clause, and its plans are unchanged)
+the walk is read from the index alone and stops at the first success.
+
+Revision ID: 0028_eval_indexes
+Revises: 0027_count_observation_index
+"""
+
+from alembic import op
+
+revision = "0028_eval_indexes"
+down_revision = "0027_count_observation_index"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_count_observations_label",
+        "count_observations",
+        ["label", "report_id", "parse_id", "id"],
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_fetch_runs_url_started", table_name="fetch_runs")
+        op.create_index(
+            "ix_fetch_runs_url_started",
+            "fetch_runs",
+            ["url", "started_at"],
+            postgresql_include=["outcome"],
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_fetch_runs_url_started", table_name="fetch_runs")
+        op.create_index("ix_fetch_runs_url_started", "fetch_runs", ["url", "started_at"])
+    op.drop_index("ix_count_observations_label", table_name="count_observations")
