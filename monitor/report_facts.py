@@ -15,7 +15,18 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from sqlalchemy import Text, case, cast, func, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    Text,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    or_,
+    select,
+    union_all,
+)
 
 from monitor.models import (
     CountObservation,
@@ -566,10 +577,19 @@ def _stored_first_round(scope) -> dict[tuple[str, object], tuple]:
 
 def _linking(scope, bodies: dict[int, tuple[int, str]]) -> set[int]:
     """Of ``bodies`` (entry -> (snapshot id, report URL)), the entries whose snapshot a parse
-    by the instant read as linking the report."""
+    by the instant read as linking the report.
+
+    Only the bodies that may link the report are read: the database first tells which parses
+    hold the report's URL anywhere in their links' text (a listing's links are most of the
+    stored text: a page of a few hundred reports, read monthly, holds megabytes of them, and
+    the body read just before a report appeared seldom names it). A URL that a serialiser
+    might write otherwise is looked for in every body, as before."""
+    maybe = {i for i, (_snap, url) in bodies.items() if not _plain(url)}
+    maybe |= _naming(scope, [(i, snap, url) for i, (snap, url) in bodies.items() if _plain(url)])
     waiting: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for i, (snap, report_url) in bodies.items():
-        waiting[snap].append((i, report_url))
+        if i in maybe:
+            waiting[snap].append((i, report_url))
     linked: set[int] = set()
     for chunk in _chunks(waiting):
         for snap_id, text in scope.execute(
@@ -586,6 +606,44 @@ def _linking(scope, bodies: dict[int, tuple[int, str]]) -> set[int]:
                 if report_url in there:
                     linked.add(i)
     return linked
+
+
+def _naming(scope, asks: list[tuple[int, int, str]]) -> set[int]:
+    """Of ``asks`` (entry, snapshot id, URL), the entries a parse by the instant of whose
+    snapshot holds the URL in the text of its links, asked of the database in one statement
+    (the text does not travel). The asks go as one JSON parameter the database reads as rows,
+    not as a ``VALUES`` list, whose building and compiling cost more than the search
+    (0.3 ms a row)."""
+    if not asks:
+        return set()
+    data = [{"key": k, "snapshot_id": s, "url": u} for k, s, u in sorted(asks)]
+    if scope.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        asked = (
+            func.jsonb_to_recordset(cast(bindparam("asks", json.dumps(data), Text), JSONB))
+            .table_valued(
+                column("key", Integer), column("snapshot_id", Integer), column("url", Text)
+            )
+            .render_derived(name="asked", with_types=True)
+        )
+        key, snap, url = asked.c.key, asked.c.snapshot_id, asked.c.url
+        found = func.strpos(cast(Parse.links, Text), url)
+    else:
+        asked = func.json_each(bindparam("asks", json.dumps(data), Text)).table_valued(
+            "value", name="asked"
+        )
+        key, snap, url = (func.json_extract(asked.c.value, f"$.{k}") for k in data[0])
+        found = func.instr(cast(Parse.links, Text), url)
+    return {
+        k
+        for (k,) in scope.execute(
+            select(key)
+            .select_from(asked)
+            .join(Parse, Parse.snapshot_id == snap)
+            .where(Parse.parsed_at <= scope.as_of, found > 0)
+        )
+    }
 
 
 def _plain(url: str) -> bool:

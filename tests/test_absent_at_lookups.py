@@ -39,7 +39,9 @@ def _world(session, rng: random.Random):
     appearing on them. Returns (reports, listings, as_of)."""
     session.add(SourceRow(id="s", agency="X", title="s", created_at=T0))
     session.flush()
-    report_urls = [f"https://example.gov/r{i}" for i in range(8)]
+    # r1 is in the text of a body linking r1x only; a serialiser may escape "ré"
+    report_urls = [f"https://example.gov/r{i}" for i in range(6)]
+    report_urls += ["https://example.gov/r1x", "https://example.gov/r\u00e9"]
     bodies: dict[str, list[int]] = {}
     for page in PAGES:
         for b in range(4):
