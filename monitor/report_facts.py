@@ -28,6 +28,8 @@ from sqlalchemy import (
     union_all,
 )
 
+from sqlalchemy.orm import aliased
+
 from monitor.models import (
     CountObservation,
     FetchRun,
@@ -558,19 +560,24 @@ def _stored_first_round(scope) -> dict[tuple[str, object], tuple]:
             *where,
         )
 
+    # the read with the body found once (its id), then read by its key for its time and its
+    # snapshot: asked for each column, its walk was made three times and the descent twice
+    found = select(
+        asked.c.url,
+        asked.c.at,
+        *newest((FetchRun.started_at,)),
+        *newest((FetchRun.id,), FetchRun.snapshot_id.is_not(None)),
+    )
+    # OFFSET 0: kept a subquery (merged into the join, PostgreSQL looked the id up twice)
+    found = found.offset(0).subquery("found")
+    url_, at_, read_at_, body_id = found.c
+    body = aliased(FetchRun, name="body")
     return {
         (url, at): (read_at, (started, body, snap) if body is not None else None)
         for url, at, read_at, started, body, snap in scope.execute(
-            select(
-                asked.c.url,
-                asked.c.at,
-                *newest((FetchRun.started_at,)),
-                # the read with the body: its time, its id and the snapshot
-                *newest(
-                    (FetchRun.started_at, FetchRun.id, FetchRun.snapshot_id),
-                    FetchRun.snapshot_id.is_not(None),
-                ),
-            )
+            select(url_, at_, read_at_, body.started_at, body.id, body.snapshot_id)
+            .select_from(found)
+            .outerjoin(body, body.id == body_id)
         )
     }
 
