@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from sqlalchemy.orm import aliased
 
+from monitor.models.reports import LONG_LABEL, SHORT_LABEL
 from monitor.models import (
     CountObservation,
     FetchRun,
@@ -346,7 +347,8 @@ def _counts(
     from scrapers.interpret.taxonomy import load as load_taxonomy
 
     taxonomy = load_taxonomy()
-    ambiguous = [label for label in _labels(scope) if taxonomy.origin_is_ambiguous(label)]
+    short, long = _labels(scope)
+    ambiguous = [label for label in short + long if taxonomy.origin_is_ambiguous(label)]
     # the first row of each table: the first entry of each group of
     # count_observations(report_id, parse_id, measure, dimension, id), read in index order
     # (a total's table is kept whole below, so it is no group here)
@@ -356,11 +358,8 @@ def _counts(
         .group_by(co.report_id, co.parse_id, co.measure, co.dimension)
     ]
     if ambiguous:
-        firsts.append(
-            select(func.min(co.id))
-            .where(co.report_id.in_(in_scope), co.label.in_(ambiguous))
-            .group_by(co.report_id, co.parse_id)
-        )
+        long_ones = any(label in ambiguous for label in long)
+        firsts.append(_first_ambiguous(in_scope, ambiguous, long_ones))
     # the rows kept, as one set of ids (each read by its key, in id order) rather than a test
     # of every count row of the reports in scope
     totals = select(co.id).where(co.report_id.in_(in_scope), co.dimension.in_(TOTAL_DIMENSIONS))
@@ -393,19 +392,42 @@ def _counts(
     return out
 
 
-def _labels(scope) -> list[str]:
-    """Every label of a count row stored, each once, in order: one descent of
-    count_observations(label, ...) per label (a recursive statement, the next label after the
-    last), not the label of every count row read from the table. Labels of reports out of
+def _labels(scope) -> tuple[list[str], list[str]]:
+    """Every label of a count row stored, each once, as (those in count_observations(label,
+    ...), the longer ones): one descent of that index per label (a recursive statement, the
+    next label after the last), not the label of every count row read from the table; the
+    longer ones (normally none) from the rows of their own index. Labels of reports out of
     scope come too: they only widen the list the rows in scope are then picked by."""
     co = CountObservation
-    labels = select(func.min(co.label).label("label")).cte("labels", recursive=True)
-    following = select(func.min(co.label)).where(co.label > labels.c.label).scalar_subquery()
+    labels = (
+        select(func.min(co.label).label("label")).where(SHORT_LABEL).cte("labels", recursive=True)
+    )
+    following = (
+        select(func.min(co.label)).where(SHORT_LABEL, co.label > labels.c.label).scalar_subquery()
+    )
     labels = labels.union_all(select(following).where(labels.c.label.is_not(None)))
-    return [
-        label
-        for (label,) in scope.execute(select(labels.c.label).where(labels.c.label.is_not(None)))
-    ]
+    walked = select(labels.c.label).where(labels.c.label.is_not(None))
+    return (
+        [label for (label,) in scope.execute(walked)],
+        [label for (label,) in scope.execute(select(co.label).distinct().where(LONG_LABEL))],
+    )
+
+
+def _first_ambiguous(in_scope, ambiguous: list[str], long: bool):
+    """Per reading in scope, the id of its first row whose label is one of ``ambiguous``: a
+    range of count_observations(label, ...) per label and, if ``long`` (an ambiguous label is
+    too long for that index), the rows of those from their own index, the first of both."""
+    co = CountObservation
+    short = (co.report_id.in_(in_scope), SHORT_LABEL, co.label.in_(ambiguous))
+    if not long:
+        return select(func.min(co.id)).where(*short).group_by(co.report_id, co.parse_id)
+    rows = union_all(
+        select(co.id, co.report_id, co.parse_id).where(*short),
+        select(co.id, co.report_id, co.parse_id).where(
+            co.report_id.in_(in_scope), LONG_LABEL, co.label.in_(ambiguous)
+        ),
+    ).subquery("ambiguous")
+    return select(func.min(rows.c.id)).group_by(rows.c.report_id, rows.c.parse_id)
 
 
 def _once(rows):

@@ -105,6 +105,7 @@ def test_the_labels_walked_are_the_distinct_labels_stored(engine, session):
 
     _evaldb.build(engine, 120)
     varied = ["", " ", "a", "A", "a ", "ab", "Über", "über", "Ü", "z\u00e9", "ze\u0301", "日本"]
+    varied += ["x" * 200, "x" * 201, "é" * 250, "y" * 3000]  # in the label index, or not
     ids = session.scalars(select(CountObservation.id).order_by(CountObservation.id)).all()
     for i, label in enumerate(varied):
         session.execute(
@@ -114,7 +115,57 @@ def test_the_labels_walked_are_the_distinct_labels_stored(engine, session):
         )
     session.commit()
     scope = Scope(session, _evaldb.AS_OF, (), (), {})
-    got = _labels(scope)
+    short, long = _labels(scope)
+    got = short + long
     assert len(got) == len(set(got))
     assert set(got) == set(session.scalars(select(CountObservation.label).distinct()))
     assert set(varied) <= set(got)
+
+
+def test_long_ambiguous_labels_are_kept_as_the_short_ones_are(engine, session):
+    """A label too long for count_observations(label, ...) is found all the same: the first
+    ambiguous row of a reading is the first whether its label is short or long."""
+    from sqlalchemy import update
+
+    from monitor.models import CountObservation
+    from scrapers.interpret.taxonomy import load as load_taxonomy
+
+    written = _evaldb.build(engine, 120)
+    assert written["counts"]
+    long_ambiguous = "Criminal history (U.S. or home country) " + "and more " * 40
+    assert len(long_ambiguous) > 200 and load_taxonomy().origin_is_ambiguous(long_ambiguous)
+    firsts = session.scalars(
+        select(CountObservation.id)
+        .where(CountObservation.label == _evaldb.CAUSES[0][1])
+        .order_by(CountObservation.id)
+    ).all()
+    # in some readings the first ambiguous row is the second of a table (the cause row before
+    # it says nothing of origin now), in others one after the short one
+    session.execute(
+        update(CountObservation)
+        .where(CountObservation.id.in_(firsts[::3]))
+        .values(label="Fraudulent family claim")
+    )
+    session.execute(
+        update(CountObservation)
+        .where(
+            CountObservation.id.in_([i + 7 for i in firsts[::3]] + [i + 9 for i in firsts[1::5]])
+        )
+        .values(label=long_ambiguous)
+    )
+    ids = session.scalars(select(CountObservation.id).order_by(CountObservation.id)).all()
+    session.execute(
+        update(CountObservation).where(CountObservation.id.in_(ids[5::89])).values(label="z" * 500)
+    )
+    session.commit()
+    sources = _evaldb.source_ids(120)
+    registry = _evaldb.registry(sources, _never_parsed)
+    lean = gather_facts(session, _evaldb.AS_OF, sources, registry=registry)
+    whole = gather_facts(session, _evaldb.AS_OF, sources, registry=registry, whole_reads=True)
+    checked = 0
+    for source_id in sources:
+        for a, b in zip(lean.reports_by_source[source_id], whole.reports_by_source[source_id]):
+            for ra, rb in zip(a.reads, b.reads):
+                assert ra.counts == (rb.counts if ra.whole else counts_read(rb.counts))
+                checked += any(c.label == long_ambiguous for c in ra.counts)
+    assert checked

@@ -8,7 +8,9 @@ labels were read first, then the first row of those labels per reading: both rea
 every count row of the reports evaluated (880,000 rows, from the table: no index held the
 label). On ``count_observations(label, report_id, parse_id, id)`` the distinct labels are one
 descent each (a few hundred), and the rows of the few ambiguous ones a range each, read
-without the table.
+without the table. The index holds labels of up to 200 characters (PostgreSQL refuses an
+entry over 2,704 bytes, and a cell misread as a label could be a paragraph); the rows of
+longer labels, normally none, are found by a partial index of their own.
 
 Newest read of a URL. "The newest successful run of this URL before then" (a report's
 publication bound, monitor/report_facts.py and monitor/run_lookups.py) is a walk back through
@@ -23,6 +25,7 @@ Revision ID: 0028_eval_indexes
 Revises: 0027_count_observation_index
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0028_eval_indexes"
@@ -32,10 +35,20 @@ depends_on = None
 
 
 def upgrade() -> None:
+    short, long = sa.text("length(label) <= 200"), sa.text("length(label) > 200")
     op.create_index(
         "ix_count_observations_label",
         "count_observations",
         ["label", "report_id", "parse_id", "id"],
+        sqlite_where=short,
+        postgresql_where=short,
+    )
+    op.create_index(
+        "ix_count_observations_long_label",
+        "count_observations",
+        ["report_id"],
+        sqlite_where=long,
+        postgresql_where=long,
     )
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_fetch_runs_url_started", table_name="fetch_runs")
@@ -51,4 +64,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_fetch_runs_url_started", table_name="fetch_runs")
         op.create_index("ix_fetch_runs_url_started", "fetch_runs", ["url", "started_at"])
+    op.drop_index("ix_count_observations_long_label", table_name="count_observations")
     op.drop_index("ix_count_observations_label", table_name="count_observations")

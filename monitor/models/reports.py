@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.models.base import Base
@@ -106,6 +106,12 @@ class ParseProblem(Base):
     page: Mapped[int | None]
 
 
+# Labels in ix_count_observations_label, and the others (a literal the query repeats, so that
+# SQLite sees the index applies: it cannot tell of a bound parameter).
+SHORT_LABEL = text("length(label) <= 200")
+LONG_LABEL = text("length(label) > 200")
+
+
 class CountObservation(Base):
     """One number as printed in one snapshot, read by one parser version."""
 
@@ -124,8 +130,24 @@ class CountObservation(Base):
             "id",
         ),
         # the labels read (one descent each) and, of the labels that leave the origin open,
-        # the first row of each reading, without the table (monitor/report_facts.py)
-        Index("ix_count_observations_label", "label", "report_id", "parse_id", "id"),
+        # the first row of each reading, without the table (monitor/report_facts.py). Only
+        # labels of a bounded length: PostgreSQL refuses an index entry over 2,704 bytes, and
+        # a cell read as a label could be a paragraph; the few longer ones have their own.
+        Index(
+            "ix_count_observations_label",
+            "label",
+            "report_id",
+            "parse_id",
+            "id",
+            sqlite_where=SHORT_LABEL,
+            postgresql_where=SHORT_LABEL,
+        ),
+        Index(
+            "ix_count_observations_long_label",
+            "report_id",
+            sqlite_where=LONG_LABEL,
+            postgresql_where=LONG_LABEL,
+        ),
         # analysts' questions: one measure by one dimension over a span of months
         Index("ix_count_observations_measure_period", "measure", "dimension", "period_start"),
     )
