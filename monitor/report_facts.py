@@ -637,20 +637,22 @@ def _linking(scope, bodies: dict[int, tuple[int, str]]) -> set[int]:
     return linked
 
 
+# Asks per statement of _naming: the JSON of a few thousand is some hundred kilobytes.
+NAMING_CHUNK = 2000
+
+
 def _naming(scope, asks: list[tuple[int, int, str]]) -> set[int]:
     """Of ``asks`` (entry, snapshot id, URL), the entries a parse by the instant of whose
-    snapshot holds the URL in the text of its links, asked of the database in one statement
-    (the text does not travel). The asks go as one JSON parameter the database reads as rows,
-    not as a ``VALUES`` list, whose building and compiling cost more than the search
-    (0.3 ms a row)."""
-    if not asks:
-        return set()
-    data = [{"key": k, "snapshot_id": s, "url": u} for k, s, u in sorted(asks)]
+    snapshot holds the URL in the text of its links, asked of the database (the text does
+    not travel). The asks go as one JSON parameter the database reads as rows, not as a
+    ``VALUES`` list, whose building and compiling cost more than the search (0.3 ms a row);
+    a few thousand at a time, so that their JSON is never large."""
+    text = bindparam("asks", type_=Text)
     if scope.dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import JSONB
 
         asked = (
-            func.jsonb_to_recordset(cast(bindparam("asks", json.dumps(data), Text), JSONB))
+            func.jsonb_to_recordset(cast(text, JSONB))
             .table_valued(
                 column("key", Integer), column("snapshot_id", Integer), column("url", Text)
             )
@@ -659,20 +661,28 @@ def _naming(scope, asks: list[tuple[int, int, str]]) -> set[int]:
         key, snap, url = asked.c.key, asked.c.snapshot_id, asked.c.url
         found = func.strpos(cast(Parse.links, Text), url)
     else:
-        asked = func.json_each(bindparam("asks", json.dumps(data), Text)).table_valued(
-            "value", name="asked"
+        asked = func.json_each(text).table_valued("value", name="asked")
+        key, snap, url = (
+            func.json_extract(asked.c.value, f"$.{k}") for k in ("key", "snapshot_id", "url")
         )
-        key, snap, url = (func.json_extract(asked.c.value, f"$.{k}") for k in data[0])
         found = func.instr(cast(Parse.links, Text), url)
-    return {
-        k
-        for (k,) in scope.execute(
-            select(key)
-            .select_from(asked)
-            .join(Parse, Parse.snapshot_id == snap)
-            .where(Parse.parsed_at <= scope.as_of, found > 0)
+    statement = (
+        select(key)
+        .select_from(asked)
+        .join(Parse, Parse.snapshot_id == snap)
+        .where(Parse.parsed_at <= scope.as_of, found > 0)
+    )
+    out: set[int] = set()
+    asks = sorted(asks)
+    for start in range(0, len(asks), NAMING_CHUNK):
+        data = json.dumps(
+            [
+                {"key": k, "snapshot_id": s, "url": u}
+                for k, s, u in asks[start : start + NAMING_CHUNK]
+            ]
         )
-    }
+        out.update(k for (k,) in scope.execute(statement.params(asks=data)))
+    return out
 
 
 def _plain(url: str) -> bool:
