@@ -1,6 +1,6 @@
-"""count observations by label; fetch runs by URL and time carrying the outcome (PostgreSQL)
+"""count observations by label
 
-Two indexes for the daily evaluation (bench/evaluate.py, 40,000 stored reports).
+For the daily evaluation (bench/evaluate.py, 40,000 stored reports).
 
 Labels. Of each reading the evaluation keeps the first row whose label leaves the information's
 origin open (monitor/report_facts.py). Which labels do is the taxonomy's call, so the distinct
@@ -11,15 +11,6 @@ descent each (a few hundred), and the rows of the few ambiguous ones a range eac
 without the table. The index holds labels of up to 200 characters (PostgreSQL refuses an
 entry over 2,704 bytes, and a cell misread as a label could be a paragraph); the rows of
 longer labels, normally none, are found by a partial index of their own.
-
-Newest read of a URL. "The newest successful run of this URL before then" (a report's
-publication bound, monitor/report_facts.py and monitor/run_lookups.py) is a walk back through
-``fetch_runs(url, started_at)`` that stops at the first run whose outcome is a success. The
-outcome is in no entry of that index, and PostgreSQL, expecting one run per URL, chose
-``fetch_runs(url, outcome, started_at)`` instead, reading every earlier run of the page in three
-ranges and sorting them (60 runs for each of 30,000 reports). With the outcome carried in the
-entries (``INCLUDE``, PostgreSQL only: SQLite has no such clause, and its plans are unchanged)
-the walk is read from the index alone and stops at the first success.
 
 Revision ID: 0028_eval_indexes
 Revises: 0027_count_observation_index
@@ -50,19 +41,8 @@ def upgrade() -> None:
         sqlite_where=long,
         postgresql_where=long,
     )
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_fetch_runs_url_started", table_name="fetch_runs")
-        op.create_index(
-            "ix_fetch_runs_url_started",
-            "fetch_runs",
-            ["url", "started_at"],
-            postgresql_include=["outcome"],
-        )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_fetch_runs_url_started", table_name="fetch_runs")
-        op.create_index("ix_fetch_runs_url_started", "fetch_runs", ["url", "started_at"])
     op.drop_index("ix_count_observations_long_label", table_name="count_observations")
     op.drop_index("ix_count_observations_label", table_name="count_observations")

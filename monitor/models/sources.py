@@ -55,9 +55,7 @@ class FetchRun(Base):
         Index("ix_fetch_runs_source_started", "source_id", "started_at"),
         # every poll asks what a URL served last and when (current snapshot,
         # last retrieved, absence): a full scan at a million runs otherwise
-        # (PostgreSQL: with the outcome in each entry, the newest successful run of a URL is
-        # read from the index alone, 0028_eval_indexes)
-        Index("ix_fetch_runs_url_started", "url", "started_at", postgresql_include=["outcome"]),
+        Index("ix_fetch_runs_url_started", "url", "started_at"),
         # a source's listing reads (absence rests on them) without its other runs
         Index("ix_fetch_runs_source_listing_started", "source_id", "listing", "started_at"),
         # an API's requests of the past hour (its budget): the runs of that hour, not all
