@@ -17,14 +17,14 @@ not read, and its document runs, most of the table when a source polls its repor
 in the index.
 
 Revision ID: 0029_listing_read_lookup
-Revises: 0027_count_observation_index
+Revises: 0028_eval_indexes
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0029_listing_read_lookup"
-down_revision = "0027_count_observation_index"
+down_revision = "0028_eval_indexes"
 branch_labels = None
 depends_on = None
 
