@@ -60,6 +60,7 @@ class _Worker:
             [sys.executable, "-m", "monitor.parse_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # it logs nothing; a process that ends is logged here
             env=env,
             close_fds=True,
         )
@@ -86,8 +87,9 @@ class _Worker:
             else:
                 error = None
             if answer is None or answer[0] != n:
-                future.set_exception(ProcessGone(f"parse process {self.proc.pid} ended: {error}"))
+                # the pool is given up before the writer hears: nothing more is handed over
                 self.pool._give_up(f"parse process {self.proc.pid} ended")
+                future.set_exception(ProcessGone(f"parse process {self.proc.pid} ended: {error}"))
                 break
             _, status, value = answer
             if status == "ok":

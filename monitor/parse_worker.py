@@ -51,11 +51,18 @@ def unframe(stream):
 
 
 def main() -> None:
+    import signal
+
     logging.disable(logging.CRITICAL)
+    # Ctrl-C reaches the whole process group: the monitor decides, and closes our input
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     jobs, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not break the answers
     while True:
-        job = unframe(jobs)
+        try:
+            job = unframe(jobs)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return  # the monitor is gone
         if job is None:
             return
         job_id, payload = job
@@ -64,8 +71,11 @@ def main() -> None:
             answer = (job_id, "ok", read_one(registered, body, kwargs))
         except BaseException as exc:  # noqa: BLE001 - told to the writer, which reads it again
             answer = (job_id, "error", f"{type(exc).__name__}: {exc}")
-        answers.write(frame(answer))
-        answers.flush()
+        try:
+            answers.write(frame(answer))
+            answers.flush()
+        except OSError:  # the monitor is gone (killed): nobody to answer
+            return
 
 
 if __name__ == "__main__":
