@@ -38,7 +38,8 @@ def sources(sites: Sites, prefix: str = "site") -> list[RegisteredSource]:
     ]
 
 
-def context(db_url: str, home, concurrency: int) -> Context:
+def context(db_url: str, home, concurrency: int, **extra: str) -> Context:
+    """The settings of a run against the loopback sites; ``extra``: more MONITOR_* values."""
     return Context(
         load_settings(
             {
@@ -48,6 +49,7 @@ def context(db_url: str, home, concurrency: int) -> Context:
                 "MONITOR_HTTP_RETRIES": "0",
                 "MONITOR_CONTACT": "t@localhost",
                 "MONITOR_FETCH_CONCURRENCY": str(concurrency),
+                **extra,
             }
         )
     )

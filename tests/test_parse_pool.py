@@ -16,32 +16,14 @@ from sqlalchemy import select
 import monitor.document_path as document_path
 from concurrent_sites import Sites
 from fetch_fakes import SOURCE, parse
-from monitor.config import load_settings
-from monitor.context import Context
 from monitor.models import CountObservation, Parse, Report
 from monitor.parse_pool import ParsePool
 from monitor.pipeline import run_once
 from scrapers.registry import RegisteredSource
-from test_concurrent_polls import N, sources, stored
+from test_concurrent_polls import N, context, sources, stored
 
 _READ = document_path.read_document  # the writer's own reading, before any test wraps it
 LISTING = b'<html><body><a href="https://e.gov/r1.pdf">Report 1</a></body></html>'
-
-
-def _context(db_url: str, home, processes: int) -> Context:
-    return Context(
-        load_settings(
-            {
-                "MONITOR_HOME": str(home),
-                "MONITOR_DATABASE_URL": db_url,
-                "MONITOR_HOST_MIN_INTERVAL": "0.05",
-                "MONITOR_HTTP_RETRIES": "0",
-                "MONITOR_CONTACT": "t@localhost",
-                "MONITOR_FETCH_CONCURRENCY": "4",
-                "MONITOR_PARSE_PROCESSES": str(processes),
-            }
-        )
-    )
 
 
 def _poll(db_url, tmp_path, processes: int, prefix: str, monkeypatch):
@@ -55,7 +37,9 @@ def _poll(db_url, tmp_path, processes: int, prefix: str, monkeypatch):
 
     monkeypatch.setattr(document_path, "read_document", counting)
     with Sites(N, delay=0.05) as sites:
-        ctx = _context(db_url, tmp_path / f"home-{prefix}", processes)
+        ctx = context(
+            db_url, tmp_path / f"home-{prefix}", 4, MONITOR_PARSE_PROCESSES=str(processes)
+        )
         try:
             report = run_once(
                 ctx,
@@ -102,8 +86,8 @@ def _registered(parser) -> RegisteredSource:
     return RegisteredSource(replace(SOURCE, id="pp"), parser)
 
 
-def _read(pool: ParsePool, registered: RegisteredSource):
-    future = pool.submit(
+def _submit(pool: ParsePool, registered: RegisteredSource):
+    return pool.submit(
         registered,
         LISTING,
         url="https://e.gov/list",
@@ -112,6 +96,10 @@ def _read(pool: ParsePool, registered: RegisteredSource):
         fetched=date(2026, 3, 2),
         max_links=None,
     )
+
+
+def _read(pool: ParsePool, registered: RegisteredSource):
+    future = _submit(pool, registered)
     return future, pool.result(future)
 
 
@@ -165,18 +153,7 @@ def test_jobs_waiting_when_a_process_dies_are_left_to_the_writer():
     (the writer reads it), none left waiting for a process that will never take it."""
     pool = ParsePool(2)
     try:
-        futures = [
-            pool.submit(
-                _registered(_dies if i == 0 else parse),
-                LISTING,
-                url="https://e.gov/list",
-                content_type="text/html",
-                listing=True,
-                fetched=date(2026, 3, 2),
-                max_links=None,
-            )
-            for i in range(6)
-        ]
+        futures = [_submit(pool, _registered(_dies if i == 0 else parse)) for i in range(6)]
         assert all(f is not None for f in futures)
         readings = [pool.result(f) for f in futures]  # returns: nothing waits forever
         assert readings[0] is None
