@@ -82,7 +82,7 @@ class _Worker:
                 self.proc.stdin.write(frame((n, payload)))
                 self.proc.stdin.flush()
                 answer = unframe(self.proc.stdout)
-            except (OSError, ValueError, pickle.UnpicklingError) as exc:
+            except Exception as exc:  # noqa: BLE001 - a pipe gone, an answer that cannot be read
                 answer, error = None, exc
             else:
                 error = None
