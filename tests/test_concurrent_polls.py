@@ -83,17 +83,18 @@ def stored(ctx: Context, prefix: str) -> tuple[list, list]:
     return runs, reports
 
 
+def run_sites(ctx: Context, sites: Sites, prefix: str):
+    """`run --once` polling every site as its own source, without evaluating or notifying."""
+    return run_once(
+        ctx, every_source=True, registered=sources(sites, prefix), evaluate=False, notify=False
+    )
+
+
 def poll(db_url, tmp_path, concurrency: int, fail=(), prefix: str = "site"):
     with Sites(N, delay=0.3, fail=fail) as sites:
         ctx = context(db_url, tmp_path / "home", concurrency)
         try:
-            report = run_once(
-                ctx,
-                every_source=True,
-                registered=sources(sites, prefix),
-                evaluate=False,
-                notify=False,
-            )
+            report = run_sites(ctx, sites, prefix)
             return sites, report, stored(ctx, prefix)
         finally:
             ctx.engine.dispose()

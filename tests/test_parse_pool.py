@@ -18,9 +18,8 @@ from concurrent_sites import Sites
 from fetch_fakes import SOURCE, parse
 from monitor.models import CountObservation, Parse, Report
 from monitor.parse_pool import ParsePool
-from monitor.pipeline import run_once
 from scrapers.registry import RegisteredSource
-from test_concurrent_polls import N, context, sources, stored
+from test_concurrent_polls import N, context, run_sites, stored
 
 _READ = document_path.read_document  # the writer's own reading, before any test wraps it
 LISTING = b'<html><body><a href="https://e.gov/r1.pdf">Report 1</a></body></html>'
@@ -41,13 +40,7 @@ def _poll(db_url, tmp_path, processes: int, prefix: str, monkeypatch):
             db_url, tmp_path / f"home-{prefix}", 4, MONITOR_PARSE_PROCESSES=str(processes)
         )
         try:
-            report = run_once(
-                ctx,
-                every_source=True,
-                registered=sources(sites, prefix),
-                evaluate=False,
-                notify=False,
-            )
+            report = run_sites(ctx, sites, prefix)
             assert report.ok, report.failures
             with ctx.session() as session:
                 parses = sorted(
