@@ -186,6 +186,17 @@ class Settings(BaseSettings):
             "requests to one host at once; one thread writes the database."
         ),
     )
+    fetch_processes: Whole = Field(
+        1,
+        ge=0,
+        le=1,
+        description=(
+            "1: a poll of two or more sources fetches in a process of its own (every request "
+            "of the cycle, through one host throttle), which also reads the pages it fetched "
+            "unless parse_processes is 0; 0: worker threads in the monitor's process fetch. "
+            "Used when fetch_concurrency is above 1."
+        ),
+    )
     parse_processes: Whole = Field(
         1,
         ge=0,

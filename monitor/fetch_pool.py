@@ -139,6 +139,10 @@ class FetchPool:
         )
         return Fetched(result, started, read)
 
+    def direct(self, url: str, **kwargs: Any) -> FetchResult:
+        """One request of the writer's own, made in its thread (through the shared fetcher)."""
+        return self.fetcher.fetch(url, **kwargs)
+
     def submit(self, requests: Sequence[Request]) -> list[Pending]:
         """Fetch ``requests`` in order on one worker (they share a host); the results are
         taken in any order by the caller."""
@@ -169,7 +173,9 @@ class Prefetcher:
     """The fetcher as the one writer sees it during a concurrent poll: :meth:`prefetch` hands a
     request to the pool ahead of time; :meth:`fetch` answers a request the pool already made
     with the same URL, validators, headers and accepted types (so nothing is sent that the
-    poll would not have sent), and fetches anything else itself, as before. Everything else
+    poll would not have sent), and has the pool fetch anything else at once (``direct``: the
+    writer's thread, or the fetch process that makes every request of the cycle,
+    monitor/fetch_process.py). Everything else
     (the clock, the rewrite, ``close``) is the fetcher's."""
 
     def __init__(self, fetcher: Fetcher, pool: FetchPool) -> None:
@@ -232,7 +238,7 @@ class Prefetcher:
             if fetched.read is not None:  # what the pool's ``read`` started: the writer's now
                 fetched.result.read_ahead = fetched.read
             return fetched.result
-        return self.fetcher.fetch(
+        return self.pool.direct(
             url,
             allowed=allowed,
             validators=validators,

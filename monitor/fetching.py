@@ -237,6 +237,20 @@ class Obtained:
     reading: Reading | None = None
 
 
+@dataclass(frozen=True)
+class AllowedHosts:
+    """The hosts a poll's requests may reach: the source's, and for a manual check of URLs
+    the host they name."""
+
+    source: Source
+    extra_host: str | None = None
+
+    def __call__(self, host: str) -> bool:
+        return self.source.allows_host(host) or (
+            self.extra_host is not None and host == self.extra_host
+        )
+
+
 class Poll:
     """The state of one poll: the source, the clock offset and the runs so far."""
 
@@ -261,15 +275,13 @@ class Poll:
         self.clock0 = fetcher.clock()
         self.runs: list[RequestSummary] = []
         self.last_result: FetchResult | None = None
+        # the hosts a request may be redirected to: sent with the request to the fetch
+        # process when there is one (monitor/fetch_process.py), so it pickles
+        self.allowed = AllowedHosts(self.source, extra_host)
 
     def at(self) -> datetime:
         """Wall time now, derived from the poll's `now` and the fetcher's (injectable) clock."""
         return self.now + timedelta(seconds=max(0.0, self.fetcher.clock() - self.clock0))
-
-    def allowed(self, host: str) -> bool:
-        return self.source.allows_host(host) or (
-            self.extra_host is not None and host == self.extra_host
-        )
 
     # One request is three steps, so that the middle one can run elsewhere: ``prepare`` and
     # ``record`` use the database (the one writer), ``obtain`` only the network and the parser.

@@ -9,6 +9,7 @@ evaluation is committed last, in one transaction, so findings always reflect a w
 from __future__ import annotations
 
 import logging
+import pickle
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
@@ -110,18 +111,26 @@ def run_once(
     pollable = [r for r in candidates if is_polled(r, ctx.settings)]
     # the statuses also name a source left unpolled for want of its API key (not configured)
     listed = [r for r in candidates if r in pollable or r.source.polled and r.source.secret_headers]
-    with ctx.session() as session:
-        if check_keys:
-            # one operator finding per API key that is not set (monitor/api_keys.py)
-            report.keys = sync_missing_keys(session, ctx.sources.all(), ctx.settings, now=now)
-        due = pollable if every_source else sources_due(session, pollable, now)
-        # what each poll would ask before its first request, asked once for all of them
-        plan = read_plan(session, due, now)
-    report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})
-
     fetcher = Fetcher.from_settings(ctx.settings, rewrite=rewrite)
     workers = getattr(ctx.settings, "fetch_concurrency", 1)
-    ahead = _Ahead(ctx, fetcher, due, workers, now, plan) if workers > 1 else None
+    # the fetch process starts while the writer works out what is due: its start-up overlaps
+    # the writer's
+    remote = _fetch_process(ctx, fetcher, workers, pollable)
+    try:
+        with ctx.session() as session:
+            if check_keys:
+                # one operator finding per API key that is not set (monitor/api_keys.py)
+                report.keys = sync_missing_keys(session, ctx.sources.all(), ctx.settings, now=now)
+            due = pollable if every_source else sources_due(session, pollable, now)
+            # what each poll would ask before its first request, asked once for all of them
+            plan = read_plan(session, due, now)
+    except BaseException:
+        if remote is not None:
+            remote.close()
+        raise
+    report.not_due = sorted({r.id for r in pollable} - {r.id for r in due})
+
+    ahead = _Ahead(ctx, fetcher, due, workers, now, plan, remote) if workers > 1 else None
     try:
         for i, reg in enumerate(due):
             if ahead is not None:
@@ -186,6 +195,29 @@ def run_once(
     return report
 
 
+def _fetch_process(ctx, fetcher: Fetcher, workers: int, pollable: list[RegisteredSource]):
+    """The fetch process of a run that may poll two or more sources at once
+    (monitor/fetch_process.py), or None: fetching stays in this process."""
+    if workers < 2 or len(pollable) < 2 or not getattr(ctx.settings, "fetch_processes", 0):
+        return None
+    from monitor.fetch_process import FetchProcess, portable
+    from scrapers.fetch.archive import Archive
+
+    if not portable(fetcher):
+        return None
+    archive = ctx.archive
+    try:
+        return FetchProcess(
+            fetcher,
+            workers,
+            # an archive of another kind (a test's) is written by the writer's own process
+            archive_root=str(archive.root) if type(archive) is Archive else None,
+        )
+    except OSError as exc:
+        log.warning("cannot start a fetch process; fetching in this one: %s", exc)
+        return None
+
+
 class _Ahead:
     """Fetching several hosts at once (``fetch_concurrency`` > 1): while this thread, the one
     writer, polls and stores source i, worker threads fetch the listing pages of the sources
@@ -202,6 +234,7 @@ class _Ahead:
         workers: int,
         now: datetime,
         plan: PollPlan,
+        remote: Any = None,
     ) -> None:
         from monitor.fetch_pool import FetchPool, Prefetcher
         from monitor.parse_pool import ParsePool
@@ -212,8 +245,22 @@ class _Ahead:
         # reading a page in a worker thread held the interpreter lock the writer needed, and
         # made a full cycle slower, not faster
         # (with one source there is nothing to store meanwhile: its writer reads it)
-        self.parse = ParsePool(getattr(ctx.settings, "parse_processes", 0) if len(due) > 1 else 0)
-        self.pool = FetchPool(fetcher, workers, archive=ctx.archive, read=self._read)
+        processes = getattr(ctx.settings, "parse_processes", 0) if len(due) > 1 else 0
+        self.parse = ParsePool(processes)
+        self._sent: dict[int, bytes | None] = {}  # id(registered) -> its pickle (None: cannot)
+
+        def threads() -> FetchPool:
+            return FetchPool(fetcher, workers, archive=ctx.archive, read=self._read)
+
+        # better still, the workers run in a process of their own, which reads what it
+        # fetched too (monitor/fetch_process.py): the writer's core is then the writer's
+        if remote is not None and len(due) < 2:
+            remote.close()  # one source (or none) due: nothing to store meanwhile
+            remote = None
+        if remote is not None:
+            remote.read = self._read_spec if processes > 0 else None
+            remote.fallback = threads
+        self.pool = remote if remote is not None else threads()
         self.fetcher = Prefetcher(fetcher, self.pool)
         self.window = 2 * workers
         self.asked = 0
@@ -270,6 +317,27 @@ class _Ahead:
         if future is None:
             return None
         return lambda: self.parse.result(future)
+
+    def _read_spec(self, request) -> tuple[bytes, dict] | None:
+        """What the fetch process needs to read a body it fetched for ``request`` (the
+        registered source and how to read it), or None: the writer reads it."""
+        if request.context is None:
+            return None
+        reg, url, listing, day = request.context
+        if id(reg) not in self._sent:
+            try:
+                self._sent[id(reg)] = pickle.dumps(reg, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001 - a parser that is not a module-level function
+                self._sent[id(reg)] = None
+        if self._sent[id(reg)] is None:
+            return None
+        kwargs = dict(
+            url=url,
+            listing=listing,
+            fetched=day,
+            max_links=self.ctx.settings.max_links_per_listing if listing else None,
+        )
+        return self._sent[id(reg)], kwargs
 
     def close(self) -> None:
         self.pool.close()

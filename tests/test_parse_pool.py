@@ -36,8 +36,14 @@ def _poll(db_url, tmp_path, processes: int, prefix: str, monkeypatch):
 
     monkeypatch.setattr(document_path, "read_document", counting)
     with Sites(N, delay=0.05) as sites:
+        # worker threads fetch (a fetch process reads what it fetched itself:
+        # tests/test_fetch_process.py)
         ctx = context(
-            db_url, tmp_path / f"home-{prefix}", 4, MONITOR_PARSE_PROCESSES=str(processes)
+            db_url,
+            tmp_path / f"home-{prefix}",
+            4,
+            MONITOR_PARSE_PROCESSES=str(processes),
+            MONITOR_FETCH_PROCESSES="0",
         )
         try:
             report = run_sites(ctx, sites, prefix)

@@ -103,18 +103,24 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def mirror_rewrite(base: str) -> Callable[[str], str]:
+@dataclass(frozen=True)
+class MirrorRewrite:
     """Map ``https://www.dhs.gov/a/b.pdf`` to ``<base>/www.dhs.gov/a/b.pdf`` (the offline demo's
-    layout: one loopback server standing in for every agency host)."""
-    base = base.rstrip("/")
+    layout: one loopback server standing in for every agency host). A class rather than a
+    closure, so that a fetch process can be given it (monitor/fetch_process.py)."""
 
-    def rewrite(url: str) -> str:
+    base: str
+
+    def __call__(self, url: str) -> str:
         parts = urlsplit(url)
-        return f"{base}/{parts.netloc.lower()}{parts.path or '/'}" + (
+        return f"{self.base}/{parts.netloc.lower()}{parts.path or '/'}" + (
             f"?{parts.query}" if parts.query else ""
         )
 
-    return rewrite
+
+def mirror_rewrite(base: str) -> Callable[[str], str]:
+    """:class:`MirrorRewrite` of ``base`` (a trailing slash dropped)."""
+    return MirrorRewrite(base.rstrip("/"))
 
 
 class HostThrottle:
