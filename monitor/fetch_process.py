@@ -162,10 +162,11 @@ class FetchProcess:
         self._ended.set()
 
     def _end_process(self) -> None:
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
+        with self._lock:  # not while the writer is sending
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -188,7 +189,7 @@ class FetchProcess:
             try:
                 self.proc.stdin.write(frame((self._next, payload)))
                 self.proc.stdin.flush()
-            except OSError:
+            except (OSError, ValueError):  # its input broken, or closed as it ended
                 del self._futures[self._next]
                 future = None
         if future is None:
@@ -202,10 +203,11 @@ class FetchProcess:
                 return
             self._given_up = True
         log.warning("fetch process given up (%s); the writer fetches from now on", why)
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
+        with self._lock:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
 
     def here(self) -> FetchPool:
         """The pool of threads that fetches once the process is given up (built after the
@@ -246,13 +248,12 @@ class FetchProcess:
         """Stop: requests not started are dropped, those under way are waited for."""
         with self._lock:
             self._given_up = True
-            asked = self._next
-        if not asked:
-            self.proc.kill()  # it never made a request: nothing to wait for
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
+            if not self._next:
+                self.proc.kill()  # it never made a request: nothing to wait for
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
         self._reader.join()
         if self._here is not None:
             self._here.close()
