@@ -15,13 +15,17 @@ the same run (bench/_urlwatch_peer.py, its own process, its own default of ten t
 prints the ratios of the monitor's wall times to urlwatch's. Goals: the no-change cycle at most
 1.0 times urlwatch's, the full cycle at most 1.5 times (the monitor parses and stores; urlwatch
 only diffs); at most 5 SQL statements per unchanged page and 15 per changed one; the no-change
-cycle moves at most 5% of the bytes of the full one. Nothing here asserts a time.
+cycle moves at most 5% of the bytes of the full one. Nothing here asserts a time. Each cycle
+also shows the CPU seconds of the monitor's process (the writer) and of the processes it
+started for the cycle (the fetch process, parse processes): on two cores a cycle cannot take
+less wall time than the larger of the two, nor than half their sum.
 
     python bench/poll_cycle.py [--pages 200] [--peer urlwatch] [--concurrency N]
                                [--latency S] [--database-url URL] [--profile FILE]
                                [--json] [--quick]
 
-``--json`` prints ``{"full": {"wall_s", "requests", "bytes", "sql_per_page"}, "nochange":
+``--json`` prints ``{"full": {"wall_s", "requests", "bytes", "sql_per_page", "cpu_s",
+"helpers_cpu_s"}, "nochange":
 {...}, "peer": {"full": {"wall_s"}, "nochange": {"wall_s"}} | null, "ratios": {"full",
 "nochange"} | null}``, plus the ``benchmark`` and ``figures`` keys bench/report.py reads.
 ``--latency S`` makes every answer wait S seconds, as a distant server's would (loopback answers
@@ -63,12 +67,26 @@ class Cycle:
     requests: int
     bytes: int
     sql_per_page: float | None = None
+    # CPU seconds of the monitor's own process (the writer, and any fetch threads) and of the
+    # processes it started and waited for during the cycle (the fetch process, parse processes)
+    cpu_s: float | None = None
+    helpers_cpu_s: float | None = None
 
     def to_json(self) -> dict:
         out = {"wall_s": round(self.wall_s, 4), "requests": self.requests, "bytes": self.bytes}
         if self.sql_per_page is not None:
             out["sql_per_page"] = round(self.sql_per_page, 2)
+        if self.cpu_s is not None:
+            out["cpu_s"] = round(self.cpu_s, 4)
+            out["helpers_cpu_s"] = round(self.helpers_cpu_s, 4)
         return out
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Sites:
@@ -171,11 +189,13 @@ def monitor_cycles(
             sql0 = statements[0]
             if profiler:
                 profiler.enable()
+            cpu0, helpers0 = time.process_time(), _children_cpu()
             started = time.perf_counter()
             report = run_once(
                 ctx, now=now, every_source=True, registered=sources, evaluate=False, notify=False
             )
             wall = time.perf_counter() - started
+            cpu, helpers = time.process_time() - cpu0, _children_cpu() - helpers0
             if profiler:
                 profiler.disable()
             req1, bytes1 = sites.stats()
@@ -186,7 +206,12 @@ def monitor_cycles(
                 if not r.succeeded
             )
             return Cycle(
-                wall, req1 - req0, bytes1 - bytes0, (statements[0] - sql0) / max(1, len(sources))
+                wall,
+                req1 - req0,
+                bytes1 - bytes0,
+                (statements[0] - sql0) / max(1, len(sources)),
+                cpu,
+                helpers,
             )
 
         try:
@@ -336,11 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"{'who':<10}{'cycle':<11}{'wall s':>9}{'requests':>10}{'bytes sent':>13}{'SQL/page':>10}"
+        f"{'CPU s':>8}{'+ others':>10}"
     )
     for label, c in (("full", full), ("no change", nochange)):
         print(
             f"{'monitor':<10}{label:<11}{c.wall_s:>9.2f}{c.requests:>10}{c.bytes:>13,}"
-            f"{c.sql_per_page:>10.1f}"
+            f"{c.sql_per_page:>10.1f}{c.cpu_s:>8.2f}{c.helpers_cpu_s:>10.2f}"
         )
     if peer:
         for label, key in (("full", "full"), ("no change", "nochange")):
