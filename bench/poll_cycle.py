@@ -24,10 +24,10 @@ less wall time than the larger of the two, nor than half their sum.
                                [--latency S] [--database-url URL] [--profile FILE]
                                [--json] [--quick]
 
-``--json`` prints ``{"full": {"wall_s", "requests", "bytes", "sql_per_page", "cpu_s",
-"helpers_cpu_s"}, "nochange":
+``--json`` prints ``{"full": {"wall_s", "requests", "bytes", "sql_per_page"}, "nochange":
 {...}, "peer": {"full": {"wall_s"}, "nochange": {"wall_s"}} | null, "ratios": {"full",
-"nochange"} | null}``, plus the ``benchmark`` and ``figures`` keys bench/report.py reads.
+"nochange"} | null}``, plus the ``benchmark`` and ``figures`` keys bench/report.py reads and
+``details`` (its ``cpu``: each cycle's CPU seconds, the monitor's and its processes').
 ``--latency S`` makes every answer wait S seconds, as a distant server's would (loopback answers
 at once, which hides what fetching several hosts at once saves); ``--concurrency N`` sets the
 monitor's ``fetch_concurrency``. ``--profile FILE`` runs the monitor's cycles under cProfile, writes the statistics to FILE
@@ -76,10 +76,13 @@ class Cycle:
         out = {"wall_s": round(self.wall_s, 4), "requests": self.requests, "bytes": self.bytes}
         if self.sql_per_page is not None:
             out["sql_per_page"] = round(self.sql_per_page, 2)
-        if self.cpu_s is not None:
-            out["cpu_s"] = round(self.cpu_s, 4)
-            out["helpers_cpu_s"] = round(self.helpers_cpu_s, 4)
         return out
+
+    def cpu_json(self) -> dict:
+        return {
+            "monitor_s": round(self.cpu_s, 4),
+            "started_processes_s": round(self.helpers_cpu_s, 4),
+        }
 
 
 def _children_cpu() -> float:
@@ -350,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                 "concurrency": args.concurrency,
                 "latency_s": args.latency,
                 "peer_both_cycles": peer_moved or None,
+                "cpu": {"full": full.cpu_json(), "nochange": nochange.cpu_json()},
             },
             stream=_Merge(out),
         )
