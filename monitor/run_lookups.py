@@ -106,7 +106,7 @@ def document_runs(
     for start in range(0, len(pairs), CHUNK):
         asked = wanted(pairs[start : start + CHUNK], ("source_id", None), ("url", None))
 
-        def newest(*where) -> ColumnElement:
+        def newest(*where, documents_index: bool = False) -> ColumnElement:
             return (
                 select(FetchRun.id)
                 .where(
@@ -114,7 +114,15 @@ def document_runs(
                     # not an index term ("|| ''"): without statistics SQLite would walk the
                     # source's runs by (source_id, listing, started_at), not the URL's
                     FetchRun.source_id.concat("") == asked.c.source_id,
-                    FetchRun.listing == false(),
+                    # "= false" lets the index of document runs serve the lookup (the newest
+                    # that did not fail: one descent past the URL's listing reads); "is not
+                    # true" (the same rows: listing is never null) keeps it from the newest of a
+                    # failure outcome, which is one descent of fetch_runs(url, outcome,
+                    # started_at), where the document index would walk back through every
+                    # document run that did not fail
+                    FetchRun.listing == false()
+                    if documents_index
+                    else FetchRun.listing.is_not(True),
                     FetchRun.started_at <= as_of,
                     *where,
                 )
@@ -128,7 +136,7 @@ def document_runs(
                 select(
                     asked.c.source_id,
                     asked.c.url,
-                    newest(FetchRun.outcome.not_in(failures)),
+                    newest(FetchRun.outcome.not_in(failures), documents_index=True),
                     # per failure outcome: one descent of fetch_runs(url, outcome, started_at)
                     # each, where "outcome IN (...)" walks back past every run that did not fail
                     *(newest(FetchRun.outcome == outcome) for outcome in failures),

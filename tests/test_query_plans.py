@@ -336,3 +336,29 @@ def test_the_newest_reads_of_a_page_before_a_report_are_index_lookups(engine, se
     for statement, parameters in lookups:
         text = plan(engine, statement, parameters)
         assert not scans(engine, text, "fetch_runs"), f"{statement}\n{text}"
+
+
+def test_a_documents_newest_fetch_that_did_not_fail_skips_its_urls_listing_reads(
+    engine, session, archive
+):
+    """A URL read as a listing (three times) and as a document (once): a listed document's
+    fetch state finds its newest document fetch that did not fail by the index of document runs
+    alone, not by walking back through the URL's listing reads."""
+    from monitor.run_lookups import document_runs
+    from scrapers.vocabulary import FETCH_FAILURE_OUTCOMES
+
+    reg = _history(session, archive)
+    from monitor.ingest import ingest_file, read_saved
+
+    page = read_saved(FIXTURES / "listing_index_2022_reconstructed.html", LISTING_URL)
+    ingest_file(session, archive, reg, page, fetched_at=T0 + timedelta(days=4), is_listing=False)
+    session.commit()
+    with captured(engine) as statements:
+        found = document_runs(
+            session.execute, [(reg.id, LISTING_URL)], T0 + timedelta(days=9), FETCH_FAILURE_OUTCOMES
+        )
+    assert found[(reg.id, LISTING_URL)] == ([], None)  # fetched as a document, never failed
+    statement, parameters = statements[0]
+    text = plan(engine, statement, parameters)
+    assert "ix_fetch_runs_document_runs" in text, f"{statement}\n--- plan ---\n{text}"
+    assert not scans(engine, text, "fetch_runs"), text

@@ -73,6 +73,17 @@ class FetchRun(Base):
         Index("ix_fetch_runs_url_outcome_started", "url", "outcome", "started_at"),
         # the runs an interrupted command's cycle stored (monitor/command_runs.py)
         Index("ix_fetch_runs_cycle", "cycle"),
+        # a document's newest fetch that did not fail: one descent, not a walk back through
+        # the listing reads of a URL that is also polled as a listing
+        # (monitor/run_lookups.py document_runs, 0032_document_run_lookup)
+        Index(
+            "ix_fetch_runs_document_runs",
+            "url",
+            "started_at",
+            "id",
+            sqlite_where=text("listing = 0"),
+            postgresql_where=text("NOT listing"),
+        ),
         # a source's listing pages and each page's reads around a deadline (absence): one
         # descent per page, not a walk through the source's other listing reads
         # (monitor/run_lookups.py, 0029_listing_read_lookup)
