@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from monitor.models.reports import LONG_LABEL, SHORT_LABEL
+from monitor.models.sources import SUCCESS_READ
 from monitor.models import (
     CountObservation,
     FetchRun,
@@ -573,11 +574,19 @@ def _stored_first_round(scope) -> dict[tuple[str, object], tuple]:
         .subquery("asked")
     )
 
+    # PostgreSQL: the successful reads of fetch_runs(url, started_at) (0030_eval_speed), its
+    # condition as written there; on fetch_runs(url, outcome, started_at) it read the three
+    # outcome ranges whole and sorted them. SQLite walks fetch_runs(url, started_at) back, as
+    # fast; given that index's condition it took fetch_runs(started_at) for the run's id.
+    success = (
+        SUCCESS_READ if scope.dialect == "postgresql" else FetchRun.outcome.in_(SUCCESS_OUTCOMES)
+    )
+
     def newest(columns, *where):
         return newest_run(
             columns,
             FetchRun.url == asked.c.url,
-            FetchRun.outcome.in_(SUCCESS_OUTCOMES),
+            success,
             FetchRun.started_at < asked.c.at,
             *where,
         )

@@ -336,6 +336,14 @@ def test_the_newest_reads_of_a_page_before_a_report_are_index_lookups(engine, se
     for statement, parameters in lookups:
         text = plan(engine, statement, parameters)
         assert not scans(engine, text, "fetch_runs"), f"{statement}\n{text}"
+        if engine.dialect.name == "postgresql":
+            # the successful reads of the page by time (0030_eval_speed): the newest before
+            # the moment is the first entry from it, not a sort of the page's runs by outcome
+            # and time (SQLite walks fetch_runs(url, started_at) back from the moment)
+            assert "ix_fetch_runs_url_reads" in text, f"{statement}\n{text}"
+            assert "Sort Key: fetch_runs.started_at" not in text, f"{statement}\n{text}"
+        else:  # each lookup one walk of the URL's runs, never of every run at that time
+            assert "USING INDEX ix_fetch_runs_started " not in text, f"{statement}\n{text}"
 
 
 def test_a_documents_newest_fetch_that_did_not_fail_skips_its_urls_listing_reads(

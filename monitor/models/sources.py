@@ -13,6 +13,13 @@ from scrapers.vocabulary import Outcome, values
 # The typed outcome of one fetch (scrapers/vocabulary.py). Stored as a string (not an Enum type
 # or a CHECK) so adding one is a code change, not a schema change.
 FETCH_OUTCOMES = values(Outcome)
+# A run that read the page as it is (scrapers.vocabulary.SUCCESS_OUTCOMES), as literal SQL: SQLite
+# uses a partial index only for a query that repeats its condition (not a bound parameter).
+SUCCESS_READ = text(
+    "outcome IN ("
+    + ", ".join(f"'{o}'" for o in values(Outcome.OK, Outcome.NOT_MODIFIED, Outcome.UNCHANGED))
+    + ")"
+)
 
 
 class SourceRow(Base):
@@ -95,6 +102,16 @@ class FetchRun(Base):
             "id",
             sqlite_where=text("listing = 1"),
             postgresql_where=text("listing"),
+        ),
+        # a page's newest successful read before a moment (a report's publication bound):
+        # the first entry from it, never the failed reads nor a sort of the URL's three
+        # outcome ranges (monitor/report_facts.py, 0030_eval_speed)
+        Index(
+            "ix_fetch_runs_url_reads",
+            "url",
+            "started_at",
+            sqlite_where=SUCCESS_READ,
+            postgresql_where=SUCCESS_READ,
         ),
     )
 
