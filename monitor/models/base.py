@@ -21,6 +21,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Distinct stored instants a UTCDateTime column's reader keeps made (see result_processor).
+RESULT_CACHE = 50_000
+
+
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, returns aware UTC; refuses naive datetimes so no local time sneaks in."""
 
@@ -38,6 +42,26 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+    def result_processor(self, dialect, coltype):
+        """The stored value as an aware datetime, each distinct stored value made once: an
+        evaluation reads hundreds of thousands of times, most of them the same few thousand
+        instants (a read of a listing page dates every report found on it), and on SQLite each
+        is text to parse. Datetimes are immutable, so one object serves every row."""
+        convert = super().result_processor(dialect, coltype)
+        made: dict = {}
+
+        def process(value):
+            if value is None:
+                return None
+            found = made.get(value)
+            if found is None:
+                if len(made) >= RESULT_CACHE:  # bounded: forget them all, start again
+                    made.clear()
+                found = made[value] = convert(value)
+            return found
+
+        return process
 
 
 class Base(DeclarativeBase):
