@@ -194,7 +194,13 @@ class ListingReadLookup:
         instants = set(instants)
         missing = [t for t in instants if (t, as_of) not in self._first]
         if missing:
-            found = first_listing_reads_after(self._execute, self.source_id, missing, as_of)
+            found = first_listing_reads_after(
+                self._execute,
+                self.source_id,
+                missing,
+                as_of,
+                dialect=self.session.get_bind().dialect.name,
+            )
             self._first.update({(t, as_of): pages for t, pages in found.items()})
         return {t: self._first[(t, as_of)] for t in instants}
 

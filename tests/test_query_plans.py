@@ -286,7 +286,9 @@ def test_a_sources_listing_reads_around_a_deadline_are_index_lookups(engine, ses
         last = lookup.last_reads(T0 + timedelta(days=5))
     assert set(after[deadline]) == set(last) == set(pages), (after, last)
     on_runs = [(s, p) for s, p in statements if "fetch_runs" in s]
-    assert len(on_runs) >= 3, statements
+    assert len(on_runs) >= 2, statements  # the reads after the deadlines, the last reads
+    if engine.dialect.name == "postgresql":  # the instants one array: planned in no time
+        assert any("unnest(" in s and "AS at UNION ALL" not in s for s, _ in on_runs), on_runs
     for statement, parameters in on_runs:
         text_ = plan(engine, statement, parameters)
         print(statement, "\n", text_, "\n")
