@@ -308,22 +308,28 @@ def _counts(
     made: dict[tuple, CountFact] = {}  # one (immutable) CountFact per distinct row
 
     def keep(rows, whole: bool) -> None:
-        for row in rows:
-            rid = row[0]
-            if rid not in wanted:
-                continue  # a row another document's parse gave a report out of scope
-            pair = row[:2]
-            entry = out.get(pair)
-            if entry is None or (whole and not entry[0]):
-                entry = out[pair] = (whole, [])
-                pairs[rid].add(row[1])
-            elif entry[0] != whole:
-                continue  # already read whole
-            key = row[2:]  # a tuple
+        # the rows of one reading come one after the other (id order): its entry is looked up
+        # once for them, not once a row
+        last = rows_of = None
+        for rid, pid, *cells in rows:
+            if (rid, pid) != last:
+                last, rows_of = (rid, pid), None
+                if rid not in wanted:
+                    continue  # a row another document's parse gave a report out of scope
+                entry = out.get(last)
+                if entry is None or (whole and not entry[0]):
+                    entry = out[last] = (whole, [])
+                    pairs[rid].add(pid)
+                elif entry[0] != whole:
+                    continue  # already read whole
+                rows_of = entry[1]
+            elif rows_of is None:
+                continue  # out of scope, or already read whole
+            key = tuple(cells)
             fact = made.get(key)
             if fact is None:
                 fact = made[key] = CountFact(*key)
-            entry[1].append(fact)
+            rows_of.append(fact)
 
     if only is not None:
         for chunk in _chunks(only):
