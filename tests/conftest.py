@@ -65,11 +65,13 @@ class _Pg:
         engine.dispose()
         self.template = name
 
-    def create(self, from_template: bool = True) -> str:
+    def create(self, from_template: bool = True, template: str | None = None) -> str:
+        """A new database: a copy of ``template`` (by default the migrated one) or, without
+        ``from_template``, an empty one."""
         from sqlalchemy import text
 
         name = f"monitor_test_{uuid.uuid4().hex[:12]}"
-        clause = f' TEMPLATE "{self.template}"' if from_template else ""
+        clause = f' TEMPLATE "{template or self.template}"' if from_template else ""
         with self.admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
         return name
@@ -97,6 +99,16 @@ def _need_pg() -> None:
         # outside CI only, on a developer's machine without PostgreSQL: the SQLite half of the
         # same tests still runs; with CI=true the line above fails instead
         pytest.skip(_PG.error)
+
+
+@pytest.fixture(scope="session")
+def postgresql():
+    """For a module that builds a stored state once and copies it into each test's database:
+    ``need()`` (fails under CI, else skips, when PostgreSQL is unreachable), ``create()`` /
+    ``create(template=name)``, ``drop(name)`` and ``url(name)``."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(need=_need_pg, create=_PG.create, drop=_PG.drop, url=_pg_url)
 
 
 @pytest.fixture(scope="session")

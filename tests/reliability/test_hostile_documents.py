@@ -10,12 +10,15 @@ few megabytes or declares one page more than the cap, enough to show it is bound
 
 from __future__ import annotations
 
+import copy
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 import hostile_kit as kit
 from monitor.ingest import SavedFile, ingest_file
@@ -75,8 +78,7 @@ def take(
     return intake, run
 
 
-@pytest.fixture
-def stored(session, archive):
+def store_baseline(session, archive) -> dict:
     """The baseline state, committed, and a record of everything in it."""
     for source, name, listing in BASELINE:
         body, url = fixture(source, name)
@@ -87,6 +89,81 @@ def stored(session, archive):
         assert intake.outcome == "ok", name
     session.commit()
     return kit.everything(session, archive)
+
+
+class Baseline:
+    """The baseline stored once per database kind in this module (a SQLite file, or a
+    PostgreSQL database used as a template) with its archive and its record; every test gets
+    a copy of both, as if it had stored the baseline itself."""
+
+    def __init__(self, db_url: str, archive_dir: Path, record: dict, drop=None) -> None:
+        self.db_url, self.archive_dir, self.record, self.drop = db_url, archive_dir, record, drop
+
+
+@pytest.fixture(scope="module")
+def baselines(tmp_path_factory, sqlite_template, postgresql):
+    from sqlalchemy.orm import Session
+
+    from monitor.db import make_engine
+    from scrapers.fetch.archive import Archive
+
+    made: dict[str, Baseline] = {}
+
+    def get(backend: str) -> Baseline:
+        if backend in made:
+            return made[backend]
+        folder = tmp_path_factory.mktemp(f"baseline_{backend}")
+        drop = None
+        if backend == "sqlite":
+            shutil.copy(sqlite_template, folder / "baseline.db")
+            url = f"sqlite:///{folder / 'baseline.db'}"
+        else:
+            postgresql.need()
+            name = postgresql.create()
+            url, drop = postgresql.url(name), lambda: postgresql.drop(name)
+        engine = make_engine(url)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                record = store_baseline(session, Archive(folder / "archive"))
+        finally:
+            engine.dispose()  # a PostgreSQL template takes no other connection
+        made[backend] = Baseline(url, folder / "archive", record, drop)
+        return made[backend]
+
+    yield get
+    for baseline in made.values():
+        if baseline.drop is not None:
+            baseline.drop()
+
+
+@pytest.fixture
+def db_url(backend, tmp_path, baselines, postgresql):
+    """A copy of the stored baseline (every database test here starts from it)."""
+    baseline = baselines(backend)
+    if backend == "sqlite":
+        path = tmp_path / "monitor.db"
+        shutil.copy(make_url(baseline.db_url).database, path)
+        yield f"sqlite:///{path}"
+        return
+    name = postgresql.create(template=make_url(baseline.db_url).database)
+    try:
+        yield postgresql.url(name)
+    finally:
+        postgresql.drop(name)
+
+
+@pytest.fixture
+def archive(backend, tmp_path, baselines):
+    from scrapers.fetch.archive import Archive
+
+    shutil.copytree(baselines(backend).archive_dir, tmp_path / "archive", symlinks=True)
+    return Archive(tmp_path / "archive")
+
+
+@pytest.fixture
+def stored(backend, baselines, session, archive):
+    """The baseline state, committed, and a record of everything in it."""
+    return copy.deepcopy(baselines(backend).record)
 
 
 def problems(intake) -> list[tuple[str, str]]:
