@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,12 +29,39 @@ UTC = timezone.utc
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory, sqlite_template, postgresql):
+    """The demo run once per database kind in this module (its tests only read what it wrote),
+    each on a fresh migrated database of its own."""
+    made: dict[str, tuple] = {}
+    drops = []
+
+    def get(backend: str):
+        if backend not in made:
+            folder = tmp_path_factory.mktemp(f"demo_{backend}")
+            if backend == "sqlite":
+                shutil.copy(sqlite_template, folder / "monitor.db")
+                url = f"sqlite:///{folder / 'monitor.db'}"
+            else:
+                postgresql.need()
+                name = postgresql.create()
+                drops.append(name)
+                url = postgresql.url(name)
+            result = run_demo(database_url=url, keep=folder / "demo")
+            engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+            made[backend] = (result, engine)
+        return made[backend]
+
+    yield get
+    for _result, engine in made.values():
+        engine.dispose()
+    for name in drops:
+        postgresql.drop(name)
+
+
 @pytest.fixture
-def demo(db_url, tmp_path):
-    result = run_demo(database_url=db_url, keep=tmp_path / "demo")
-    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
-    yield result, engine
-    engine.dispose()
+def demo(backend, demos):
+    return demos(backend)
 
 
 def _findings(engine):
