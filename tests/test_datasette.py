@@ -28,17 +28,33 @@ CANNED = (
 )
 
 
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory, sqlite_template) -> Path:
+    """The database below (and its archive), built once in this module."""
+    from scrapers.fetch.archive import Archive
+
+    folder = tmp_path_factory.mktemp("filled")
+    fill(folder / "monitor.db", sqlite_template, Archive(folder / "archive"))
+    return folder
+
+
 @pytest.fixture
-def sqlite_db(tmp_path, sqlite_template, archive) -> Path:
+def sqlite_db(tmp_path, filled) -> Path:
     """A migrated SQLite database holding every reconstructed DHS and HHS report and a late
-    and a missing report finding."""
+    and a missing report finding: each test's own copy (with the archive), as its own build."""
+    path = tmp_path / "monitor.db"
+    shutil.copy(filled / "monitor.db", path)
+    shutil.copytree(filled / "archive", tmp_path / "archive")
+    return path
+
+
+def fill(path: Path, sqlite_template: Path, archive) -> None:
     from sqlalchemy.orm import Session
 
     from monitor.db import make_engine
     from monitor.findings_sync import sync_findings
     from rules.findings import Finding
 
-    path = tmp_path / "monitor.db"
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     with Session(engine) as session:
@@ -76,7 +92,7 @@ def sqlite_db(tmp_path, sqlite_template, archive) -> Path:
         sync_findings(session, [late, missing], datetime(2022, 9, 30, tzinfo=timezone.utc))
         session.commit()
     engine.dispose()
-    return path
+    assert not path.with_name(path.name + "-wal").exists()  # all of it is in the file copied
 
 
 def view(path: Path, sql: str) -> list[dict]:
