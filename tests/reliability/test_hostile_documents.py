@@ -712,3 +712,21 @@ def test_a_reparse_judges_dates_against_the_day_the_copy_was_fetched(session, ar
         .where(Parse.snapshot_id == intake.snapshot.id, Parse.parser_version == "hostile-2")
     ).all()
     assert any("a year after the document was fetched on 2022-10-01" in d for d in details)
+
+
+def test_a_page_bomb_is_refused_on_its_declared_count_before_its_pages_are_built(monkeypatch):
+    """Five thousand pages: refused on the page tree's /Count, without pdfplumber building
+    every page object first (what made refusing it cost 20 s of CPU)."""
+    import pdfplumber.pdf
+
+    from scrapers.read.pdftables import PdfUnreadable, read_pdf
+
+    def no_pages(_self):
+        raise AssertionError("the pages were built before the page count was checked")
+
+    monkeypatch.setattr(pdfplumber.pdf.PDF, "pages", property(no_pages))
+    body = kit.pages_pdf([kit.text_ops(FUAR_LINES)] * 5000, shared=True)
+    with pytest.raises(PdfUnreadable) as refused:
+        read_pdf(body)
+    assert refused.value.kind == "too_large"
+    assert "has 5,000 pages, more than the 1,000" in str(refused.value)
