@@ -702,15 +702,35 @@ def record_listing(
     ``read`` is the reading the links come from (snapshot id, parser version). The page's
     ``listing_pages`` row keeps the reading its rows were last brought in step with: the same
     reading again, complete both times, links exactly the reports the page's rows say it links,
-    so they are marked seen by two UPDATEs, without comparing a link (a link's text has filled
-    what it could the first time). ``periods``: the period each link names, worked out where
+    so they are marked seen by one UPDATE of that row, without comparing a link or writing one
+    (a link's text has filled what it could the first time; :mod:`monitor.listing_seen`: the
+    page's time is written into its rows before they change). ``periods``: the period each link names, worked out where
     the page was read (:func:`monitor.reading.link_periods`); by default worked out here.
     """
+    from monitor import listing_seen
+
     session.flush()  # pending ORM changes first: the statements below go to the database
     listing_url = redact_url(listing_url)
-    if read is not None and complete and _same_reading(session, source.id, listing_url, read):
-        _seen_again(session, source.id, listing_url, now)
-        return [], []
+    st = _listing_statements()
+    execute = session.connection().execute
+    page = {"source": source.id, "listing": listing_url, "now": now}
+    if read is not None:
+        known = _listing_page(session, listing_url)
+        if complete and _same_reading(known, source.id, read):
+            listing_seen.seen_again(session, known, listing_url, now)
+            return [], []
+    else:  # links from elsewhere: the next reading of the page compares its links again
+        known = execute(st.forget_reading, page).first()
+    # The rows change now: the page's time since they last did (monitor/listing_seen.py) goes
+    # into them first. Read complete, by the page's source, at or after that time, every row
+    # not removed is either seen now or dropped now: the dropped ones and their reports take
+    # it in the statements below; otherwise it is written first.
+    pending_at = None
+    if known is not None and listing_seen.pending(known.seen_at, known.applied_at):
+        pending_at = known.seen_at
+        if not (complete and known.source_id == source.id and now >= pending_at):
+            listing_seen.write_rows_seen(session, known.source_id, listing_url, pending_at)
+            pending_at = None
     # one entry per URL, in page order: the first title a link gives, the last period it names
     wanted: dict[str, dict[str, Any]] = {}
     if periods is None or len(periods) != len(links):
@@ -722,9 +742,6 @@ def record_listing(
             entry["title"] = link.title
         if named is not None:
             entry["named"] = named
-    st = _listing_statements()
-    execute = session.connection().execute
-    page = {"source": source.id, "listing": listing_url, "now": now}
 
     def seen_now(urls) -> dict[str, Any]:
         """Reports already known: seen now and back if removed, one UPDATE for all."""
@@ -797,7 +814,7 @@ def record_listing(
     for part in _chunks(sorted(again | set(dropped.values()))):
         gone_here = [i for i in part if i not in again]
         if gone_here:
-            execute(st.drop, {**page, "ids": part, "gone": gone_here})
+            execute(st.drop, {**page, "ids": part, "gone": gone_here, "pending": pending_at})
         else:
             execute(st.keep, {**page, "ids": part})
     _expire(session, ReportListing, again | set(dropped.values()))
@@ -826,28 +843,35 @@ def record_listing(
         for part in _chunks(sorted(set(new_rows) - inserted_rows)):
             execute(st.listed_now, {**page, "report_ids": part})
 
-    # A report this page dropped is gone only when no page lists it any more.
+    # A report this page dropped is gone only when no page lists it any more; it was seen when
+    # the page was last seen with it (``pending_at``, if later than its own time).
     removed: list[Report] = []
     if dropped:
         others = select(ReportListing.id).where(
             ReportListing.report_id == Report.id, ReportListing.removed_at.is_(None)
         )
+        gone = ~others.exists()
+        if pending_at is None:  # only the reports gone from every page change
+            where, values = (gone,), dict(removed_at=now)
+        else:  # every report dropped here changes: seen then, and gone now if on no page
+            later = case((Report.last_seen < pending_at, pending_at), else_=Report.last_seen)
+            where, values = (), dict(removed_at=case((gone, now), else_=None), last_seen=later)
         for part in _chunks(sorted(dropped)):
             removed.extend(
-                session.scalars(
+                report
+                for report in session.scalars(
                     update(Report)
-                    .where(Report.id.in_(part), Report.removed_at.is_(None), ~others.exists())
-                    .values(removed_at=now)
+                    .where(Report.id.in_(part), Report.removed_at.is_(None), *where)
+                    .values(**values)
                     .returning(Report)
                     .execution_options(populate_existing=True),
                     execution_options={"synchronize_session": False},
                 )
+                if report.removed_at is not None
             )
         removed.sort(key=lambda r: r.id)
     if read is not None:
         _note_reading(session, source.id, listing_url, read, complete, now)
-    else:  # links from elsewhere: the next reading of the page compares its links again
-        execute(st.forget_reading, page)
     return sorted(created, key=lambda r: r.id), removed
 
 
@@ -876,6 +900,7 @@ def _listing_statements() -> _ListingStatements:
     def earlier(column):
         return case((column > now, now), else_=column)
 
+    pending = bindparam("pending", type_=listings.c.last_seen.type)
     ids = listings.c.id.in_(bindparam("ids", expanding=True))
     gone = listings.c.id.in_(bindparam("gone", expanding=True))
     return _ListingStatements(
@@ -919,8 +944,9 @@ def _listing_statements() -> _ListingStatements:
         drop=update(listings)
         .where(ids)
         .values(
+            # a dropped row was last seen when its page last was (``pending``, if later)
             last_seen=case(
-                (gone, listings.c.last_seen),
+                (gone, case((listings.c.last_seen < pending, pending), else_=listings.c.last_seen)),
                 (listings.c.last_seen < now, now),
                 else_=listings.c.last_seen,
             ),
@@ -941,68 +967,30 @@ def _listing_statements() -> _ListingStatements:
             first_seen=earlier(listings.c.first_seen),
             removed_at=None,
         ),
-        forget_reading=delete(ListingPage.__table__).where(
-            ListingPage.__table__.c.listing_url == bindparam("listing")
+        forget_reading=delete(ListingPage.__table__)
+        .where(ListingPage.__table__.c.listing_url == bindparam("listing"))
+        .returning(
+            ListingPage.__table__.c.source_id,
+            ListingPage.__table__.c.seen_at,
+            ListingPage.__table__.c.applied_at,
         ),
     )
 
 
-def _same_reading(session: Session, source_id: str, listing_url: str, read: tuple) -> bool:
-    """Whether the page's rows were last brought in step with this reading, complete (the
-    cycle's plan may know its ``listing_pages`` row already)."""
+def _listing_page(session: Session, listing_url: str) -> ListingPage | None:
+    """The page's ``listing_pages`` row (the cycle's plan may know it already)."""
     plan = plan_of(session)
     row = plan.take("listing_pages", listing_url) if plan is not None else MISSING
-    if row is MISSING:
-        row = session.get(ListingPage, listing_url)
+    return session.get(ListingPage, listing_url) if row is MISSING else row
+
+
+def _same_reading(row: ListingPage | None, source_id: str, read: tuple) -> bool:
+    """Whether the page's rows were last brought in step with this reading, complete."""
     return (
         row is not None
         and row.complete
         and (row.source_id, row.snapshot_id, row.parser_version) == (source_id, *read)
     )
-
-
-def _seen_again(session: Session, source_id: str, listing_url: str, now: datetime) -> None:
-    """The page links what its rows say: its reports and its rows are seen now. Two UPDATEs,
-    built once and run with this page's values (no statement is put together per page)."""
-    params = {"p_source": source_id, "p_listing": listing_url, "p_now": now}
-    execute = session.connection().execute
-    for statement in _seen_again_statements():
-        execute(statement, params)
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, (Report, ReportListing)):
-            session.expire(obj)
-
-
-@functools.cache
-def _seen_again_statements() -> tuple:
-    from sqlalchemy import bindparam, update
-
-    now = bindparam("p_now", type_=Report.last_seen.type)
-    of_source = select(Report.id).where(Report.source_id == bindparam("p_source"))
-    present = (
-        ReportListing.listing_url == bindparam("p_listing"),
-        ReportListing.removed_at.is_(None),
-        ReportListing.report_id.in_(of_source),
-    )
-    reports = (
-        update(Report.__table__)
-        .where(
-            Report.id.in_(select(ReportListing.report_id).where(*present)),
-            Report.source_id == bindparam("p_source"),
-        )
-        .values(
-            last_seen=case((Report.last_seen < now, now), else_=Report.last_seen), removed_at=None
-        )
-    )
-    listings = (
-        update(ReportListing.__table__)
-        .where(*present)
-        .values(
-            last_seen=case((ReportListing.last_seen < now, now), else_=ReportListing.last_seen),
-            first_seen=case((ReportListing.first_seen > now, now), else_=ReportListing.first_seen),
-        )
-    )
-    return reports, listings
 
 
 def _note_reading(
@@ -1042,6 +1030,7 @@ def _note_reading_statement(dialect: str):
         parser_version=bindparam("n_parser"),
         complete=bindparam("n_complete", type_=table.c.complete.type),
         applied_at=bindparam("n_applied", type_=table.c.applied_at.type),
+        seen_at=bindparam("n_applied", type_=table.c.seen_at.type),
     )
     stmt = upsert(table).values(listing_url=bindparam("n_listing"), **values)
     return stmt.on_conflict_do_update(index_elements=["listing_url"], set_=values)

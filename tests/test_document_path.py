@@ -13,6 +13,7 @@ from sqlalchemy import select
 from fetch_fakes import LISTING, R1, R2, SOURCE, Site, good_site, make_fetcher, parse
 from monitor.fetching import Poll, new_cycle
 from monitor.document_path import take_in
+from monitor.listing_seen import report_last_seen
 from monitor.models import FetchRun, Report
 from monitor.reading import is_listing, read_document
 from scrapers.records import Link, ParseResult, ReportRecord
@@ -115,7 +116,7 @@ def test_a_request_obtained_in_a_worker_thread_is_stored_like_a_fetch(session, a
     assert obtained.result.outcome == "not_modified" and obtained.reading is None
     summary, _intake = later.record(obtained)
     assert summary.outcome == "not_modified" and parser.calls == 1
-    seen = session.scalar(select(Report.last_seen).where(Report.url == R1))
+    seen = session.scalar(select(report_last_seen()).where(Report.url == R1))
     assert seen == T0 + timedelta(days=1)
 
 

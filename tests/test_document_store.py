@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from monitor.document_path import take_in
+from monitor.listing_seen import report_last_seen
 from monitor.models import Parse, ParseProblem, Report
 from scrapers.records import Link, ParseResult, ReportRecord
 from scrapers.registry import RegisteredSource
@@ -51,7 +52,7 @@ def test_listing_links_become_reports_and_repeat_is_a_no_op(session, archive):
         is_listing=True,
     )
     assert not again.snapshot_new and again.result is None and again.new_reports == []
-    assert session.scalar(select(Report.last_seen)) == T0 + timedelta(days=1)
+    assert session.scalar(select(report_last_seen())) == T0 + timedelta(days=1)
     assert session.scalar(select(func.count()).select_from(Parse)) == 1
 
 

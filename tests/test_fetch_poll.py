@@ -25,6 +25,7 @@ from fetch_fakes import (
     stored_state,
 )
 from monitor.fetching import new_cycle, poll_source, sources_due
+from monitor.listing_seen import report_last_seen
 from monitor.models import (
     CountObservation,
     FetchRun,
@@ -95,7 +96,7 @@ def test_second_poll_is_conditional_and_refreshes_last_seen(session, archive, si
     assert result.runs[0].http_status == 304 and result.runs[0].bytes == 0
     assert result.runs[0].snapshot_id is not None and result.runs[0].sha256
     assert stored_state(session, archive, with_last_seen=False) == before  # nothing archived
-    assert set(session.scalars(select(Report.last_seen))) == {t1}
+    assert set(session.scalars(select(report_last_seen()))) == {t1}
 
 
 def test_same_body_without_validators_is_unchanged(session, archive, site):

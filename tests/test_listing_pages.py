@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import event, select
 
 from monitor.document_path import store_document, take_in
+from monitor.listing_seen import listing_last_seen, report_last_seen
 from monitor.models import ListingPage, Report, ReportListing
 from monitor.store import record_listing
 from scrapers.records import Link, ParseResult
@@ -56,9 +57,9 @@ def rows(session, source_id="fake") -> dict[str, tuple]:
         for url, r_seen, removed, l_seen, l_removed in session.execute(
             select(
                 Report.url,
-                Report.last_seen,
+                report_last_seen(),
                 Report.removed_at,
-                ReportListing.last_seen,
+                listing_last_seen(),
                 ReportListing.removed_at,
             )
             .join(ReportListing, ReportListing.report_id == Report.id)
@@ -89,10 +90,10 @@ def test_the_same_reading_again_is_marked_seen_without_comparing_links(session, 
     )
     updates.on = False
     assert again.new_reports == [] and again.removed_reports == []
-    # no SELECT of the page's rows, no INSERT: two UPDATEs besides looking up the reading
+    # no SELECT of the page's rows, no INSERT, no row written: one UPDATE of the page's time
+    # besides looking up the reading
     assert [s for s in updates.seen if "report_listings" in s or s.startswith("UPDATE")] == [
-        "UPDATE reports",
-        "UPDATE report_listings",
+        "UPDATE listing_pages",
     ]
     day1 = T0 + timedelta(days=1)
     assert all(v == (day1, None, day1, None) for v in rows(session).values())

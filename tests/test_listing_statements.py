@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, select
 
 from monitor.document_path import store_document, take_in
+from monitor.listing_seen import report_last_seen
 from monitor.models import Report, ReportListing
 from scrapers.records import Link, ParseResult
 from scrapers.registry import RegisteredSource
@@ -93,7 +94,7 @@ def _costs(session, engine, archive, n: int) -> dict[str, int]:
     assert [r.url for r in later.new_reports] == changed[-1:]
     assert [r.url for r in later.removed_reports] == urls[:1]
     # what the statements did: every listed report seen now, the dropped one removed
-    seen = dict(session.execute(select(Report.url, Report.last_seen)).all())
+    seen = dict(session.execute(select(Report.url, report_last_seen())).all())
     assert all(seen[u] == T0 + timedelta(days=2) for u in changed)
     assert session.scalar(select(Report.removed_at).where(Report.url == urls[0])) is not None
     assert session.scalar(

@@ -20,6 +20,7 @@ from fetch_fakes import SOURCE, Site, listing_html, parse
 from monitor.config import load_settings
 from monitor.context import Context
 from monitor.fetching import new_cycle, poll_source, source_headers
+from monitor.listing_seen import listing_last_seen, report_last_seen
 from monitor.models import (
     CaptureRow,
     FetchRun,
@@ -222,11 +223,13 @@ def state(ctx: Context, name: str) -> dict:
                     path(r.url),
                     r.title,
                     day_of(r.first_seen),
-                    day_of(r.last_seen),
+                    day_of(last_seen),
                     day_of(r.removed_at),
                     r.listed_on and path(r.listed_on),
                 )
-                for r in s.scalars(select(Report).where(Report.source_id.startswith(mine)))
+                for r, last_seen in s.execute(
+                    select(Report, report_last_seen()).where(Report.source_id.startswith(mine))
+                )
             ),
             "listings": sorted(
                 (path(url), path(listing_url), day_of(a), day_of(b), day_of(c))
@@ -235,7 +238,7 @@ def state(ctx: Context, name: str) -> dict:
                         Report.url,
                         ReportListing.listing_url,
                         ReportListing.first_seen,
-                        ReportListing.last_seen,
+                        listing_last_seen(),
                         ReportListing.removed_at,
                     )
                     .join(Report, Report.id == ReportListing.report_id)

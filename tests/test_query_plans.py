@@ -204,8 +204,10 @@ def test_the_first_row_of_each_table_of_each_reading_is_read_from_an_index(
 def test_a_listing_pages_rows_are_found_by_page(engine, session, archive):
     """Every reading of a listing page reads and updates the page's report_listings rows (seen
     now, dropped) through an index (its source's reports, then each one's row for the page),
-    never by reading every link of every page ever listed: the page read again unchanged (two
-    UPDATEs) and its links compared (one SELECT, UPDATEs by row)."""
+    never by reading every link of every page ever listed: its links compared (one SELECT,
+    UPDATEs by row), the page read again unchanged (one UPDATE of its listing_pages row, by
+    its key: monitor/listing_seen.py) and then changed (the times it was seen since written
+    into the rows it dropped)."""
     from sqlalchemy import event as sa_event
 
     from monitor.models import Snapshot
@@ -219,7 +221,7 @@ def test_a_listing_pages_rows_are_found_by_page(engine, session, archive):
     grabbed: list[tuple[str, object]] = []
 
     def grab(conn, cursor, statement, parameters, context, executemany):
-        if "report_listings" in statement and not executemany:
+        if "listing" in statement and not executemany:
             grabbed.append((statement, parameters))
 
     sa_event.listen(engine, "before_cursor_execute", grab)
@@ -231,14 +233,19 @@ def test_a_listing_pages_rows_are_found_by_page(engine, session, archive):
         read = (snapshot_id, reg.source.parser_version)
         record_listing(session, reg.source, page, links, T0 + timedelta(days=2), read=read)
         record_listing(session, reg.source, page, links, T0 + timedelta(days=3), read=read)
+        changed = (snapshot_id, "another parser version")
+        record_listing(session, reg.source, page, links[1:], T0 + timedelta(days=4), read=changed)
         session.rollback()
     finally:
         sa_event.remove(engine, "before_cursor_execute", grab)
     by_page = [(s, p) for s, p in grabbed if "listing_url" in s and "INSERT" not in s.upper()]
-    assert len(by_page) >= 4, grabbed
+    assert len([s for s, _ in by_page if "report_listings" in s]) >= 4, grabbed
+    seen_again = [s for s, _ in by_page if s.startswith("UPDATE listing_pages")]
+    assert len(seen_again) == 1, grabbed
     for statement, parameters in by_page:
         text = plan(engine, statement, parameters)
-        assert not scans(engine, text, "report_listings"), f"{statement}\n{text}"
+        for table in ("report_listings", "listing_pages"):
+            assert not scans(engine, text, table), f"{statement}\n{text}"
 
 
 def test_a_sources_listing_reads_around_a_deadline_are_index_lookups(engine, session, archive):

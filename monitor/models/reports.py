@@ -29,6 +29,8 @@ class Report(Base):
     authorities: Mapped[list]
     page_count: Mapped[int | None]
     first_seen: Mapped[datetime]
+    # the last time it was seen, up to its listing pages' last readings that changed their
+    # rows; a page that linked it since says so (monitor/listing_seen.py)
     last_seen: Mapped[datetime]
     removed_at: Mapped[datetime | None]
     # the listing page it was first seen on (every page that linked it: ReportListing)
@@ -57,7 +59,10 @@ class ReportListing(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     listing_url: Mapped[str] = mapped_column(Text)
     first_seen: Mapped[datetime]  # the first read of the page that linked it
-    last_seen: Mapped[datetime]  # the last read of the page that linked it
+    # the last read of the page that linked it, up to the page's last reading that changed its
+    # rows; a row not removed was also seen at its ``listing_pages.seen_at``
+    # (monitor/listing_seen.py)
+    last_seen: Mapped[datetime]
     removed_at: Mapped[datetime | None]  # the first read of the page that no longer did
 
 
@@ -74,6 +79,11 @@ class ListingPage(Base):
     parser_version: Mapped[str] = mapped_column(String(40))
     complete: Mapped[bool]
     applied_at: Mapped[datetime]
+    # The last read of the page that found this same reading (``applied_at`` when there was
+    # none since). Its report rows not removed, of this source, and their reports were seen
+    # then: a read that changes nothing is one UPDATE of this column, not of every row the page
+    # links (monitor/listing_seen.py reads the rows' seen times with it).
+    seen_at: Mapped[datetime]
 
 
 class Parse(Base):
