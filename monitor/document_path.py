@@ -28,6 +28,7 @@ from monitor.reading import Reading, read_document, run_parser  # noqa: F401 - i
 from monitor.reading import is_listing as listing_rule
 from monitor.store import (
     StoredParse,
+    StoredRun,
     current_sha256,
     ensure_source,
     parse_of,
@@ -246,10 +247,12 @@ def record_run(
     bytes: int | None = None,
     error: str | None = None,
     cycle: str | None = None,
-) -> FetchRun:
+    row: bool = True,
+) -> FetchRun | StoredRun:
     """The one ``fetch_runs`` row of a request (or of a document taken in by hand), its outcome
     decided one way for all: a body that could not be read gives its parse outcome; a body
-    read fine that the URL already served is ``unchanged``; otherwise the fetch's outcome."""
+    read fine that the URL already served is ``unchanged``; otherwise the fetch's outcome.
+    ``row`` False hands it back as a :class:`~monitor.store.StoredRun`, not an ORM object."""
     outcome = fetch_outcome
     snapshot_id = None
     if intake is not None:
@@ -261,6 +264,7 @@ def record_run(
             outcome = Outcome.UNCHANGED.value
     return record_fetch_run(
         session,
+        row=row,
         source_id=source_id,
         url=url,
         requested_url=requested_url,

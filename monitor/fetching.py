@@ -417,6 +417,7 @@ class Poll:
             cycle=self.cycle,
             listing=listing,
             intake=intake,
+            row=False,  # read below, never changed: no ORM object
         )
         summary = RequestSummary(
             source=self.source.id,

@@ -77,28 +77,24 @@ def record_poll(
         SourceHealth,
         dict(source_id=source_id, state="healthy", consecutive_failures=0, changed_at=now),
     )
-    table = SourceHealth.__table__
-    key = table.c.source_id == source_id
-    row = session.execute(
+    # Core statements on the session's connection (built once): no ORM execution for a row
+    # the session does not hold
+    execute = session.connection().execute
+    row = execute(
         _fold_statement(failed),
         {"p_source": source_id, "p_now": now, "p_error": error, "p_outcome": outcome},
     ).one()
     failures = row.consecutive_failures
     before = None if first_seen else row.state
     after = state_for(failures, broken_after)
-    moved = after != before and (
-        first_seen
-        or session.execute(
-            update(table).where(key, table.c.state == before).values(state=after, changed_at=now)
-        ).rowcount
-        == 1
-    )
+    move = {"m_source": source_id, "m_before": before, "m_after": after, "m_now": now}
+    moved = after != before and (first_seen or execute(_move_statement(), move).rowcount == 1)
     if first_seen and after != "healthy":
-        session.execute(update(table).where(key).values(state=after, changed_at=now))
+        execute(_move_statement(False), move)
     if moved:
         _note_change(session, source_id, now, before, after, outcome, failures, failed, error)
-    session.flush()
-    cached = session.identity_map.get(session.identity_key(SourceHealth, (source_id,)))
+        session.flush()
+    cached = session.identity_map.get((SourceHealth, (source_id,), None))
     if cached is not None:
         session.expire(cached)  # the ORM copy predates the UPDATEs above
     return HealthChange(before, after, failures)
@@ -157,6 +153,24 @@ def _note_change(
             outcome=outcome,
             consecutive_failures=failures,
             detail=error if failed else None,
+        )
+    )
+
+
+@functools.cache
+def _move_statement(from_state: bool = True):
+    """The UPDATE that moves the state (built once): only from the state this poll found
+    (``from_state``), so that of two polls at once one makes the change."""
+    table = SourceHealth.__table__
+    where = [table.c.source_id == bindparam("m_source")]
+    if from_state:
+        where.append(table.c.state == bindparam("m_before"))
+    return (
+        update(table)
+        .where(*where)
+        .values(
+            state=bindparam("m_after", type_=table.c.state.type),
+            changed_at=bindparam("m_now", type_=table.c.changed_at.type),
         )
     )
 

@@ -77,20 +77,21 @@ def ensure_source(session: Session, source: Source, now: datetime) -> None:
     same source is not an IntegrityError). Asked once per session, or not at all when the
     cycle's plan (monitor/poll_plan.py) found the row: sources are never deleted, and a
     rollback (which could undo the insert) forgets what the session knew."""
+    plan = plan_of(session)
+    if plan is not None and plan.source_known(source.id):
+        return  # the cycle's plan found (or made) the row: nothing to ask
     known = session.info.get(_ENSURED)
     if known is None:
         known = session.info[_ENSURED] = set()
         event.listen(session, "after_soft_rollback", lambda s, *_: s.info.pop(_ENSURED, None))
     if source.id in known:
         return
-    plan = plan_of(session)
-    if plan is None or not plan.source_known(source.id):
-        if session.get(SourceRow, source.id) is None:
-            insert_or_ignore(
-                session,
-                SourceRow,
-                dict(id=source.id, agency=source.agency, title=source.title, created_at=now),
-            )
+    if session.get(SourceRow, source.id) is None:
+        insert_or_ignore(
+            session,
+            SourceRow,
+            dict(id=source.id, agency=source.agency, title=source.title, created_at=now),
+        )
     known.add(source.id)
 
 
@@ -436,13 +437,36 @@ def problem_text(session: Session, snapshot_id: int, parser_version: str, kind: 
 # --- fetch runs: one row per request, written here only --------------------------------------
 
 
-def record_fetch_run(session: Session, **columns: Any) -> FetchRun:
+class StoredRun(NamedTuple):
+    """A ``fetch_runs`` row as written, for a caller that only reads it (not an ORM object)."""
+
+    id: int
+    source_id: str
+    url: str
+    requested_url: str | None
+    started_at: datetime
+    finished_at: datetime
+    duration_ms: int | None
+    outcome: str
+    http_status: int | None
+    bytes: int | None
+    error: str | None
+    snapshot_id: int | None
+    cycle: str | None
+    listing: bool
+
+
+def record_fetch_run(session: Session, *, row: bool = True, **columns: Any) -> FetchRun | StoredRun:
     """Write one ``fetch_runs`` row (every request, and every document taken in by hand, has
     exactly one). The only place the monitor creates them: :func:`monitor.document_path.record_run`
-    decides their outcome and error."""
+    decides their outcome and error. ``row``: hand back the row as an ORM object in the
+    session; False, as a :class:`StoredRun` (what a poll reads of it, without the ORM's
+    bookkeeping for one more object)."""
     session.flush()  # what the row refers to first
     # one Core INSERT, the row then in the session as stored (monitor/upsert.py)
     run_id = session.connection().execute(_fetch_run_insert(), columns).scalar()
+    if not row:
+        return StoredRun(id=run_id, **columns)
     return stored_object(session, FetchRun, run_id, columns)
 
 
