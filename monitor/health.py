@@ -93,7 +93,6 @@ def record_poll(
         execute(_move_statement(False), move)
     if moved:
         _note_change(session, source_id, now, before, after, outcome, failures, failed, error)
-        session.flush()
     cached = session.identity_map.get((SourceHealth, (source_id,), None))
     if cached is not None:
         session.expire(cached)  # the ORM copy predates the UPDATEs above
@@ -128,7 +127,6 @@ def _first_poll(
     if not insert_or_ignore(session, SourceHealth, values):
         return None
     _note_change(session, source_id, now, None, state, outcome, failures, failed, error)
-    session.flush()
     return HealthChange(None, state, failures)
 
 
@@ -143,9 +141,10 @@ def _note_change(
     failed: bool,
     error: str | None,
 ) -> None:
-    """The event of one change of state (alerts fire on it)."""
-    session.add(
-        SourceHealthEvent(
+    """The event of one change of state (alerts fire on it): one Core INSERT, built once."""
+    session.connection().execute(
+        _event_insert(),
+        dict(
             source_id=source_id,
             at=now,
             from_state=before,
@@ -153,8 +152,15 @@ def _note_change(
             outcome=outcome,
             consecutive_failures=failures,
             detail=error if failed else None,
-        )
+        ),
     )
+
+
+@functools.cache
+def _event_insert():
+    from sqlalchemy import insert
+
+    return insert(SourceHealthEvent.__table__)
 
 
 @functools.cache

@@ -844,24 +844,12 @@ def record_listing(
     _expire(session, ReportListing, again | set(dropped.values()))
     new_rows = sorted(seen_ids - set(on_page))
     if new_rows:
+        # one INSERT ... SELECT from the reports: the page's values bound once, not per row
+        insert_rows = _listing_rows_insert(session.bind.dialect.name)
         inserted_rows = {
             row.report_id
-            for row in insert_many_or_ignore(
-                session,
-                ReportListing,
-                [
-                    dict(
-                        report_id=rid,
-                        listing_url=listing_url,
-                        first_seen=now,
-                        last_seen=now,
-                        removed_at=None,
-                    )
-                    for rid in new_rows
-                ],
-                ("report_id", "listing_url"),
-                (ReportListing.report_id,),
-            )
+            for part in _chunks(new_rows)
+            for row in execute(insert_rows, {**page, "report_ids": part})
         }
         # another writer inserted them first: seen now
         for part in _chunks(sorted(set(new_rows) - inserted_rows)):
@@ -1006,6 +994,34 @@ def _listing_page(session: Session, listing_url: str) -> ListingPage | None:
     plan = plan_of(session)
     row = plan.take("listing_pages", listing_url) if plan is not None else MISSING
     return session.get(ListingPage, listing_url) if row is MISSING else row
+
+
+@functools.cache
+def _listing_rows_insert(dialect: str):
+    """A page's new ``report_listings`` rows, one per report id in ``report_ids``, seen first
+    and last ``now`` (insert-or-ignore: another writer's row for the same report and page
+    stands). Returns the report ids inserted."""
+    from sqlalchemy import bindparam, null
+
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_for
+    else:
+        from sqlalchemy.dialects.sqlite import insert as insert_for
+    reports, listings = Report.__table__, ReportListing.__table__
+    now = bindparam("now", type_=listings.c.first_seen.type)
+    rows = select(
+        reports.c.id,
+        bindparam("listing", type_=listings.c.listing_url.type),
+        now,
+        now,
+        null(),
+    ).where(reports.c.id.in_(bindparam("report_ids", expanding=True)))
+    return (
+        insert_for(listings)
+        .from_select(["report_id", "listing_url", "first_seen", "last_seen", "removed_at"], rows)
+        .on_conflict_do_nothing(index_elements=["report_id", "listing_url"])
+        .returning(listings.c.report_id)
+    )
 
 
 def _same_reading(row: ListingPage | None, source_id: str, read: tuple) -> bool:

@@ -15,20 +15,10 @@ def insert_or_ignore(
 ) -> bool:
     """Insert one row of ``model`` unless one with the same key (``conflict``: the unique
     columns; default the primary key) exists. Returns whether a row was inserted."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = model.__table__
-    stmt = insert(table).values(**values)
-    stmt = (
-        stmt.on_conflict_do_nothing(index_elements=list(conflict))
-        if conflict
-        else stmt.on_conflict_do_nothing()
-    )
     # RETURNING says whether a row went in (DO NOTHING returns none); Core, not ORM, execution
-    stmt = stmt.returning(*table.primary_key.columns)
-    return session.connection().execute(stmt).first() is not None
+    # of a statement built once per table (the values are bound, not built into it)
+    stmt = _row_or_ignore_statement(session.bind.dialect.name, model, conflict)
+    return session.connection().execute(stmt, values).first() is not None
 
 
 def insert_many_or_ignore(
@@ -89,14 +79,18 @@ def insert_row_or_ignore(
 
 
 @functools.cache
-def _row_or_ignore_statement(dialect: str, model: type, conflict: tuple[str, ...]):
+def _row_or_ignore_statement(dialect: str, model: type, conflict: tuple[str, ...] | None):
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` the primary key, on ``conflict`` (the
+    unique columns; None: any constraint)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     table = model.__table__
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=list(conflict))
-        .returning(*table.primary_key.columns)
+    stmt = insert(table)
+    stmt = (
+        stmt.on_conflict_do_nothing(index_elements=list(conflict))
+        if conflict
+        else stmt.on_conflict_do_nothing()
     )
+    return stmt.returning(*table.primary_key.columns)

@@ -34,6 +34,8 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
+        if value.tzinfo is timezone.utc:  # the usual case: no conversion
+            return value.replace(tzinfo=None)
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
         return value.astimezone(timezone.utc).replace(tzinfo=None)
