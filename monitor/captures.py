@@ -65,6 +65,7 @@ class _Pending:
         """Add the rows of the files written for ``urls``, or raise the first write's error
         (once no file is being written any more: nothing is left writing after a failure)."""
         wait([self.writes[u][0] for u in urls])
+        rows = []
         for url in urls:
             future, values = self.writes.pop(url)
             error = future.exception()
@@ -74,8 +75,9 @@ class _Pending:
                 if isinstance(error, ArchiveWriteError) and self.failed is not None:
                     raise self.failed(error, url) from None
                 raise error
-            session.add(CaptureRow(**values, record=future.result()))
-        session.flush()
+            rows.append(dict(values, record=future.result()))
+        if rows:  # one Core INSERT (built once): nothing here reads the rows back
+            session.connection().execute(_capture_insert(), rows)
 
     def settle_failed(self, session: Session) -> None:
         """Raise now if a file already failed: the poll stops there, as it did when the file
@@ -83,6 +85,13 @@ class _Pending:
         failed = [u for u, (f, _) in self.writes.items() if f.done() and f.exception()]
         if failed:
             self.settle(session, failed)
+
+
+@functools.cache
+def _capture_insert():
+    from sqlalchemy import insert
+
+    return insert(CaptureRow.__table__)
 
 
 @contextmanager

@@ -154,12 +154,7 @@ def store_snapshot(
     # this URL's snapshot of the body if stored, else any snapshot of it: one question for
     # whether the snapshot exists and whether a body new to the archive had been archived
     # before (gone or altered since: restored now)
-    known = session.scalar(
-        select(Snapshot)
-        .where(Snapshot.sha256 == stored.sha256)
-        .order_by(case((Snapshot.url == url, 0), else_=1), Snapshot.id)
-        .limit(1)
-    )
+    known = session.scalar(_known_snapshot(), {"k_sha256": stored.sha256, "k_url": url})
     restored = stored.healed or (stored.created and known is not None)
     record_capture(
         session,
@@ -196,6 +191,19 @@ def store_snapshot(
         return inserted, True
     # another writer stored the same body at the same URL a moment ago
     return snapshot_of(session, url, stored.sha256), False
+
+
+@functools.cache
+def _known_snapshot():
+    """The snapshot of a body at a URL if stored, else any snapshot of the body (built once)."""
+    from sqlalchemy import bindparam
+
+    return (
+        select(Snapshot)
+        .where(Snapshot.sha256 == bindparam("k_sha256"))
+        .order_by(case((Snapshot.url == bindparam("k_url"), 0), else_=1), Snapshot.id)
+        .limit(1)
+    )
 
 
 # --- snapshot queries: what is stored of a URL -------------------------------------------
@@ -563,7 +571,7 @@ def record_parse(
     done = None if checked else parse_of(session, snapshot.id, result.parser_version)
     if done is not None:
         return StoredParse(None, [], 0, 0)
-    parse = Parse(
+    values = dict(
         snapshot_id=snapshot.id,
         source_id=source.id,
         parser_version=result.parser_version,
@@ -573,8 +581,10 @@ def record_parse(
         counts=len(result.counts),
         links=[_link_json(link) for link in result.links],
     )
-    session.add(parse)
-    session.flush()
+    # one Core INSERT (built once), the row then in the session as stored (monitor/upsert.py)
+    session.flush()  # what the row refers to first
+    parse_id = session.connection().execute(_parse_insert(), values).scalar()
+    parse = stored_object(session, Parse, parse_id, values)
 
     created: list[Report] = []
     report_ids: list[int | None] = []
@@ -645,6 +655,12 @@ def record_parse(
         session, source.id, parse.parsed_at, new_unmapped="unmapped_label" in result.problem_kinds()
     )
     return StoredParse(parse, created, n_counts, n_statements)
+
+
+@functools.cache
+def _parse_insert():
+    table = Parse.__table__
+    return insert(table).returning(table.c.id)
 
 
 # The columns a count or statement record fills: its fields, but the report it indexes.
