@@ -23,7 +23,6 @@ from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
 from monitor.poll_plan import MISSING, plan_of
 from monitor.upsert import (
-    insert_many_or_ignore,
     insert_or_ignore,
     insert_row_or_ignore,
     stored_object,
@@ -795,29 +794,27 @@ def record_listing(
     created: list[NewReport] = []
     missing = [u for u in wanted if u not in found]
     if missing:
+        # one executemany (cut in parts of 500 rows), the same for every row but its link
+        insert_reports = _new_reports_insert(session.bind.dialect.name)
+        rows = []
+        for u in missing:
+            start, end = wanted[u]["named"] or (None, None)
+            rows.append(
+                dict(
+                    source_id=source.id,
+                    url=u,
+                    title=wanted[u]["title"],
+                    first_seen=now,
+                    last_seen=now,
+                    listed_on=listing_url,
+                    link_period_start=start,
+                    link_period_end=end,
+                )
+            )
         created = [
             NewReport(*row)
-            for row in insert_many_or_ignore(
-                session,
-                Report,
-                [
-                    dict(
-                        source_id=source.id,
-                        url=u,
-                        title=wanted[u]["title"],
-                        authorities=[],
-                        first_seen=now,
-                        last_seen=now,
-                        listed_on=listing_url,
-                        fetch_failures=0,
-                        link_period_start=(wanted[u]["named"] or (None, None))[0],
-                        link_period_end=(wanted[u]["named"] or (None, None))[1],
-                    )
-                    for u in missing
-                ],
-                ("source_id", "url"),
-                (Report.id, Report.url),
-            )
+            for i in range(0, len(rows), 500)
+            for row in execute(insert_reports, rows[i : i + 500])
         ]
         if len(created) < len(missing):  # another writer inserted some first
             found.update(seen_now(set(missing) - {row.url for row in created}))
@@ -1010,6 +1007,26 @@ def _listing_page(session: Session, listing_url: str) -> ListingPage | None:
     plan = plan_of(session)
     row = plan.take("listing_pages", listing_url) if plan is not None else MISSING
     return session.get(ListingPage, listing_url) if row is MISSING else row
+
+
+@functools.cache
+def _new_reports_insert(dialect: str):
+    """Reports a listing's links make known (insert-or-ignore: another writer's row for the
+    same URL stands), with no authorities and no failed fetch yet: those written into the
+    statement, not bound for each row. Returns (id, url) of the rows inserted."""
+    from sqlalchemy import literal_column
+
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_for
+    else:
+        from sqlalchemy.dialects.sqlite import insert as insert_for
+    table = Report.__table__
+    return (
+        insert_for(table)
+        .values(authorities=literal_column("'[]'"), fetch_failures=literal_column("0"))
+        .on_conflict_do_nothing(index_elements=["source_id", "url"])
+        .returning(table.c.id, table.c.url)
+    )
 
 
 @functools.cache

@@ -277,3 +277,36 @@ def test_the_migration_keeps_every_time(empty_db_url):
         assert [(i, str(t)[:10]) for i, t in rows] == [(1, "2026-03-06"), (2, "2026-03-02")]
     finally:
         engine.dispose()
+
+
+def test_rows_another_writer_inserted_first_stand(session, archive):
+    """A page's new reports and rows are inserted or ignored: a report or row another writer
+    stored a moment before keeps its values and is not handed back as inserted (the caller
+    then marks it seen like the others)."""
+    from monitor.store import _listing_rows_insert, _new_reports_insert
+
+    Reads(session, archive).read(day(0), [1, 2])
+    execute, dialect = session.connection().execute, session.bind.dialect.name
+    row = dict(source_id="fake", first_seen=day(1), last_seen=day(1), listed_on=LIST2)
+    row.update(title=None, link_period_start=None, link_period_end=None)
+    made = execute(
+        _new_reports_insert(dialect),
+        [dict(row, url=u) for u in urls(2, 3)],
+    ).all()
+    assert [url for _id, url in made] == urls(3)
+    ids = dict(session.execute(select(Report.url, Report.id)).all())
+    assert session.get(Report, ids[urls(2)[0]]).first_seen == day(0)
+    assert session.get(Report, ids[urls(3)[0]]).authorities == []
+    inserted = execute(
+        _listing_rows_insert(dialect),
+        {"listing": LIST, "now": day(1), "report_ids": [ids[u] for u in urls(2, 3)]},
+    ).all()
+    assert [r.report_id for r in inserted] == [ids[urls(3)[0]]]
+    times = dict(
+        session.execute(
+            select(ReportListing.report_id, ReportListing.first_seen).where(
+                ReportListing.listing_url == LIST
+            )
+        ).all()
+    )
+    assert times == {ids[urls(1)[0]]: day(0), ids[urls(2)[0]]: day(0), ids[urls(3)[0]]: day(1)}
