@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -794,27 +795,27 @@ def record_listing(
     created: list[NewReport] = []
     missing = [u for u in wanted if u not in found]
     if missing:
-        # one executemany (cut in parts of 500 rows), the same for every row but its link
+        # one INSERT ... SELECT whose links go as one JSON text the database reads as rows: no
+        # parameters bound and converted for each of a page's 40 rows
         insert_reports = _new_reports_insert(session.bind.dialect.name)
-        rows = []
+        links_json = []
         for u in missing:
             start, end = wanted[u]["named"] or (None, None)
-            rows.append(
-                dict(
-                    source_id=source.id,
-                    url=u,
-                    title=wanted[u]["title"],
-                    first_seen=now,
-                    last_seen=now,
-                    listed_on=listing_url,
-                    link_period_start=start,
-                    link_period_end=end,
-                )
+            links_json.append(
+                {
+                    "url": u,
+                    "title": wanted[u]["title"],
+                    "start": start and start.isoformat(),
+                    "end": end and end.isoformat(),
+                }
             )
         created = [
             NewReport(*row)
-            for i in range(0, len(rows), 500)
-            for row in execute(insert_reports, rows[i : i + 500])
+            for i in range(0, len(links_json), _JSON_CHUNK)
+            for row in execute(
+                insert_reports,
+                {**page, "links": json.dumps(links_json[i : i + _JSON_CHUNK])},
+            )
         ]
         if len(created) < len(missing):  # another writer inserted some first
             found.update(seen_now(set(missing) - {row.url for row in created}))
@@ -1009,21 +1010,67 @@ def _listing_page(session: Session, listing_url: str) -> ListingPage | None:
     return session.get(ListingPage, listing_url) if row is MISSING else row
 
 
+# Links per JSON text of :func:`_new_reports_insert` (a few hundred kilobytes at most).
+_JSON_CHUNK = 2000
+
+
 @functools.cache
 def _new_reports_insert(dialect: str):
     """Reports a listing's links make known (insert-or-ignore: another writer's row for the
-    same URL stands), with no authorities and no failed fetch yet: those written into the
-    statement, not bound for each row. Returns (id, url) of the rows inserted."""
-    from sqlalchemy import literal_column
+    same URL stands), seen first and last ``now`` on page ``listing``, with no authorities
+    and no failed fetch yet. The links (``url``, ``title``, and the period the link names,
+    ``start`` and ``end``) are one JSON text, ``links``, read as rows by the database
+    (``json_each``; ``jsonb_to_recordset``). Returns (id, url) of the rows inserted."""
+    from sqlalchemy import Date, Text, bindparam, cast, column, func, literal_column, true
 
+    table = Report.__table__
+    data = bindparam("links", type_=Text)
     if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
         from sqlalchemy.dialects.postgresql import insert as insert_for
+
+        links = (
+            func.jsonb_to_recordset(cast(data, JSONB))
+            .table_valued(
+                column("url", Text),
+                column("title", Text),
+                column("start", Date),
+                column("end", Date),
+            )
+            .render_derived(name="links", with_types=True)
+        )
+        url, title, start, end = links.c.url, links.c.title, links.c.start, links.c.end
+        no_authorities = literal_column("CAST('[]' AS JSON)")
     else:
         from sqlalchemy.dialects.sqlite import insert as insert_for
-    table = Report.__table__
+
+        links = func.json_each(data).table_valued("value", name="links")
+        url, title, start, end = (
+            func.json_extract(links.c.value, f"$.{k}") for k in ("url", "title", "start", "end")
+        )
+        no_authorities = literal_column("'[]'")
+    now = bindparam("now", type_=table.c.first_seen.type)
+    rows = (
+        select(
+            bindparam("source", type_=table.c.source_id.type),
+            url,
+            title,
+            no_authorities,
+            now,
+            now,
+            bindparam("listing", type_=table.c.listed_on.type),
+            literal_column("0"),
+            start,
+            end,
+        )
+        .select_from(links)
+        .where(true())  # SQLite reads ON CONFLICT after a SELECT only past its WHERE
+    )
+    columns = ["source_id", "url", "title", "authorities", "first_seen", "last_seen"]
+    columns += ["listed_on", "fetch_failures", "link_period_start", "link_period_end"]
     return (
         insert_for(table)
-        .values(authorities=literal_column("'[]'"), fetch_failures=literal_column("0"))
+        .from_select(columns, rows)
         .on_conflict_do_nothing(index_elements=["source_id", "url"])
         .returning(table.c.id, table.c.url)
     )

@@ -6,6 +6,7 @@ same reports and rows, seen, removed and first seen at the same times (both data
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -287,11 +288,10 @@ def test_rows_another_writer_inserted_first_stand(session, archive):
 
     Reads(session, archive).read(day(0), [1, 2])
     execute, dialect = session.connection().execute, session.bind.dialect.name
-    row = dict(source_id="fake", first_seen=day(1), last_seen=day(1), listed_on=LIST2)
-    row.update(title=None, link_period_start=None, link_period_end=None)
+    links = json.dumps([{"url": u, "title": None, "start": None, "end": None} for u in urls(2, 3)])
     made = execute(
         _new_reports_insert(dialect),
-        [dict(row, url=u) for u in urls(2, 3)],
+        {"source": "fake", "listing": LIST2, "now": day(1), "links": links},
     ).all()
     assert [url for _id, url in made] == urls(3)
     ids = dict(session.execute(select(Report.url, Report.id)).all())
@@ -310,3 +310,28 @@ def test_rows_another_writer_inserted_first_stand(session, archive):
         ).all()
     )
     assert times == {ids[urls(1)[0]]: day(0), ids[urls(2)[0]]: day(0), ids[urls(3)[0]]: day(1)}
+
+
+def test_a_new_page_s_links_keep_their_text_and_period(session):
+    """The new reports' links travel as one JSON text: titles with quotes, backslashes and
+    accents, and the period a link names, are stored as given."""
+    from datetime import date
+
+    from monitor.store import ensure_source
+
+    ensure_source(session, SRC, day(0))
+    title = 'Informe "julio" 2022 \\ niños'
+    periods = ((date(2022, 7, 1), date(2022, 7, 31)), None)
+    created, _ = record_listing(
+        session, SRC, LIST, [Link(urls(1)[0], title), Link(urls(2)[0])], day(0), periods=periods
+    )
+    assert [r.url for r in created] == urls(1, 2)
+    session.expire_all()
+    stored = {
+        r.url: (r.title, r.link_period_start, r.link_period_end, r.authorities, r.fetch_failures)
+        for r in session.scalars(select(Report))
+    }
+    assert stored == {
+        urls(1)[0]: (title, date(2022, 7, 1), date(2022, 7, 31), [], 0),
+        urls(2)[0]: (None, None, None, [], 0),
+    }
