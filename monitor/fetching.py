@@ -43,6 +43,7 @@ once per source). The archive is written as bodies arrive, so a rolled-back poll
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -50,7 +51,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.health import health_of, record_poll
@@ -184,17 +185,39 @@ _UNKNOWN = object()  # a validator row not looked up yet
 def _save_validators(
     session: Session, url: str, result: FetchResult, sha256: str, now: datetime, row: Any = _UNKNOWN
 ) -> None:
-    """Keep the validators of a body just stored; ``row`` is the URL's row as
-    :func:`_validators_for` found it (None: it has none)."""
-    if row is _UNKNOWN:
-        row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
-    if row is None:
-        row = HttpValidator(url=url)
-        session.add(row)
-    row.etag = result.etag
-    row.last_modified = result.last_modified
-    row.sha256 = sha256
-    row.updated_at = now
+    """Keep the validators of a body just stored: one upsert of the URL's row, built once (no
+    ORM object to flush, whatever ``row``, the URL's row as :func:`_validators_for` found it,
+    says); the session's copy of the row, if any, is read again when next used."""
+    session.connection().execute(
+        _validators_upsert(session.bind.dialect.name),
+        dict(
+            v_url=url,
+            v_etag=result.etag,
+            v_last_modified=result.last_modified,
+            v_sha256=sha256,
+            v_updated_at=now,
+        ),
+    )
+    for held in list(session.identity_map.values()):  # the session's copy, read again
+        if isinstance(held, HttpValidator) and held.__dict__.get("url") == url:
+            session.expire(held, ["etag", "last_modified", "sha256", "updated_at"])
+
+
+@functools.cache
+def _validators_upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    table = HttpValidator.__table__
+    values = dict(
+        etag=bindparam("v_etag", type_=table.c.etag.type),
+        last_modified=bindparam("v_last_modified", type_=table.c.last_modified.type),
+        sha256=bindparam("v_sha256", type_=table.c.sha256.type),
+        updated_at=bindparam("v_updated_at", type_=table.c.updated_at.type),
+    )
+    stmt = upsert(table).values(url=bindparam("v_url", type_=table.c.url.type), **values)
+    return stmt.on_conflict_do_update(index_elements=["url"], set_=values)
 
 
 def _forget_validators(session: Session, url: str) -> None:

@@ -154,7 +154,7 @@ def store_snapshot(
     # this URL's snapshot of the body if stored, else any snapshot of it: one question for
     # whether the snapshot exists and whether a body new to the archive had been archived
     # before (gone or altered since: restored now)
-    known = session.scalar(_known_snapshot(), {"k_sha256": stored.sha256, "k_url": url})
+    known = _known_snapshot_row(session, stored.sha256, url)
     restored = stored.healed or (stored.created and known is not None)
     record_capture(
         session,
@@ -193,15 +193,32 @@ def store_snapshot(
     return snapshot_of(session, url, stored.sha256), False
 
 
+def _known_snapshot_row(session: Session, sha256: str, url: str) -> Snapshot | None:
+    """The snapshot of a body at a URL if stored, else any snapshot of the body: a Core
+    statement built once (a new body, the common case, finds none without the ORM's loading);
+    a row found is the session's copy, or joins the session as read."""
+    from sqlalchemy.orm.util import identity_key
+
+    row = session.connection().execute(_known_snapshot(), {"k_sha256": sha256, "k_url": url})
+    row = row.first()
+    if row is None:
+        return None
+    held = session.identity_map.get(identity_key(Snapshot, row.id))
+    if held is not None:
+        return held
+    values = dict(row._mapping)
+    return stored_object(session, Snapshot, values.pop("id"), values)
+
+
 @functools.cache
 def _known_snapshot():
-    """The snapshot of a body at a URL if stored, else any snapshot of the body (built once)."""
     from sqlalchemy import bindparam
 
+    table = Snapshot.__table__
     return (
-        select(Snapshot)
-        .where(Snapshot.sha256 == bindparam("k_sha256"))
-        .order_by(case((Snapshot.url == bindparam("k_url"), 0), else_=1), Snapshot.id)
+        select(table)
+        .where(table.c.sha256 == bindparam("k_sha256"))
+        .order_by(case((table.c.url == bindparam("k_url"), 0), else_=1), table.c.id)
         .limit(1)
     )
 
