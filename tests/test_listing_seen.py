@@ -214,7 +214,7 @@ def test_the_migration_keeps_every_time(empty_db_url):
 
     engine = make_engine(empty_db_url)
     try:
-        upgrade(engine, "0029_listing_read_lookup")
+        upgrade(engine, "0030_eval_speed")
         with engine.begin() as conn:
             run = conn.execute
             run(
@@ -267,7 +267,7 @@ def test_the_migration_keeps_every_time(empty_db_url):
             assert seen[0] == seen[1]
             # read unchanged on day 5, at head: the page's time only
             conn.execute(sa.text("UPDATE listing_pages SET seen_at = '2026-03-06 12:00:00'"))
-        downgrade(engine, "0029_listing_read_lookup")
+        downgrade(engine, "0030_eval_speed")
         with engine.connect() as conn:
             reports = conn.execute(sa.text("SELECT id, last_seen FROM reports ORDER BY id")).all()
             rows = conn.execute(

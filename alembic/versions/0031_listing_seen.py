@@ -12,7 +12,7 @@ themselves, so nothing is pending. The downgrade writes each page's pending time
 and reports first, so nothing is lost going back.
 
 Revision ID: 0031_listing_seen
-Revises: 0029_listing_read_lookup
+Revises: 0030_eval_speed
 """
 
 from alembic import op
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from monitor.models.base import UTCDateTime
 
 revision = "0031_listing_seen"
-down_revision = "0029_listing_read_lookup"
+down_revision = "0030_eval_speed"
 branch_labels = None
 depends_on = None
 

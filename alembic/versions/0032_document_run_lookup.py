@@ -9,14 +9,14 @@ answers it in one descent. The id ends the key so that two runs at one instant c
 first without a sort.
 
 Revision ID: 0032_document_run_lookup
-Revises: 0030_eval_speed
+Revises: 0031_listing_seen
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0032_document_run_lookup"
-down_revision = "0030_eval_speed"
+down_revision = "0031_listing_seen"
 branch_labels = None
 depends_on = None
 
