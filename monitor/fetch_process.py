@@ -36,6 +36,7 @@ from concurrent.futures import Future
 from typing import Any, Callable, Sequence
 
 from monitor.fetch_pool import Fetched, FetchPool, Request
+from monitor.parse_pool import reap
 from monitor.parse_worker import frame, unframe
 from scrapers.fetch.http import Fetcher, FetchResult
 
@@ -167,12 +168,7 @@ class FetchProcess:
                 self.proc.stdin.close()
             except OSError:
                 pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
+        reap(self.proc)
 
     def _send(self, url: str, kwargs: dict, read: tuple | None) -> Future | None:
         try:

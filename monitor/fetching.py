@@ -205,10 +205,9 @@ def _save_validators(
 
 @functools.cache
 def _validators_upsert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+    from monitor.upsert import dialect_insert
+
+    upsert = dialect_insert(dialect)
     table = HttpValidator.__table__
     values = dict(
         etag=bindparam("v_etag", type_=table.c.etag.type),

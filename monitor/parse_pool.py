@@ -103,13 +103,19 @@ class _Worker:
             self.proc.stdin.close()  # the process ends at the end of its input
         except OSError:
             pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        reap(self.proc)
+
+
+def reap(proc: subprocess.Popen) -> None:
+    """Wait for a worker process whose input is closed (killed after 10 s), and close its
+    output."""
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 class ParsePool:

@@ -24,6 +24,7 @@ from monitor.figures import refresh_reports
 from monitor.parse_problems import sync_parsing_findings
 from monitor.poll_plan import MISSING, plan_of
 from monitor.upsert import (
+    dialect_insert,
     insert_or_ignore,
     insert_row_or_ignore,
     stored_object,
@@ -1100,10 +1101,7 @@ def _listing_rows_insert(dialect: str):
     stands). Returns the report ids inserted."""
     from sqlalchemy import bindparam, null
 
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as insert_for
-    else:
-        from sqlalchemy.dialects.sqlite import insert as insert_for
+    insert_for = dialect_insert(dialect)
     reports, listings = Report.__table__, ReportListing.__table__
     now = bindparam("now", type_=listings.c.first_seen.type)
     rows = select(
@@ -1156,10 +1154,7 @@ def _note_reading(
 def _note_reading_statement(dialect: str):
     from sqlalchemy import bindparam
 
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+    upsert = dialect_insert(dialect)
     table = ListingPage.__table__
     values = dict(
         source_id=bindparam("n_source"),

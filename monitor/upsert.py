@@ -46,12 +46,17 @@ def insert_many_or_ignore(
     return out
 
 
-def _insert_for(session: Session):
-    if session.bind.dialect.name == "postgresql":
+def dialect_insert(dialect: str):
+    """The ``insert`` of the database ``dialect`` names (the one with ``ON CONFLICT``)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def _insert_for(session: Session):
+    return dialect_insert(session.bind.dialect.name)
 
 
 def stored_object(session: Session, model: type, pk: int, values: dict[str, Any]):
@@ -82,12 +87,8 @@ def insert_row_or_ignore(
 def _row_or_ignore_statement(dialect: str, model: type, conflict: tuple[str, ...] | None):
     """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` the primary key, on ``conflict`` (the
     unique columns; None: any constraint)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     table = model.__table__
-    stmt = insert(table)
+    stmt = dialect_insert(dialect)(table)
     stmt = (
         stmt.on_conflict_do_nothing(index_elements=list(conflict))
         if conflict

@@ -117,18 +117,7 @@ def test_without_parse_processes_the_writer_reads_what_the_process_fetched(
 
 def test_a_source_whose_parser_cannot_be_sent_is_read_by_the_writer(db_url, tmp_path, monkeypatch):
     def lambdas(sites, prefix):
-        return [
-            RegisteredSource(
-                replace(
-                    SOURCE,
-                    id=f"{prefix}_{i}",
-                    start_urls=(sites.url(i),),
-                    allowed_hosts=(sites.host(i),),
-                ),
-                lambda doc: parse(doc),
-            )
-            for i in range(sites.n)
-        ]
+        return [RegisteredSource(r.source, lambda doc: parse(doc)) for r in sources(sites, prefix)]
 
     seen = _spy(monkeypatch)
     _poll(db_url, tmp_path, "lambda", 1, registered=lambdas)
@@ -205,17 +194,7 @@ def test_a_run_of_one_source_starts_no_fetch_process(db_url, tmp_path, monkeypat
     seen = _spy(monkeypatch)
 
     def first(sites, prefix):
-        return [
-            RegisteredSource(
-                replace(
-                    SOURCE,
-                    id=f"{prefix}_0",
-                    start_urls=(sites.url(0),),
-                    allowed_hosts=(sites.host(0),),
-                ),
-                parse,
-            )
-        ]
+        return sources(sites, prefix)[:1]
 
     _poll(db_url, tmp_path, "one", 1, registered=first)
     assert seen["started"] == 0
