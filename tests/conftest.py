@@ -122,6 +122,23 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def module_database(sqlite_template, postgresql):
+    """``make(backend, folder)``: a fresh migrated database of ``backend`` ("sqlite": a file in
+    ``folder``; "postgresql") for a module that stores a state once and reads or copies it in
+    its tests: ``(url, drop)``, ``drop`` None for a file (removed with ``folder``)."""
+
+    def make(backend: str, folder: Path):
+        if backend == "sqlite":
+            shutil.copy(sqlite_template, folder / "monitor.db")
+            return f"sqlite:///{folder / 'monitor.db'}", None
+        postgresql.need()
+        name = postgresql.create()
+        return postgresql.url(name), lambda: postgresql.drop(name)
+
+    return make
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request) -> str:
     return request.param

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +29,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def demos(tmp_path_factory, sqlite_template, postgresql):
+def demos(tmp_path_factory, module_database):
     """The demo run once per database kind in this module (its tests only read what it wrote),
     each on a fresh migrated database of its own."""
     made: dict[str, tuple] = {}
@@ -39,14 +38,9 @@ def demos(tmp_path_factory, sqlite_template, postgresql):
     def get(backend: str):
         if backend not in made:
             folder = tmp_path_factory.mktemp(f"demo_{backend}")
-            if backend == "sqlite":
-                shutil.copy(sqlite_template, folder / "monitor.db")
-                url = f"sqlite:///{folder / 'monitor.db'}"
-            else:
-                postgresql.need()
-                name = postgresql.create()
-                drops.append(name)
-                url = postgresql.url(name)
+            url, drop = module_database(backend, folder)
+            if drop is not None:
+                drops.append(drop)
             result = run_demo(database_url=url, keep=folder / "demo")
             engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
             made[backend] = (result, engine)
@@ -55,8 +49,8 @@ def demos(tmp_path_factory, sqlite_template, postgresql):
     yield get
     for _result, engine in made.values():
         engine.dispose()
-    for name in drops:
-        postgresql.drop(name)
+    for drop in drops:
+        drop()
 
 
 @pytest.fixture

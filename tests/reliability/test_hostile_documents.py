@@ -101,7 +101,7 @@ class Baseline:
 
 
 @pytest.fixture(scope="module")
-def baselines(tmp_path_factory, sqlite_template, postgresql):
+def baselines(tmp_path_factory, module_database):
     from sqlalchemy.orm import Session
 
     from monitor.db import make_engine
@@ -113,14 +113,7 @@ def baselines(tmp_path_factory, sqlite_template, postgresql):
         if backend in made:
             return made[backend]
         folder = tmp_path_factory.mktemp(f"baseline_{backend}")
-        drop = None
-        if backend == "sqlite":
-            shutil.copy(sqlite_template, folder / "baseline.db")
-            url = f"sqlite:///{folder / 'baseline.db'}"
-        else:
-            postgresql.need()
-            name = postgresql.create()
-            url, drop = postgresql.url(name), lambda: postgresql.drop(name)
+        url, drop = module_database(backend, folder)
         engine = make_engine(url)
         try:
             with Session(engine, expire_on_commit=False) as session:
