@@ -153,7 +153,7 @@ class FetchProcess:
                 log.warning(
                     "the fetch process %s stopped (%s); the writer fetches from now on",
                     self.proc.pid,
-                    why,
+                    self.fetcher.redact(why),
                 )
             self._given_up = True
             left, self._futures = list(self._futures.values()), {}
@@ -174,7 +174,7 @@ class FetchProcess:
         try:
             payload = pickle.dumps((url, kwargs, read), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - a predicate that cannot be sent
-            self.give_up(f"a request for {self.fetcher.redact(url)} cannot be sent: {exc}")
+            self.give_up(f"a request for {url} cannot be sent: {exc}")
             return None
         future: Future = Future()
         with self._lock:
@@ -198,7 +198,10 @@ class FetchProcess:
             if self._given_up:
                 return
             self._given_up = True
-        log.warning("fetch process given up (%s); the writer fetches from now on", why)
+        log.warning(
+            "fetch process given up (%s); the writer fetches from now on",
+            self.fetcher.redact(why),  # an error's text may quote a request's secrets
+        )
         with self._lock:
             try:
                 self.proc.stdin.close()

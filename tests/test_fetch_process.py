@@ -226,3 +226,17 @@ def test_a_process_started_for_a_run_with_nothing_due_is_stopped_unused(
             ctx.engine.dispose()
     assert len(procs) == 2 and len(sites.served) == served
     assert procs[1]._next == 0 and procs[1].proc.returncode is not None
+
+
+def test_why_a_fetch_process_was_given_up_is_logged_without_secrets(caplog):
+    secret = "k3y-0f-the-api"
+    remote = fetch_process.FetchProcess(
+        Fetcher(HttpConfig(user_agent="t", secrets=(secret,))), 2, archive_root=None
+    )
+    try:
+        with caplog.at_level(logging.WARNING, logger="monitor.fetch_process"):
+            remote.give_up(f"ValueError: https://api.example/x?api_key={secret} refused")
+    finally:
+        remote.close()
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "given up" in logged and secret not in logged
