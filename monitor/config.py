@@ -186,15 +186,15 @@ class Settings(BaseSettings):
             "requests to one host at once; one thread writes the database."
         ),
     )
-    fetch_processes: Whole = Field(
-        1,
+    fetch_process_from: Whole = Field(
+        16,
         ge=0,
-        le=1,
         description=(
-            "1: a poll of two or more sources fetches in a process of its own (every request "
-            "of the cycle, through one host throttle), which also reads the pages it fetched "
-            "unless parse_processes is 0; 0: worker threads in the monitor's process fetch. "
-            "Used when fetch_concurrency is above 1."
+            "A run that polls at least this many sources (never fewer than 2) fetches in a "
+            "process of its own (every request of the run, through one host throttle), which "
+            "also reads the pages it fetched unless parse_processes is 0; 0: never, worker "
+            "threads in the monitor's process fetch. Below it the process's start (about "
+            "0.2 s of CPU) costs more than it saves. Used when fetch_concurrency is above 1."
         ),
     )
     parse_processes: Whole = Field(

@@ -195,10 +195,17 @@ def run_once(
     return report
 
 
+def process_from(settings) -> float:
+    """How many sources a run must poll to fetch in a process of its own
+    (``fetch_process_from``; never fewer than two; infinite when it is 0)."""
+    setting = getattr(settings, "fetch_process_from", 0)
+    return max(2, setting) if setting else float("inf")
+
+
 def _fetch_process(ctx, fetcher: Fetcher, workers: int, pollable: list[RegisteredSource]):
     """The fetch process of a run that may poll two or more sources at once
     (monitor/fetch_process.py), or None: fetching stays in this process."""
-    if workers < 2 or len(pollable) < 2 or not getattr(ctx.settings, "fetch_processes", 0):
+    if workers < 2 or len(pollable) < process_from(ctx.settings):
         return None
     from monitor.fetch_process import FetchProcess, portable
     from scrapers.fetch.archive import Archive
@@ -254,8 +261,8 @@ class _Ahead:
 
         # better still, the workers run in a process of their own, which reads what it
         # fetched too (monitor/fetch_process.py): the writer's core is then the writer's
-        if remote is not None and len(due) < 2:
-            remote.close()  # one source (or none) due: nothing to store meanwhile
+        if remote is not None and len(due) < process_from(ctx.settings):
+            remote.close()  # fewer sources due than it is worth starting for: never asked
             remote = None
         if remote is not None:
             remote.read = self._read_spec if processes > 0 else None

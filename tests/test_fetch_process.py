@@ -1,4 +1,4 @@
-"""A run over two or more sources fetches in a process of its own (``fetch_processes``,
+"""A run over enough sources fetches in a process of its own (``fetch_process_from``, here 2;
 monitor/fetch_process.py): it stores exactly what worker threads store, it reads the listings it
 fetched, every request of the cycle (the writer's own too) goes through its one host throttle,
 and whatever goes wrong with it (it dies, a request cannot be sent to it) leaves the rest of the
@@ -69,7 +69,7 @@ def _poll(db_url, tmp_path, prefix: str, processes: int, registered=None, **extr
             db_url,
             tmp_path / f"home-{prefix}",
             4,
-            MONITOR_FETCH_PROCESSES=str(processes),
+            MONITOR_FETCH_PROCESS_FROM="2" if processes else "0",
             **extra,
         )
         try:
@@ -200,11 +200,28 @@ def test_a_run_of_one_source_starts_no_fetch_process(db_url, tmp_path, monkeypat
     assert seen["started"] == 0
 
 
+def test_a_run_of_fewer_sources_than_fetch_process_from_fetches_on_threads(
+    db_url, tmp_path, monkeypatch
+):
+    """By default (16) a run of six sources is not worth a process's start: threads fetch."""
+    from monitor.config import load_settings
+
+    assert load_settings({"MONITOR_CONTACT": "t@localhost"}).fetch_process_from == 16
+    seen = _spy(monkeypatch)
+    with Sites(N, delay=0.0) as sites:
+        ctx = context(db_url, tmp_path / "home", 4)
+        try:
+            assert run_sites(ctx, sites, "few").ok
+        finally:
+            ctx.engine.dispose()
+    assert seen["started"] == 0 and len(sites.served) == 2 * N
+
+
 def test_a_process_started_for_a_run_with_nothing_due_is_stopped_unused(
     db_url, tmp_path, monkeypatch
 ):
-    """It starts while the writer works out what is due; when fewer than two sources are,
-    it is stopped having made no request."""
+    """It starts while the writer works out what is due; when fewer sources are due than it is
+    started for, it is stopped having made no request."""
     procs = []
     init = fetch_process.FetchProcess.__init__
 
@@ -214,7 +231,7 @@ def test_a_process_started_for_a_run_with_nothing_due_is_stopped_unused(
 
     monkeypatch.setattr(fetch_process.FetchProcess, "__init__", keep)
     with Sites(N, delay=0.0) as sites:
-        ctx = context(db_url, tmp_path / "home", 4)
+        ctx = context(db_url, tmp_path / "home", 4, MONITOR_FETCH_PROCESS_FROM="2")
         try:
             registered = sources(sites, "due")
             first = run_once(ctx, registered=registered, evaluate=False, notify=False)

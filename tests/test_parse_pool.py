@@ -43,7 +43,7 @@ def _poll(db_url, tmp_path, processes: int, prefix: str, monkeypatch):
             tmp_path / f"home-{prefix}",
             4,
             MONITOR_PARSE_PROCESSES=str(processes),
-            MONITOR_FETCH_PROCESSES="0",
+            MONITOR_FETCH_PROCESS_FROM="0",
         )
         try:
             report = run_sites(ctx, sites, prefix)

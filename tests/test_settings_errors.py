@@ -45,7 +45,7 @@ BAD = {
     "http_max_bytes": ("50MB", "MONITOR_HTTP_MAX_BYTES must be a whole number, got '50MB'"),
     "host_min_interval": ("-0.5", "MONITOR_HOST_MIN_INTERVAL must be 0 or more, got '-0.5'"),
     "fetch_concurrency": ("0", "MONITOR_FETCH_CONCURRENCY must be 1 or more, got '0'"),
-    "fetch_processes": ("2", "MONITOR_FETCH_PROCESSES must be 1 or less, got '2'"),
+    "fetch_process_from": ("-1", "MONITOR_FETCH_PROCESS_FROM must be 0 or more, got '-1'"),
     "parse_processes": ("-1", "MONITOR_PARSE_PROCESSES must be 0 or more, got '-1'"),
     "broken_after": ("abc", "MONITOR_BROKEN_AFTER must be a whole number, got 'abc'"),
     "recheck_days": ("1.5", "MONITOR_RECHECK_DAYS must be a whole number, got '1.5'"),
