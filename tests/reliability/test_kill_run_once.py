@@ -147,3 +147,64 @@ def test_kill_9_at_random_points_of_run_once(backend, empty_db_url, tmp_path, se
         assert f"; {stored_runs} fetch run(s) of its cycle had been stored" in r.detail
     assert not rows(empty_db_url, select(FetchRun.id).where(FetchRun.finished_at.is_(None)))
     assert _snapshots(empty_db_url) == reference(server, tmp_path)
+
+
+def _fetch_processes_of(pid: int) -> list[int]:
+    """The fetch processes (``python -m monitor.fetch_worker``) whose parent is ``pid``."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        ppid = next(
+            (line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), ""
+        )
+        if b"monitor.fetch_worker" in cmdline and ppid == str(pid):
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped has ended)."""
+    from pathlib import Path
+
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_run_killed_while_its_fetch_process_works_leaves_no_process_and_loses_nothing(
+    backend, empty_db_url, tmp_path, server
+):
+    """kill -9 of `run --once --all` once its fetch process is at work (every run fetches in
+    one here): the fetch process, whose input closes with its parent, ends by itself; the next
+    run stores exactly what one uninterrupted run stores."""
+    env = monitor_env(tmp_path / "home", empty_db_url, server.base, fetch_process_from="2")
+    proc = spawn(env, "run", "--once", "--all")
+    deadline, children = time.monotonic() + 120, []
+    while not children and proc.poll() is None and time.monotonic() < deadline:
+        children = _fetch_processes_of(proc.pid)
+        time.sleep(0.02)
+    assert children, "the run started no fetch process"
+    time.sleep(0.2)  # some requests under way
+    proc.send_signal(signal.SIGKILL)
+    rc, _out, err = finish(proc)
+    assert "Traceback" not in err, err
+    deadline = time.monotonic() + 60
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(c) for c in children), "the fetch process outlived its run"
+
+    rc, _out, err = finish(spawn(env, "run", "--once", "--all"))
+    assert "Traceback" not in err, err
+    assert rc in (0, 1)
+    assert not rows(empty_db_url, select(FetchRun.id).where(FetchRun.finished_at.is_(None)))
+    assert _snapshots(empty_db_url) == reference(server, tmp_path)
