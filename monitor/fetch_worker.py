@@ -25,7 +25,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from monitor.parse_worker import frame, read_one, unframe
+from monitor.parse_worker import frame, jobs_from, read_one, unframe
 
 
 _sources: dict[bytes, object] = {}  # a registered source's pickle -> the source (read once)
@@ -94,12 +94,8 @@ def main() -> None:
 
     pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="fetch")
     try:
-        while not gone.is_set():
-            try:
-                job = unframe(jobs)
-            except (OSError, EOFError, pickle.UnpicklingError):
-                break  # the monitor is gone
-            if job is None:
+        for job in jobs_from(jobs):
+            if gone.is_set():
                 break
             pool.submit(answer, *job)
     finally:

@@ -50,6 +50,19 @@ def unframe(stream):
     return pickle.loads(data)
 
 
+def jobs_from(stream):
+    """The jobs on ``stream``, in order, until it ends (or cannot be read: the monitor is
+    gone)."""
+    while True:
+        try:
+            job = unframe(stream)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return
+        if job is None:
+            return
+        yield job
+
+
 def main() -> None:
     import signal
 
@@ -58,14 +71,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     jobs, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not break the answers
-    while True:
-        try:
-            job = unframe(jobs)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            return  # the monitor is gone
-        if job is None:
-            return
-        job_id, payload = job
+    for job_id, payload in jobs_from(jobs):
         try:
             registered, body, kwargs = pickle.loads(payload)  # a parser's module is imported here
             answer = (job_id, "ok", read_one(registered, body, kwargs))
